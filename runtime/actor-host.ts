@@ -1,0 +1,76 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { Subject } from 'rxjs';
+import type { ActorContext, ActorDefinition, PeerEvent } from './actor.js';
+import { Link } from './link.js';
+import { createLogger } from './log.js';
+import type { ActorSide, Contract, LinkTypes } from './message.js';
+import type { HostData, SystemDown, SystemUp } from './system.js';
+
+// The entry point of every actor thread: loads the actor module named by the supervisor,
+// gives it its context, and carries out the supervisor's system messages.
+
+const data = workerData as HostData;
+const control = parentPort!;
+const log = createLogger(data.logLevel, { actor: data.name });
+const definition = ((await import(data.module)) as { default: ActorDefinition<Contract> }).default;
+
+const parent = new Link<ActorSide<Contract>>(data.parent, {
+  ...data.parentLink,
+  ...definition.link,
+  name: `${data.name}>parent`,
+  paused: true,
+});
+const peers = new Map<string, Link<LinkTypes>>();
+const peers$ = new Subject<PeerEvent>();
+const stopHooks: Array<() => void | Promise<void>> = [];
+let started = false;
+
+function peer(name: string): Link<LinkTypes> {
+  let link = peers.get(name);
+  if (!link) {
+    link = new Link<LinkTypes>(null, { name: `${data.name}>${name}`, paused: !started });
+    peers.set(name, link);
+  }
+  return link;
+}
+
+control.on('message', async (msg: SystemDown) => {
+  switch (msg.sys) {
+    case 'peer': {
+      const link = peer(msg.name);
+      link.configure(msg.link);
+      link.attach(msg.port);
+      peers$.next({ type: 'up', peer: msg.name });
+      return;
+    }
+    case 'peer-down':
+      peers.get(msg.name)?.detach(`${msg.name} went down`);
+      peers$.next({ type: 'down', peer: msg.name });
+      return;
+    case 'stop':
+      for (const hook of stopHooks.reverse()) {
+        try {
+          await hook();
+        } catch (err) {
+          log.error({ err }, 'stop hook failed');
+        }
+      }
+      process.exit(0);
+  }
+});
+
+const ctx: ActorContext<Contract> = {
+  name: data.name,
+  init: data.init,
+  log,
+  parent,
+  peer: <L extends LinkTypes>(name: string) => peer(name) as unknown as Link<L>,
+  peers$: peers$.asObservable(),
+  onStop: (hook) => void stopHooks.push(hook),
+};
+
+await definition.main(ctx);
+started = true;
+parent.resume();
+for (const link of peers.values()) link.resume();
+control.postMessage({ sys: 'ready' } satisfies SystemUp);

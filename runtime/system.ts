@@ -1,0 +1,22 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { LinkOptions } from './link.js';
+import type { LogLevel } from './log.js';
+
+/** What a supervisor hands a new actor thread. */
+export interface HostData {
+  readonly module: string;
+  readonly name: string;
+  readonly init: unknown;
+  readonly parent: MessagePort;
+  readonly parentLink: LinkOptions;
+  readonly logLevel: LogLevel;
+}
+
+/** Supervisor -> actor thread, over the worker's own port (structured clone, not msgpack). */
+export type SystemDown =
+  | { readonly sys: 'peer'; readonly name: string; readonly port: MessagePort; readonly link: LinkOptions }
+  | { readonly sys: 'peer-down'; readonly name: string }
+  | { readonly sys: 'stop' };
+
+/** Actor thread -> supervisor. */
+export type SystemUp = { readonly sys: 'ready' };

@@ -1,0 +1,118 @@
+import test, { type ExecutionContext } from 'ava';
+import { MessageChannel } from 'node:worker_threads';
+import { moved, shared, Moved, Shared } from '../../runtime/envelope.js';
+import { Link, RemoteError } from '../../runtime/link.js';
+import type { Flip } from '../../runtime/message.js';
+import { eventually, settle } from '../helpers/eventually.js';
+
+type Msg = { kind: 'n'; n: number } | { kind: 'pos'; x: number } | { kind: 'double'; n: number } | { kind: 'blob'; data: Moved<Uint8Array> };
+interface A {
+  send: Msg;
+  recv: never;
+  asks: { double: number };
+  answers: {};
+}
+
+const pair = (t: ExecutionContext, options: { window?: number; maxQueue?: number } = {}) => {
+  const { port1, port2 } = new MessageChannel();
+  const a = new Link<A>(port1, { ...options, name: 'a', rules: { pos: { latest: true } } });
+  const b = new Link<Flip<A>>(port2, { ...options, name: 'b' });
+  t.teardown(() => (a.close(), b.close()));
+  return { a, b };
+};
+
+test('messages arrive in order and requests are answered', async (t) => {
+  const { a, b } = pair(t);
+  const got: number[] = [];
+  b.messages$.subscribe((m) => m.kind === 'n' && got.push(m.n));
+  b.serve({ double: (m) => m.n * 2 });
+  for (let i = 0; i < 500; i++) await a.send({ kind: 'n', n: i });
+  t.is(await a.ask({ kind: 'double', n: 21 }), 42);
+  t.deepEqual(got, [...Array(500).keys()]);
+});
+
+test('a failing handler rejects the request with its message', async (t) => {
+  const { a, b } = pair(t);
+  b.serve({
+    double: () => {
+      throw new Error('no doubling today');
+    },
+  });
+  await t.throwsAsync(a.ask({ kind: 'double', n: 1 }), { instanceOf: RemoteError, message: 'no doubling today' });
+});
+
+test('a paused receiver stops its sender at window + maxQueue', async (t) => {
+  const { a, b } = pair(t, { window: 8, maxQueue: 4 });
+  let received = 0;
+  b.messages$.subscribe(() => received++);
+  b.pause();
+  await eventually('the initial grant', () => a.availableCredits === 8);
+  let accepted = 0;
+  for (let i = 0; i < 100; i++) {
+    if (!a.offer({ kind: 'n', n: i })) break;
+    accepted++;
+  }
+  t.is(accepted, 12);
+  const blocked = a.send({ kind: 'n', n: 999 });
+  let done = false;
+  void blocked.then(() => (done = true));
+  await settle();
+  t.false(done, 'send waits while the outbox is full');
+  t.is(received, 0);
+  b.resume();
+  await blocked;
+  await eventually('all 13 messages', () => received === 13);
+  await settle();
+  t.is(received, 13);
+});
+
+test('merge rules coalesce what waits for credit', async (t) => {
+  const { a, b } = pair(t, { window: 1, maxQueue: 4 });
+  const xs: number[] = [];
+  b.messages$.subscribe((m) => m.kind === 'pos' && xs.push(m.x));
+  b.pause();
+  await eventually('the initial grant', () => a.availableCredits === 1);
+  for (let x = 0; x < 1000; x++) t.true(a.offer({ kind: 'pos', x }));
+  t.is(a.queued, 1);
+  b.resume();
+  await eventually('the last position', () => xs.at(-1) === 999);
+  t.deepEqual(xs, [0, 999]);
+});
+
+test('moved buffers transfer without a copy; shared memory is shared', async (t) => {
+  const { port1, port2 } = new MessageChannel();
+  type M = { kind: 'm'; data: Moved<Uint8Array>; mem: Shared<Uint8Array> };
+  const a = new Link<{ send: M; recv: never; asks: {}; answers: {} }>(port1);
+  const b = new Link<{ send: never; recv: M; asks: {}; answers: {} }>(port2);
+  t.teardown(() => (a.close(), b.close()));
+  const big = new Uint8Array(1 << 20).map((_, i) => i * 7);
+  const copy = big.slice();
+  const sab = new Uint8Array(new SharedArrayBuffer(64), 16, 32);
+  const got = new Promise<M>((resolve) => b.messages$.subscribe(resolve));
+  await a.send({ kind: 'm', data: moved(big), mem: shared(sab) });
+  const m = await got;
+  t.is(big.byteLength, 0, 'the sender no longer owns the moved buffer');
+  t.true(m.data instanceof Moved);
+  t.is(Buffer.compare(m.data.value, copy), 0);
+  t.is(m.mem.value.byteOffset, 16);
+  t.is(m.mem.value.length, 32);
+  m.mem.value[0] = 42;
+  t.is(sab[0], 42);
+});
+
+test('a detached link keeps its outbox and drains it into the next port', async (t) => {
+  const { port1, port2 } = new MessageChannel();
+  const a = new Link<A>(port1, { window: 4, maxQueue: 16 });
+  a.detach('peer restarting');
+  t.is(a.state, 'down');
+  for (let i = 0; i < 10; i++) t.true(a.offer({ kind: 'n', n: i }));
+  port2.close();
+  const next = new MessageChannel();
+  const b = new Link<Flip<A>>(next.port2);
+  t.teardown(() => (a.close(), b.close()));
+  const got: number[] = [];
+  b.messages$.subscribe((m) => m.kind === 'n' && got.push(m.n));
+  a.attach(next.port1);
+  await eventually('10 messages', () => got.length === 10);
+  t.deepEqual(got, [...Array(10).keys()]);
+});
