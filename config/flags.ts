@@ -1,0 +1,89 @@
+import type { Given } from './sources.js';
+import { flagName } from './sources.js';
+import { leaves, type Leaf } from './settings.js';
+
+/** Options of the command itself rather than configuration keys. */
+export interface Command {
+  readonly help: boolean;
+  readonly version: boolean;
+  readonly printConfig: boolean;
+  readonly configFile?: string;
+}
+
+export interface ParsedArgs {
+  readonly command: Command;
+  readonly given: ReadonlyMap<string, Given>;
+  readonly errors: readonly string[];
+}
+
+const booleanWords = /^(on|off|true|false|yes|no|1|0)$/i;
+const isBoolean = (leaf: Leaf): boolean => leaf.setting.range.startsWith('on/off');
+
+/**
+ * Every configuration key is a flag: `--port 5930`, `--port=5930`, `--channels.display.priority 1`.
+ * A boolean key alone means on (`--disable-ticketing`), `--no-KEY` means off, and it takes a
+ * following on/off word. The last occurrence wins.
+ */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const byFlag = new Map(leaves().map((l) => [flagName(l), l]));
+  const given = new Map<string, Given>();
+  const errors: string[] = [];
+  const command = { help: false, version: false, printConfig: false, configFile: undefined as string | undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      command.help = true;
+      continue;
+    }
+    if (arg === '--version' || arg === '-V') {
+      command.version = true;
+      continue;
+    }
+    if (arg === '--print-config') {
+      command.printConfig = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    const next = argv[i + 1];
+    if (flag === '--config' || flag === '-c') {
+      const file = inline ?? next;
+      if (file === undefined || (inline === undefined && file.startsWith('-'))) errors.push(`${flag} needs a file name`);
+      else {
+        command.configFile = file;
+        if (inline === undefined) i++;
+      }
+      continue;
+    }
+    if (!flag.startsWith('--')) {
+      errors.push(`unexpected argument '${arg}' (options start with --; see --help)`);
+      continue;
+    }
+    const negated = flag.startsWith('--no-') ? byFlag.get(`--${flag.slice(5)}`) : undefined;
+    if (negated && isBoolean(negated) && inline === undefined) {
+      given.set(negated.path, { raw: 'off', source: { kind: 'flag', flag } });
+      continue;
+    }
+    const leaf = byFlag.get(flag);
+    if (!leaf) {
+      errors.push(`unknown option ${flag} (see --help)`);
+      continue;
+    }
+    let raw: string;
+    if (inline !== undefined) raw = inline;
+    else if (isBoolean(leaf)) {
+      const takesWord = next !== undefined && booleanWords.test(next);
+      raw = takesWord ? next : 'on';
+      if (takesWord) i++;
+    } else if (next === undefined || next.startsWith('--')) {
+      errors.push(`${flag} needs a value: ${leaf.setting.range}`);
+      continue;
+    } else {
+      raw = next;
+      i++;
+    }
+    given.set(leaf.path, { raw, source: { kind: 'flag', flag } });
+  }
+  return { command, given, errors };
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * One configuration key: how its value is checked (strings from flags and the environment are
+ * coerced by the same schema that checks YAML values), what it means, what it accepts, an
+ * example, and its default. Everything else about configuration is derived from these.
+ */
+export interface Setting<T> {
+  readonly schema: z.ZodType<T>;
+  readonly doc: string;
+  /** What is accepted, in words, for help and error messages. */
+  readonly range: string;
+  /** A valid value as written on a command line. */
+  readonly example: string;
+  readonly default: T;
+  /** Never printed (a password). */
+  readonly secret?: boolean;
+}
+
+interface Meta {
+  readonly doc: string;
+  readonly example: string;
+  readonly secret?: boolean;
+}
+
+export function setting<T>(type: { schema: z.ZodType<T>; range: string }, meta: Meta & { readonly default: NoInfer<T> }): Setting<T> {
+  return { ...type, ...meta };
+}
+
+/** A key that is unset unless given. */
+export function optional<T>(type: { schema: z.ZodType<T>; range: string }, meta: Meta): Setting<T | undefined> {
+  return { schema: type.schema.optional(), range: type.range, ...meta, default: undefined };
+}
+
+const trimmed = (v: unknown): unknown => (typeof v === 'string' ? v.trim() : v);
+
+export function int(min: number, max: number) {
+  return {
+    schema: z.preprocess((v) => {
+      const s = trimmed(v);
+      return typeof s === 'string' && /^-?\d+$/.test(s) ? Number(s) : s;
+    }, z.number().int().min(min).max(max)),
+    range: `an integer ${min}..${max}`,
+  };
+}
+
+const truthy: Record<string, boolean> = { on: true, yes: true, true: true, '1': true, off: false, no: false, false: false, '0': false };
+
+export function bool() {
+  return {
+    schema: z.preprocess((v) => {
+      const s = trimmed(v);
+      return typeof s === 'string' ? (truthy[s.toLowerCase()] ?? s) : s;
+    }, z.boolean()),
+    range: 'on/off (also true/false, yes/no)',
+  };
+}
+
+export function oneOf<const V extends readonly [string, ...string[]]>(values: V) {
+  return { schema: z.preprocess(trimmed, z.enum(values)) as z.ZodType<V[number]>, range: `one of ${values.join(', ')}` };
+}
+
+export function text() {
+  return { schema: z.string().min(1), range: 'a non-empty string' };
+}
+
+/** A list given as a YAML sequence or comma-separated text. */
+export function listOf<const V extends readonly [string, ...string[]]>(values: V) {
+  return {
+    schema: z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+      z.array(z.enum(values)),
+    ) as z.ZodType<V[number][]>,
+    range: `a list of ${values.join(', ')} (comma-separated on the command line)`,
+  };
+}
+
+const bandwidthUnits: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  bit: 1 / 8,
+  kbit: 1e3 / 8,
+  mbit: 1e6 / 8,
+  gbit: 1e9 / 8,
+};
+
+/** Bytes per second; `unlimited` is Infinity. Units as tc writes them: 10mbit, 512kbit, 2MB. */
+export function bandwidth() {
+  return {
+    schema: z.preprocess((v) => {
+      const s = trimmed(v);
+      if (typeof s !== 'string') return s;
+      if (s.toLowerCase() === 'unlimited') return Infinity;
+      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*?)(?:\/s|ps)?$/i.exec(s);
+      const unit = m ? bandwidthUnits[m[2]!.toLowerCase()] : undefined;
+      return m && unit ? Number(m[1]) * unit : s;
+    }, z.union([z.number().positive(), z.literal(Infinity)])),
+    range: "'unlimited' or a rate: bytes per second, or with a unit (bit, kbit, mbit, gbit, B, KB, MB, GB, KiB, MiB, GiB)",
+  };
+}

@@ -1,0 +1,151 @@
+import { logLevels } from '../runtime/log.js';
+import { bandwidth, bool, int, listOf, oneOf, optional, setting, text, type Setting } from './setting.js';
+
+/**
+ * Every configuration key, described once. Names follow QEMU's `-spice` options where one
+ * exists. The YAML file, the environment, the command-line flags, `--help`, the documented
+ * example file and the `Config` type are all derived from this tree.
+ */
+
+export const channelNames = ['main', 'display', 'inputs', 'cursor', 'playback', 'record', 'smartcard', 'usbredir', 'port', 'webdav'] as const;
+export type ChannelName = (typeof channelNames)[number];
+
+/** Lower runs first: input and cursor, then main, the display, audio, and tunnels last. */
+const defaultPriority: Record<ChannelName, number> = {
+  inputs: 0,
+  cursor: 0,
+  main: 1,
+  display: 2,
+  playback: 3,
+  record: 3,
+  smartcard: 4,
+  usbredir: 4,
+  port: 4,
+  webdav: 4,
+};
+
+const channel = (name: ChannelName) => ({
+  priority: setting(int(0, 7), {
+    doc: `Priority of the ${name} channel when channels share the client's link; 0 goes first.`,
+    example: String(defaultPriority[name]),
+    default: defaultPriority[name],
+  }),
+  'max-bandwidth': setting(bandwidth(), {
+    doc: `Most the ${name} channel may send to one client.`,
+    example: name === 'display' ? '20mbit' : 'unlimited',
+    default: Infinity,
+  }),
+});
+
+export const settings = {
+  port: setting(int(0, 65535), {
+    doc: 'TCP port for plain (non-TLS) connections; 0 picks a free port (logged).',
+    example: '5930',
+    default: 5900,
+  }),
+  'tls-port': optional(int(0, 65535), {
+    doc: 'TCP port for TLS connections; unset for none. Needs x509-dir.',
+    example: '5931',
+  }),
+  addr: setting(text(), {
+    doc: 'Address to listen on. The default serves this host only; use 0.0.0.0 or :: for all.',
+    example: '0.0.0.0',
+    default: '127.0.0.1',
+  }),
+  'x509-dir': optional(text(), {
+    doc: 'Directory with ca-cert.pem, server-cert.pem and server-key.pem for TLS.',
+    example: '/etc/pki/spice',
+  }),
+  'tls-ciphers': optional(text(), {
+    doc: 'OpenSSL cipher list for TLS connections.',
+    example: 'HIGH:!aNULL',
+  }),
+  'secure-channels': setting(listOf(channelNames), {
+    doc: 'Channels that may only be used over TLS; a plain link to them is refused with "need secured".',
+    example: 'main,inputs',
+    default: [],
+  }),
+  password: optional(text(), {
+    doc: 'Ticket (password) clients must present; at most 60 bytes are used.',
+    example: 's3cret',
+    secret: true,
+  }),
+  'password-expiry': optional(int(0, 2 ** 31 - 1), {
+    doc: 'Seconds after start-up when the password stops being accepted; unset for never.',
+    example: '3600',
+  }),
+  'disable-ticketing': setting(bool(), {
+    doc: 'Accept clients without a password. Without it and without a password, every client is refused.',
+    example: 'on',
+    default: false,
+  }),
+  'image-compression': setting(oneOf(['auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4', 'off']), {
+    doc: 'Lossless image compression for the display channel.',
+    example: 'quic',
+    default: 'auto_lz',
+  }),
+  'jpeg-wan-compression': setting(oneOf(['auto', 'never', 'always']), {
+    doc: 'Use lossy JPEG for photographic images on slow links.',
+    example: 'never',
+    default: 'auto',
+  }),
+  'zlib-glz-wan-compression': setting(oneOf(['auto', 'never', 'always']), {
+    doc: 'Compress GLZ output again with zlib on slow links.',
+    example: 'never',
+    default: 'auto',
+  }),
+  'streaming-video': setting(oneOf(['off', 'all', 'filter']), {
+    doc: 'Detect video regions and send them as a stream (filter: only regions that look like video).',
+    example: 'off',
+    default: 'filter',
+  }),
+  'playback-compression': setting(bool(), {
+    doc: 'Compress audio playback (Opus) when the client supports it.',
+    example: 'off',
+    default: true,
+  }),
+  'agent-mouse': setting(bool(), {
+    doc: 'Use the guest agent for the client mouse mode when it is running.',
+    example: 'off',
+    default: true,
+  }),
+  'seamless-migration': setting(bool(), {
+    doc: 'Allow seamless migration of clients to another server.',
+    example: 'on',
+    default: false,
+  }),
+  'max-bandwidth': setting(bandwidth(), {
+    doc: "Most all channels together may send to one client (the client's link).",
+    example: '10mbit',
+    default: Infinity,
+  }),
+  'log-level': setting(oneOf(logLevels), {
+    doc: 'Least severe log level written (JSON lines on stdout).',
+    example: 'debug',
+    default: 'info',
+  }),
+  channels: Object.fromEntries(channelNames.map((n) => [n, channel(n)])) as { [K in ChannelName]: ReturnType<typeof channel> },
+};
+
+export type SettingsTree = { readonly [key: string]: Setting<unknown> | SettingsTree };
+
+/** The checked configuration: the settings tree with each key's value in place of its description. */
+export type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : ConfigOf<S[K]> };
+export type Config = ConfigOf<typeof settings>;
+
+export interface Leaf {
+  /** Dotted path: `port`, `channels.display.priority`. */
+  readonly path: string;
+  readonly setting: Setting<unknown>;
+}
+
+export function isSetting(node: Setting<unknown> | SettingsTree): node is Setting<unknown> {
+  return 'schema' in node && 'doc' in node;
+}
+
+/** Every key of a settings tree, in declaration order. */
+export function leaves(tree: SettingsTree = settings as unknown as SettingsTree, prefix = ''): Leaf[] {
+  return Object.entries(tree).flatMap(([key, node]) =>
+    isSetting(node) ? [{ path: prefix + key, setting: node }] : leaves(node, `${prefix}${key}.`),
+  );
+}

@@ -1,0 +1,121 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { exampleYaml } from '../../config/docs.js';
+import { parseArgs } from '../../config/flags.js';
+import { ConfigError, loadConfig } from '../../config/load.js';
+import { leaves } from '../../config/settings.js';
+import { envName } from '../../config/sources.js';
+
+const load = (argv: string[], env: Record<string, string> = {}, files: Record<string, string> = {}) =>
+  loadConfig({
+    args: parseArgs(argv),
+    env,
+    readFile: (p) => {
+      if (!(p in files)) throw new Error(`ENOENT: ${p}`);
+      return files[p]!;
+    },
+  });
+
+const problems = (f: () => unknown): string[] => {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+test('defaults follow spice-server where it has them', (t) => {
+  const { config } = load([]);
+  t.is(config.port, 5900);
+  t.is(config.addr, '127.0.0.1');
+  t.is(config['disable-ticketing'], false);
+  t.is(config['streaming-video'], 'filter');
+  t.is(config['playback-compression'], true);
+  t.is(config.password, undefined);
+  t.is(config.channels.inputs.priority, 0);
+  t.true(config.channels.display.priority > config.channels.cursor.priority);
+  t.true(config.channels.playback.priority > config.channels.display.priority);
+  t.true(config.channels.usbredir.priority > config.channels.playback.priority);
+  t.is(config.channels.display['max-bandwidth'], Infinity);
+});
+
+test('flags win over the environment, which wins over the file', (t) => {
+  const file = 'port: 5901\naddr: 0.0.0.0\nimage-compression: lz\nchannels:\n  display:\n    priority: 5\n';
+  const { config, sources } = load(
+    ['--config', 'c.yaml', '--port', '5930', '--disable-ticketing'],
+    { SPICE_COMPANION_PORT: '5920', SPICE_COMPANION_ADDR: '::1' },
+    { 'c.yaml': file },
+  );
+  t.is(config.port, 5930);
+  t.is(config.addr, '::1');
+  t.is(config['image-compression'], 'lz');
+  t.is(config.channels.display.priority, 5);
+  t.true(config['disable-ticketing']);
+  t.deepEqual(sources.get('port'), { kind: 'flag', flag: '--port' });
+  t.deepEqual(sources.get('addr'), { kind: 'env', name: 'SPICE_COMPANION_ADDR' });
+  t.deepEqual(sources.get('image-compression'), { kind: 'file', file: 'c.yaml' });
+});
+
+test('values are coerced from text the same way from every source', (t) => {
+  const { config } = load(
+    ['--agent-mouse', 'off', '--no-playback-compression', '--secure-channels=main,inputs', '--max-bandwidth', '10mbit', '--channels.display.max-bandwidth=2MiB', '--tls-port', '5931', '--x509-dir', '/pki'],
+    { SPICE_COMPANION_SEAMLESS_MIGRATION: 'yes' },
+  );
+  t.false(config['agent-mouse']);
+  t.false(config['playback-compression']);
+  t.true(config['seamless-migration']);
+  t.deepEqual(config['secure-channels'], ['main', 'inputs']);
+  t.is(config['max-bandwidth'], 1_250_000);
+  t.is(config.channels.display['max-bandwidth'], 2 * 1024 * 1024);
+  t.is(config['tls-port'], 5931);
+});
+
+test('a bad value is refused with a message naming the key, the value and where it came from', (t) => {
+  const [flag] = problems(() => load(['--port', 'abc']));
+  t.is(flag, "port: 'abc' from --port is not valid: expected an integer 0..65535");
+  const [env] = problems(() => load([], { SPICE_COMPANION_IMAGE_COMPRESSION: 'zip' }));
+  t.regex(env!, /^image-compression: 'zip' from environment variable SPICE_COMPANION_IMAGE_COMPRESSION is not valid: expected one of auto_glz/);
+  const [file] = problems(() => load(['-c', 'x.yaml'], {}, { 'x.yaml': 'channels:\n  cursor:\n    priority: 9\n' }));
+  t.is(file, 'channels.cursor.priority: 9 from config file x.yaml is not valid: expected an integer 0..7');
+});
+
+test('unknown keys, missing values and broken files are refused, all problems at once', (t) => {
+  const all = problems(() => load(['--prot', '1', '--addr', '--config', 'y.yaml'], {}, { 'y.yaml': 'port: 1\nchanels: {}\n' }));
+  t.true(all.includes('unknown option --prot (see --help)'));
+  t.true(all.includes("unexpected argument '1' (options start with --; see --help)"));
+  t.true(all.some((p) => p.startsWith('--addr needs a value')));
+  t.true(all.includes("config file y.yaml: unknown key 'chanels'"));
+  t.regex(problems(() => load(['-c', 'z.yaml'], {}, { 'z.yaml': 'port: [1' }))[0]!, /z.yaml is not valid YAML/);
+  t.regex(problems(() => load(['-c', 'missing.yaml']))[0]!, /cannot read config file missing.yaml/);
+});
+
+test('a password is never echoed in an error', (t) => {
+  const [p] = problems(() => load(['--password', '']));
+  t.false(p!.includes("''"));
+  t.regex(p!, /password: \(hidden\)/);
+});
+
+test('rules between keys hold', (t) => {
+  t.deepEqual(problems(() => load(['--tls-port', '5931'])), ['tls-port: TLS needs x509-dir (ca-cert.pem, server-cert.pem, server-key.pem)']);
+  t.deepEqual(problems(() => load(['--secure-channels', 'main'])), ['secure-channels: needs a tls-port to be reachable']);
+  t.deepEqual(problems(() => load(['--password-expiry', '10'])), ['password-expiry: there is no password to expire']);
+});
+
+test('every key is documented, and its example and default are valid values', (t) => {
+  for (const { path, setting } of leaves()) {
+    t.true(setting.doc.length > 10, `${path} has a description`);
+    t.true(setting.range.length > 3, `${path} says what it accepts`);
+    t.true(setting.schema.safeParse(setting.example).success, `${path}'s example ${setting.example} is valid`);
+    if (setting.default !== undefined) t.true(setting.schema.safeParse(setting.default).success, `${path}'s default is valid`);
+    t.regex(envName({ path, setting }), /^SPICE_COMPANION_[A-Z0-9_]+$/);
+  }
+});
+
+test('the shipped example file is the generated one and loads to the defaults', (t) => {
+  const shipped = readFileSync(new URL('../../../config/spice-companion.example.yaml', import.meta.url), 'utf8');
+  t.is(shipped, exampleYaml(), 'run `npm run config:example` after changing config/settings.ts');
+  for (const { path } of leaves()) t.true(shipped.includes(path.split('.').at(-1)!), `${path} appears in the example`);
+  t.deepEqual(load(['-c', 'ex.yaml'], {}, { 'ex.yaml': shipped }).config, load([]).config);
+});
