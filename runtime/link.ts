@@ -282,12 +282,17 @@ export class Link<L extends LinkTypes> {
       answer([F.Fail, id, `no handler for request ${msg.kind}`]);
       return;
     }
-    Promise.resolve()
-      .then(() => handler(msg))
-      .then(
-        (reply) => answer([F.Reply, id, reply]),
-        (err: unknown) => answer([F.Fail, id, err instanceof Error ? err.message : String(err)]),
-      );
+    const fail = (err: unknown): void => answer([F.Fail, id, err instanceof Error ? err.message : String(err)]);
+    let result: unknown;
+    try {
+      result = handler(msg);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    // Synchronous answers go back at once; only a promise costs the microtask hops.
+    if (result instanceof Promise) result.then((reply) => answer([F.Reply, id, reply]), fail);
+    else answer([F.Reply, id, result]);
   }
 
   private consumed(): void {
