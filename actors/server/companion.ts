@@ -1,8 +1,11 @@
 import type { Config } from '../../config/settings.js';
 import type { Logger } from '../../runtime/log.js';
 import { Supervisor } from '../../runtime/supervisor.js';
+import type { ServerContract } from './contract.js';
 
 export interface Companion {
+  readonly port: number | null;
+  readonly tlsPort: number | null;
   stop(): Promise<void>;
 }
 
@@ -18,6 +21,20 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       void supervisor.stop().finally(() => process.exit(1));
     }
   });
-  log.info({ version, port: config.port, addr: config.addr }, 'spice-companion started');
-  return { stop: () => supervisor.stop() };
+  const server = supervisor.spawn<ServerContract>({
+    name: 'server',
+    module: new URL('./actor.js', import.meta.url),
+    init: { config, channels: [] },
+  });
+  const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
+    const sub = server.link.messages$.subscribe((m) => {
+      if (m.kind === 'listening') {
+        sub.unsubscribe();
+        resolve({ port: m.port, tlsPort: m.tlsPort });
+      }
+    });
+    supervisor.next('server', 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
+  });
+  log.info({ version, ...listening, addr: config.addr }, 'spice-companion started');
+  return { ...listening, stop: () => supervisor.stop() };
 }

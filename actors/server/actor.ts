@@ -1,0 +1,121 @@
+import { MessageChannel } from 'node:worker_threads';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { defineActor } from '../../runtime/actor.js';
+import { moved } from '../../runtime/envelope.js';
+import { monotonicClock } from '../../runtime/clock.js';
+import type { Link } from '../../runtime/link.js';
+import type { LinkedChannel } from '../channel-client/handoff.js';
+import { relaySocket } from '../channel-client/relay.js';
+import { ChannelType, channelActorName, channelTypeName, serverChannelCaps } from '../channels.js';
+import type { ServerToChannel } from '../contracts.js';
+import { AuthThrottle } from './auth-throttle.js';
+import type { ServerContract } from './contract.js';
+import { LinkKeys, maxPasswordLength, type TicketPolicy } from './ticket.js';
+import { negotiateLink } from './link-stage.js';
+import { openListeners } from './listeners.js';
+import { Sessions } from './sessions.js';
+
+/**
+ * The red server: listens, runs each connection's link stage (TLS, tickets, sessions) and
+ * hands the linked connection to the actor of its channel.
+ */
+export default defineActor<ServerContract>(async (ctx) => {
+  const { config, channels } = ctx.init;
+  const log = ctx.log;
+  const keys = new LinkKeys();
+  const throttle = new AuthThrottle();
+  const sessions = new Sessions();
+  const offered = new Set(channels.map((c) => `${c.type}:${c.id}`));
+  const secureChannels = new Set<number>(config['secure-channels'].map((name) => ChannelType[name]));
+  const startedAt = monotonicClock.now();
+  const policy: TicketPolicy = {
+    ticketing: !config['disable-ticketing'],
+    ...(config.password !== undefined ? { password: config.password.slice(0, maxPasswordLength) } : {}),
+    ...(config['password-expiry'] !== undefined ? { expiresAt: startedAt + config['password-expiry'] * 1000 } : {}),
+  };
+  if (policy.ticketing && policy.password === undefined) log.warn('ticketing is on and no password is set: every client will be refused (set password or disable-ticketing)');
+
+  const peers = new Map<string, Link<ServerToChannel>>();
+  for (const c of channels) {
+    const name = channelActorName(c);
+    if (peers.has(name)) continue;
+    const link = ctx.peer<ServerToChannel>(name);
+    peers.set(name, link);
+    link.messages$.subscribe((m) => {
+      if (m.kind === 'main-closed' && sessions.end(m.session as never)) endSession(m.session);
+    });
+  }
+  const endSession = (session: number) => {
+    for (const link of peers.values()) void link.send({ kind: 'end-session', session });
+  };
+
+  const handOver = (socket: Socket | TLSSocket, link: LinkedChannel, leftover: Buffer) => {
+    const peer = peers.get(channelActorName({ type: link.channelType, id: link.channelId }));
+    if (!peer) {
+      socket.destroy();
+      return;
+    }
+    // The connection's bytes go over a port to the channel's thread; what the link stage read
+    // past the link goes first.
+    const { port1, port2 } = new MessageChannel();
+    const relayed = relaySocket(socket, port1, leftover);
+    relayed.on('error', (err) => log.debug({ peer: link.peer, err: err.message }, 'relayed connection ended'));
+    void peer.send({ kind: 'relayed-connection', link, port: moved(port2) });
+  };
+
+  const onConnection = (socket: Socket | TLSSocket, secure: boolean) => {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.on('error', (err) => log.debug({ peer, err: err.message }, 'connection error'));
+    negotiateLink(socket, {
+      keys,
+      policy: () => policy,
+      throttle,
+      sessions,
+      secure,
+      secureChannels,
+      channelExists: (type, id) => offered.has(`${type}:${id}`),
+      channelCaps: (type) => serverChannelCaps[type] ?? [],
+      peer,
+      timeoutMs: 15_000,
+      now: () => monotonicClock.now(),
+    }).then(
+      (outcome) => {
+        if (!outcome.ok) {
+          log.info({ peer, reason: outcome.reason }, 'link refused');
+          void ctx.parent.send({ kind: 'link-refused', peer, reason: outcome.reason });
+          return;
+        }
+        const { link } = outcome;
+        log.info({ peer, channel: channelTypeName(link.channelType), id: link.channelId, session: link.session, secure }, 'linked');
+        if (outcome.replaced !== null) {
+          log.info({ session: outcome.replaced }, 'a new client replaces the connected one');
+          endSession(outcome.replaced);
+        }
+        handOver(socket, link, outcome.leftover);
+      },
+      (err: unknown) => {
+        log.error({ peer, err }, 'link stage failed');
+        socket.destroy();
+      },
+    );
+  };
+
+  const listening = await openListeners(config, onConnection);
+  log.info({ port: listening.port, tlsPort: listening.tlsPort, addr: config.addr }, 'listening');
+  await ctx.parent.send({ kind: 'listening', port: listening.port, tlsPort: listening.tlsPort });
+
+  ctx.parent.serve({
+    'set-password': ({ password, expiresInS }) => {
+      if (password === null) delete policy.password;
+      else policy.password = password.slice(0, maxPasswordLength);
+      if (expiresInS === undefined || expiresInS === 0) delete policy.expiresAt;
+      else policy.expiresAt = monotonicClock.now() + expiresInS * 1000;
+      return null;
+    },
+  });
+  ctx.onStop(() => {
+    listening.plain?.close();
+    listening.tls?.close();
+  });
+});

@@ -1,0 +1,15 @@
+import type { Config } from '../../config/settings.js';
+import type { ChannelAddress } from '../contracts.js';
+
+export interface ServerInit {
+  readonly config: Config;
+  /** The channels this server offers; each is served by the peer actor `channelActorName(address)`. */
+  readonly channels: readonly ChannelAddress[];
+}
+
+export interface ServerContract {
+  init: ServerInit;
+  in: { kind: 'set-password'; password: string | null; expiresInS?: number };
+  out: { kind: 'listening'; port: number | null; tlsPort: number | null } | { kind: 'link-refused'; peer: string; reason: string };
+  replies: { 'set-password': null };
+}
