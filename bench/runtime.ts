@@ -26,9 +26,10 @@ async function compare(name: string, rawOp: () => Promise<unknown>, actorOp: () 
   // Interleaved rounds, so warm-up and machine noise fall on both sides alike.
   const r: number[] = [];
   const a: number[] = [];
-  for (let round = 0; round < 4; round++) {
-    r.push(...(await timeEach(rawOp, n / 4)));
-    a.push(...(await timeEach(actorOp, n / 4)));
+  const rounds = 20;
+  for (let round = 0; round < rounds; round++) {
+    r.push(...(await timeEach(rawOp, n / rounds)));
+    a.push(...(await timeEach(actorOp, n / rounds)));
   }
   const [r50, a50, r99, a99] = [percentile(r, 50), percentile(a, 50), percentile(r, 99), percentile(a, 99)];
   rows.push([name, r50, a50, a50 / r50, r99, a99]);

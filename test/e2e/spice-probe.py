@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""Headless spice-gtk client for end-to-end tests.
+
+Connects with libspice-client-glib (through GObject introspection) the way remote-viewer does:
+every channel the server lists is connected. It prints one JSON object per line on stdout for
+what the client sees, and reads one JSON command per line on stdin. Needs no X display.
+
+Exit codes: 0 after quit/disconnect or stdin EOF, 2 bad arguments, 3..7 the main channel failed
+(connect, TLS, link, auth, I/O; see EXIT_FOR_ERROR), 8 the server ended the session.
+"""
+import argparse
+import ctypes
+import json
+import os
+import sys
+import time
+
+import gi
+
+gi.require_version('SpiceClientGLib', '2.0')
+from gi.repository import GLib, GObject, SpiceClientGLib as Spice  # noqa: E402
+
+EXIT_FOR_ERROR = {
+    'SPICE_CHANNEL_ERROR_CONNECT': 3,
+    'SPICE_CHANNEL_ERROR_TLS': 4,
+    'SPICE_CHANNEL_ERROR_LINK': 5,
+    'SPICE_CHANNEL_ERROR_AUTH': 6,
+    'SPICE_CHANNEL_ERROR_IO': 7,
+}
+EXIT_SERVER_CLOSED = 8
+# SpiceSurfaceFmt values (spice-protocol enums.h) of the 32-bit formats a primary can have.
+FORMAT_NAMES = {32: '32_xRGB', 96: '32_ARGB', 16: '16_555', 80: '16_565', 8: '8_A', 1: '1_A'}
+MOUSE_MODES = {1: 'server', 2: 'client'}
+
+started = time.monotonic()
+loop = GLib.MainLoop()
+exit_code = 0
+quitting = False
+
+
+def emit(event, **fields):
+    line = json.dumps({'event': event, 't': round((time.monotonic() - started) * 1000, 1), **fields})
+    sys.stdout.write(line + '\n')
+    sys.stdout.flush()
+
+
+def finish(code, why=None):
+    global exit_code, quitting
+    if why:
+        sys.stderr.write(f'spice-probe: {why}\n')
+    exit_code = code
+    quitting = True
+    loop.quit()
+
+
+def on(obj, signal, handler):
+    # Session.connect and Channel.connect are SPICE methods that hide GObject's connect.
+    GObject.Object.connect(obj, signal, handler)
+
+
+def ident(channel):
+    return {'channel': Spice.Channel.type_to_string(channel.props.channel_type), 'id': channel.props.channel_id}
+
+
+class Probe:
+    def __init__(self, session):
+        self.session = session
+        self.primaries = {}  # display id -> the primary-create arguments, while it exists
+        self.inputs = None
+        self.invalidates = {}  # display id -> count
+        on(session, 'channel-new', self.channel_new)
+        on(session, 'channel-destroy', self.channel_destroy)
+        on(session, 'disconnected', self.disconnected)
+
+    def channel_new(self, _session, ch):
+        emit('channel-new', **ident(ch))
+        on(ch, 'channel-event', self.channel_event)
+        if isinstance(ch, Spice.MainChannel):
+            on(ch, 'main-mouse-update', lambda c: emit('mouse-mode', mode=MOUSE_MODES.get(c.props.mouse_mode, 'unknown'), value=c.props.mouse_mode))
+            on(ch, 'notify::agent-connected', lambda c, _p: emit('agent', connected=c.props.agent_connected))
+            return  # the session connects the main channel itself
+        if isinstance(ch, Spice.DisplayChannel):
+            self.watch_display(ch)
+        elif isinstance(ch, Spice.CursorChannel):
+            self.watch_cursor(ch)
+        elif isinstance(ch, Spice.InputsChannel):
+            self.inputs = ch
+        Spice.Channel.connect(ch)
+
+    def channel_destroy(self, _session, ch):
+        emit('channel-destroy', **ident(ch))
+        if ch == self.inputs:
+            self.inputs = None  # a channel still referenced is never finalized: no "disconnected"
+
+    def channel_event(self, ch, event):
+        name = event.value_name
+        err = ch.get_error()
+        emit('channel-event', **ident(ch), name=name, error=err.message if err else None)
+        if isinstance(ch, Spice.MainChannel) and name in EXIT_FOR_ERROR and not quitting:
+            finish(EXIT_FOR_ERROR[name], f'main channel: {name}' + (f': {err.message}' if err else ''))
+        elif name in EXIT_FOR_ERROR:
+            sys.stderr.write(f'spice-probe: {ident(ch)["channel"]} channel {ch.props.channel_id}: {name}\n')
+
+    def disconnected(self, _session):
+        emit('disconnected')
+        if not quitting:
+            finish(EXIT_SERVER_CLOSED, 'the server ended the session')
+
+    def watch_display(self, ch):
+        did = ch.props.channel_id
+        self.invalidates[did] = 0
+
+        # The surface pointer comes from the signal, as in spicy-screenshot: introspection
+        # misreads the fields of SpiceDisplayPrimary from spice_display_channel_get_primary.
+        def create(_c, fmt, width, height, stride, _shmid, data):
+            self.primaries[did] = (fmt, width, height, stride, data)
+            emit('primary-create', id=did, format=fmt, formatName=FORMAT_NAMES.get(fmt, str(fmt)), width=width, height=height, stride=stride)
+
+        def invalidate(_c, x, y, w, h):
+            self.invalidates[did] += 1
+            emit('invalidate', id=did, x=x, y=y, w=w, h=h, count=self.invalidates[did])
+
+        on(ch, 'display-primary-create', create)
+        def destroy(_c):
+            self.primaries.pop(did, None)
+            emit('primary-destroy', id=did)
+
+        on(ch, 'display-primary-destroy', destroy)
+        on(ch, 'display-invalidate', invalidate)
+        on(ch, 'display-mark', lambda _c, mark: emit('mark', id=did, mark=mark))
+
+    def watch_cursor(self, ch):
+        cid = ch.props.channel_id
+        on(ch, 'cursor-set', lambda _c, w, h, hx, hy, _rgba: emit('cursor-set', id=cid, width=w, height=h, hotX=hx, hotY=hy))
+        on(ch, 'cursor-move', lambda _c, x, y: emit('cursor-move', id=cid, x=x, y=y))
+        on(ch, 'cursor-hide', lambda _c: emit('cursor-hide', id=cid))
+        on(ch, 'cursor-reset', lambda _c: emit('cursor-reset', id=cid))
+
+    # -- commands --------------------------------------------------------------------------
+
+    def run(self, cmd):
+        name = cmd.get('cmd')
+        if name in ('quit', 'disconnect'):
+            return self.stop(name)
+        if name == 'screenshot':
+            return self.screenshot(cmd['path'], cmd.get('display', 0))
+        if self.inputs is None:
+            raise RuntimeError('no inputs channel')
+        i = self.inputs
+        buttons = cmd.get('buttons', 0)
+        if name == 'key-press':
+            i.key_press(cmd['scancode'])
+        elif name == 'key-release':
+            i.key_release(cmd['scancode'])
+        elif name == 'key-press-release':
+            i.key_press_and_release(cmd['scancode'])
+        elif name == 'position':
+            i.position(cmd['x'], cmd['y'], cmd.get('display', 0), buttons)
+        elif name == 'motion':
+            i.motion(cmd['dx'], cmd['dy'], buttons)
+        elif name == 'button-press':
+            i.button_press(cmd['button'], buttons)
+        elif name == 'button-release':
+            i.button_release(cmd['button'], buttons)
+        else:
+            raise ValueError(f'unknown command {name!r}')
+        return {}
+
+    def stop(self, how):
+        if how == 'quit':
+            finish(0)
+            return {}
+        # Marked as quitting first, so the channels closing now are not taken for failures.
+        global quitting
+        quitting = True
+        on(self.session, 'disconnected', lambda _s: finish(0))
+        self.session.disconnect()
+        GLib.timeout_add(2000, lambda: finish(0, 'no "disconnected" from the session within 2 s'))
+        return {}
+
+    def screenshot(self, path, did):
+        if did not in self.primaries:
+            raise RuntimeError(f'no primary surface on display {did}')
+        fmt, w, h, stride, data = self.primaries[did]
+        if fmt not in (32, 96):
+            raise RuntimeError(f'unsupported primary format {FORMAT_NAMES.get(fmt, fmt)}')
+        raw = ctypes.string_at(data, stride * h)
+        # Little-endian xRGB: bytes B, G, R, X per pixel; rows may be padded to the stride.
+        px = raw if stride == w * 4 else b''.join(raw[y * stride:y * stride + w * 4] for y in range(h))
+        rgb = bytearray(w * h * 3)
+        rgb[0::3], rgb[1::3], rgb[2::3] = px[2::4], px[1::4], px[0::4]
+        tmp = path + '.part'
+        with open(tmp, 'wb') as f:
+            f.write(b'P6\n%d %d\n255\n' % (w, h))
+            f.write(rgb)
+        os.replace(tmp, path)  # readers never see a half-written file
+        return {'width': w, 'height': h, 'format': fmt}
+
+
+def read_commands(probe):
+    buf = b''
+
+    def readable(fd, cond):
+        nonlocal buf
+        chunk = os.read(fd, 65536) if cond & GLib.IO_IN else b''
+        if not chunk:
+            if not quitting:
+                finish(0)
+            return False
+        buf += chunk
+        *lines, buf = buf.split(b'\n')
+        for line in lines:
+            if line.strip():
+                handle(probe, line)
+        return True
+
+    GLib.io_add_watch(sys.stdin.fileno(), GLib.PRIORITY_DEFAULT, GLib.IO_IN | GLib.IO_HUP | GLib.IO_ERR, readable)
+
+
+def handle(probe, line):
+    seq = None
+    try:
+        cmd = json.loads(line)
+        seq = cmd.get('seq')
+        result = probe.run(cmd)
+        emit('reply', seq=seq, cmd=cmd.get('cmd'), ok=True, **result)
+    except Exception as e:  # a bad command is reported to the test, the session goes on
+        emit('reply', seq=seq, ok=False, error=f'{type(e).__name__}: {e}')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--host', default='127.0.0.1')
+    ap.add_argument('--port', type=int)
+    ap.add_argument('--tls-port', type=int)
+    ap.add_argument('--ca-file')
+    ap.add_argument('--host-subject', help='expected server certificate subject, e.g. "O=x,CN=127.0.0.1"')
+    ap.add_argument('--password')
+    args = ap.parse_args()
+    if args.port is None and args.tls_port is None:
+        ap.error('give --port and/or --tls-port')
+
+    session = Spice.Session(host=args.host)
+    if args.port is not None:
+        session.props.port = str(args.port)
+    if args.tls_port is not None:
+        session.props.tls_port = str(args.tls_port)
+    if args.ca_file:
+        session.props.ca_file = args.ca_file
+    if args.host_subject:
+        session.props.cert_subject = args.host_subject
+    if args.password is not None:
+        session.props.password = args.password
+    probe = Probe(session)
+    read_commands(probe)
+    if not Spice.Session.connect(session):
+        finish(3, 'spice_session_connect failed')
+    else:
+        loop.run()
+    sys.stdout.flush()
+    sys.exit(exit_code)
+
+
+if __name__ == '__main__':
+    main()
