@@ -1,0 +1,22 @@
+/**
+ * Pixels as SPICE's 32-bit bitmap formats hold them: 4 bytes a pixel, B, G, R then X (32BIT,
+ * the 4th byte ignored) or A (RGBA), rows top-down, `stride` bytes apart (>= width * 4).
+ * `pixels` may be a view into shared memory: encoders only read it.
+ */
+export interface Bitmap32 {
+  readonly width: number;
+  readonly height: number;
+  readonly stride: number;
+  readonly pixels: Uint8Array;
+}
+
+/** 32BIT ignores the 4th byte (decoders write 0 there); RGBA carries alpha in it. */
+export type Bitmap32Format = 'rgb32' | 'rgba';
+
+/**
+ * What a decoder returns: malformed input is a value, never an exception or an out-of-range
+ * read, so that a hostile stream costs one log line.
+ */
+export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+export const decodeError = (error: string): Decoded<never> => ({ ok: false, error });
