@@ -1,3 +1,4 @@
+import type { Moved } from '../runtime/envelope.js';
 import type { Handoff } from './channel-client/handoff.js';
 
 /**
@@ -42,3 +43,34 @@ export interface MainToHost {
   asks: {};
   answers: {};
 }
+
+/** A cursor shape as the host defines it; `data` is exact (ALPHA: w*h*4 B,G,R,A; MONO: AND then XOR masks, ((w+7)/8)*h each). */
+export interface CursorShape {
+  /** Non-zero: the same shape comes back with the same id, so clients may cache it. */
+  readonly unique: bigint;
+  readonly type: 'alpha' | 'mono';
+  readonly width: number;
+  readonly height: number;
+  readonly hotX: number;
+  readonly hotY: number;
+  readonly data: Moved<Uint8Array>;
+}
+
+/** The cursor of one display, as its source (the red-worker, a host) reports it. */
+export type CursorEvent =
+  | { kind: 'cursor-set'; shape: CursorShape; x: number; y: number; visible: boolean }
+  | { kind: 'cursor-move'; x: number; y: number }
+  | { kind: 'cursor-hide' }
+  | { kind: 'cursor-trail'; length: number; frequency: number }
+  | { kind: 'cursor-reset' };
+
+/** The cursor channel hears its display's cursor. */
+export interface CursorFromSource {
+  send: never;
+  recv: CursorEvent;
+  asks: {};
+  answers: {};
+}
+
+/** What the main channel tells the server actor: its client's main channel closed. */
+export type MainClosed = { kind: 'main-closed'; session: number };

@@ -65,6 +65,11 @@ export function text() {
 }
 
 /** A list given as a YAML sequence or comma-separated text. */
+/** A UUID in its usual 8-4-4-4-12 hex form. */
+export function uuid() {
+  return { schema: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a UUID like 12345678-9abc-def0-1234-56789abcdef0'), range: 'UUID' };
+}
+
 export function listOf<const V extends readonly [string, ...string[]]>(values: V) {
   return {
     schema: z.preprocess(

@@ -1,5 +1,5 @@
 import { logLevels } from '../runtime/log.js';
-import { bandwidth, bool, int, listOf, oneOf, optional, setting, text, type Setting } from './setting.js';
+import { bandwidth, bool, int, listOf, oneOf, optional, setting, text, uuid, type Setting } from './setting.js';
 
 /**
  * Every configuration key, described once. Names follow QEMU's `-spice` options where one
@@ -78,6 +78,14 @@ export const settings = {
     doc: 'Accept clients without a password. Without it and without a password, every client is refused.',
     example: 'on',
     default: false,
+  }),
+  name: optional(text(), {
+    doc: "The VM's name, shown by clients in their title (QEMU's -name).",
+    example: 'my-vm',
+  }),
+  uuid: optional(uuid(), {
+    doc: "The VM's UUID, sent to clients (QEMU's -uuid).",
+    example: '5b0a8c5e-3f7a-4d2b-9c61-1d2e3f4a5b6c',
   }),
   'image-compression': setting(oneOf(['auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4', 'off']), {
     doc: 'Lossless image compression for the display channel.',

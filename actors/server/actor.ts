@@ -7,6 +7,7 @@ import { monotonicClock } from '../../runtime/clock.js';
 import type { Link } from '../../runtime/link.js';
 import type { LinkedChannel } from '../channel-client/handoff.js';
 import { relaySocket } from '../channel-client/relay.js';
+import { dup } from '../../native/index.js';
 import { ChannelType, channelActorName, channelTypeName, serverChannelCaps } from '../channels.js';
 import type { ServerToChannel } from '../contracts.js';
 import { AuthThrottle } from './auth-throttle.js';
@@ -50,14 +51,22 @@ export default defineActor<ServerContract>(async (ctx) => {
     for (const link of peers.values()) void link.send({ kind: 'end-session', session });
   };
 
-  const handOver = (socket: Socket | TLSSocket, link: LinkedChannel, leftover: Buffer) => {
+  const handOver = (socket: Socket | TLSSocket, secure: boolean, link: LinkedChannel, leftover: Buffer) => {
     const peer = peers.get(channelActorName({ type: link.channelType, id: link.channelId }));
     if (!peer) {
       socket.destroy();
       return;
     }
-    // The connection's bytes go over a port to the channel's thread; what the link stage read
-    // past the link goes first.
+    if (!secure) {
+      // A plain socket moves to the channel's thread whole: a duplicate of its fd, adopted there;
+      // closing ours leaves the connection open through the duplicate.
+      const fd = dup((socket as unknown as { _handle: { fd: number } })._handle.fd);
+      socket.destroy();
+      void peer.send({ kind: 'connection', link, fd, leftover: moved(new Uint8Array(leftover)) });
+      return;
+    }
+    // TLS state cannot leave this thread: the plaintext goes over a port, what the link stage
+    // read past the link first.
     const { port1, port2 } = new MessageChannel();
     const relayed = relaySocket(socket, port1, leftover);
     relayed.on('error', (err) => log.debug({ peer: link.peer, err: err.message }, 'relayed connection ended'));
@@ -92,7 +101,7 @@ export default defineActor<ServerContract>(async (ctx) => {
           log.info({ session: outcome.replaced }, 'a new client replaces the connected one');
           endSession(outcome.replaced);
         }
-        handOver(socket, link, outcome.leftover);
+        handOver(socket, secure, link, outcome.leftover);
       },
       (err: unknown) => {
         log.error({ peer, err }, 'link stage failed');

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { hasCap, MainCap, MouseMode } from '../../codecs/protocol/enums.js';
+import { mainProtocol as protocol } from '../../codecs/protocol/channels/main.js';
+import { defineActor } from '../../runtime/actor.js';
+import type { Flip } from '../../runtime/message.js';
+import { serveHandoffs } from '../channel-client/adopt.js';
+import { ChannelConnection } from '../channel-client/connection.js';
+import type { MainToHost, ServerToChannel } from '../contracts.js';
+import { mmTimeDeltaMs, mmTimeNow } from '../mm-time.js';
+import type { MainContract } from './contract.js';
+import { runNetTest } from './net-test.js';
+
+type Main = typeof protocol;
+type Connection = ChannelConnection<Main['server']['defs'], Main['client']['defs']>;
+
+/** spice-server's REDS_AGENT_WINDOW_SIZE: agent messages a client may send before a token returns. */
+const agentTokens = 10;
+/** spice-server's main-channel receive buffer. */
+const maxBody = 26_624;
+
+/**
+ * The main channel: the session's first connection. It sends INIT, the channel list once the
+ * client attaches, mouse modes (client mode only while the host takes absolute positions),
+ * name and UUID, and measures the link. Its closing ends the session.
+ */
+export default defineActor<MainContract>((ctx) => {
+  const { config, channels, displayChannels } = ctx.init;
+  const server = ctx.peer<Flip<ServerToChannel>>('server');
+  const host = ctx.peer<MainToHost>('host');
+  const clients = new Map<number, Connection>();
+  let absolute = false;
+  let mode: number = MouseMode.server;
+  const supported = () => MouseMode.server | (absolute ? MouseMode.client : 0);
+  const uuid = Buffer.from((config.uuid ?? randomUUID()).replace(/-/g, ''), 'hex');
+
+  const announceMouseMode = () => {
+    for (const c of clients.values()) c.send({ name: 'mouse_mode', body: { supported_modes: supported(), current_mode: mode } });
+  };
+  host.messages$.subscribe((m) => {
+    absolute = m.absolute;
+    if (!absolute && mode === MouseMode.client) mode = MouseMode.server;
+    announceMouseMode();
+  });
+
+  serveHandoffs(server, {
+    connected(socket, link, leftover) {
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody });
+      clients.get(link.session)?.close({ by: 'server', why: 'replaced by a new main connection' });
+      clients.set(link.session, c);
+      c.onClose(() => {
+        if (clients.get(link.session) !== c) return;
+        clients.delete(link.session);
+        void server.send({ kind: 'main-closed', session: link.session });
+      });
+      c.send({
+        name: 'init',
+        body: {
+          session_id: link.session,
+          display_channels_hint: displayChannels,
+          supported_mouse_modes: supported(),
+          current_mouse_mode: mode,
+          agent_connected: 0,
+          agent_tokens: agentTokens,
+          multi_media_time: (mmTimeNow() - mmTimeDeltaMs) >>> 0,
+          ram_hint: 0,
+        },
+      });
+      if (hasCap(link.channelCaps, MainCap.nameAndUuid)) {
+        if (config.name !== undefined) c.send({ name: 'name', body: { name: Buffer.from(config.name + '\0', 'utf8') } });
+        c.send({ name: 'uuid', body: { uuid } });
+      }
+      let attached = false;
+      c.onMessage((m) => {
+        switch (m.name) {
+          case 'attach_channels':
+            if (attached) return;
+            attached = true;
+            // spice-server lists the newest channel first.
+            c.send({ name: 'channels_list', body: { channels: [...channels].reverse().map(({ type, id }) => ({ type, id })) } });
+            return;
+          case 'mouse_mode_request': {
+            const wanted = m.body.mode;
+            if (wanted !== MouseMode.server && wanted !== MouseMode.client) return c.close({ by: 'server', why: `mouse mode ${wanted} does not exist` });
+            if ((supported() & wanted) === 0) {
+              ctx.log.info({ peer: c.peer, wanted }, 'mouse mode refused: the host takes no absolute positions');
+              return;
+            }
+            mode = wanted;
+            announceMouseMode();
+            return;
+          }
+          case 'agent_start':
+          case 'agent_token':
+          case 'agent_data':
+            // No guest agent yet: what a client sends for it has no one to go to.
+            ctx.log.debug({ peer: c.peer, message: m.name }, 'no agent; message dropped');
+            return;
+          case 'client_info':
+          case 'quality_indicator':
+            return;
+          default:
+            return c.close({ by: 'server', why: `unexpected ${m.name} on the main channel` });
+        }
+      });
+      c.feed(leftover);
+      runNetTest((payload) => c.ping(payload, 'us')).then(
+        (r) => {
+          ctx.log.info({ peer: c.peer, latencyMs: +r.latencyMs.toFixed(3), mbitPerS: +(r.bitsPerSecond / 1e6).toFixed(1), lowBandwidth: r.lowBandwidth }, 'net test');
+          void ctx.parent.offer({ kind: 'net-test', session: link.session, ...r });
+        },
+        () => {},
+      );
+    },
+    sessionEnded(session) {
+      clients.get(session)?.close({ by: 'server', why: 'session ended' });
+    },
+  });
+});

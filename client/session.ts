@@ -1,0 +1,87 @@
+import { firstValueFrom, filter, map, type Observable } from 'rxjs';
+import { cursorProtocol } from '../codecs/protocol/channels/cursor.js';
+import { inputsProtocol } from '../codecs/protocol/channels/inputs.js';
+import { mainProtocol } from '../codecs/protocol/channels/main.js';
+import { capWords, ChannelType, MainCap } from '../codecs/protocol/enums.js';
+import type { ChannelProtocol, Defs, MessageOf } from '../codecs/protocol/table.js';
+import { ClientChannel, type ClientChannelOptions } from './channel.js';
+import { linkChannel, type Endpoint } from './link.js';
+
+type ChannelOf<P> = P extends ChannelProtocol<infer S, infer C> ? ClientChannel<S, C> : never;
+export type MainChannel = ChannelOf<typeof mainProtocol>;
+export type InputsChannel = ChannelOf<typeof inputsProtocol>;
+export type CursorChannel = ChannelOf<typeof cursorProtocol>;
+type MainMessage = MessageOf<(typeof mainProtocol)['server']['defs']>;
+export type MainInit = Extract<MainMessage, { name: 'init' }>['body'];
+
+type Body<S extends Defs, N> = Extract<MessageOf<S>, { name: N }>['body'];
+
+/** The next message named `name` to arrive on a channel. */
+export function next<S extends Defs, N extends MessageOf<S>['name']>(ch: { messages$: Observable<MessageOf<S>> }, name: N): Promise<Body<S, N>> {
+  return firstValueFrom(
+    ch.messages$.pipe(
+      filter((m): m is Extract<MessageOf<S>, { name: N }> => m.name === name),
+      map((m) => m.body),
+    ),
+  );
+}
+
+/** The first message named `name` a channel received, or the next to arrive. */
+export function first<S extends Defs, N extends MessageOf<S>['name']>(ch: { messages$: Observable<MessageOf<S>>; history: readonly MessageOf<S>[] }, name: N): Promise<Body<S, N>> {
+  const seen = ch.history.find((m) => m.name === name);
+  return seen ? Promise.resolve(seen.body as Body<S, N>) : next(ch, name);
+}
+
+/**
+ * A headless SPICE client: links the main channel, takes the session from INIT, attaches and
+ * links the listed channels it knows, like spice-gtk does.
+ */
+export class SpiceClient {
+  inputs: InputsChannel | null = null;
+  cursor: CursorChannel | null = null;
+
+  private constructor(
+    readonly endpoint: Endpoint,
+    readonly main: MainChannel,
+    readonly init: MainInit,
+    readonly channels: ReadonlyArray<{ type: number; id: number }>,
+  ) {}
+
+  static async connect(endpoint: Endpoint, options: { open?: readonly number[]; channelOptions?: ClientChannelOptions } = {}): Promise<SpiceClient> {
+    const linked = await linkChannel(endpoint, {
+      channelType: ChannelType.main,
+      channelId: 0,
+      connectionId: 0,
+      channelCaps: capWords([MainCap.nameAndUuid, MainCap.agentConnectedTokens]),
+    });
+    const main: MainChannel = new ClientChannel(linked, mainProtocol);
+    const init = await first(main, 'init');
+    const list = next(main, 'channels_list');
+    main.send({ name: 'attach_channels', body: {} });
+    const { channels } = await list;
+    const client = new SpiceClient(endpoint, main, init, channels);
+    const open = options.open ?? [ChannelType.inputs, ChannelType.cursor];
+    for (const c of channels) {
+      if (!open.includes(c.type)) continue;
+      if (c.type === ChannelType.inputs) client.inputs = await client.openChannel(inputsProtocol, c.id, options.channelOptions);
+      if (c.type === ChannelType.cursor) client.cursor = await client.openChannel(cursorProtocol, c.id, options.channelOptions);
+    }
+    return client;
+  }
+
+  /** Links another channel of this session. */
+  async openChannel<S extends Defs, C extends Defs>(
+    protocol: ChannelProtocol<S, C>,
+    id: number,
+    options?: ClientChannelOptions,
+    channelCaps: readonly number[] = [],
+  ): Promise<ClientChannel<S, C>> {
+    const type = ChannelType[protocol.name as keyof typeof ChannelType];
+    const linked = await linkChannel(this.endpoint, { channelType: type, channelId: id, connectionId: this.init.session_id, channelCaps });
+    return new ClientChannel(linked, protocol as never, options);
+  }
+
+  close(): void {
+    for (const ch of [this.inputs, this.cursor, this.main]) ch?.close();
+  }
+}
