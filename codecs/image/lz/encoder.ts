@@ -79,9 +79,20 @@ function scratchOut(size: number): Uint8Array {
   return outScratch;
 }
 
-/** Pixels as 24-bit B | G<<8 | R<<16 words, rows packed (built from bytes: endian-free). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Pixels as 24-bit B | G<<8 | R<<16 words, rows packed. */
 function packRgb({ width, height, stride, pixels }: Bitmap32, sym: Uint32Array): void {
   let k = 0;
+  if (LITTLE_ENDIAN && pixels.byteOffset % 4 === 0 && stride % 4 === 0) {
+    // Whole pixels at once: on a little-endian host a u32 reads B | G<<8 | R<<16 | X<<24.
+    const words = new Uint32Array(pixels.buffer, pixels.byteOffset, (stride >> 2) * (height - 1) + width);
+    for (let y = 0; y < height; y++) {
+      let o = y * (stride >> 2);
+      for (const end = k + width; k < end; k++, o++) sym[k] = words[o]! & 0xffffff;
+    }
+    return;
+  }
   for (let y = 0; y < height; y++) {
     let o = y * stride;
     for (const end = k + width; k < end; k++, o += 4) {

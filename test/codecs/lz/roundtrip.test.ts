@@ -45,6 +45,9 @@ const generated: [string, Bitmap32][] = [
   ['all one colour', solid(640, 480)],
   ['noise 257x33', noise(257, 33, 3)],
   ['stride > width*4', noise(37, 11, 4, 12)],
+  // Rows or pixels not on 4-byte boundaries: the encoder reads bytes instead of words.
+  ['stride not a multiple of 4', noise(37, 11, 4, 3)],
+  ['pixels at an odd byte offset', (() => { const b = noise(20, 5, 8); const buf = new Uint8Array(b.pixels.length + 1); buf.set(b.pixels, 1); return { ...b, pixels: buf.subarray(1) }; })()],
   ['stride > width*4, one colour', makeBitmap(50, 20, () => [1, 2, 3, 4], 8)],
   ['gradient', gradient(300, 200)],
   // Runs longer than the length escape carries in one byte, and a run crossing rows.
