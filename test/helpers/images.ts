@@ -40,3 +40,10 @@ export function packed(b: Bitmap32, format: 'rgb32' | 'rgba'): Uint8Array {
   if (format === 'rgb32') for (let i = 3; i < out.length; i += 4) out[i] = 0;
   return out;
 }
+
+/** Random pixels that repeat every `period` pixels in row-major order: matches at exactly that distance. */
+export function repeatingNoise(width: number, height: number, period: number, seed: number): Bitmap32 {
+  const rnd = prng(seed);
+  const tile = Array.from({ length: period }, () => [rnd() * 256, rnd() * 256, rnd() * 256, rnd() * 256].map(Math.floor));
+  return makeBitmap(width, height, (x, y) => tile[(x + y * width) % period]!);
+}

@@ -25,8 +25,8 @@ export function encodeLz(bitmap: Bitmap32, format: Bitmap32Format): Uint8Array {
     throw new RangeError(`encodeLz: bad bitmap ${width}x${height} stride ${stride} (${pixels.length} bytes)`);
   }
   const n = width * height;
-  const passes = format === 'rgba' ? 2 : 1;
-  const out = scratchOut(LZ_HEADER_SIZE + passBound(n, 3) + (passes === 2 ? passBound(n, 1) : 0));
+  if (n * 4 > MAX_IMAGE_BYTES) throw new RangeError(`encodeLz: ${width}x${height} is larger than SPICE clients decode`);
+  const out = scratchOut(LZ_HEADER_SIZE + passBound(n, 3) + (format === 'rgba' ? passBound(n, 1) : 0));
   const sym = scratchSymbols(n);
   const type = format === 'rgba' ? LzImageType.RGBA : LzImageType.RGB32;
   writeHeader(out, { type, width, height, stride: width * 4, topDown: 1 });
@@ -39,6 +39,9 @@ export function encodeLz(bitmap: Bitmap32, format: Bitmap32Format): Uint8Array {
   }
   return out.slice(0, pos);
 }
+
+/** spice-common's decoder refuses stride*height above this (SPICE_MAX_IMAGE_SIZE). */
+const MAX_IMAGE_BYTES = 2 ** 30 - 1;
 
 /** How one pass codes its pixels. */
 interface PassParams {

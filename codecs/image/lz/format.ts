@@ -44,9 +44,13 @@ export const RGB_BYTES_PER_PIXEL: Readonly<Partial<Record<LzImageType, number>>>
 export const MAX_COPY = 32;
 /** Length field 7 means "more length bytes follow, each 255 continues". */
 export const LEN_ESCAPE = 7;
-/** Biased distances below this fit the 13-bit form. */
+/**
+ * Distances are stored biased (distance - 1). Biased values below MAX_DISTANCE take the 13-bit
+ * form; high bits 31 with low byte 255 (= MAX_DISTANCE) escape to a 16-bit value that is added
+ * to MAX_DISTANCE. So a pixel distance up to MAX_DISTANCE is near, beyond it far.
+ */
 export const MAX_DISTANCE = 8191;
-/** The 13-bit form's escape (high bits 31, low byte 255) adds a 16-bit biased distance + MAX_DISTANCE. */
+/** The farthest pixel distance the encoder uses (spice-common's MAX_FARDISTANCE; the form reaches 2 pixels further). */
 export const MAX_FAR_DISTANCE = 65535 + MAX_DISTANCE - 1;
 
 /**

@@ -2,8 +2,9 @@ import test from 'ava';
 import type { Bitmap32, Bitmap32Format } from '../../../codecs/image/bitmap.js';
 import { decodeLz } from '../../../codecs/image/lz/decoder.js';
 import { encodeLz } from '../../../codecs/image/lz/encoder.js';
+import { MAX_FAR_DISTANCE } from '../../../codecs/image/lz/format.js';
 import { corpus } from '../../helpers/corpus.js';
-import { gradient, makeBitmap, noise, packed, prng, solid } from '../../helpers/images.js';
+import { gradient, makeBitmap, noise, packed, repeatingNoise, solid } from '../../helpers/images.js';
 
 function roundTrips(t: import('ava').ExecutionContext, bitmap: Bitmap32, format: Bitmap32Format, label: string): Uint8Array {
   const stream = encodeLz(bitmap, format);
@@ -53,8 +54,8 @@ const generated: [string, Bitmap32][] = [
   // Runs longer than the length escape carries in one byte, and a run crossing rows.
   ['runs of every length', makeBitmap(2000, 3, (x, y) => { const r = Math.floor(Math.sqrt(x + y * 2000)); return [r & 0xff, r >> 8, 0, r & 1 ? 255 : 0]; })],
   // Repeats 9000 and 70000 pixels back: only the 16-bit far distance reaches them.
-  ['far repeats', (() => { const rnd = prng(5); const tile = Array.from({ length: 9000 }, () => [rnd() * 256, rnd() * 256, rnd() * 256, rnd() * 256].map(Math.floor)); return makeBitmap(1000, 90, (x, y) => tile[(x + y * 1000) % 9000]!); })()],
-  ['repeat at 70000', (() => { const rnd = prng(6); const tile = Array.from({ length: 70000 }, () => [rnd() * 256, rnd() * 256, rnd() * 256, rnd() * 256].map(Math.floor)); return makeBitmap(1000, 141, (x, y) => tile[(x + y * 1000) % 70000]!); })()],
+  ['far repeats', repeatingNoise(1000, 90, 9000, 5)],
+  ['repeat at the farthest distance', repeatingNoise(1000, 148, MAX_FAR_DISTANCE, 6)],
 ];
 
 for (const [name, bitmap] of generated) {
@@ -69,6 +70,8 @@ test('runs and repeats compress; noise stays within the literal bound', (t) => {
   t.true(flat.length < 28 + 1300, `one colour: ${flat.length} bytes`);
   const far = encodeLz(generated.find(([n]) => n === 'far repeats')![1], 'rgb32');
   t.true(far.length < 9000 * 3.2 + 5000, `9000-pixel tile repeated: ${far.length} bytes`);
+  const farthestRepeat = encodeLz(repeatingNoise(1000, 148, MAX_FAR_DISTANCE, 6), 'rgb32');
+  t.true(farthestRepeat.length < MAX_FAR_DISTANCE * 3.2 + 5000, `73725-pixel tile repeated: ${farthestRepeat.length} bytes`);
   const n = 257 * 33;
   const rough = encodeLz(noise(257, 33, 3), 'rgba');
   t.true(rough.length <= 28 + n * 4 + 2 * Math.ceil(n / 32), `noise: ${rough.length} bytes`);
@@ -88,4 +91,13 @@ test('a run is a distance-1 match: 40 pixels of one colour', (t) => {
   const s = encodeLz(solid(40, 1, [5, 6, 7, 8]), 'rgb32');
   // Literal of 1, then a match of 39 pixels at distance 1: length field 7 + escape byte 32, low distance byte 0.
   t.deepEqual([...s.subarray(28)], [0, 5, 6, 7, 7 << 5, 39 - 7, 0]);
+});
+
+test('the encoder refuses bitmaps that are inconsistent or larger than clients decode', (t) => {
+  t.throws(() => encodeLz({ width: 0, height: 1, stride: 0, pixels: new Uint8Array(0) }, 'rgb32'), { instanceOf: RangeError });
+  t.throws(() => encodeLz({ width: 4, height: 2, stride: 12, pixels: new Uint8Array(24) }, 'rgb32'), { instanceOf: RangeError });
+  t.throws(() => encodeLz({ width: 4, height: 2, stride: 16, pixels: new Uint8Array(31) }, 'rgb32'), { instanceOf: RangeError });
+  // Only the length is read before the size check: a stand-in avoids allocating a GiB.
+  const huge = { width: 16384, height: 16384, stride: 65536, pixels: { length: 2 ** 30 } as Uint8Array };
+  t.throws(() => encodeLz(huge, 'rgb32'), { instanceOf: RangeError, message: /larger than SPICE clients decode/ });
 });

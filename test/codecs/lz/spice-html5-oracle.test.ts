@@ -1,9 +1,9 @@
 import test from 'ava';
 import type { Bitmap32, Bitmap32Format } from '../../../codecs/image/bitmap.js';
 import { encodeLz } from '../../../codecs/image/lz/encoder.js';
-import { SPICE_IMAGE_TYPE_LZ_RGB } from '../../../codecs/image/lz/format.js';
+import { MAX_FAR_DISTANCE, SPICE_IMAGE_TYPE_LZ_RGB } from '../../../codecs/image/lz/format.js';
 import { corpus } from '../../helpers/corpus.js';
-import { gradient, makeBitmap, noise, prng, solid } from '../../helpers/images.js';
+import { gradient, makeBitmap, noise, repeatingNoise, solid } from '../../helpers/images.js';
 import { loadSpiceHtml5Lz, spiceHtml5Installed } from '../../helpers/spice-html5.js';
 
 // A real client's decoder (Debian's spice-html5, lz.js) must draw exactly our pixels.
@@ -61,8 +61,6 @@ test('spice-html5 decodes our streams of the corpus to the same pixels', (t) => 
 });
 
 test('spice-html5 decodes our streams of generated images to the same pixels', (t) => {
-  const rnd = prng(11);
-  const tile = Array.from({ length: 9000 }, () => [rnd() * 256, rnd() * 256, rnd() * 256, rnd() * 256].map(Math.floor));
   const cases: [string, Bitmap32][] = [
     ['1x1', solid(1, 1)],
     ['2x1', makeBitmap(2, 1, (x) => [x, 9, 8, 7])],
@@ -72,7 +70,8 @@ test('spice-html5 decodes our streams of generated images to the same pixels', (
     ['one colour', solid(640, 480)],
     ['stride > width*4', noise(37, 11, 4, 12)],
     ['gradient', gradient(300, 200)],
-    ['far repeats', makeBitmap(1000, 90, (x, y) => tile[(x + y * 1000) % 9000]!)],
+    ['far repeats', repeatingNoise(1000, 90, 9000, 11)],
+    ['repeats at the farthest distance', repeatingNoise(1000, 148, MAX_FAR_DISTANCE, 12)],
   ];
   for (const [name, bitmap] of cases) {
     drawsTheSame(t, name, bitmap, 'rgb32');
