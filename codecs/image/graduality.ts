@@ -1,0 +1,68 @@
+import type { Bitmap32 } from './bitmap.js';
+
+/**
+ * How smooth a bitmap is, after spice-server's `bitmap_get_graduality_level`
+ * (spice-bitmap-utils): photos and gradients are HIGH (QUIC's domain), flat areas with sharp
+ * edges — text, window borders — are LOW (LZ's). A cheap sample, not a full scan.
+ */
+export type GradualityLevel = 'high' | 'medium' | 'low';
+
+const SAMPLE_JUMP = 15;
+/** A channel difference this large is an edge (32 bpp). */
+const CONTRAST = 60;
+const SAME_SCORE = 0.5;
+const CONTRAST_SCORE = 1.0;
+const SMALL_DIFFERENCE_SCORE = -0.25;
+const HIGH_BELOW = -0.03;
+const MEDIUM_BELOW = 0.002;
+
+export function gradualityLevel(bitmap: Bitmap32): GradualityLevel {
+  const score = gradualityScore(bitmap);
+  return score < HIGH_BELOW ? 'high' : score < MEDIUM_BELOW ? 'medium' : 'low';
+}
+
+/**
+ * The mean pair score: every 15th pixel (in row-major order, starting mid first row) is the top
+ * left of a 2x2 square whose three pairs with it score +0.5 equal, +1 contrasting, -0.25
+ * slightly different; squares of one colour score 0 but still count. Images one pixel wide or
+ * high score 1 (LOW), as spice-server has it. Rows are found through `stride` (spice-server
+ * assumes stride == width*4; the samples are the same then).
+ */
+export function gradualityScore({ width, height, stride, pixels }: Bitmap32): number {
+  if (width <= 1 || height <= 1) return 1;
+  const jump = SAMPLE_JUMP % width ? SAMPLE_JUMP : SAMPLE_JUMP - 1;
+  const lastRow = (height - 1) * width;
+  let sum = 0;
+  let samples = 0;
+  for (let i = width >> 1; i < lastRow; i += jump) {
+    // A square needs a right neighbour: the last pixel of a row moves one left, and the walk on from there.
+    if ((i + 1) % width === 0) i--;
+    const p = Math.floor(i / width) * stride + (i % width) * 4;
+    const pairs = [compare(pixels, p, p + 4), compare(pixels, p, p + stride), compare(pixels, p, p + stride + 4)];
+    if (pairs.some((c) => c !== Pair.Same)) sum += pairs.reduce((s, c) => s + pairScore[c], 0);
+    samples++;
+  }
+  return sum / (samples * 3);
+}
+
+const enum Pair {
+  Same,
+  Contrast,
+  SmallDifference,
+}
+const pairScore: Record<Pair, number> = {
+  [Pair.Same]: SAME_SCORE,
+  [Pair.Contrast]: CONTRAST_SCORE,
+  [Pair.SmallDifference]: SMALL_DIFFERENCE_SCORE,
+};
+
+/** Compares the B,G,R of two pixels at byte offsets a and b. */
+function compare(px: Uint8Array, a: number, b: number): Pair {
+  let different = false;
+  for (let c = 0; c < 3; c++) {
+    const d = px[a + c]! - px[b + c]!;
+    if (d <= -CONTRAST || d >= CONTRAST) return Pair.Contrast;
+    if (d !== 0) different = true;
+  }
+  return different ? Pair.SmallDifference : Pair.Same;
+}
