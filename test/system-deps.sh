@@ -2,7 +2,10 @@
 # Installs the Debian packages the tests use (real SPICE clients, QEMU, Xvfb, tshark as they
 # come in), when missing. As root it runs apt-get; otherwise it names what is missing.
 set -euo pipefail
-packages=(g++ make python3)
+# Build: g++ make python3. Real clients: spice-client-gtk (spicy) and its GObject bindings for
+# test/e2e/spice-probe.py, xvfb for windows; spice-html5 (its decoders are test oracles);
+# tshark dissects SPICE; openssl makes the test CA; libspice-protocol-dev has the QXL headers.
+packages=(g++ make python3 openssl spice-client-gtk gir1.2-spiceclientglib-2.0 python3-gi xvfb tshark spice-html5 libspice-protocol-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -14,4 +17,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
