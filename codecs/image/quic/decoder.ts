@@ -2,7 +2,7 @@ import { decodeError, type Bitmap32, type Bitmap32Format, type Decoded } from '.
 import { QuicBitReader } from './bit-reader.js';
 import { QuicImageType, QUIC_MAX_PIXELS, readHeader } from './format.js';
 import { PlaneDecoder } from './plane-decoder.js';
-import { ALPHA_CHANNEL, RGB_CHANNELS } from './plane-walker.js';
+import { ALPHA, RGB } from './plane-walker.js';
 
 export interface QuicDecodeOptions {
   /** Largest image accepted, in pixels (default 2^26, 256 MiB of output; at most QUIC's 512 Mi - 1). */
@@ -39,8 +39,8 @@ export function decodeQuic(
 
   const stride = width * 4;
   const pixels = new Uint8Array(stride * height);
-  const colour = new PlaneDecoder(pixels, width, RGB_CHANNELS, reader);
-  const opacity = alpha ? new PlaneDecoder(pixels, width, ALPHA_CHANNEL, reader) : undefined;
+  const colour = new PlaneDecoder(pixels, width, RGB, reader);
+  const opacity = alpha ? new PlaneDecoder(pixels, width, ALPHA, reader) : undefined;
   for (let y = 0, row = 0; y < height; y++, row += stride) {
     const above = y === 0 ? -1 : row - stride;
     colour.walkRow(row, above);

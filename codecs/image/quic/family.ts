@@ -20,14 +20,17 @@ export interface GolombFamily {
   readonly escapeLimit: Uint32Array;
   /** Mask of the escaped codeword's suffix (bppmask[notGRsuffixlen]). */
   readonly escapeSuffixMask: Uint32Array;
-  /** Codeword and its length for each value and code: [value * CODES + code]. */
-  readonly code: Uint32Array;
+  /** Codeword << 5 | its length, for each value and code: [value * CODES + code]. */
+  readonly codeword: Uint16Array;
+  /** Codeword lengths alone, what the models count. */
   readonly codeLen: Uint8Array;
   /** Residual folding: 0, -1, 1, -2, ... become 0, 1, 2, 3, ... (xlatU2L) and back (xlatL2U). */
   readonly fold: Uint8Array;
   readonly unfold: Uint8Array;
   /** Context value -> bucket number; buckets cover 1, 2, 4, ... contexts (DEFevol 3). */
   readonly bucketOf: Uint8Array;
+  /** First context of each bucket, and one past the last bucket's end (2^bpc). */
+  readonly bucketStart: Uint16Array;
   readonly buckets: number;
 }
 
@@ -35,35 +38,31 @@ const lowMask = (bits: number): number => (bits >= 32 ? 0xffffffff : 2 ** bits -
 
 const ceilLog2 = (value: number): number => (value <= 1 ? 0 : 32 - Math.clz32(value - 1));
 
-export function golombFamily(bpc: number): GolombFamily {
+function golombFamily(bpc: number): GolombFamily {
   const levels = 1 << bpc;
   const grCount = new Uint32Array(CODES);
   const escapeLen = new Uint8Array(CODES);
   const escapeLimit = new Uint32Array(CODES);
   const escapeSuffixMask = new Uint32Array(CODES);
-  const code = new Uint32Array(256 * CODES);
+  const codeword = new Uint16Array(256 * CODES);
   const codeLen = new Uint8Array(256 * CODES);
   for (let l = 0; l < bpc; l++) {
     const escapeZeros = Math.min(MAX_CODE_LEN - bpc, lowMask(bpc - l));
-    const escaped = levels - escapeZeros * 2 ** l;
-    const suffixLen = ceilLog2(escaped);
+    const escapedValues = levels - escapeZeros * 2 ** l;
+    const suffixLen = ceilLog2(escapedValues);
     grCount[l] = escapeZeros * 2 ** l;
     escapeLen[l] = escapeZeros + suffixLen;
     escapeLimit[l] = lowMask(32 - escapeZeros);
     escapeSuffixMask[l] = lowMask(suffixLen);
     for (let n = 0; n < 256; n++) {
       const at = n * CODES + l;
-      if (n < grCount[l]!) {
-        code[at] = (1 << l) | (n & lowMask(l));
-        codeLen[at] = (n >>> l) + l + 1;
-      } else {
-        code[at] = n - grCount[l]!;
-        codeLen[at] = escapeLen[l]!;
-      }
+      // Both forms stay under 256 (2^l and l low bits, or n - grCount), so 13 bits hold both.
+      const escaped = n >= grCount[l]!;
+      codeLen[at] = escaped ? escapeLen[l]! : (n >>> l) + l + 1;
+      codeword[at] = ((escaped ? n - grCount[l]! : (1 << l) | (n & lowMask(l))) << 5) | codeLen[at]!;
     }
   }
 
-  // Tables span 256 entries whatever the depth: a corrupt stream can carry any byte.
   const half = (levels - 1) >>> 1;
   const fold = new Uint8Array(256);
   const unfold = new Uint8Array(256);
@@ -73,16 +72,18 @@ export function golombFamily(bpc: number): GolombFamily {
   }
 
   const bucketOf = new Uint8Array(256);
-  let buckets = 0;
-  for (let start = 0, size = 1; start < levels; buckets++, size *= 2) {
+  const starts = [0];
+  for (let size = 1; starts.at(-1)! < levels; size *= 2) {
+    const start = starts.at(-1)!;
     // A bucket absorbs the rest when one more of its size would not fit (fill_model_structures).
     const end = start + size - 1 + size >= levels ? levels - 1 : start + size - 1;
-    bucketOf.fill(buckets, start, end + 1);
-    start = end + 1;
+    bucketOf.fill(starts.length - 1, start, end + 1);
+    starts.push(end + 1);
   }
-  for (let v = levels; v < 256; v++) bucketOf[v] = bucketOf[v & (levels - 1)]!;
+  const bucketStart = Uint16Array.from(starts);
+  const buckets = starts.length - 1;
 
-  return { bpc, grCount, escapeLen, escapeLimit, escapeSuffixMask, code, codeLen, fold, unfold, bucketOf, buckets };
+  return { bpc, grCount, escapeLen, escapeLimit, escapeSuffixMask, codeword, codeLen, fold, unfold, bucketOf, bucketStart, buckets };
 }
 
 /** The family of 8-bit samples, the only depth of RGB32, RGB24 and RGBA streams. */

@@ -1,6 +1,7 @@
 import type { QuicBitReader } from './bit-reader.js';
 import { golombDecode } from './family.js';
-import { PlaneWalker } from './plane-walker.js';
+import { CONTEXTS } from './model.js';
+import { PlaneWalker, type ChannelGroup } from './plane-walker.js';
 
 /**
  * Turns codewords and runs back into a channel group of output pixels. A run longer than its
@@ -12,10 +13,10 @@ export class PlaneDecoder extends PlaneWalker {
   constructor(
     pixels: Uint8Array,
     width: number,
-    offsets: readonly number[],
+    group: ChannelGroup,
     private readonly reader: QuicBitReader,
   ) {
-    super(pixels, width, offsets);
+    super(pixels, width, group);
   }
 
   protected codeFirst(): void {
@@ -23,25 +24,32 @@ export class PlaneDecoder extends PlaneWalker {
     for (let c = 0; c < this.channels; c++) {
       const off = this.offsets[c]!;
       const predicted = this.above < 0 ? 0 : px[this.above + off]!;
-      px[this.row + off] = this.take(c, 0) + predicted;
+      px[this.row + off] = this.takeFirst(c) + predicted;
     }
   }
 
-  protected codePixel(x: number): void {
-    const px = this.pixels;
-    const at = this.row + x * 4;
-    if (this.above < 0) {
-      for (let c = 0; c < this.channels; c++) {
-        const off = this.offsets[c]!;
-        px[at + off] = this.take(c, x) + px[at - 4 + off]!;
+  protected codeSpan(x: number, limit: number, runAt: number): number {
+    const { pixels: px, offsets, channels, row, above, residuals, span, reader, family } = this;
+    const unfold = family.unfold;
+    const codeFor = this.models.codeFor;
+    for (; x < limit; x++) {
+      const at = row + x * 4;
+      let up = at - 4;
+      if (above >= 0) {
+        if (this.runStarts(x, runAt)) return x;
+        up = above + x * 4;
       }
-    } else {
-      const up = this.above + x * 4;
-      for (let c = 0; c < this.channels; c++) {
-        const off = this.offsets[c]!;
-        px[at + off] = this.take(c, x) + ((px[at - 4 + off]! + px[up + off]!) >> 1);
+      for (let c = 0, r = x + 1, codes = 0; c < channels; c++, r += span, codes += CONTEXTS) {
+        const off = offsets[c]!;
+        const read = golombDecode(family, codeFor[codes + residuals[r - 1]!]!, reader.window);
+        reader.skip(read >>> 8);
+        const value = read & 0xff;
+        residuals[r] = value;
+        // On the first row `up` is the left pixel, so the average is the left pixel.
+        px[at + off] = unfold[value]! + ((px[at - 4 + off]! + px[up + off]!) >> 1);
       }
     }
+    return x;
   }
 
   protected codeRun(x: number, end: number): number {
@@ -51,21 +59,20 @@ export class PlaneDecoder extends PlaneWalker {
       return end;
     }
     const px = this.pixels;
+    const offsets = this.offsets;
     for (const stop = x + length; x < stop; x++) {
       const at = this.row + x * 4;
-      for (const off of this.offsets) px[at + off] = px[at - 4 + off]!;
+      for (let c = 0; c < offsets.length; c++) px[at + offsets[c]!] = px[at - 4 + offsets[c]!]!;
     }
     return x;
   }
 
-  /** Reads one residual with its bucket's best code, remembers it and returns it unfolded. */
-  private take(c: number, x: number): number {
-    const at = c * this.span + x + 1;
-    const l = this.models.bestCode[this.bucketIndex(c, this.residuals[at - 1]!)]!;
-    const read = golombDecode(this.family, l, this.reader.window);
-    const value = read & 0xff;
-    this.residuals[at] = value;
+  /** Reads residual 0 of channel c with the best code for its context; returns it unfolded. */
+  private takeFirst(c: number): number {
+    const at = c * this.span + 1;
+    const read = golombDecode(this.family, this.models.codeFor[c * CONTEXTS + this.residuals[at - 1]!]!, this.reader.window);
     this.reader.skip(read >>> 8);
-    return this.family.unfold[value]!;
+    this.residuals[at] = read & 0xff;
+    return this.family.unfold[read & 0xff]!;
   }
 }

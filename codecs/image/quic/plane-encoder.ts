@@ -1,16 +1,17 @@
 import type { QuicBitWriter } from './bit-writer.js';
 import { CODES } from './family.js';
-import { PlaneWalker } from './plane-walker.js';
+import { CONTEXTS } from './model.js';
+import { PlaneWalker, type ChannelGroup } from './plane-walker.js';
 
 /** Turns a channel group of source pixels into codewords and runs. */
 export class PlaneEncoder extends PlaneWalker {
   constructor(
     pixels: Uint8Array,
     width: number,
-    offsets: readonly number[],
+    group: ChannelGroup,
     private readonly writer: QuicBitWriter,
   ) {
-    super(pixels, width, offsets);
+    super(pixels, width, group);
   }
 
   protected codeFirst(): void {
@@ -18,25 +19,35 @@ export class PlaneEncoder extends PlaneWalker {
     for (let c = 0; c < this.channels; c++) {
       const off = this.offsets[c]!;
       const predicted = this.above < 0 ? 0 : px[this.above + off]!;
-      this.put(c, 0, px[this.row + off]! - predicted);
+      const value = this.family.fold[(px[this.row + off]! - predicted) & 0xff]!;
+      const code = this.family.codeword[value * CODES + this.models.codeFor[c * CONTEXTS + this.residuals[c * this.span]!]!]!;
+      this.residuals[c * this.span + 1] = value;
+      this.writer.put(code >>> 5, code & 31);
     }
   }
 
-  protected codePixel(x: number): void {
-    const px = this.pixels;
-    const at = this.row + x * 4;
-    if (this.above < 0) {
-      for (let c = 0; c < this.channels; c++) {
-        const off = this.offsets[c]!;
-        this.put(c, x, px[at + off]! - px[at - 4 + off]!);
+  protected codeSpan(x: number, limit: number, runAt: number): number {
+    const { pixels: px, offsets, channels, row, above, residuals, span, writer } = this;
+    const { fold, codeword } = this.family;
+    const codeFor = this.models.codeFor;
+    for (; x < limit; x++) {
+      const at = row + x * 4;
+      let up = at - 4;
+      if (above >= 0) {
+        if (this.runStarts(x, runAt)) return x;
+        up = above + x * 4;
       }
-    } else {
-      const up = this.above + x * 4;
-      for (let c = 0; c < this.channels; c++) {
-        const off = this.offsets[c]!;
-        this.put(c, x, px[at + off]! - ((px[at - 4 + off]! + px[up + off]!) >> 1));
+      for (let c = 0, r = x + 1, codes = 0; c < channels; c++, r += span, codes += CONTEXTS) {
+        const off = offsets[c]!;
+        // On the first row `up` is the left pixel, so the average is the left pixel.
+        const predicted = (px[at - 4 + off]! + px[up + off]!) >> 1;
+        const value = fold[(px[at + off]! - predicted) & 0xff]!;
+        const code = codeword[value * CODES + codeFor[codes + residuals[r - 1]!]!]!;
+        residuals[r] = value;
+        writer.put(code >>> 5, code & 31);
       }
     }
+    return x;
   }
 
   protected codeRun(x: number, end: number): number {
@@ -44,24 +55,5 @@ export class PlaneEncoder extends PlaneWalker {
     while (this.sameAsLeft(x) && ++x < end);
     this.melcode.encode(this.writer, x - start);
     return x;
-  }
-
-  /** Folds the residual, remembers it as the next context and sends it with its bucket's best code. */
-  private put(c: number, x: number, residual: number): void {
-    const { fold, code, codeLen } = this.family;
-    const at = c * this.span + x + 1;
-    const value = fold[residual & 0xff]!;
-    this.residuals[at] = value;
-    const entry = value * CODES + this.models.bestCode[this.bucketIndex(c, this.residuals[at - 1]!)]!;
-    this.writer.put(code[entry]!, codeLen[entry]!);
-  }
-
-  private sameAsLeft(x: number): boolean {
-    const px = this.pixels;
-    const at = this.row + x * 4;
-    for (const off of this.offsets) {
-      if (px[at + off] !== px[at - 4 + off]) return false;
-    }
-    return true;
   }
 }
