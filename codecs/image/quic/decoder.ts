@@ -38,7 +38,12 @@ export function decodeQuic(
   if ((bytes.length >>> 2) * 32 < minBits) return decodeError('quic: stream too short for its image size');
 
   const stride = width * 4;
-  const pixels = new Uint8Array(stride * height);
+  let pixels: Uint8Array;
+  try {
+    pixels = new Uint8Array(stride * height);
+  } catch {
+    return decodeError(`quic: no memory for a ${width}x${height} image`);
+  }
   const colour = new PlaneDecoder(pixels, width, RGB, reader);
   const opacity = alpha ? new PlaneDecoder(pixels, width, ALPHA, reader) : undefined;
   for (let y = 0, row = 0; y < height; y++, row += stride) {

@@ -14,8 +14,8 @@ export function encodeQuic(bitmap: Bitmap32, format: Bitmap32Format): Uint8Array
   checkBitmap(bitmap);
   const { width, height, stride, pixels } = aligned(bitmap);
   const alpha = format === 'rgba';
-  // About 2 bytes a pixel covers most images without growing the buffer.
-  const writer = new QuicBitWriter(Math.ceil((width * height) / 2) + 8);
+  // A byte a pixel covers photos (about 0.8); the writer doubles its buffer past that.
+  const writer = new QuicBitWriter(Math.ceil((width * height) / 4) + 64);
   writeHeader(writer, { type: alpha ? QuicImageType.RGBA : QuicImageType.RGB32, width, height });
   const colour = new PlaneEncoder(pixels, width, RGB, writer);
   const opacity = alpha ? new PlaneEncoder(pixels, width, ALPHA, writer) : undefined;
