@@ -15,8 +15,8 @@ const HEADER_BITS = 5 * 32;
 /**
  * Decodes a QUIC stream (the bytes after `u32 data_size` in a SpiceImage of type QUIC) of type
  * RGB32, RGB24 (same bitstream) or RGBA into a top-down bitmap, stride width * 4. RGB32 and
- * RGB24 give format rgb32 with the 4th byte 0, RGBA gives rgba. GRAY and RGB16, which no
- * SPICE server sends for 32-bit surfaces, are refused. Malformed input gives an error value.
+ * RGB24 give format rgb32 with the 4th byte 0, RGBA gives rgba. GRAY and RGB16 (spice-server
+ * sends RGB16 only for 16-bit bitmaps) are refused. Malformed input gives an error value.
  */
 export function decodeQuic(
   bytes: Uint8Array,
