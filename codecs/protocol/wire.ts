@@ -90,14 +90,39 @@ export class Writer {
     return at;
   }
 
-  u8 = (v: number) => this.view.setUint8(this.room(1), v);
-  u16 = (v: number) => this.view.setUint16(this.room(2), v, true);
-  u32 = (v: number) => this.view.setUint32(this.room(4), v, true);
-  i16 = (v: number) => this.view.setInt16(this.room(2), v, true);
-  i32 = (v: number) => this.view.setInt32(this.room(4), v, true);
-  u64 = (v: bigint) => this.view.setBigUint64(this.room(8), v, true);
-  i64 = (v: bigint) => this.view.setBigInt64(this.room(8), v, true);
-  bytes = (v: Uint8Array) => this.buf.set(v, this.room(v.length));
+  // room() may replace the buffer, so it runs before this.view / this.buf are read.
+  u8 = (v: number) => {
+    const at = this.room(1);
+    this.view.setUint8(at, v);
+  };
+  u16 = (v: number) => {
+    const at = this.room(2);
+    this.view.setUint16(at, v, true);
+  };
+  u32 = (v: number) => {
+    const at = this.room(4);
+    this.view.setUint32(at, v, true);
+  };
+  i16 = (v: number) => {
+    const at = this.room(2);
+    this.view.setInt16(at, v, true);
+  };
+  i32 = (v: number) => {
+    const at = this.room(4);
+    this.view.setInt32(at, v, true);
+  };
+  u64 = (v: bigint) => {
+    const at = this.room(8);
+    this.view.setBigUint64(at, v, true);
+  };
+  i64 = (v: bigint) => {
+    const at = this.room(8);
+    this.view.setBigInt64(at, v, true);
+  };
+  bytes = (v: Uint8Array) => {
+    const at = this.room(v.length);
+    this.buf.set(v, at);
+  };
   patchU32 = (at: number, v: number) => this.view.setUint32(at, v, true);
 
   /** Runs `write` once the enclosing fixed part is done (see `ptr`). */
