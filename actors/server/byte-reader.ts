@@ -68,12 +68,19 @@ export class ByteReader {
 
   /**
    * Stops reading; returns what arrived beyond the last `read`, including what the stream had
-   * already taken from the socket but not yet emitted (a socket fd handed over must carry it).
+   * already taken from the socket but not yet emitted. With `detach` (the socket's fd moves to
+   * another thread) the handle stops reading from the kernel too, so nothing more is taken here;
+   * without it the stream stays usable on this thread (a TLS connection is relayed from it).
    */
-  release(): Buffer {
+  release(detach = false): Buffer {
     this.stream.pause();
     // pause() only stops 'data' events; libuv would keep reading into the stream's buffer.
-    (this.stream as { _handle?: { readStop?(): number } })._handle?.readStop?.();
+    // net.Socket restarts reading only if its handle says it is not reading, so say so.
+    const handle = (this.stream as { _handle?: { readStop?(): number; reading?: boolean } })._handle;
+    if (detach && handle?.readStop) {
+      handle.readStop();
+      handle.reading = false;
+    }
     this.stream.off('data', this.onData);
     this.stream.off('end', this.onEnd);
     this.stream.off('close', this.onEnd);

@@ -102,7 +102,7 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
       session = connectionId;
     }
     stream.write(encodeLinkResult(LinkError.ok));
-    const leftover = reader.release();
+    const leftover = reader.release(!ctx.secure);
     return {
       ok: true,
       link: { session, channelType, channelId, commonCaps, channelCaps, secure: ctx.secure, peer: ctx.peer },
