@@ -187,6 +187,20 @@ export class Guest {
     return image.value;
   }
 
+  /**
+   * Screendumps until `check` passes, and returns that image; when `timeoutMs` runs out, the
+   * last one, for the caller's assertions to describe. The guest's drawing and QEMU's refresh
+   * are not in step with the dump (fbdev flushes on a timer, VGA refreshes every 30 ms).
+   */
+  async screendumpUntil(check: (image: Bitmap32) => boolean, { timeoutMs = 10_000, intervalMs = 200 } = {}): Promise<Bitmap32> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const image = await this.screendump();
+      if (check(image) || Date.now() > deadline) return image;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
   /** Ends QEMU (QMP quit, then SIGKILL if it lingers) and removes the runtime directory. */
   async stop(): Promise<void> {
     if (!this.exited) {

@@ -8,7 +8,8 @@
  * drawn, "GUEST-MODE WxH" after a mode change, "GUEST-INPUT eventN NAME" per input device, the
  * input echo (input.h), "GUEST-ERROR ..." for a refused command.
  * Commands in (one a line on stdin, the serial console): "workload NAME", "mode WxH",
- * "mode follow", "ping" (answered "PONG"). */
+ * "mode follow", "ping" (answered "PONG"), "stats" (answered "GUEST-STATS workload=NAME
+ * frame=N WxH": N counts frames drawn since boot, for a frame rate). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kd.h>
@@ -98,6 +99,9 @@ static void command(struct state *st, char *line)
     const struct workload *wl;
     if (!strcmp(line, "ping")) {
         printf("PONG\n");
+    } else if (!strcmp(line, "stats")) {
+        printf("GUEST-STATS workload=%s frame=%u %dx%d\n", st->workload->name, st->frame, st->display.surf.width,
+               st->display.surf.height);
     } else if (!strcmp(line, "workload") && arg && (wl = workload_find(arg))) {
         start_workload(st, wl);
     } else if (!strcmp(line, "mode") && arg && !strcmp(arg, "follow")) {
