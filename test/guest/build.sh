@@ -67,12 +67,14 @@ real_kernel_pkg=${real_kernel_pkg:-$kernel_pkg}
 
 debs="$out/debs"
 mkdir -p "$debs"
+fetch() { (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "$1" >&2); }
 download() { # package -> path of its .deb in $debs
   local pkg=$1 file
   file=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n1 || true)
   if [ -z "$file" ]; then
     log "downloading $pkg"
-    (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2)
+    # stale package lists name versions the mirror no longer has: refresh them once
+    fetch "$pkg" || { [ "$(id -u)" -eq 0 ] && apt-get update -qq && fetch "$pkg"; }
     file=$(ls "$debs/${pkg}_"*.deb | head -n1)
   fi
   echo "$file"

@@ -115,7 +115,9 @@ export class Guest {
       ...(options.paused ? ['-S'] : []),
       ...(options.qemuArgs ?? []),
     ];
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // setpriv: QEMU dies with this process (a crashed test must not leave a guest running).
+    // The death signal follows the spawning thread, so spawn from the main thread.
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let qmp: Qmp;
     try {
       const spawned = new Promise<never>((_, reject) => {
@@ -166,10 +168,11 @@ export class Guest {
     });
   }
 
-  /** Waits for guestdraw's "GUEST-READY workload=NAME WxH". */
+  /** Waits for guestdraw's "GUEST-READY workload=NAME WxH"; fails when guestdraw gave up instead. */
   async waitReady(options: { from?: number; timeoutMs?: number } = {}): Promise<Ready> {
-    const m = await this.waitForLine(/GUEST-READY workload=(\w+) (\d+)x(\d+)/, options);
-    return { workload: m[1]!, width: Number(m[2]), height: Number(m[3]) };
+    const m = await this.waitForLine(/GUEST-READY workload=(\w+) (\d+)x(\d+)|GUEST-EXIT/, options);
+    if (!m[1]) throw new Error(`guestdraw exited:\n${this.lines.filter((l) => l.startsWith('GUEST-')).join('\n')}`);
+    return { workload: m[1], width: Number(m[2]), height: Number(m[3]) };
   }
 
   /** A line to the guest's serial console: a guestdraw command (`workload text`, `mode 800x600`, `ping`). */
