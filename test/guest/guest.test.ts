@@ -88,12 +88,19 @@ test.serial('std VGA (bochs-drm, fbdev): the idle frame, keyboard and PS/2 mouse
   t.true(changed(desk1, desk2) > 1000, 'the windows moved');
 });
 
-test.serial('virtio-vga (virtio-gpu): tablet pointer drawn where sent, DRM mode change, video region', async (t) => {
-  const guest = await Guest.start({ image: await image(), workload: 'input', vga: 'virtio', qemuArgs: ['-device', 'virtio-tablet-pci'] });
+test.serial('virtio-vga (virtio-gpu, DRM): tablet pointer drawn where sent, hardware cursor, mode change, video region', async (t) => {
+  const guest = await Guest.start({
+    image: await image(),
+    workload: 'input',
+    vga: 'virtio',
+    kernelArgs: ['draw=drm'],
+    qemuArgs: ['-device', 'virtio-tablet-pci'],
+  });
   t.teardown(() => guest.stop());
   const ready = await guest.waitReady();
   t.deepEqual(ready, { workload: 'input', width: 1280, height: 800 });
   t.truthy(await guest.waitForLine(/^GUEST-INPUT event\d+ QEMU Virtio Tablet$/));
+  t.truthy(await guest.waitForLine(/^GUEST-CURSOR 64x64 hot 0,0$/));
 
   let from = guest.mark();
   await guest.qmp.inputSendEvent([abs('x', 0x4000), abs('y', 0x2000)]);

@@ -27,6 +27,11 @@ void display_flush(struct display *d, int x, int y, int w, int h)
         drm_flush(d, x, y, w, h);
 }
 
+int display_cursor(struct display *d, int x, int y)
+{
+    return d->kind == DISPLAY_DRM ? drm_cursor(d, x, y) : -1;
+}
+
 void display_close(struct display *d)
 {
     if (d->kind == DISPLAY_FBDEV)

@@ -19,6 +19,8 @@ struct display {
     /* drm */
     uint32_t conn_id, crtc_id, fb_id, handle;
     int follow;  /* track the connector's preferred mode (virtio-gpu: the host's window size) */
+    uint32_t cursor_handle;  /* the hardware cursor's buffer, once shown */
+    int cursor_refused;      /* the driver has no cursor plane (bochs) */
 };
 
 /* Each returns 0, or -1 after a line on stderr. */
@@ -30,6 +32,9 @@ int drm_set_mode(struct display *d, int w, int h);
 int display_set_mode(struct display *d, int w, int h);
 /* 1 when the geometry changed since the last call (the surface is then remapped). */
 int display_poll_change(struct display *d);
+/* Puts the hardware cursor (an arrow, hotspot at its tip) at x,y: 1 the first time it shows,
+ * 0 after, -1 where there is none (fbdev, bochs). */
+int display_cursor(struct display *d, int x, int y);
 /* Tells the device which rectangle changed (DRM dirtyfb; fbdev tracks its mapping itself). */
 void display_flush(struct display *d, int x, int y, int w, int h);
 void display_close(struct display *d);
@@ -37,6 +42,7 @@ void display_close(struct display *d);
 int fbdev_poll_change(struct display *d);
 int drm_poll_change(struct display *d);
 void drm_flush(struct display *d, int x, int y, int w, int h);
+int drm_cursor(struct display *d, int x, int y);
 void fbdev_close(struct display *d);
 void drm_close(struct display *d);
 

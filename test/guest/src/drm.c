@@ -237,8 +237,63 @@ void drm_flush(struct display *d, int x, int y, int w, int h)
     xioctl(d->fd, DRM_IOCTL_MODE_DIRTYFB, &cmd);
 }
 
+#define CURSOR_SIZE 64
+
+/* An arrow with its tip at 0,0: white, outlined in black, transparent around (premultiplied ARGB). */
+static int in_arrow(int x, int y)
+{
+    return x >= 0 && y >= 0 && y < 22 && 3 * x <= 2 * y && x + y <= 30;
+}
+
+static int make_cursor(struct display *d)
+{
+    struct drm_mode_create_dumb cd = {.width = CURSOR_SIZE, .height = CURSOR_SIZE, .bpp = 32};
+    if (xioctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd))
+        return fail("cursor create_dumb");
+    struct drm_mode_map_dumb md = {.handle = cd.handle};
+    uint32_t *px;
+    if (xioctl(d->fd, DRM_IOCTL_MODE_MAP_DUMB, &md) ||
+        (px = mmap(NULL, cd.size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, (off_t)md.offset)) == MAP_FAILED) {
+        int e = fail("cursor map");
+        release(d->fd, 0, cd.handle, NULL, 0);
+        return e;
+    }
+    for (int y = 0; y < CURSOR_SIZE; y++)
+        for (int x = 0; x < CURSOR_SIZE; x++) {
+            int edge = !in_arrow(x - 1, y) || !in_arrow(x + 1, y) || !in_arrow(x, y - 1) || !in_arrow(x, y + 1);
+            px[y * (int)(cd.pitch / 4) + x] = !in_arrow(x, y) ? 0 : edge ? 0xff000000 : 0xffffffff;
+        }
+    munmap(px, cd.size);
+    d->cursor_handle = cd.handle;
+    return 0;
+}
+
+int drm_cursor(struct display *d, int x, int y)
+{
+    if (d->cursor_refused)
+        return -1;
+    int first = !d->cursor_handle;
+    if (first && make_cursor(d)) {
+        d->cursor_refused = 1;
+        return -1;
+    }
+    struct drm_mode_cursor2 c = {.flags = DRM_MODE_CURSOR_MOVE | (first ? DRM_MODE_CURSOR_BO : 0), .crtc_id = d->crtc_id,
+                                 .x = x, .y = y, .width = CURSOR_SIZE, .height = CURSOR_SIZE,
+                                 .handle = d->cursor_handle};
+    if (xioctl(d->fd, DRM_IOCTL_MODE_CURSOR2, &c)) {
+        if (first) { /* bochs has no cursor plane: ENXIO */
+            release(d->fd, 0, d->cursor_handle, NULL, 0);
+            d->cursor_handle = 0;
+            d->cursor_refused = 1;
+        }
+        return -1;
+    }
+    return first;
+}
+
 void drm_close(struct display *d)
 {
+    release(d->fd, 0, d->cursor_handle, NULL, 0);
     release(d->fd, d->fb_id, d->handle, d->map, d->map_len);
     close(d->fd); /* the kernel then gives the CRTC back to fbdev */
     d->map = NULL;

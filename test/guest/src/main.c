@@ -6,7 +6,8 @@
  *   draw=fbdev|drm                           where to draw without mode= (default fbdev)
  * Serial console lines out: "GUEST-READY workload=NAME WxH" once a workload's first frame is
  * drawn, "GUEST-MODE WxH" after a mode change, "GUEST-INPUT eventN NAME" per input device, the
- * input echo (input.h), "GUEST-ERROR ..." for a refused command.
+ * input echo (input.h), "GUEST-CURSOR 64x64 hot 0,0" when the input workload first shows a
+ * hardware cursor (DRM drawing on virtio-gpu), "GUEST-ERROR ..." for a refused command.
  * Commands in (one a line on stdin, the serial console): "workload NAME", "mode WxH",
  * "mode follow", "ping" (answered "PONG"), "stats" (answered "GUEST-STATS workload=NAME
  * frame=N WxH": N counts frames drawn since boot, for a frame rate). */

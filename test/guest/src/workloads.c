@@ -172,7 +172,8 @@ static void video_draw(struct display *d, const struct pointer *p, unsigned fram
     display_flush(d, r[0], r[1], r[2], r[3]);
 }
 
-/* input: the last key and the pointer position as text, and a magenta cross at the pointer. */
+/* input: the last key and the pointer position as text, a magenta cross at the pointer, and
+ * on DRM drivers with a cursor plane (virtio-gpu) the hardware cursor there too. */
 #define INPUT_PANEL_H 40
 #define MARK 7 /* half the cross's length */
 
@@ -204,6 +205,8 @@ static void input_draw(struct display *d, const struct pointer *p, unsigned fram
     }
     mx = p->x;
     my = p->y;
+    if (display_cursor(d, p->x, p->y) == 1)
+        printf("GUEST-CURSOR 64x64 hot 0,0\n");
 }
 
 static const struct workload workloads[] = {
