@@ -76,7 +76,6 @@ export class Guest {
   readonly lines: string[] = [];
   private partial = '';
   private readonly waiters = new Set<Waiter>();
-  private stderr = '';
   private exited: Error | null = null;
   private dumps = 0;
 
@@ -118,11 +117,13 @@ export class Guest {
     // setpriv: QEMU dies with this process (a crashed test must not leave a guest running).
     // The death signal follows the spawning thread, so spawn from the main thread.
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     let qmp: Qmp;
     try {
       const spawned = new Promise<never>((_, reject) => {
         child.once('error', reject);
-        child.once('exit', (code) => reject(new Error(`qemu exited with ${code} before QMP was up`)));
+        child.once('exit', (code) => reject(new Error(`qemu exited with ${code} before QMP was up: ${stderr.trim()}`)));
       });
       qmp = await Promise.race([Qmp.connect(qmpPath), spawned]);
     } catch (e) {
@@ -132,8 +133,7 @@ export class Guest {
     }
     const guest = new Guest(child, dir, qmp);
     child.stdout!.setEncoding('utf8').on('data', (s: string) => guest.receive(s));
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (guest.stderr += s));
-    child.once('exit', (code, signal) => guest.gone(new Error(`qemu exited (${signal ?? code}): ${guest.stderr.trim()}`)));
+    child.once('exit', (code, signal) => guest.gone(new Error(`qemu exited (${signal ?? code}): ${stderr.trim()}`)));
     return guest;
   }
 
