@@ -1,0 +1,156 @@
+import { connect, type Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** QEMU's QKeyCode names (`a`, `ret`, `shift`, `esc`, `f1`, ...). */
+export type QKeyCode = string;
+export type MouseButton = 'left' | 'middle' | 'right' | 'wheel-up' | 'wheel-down' | 'side' | 'extra';
+
+/** QAPI InputEvent, as `input-send-event` takes it. Absolute values span 0..0x7fff. */
+export type InputEvent =
+  | { readonly type: 'key'; readonly data: { readonly down: boolean; readonly key: { readonly type: 'qcode'; readonly data: QKeyCode } } }
+  | { readonly type: 'btn'; readonly data: { readonly down: boolean; readonly button: MouseButton } }
+  | { readonly type: 'rel' | 'abs'; readonly data: { readonly axis: 'x' | 'y'; readonly value: number } };
+
+export const key = (qcode: QKeyCode, down: boolean): InputEvent => ({ type: 'key', data: { down, key: { type: 'qcode', data: qcode } } });
+export const button = (name: MouseButton, down: boolean): InputEvent => ({ type: 'btn', data: { down, button: name } });
+export const rel = (axis: 'x' | 'y', value: number): InputEvent => ({ type: 'rel', data: { axis, value } });
+export const abs = (axis: 'x' | 'y', value: number): InputEvent => ({ type: 'abs', data: { axis, value } });
+
+export interface QmpEvent {
+  readonly event: string;
+  readonly data: unknown;
+}
+
+export class QmpError extends Error {
+  constructor(readonly command: string, readonly errorClass: string, desc: string) {
+    super(`QMP ${command}: ${errorClass}: ${desc}`);
+  }
+}
+
+interface Pending {
+  readonly command: string;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+type Message =
+  | { readonly kind: 'return'; readonly id: number; readonly value: unknown }
+  | { readonly kind: 'error'; readonly id: number; readonly errorClass: string; readonly desc: string }
+  | { readonly kind: 'event'; readonly event: QmpEvent }
+  | { readonly kind: 'greeting' };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One line of the QMP stream as a message, or null for what this client does not use. */
+function parseMessage(line: string): Message | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!isRecord(v)) return null;
+  if ('QMP' in v) return { kind: 'greeting' };
+  if (typeof v.event === 'string') return { kind: 'event', event: { event: v.event, data: v.data } };
+  if (typeof v.id !== 'number') return null;
+  if ('return' in v) return { kind: 'return', id: v.id, value: v.return };
+  if (isRecord(v.error)) return { kind: 'error', id: v.id, errorClass: String(v.error.class), desc: String(v.error.desc) };
+  return null;
+}
+
+/**
+ * A QMP client on QEMU's unix socket (`-qmp unix:PATH,server=on,wait=off`): capabilities
+ * negotiated, commands matched to replies by id, events kept in `events`.
+ */
+export class Qmp {
+  readonly events: QmpEvent[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private buffered = '';
+  private closed: Error | null = null;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.receive(chunk));
+    socket.on('error', (e) => this.fail(e));
+    socket.on('close', () => this.fail(new Error('QMP connection closed')));
+  }
+
+  /** Connects (retrying while QEMU has not made the socket yet) and leaves negotiation mode. */
+  static async connect(path: string, timeoutMs = 10_000): Promise<Qmp> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let qmp: Qmp | undefined;
+      try {
+        const socket = await new Promise<Socket>((resolve, reject) => {
+          const s = connect(path, () => resolve(s));
+          s.once('error', reject);
+        });
+        qmp = new Qmp(socket);
+        await qmp.execute('qmp_capabilities');
+        return qmp;
+      } catch (e) {
+        qmp?.close();
+        if (Date.now() > deadline) throw new Error(`QMP at ${path}: ${(e as Error).message}`);
+        await delay(50);
+      }
+    }
+  }
+
+  execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+    if (this.closed) return Promise.reject(this.closed);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { command, resolve, reject });
+      this.socket.write(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + '\n');
+    });
+  }
+
+  /** Writes the console's surface to `file` (PPM) on QEMU's side; the path must be absolute. */
+  async screendump(file: string, device?: string, head?: number): Promise<void> {
+    await this.execute('screendump', { filename: file, ...(device === undefined ? {} : { device }), ...(head === undefined ? {} : { head }) });
+  }
+
+  /** Presses the keys together, holds them `holdMs`, releases them (QEMU times the release). */
+  async sendKey(keys: readonly QKeyCode[], holdMs?: number): Promise<void> {
+    await this.execute('send-key', { keys: keys.map((data) => ({ type: 'qcode', data })), ...(holdMs === undefined ? {} : { 'hold-time': holdMs }) });
+  }
+
+  async inputSendEvent(events: readonly InputEvent[], device?: string): Promise<void> {
+    await this.execute('input-send-event', { events, ...(device === undefined ? {} : { device }) });
+  }
+
+  /** Ends QEMU; the connection then closes, so no reply is awaited. */
+  quit(): void {
+    if (!this.closed) this.socket.write(JSON.stringify({ execute: 'quit' }) + '\n');
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private receive(chunk: string): void {
+    this.buffered += chunk;
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const message = parseMessage(this.buffered.slice(0, nl));
+      this.buffered = this.buffered.slice(nl + 1);
+      if (!message || message.kind === 'greeting') continue;
+      if (message.kind === 'event') {
+        this.events.push(message.event);
+        continue;
+      }
+      const p = this.pending.get(message.id);
+      if (!p) continue;
+      this.pending.delete(message.id);
+      if (message.kind === 'return') p.resolve(message.value);
+      else p.reject(new QmpError(p.command, message.errorClass, message.desc));
+    }
+  }
+
+  private fail(error: Error): void {
+    this.closed ??= error;
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+}
