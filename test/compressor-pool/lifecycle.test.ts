@@ -1,0 +1,45 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { CompressJob } from '../../actors/compressor-pool/job.js';
+import { CompressorPool, PoolClosedError } from '../../actors/compressor-pool/pool.js';
+import { noise } from '../helpers/images.js';
+import { inSharedMemory } from './shared-bitmap.js';
+
+const job = { ...inSharedMemory(noise(128, 128, 9), 'rgb32'), encoding: 'lz' } satisfies CompressJob;
+
+test('close() finishes the jobs in flight, refuses new ones and stops every thread', async (t) => {
+  const pool = new CompressorPool({ threads: 2, maxQueue: 4 });
+  const inFlight = [1, 2, 3, 4, 5].map(() => pool.compress(job));
+  const closed = pool.close();
+  await t.throwsAsync(pool.compress(job), { instanceOf: PoolClosedError });
+  const results = await Promise.all(inFlight);
+  t.true(results.every((r) => r.encoding === 'lz'));
+  await closed;
+  t.deepEqual(pool.threadIds, []);
+  await pool.drained(); // never blocks a producer on a closed pool
+});
+
+test('destroy() rejects the jobs in flight and stops every thread', async (t) => {
+  const pool = new CompressorPool({ threads: 1, maxQueue: 4 });
+  await pool.compress(job);
+  const inFlight = [1, 2, 3].map(() => pool.compress(job));
+  await pool.destroy();
+  const outcomes = await Promise.allSettled(inFlight);
+  t.true(outcomes.every((o) => o.status === 'rejected'));
+  t.deepEqual(pool.threadIds, []);
+  t.is(pool.counts.failed, 3);
+});
+
+test('a process that used and closed a pool ends by itself (no thread or handle left)', async (t) => {
+  const script = fileURLToPath(new URL('./fixtures/close-and-exit.js', import.meta.url));
+  // The timeout only turns a hang into a failure; it measures nothing.
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 60_000 });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+  const [code, signal] = await once(child, 'exit');
+  t.is(signal, null, 'not killed for hanging');
+  t.is(code, 0);
+  t.deepEqual(JSON.parse(out), { encodings: ['lz', 'lz', 'lz'], threadsAfterClose: 0 });
+});
