@@ -1,6 +1,6 @@
 import { deflateRawSync } from 'node:zlib';
 import type { Bitmap32, Bitmap32Format } from '../codecs/image/bitmap.js';
-import { encodeLz } from '../codecs/image/lz/encoder.js';
+import { imageEncoders } from '../codecs/image/encoders.js';
 import { corpus } from '../test/helpers/corpus.js';
 import { percentile, table } from './stats.js';
 
@@ -13,9 +13,7 @@ interface ImageCodec {
   readonly encode: (bitmap: Bitmap32, format: Bitmap32Format) => Uint8Array;
 }
 
-const codecs: ImageCodec[] = [
-  { name: 'lz', encode: encodeLz },
-];
+const codecs: ImageCodec[] = Object.entries(imageEncoders).map(([name, encode]) => ({ name, encode }));
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 const format: Bitmap32Format = 'rgb32';
