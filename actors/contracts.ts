@@ -14,7 +14,7 @@ export interface ChannelAddress {
 
 /** The server actor hands linked connections to a channel actor and hears when they end. */
 export interface ServerToChannel {
-  send: Handoff | { kind: 'end-session'; session: number };
+  send: Handoff | { kind: 'end-session'; session: number } | { kind: 'notify'; session: number; text: string };
   recv: { kind: 'main-closed'; session: number };
   asks: {};
   answers: {};

@@ -22,12 +22,15 @@ export interface ChannelHost {
   connected(socket: Duplex, link: LinkedChannel, leftover: Uint8Array): void;
   /** The session ended (its main channel closed, or a new client replaced it). */
   sessionEnded(session: number): void;
+  /** A notice for the session's user (main channel only). */
+  notify?(session: number, text: string): void;
 }
 
 /** Takes the connections the server actor hands this channel actor. */
 export function serveHandoffs(server: Link<Flip<ServerToChannel>>, host: ChannelHost): void {
   server.messages$.subscribe((m) => {
     if (m.kind === 'end-session') host.sessionEnded(m.session);
+    else if (m.kind === 'notify') host.notify?.(m.session, m.text);
     else {
       const { socket, leftover } = adopt(m);
       host.connected(socket, m.link, leftover);

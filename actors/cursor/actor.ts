@@ -73,6 +73,7 @@ export default defineActor<CursorContract>((ctx) => {
         Object.assign(state, { shape: null, visible: false });
         for (const cl of clients) {
           cl.cache.clear();
+          cl.c.send({ name: 'inval_all', body: {} });
           cl.c.send({ name: 'reset', body: {} });
         }
         return;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hasCap, MainCap, MouseMode } from '../../codecs/protocol/enums.js';
+import { hasCap, MainCap, MouseMode, NotifySeverity, NotifyVisibility } from '../../codecs/protocol/enums.js';
 import { mainProtocol as protocol } from '../../codecs/protocol/channels/main.js';
 import { defineActor } from '../../runtime/actor.js';
 import type { Flip } from '../../runtime/message.js';
@@ -107,12 +107,22 @@ export default defineActor<MainContract>((ctx) => {
         (r) => {
           ctx.log.info({ peer: c.peer, latencyMs: +r.latencyMs.toFixed(3), mbitPerS: +(r.bitsPerSecond / 1e6).toFixed(1), lowBandwidth: r.lowBandwidth }, 'net test');
           void ctx.parent.offer({ kind: 'net-test', session: link.session, ...r });
+          // The client's media clock, now that the link is known (spice-server re-sends it when latency changes).
+          c.send({ name: 'multi_media_time', body: { time: (mmTimeNow() - mmTimeDeltaMs) >>> 0 } });
         },
         () => {},
       );
     },
     sessionEnded(session) {
       clients.get(session)?.close({ by: 'server', why: 'session ended' });
+    },
+    notify(session, text) {
+      // spice-server writes the length without the NUL, then the text with it.
+      const message = Buffer.from(text + '\0', 'utf8');
+      clients.get(session)?.send({
+        name: 'notify',
+        body: { time_stamp: BigInt(Date.now()), severity: NotifySeverity.warn, visibility: NotifyVisibility.high, what: 0, message_len: message.length - 1, message },
+      });
     },
   });
 });

@@ -102,6 +102,8 @@ export default defineActor<ServerContract>(async (ctx) => {
           endSession(outcome.replaced);
         }
         handOver(socket, secure, link, outcome.leftover);
+        // As spice-server does: keystrokes in the clear deserve a word to the user.
+        if (link.channelType === ChannelType.inputs && !secure) void peers.get('main')?.send({ kind: 'notify', session: link.session, text: 'keyboard channel is insecure' });
       },
       (err: unknown) => {
         log.error({ peer, err }, 'link stage failed');
