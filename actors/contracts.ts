@@ -74,3 +74,15 @@ export interface CursorFromSource {
 
 /** What the main channel tells the server actor: its client's main channel closed. */
 export type MainClosed = { kind: 'main-closed'; session: number };
+
+/**
+ * The display channel and its red-worker (the display's view). The red-worker feeds it: display messages encoded beside their images (moved,
+ * never copied), in order. The display channel says when a client is ready for a picture
+ * (after DISPLAY_INIT) and when it has gone.
+ */
+export interface DisplayToWorker {
+  send: { kind: 'client'; session: number; caps: readonly number[]; compression?: number } | { kind: 'client-gone'; session: number } | { kind: 'preferred-compression'; session: number; compression: number };
+  recv: { kind: 'wire'; session: number; type: number; body: Moved<Uint8Array> };
+  asks: {};
+  answers: {};
+}

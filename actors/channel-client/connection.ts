@@ -68,6 +68,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
 
   private messageHandler: (msg: MessageOf<C>) => void = () => {};
   private readonly closeHandlers: Array<(reason: CloseReason) => void> = [];
+  private readonly drainHandlers: Array<() => void> = [];
 
   constructor(
     readonly socket: Duplex,
@@ -121,7 +122,19 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
 
   /** Queues a message; `replaceKey` drops a queued message with the same key. */
   send(msg: MessageOf<S & BaseServer>, opts: { replaceKey?: string } = {}): void {
-    this.enqueue(msg, opts);
+    if (this.closed) return;
+    const { type, body } = encodeMessage(this.protocol.server, msg);
+    this.enqueueEncoded(type, body, opts);
+  }
+
+  /** Queues a message another thread encoded (display drawings encoded beside their images). */
+  sendEncoded(type: number, body: Uint8Array): void {
+    this.enqueueEncoded(type, body, {});
+  }
+
+  /** Runs `handler` whenever everything queued has been handed to the socket. */
+  onDrain(handler: () => void): void {
+    this.drainHandlers.push(handler);
   }
 
   /** Sends a PING (timestamp in ns, or µs for the main channel's net test) and resolves with the round trip in ms. */
@@ -152,6 +165,11 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   private enqueue(msg: MessageOf<S & BaseServer>, opts: { replaceKey?: string; bypassAcks?: boolean }): void {
     if (this.closed) return;
     const { type, body } = encodeMessage(this.protocol.server, msg);
+    this.enqueueEncoded(type, body, opts);
+  }
+
+  private enqueueEncoded(type: number, body: Uint8Array, opts: { replaceKey?: string; bypassAcks?: boolean }): void {
+    if (this.closed) return;
     if (opts.replaceKey !== undefined) {
       const i = this.pipe.findIndex((q) => q.replaceKey === opts.replaceKey);
       if (i >= 0) {
@@ -202,6 +220,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
       }
       this.writable = this.socket.write(bytes);
     }
+    if (this.pipe.length === 0 && this.writable) for (const h of this.drainHandlers) h();
   }
 
   private onData(chunk: Uint8Array): void {

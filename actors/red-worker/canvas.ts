@@ -1,0 +1,70 @@
+import type { Bitmap32 } from '../../codecs/image/bitmap.js';
+import { boxHeight, boxWidth, intersect, isEmpty, type Box } from './geometry.js';
+
+/**
+ * The server's copy of a surface (B,G,R,X, top-down), drawn as the client draws it: what a new
+ * client is sent first, and what a slow client's backlog collapses into.
+ */
+export class Canvas {
+  readonly bitmap: Bitmap32;
+  readonly bounds: Box;
+
+  constructor(readonly width: number, readonly height: number) {
+    this.bitmap = { width, height, stride: width * 4, pixels: new Uint8Array(new SharedArrayBuffer(width * height * 4)) };
+    this.bounds = { left: 0, top: 0, right: width, bottom: height };
+  }
+
+  /** `dest` gets the pixels of `src` from (`srcX`, `srcY`) on, within `clip` rects (none: all of `dest`). */
+  copy(dest: Box, src: Bitmap32, srcX: number, srcY: number, clip?: readonly Box[]): void {
+    for (const part of this.parts(dest, clip)) {
+      const w = boxWidth(part) * 4;
+      for (let y = part.top; y < part.bottom; y++) {
+        const from = (srcY + y - dest.top) * src.stride + (srcX + part.left - dest.left) * 4;
+        this.bitmap.pixels.set(src.pixels.subarray(from, from + w), y * this.bitmap.stride + part.left * 4);
+      }
+    }
+  }
+
+  /** `color` is 0x00RRGGBB, as DRAW_FILL carries it. */
+  fill(dest: Box, color: number, clip?: readonly Box[]): void {
+    const px = new Uint8Array(4);
+    new DataView(px.buffer).setUint32(0, color & 0xffffff, true);
+    for (const part of this.parts(dest, clip)) {
+      const row = this.bitmap.pixels.subarray(part.top * this.bitmap.stride + part.left * 4, part.top * this.bitmap.stride + part.right * 4);
+      for (let i = 0; i < row.length; i += 4) row.set(px, i);
+      for (let y = part.top + 1; y < part.bottom; y++) this.bitmap.pixels.copyWithin(y * this.bitmap.stride + part.left * 4, part.top * this.bitmap.stride + part.left * 4, part.top * this.bitmap.stride + part.right * 4);
+    }
+  }
+
+  /** COPY_BITS: `dest` gets what was at (`srcX`, `srcY`) on this surface; overlapping moves are safe. */
+  copyBits(dest: Box, srcX: number, srcY: number, clip?: readonly Box[]): void {
+    const src = this.region({ left: srcX, top: srcY, right: srcX + boxWidth(dest), bottom: srcY + boxHeight(dest) });
+    this.copy(dest, src, 0, 0, clip);
+  }
+
+  /** A copy of `box` (within the surface) as its own bitmap, in shared memory for the compressor pool. */
+  region(box: Box): Bitmap32 {
+    const b = intersect(box, this.bounds);
+    const width = Math.max(0, boxWidth(b));
+    const height = Math.max(0, boxHeight(b));
+    const pixels = new Uint8Array(new SharedArrayBuffer(Math.max(4, width * height * 4)));
+    for (let y = 0; y < height; y++) {
+      const from = (b.top + y) * this.bitmap.stride + b.left * 4;
+      pixels.set(this.bitmap.pixels.subarray(from, from + width * 4), y * width * 4);
+    }
+    return { width, height, stride: width * 4, pixels };
+  }
+
+  private *parts(dest: Box, clip?: readonly Box[]): Generator<Box> {
+    const d = intersect(dest, this.bounds);
+    if (isEmpty(d)) return;
+    if (!clip) {
+      yield d;
+      return;
+    }
+    for (const c of clip) {
+      const p = intersect(d, c);
+      if (!isEmpty(p)) yield p;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import type { Bitmap32 } from '../../codecs/image/bitmap.js';
+import { contains, type Box } from './geometry.js';
+
+/** What waits to be sent to a display client, in order. Images are snapshots: later drawing does not change them. */
+export type Drawing =
+  | { readonly kind: 'image'; readonly box: Box; readonly clip?: readonly Box[]; readonly bitmap: Bitmap32 }
+  | { readonly kind: 'fill'; readonly box: Box; readonly clip?: readonly Box[]; readonly color: number }
+  | { readonly kind: 'copy-bits'; readonly box: Box; readonly clip?: readonly Box[]; readonly srcX: number; readonly srcY: number }
+  | { readonly kind: 'surface-create'; readonly width: number; readonly height: number }
+  | { readonly kind: 'surface-destroy' }
+  | { readonly kind: 'monitors'; readonly width: number; readonly height: number }
+  | { readonly kind: 'mark' };
+
+const isPaint = (d: Drawing): d is Extract<Drawing, { kind: 'image' | 'fill' }> => d.kind === 'image' || d.kind === 'fill';
+const bytesOf = (d: Drawing): number => (d.kind === 'image' ? d.bitmap.pixels.byteLength : 64);
+
+/**
+ * A client's pipe with spice-server's main saving on slow links: an opaque drawing drops the
+ * queued drawings it covers whole, so what was overdrawn before it could be sent never is. A
+ * COPY_BITS reads what is under it on the client, so nothing before it is dropped. Past
+ * `maxBytes` or `maxItems` the drawings go and one image of the whole surface, taken by the
+ * caller, stands for them: memory stays bounded and a client that catches up gets the latest
+ * screen, not every frame in between.
+ */
+export class Pipe {
+  private items: Drawing[] = [];
+  private byteCount = 0;
+  /** Drawings dropped because something newer covered them, for metrics and tests. */
+  dropped = 0;
+
+  constructor(
+    private readonly maxBytes = 64 * 1024 * 1024,
+    private readonly maxItems = 512,
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+  get bytes(): number {
+    return this.byteCount;
+  }
+  get overflowing(): boolean {
+    return this.byteCount > this.maxBytes || this.items.length > this.maxItems;
+  }
+
+  push(d: Drawing): void {
+    if (isPaint(d) && !d.clip) {
+      let kept = this.items.length;
+      for (let i = this.items.length - 1; i >= 0; i--) {
+        const q = this.items[i]!;
+        if (!isPaint(q)) {
+          if (q.kind === 'copy-bits' || q.kind.startsWith('surface')) break;
+          continue;
+        }
+        if (contains(d.box, q.box)) {
+          this.items[i] = null as unknown as Drawing;
+          this.byteCount -= bytesOf(q);
+          this.dropped++;
+          kept--;
+        }
+      }
+      if (kept !== this.items.length) this.items = this.items.filter((q) => q !== null);
+    }
+    this.items.push(d);
+    this.byteCount += bytesOf(d);
+  }
+
+  shift(): Drawing | undefined {
+    const d = this.items.shift();
+    if (d) this.byteCount -= bytesOf(d);
+    return d;
+  }
+
+  /** Replaces every queued drawing with `whole` (an image of the whole surface), keeping surface changes in order. */
+  collapse(whole: Drawing): void {
+    const kept = this.items.filter((d) => !isPaint(d) && d.kind !== 'copy-bits');
+    this.dropped += this.items.length - kept.length;
+    this.items = kept;
+    this.byteCount = kept.reduce((n, d) => n + bytesOf(d), 0);
+    this.push(whole);
+  }
+
+  clear(): void {
+    this.items = [];
+    this.byteCount = 0;
+  }
+}
