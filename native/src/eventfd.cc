@@ -137,9 +137,19 @@ class Poller : public Napi::ObjectWrap<Poller> {
     Napi::HandleScope scope(env);
     napi_value error = env.Undefined();
     if (err != 0) error = Napi::Error::New(env, std::string("Poller: ") + uv_strerror(err)).Value();
-    callback_.MakeCallback(Value(), {error, Napi::Number::New(env, static_cast<double>(count))}, context_);
-    // An exception in the callback is the thread's uncaught exception, as for any I/O callback.
-    if (env.IsExceptionPending()) napi_fatal_exception(env, env.GetAndClearPendingException().Value());
+    napi_value args[2] = {error, Napi::Number::New(env, static_cast<double>(count))};
+    napi_value result;
+    // The C call, not node-addon-api's wrapper: that one aborts the process when it cannot rethrow,
+    // as happens while a worker is being terminated.
+    if (napi_make_callback(env, context_, Value(), callback_.Value(), 2, args, &result) == napi_ok) return;
+    // An exception in the callback is the thread's uncaught exception, as for any I/O callback;
+    // with none pending, the thread is terminating and there is nobody to tell.
+    bool pending = false;
+    napi_value exception;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+        napi_get_and_clear_last_exception(env, &exception) == napi_ok) {
+      napi_fatal_exception(env, exception);
+    }
   }
 
   Napi::Value Start(const Napi::CallbackInfo& info) {
