@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests use (real SPICE clients, QEMU, Xvfb, tshark as they
 # come in), when missing. As root it runs apt-get; otherwise it names what is missing.
 set -euo pipefail
-packages=(g++ make python3)
+packages=(g++ make python3 gcc libspice-protocol-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
