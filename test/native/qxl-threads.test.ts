@@ -20,11 +20,12 @@ test('two worker threads share the device memory: a producer and a consumer, wok
   const shared = { memory, consumerEvfd, producerEvfd, count };
   const consumer = new Worker(fixture('qxl-thread-consumer'), { workerData: { ...shared, slots: [slot] } });
   const producer = new Worker(fixture('qxl-thread-producer'), { workerData: { ...shared, slot } });
+  const exited = Promise.all([once(consumer, 'exit'), once(producer, 'exit')]); // listening before either can end
   const [[consumed], [produced]] = await Promise.all([once(consumer, 'message'), once(producer, 'message')]);
   t.log('producer', produced, 'consumer', consumed);
-  t.deepEqual(consumed, { received: count, wakeups: consumed.wakeups });
+  t.like(consumed, { received: count });
   t.like(produced, { pushed: count });
   t.true(produced.waitsFull + produced.waitsMemory > 0, 'the producer had to sleep');
   // Both workers end by themselves: their pollers are closed, nothing keeps their loops alive.
-  await Promise.all([once(consumer, 'exit'), once(producer, 'exit')]);
+  await exited;
 });
