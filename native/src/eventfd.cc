@@ -128,8 +128,10 @@ class Poller : public Napi::ObjectWrap<Poller> {
       if (n < 0) err = uv_translate_sys_error(errno);
       else if (n != static_cast<ssize_t>(sizeof count)) err = UV_EIO;
     }
-    if (err != 0) p->owner->StopPolling();  // a broken fd would fire forever
-    p->owner->Deliver(err, err != 0 ? 0 : count);
+    if (err == 0) return p->owner->Deliver(0, count);
+    uv_poll_stop(&p->poll);  // a broken fd would fire forever
+    p->owner->Deliver(err, 0);
+    if (p->owner != nullptr) p->owner->StopPolling();  // unless the callback closed it
   }
 
   void Deliver(int err, uint64_t count) {

@@ -129,6 +129,14 @@ test("'readable' mode reports a socket ready to read, without reading it", async
   t.deepEqual(got, ['one', 'two']);
 });
 
+test('pollers dropped without close are collected, and so are their fds', (t) => {
+  const r = spawnSync(process.execPath, ['--expose-gc', fileOf('poller-gc')], { encoding: 'utf8', timeout: 60_000 });
+  t.is(r.status, 0, r.stderr);
+  const { before, after } = JSON.parse(r.stdout) as { before: number; after: number };
+  // Of 2000, the last one created may still be reachable from the loop's frame.
+  t.true(after <= before + 1, `${after - before} of 2000 fds left open`);
+});
+
 test('bad arguments are errors, not crashes', (t) => {
   t.throws(() => new Poller(-1 as never, 'eventfd', () => {}), { instanceOf: RangeError });
   t.throws(() => new Poller(999_999 as never, 'eventfd', () => {}), { message: /dup: Bad file descriptor/ });
