@@ -121,7 +121,7 @@ export class DemoScene {
       damage = mergeRects(this.#changes(drawn.state, state), screen);
     } else {
       drawn = this.#remember(target, state);
-      damage = [screen];
+      damage = [{ ...screen }];
     }
     for (const clip of damage) this.#render(drawn.canvas, clip, state);
     drawn.state = state;
