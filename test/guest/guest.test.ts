@@ -1,7 +1,7 @@
 import test from 'ava';
 import { statSync } from 'node:fs';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { rgbAt } from './ppm.js';
+import { rgbAt } from '../helpers/images.js';
 import { buildGuest, Guest, type GuestImage } from './qemu.js';
 import { abs, button, rel } from './qmp.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { readPpm } from './ppm.js';
+import { readPpm } from '../../codecs/image/ppm.js';
 import { Qmp } from './qmp.js';
 
 /** Repository root, from dist/test/guest/ where this module runs. */

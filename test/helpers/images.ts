@@ -47,3 +47,10 @@ export function repeatingNoise(width: number, height: number, period: number, se
   const tile = Array.from({ length: period }, () => [rnd() * 256, rnd() * 256, rnd() * 256, rnd() * 256].map(Math.floor));
   return makeBitmap(width, height, (x, y) => tile[(x + y * width) % period]!);
 }
+
+/** The pixel at x,y as 0xRRGGBB. */
+export function rgbAt(image: Bitmap32, x: number, y: number): number {
+  if (x < 0 || y < 0 || x >= image.width || y >= image.height) throw new RangeError(`${x},${y} outside ${image.width}x${image.height}`);
+  const o = y * image.stride + x * 4;
+  return (image.pixels[o + 2]! << 16) | (image.pixels[o + 1]! << 8) | image.pixels[o]!;
+}

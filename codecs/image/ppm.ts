@@ -1,9 +1,30 @@
-import { decodeError, type Bitmap32, type Decoded } from '../../codecs/image/bitmap.js';
+import { decodeError, type Bitmap32, type Decoded } from './bitmap.js';
 
-/**
- * A binary PPM (P6, maxval 255: what QMP `screendump` writes) as a B,G,R,X bitmap, the layout
- * of a 32BIT SPICE image and of QEMU's x8r8g8b8 surfaces.
- */
+// Binary PPM (P6, maxval 255): what QMP `screendump` writes, and the simplest file any image
+// viewer opens. Pixels are held as B,G,R,X bitmaps, the layout of a 32BIT SPICE image and of
+// QEMU's x8r8g8b8 surfaces.
+
+/** The P6 file of `image` (its 4th byte dropped), header `P6\n<w> <h>\n255\n`. */
+export function writePpm(image: Bitmap32): Uint8Array {
+  const { width, height, stride, pixels } = image;
+  if (width < 1 || height < 1 || stride < width * 4 || pixels.length < stride * (height - 1) + width * 4) {
+    throw new RangeError(`ppm: ${width}x${height} stride ${stride} does not fit ${pixels.length} bytes`);
+  }
+  const header = new TextEncoder().encode(`P6\n${width} ${height}\n255\n`);
+  const out = new Uint8Array(header.length + width * height * 3);
+  out.set(header);
+  let d = header.length;
+  for (let y = 0; y < height; y++) {
+    for (let s = y * stride, end = s + width * 4; s < end; s += 4, d += 3) {
+      out[d] = pixels[s + 2]!;
+      out[d + 1] = pixels[s + 1]!;
+      out[d + 2] = pixels[s]!;
+    }
+  }
+  return out;
+}
+
+/** A P6 file as a tight B,G,R,X bitmap (4th byte 0); malformed or truncated input is an error value. */
 export function readPpm(data: Uint8Array): Decoded<Bitmap32> {
   const fields: number[] = [];
   let i = 2;
@@ -35,10 +56,3 @@ export function readPpm(data: Uint8Array): Decoded<Bitmap32> {
 }
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-
-/** The pixel at x,y as 0xRRGGBB. */
-export function rgbAt(image: Bitmap32, x: number, y: number): number {
-  if (x < 0 || y < 0 || x >= image.width || y >= image.height) throw new RangeError(`${x},${y} outside ${image.width}x${image.height}`);
-  const o = y * image.stride + x * 4;
-  return (image.pixels[o + 2]! << 16) | (image.pixels[o + 1]! << 8) | image.pixels[o]!;
-}
