@@ -1,5 +1,6 @@
 import type { Moved } from '../runtime/envelope.js';
 import type { Handoff } from './channel-client/handoff.js';
+import type { DeviceHandoff } from './qxl-host/device.js';
 
 /**
  * The typed ports between the companion's actors, declared in one place. Each `…Link` type is
@@ -83,6 +84,14 @@ export type MainClosed = { kind: 'main-closed'; session: number };
 export interface DisplayToWorker {
   send: { kind: 'client'; session: number; caps: readonly number[]; compression?: number } | { kind: 'client-gone'; session: number } | { kind: 'preferred-compression'; session: number; compression: number };
   recv: { kind: 'wire'; session: number; type: number; body: Moved<Uint8Array> };
+  asks: {};
+  answers: {};
+}
+
+/** A VDI host gives each display's red-worker its QXL device (the red-worker's view). */
+export interface WorkerFromHost {
+  send: never;
+  recv: { kind: 'device'; device: DeviceHandoff };
   asks: {};
   answers: {};
 }

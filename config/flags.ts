@@ -76,6 +76,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       const takesWord = next !== undefined && booleanWords.test(next);
       raw = takesWord ? next : 'on';
       if (takesWord) i++;
+    } else if (leaf.setting.bare !== undefined && (next === undefined || next.startsWith('--'))) {
+      raw = leaf.setting.bare;
     } else if (next === undefined || next.startsWith('--')) {
       errors.push(`${flag} needs a value: ${leaf.setting.range}`);
       continue;

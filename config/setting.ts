@@ -15,12 +15,15 @@ export interface Setting<T> {
   readonly default: T;
   /** Never printed (a password). */
   readonly secret?: boolean;
+  /** The value a flag given alone means (`--demo` is `--demo live`); booleans mean on. */
+  readonly bare?: string;
 }
 
 interface Meta {
   readonly doc: string;
   readonly example: string;
   readonly secret?: boolean;
+  readonly bare?: string;
 }
 
 export function setting<T>(type: { schema: z.ZodType<T>; range: string }, meta: Meta & { readonly default: NoInfer<T> }): Setting<T> {
@@ -63,6 +66,22 @@ export function oneOf<const V extends readonly [string, ...string[]]>(values: V)
 export function text() {
   return { schema: z.string().min(1), range: 'a non-empty string' };
 }
+
+/** A size as WIDTHxHEIGHT, each 1..16384 (kept as written; `parseSize` splits it). */
+export function size() {
+  return {
+    schema: z.preprocess(
+      trimmed,
+      z
+        .string()
+        .regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, 'expected WIDTHxHEIGHT, e.g. 1024x768')
+        .refine((v) => parseSize(v).every((n) => n <= 16384), 'at most 16384x16384'),
+    ) as z.ZodType<string>,
+    range: 'WIDTHxHEIGHT, each 1..16384',
+  };
+}
+
+export const parseSize = (v: string): [width: number, height: number] => v.split('x').map(Number) as [number, number];
 
 /** A list given as a YAML sequence or comma-separated text. */
 /** A UUID in its usual 8-4-4-4-12 hex form. */

@@ -1,5 +1,5 @@
 import { logLevels } from '../runtime/log.js';
-import { bandwidth, bool, int, listOf, oneOf, optional, setting, text, uuid, type Setting } from './setting.js';
+import { bandwidth, bool, int, listOf, oneOf, optional, setting, size, text, uuid, type Setting } from './setting.js';
 
 /**
  * Every configuration key, described once. Names follow QEMU's `-spice` options where one
@@ -126,6 +126,21 @@ export const settings = {
     doc: "Most all channels together may send to one client (the client's link).",
     example: '10mbit',
     default: Infinity,
+  }),
+  demo: setting(oneOf(['off', 'live', 'still']), {
+    doc: 'Serve the built-in demo desktop instead of a VM: live (moving windows, a clock, an animation), or still (one deterministic frame, for exact tests). Alone, --demo means live.',
+    example: 'still',
+    default: 'off',
+    bare: 'live',
+  }),
+  'demo-size': setting(size(), {
+    doc: 'Screen size of the demo desktop.',
+    example: '1920x1080',
+    default: '1024x768',
+  }),
+  'dump-frame': optional(text(), {
+    doc: "With --demo still: write the demo's frame to this PPM file and exit, without serving.",
+    example: 'frame.ppm',
   }),
   'log-level': setting(oneOf(logLevels), {
     doc: 'Least severe log level written (JSON lines on stdout).',

@@ -1,0 +1,66 @@
+import { defineActor } from '../../runtime/actor.js';
+import type { Flip } from '../../runtime/message.js';
+import type { Bitmap32 } from '../../codecs/image/bitmap.js';
+import type { InputsToHost, WorkerFromHost } from '../contracts.js';
+import { QxlDevice } from '../qxl-host/device.js';
+import { arrowCursor } from './cursor-shape.js';
+import { mergeRects, type Rect } from './rect.js';
+import { DemoScene } from './scene.js';
+
+export interface DemoHostContract {
+  init: { readonly mode: 'live' | 'still'; readonly width: number; readonly height: number; readonly worker: string; readonly fps?: number };
+  in: never;
+  out: { kind: 'frame'; tMs: number };
+  replies: {};
+}
+
+/**
+ * The built-in demo desktop, a VDI host like the QEMU bridge: it owns a QXL device, draws the
+ * demo scene and hands what changed to the red-worker as DRAW_COPY commands through the rings.
+ * `still` draws one deterministic frame (t = 0) and nothing after it.
+ */
+export default defineActor<DemoHostContract>((ctx) => {
+  const { mode, width, height, worker } = ctx.init;
+  const fps = ctx.init.fps ?? 25;
+  const device = QxlDevice.create(Math.max(32 * 1024 * 1024, width * height * 4 * 3 + 8 * 1024 * 1024));
+  const scene = new DemoScene(width, height);
+  const staging: Bitmap32 = { width, height, stride: width * 4, pixels: new Uint8Array(width * height * 4) };
+  const screen: Rect = { x: 0, y: 0, width, height };
+  let pending: Rect[] = [];
+  let waiting = false;
+
+  void ctx.peer<Flip<WorkerFromHost>>(worker).send({ kind: 'device', device: device.handoff });
+  // Input has nowhere to go on a desktop that is a picture; it is read so it does not queue.
+  ctx.peer<Flip<InputsToHost>>('inputs').messages$.subscribe(() => {});
+
+  /** Pushes the pending damage; when the device is full, waits for releases and goes on. */
+  const flush = async () => {
+    if (waiting) return;
+    while (pending.length > 0) {
+      const r = pending[0]!;
+      if (device.drawCopy({ left: r.x, top: r.y, right: r.x + r.width, bottom: r.y + r.height }, staging, r.x, r.y)) {
+        pending.shift();
+        continue;
+      }
+      waiting = true;
+      await device.room();
+      waiting = false;
+    }
+  };
+
+  const frame = (tMs: number) => {
+    pending = mergeRects([...pending, ...scene.draw(staging, tMs)], screen);
+    void flush();
+    void ctx.parent.offer({ kind: 'frame', tMs });
+  };
+
+  device.surfaceCreate(width, height);
+  device.cursorSet(arrowCursor(), Math.floor(width / 2), Math.floor(height / 2), true);
+  frame(0);
+  if (mode === 'live') {
+    const start = performance.now();
+    const timer = setInterval(() => frame(performance.now() - start), 1000 / fps);
+    ctx.onStop(() => clearInterval(timer));
+  }
+  ctx.onStop(() => device.close());
+});

@@ -1,0 +1,231 @@
+import type { ImageCompressionMode } from '../../codecs/image/choose.js';
+import { displayProtocol } from '../../codecs/protocol/channels/display.js';
+import { DisplayCap, hasCap } from '../../codecs/protocol/enums.js';
+import { encodeMessage } from '../../codecs/protocol/table.js';
+import { close, eventfdSignal, mapShared, Poller, type Fd } from '../../native/index.js';
+import { checkDeviceMemory } from '../../native/qxl/device-memory.js';
+import { QxlConsumer } from '../../native/qxl/endpoints.js';
+import { defineActor } from '../../runtime/actor.js';
+import { moved } from '../../runtime/envelope.js';
+import type { Flip } from '../../runtime/message.js';
+import { CompressorPool } from '../compressor-pool/pool.js';
+import type { Compressed } from '../compressor-pool/job.js';
+import type { CursorFromSource, DisplayToWorker, WorkerFromHost } from '../contracts.js';
+import type { DeviceHandoff } from '../qxl-host/device.js';
+import { Canvas } from './canvas.js';
+import { drawingMessage } from './drawing-message.js';
+import { intersect, isEmpty } from './geometry.js';
+import { Pipe, type Drawing } from './pipe.js';
+import { QxlReader, type QxlWork } from './qxl-reader.js';
+
+export interface RedWorkerContract {
+  init: {
+    readonly id: number;
+    readonly host: string;
+    readonly display: string;
+    readonly cursor: string;
+    readonly imageCompression: ImageCompressionMode;
+    /** Compressor threads; default every core. */
+    readonly threads?: number;
+  };
+  in: never;
+  out: { kind: 'stats'; dropped: number; sent: number };
+  replies: {};
+}
+
+/** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
+const compressionModes: Record<number, ImageCompressionMode> = { 1: 'off', 2: 'auto_glz', 3: 'auto_lz', 4: 'quic', 5: 'glz', 6: 'lz', 7: 'lz4' };
+/** Drawings compressed at once: enough to keep every pool thread busy. */
+const batchFactor = 2;
+
+/**
+ * The red-worker of one display: consumes the QXL command ring its host fills, draws into the
+ * server's copy of the surface, and keeps what its client still has to get in a pipe that drops
+ * overdrawn drawings (and collapses into one image when the client is far behind). Images are
+ * compressed by the pool at send time, so dropped ones cost nothing, and go to the display
+ * channel encoded, in order, as its link takes them.
+ */
+export default defineActor<RedWorkerContract>((ctx) => {
+  const { init } = ctx;
+  const host = ctx.peer<WorkerFromHost>(init.host);
+  const display = ctx.peer<Flip<DisplayToWorker>>(init.display);
+  const cursor = ctx.peer<Flip<CursorFromSource>>(init.cursor);
+  const pool = new CompressorPool(init.threads !== undefined ? { threads: init.threads } : {});
+  let canvas: Canvas | null = null;
+  const pipe = new Pipe();
+  let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
+  let imageId = 0n;
+  let sent = 0;
+  let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; handoff: DeviceHandoff } | null = null;
+
+  const fullImage = (c: Canvas): Drawing => ({ kind: 'image', box: c.bounds, bitmap: c.region(c.bounds) });
+
+  /** What a client needs to show the surface from scratch: create, monitors, all of it, mark. */
+  const introduce = (c: Canvas) => {
+    if (!client) return;
+    pipe.push({ kind: 'surface-create', width: c.width, height: c.height });
+    if (hasCap(client.caps, DisplayCap.monitorsConfig)) pipe.push({ kind: 'monitors', width: c.width, height: c.height });
+    pipe.push(fullImage(c));
+    if (!client.marked) {
+      pipe.push({ kind: 'mark' });
+      client.marked = true;
+    }
+  };
+
+  const apply = (w: QxlWork) => {
+    switch (w.kind) {
+      case 'surface-create':
+        if (canvas && client) pipe.push({ kind: 'surface-destroy' });
+        canvas = new Canvas(w.width, w.height);
+        if (client) introduce(canvas);
+        return;
+      case 'surface-destroy':
+        if (canvas && client) pipe.push({ kind: 'surface-destroy' });
+        canvas = null;
+        return;
+      case 'copy':
+      case 'fill':
+      case 'copy-bits': {
+        if (!canvas) return void ctx.log.warn({ kind: w.kind }, 'drawing before any surface: dropped');
+        if (w.kind === 'copy') canvas.copy(w.box, w.src, w.srcX, w.srcY, w.clip);
+        else if (w.kind === 'fill') canvas.fill(w.box, w.color, w.clip);
+        else canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
+        const box = intersect(w.box, canvas.bounds);
+        if (!client || isEmpty(box)) return;
+        const clip = w.clip ? { clip: w.clip } : {};
+        if (w.kind === 'copy') pipe.push({ kind: 'image', box, ...clip, bitmap: canvas.region(box) });
+        else if (w.kind === 'fill') pipe.push({ kind: 'fill', box, ...clip, color: w.color });
+        else pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
+        return;
+      }
+      case 'update':
+        return;
+      case 'cursor-set':
+        void cursor.send({
+          kind: 'cursor-set',
+          x: w.x,
+          y: w.y,
+          visible: w.visible,
+          shape: { unique: w.shape.unique, type: w.shape.type === 1 ? 'mono' : 'alpha', width: w.shape.width, height: w.shape.height, hotX: w.shape.hotX, hotY: w.shape.hotY, data: moved(w.shape.data.slice()) },
+        });
+        return;
+      case 'cursor-move':
+        void cursor.send({ kind: 'cursor-move', x: w.x, y: w.y });
+        return;
+      case 'cursor-hide':
+        void cursor.send({ kind: 'cursor-hide' });
+        return;
+      case 'cursor-trail':
+        void cursor.send({ kind: 'cursor-trail', length: w.length, frequency: w.frequency });
+        return;
+    }
+  };
+
+  /** Takes every command waiting on both rings, then lets the pipe move. */
+  const consume = () => {
+    if (!device) return;
+    const { consumer, reader } = device;
+    for (const ring of [consumer.commands, consumer.cursor]) {
+      for (;;) {
+        const cmd = ring.pop();
+        if (cmd === undefined) break;
+        if ('error' in cmd) {
+          ctx.log.error({ problem: cmd }, 'QXL ring is corrupt: the device is dropped');
+          return detach();
+        }
+        const work = reader.read(cmd);
+        if ('error' in work) ctx.log.warn({ reason: work.error }, 'bad QXL command dropped');
+        else apply(work);
+        const released = consumer.release(cmd);
+        if (released) ctx.log.warn({ problem: released }, 'QXL command could not be released');
+      }
+    }
+    consumer.releases.flush();
+    void pump();
+  };
+
+  const detach = () => {
+    if (!device) return;
+    device.poller.close();
+    for (const fd of [device.handoff.consumerEventFd, device.handoff.producerEventFd]) close(fd as Fd);
+    device = null;
+  };
+
+  host.messages$.subscribe((m) => {
+    detach();
+    const h = m.device;
+    const memory = mapShared(h.memoryFd as Fd, h.size);
+    const bad = checkDeviceMemory(memory);
+    if (bad) return void ctx.log.error({ reason: bad.reason }, 'device memory refused');
+    const consumer = new QxlConsumer(memory, [h.slot], () => eventfdSignal(h.producerEventFd as Fd));
+    const poller = new Poller(h.consumerEventFd as Fd, 'eventfd', (err) => {
+      if (err) ctx.log.error({ err: err.message }, 'device wake-up failed');
+      else consume();
+    });
+    device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, handoff: h };
+    poller.start();
+    consume();
+  });
+
+  display.messages$.subscribe((m) => {
+    switch (m.kind) {
+      case 'client':
+        pipe.clear();
+        client = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+        if (canvas) introduce(canvas);
+        void pump();
+        return;
+      case 'client-gone':
+        if (client?.session === m.session) {
+          client = null;
+          pipe.clear();
+        }
+        return;
+      case 'preferred-compression': {
+        const mode = compressionModes[m.compression];
+        if (client?.session === m.session && mode) client.mode = mode;
+        return;
+      }
+    }
+  });
+
+  const compress = (d: Extract<Drawing, { kind: 'image' }>, mode: ImageCompressionMode, lz4: boolean): Promise<Compressed> =>
+    pool.compress({ pixels: d.bitmap.pixels.buffer as SharedArrayBuffer, byteOffset: d.bitmap.pixels.byteOffset, width: d.bitmap.width, height: d.bitmap.height, stride: d.bitmap.stride, format: 'rgb32', encoding: 'auto', mode, clientHasLz4: lz4 });
+
+  let pumping = false;
+  /** Sends the pipe's head in order while the display channel takes it; compresses a batch at a time. */
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (client && pipe.length > 0) {
+        if (pipe.overflowing && canvas) pipe.collapse(fullImage(canvas));
+        const { session, mode, caps } = client;
+        const batch: Drawing[] = [];
+        while (batch.length < pool.threads * batchFactor && pipe.length > 0) batch.push(pipe.shift()!);
+        const lz4 = hasCap(caps, DisplayCap.lz4Compression);
+        const messages = await Promise.all(
+          batch.map(async (d) => (d.kind === 'image' ? drawingMessage(d, { id: ++imageId << 32n, result: await compress(d, mode, lz4) }) : drawingMessage(d))),
+        );
+        for (const msg of messages) {
+          if (client?.session !== session) break;
+          const { type, body } = encodeMessage(displayProtocol.server, msg);
+          // Waits while the display channel holds its link (its client is not keeping up).
+          await display.send({ kind: 'wire', session, type, body: moved(body) });
+          sent++;
+        }
+      }
+    } catch (err) {
+      ctx.log.error({ err }, 'display pipe failed');
+    } finally {
+      pumping = false;
+    }
+    if (client && pipe.length > 0) void pump();
+    else void ctx.parent.offer({ kind: 'stats', dropped: pipe.dropped, sent });
+  };
+
+  ctx.onStop(async () => {
+    detach();
+    await pool.close();
+  });
+});
