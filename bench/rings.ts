@@ -14,6 +14,8 @@ import { percentile, table, timeEach } from './stats.js';
 //   (the QEMU bridge's place), by a worker thread, and as MessagePort posts from a worker.
 // - round trip: one command, then wait for its release (C process), against a MessagePort
 //   ping-pong with a worker.
+// The JS sides signal with wakeAtTurnEnd (one eventfd write per burst); the C producer signals
+// at once, as the ring protocol asks.
 
 const count = Number(process.env.BENCH_COMMANDS ?? 100_000);
 const roundTrips = Number(process.env.BENCH_ROUND_TRIPS ?? 3000);

@@ -62,8 +62,8 @@ export type PollCallback = (error: Error | undefined, count: number) => void;
 /**
  * Watches an fd from the calling thread's event loop (libuv uv_poll, epoll underneath): no thread
  * blocks and nothing spins. While started it keeps the loop alive; stopped or closed, it does
- * not. It polls its own duplicate of `fd` (the caller may close theirs), and is closed with its
- * thread at the latest. An error stops it and reaches the callback; an exception thrown by the
+ * not. It polls its own duplicate of `fd` (the caller may close theirs; libuv makes the shared
+ * file description non-blocking), and is closed with its thread at the latest. An error stops it and reaches the callback; an exception thrown by the
  * callback is the thread's uncaught exception.
  */
 export class Poller {

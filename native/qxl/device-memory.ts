@@ -1,4 +1,4 @@
-import { COMMAND_RING, CURSOR_RING, HEAP_OFFSET, QXL_RAM_MAGIC, QxlRam, RELEASE_RING, RING_HEADER_SIZE, RingWord, type RingSpec } from './layout.js';
+import { COMMAND_RING, CURSOR_RING, HEAP_OFFSET, QXL_RAM_MAGIC, QxlRam, RELEASE_RING, RingWord, type RingSpec } from './layout.js';
 import { SpiceRing } from './ring.js';
 
 const RINGS: readonly RingSpec[] = [COMMAND_RING, CURSOR_RING, RELEASE_RING];
@@ -34,7 +34,3 @@ export function checkDeviceMemory(memory: SharedArrayBuffer): DeviceMemoryError 
 /** The heap's byte range in a device memory of this size. */
 export const heapRange = (memory: SharedArrayBuffer): { start: number; end: number } => ({ start: HEAP_OFFSET, end: memory.byteLength });
 
-// The header must not run into the heap.
-if (QxlRam.size > HEAP_OFFSET || RELEASE_RING.offset + RING_HEADER_SIZE + RELEASE_RING.numItems * 8 > QxlRam.updateArea) {
-  throw new Error('QXL layout constants are inconsistent');
-}

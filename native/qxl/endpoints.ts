@@ -5,6 +5,11 @@ import { MemSlots, QEMU_MEMSLOT_BITS, type AddressError, type MemSlot, type MemS
 import { ReleaseReader, ReleaseWriter, type ReleaseError } from './release.js';
 import { CommandRing, type RingError } from './ring.js';
 
+function checkSlot(memory: SharedArrayBuffer, slot: MemSlot): void {
+  const heap = heapRange(memory);
+  if (slot.start < heap.start || slot.end > heap.end) throw new RangeError(`memory slot [${slot.start}, ${slot.end}) is not within the heap [${heap.start}, ${heap.end})`);
+}
+
 /** A struct allocated in the device memory: where it is for us, and its address for the consumer. */
 export interface Allocated {
   readonly offset: number;
@@ -31,8 +36,7 @@ export class QxlProducer {
 
   /** `slot` must lie within the heap; `wakeConsumer` signals the consumer's eventfd. */
   constructor(memory: SharedArrayBuffer, readonly slot: MemSlot, wakeConsumer: () => void, bits: MemSlotBits = QEMU_MEMSLOT_BITS) {
-    const heap = heapRange(memory);
-    if (slot.start < heap.start || slot.end > heap.end) throw new RangeError(`memory slot [${slot.start}, ${slot.end}) is not within the heap`);
+    checkSlot(memory, slot);
     this.commands = new CommandRing(memory, COMMAND_RING, wakeConsumer);
     this.cursor = new CommandRing(memory, CURSOR_RING, wakeConsumer);
     this.releases = new ReleaseReader(memory, wakeConsumer);
@@ -71,13 +75,16 @@ export class QxlConsumer {
   readonly releases: ReleaseWriter;
   readonly slots: MemSlots;
 
-  /** `wakeProducer` signals the producer's eventfd. */
+  /** `slots` must lie within the heap; `wakeProducer` signals the producer's eventfd. */
   constructor(memory: SharedArrayBuffer, slots: readonly MemSlot[], wakeProducer: () => void, bits: MemSlotBits = QEMU_MEMSLOT_BITS, releaseBatch = 32) {
     this.commands = new CommandRing(memory, COMMAND_RING, wakeProducer);
     this.cursor = new CommandRing(memory, CURSOR_RING, wakeProducer);
     this.releases = new ReleaseWriter(memory, wakeProducer, releaseBatch);
     this.slots = new MemSlots(bits);
-    for (const s of slots) this.slots.add(s);
+    for (const s of slots) {
+      checkSlot(memory, s); // so every resolved address is inside the memory
+      this.slots.add(s);
+    }
   }
 
   /** Hands a processed command's struct back to the producer. */

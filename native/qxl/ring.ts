@@ -6,7 +6,6 @@ export interface RingError {
   readonly prod: number;
   readonly cons: number;
 }
-export const isRingError = (v: unknown): v is RingError => typeof v === 'object' && v !== null && 'error' in v;
 
 /**
  * One SPICE_RING in shared memory, with the index protocol of ipc_ring.h. Each side keeps its

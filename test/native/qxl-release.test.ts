@@ -85,3 +85,20 @@ test('a release the producer does not know is an error value', (t) => {
   t.deepEqual(producer.collectReleases(), { error: 'bad-release', id: a!.address + 8n });
   t.like(consumer.release({ type: QxlCmd.Message, data: (a!.address ^ (1n << 60n)) as typeof a.address }), { error: 'bad-address' });
 });
+
+test('views refuse memory slots outside the heap, so no address can resolve outside the memory', (t) => {
+  const { memory } = device();
+  const wake = () => {};
+  t.throws(() => new QxlConsumer(memory, [{ id: 0, generation: 0, start: HEAP_OFFSET, end: memory.byteLength + 8 }], wake), { instanceOf: RangeError });
+  t.throws(() => new QxlConsumer(memory, [{ id: 0, generation: 0, start: 0, end: HEAP_OFFSET }], wake), { instanceOf: RangeError });
+  t.throws(() => new QxlProducer(memory, { id: 0, generation: 0, start: 4096, end: HEAP_OFFSET + 64 }, wake), { instanceOf: RangeError });
+});
+
+test('the cursor ring is a ring of its own', (t) => {
+  const { producer, consumer } = device();
+  const s = producer.allocCommand(64)!;
+  t.true(producer.cursor.push({ type: QxlCmd.Cursor, data: s.address }));
+  t.is(consumer.commands.pop(), undefined);
+  t.deepEqual(consumer.cursor.pop(), { type: QxlCmd.Cursor, data: s.address });
+  t.is(consumer.cursor.pop(), undefined);
+});
