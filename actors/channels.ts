@@ -1,4 +1,4 @@
-import { capWords, ChannelType, InputsCap, MainCap, type ChannelTypeName } from '../codecs/protocol/enums.js';
+import { capWords, ChannelType, DisplayCap, InputsCap, MainCap, type ChannelTypeName } from '../codecs/protocol/enums.js';
 import type { ChannelAddress } from './contracts.js';
 
 export { ChannelType, type ChannelTypeName };
@@ -18,4 +18,5 @@ export const serverChannelCaps: Partial<Record<number, readonly number[]>> = {
   [ChannelType.main]: capWords([MainCap.nameAndUuid, MainCap.agentConnectedTokens]),
   [ChannelType.inputs]: capWords([InputsCap.keyScancode]),
   [ChannelType.cursor]: [],
+  [ChannelType.display]: capWords([DisplayCap.monitorsConfig, DisplayCap.prefCompression]),
 };

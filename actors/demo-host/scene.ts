@@ -245,3 +245,10 @@ function mix(a: number, b: number, f: number): number {
   const ch = (shift: number): number => Math.round(((a >> shift) & 255) * (1 - f) + ((b >> shift) & 255) * f) << shift;
   return ch(16) | ch(8) | ch(0);
 }
+
+/** The frame `--demo still` serves: a fresh scene drawn at t = 0. */
+export function stillFrame(width: number, height: number): Bitmap32 {
+  const bitmap: Bitmap32 = { width, height, stride: width * 4, pixels: new Uint8Array(width * height * 4) };
+  new DemoScene(width, height).draw(bitmap, 0);
+  return bitmap;
+}

@@ -2,7 +2,7 @@ import type { ImageCompressionMode } from '../../codecs/image/choose.js';
 import { displayProtocol } from '../../codecs/protocol/channels/display.js';
 import { DisplayCap, hasCap } from '../../codecs/protocol/enums.js';
 import { encodeMessage } from '../../codecs/protocol/table.js';
-import { close, eventfdSignal, mapShared, Poller, type Fd } from '../../native/index.js';
+import { close, dup, eventfdSignal, mapShared, Poller, type Fd } from '../../native/index.js';
 import { checkDeviceMemory } from '../../native/qxl/device-memory.js';
 import { QxlConsumer } from '../../native/qxl/endpoints.js';
 import { defineActor } from '../../runtime/actor.js';
@@ -11,7 +11,6 @@ import type { Flip } from '../../runtime/message.js';
 import { CompressorPool } from '../compressor-pool/pool.js';
 import type { Compressed } from '../compressor-pool/job.js';
 import type { CursorFromSource, DisplayToWorker, WorkerFromHost } from '../contracts.js';
-import type { DeviceHandoff } from '../qxl-host/device.js';
 import { Canvas } from './canvas.js';
 import { drawingMessage } from './drawing-message.js';
 import { intersect, isEmpty } from './geometry.js';
@@ -56,7 +55,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
   let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
   let imageId = 0n;
   let sent = 0;
-  let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; handoff: DeviceHandoff } | null = null;
+  let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
 
   const fullImage = (c: Canvas): Drawing => ({ kind: 'image', box: c.bounds, bitmap: c.region(c.bounds) });
 
@@ -147,7 +146,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
   const detach = () => {
     if (!device) return;
     device.poller.close();
-    for (const fd of [device.handoff.consumerEventFd, device.handoff.producerEventFd]) close(fd as Fd);
+    close(device.producerFd);
     device = null;
   };
 
@@ -157,12 +156,14 @@ export default defineActor<RedWorkerContract>((ctx) => {
     const memory = mapShared(h.memoryFd as Fd, h.size);
     const bad = checkDeviceMemory(memory);
     if (bad) return void ctx.log.error({ reason: bad.reason }, 'device memory refused');
-    const consumer = new QxlConsumer(memory, [h.slot], () => eventfdSignal(h.producerEventFd as Fd));
+    // The fds are the host's: this thread keeps duplicates of its own (the poller takes one itself).
+    const producerFd = dup(h.producerEventFd);
+    const consumer = new QxlConsumer(memory, [h.slot], () => eventfdSignal(producerFd));
     const poller = new Poller(h.consumerEventFd as Fd, 'eventfd', (err) => {
       if (err) ctx.log.error({ err: err.message }, 'device wake-up failed');
       else consume();
     });
-    device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, handoff: h };
+    device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, producerFd };
     poller.start();
     consume();
   });

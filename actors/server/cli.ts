@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { helpText, formatValue } from '../../config/docs.js';
 import { parseArgs } from '../../config/flags.js';
 import { ConfigError, loadConfig, type Loaded } from '../../config/load.js';
 import { leaves } from '../../config/settings.js';
 import { describeSource } from '../../config/sources.js';
 import { createLogger } from '../../runtime/log.js';
-import { startCompanion } from './companion.js';
+import { configuredHost, startCompanion } from './companion.js';
+import { stillFrame } from '../demo-host/scene.js';
+import { writePpm } from '../../codecs/image/ppm.js';
+import { parseSize } from '../../config/setting.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -39,8 +42,17 @@ if (loaded.command.printConfig) {
   process.exit(0);
 }
 
+if (loaded.config['dump-frame'] !== undefined) {
+  if (loaded.config.demo !== 'still') {
+    process.stderr.write('spice-companion: --dump-frame writes the frame of --demo still\n');
+    process.exit(2);
+  }
+  writeFileSync(loaded.config['dump-frame'], writePpm(stillFrame(...parseSize(loaded.config['demo-size']))));
+  process.exit(0);
+}
+
 const log = createLogger(loaded.config['log-level'], { name: 'spice-companion' });
-const companion = await startCompanion(loaded.config, log, version);
+const companion = await startCompanion(loaded.config, log, version, configuredHost(loaded.config));
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -7,6 +7,9 @@ import type { ChannelAddress } from '../contracts.js';
 import type { CursorContract } from '../cursor/actor.js';
 import type { MainContract } from '../main/contract.js';
 import type { ServerContract } from './contract.js';
+import type { DisplayContract } from '../display/actor.js';
+import type { RedWorkerContract } from '../red-worker/actor.js';
+import { parseSize } from '../../config/setting.js';
 
 export interface Companion {
   readonly port: number | null;
@@ -21,6 +24,15 @@ export interface Companion {
 export interface HostSpec {
   readonly module: URL;
   readonly init?: unknown;
+  /** The host drives a QXL device for display 0 (red-worker and display channel), or it reports the cursor itself. */
+  readonly display?: boolean;
+}
+
+/** The host the configuration asks for: the demo desktop, or none yet. */
+export function configuredHost(config: Config): HostSpec | undefined {
+  if (config.demo === 'off') return undefined;
+  const [width, height] = parseSize(config['demo-size']);
+  return { module: here('../demo-host/actor.js'), init: { mode: config.demo, width, height, worker: 'red-worker-0' }, display: true };
 }
 
 const here = (path: string) => new URL(path, import.meta.url);
@@ -39,25 +51,39 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     }
   });
   const host = hostSpec ? supervisor.spawn<Contract>({ name: 'host', module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
+  const display = hostSpec?.display === true;
   // Registration order; the main channel lists them newest first, as spice-server does.
   const channels: ChannelAddress[] = [
     { type: ChannelType.inputs, id: 0 },
     { type: ChannelType.cursor, id: 0 },
+    ...(display ? [{ type: ChannelType.display, id: 0 }] : []),
   ];
   const main = supervisor.spawn<MainContract>({
     name: 'main',
     module: here('../main/actor.js'),
-    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: 0 },
+    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0 },
   });
   supervisor.spawn({ name: 'inputs', module: here('../inputs/actor.js'), init: {} });
-  supervisor.spawn<CursorContract>({ name: 'cursor-0', module: here('../cursor/actor.js'), init: { source: 'host' } });
+  // With a QXL device the cursor comes through its red-worker (the cursor ring), else from the host.
+  supervisor.spawn<CursorContract>({ name: 'cursor-0', module: here('../cursor/actor.js'), init: { source: display ? 'red-worker-0' : 'host' } });
+  if (display) {
+    supervisor.spawn<DisplayContract>({ name: 'display-0', module: here('../display/actor.js'), init: { id: 0, worker: 'red-worker-0' } });
+    supervisor.spawn<RedWorkerContract>({
+      name: 'red-worker-0',
+      module: here('../red-worker/actor.js'),
+      init: { id: 0, host: 'host', display: 'display-0', cursor: 'cursor-0', imageCompression: config['image-compression'] },
+    });
+    // A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them.
+    supervisor.connect('red-worker-0', 'display-0', { window: 4, maxQueue: 4 });
+    supervisor.connect('red-worker-0', 'cursor-0');
+  }
   const server = supervisor.spawn<ServerContract>({
     name: 'server',
     module: here('./actor.js'),
     init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
   });
   for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect('server', channelActorName(c));
-  if (host) for (const name of ['main', 'inputs', 'cursor-0']) supervisor.connect(name, 'host');
+  if (host) for (const name of ['main', 'inputs', display ? 'red-worker-0' : 'cursor-0']) supervisor.connect(name, 'host');
   const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
     const sub = server.link.messages$.subscribe((m) => {
       if (m.kind === 'listening') {

@@ -1,6 +1,20 @@
+#include <dlfcn.h>
+#include <mutex>
 #include "exports.h"
 
+// Shared memory mappings are unmapped by a deleter in this library, which V8 may call when an
+// isolate is torn down after node has closed the addon for that thread; if the library were
+// unloaded by then, the call would jump into unmapped code. So it is never unloaded.
+static void PinLibrary() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void*>(&PinLibrary), &info) != 0 && info.dli_fname != nullptr) dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE);
+  });
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  PinLibrary();
   InitFds(env, exports);
   InitShm(env, exports);
   InitEventfd(env, exports);
