@@ -1,10 +1,12 @@
 import { firstValueFrom, filter, map, type Observable } from 'rxjs';
 import { cursorProtocol } from '../codecs/protocol/channels/cursor.js';
+import { displayProtocol } from '../codecs/protocol/channels/display.js';
 import { inputsProtocol } from '../codecs/protocol/channels/inputs.js';
 import { mainProtocol } from '../codecs/protocol/channels/main.js';
-import { capWords, ChannelType, MainCap } from '../codecs/protocol/enums.js';
+import { capWords, ChannelType, DisplayCap, MainCap } from '../codecs/protocol/enums.js';
 import type { ChannelProtocol, Defs, MessageOf } from '../codecs/protocol/table.js';
 import { ClientChannel, type ClientChannelOptions } from './channel.js';
+import { ClientDisplay } from './display.js';
 import { linkChannel, type Endpoint } from './link.js';
 
 type ChannelOf<P> = P extends ChannelProtocol<infer S, infer C> ? ClientChannel<S, C> : never;
@@ -39,6 +41,7 @@ export function first<S extends Defs, N extends MessageOf<S>['name']>(ch: { mess
 export class SpiceClient {
   inputs: InputsChannel | null = null;
   cursor: CursorChannel | null = null;
+  display: ClientDisplay | null = null;
 
   private constructor(
     readonly endpoint: Endpoint,
@@ -60,11 +63,14 @@ export class SpiceClient {
     main.send({ name: 'attach_channels', body: {} });
     const { channels } = await list;
     const client = new SpiceClient(endpoint, main, init, channels);
-    const open = options.open ?? [ChannelType.inputs, ChannelType.cursor];
+    const open = options.open ?? [ChannelType.inputs, ChannelType.cursor, ChannelType.display];
     for (const c of channels) {
       if (!open.includes(c.type)) continue;
       if (c.type === ChannelType.inputs) client.inputs = await client.openChannel(inputsProtocol, c.id, options.channelOptions);
       if (c.type === ChannelType.cursor) client.cursor = await client.openChannel(cursorProtocol, c.id, options.channelOptions);
+      if (c.type === ChannelType.display && c.id === 0) {
+        client.display = new ClientDisplay(await client.openChannel(displayProtocol, c.id, options.channelOptions, capWords([DisplayCap.monitorsConfig])));
+      }
     }
     return client;
   }
@@ -82,6 +88,6 @@ export class SpiceClient {
   }
 
   close(): void {
-    for (const ch of [this.inputs, this.cursor, this.main]) ch?.close();
+    for (const ch of [this.inputs, this.cursor, this.display?.channel, this.main]) ch?.close();
   }
 }

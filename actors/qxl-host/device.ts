@@ -29,7 +29,7 @@ import { initDeviceMemory } from '../../native/qxl/device-memory.js';
 import { QxlProducer } from '../../native/qxl/endpoints.js';
 import { HEAP_OFFSET, QxlCmd, type QxlPhysical, type QxlReleaseId } from '../../native/qxl/layout.js';
 import type { MemSlot } from '../../native/qxl/memslots.js';
-import type { Box } from '../red-worker/geometry.js';
+import type { Box } from '../../codecs/image/box.js';
 
 /** What a red-worker needs to consume a device: fds of this process, valid in any of its threads. */
 export interface DeviceHandoff {

@@ -11,9 +11,9 @@ import type { Flip } from '../../runtime/message.js';
 import { CompressorPool } from '../compressor-pool/pool.js';
 import type { Compressed } from '../compressor-pool/job.js';
 import type { CursorFromSource, DisplayToWorker, WorkerFromHost } from '../contracts.js';
-import { Canvas } from './canvas.js';
+import { Canvas } from '../../codecs/image/canvas.js';
 import { drawingMessage } from './drawing-message.js';
-import { intersect, isEmpty } from './geometry.js';
+import { intersect, isEmpty } from '../../codecs/image/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 

@@ -30,7 +30,7 @@ import {
 } from '../../codecs/qxl/commands.js';
 import { QxlCmd, type QxlCommand, type QxlPhysical } from '../../native/qxl/layout.js';
 import type { MemSlots } from '../../native/qxl/memslots.js';
-import type { Box } from './geometry.js';
+import type { Box } from '../../codecs/image/box.js';
 
 /** A QXL command as the red-worker acts on it; pixel views point into the device memory until the command is released. */
 export type QxlWork =

@@ -4,6 +4,7 @@ import { configuredHost, startCompanion, type Companion } from '../../actors/ser
 import { createLogger, type Logger } from '../../runtime/log.js';
 import type { ActorRef } from '../../runtime/supervisor.js';
 import type { RecordingHostContract } from '../fixtures/actors/recording-host.js';
+import type { QxlTestHostContract } from '../fixtures/actors/qxl-test-host.js';
 
 export interface TestServer {
   readonly companion: Companion;
@@ -35,4 +36,15 @@ export async function startConfiguredServer(flags: readonly string[]): Promise<{
   const { config } = loadConfig({ args: parseArgs(['--port', '0', '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} });
   const companion = await startCompanion(config, createLogger(config['log-level']), 'test', configuredHost(config));
   return { companion, port: companion.port!, stop: () => companion.stop() };
+}
+
+/** The companion with a display fed by test/fixtures/actors/qxl-test-host.ts. */
+export async function startDisplayTestServer(flags: readonly string[], size: { width: number; height: number }) {
+  const { config } = loadConfig({ args: parseArgs(['--port', '0', '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} });
+  const companion = await startCompanion(config, createLogger(config['log-level']), 'test', {
+    module: new URL('../fixtures/actors/qxl-test-host.js', import.meta.url),
+    init: size,
+    display: true,
+  });
+  return { companion, port: companion.port!, host: companion.host as unknown as ActorRef<QxlTestHostContract>, stop: () => companion.stop() };
 }

@@ -1,0 +1,132 @@
+import type { Bitmap32 } from '../codecs/image/bitmap.js';
+import type { Box } from '../codecs/image/box.js';
+import { Canvas } from '../codecs/image/canvas.js';
+import { decodeLz } from '../codecs/image/lz/decoder.js';
+import { writePpm } from '../codecs/image/ppm.js';
+import { decodeQuic } from '../codecs/image/quic/decoder.js';
+import { displayProtocol } from '../codecs/protocol/channels/display.js';
+import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, SurfaceFlags } from '../codecs/protocol/enums.js';
+import type { Clip, Image, Rect } from '../codecs/protocol/structs.js';
+import type { MessageOf } from '../codecs/protocol/table.js';
+import type { ClientChannel } from './channel.js';
+
+type Display = typeof displayProtocol;
+export type DisplayChannel = ClientChannel<Display['server']['defs'], Display['client']['defs']>;
+type DisplayMessage = MessageOf<Display['server']['defs']>;
+
+const box = (r: Rect): Box => ({ left: r.left, top: r.top, right: r.right, bottom: r.bottom });
+const clipBoxes = (c: Clip): Box[] | undefined => (c.type === ClipType.rects ? c.rects!.rects.map(box) : undefined);
+
+/** spice-gtk's DISPLAY_INIT: pixmap cache of 80 MiB in pixels, GLZ dictionary 1 with a 16 MiB window. */
+export const spiceGtkDisplayInit = { pixmap_cache_id: 1, pixmap_cache_size: 20_971_520n, glz_dictionary_id: 1, glz_dictionary_window_size: 4_194_304 };
+
+/** Decodes a SpiceImage to pixels, or says why it cannot. */
+export function decodeImage(image: Image): Bitmap32 | string {
+  const { type, width, height } = image.descriptor;
+  const data = image.data as { data: Uint8Array } & { format: number; flags: number; x: number; y: number; stride: number };
+  switch (type) {
+    case ImageType.bitmap: {
+      if (data.format !== BitmapFormat.bit32 && data.format !== BitmapFormat.rgba) return `bitmap format ${data.format}`;
+      if (data.x !== width || data.y !== height) return 'bitmap size differs from its descriptor';
+      if (data.flags & BitmapFlags.topDown) return { width, height, stride: data.stride, pixels: data.data };
+      // Bottom-up: the first row in the data is the bottom line.
+      const pixels = new Uint8Array(width * height * 4);
+      for (let y = 0; y < height; y++) pixels.set(data.data.subarray((height - 1 - y) * data.stride, (height - 1 - y) * data.stride + width * 4), y * width * 4);
+      return { width, height, stride: width * 4, pixels };
+    }
+    case ImageType.quic: {
+      const r = decodeQuic(data.data);
+      return r.ok ? r.value.bitmap : r.error;
+    }
+    case ImageType.lzRgb: {
+      const r = decodeLz(data.data);
+      return r.ok ? r.value : r.error;
+    }
+    default:
+      return `image type ${type} is not decoded by this client`;
+  }
+}
+
+/**
+ * The client side of a display channel: sends DISPLAY_INIT, keeps the primary surface and
+ * draws what the server sends on it, as spice-gtk's canvas does for the operations this server
+ * uses (DRAW_COPY with BITMAP, QUIC and LZ images, DRAW_FILL, COPY_BITS, with clips).
+ */
+export class ClientDisplay {
+  surface: Canvas | null = null;
+  marked = false;
+  monitors: Extract<DisplayMessage, { name: 'monitors_config' }>['body'] | null = null;
+  /** Drawings applied to the primary surface. */
+  draws = 0;
+  error: string | null = null;
+
+  constructor(readonly channel: DisplayChannel) {
+    channel.messages$.subscribe((m) => this.apply(m));
+    for (const m of channel.history) this.apply(m);
+    channel.send({ name: 'init', body: spiceGtkDisplayInit });
+  }
+
+  /** The primary surface as a P6 PPM. */
+  ppm(): Uint8Array {
+    if (!this.surface) throw new Error('no primary surface');
+    return writePpm(this.surface.bitmap);
+  }
+
+  private apply(m: DisplayMessage): void {
+    switch (m.name) {
+      case 'surface_create':
+        if (m.body.flags & SurfaceFlags.primary) this.surface = new Canvas(m.body.width, m.body.height);
+        return;
+      case 'surface_destroy':
+        if (m.body.surface_id === 0) this.surface = null;
+        return;
+      case 'mark':
+        this.marked = true;
+        return;
+      case 'monitors_config':
+        this.monitors = m.body;
+        return;
+      case 'draw_copy': {
+        const s = this.target(m.body.base.surface_id);
+        const src = m.body.data.src_bitmap;
+        if (!s || !src) return;
+        const img = decodeImage(src);
+        if (typeof img === 'string') return this.fail(img);
+        const a = m.body.data.src_area;
+        s.copy(box(m.body.base.box), img, a.left, a.top, clipBoxes(m.body.base.clip));
+        this.draws++;
+        return;
+      }
+      case 'draw_fill': {
+        const s = this.target(m.body.base.surface_id);
+        if (!s) return;
+        const brush = m.body.data.brush;
+        if (brush.type !== BrushType.solid) return this.fail(`fill brush type ${brush.type}`);
+        s.fill(box(m.body.base.box), brush.color!, clipBoxes(m.body.base.clip));
+        this.draws++;
+        return;
+      }
+      case 'copy_bits': {
+        const s = this.target(m.body.base.surface_id);
+        if (!s) return;
+        s.copyBits(box(m.body.base.box), m.body.src_pos.x, m.body.src_pos.y, clipBoxes(m.body.base.clip));
+        this.draws++;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private target(surfaceId: number): Canvas | null {
+    if (surfaceId !== 0) {
+      this.fail(`drawing on surface ${surfaceId}`);
+      return null;
+    }
+    return this.surface;
+  }
+
+  private fail(why: string): void {
+    this.error ??= why;
+  }
+}

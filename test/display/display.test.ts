@@ -1,0 +1,49 @@
+import test from 'ava';
+import { stillFrame } from '../../actors/demo-host/scene.js';
+import { writePpm } from '../../codecs/image/ppm.js';
+import { SpiceClient } from '../../client/session.js';
+import { eventually } from '../helpers/eventually.js';
+import { startConfiguredServer, startDisplayTestServer } from '../helpers/server.js';
+import { frameColor } from '../fixtures/actors/qxl-test-host.js';
+
+for (const compression of ['off', 'lz', 'quic', 'auto_lz']) {
+  test(`our client draws the still frame exactly (${compression}), after SURFACE_CREATE, MONITORS_CONFIG and MARK`, async (t) => {
+    const s = await startConfiguredServer(['--disable-ticketing', '--demo', 'still', '--demo-size', '640x480', '--image-compression', compression]);
+    t.teardown(() => s.stop());
+    const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+    const d = client.display!;
+    await eventually('the first picture', () => d.marked && d.draws > 0, 20_000);
+    t.is(d.error, null);
+    t.deepEqual(d.monitors?.heads, [{ monitor_id: 0, surface_id: 0, width: 640, height: 480, x: 0, y: 0, flags: 0 }]);
+    const names = d.channel.history.map((m) => m.name).filter((n) => n !== 'ping');
+    t.deepEqual(names.slice(0, 5), ['set_ack', 'surface_create', 'monitors_config', 'draw_copy', 'mark'], 'the order spice-server uses');
+    t.true(Buffer.from(d.ppm()).equals(Buffer.from(writePpm(stillFrame(640, 480)))));
+    client.close();
+  });
+}
+
+test('a client that stops reading holds bounded memory, and when it reads again it gets the current screen, not every frame', async (t) => {
+  const size = { width: 320, height: 240 };
+  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'off'], size);
+  t.teardown(() => s.stop());
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+  const d = client.display!;
+  await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
+  await eventually('the first frame', () => d.draws > 0, 20_000);
+  // The client stops reading: its socket fills, the display channel holds the red-worker back.
+  d.channel.socket.pause();
+  const rssBefore = process.memoryUsage().rss;
+  const frames = 300; // 300 raw 300 KiB images: 90 MiB if all were kept
+  const last = await s.host.link.ask({ kind: 'frames', count: frames, first: 1 });
+  const grewMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+  const drawsBefore = d.draws;
+  d.channel.socket.resume();
+  const expected = frameColor(last);
+  const pixelAt = (i: number) => d.surface!.bitmap.pixels[i * 4]! | (d.surface!.bitmap.pixels[i * 4 + 1]! << 8) | (d.surface!.bitmap.pixels[i * 4 + 2]! << 16);
+  await eventually('the current screen', () => pixelAt(0) === expected && pixelAt(size.width * size.height - 1) === expected, 20_000);
+  const received = d.draws - drawsBefore;
+  t.log(`${frames} frames drawn while the client was not reading; it then received ${received} drawings; RSS grew ${grewMiB.toFixed(0)} MiB`);
+  t.true(received < frames / 4, `far fewer drawings than frames (${received})`);
+  t.true(grewMiB < 64, `memory bounded (grew ${grewMiB.toFixed(0)} MiB)`);
+  client.close();
+});
