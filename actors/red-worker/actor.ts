@@ -12,8 +12,9 @@ import { CompressorPool } from '../compressor-pool/pool.js';
 import type { Compressed } from '../compressor-pool/job.js';
 import type { CursorFromSource, DisplayToWorker, WorkerFromHost } from '../contracts.js';
 import { Canvas } from '../../codecs/image/canvas.js';
+import { SharedBuffers } from '../../codecs/image/shared-buffers.js';
 import { drawingMessage } from './drawing-message.js';
-import { intersect, isEmpty } from '../../codecs/image/box.js';
+import { intersect, isEmpty, type Box } from '../../codecs/image/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 
@@ -51,13 +52,18 @@ export default defineActor<RedWorkerContract>((ctx) => {
   const cursor = ctx.peer<Flip<CursorFromSource>>(init.cursor);
   const pool = new CompressorPool(init.threads !== undefined ? { threads: init.threads } : {});
   let canvas: Canvas | null = null;
-  const pipe = new Pipe();
+  const snapshots = new SharedBuffers();
+  const recycle = (d: Drawing) => {
+    if (d.kind === 'image') snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
+  };
+  const pipe = new Pipe(recycle);
+  const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
   let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
   let imageId = 0n;
   let sent = 0;
   let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
 
-  const fullImage = (c: Canvas): Drawing => ({ kind: 'image', box: c.bounds, bitmap: c.region(c.bounds) });
+  const fullImage = (c: Canvas): Drawing => ({ kind: 'image', box: c.bounds, bitmap: snapshot(c, c.bounds) });
 
   /** What a client needs to show the surface from scratch: create, monitors, all of it, mark. */
   const introduce = (c: Canvas) => {
@@ -92,7 +98,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
         const box = intersect(w.box, canvas.bounds);
         if (!client || isEmpty(box)) return;
         const clip = w.clip ? { clip: w.clip } : {};
-        if (w.kind === 'copy') pipe.push({ kind: 'image', box, ...clip, bitmap: canvas.region(box) });
+        if (w.kind === 'copy') pipe.push({ kind: 'image', box, ...clip, bitmap: snapshot(canvas, box) });
         else if (w.kind === 'fill') pipe.push({ kind: 'fill', box, ...clip, color: w.color });
         else pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
         return;
@@ -205,12 +211,18 @@ export default defineActor<RedWorkerContract>((ctx) => {
         const batch: Drawing[] = [];
         while (batch.length < pool.threads * batchFactor && pipe.length > 0) batch.push(pipe.shift()!);
         const lz4 = hasCap(caps, DisplayCap.lz4Compression);
-        const messages = await Promise.all(
-          batch.map(async (d) => (d.kind === 'image' ? drawingMessage(d, { id: ++imageId << 32n, result: await compress(d, mode, lz4) }) : drawingMessage(d))),
+        const encoded = await Promise.all(
+          batch.map(async (d) => {
+            if (d.kind !== 'image') return encodeMessage(displayProtocol.server, drawingMessage(d));
+            const result = await compress(d, mode, lz4);
+            const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
+            const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
+            recycle(d);
+            return message;
+          }),
         );
-        for (const msg of messages) {
+        for (const { type, body } of encoded) {
           if (client?.session !== session) break;
-          const { type, body } = encodeMessage(displayProtocol.server, msg);
           // Waits while the display channel holds its link (its client is not keeping up).
           await display.send({ kind: 'wire', session, type, body: moved(body) });
           sent++;

@@ -29,6 +29,8 @@ export class Pipe {
   dropped = 0;
 
   constructor(
+    /** Called with each drawing dropped unsent, so its snapshot can be reused. */
+    private readonly onDrop: (d: Drawing) => void = () => {},
     private readonly maxBytes = 64 * 1024 * 1024,
     private readonly maxItems = 512,
   ) {}
@@ -53,6 +55,7 @@ export class Pipe {
           continue;
         }
         if (contains(d.box, q.box)) {
+          this.onDrop(q);
           this.items[i] = null as unknown as Drawing;
           this.byteCount -= bytesOf(q);
           this.dropped++;
@@ -73,7 +76,8 @@ export class Pipe {
 
   /** Replaces every queued drawing with `whole` (an image of the whole surface), keeping surface changes in order. */
   collapse(whole: Drawing): void {
-    const kept = this.items.filter((d) => !isPaint(d) && d.kind !== 'copy-bits');
+    const kept: Drawing[] = this.items.filter((d) => !isPaint(d) && d.kind !== 'copy-bits');
+    for (const d of this.items) if (!kept.includes(d)) this.onDrop(d);
     this.dropped += this.items.length - kept.length;
     this.items = kept;
     this.byteCount = kept.reduce((n, d) => n + bytesOf(d), 0);
@@ -81,6 +85,7 @@ export class Pipe {
   }
 
   clear(): void {
+    this.items.forEach(this.onDrop);
     this.items = [];
     this.byteCount = 0;
   }

@@ -42,12 +42,13 @@ export class Canvas {
     this.copy(dest, src, 0, 0, clip);
   }
 
-  /** A copy of `box` (within the surface) as its own bitmap, in shared memory for the compressor pool. */
-  region(box: Box): Bitmap32 {
+  /** A copy of `box` (within the surface) as its own bitmap, in shared memory (from `memory` when given) for the compressor pool. */
+  region(box: Box, memory?: (byteLength: number) => SharedArrayBuffer): Bitmap32 {
     const b = intersect(box, this.bounds);
     const width = Math.max(0, boxWidth(b));
     const height = Math.max(0, boxHeight(b));
-    const pixels = new Uint8Array(new SharedArrayBuffer(Math.max(4, width * height * 4)));
+    const bytes = Math.max(4, width * height * 4);
+    const pixels = new Uint8Array(memory ? memory(bytes) : new SharedArrayBuffer(bytes), 0, bytes);
     for (let y = 0; y < height; y++) {
       const from = (b.top + y) * this.bitmap.stride + b.left * 4;
       pixels.set(this.bitmap.pixels.subarray(from, from + width * 4), y * width * 4);

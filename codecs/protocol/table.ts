@@ -47,7 +47,7 @@ export function decodeMessage<D extends Defs>(t: Table<D>, type: number, body: U
   return r.ok ? { ok: true, value: { name: def.name, body: r.value } as MessageOf<D> } : r;
 }
 
-export function encodeMessage<D extends Defs>(t: Table<D>, msg: MessageOf<D>): { type: number; body: Uint8Array } {
+export function encodeMessage<D extends Defs>(t: Table<D>, msg: MessageOf<D>, sizeHint?: number): { type: number; body: Uint8Array } {
   const [type, codec] = t.defs[msg.name]!;
-  return { type, body: encode(codec, msg.body) };
+  return { type, body: encode(codec, msg.body, sizeHint) };
 }

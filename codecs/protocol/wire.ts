@@ -360,8 +360,9 @@ export function decode<T>(codec: Codec<T>, body: Uint8Array): Decoded<T> {
   }
 }
 
-export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
-  const w = new Writer();
+/** `sizeHint`: the expected size, so that a large body (an image) is not grown by doubling. */
+export function encode<T>(codec: Codec<T>, value: T, sizeHint = 256): Uint8Array {
+  const w = new Writer(sizeHint);
   codec.write(w, value);
   return w.finish();
 }

@@ -16,14 +16,17 @@ for (const compression of ['off', 'lz', 'quic', 'auto_lz']) {
     t.is(d.error, null);
     t.deepEqual(d.monitors?.heads, [{ monitor_id: 0, surface_id: 0, width: 640, height: 480, x: 0, y: 0, flags: 0 }]);
     const names = d.channel.history.map((m) => m.name).filter((n) => n !== 'ping');
-    t.deepEqual(names.slice(0, 5), ['set_ack', 'surface_create', 'monitors_config', 'draw_copy', 'mark'], 'the order spice-server uses');
+    // spice-server's order is create, the whole surface, monitors, mark; an image the host draws
+    // before the first one is sent replaces it (it covers it), so mark may come before that image.
+    t.deepEqual(names.slice(0, 3), ['set_ack', 'surface_create', 'monitors_config']);
+    t.true(names.includes('mark') && names.includes('draw_copy'));
     t.true(Buffer.from(d.ppm()).equals(Buffer.from(writePpm(stillFrame(640, 480)))));
     client.close();
   });
 }
 
-test('a client that stops reading holds bounded memory, and when it reads again it gets the current screen, not every frame', async (t) => {
-  const size = { width: 320, height: 240 };
+test.serial('a client that stops reading holds bounded memory, and when it reads again it gets the current screen, not every frame', async (t) => {
+  const size = { width: 640, height: 480 };
   const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'off'], size);
   t.teardown(() => s.stop());
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
@@ -33,7 +36,7 @@ test('a client that stops reading holds bounded memory, and when it reads again 
   // The client stops reading: its socket fills, the display channel holds the red-worker back.
   d.channel.socket.pause();
   const rssBefore = process.memoryUsage().rss;
-  const frames = 300; // 300 raw 300 KiB images: 90 MiB if all were kept
+  const frames = 300; // 300 raw 1.2 MB images: 350 MiB if all were kept
   const last = await s.host.link.ask({ kind: 'frames', count: frames, first: 1 });
   const grewMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
   const drawsBefore = d.draws;
@@ -44,6 +47,6 @@ test('a client that stops reading holds bounded memory, and when it reads again 
   const received = d.draws - drawsBefore;
   t.log(`${frames} frames drawn while the client was not reading; it then received ${received} drawings; RSS grew ${grewMiB.toFixed(0)} MiB`);
   t.true(received < frames / 4, `far fewer drawings than frames (${received})`);
-  t.true(grewMiB < 64, `memory bounded (grew ${grewMiB.toFixed(0)} MiB)`);
+  t.true(grewMiB < 100, `memory bounded (grew ${grewMiB.toFixed(0)} MiB)`);
   client.close();
 });
