@@ -128,9 +128,9 @@ export const settings = {
     default: Infinity,
   }),
   demo: setting(oneOf(['off', 'live', 'still']), {
-    doc: 'Serve the built-in demo desktop instead of a VM: live (moving windows, a clock, an animation), or still (one deterministic frame, for exact tests). Alone, --demo means live.',
+    doc: 'The built-in demo desktop, served while no VM is given: live (moving windows, a clock, an animation), still (one deterministic frame, for exact tests) or off. Alone, --demo means live.',
     example: 'still',
-    default: 'off',
+    default: 'live',
     bare: 'live',
   }),
   'demo-size': setting(size(), {
