@@ -11,6 +11,18 @@ interface NativeAddon {
   close(fd: number): void;
   memfdCreate(name: string, size: number): number;
   mapShared(fd: number, size: number): SharedArrayBuffer;
+  eventfdCreate(): number;
+  eventfdSignal(fd: number): void;
+  Poller: new (fd: number, drainEventfd: boolean, callback: (error: Error | undefined, count: number) => void) => NativePoller;
+  socketPair(): [number, number];
+  sendFds(socket: number, data: Uint8Array, fds: readonly number[]): number;
+  recvFds(socket: number, into: Uint8Array): { bytes: number; fds: number[] } | null;
+}
+
+interface NativePoller {
+  start(): void;
+  stop(): void;
+  close(): void;
 }
 
 /** The package root: the nearest directory up from here with a package.json (source or dist). */
@@ -33,3 +45,58 @@ export const close = (fd: Fd): void => addon.close(fd);
 export const memfdCreate = (name: string, size: number): Fd => addon.memfdCreate(name, size) as Fd;
 /** Maps the first `size` bytes of `fd` shared; the mapping outlives the fd and lasts while the buffer is referenced. */
 export const mapShared = (fd: Fd, size: number): SharedArrayBuffer => addon.mapShared(fd, size);
+
+/** A counter fd (close-on-exec, non-blocking) that wakes a Poller in this or another process. */
+export const eventfdCreate = (): Fd => addon.eventfdCreate() as Fd;
+/** Wakes whoever polls `fd`; signals coalesce until the poller reads them. */
+export const eventfdSignal = (fd: Fd): void => addon.eventfdSignal(fd);
+
+/**
+ * What a Poller watches: 'eventfd' reads (and so clears) the counter and reports how many signals
+ * it held; 'readable' only reports readiness, and the callback must read until the fd would
+ * block, or it is called again at once.
+ */
+export type PollMode = 'eventfd' | 'readable';
+export type PollCallback = (error: Error | undefined, count: number) => void;
+
+/**
+ * Watches an fd from the calling thread's event loop (libuv uv_poll, epoll underneath): no thread
+ * blocks and nothing spins. While started it keeps the loop alive; stopped or closed, it does
+ * not. It polls its own duplicate of `fd` (the caller may close theirs), and is closed with its
+ * thread at the latest. An error stops it and reaches the callback; an exception thrown by the
+ * callback is the thread's uncaught exception.
+ */
+export class Poller {
+  readonly #native: NativePoller;
+  constructor(fd: Fd, mode: PollMode, callback: PollCallback) {
+    this.#native = new addon.Poller(fd, mode === 'eventfd', callback);
+  }
+  start(): void {
+    this.#native.start();
+  }
+  stop(): void {
+    this.#native.stop();
+  }
+  /** Stops for good and releases the fd; start() then throws. */
+  close(): void {
+    this.#native.close();
+  }
+}
+
+/** Two connected AF_UNIX stream sockets (non-blocking, close-on-exec); Node has no socketpair. */
+export const socketPair = (): [Fd, Fd] => addon.socketPair() as [Fd, Fd];
+
+/**
+ * Sends `data` (at least one byte) with `fds` attached (SCM_RIGHTS) without blocking. Returns the
+ * bytes sent; 0 means the socket is full and nothing, fds included, went. The fds stay open here.
+ */
+export const sendFds = (socket: Fd, data: Uint8Array, fds: readonly Fd[] = []): number => addon.sendFds(socket, data, fds);
+
+/** What one recvFds call got: `bytes` 0 means the peer closed; the receiver owns `fds`. */
+export interface Received {
+  readonly bytes: number;
+  readonly fds: Fd[];
+}
+
+/** Receives into `into` (at least one byte) with any fds that came along, without blocking; null if nothing is there yet. */
+export const recvFds = (socket: Fd, into: Uint8Array): Received | null => addon.recvFds(socket, into) as Received | null;

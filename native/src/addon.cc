@@ -3,6 +3,8 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitFds(env, exports);
   InitShm(env, exports);
+  InitEventfd(env, exports);
+  InitUnixSocket(env, exports);
   return exports;
 }
 

@@ -1,0 +1,140 @@
+import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { close, eventfdCreate, eventfdSignal, Poller, recvFds, sendFds, socketPair, type Fd, type PollMode } from '../../native/index.js';
+import { settle } from '../helpers/eventually.js';
+
+const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
+
+/** A poller whose callbacks can be awaited one by one. */
+function recorder(fd: Fd, mode: PollMode = 'eventfd') {
+  const calls: number[] = [];
+  let wake: (() => void) | undefined;
+  const poller = new Poller(fd, mode, (error, count) => {
+    if (error) throw error;
+    calls.push(count);
+    wake?.();
+  });
+  const next = () => new Promise<void>((resolve) => (wake = resolve));
+  return { poller, calls, next };
+}
+
+test('signals coalesce into one callback with their count; the counter is cleared', async (t) => {
+  const fd = eventfdCreate();
+  const { poller, calls, next } = recorder(fd);
+  t.teardown(() => (poller.close(), close(fd)));
+  poller.start();
+  eventfdSignal(fd);
+  eventfdSignal(fd);
+  eventfdSignal(fd);
+  await next();
+  t.deepEqual(calls, [3]);
+  eventfdSignal(fd);
+  await next();
+  t.deepEqual(calls, [3, 1]);
+});
+
+test('a stopped poller misses nothing: signals wait in the counter until it starts again', async (t) => {
+  const fd = eventfdCreate();
+  const { poller, calls, next } = recorder(fd);
+  t.teardown(() => (poller.close(), close(fd)));
+  poller.start();
+  poller.stop();
+  eventfdSignal(fd);
+  eventfdSignal(fd);
+  await settle();
+  t.deepEqual(calls, []);
+  poller.start();
+  await next();
+  t.deepEqual(calls, [2]);
+  poller.close();
+  poller.close();
+  t.throws(() => poller.start(), { message: 'Poller is closed' });
+});
+
+test('the poller watches its own copy of the fd: the caller may close theirs', async (t) => {
+  const fd = eventfdCreate();
+  const twin = eventfdCreate(); // will take fd's number once it is closed
+  const calls: number[] = [];
+  const poller = new Poller(fd, 'eventfd', (_e, count) => calls.push(count));
+  t.teardown(() => (poller.close(), close(twin)));
+  poller.start();
+  close(fd);
+  eventfdSignal(twin);
+  await settle();
+  t.deepEqual(calls, [], 'another eventfd does not wake it');
+});
+
+test('a started poller keeps its process alive until signalled; a stopped one does not', async (t) => {
+  const fd = eventfdCreate();
+  t.teardown(() => close(fd));
+  const stopped = spawnSync(process.execPath, [fileOf('poller-child'), 'stop'], { stdio: ['ignore', 'pipe', 'inherit', fd], timeout: 20_000, encoding: 'utf8' });
+  t.is(stopped.status, 0, 'the process ended by itself');
+  t.is(stopped.stdout, '');
+
+  const child = spawn(process.execPath, [fileOf('poller-child'), 'wait'], { stdio: ['ignore', 'pipe', 'inherit', fd] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    if (out === 'ready\n') eventfdSignal(fd);
+  });
+  const [code] = await once(child, 'exit');
+  t.is(code, 0);
+  t.is(out, 'ready\nwoken 1\n', 'it was still there to be woken, and closing the poller let it end');
+});
+
+test('a worker polls, and can be terminated while its poller is started', async (t) => {
+  const fd = eventfdCreate();
+  t.teardown(() => close(fd));
+  const worker = new Worker(fixture('poller-worker'), { workerData: { fd, mode: 'echo' } });
+  const messages: unknown[] = [];
+  worker.on('message', (m) => messages.push(m));
+  await once(worker, 'message');
+  eventfdSignal(fd);
+  await once(worker, 'message');
+  t.deepEqual(messages, ['started', 1]);
+  // A wake-up in flight, and the loop closing with an active uv_poll handle: the handle must be
+  // closed first and the callback must not throw into a dying thread, or node aborts.
+  eventfdSignal(fd);
+  t.is(await worker.terminate(), 1);
+});
+
+test('an exception in the callback is the thread’s uncaught exception', async (t) => {
+  const fd = eventfdCreate();
+  t.teardown(() => close(fd));
+  const worker = new Worker(fixture('poller-worker'), { workerData: { fd, mode: 'throw' } });
+  await once(worker, 'message');
+  eventfdSignal(fd);
+  const [error] = await once(worker, 'error');
+  t.is((error as Error).message, 'thrown in the poll callback');
+});
+
+test("'readable' mode reports a socket ready to read, without reading it", async (t) => {
+  const [a, b] = socketPair();
+  const got: string[] = [];
+  const buf = new Uint8Array(64);
+  let wake: () => void = () => {};
+  const poller = new Poller(b, 'readable', () => {
+    for (let r = recvFds(b, buf); r !== null && r.bytes > 0; r = recvFds(b, buf)) got.push(Buffer.from(buf.subarray(0, r.bytes)).toString());
+    wake();
+  });
+  t.teardown(() => (poller.close(), close(a), close(b)));
+  poller.start();
+  for (const word of ['one', 'two']) {
+    const read = new Promise<void>((resolve) => (wake = resolve));
+    sendFds(a, Buffer.from(word));
+    await read;
+  }
+  t.deepEqual(got, ['one', 'two']);
+});
+
+test('bad arguments are errors, not crashes', (t) => {
+  t.throws(() => new Poller(-1 as never, 'eventfd', () => {}), { instanceOf: RangeError });
+  t.throws(() => new Poller(999_999 as never, 'eventfd', () => {}), { message: /dup: Bad file descriptor/ });
+  t.throws(() => eventfdSignal(999_999 as never), { message: /Bad file descriptor/ });
+});
+
+function fileOf(name: string): string {
+  return new URL(fixture(name)).pathname;
+}
