@@ -44,42 +44,55 @@ export class WireWriter {
   /** Zero bytes up to the next multiple of `alignment`. */
   pad(alignment: number): void {
     const n = (alignment - (this.at % alignment)) % alignment;
-    if (n) this.buf.fill(0, this.reserve(n), this.at);
+    if (n) {
+      const at = this.reserve(n);
+      this.buf.fill(0, at, this.at);
+    }
   }
 
+  // Each write reserves first: reserve() may replace the buffer and its view.
   u8(v: number): void {
-    this.buf[this.reserve(1)] = v;
+    const at = this.reserve(1);
+    this.buf[at] = v;
   }
   u16(v: number): void {
     this.pad(2);
-    this.view.setUint16(this.reserve(2), v, this.littleEndian);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, this.littleEndian);
   }
   i16(v: number): void {
     this.pad(2);
-    this.view.setInt16(this.reserve(2), v, this.littleEndian);
+    const at = this.reserve(2);
+    this.view.setInt16(at, v, this.littleEndian);
   }
   u32(v: number): void {
     this.pad(4);
-    this.view.setUint32(this.reserve(4), v, this.littleEndian);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v, this.littleEndian);
   }
   i32(v: number): void {
     this.pad(4);
-    this.view.setInt32(this.reserve(4), v, this.littleEndian);
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, this.littleEndian);
   }
   u64(v: bigint): void {
     this.pad(8);
-    this.view.setBigUint64(this.reserve(8), v, this.littleEndian);
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, v, this.littleEndian);
   }
   i64(v: bigint): void {
     this.pad(8);
-    this.view.setBigInt64(this.reserve(8), v, this.littleEndian);
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, v, this.littleEndian);
   }
   f64(v: number): void {
     this.pad(8);
-    this.view.setFloat64(this.reserve(8), v, this.littleEndian);
+    const at = this.reserve(8);
+    this.view.setFloat64(at, v, this.littleEndian);
   }
   bytes(v: Uint8Array): void {
-    this.buf.set(v, this.reserve(v.length));
+    const at = this.reserve(v.length);
+    this.buf.set(v, at);
   }
   /** UTF-8 text then its terminating NUL; returns the text's byte length. */
   text(s: string): number {
