@@ -3,25 +3,11 @@
  * byte-exact in both byte orders, GLib's messages decoded by us, ours decoded by GLib.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import type { Fd } from '../../../native/index.js';
 import { decodeMessage, encodeMessage, type Outgoing } from '../../../actors/qemu-bridge/dbus/message.js';
 import { objectPath } from '../../../actors/qemu-bridge/dbus/names.js';
 import { T, variant, variantOf, type Value } from '../../../actors/qemu-bridge/dbus/types.js';
-import { sourcePath } from '../../helpers/c-program.js';
-import { bodyOf, hex, plain, toHex } from './helpers.js';
-
-type Answer = Record<string, unknown>;
-
-/** Runs the requests through GLib in one python process. */
-function glib(requests: readonly object[]): Answer[] {
-  const run = spawnSync('/usr/bin/python3', [sourcePath('test/qemu-bridge/dbus/gdbus-blob.py')], {
-    input: requests.map((r) => JSON.stringify(r)).join('\n') + '\n',
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(`gdbus-blob.py: ${run.stderr}`);
-  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Answer);
-}
+import { bodyOf, glib, hex, plain, toHex } from './helpers.js';
 
 /** signature, our values, the same in GVariant text. */
 const cases: [string, Value[], string][] = [

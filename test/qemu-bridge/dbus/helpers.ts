@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import type { Fd } from '../../../native/index.js';
+import { sourcePath } from '../../helpers/c-program.js';
 import { decodeMessage, encodeMessage, type Message, type Outgoing } from '../../../actors/qemu-bridge/dbus/message.js';
 import { objectPath } from '../../../actors/qemu-bridge/dbus/names.js';
 import { isVariant, type Value } from '../../../actors/qemu-bridge/dbus/types.js';
@@ -57,4 +59,16 @@ export function bodyOf(message: Uint8Array): Uint8Array {
   const le = message[0] === 0x6c;
   const bodyLength = new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(4, le);
   return message.subarray(message.length - bodyLength);
+}
+
+export type GlibAnswer = Record<string, unknown>;
+
+/** Runs requests through GLib's own codec (gdbus-blob.py, one python process). */
+export function glib(requests: readonly object[]): GlibAnswer[] {
+  const run = spawnSync('/usr/bin/python3', [sourcePath('test/qemu-bridge/dbus/gdbus-blob.py')], {
+    input: requests.map((r) => JSON.stringify(r)).join('\n') + '\n',
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`gdbus-blob.py: ${run.stderr}`);
+  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as GlibAnswer);
 }
