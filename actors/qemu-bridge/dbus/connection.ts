@@ -179,7 +179,8 @@ export class DBusConnection implements ByteSink {
   }
 
   ended(error?: Error): void {
-    this.close(error ?? (this.phase === 'auth' ? new Error('D-Bus: the peer closed during authentication') : undefined));
+    if (this.phase === 'auth') error = new Error(`D-Bus: the peer closed during authentication${error ? ` (${error.message})` : ''}`);
+    this.close(error);
   }
 
   private authLines(): void {

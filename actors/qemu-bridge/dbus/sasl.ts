@@ -144,7 +144,7 @@ export class LineSplitter {
     return line.toString('ascii');
   }
 
-  /** Takes `n` raw bytes off the front (the NUL a client sends first); false if absent. */
+  /** Takes the byte a client sends before its first line: true if NUL, false if not, undefined if nothing came yet. */
   skipNul(): boolean | undefined {
     if (this.pending.length === 0) return undefined;
     const ok = this.pending[0] === 0;

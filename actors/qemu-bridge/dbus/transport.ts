@@ -67,7 +67,11 @@ export class UnixTransport {
   /** Starts reading into `sink` until the stream ends. */
   start(sink: ByteSink): void {
     this.sink = sink;
-    this.poller = new Poller(this.readFd, 'readable', (error) => (error ? this.end(error) : this.drainReadable()));
+    this.poller = new Poller(this.readFd, 'readable', (error) => {
+      this.drainReadable();
+      // libuv reports POLLERR (a reset peer) as an error: reading first tells EOF or the real errno.
+      if (error) this.end(error);
+    });
     this.poller.start();
   }
 
