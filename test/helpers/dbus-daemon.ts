@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface PrivateBus {
-  /** A D-Bus address (`unix:path=...`). */
+  /** Its D-Bus address, `unix:path=...` (without the guid, which QEMU's option parser would choke on). */
   readonly address: string;
   /** A scratch directory that goes with the bus (for QMP sockets, dumps). */
   readonly dir: string;
@@ -30,7 +30,8 @@ export function startBus(): Promise<PrivateBus> {
     daemon.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
     daemon.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('\n')) resolve({ address: out.split('\n')[0]!.trim(), dir, daemon, stop });
+      // the address is printed once the daemon listens
+      if (out.includes('\n')) resolve({ address: `unix:path=${socket}`, dir, daemon, stop });
     });
   });
 }
