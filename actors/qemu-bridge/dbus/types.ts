@@ -9,7 +9,7 @@
  */
 import type { Fd } from '../../../native/index.js';
 import type { ObjectPath } from './names.js';
-import { parseSingle, signatureOf, typesOf, type BasicType, type ElementType, type SingleType } from './signature.js';
+import { parseSingle, signatureOf, typesOf, type BasicType, type SingleType } from './signature.js';
 
 export type BasicValue = number | boolean | bigint | string;
 export type Value = BasicValue | Uint8Array | readonly Value[] | ReadonlyMap<BasicValue, Value> | Variant;
@@ -90,6 +90,4 @@ export function variantOf(signature: string, value: Value): Variant {
 export const isVariant = (v: Value): v is Variant =>
   typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v) && !(v instanceof Map) && 'type' in v;
 
-export const variantSignature = (v: Variant): string => signatureOf(v.type);
 
-export type { ElementType, SingleType };
