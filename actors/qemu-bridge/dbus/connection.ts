@@ -331,11 +331,18 @@ export class DBusConnection implements ByteSink {
       case 'error':
         return this.settle(m);
       case 'signal':
-        try {
-          for (const s of this.subscriptions) if (matches(s.rule, m)) s.handler(m);
-        } finally {
-          m.fds.forEach(closeFd);
+        for (const s of this.subscriptions) {
+          if (!matches(s.rule, m)) continue;
+          try {
+            s.handler(m);
+          } catch (e) {
+            // A subscriber's bug must not cut the stream mid-chunk: it surfaces as uncaught, later.
+            queueMicrotask(() => {
+              throw e;
+            });
+          }
         }
+        m.fds.forEach(closeFd);
         return;
       case 'method_call':
         return this.answer(m);
@@ -364,7 +371,8 @@ export class DBusConnection implements ByteSink {
     const replyError = (e: unknown) => {
       if (!wantsReply || this.phase !== 'open') return;
       const error = e instanceof DBusError ? e : new DBusError(Errors.Failed, e instanceof Error ? e.message : String(e));
-      this.send({ type: 'error', flags: 0, replySerial: call.serial, errorName: error.errorName, ...to(call), signature: 's', body: [error.message] });
+      const text = error.message.replace(/\0/g, ' '); // a D-Bus string holds no NUL
+      this.send({ type: 'error', flags: 0, replySerial: call.serial, errorName: error.errorName, ...to(call), signature: 's', body: [text] });
     };
     if (method instanceof DBusError) {
       call.fds.forEach(closeFd); // the call reached no handler: its fds are nobody's

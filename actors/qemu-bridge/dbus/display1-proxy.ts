@@ -8,9 +8,12 @@ import type { Fd } from '../../../native/index.js';
 import { Bus, BUS_NAME, BUS_PATH } from './bus.js';
 import type { CallOptions, DBusConnection, Target } from './connection.js';
 import { Console, consolePath, Keyboard, MAX_MOUSE_BUTTON, MAX_QNUM, Mouse, QEMU_BUS_NAME, Vm, VM_PATH } from './display1.js';
+import { DBusError } from './errors.js';
 import { getAllProperties, getProperty, PropertiesChanged, propertyOf } from './properties.js';
 import type { PropertySpec } from './spec.js';
 import type { Value, Variant } from './types.js';
+
+const NAME_HAS_NO_OWNER = 'org.freedesktop.DBus.Error.NameHasNoOwner';
 
 /**
  * The unique name of the QEMU on this bus: the one with process id `pid` among those queued for
@@ -21,8 +24,9 @@ export async function findQemu(bus: DBusConnection, pid?: number): Promise<strin
   let owners: string[];
   try {
     [owners] = await bus.call(busTarget, Bus.listQueuedOwners, [QEMU_BUS_NAME]);
-  } catch {
-    return undefined; // NameHasNoOwner
+  } catch (e) {
+    if (e instanceof DBusError && e.errorName === NAME_HAS_NO_OWNER) return undefined;
+    throw e;
   }
   if (pid === undefined) return owners[0];
   for (const owner of owners) {

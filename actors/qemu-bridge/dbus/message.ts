@@ -100,6 +100,7 @@ function checkOutgoing(m: Outgoing): void {
   const bad = (what: string, v: unknown) => {
     throw new TypeError(`D-Bus message: bad ${what} ${JSON.stringify(v)}`);
   };
+  if (!(Number.isInteger(m.flags) && m.flags >= 0 && m.flags <= 0xff)) bad('flags', m.flags);
   if (m.type === 'method_call' || m.type === 'signal') {
     if (!isObjectPath(m.path)) bad('path', m.path);
     if (!isMemberName(m.member)) bad('member', m.member);
