@@ -1,0 +1,127 @@
+import { socketPair } from '../native/index.js';
+import { DBusConnection } from '../actors/qemu-bridge/dbus/connection.js';
+import { implement } from '../actors/qemu-bridge/dbus/exported.js';
+import { Listener, LISTENER, LISTENER_PATH } from '../actors/qemu-bridge/dbus/display1.js';
+import { MessageReader } from '../actors/qemu-bridge/dbus/message-reader.js';
+import { UnixTransport } from '../actors/qemu-bridge/dbus/transport.js';
+import { decodeMessage, encodeMessage, type Outgoing } from '../actors/qemu-bridge/dbus/message.js';
+import { objectPath } from '../actors/qemu-bridge/dbus/names.js';
+import { percentile, table } from './stats.js';
+
+// The D-Bus codec on QEMU's biggest message, a Listener.Update of 4 MiB (1024x1024 x8r8g8b8),
+// beside a plain Buffer copy of the same 4 MiB measured in the same run: the ratio says how
+// close marshalling (one copy) and reading (a view; or one copy when assembled from 64 KiB
+// socket chunks) come to the cost of copying the pixels once. Then Updates end to end through
+// a socketpair between two connections (both ends in this thread), beside the same bytes sent
+// raw through the same kind of socketpair.
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
+const pixels = Uint8Array.from({ length: 4 << 20 }, (_, i) => (i * 131) & 0xff);
+const update: Outgoing = {
+  type: 'method_call',
+  flags: 1,
+  path: objectPath('/org/qemu/Display1/Listener'),
+  interface: 'org.qemu.Display1.Listener',
+  member: 'Update',
+  signature: 'iiiiuuay',
+  body: [0, 0, 1024, 1024, 4096, 0x20020888, pixels],
+};
+const wire = encodeMessage(update, 1).bytes;
+const chunks = Array.from({ length: Math.ceil(wire.length / 65536) }, (_, i) => wire.subarray(i * 65536, (i + 1) * 65536));
+
+let sink = 0; // keeps results alive so nothing is optimised away
+const ops: [string, () => void][] = [
+  ['Buffer copy of the 4 MiB (reference)', () => (sink += Buffer.from(pixels).length)],
+  ['marshal Update (encodeMessage)', () => (sink += encodeMessage(update, 1).bytes.length)],
+  ['unmarshal Update, whole message (decodeMessage)', () => (sink += decodeMessage(wire).ok ? 1 : 0)],
+  [
+    'read Update from 64 KiB chunks (MessageReader.push)',
+    () => {
+      const reader = new MessageReader(() => sink++);
+      for (const c of chunks) reader.push(c);
+    },
+  ],
+];
+
+const times = ops.map((): number[] => []);
+for (let r = 0; r < rounds; r++) {
+  ops.forEach(([, op], i) => {
+    const t0 = process.hrtime.bigint();
+    op();
+    times[i]!.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  });
+}
+const reference = percentile(times[0]!, 50);
+const rows = ops.map(([name], i) => {
+  const s = percentile(times[i]!, 50);
+  return [name, s * 1e3, pixels.length / 1e6 / s, s / reference];
+});
+console.log(`D-Bus codec, Update with a ${pixels.length} B ay, median of ${rounds} interleaved rounds (${sink > 0 ? 'ok' : '?'})`);
+console.log(table(['operation', 'ms', 'MB/s', 'x copy time'], rows));
+
+/** Sends `count` Updates from one connection to a listener on the other; MB/s of pixels. */
+async function updatesThroughSocket(count: number): Promise<number> {
+  const [a, b] = socketPair();
+  const server = new DBusConnection(UnixTransport.fromFd(a), { bus: false, role: 'server' });
+  let received = 0;
+  let done: () => void = () => {};
+  const all = new Promise<void>((r) => (done = r));
+  server.export(LISTENER_PATH, [
+    {
+      name: LISTENER,
+      methods: {
+        Update: implement(Listener.update, ([, , , , , , data]) => {
+          sink += data.length;
+          if (++received === count) done();
+          return [];
+        }),
+      },
+    },
+  ]);
+  const client = new DBusConnection(UnixTransport.fromFd(b), { bus: false });
+  await Promise.all([server.ready, client.ready]);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) void client.call({ path: LISTENER_PATH }, Listener.update, [0, 0, 1024, 1024, 4096, 0x20020888, pixels], { noReply: true });
+  await all;
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  client.close();
+  server.close();
+  return (count * pixels.length) / 1e6 / s;
+}
+
+/** The same bytes as `count` encoded Updates, written raw and counted on the other end; MB/s. */
+async function rawThroughSocket(count: number): Promise<number> {
+  const [a, b] = socketPair();
+  const receiver = UnixTransport.fromFd(a);
+  const sender = UnixTransport.fromFd(b);
+  const buf = new Uint8Array(65536);
+  let bytes = 0;
+  let done: () => void = () => {};
+  const all = new Promise<void>((r) => (done = r));
+  receiver.start({
+    space: () => buf,
+    filled: (n) => {
+      if ((bytes += n) === count * wire.length) done();
+    },
+    ended: () => {},
+  });
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) sender.write(wire);
+  await all;
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  sender.close();
+  receiver.close();
+  return (count * pixels.length) / 1e6 / s;
+}
+
+const socketRows: (string | number)[][] = [];
+const raw: number[] = [];
+const dbus: number[] = [];
+for (let r = 0; r < 5; r++) {
+  raw.push(await rawThroughSocket(25));
+  dbus.push(await updatesThroughSocket(25));
+}
+const [raw50, dbus50] = [percentile(raw, 50), percentile(dbus, 50)];
+socketRows.push(['raw bytes through a socketpair (reference)', raw50, 1], ['Updates, connection to listener', dbus50, dbus50 / raw50]);
+console.log(`\nThrough a socketpair, 25 x 4 MiB per run, median of 5 runs`);
+console.log(table(['path', 'MB/s', 'x raw'], socketRows));
