@@ -95,3 +95,11 @@ export interface WorkerFromHost {
   asks: {};
   answers: {};
 }
+
+/** A VDI host announces each display device it drives to the dispatcher (the host's view). */
+export interface HostToDispatcher {
+  send: { kind: 'device'; display: number; device: DeviceHandoff };
+  recv: never;
+  asks: {};
+  answers: {};
+}

@@ -62,17 +62,34 @@ export class SpiceClient {
     const list = next(main, 'channels_list');
     main.send({ name: 'attach_channels', body: {} });
     const { channels } = await list;
-    const client = new SpiceClient(endpoint, main, init, channels);
+    const client = new SpiceClient(endpoint, main, init, [...channels]);
     const open = options.open ?? [ChannelType.inputs, ChannelType.cursor, ChannelType.display];
-    for (const c of channels) {
-      if (!open.includes(c.type)) continue;
+    const link = async (c: { type: number; id: number }) => {
+      if (!open.includes(c.type)) return;
       if (c.type === ChannelType.inputs) client.inputs = await client.openChannel(inputsProtocol, c.id, options.channelOptions);
-      if (c.type === ChannelType.cursor) client.cursor = await client.openChannel(cursorProtocol, c.id, options.channelOptions);
+      if (c.type === ChannelType.cursor && c.id === 0) client.cursor = await client.openChannel(cursorProtocol, c.id, options.channelOptions);
       if (c.type === ChannelType.display && c.id === 0) {
         client.display = new ClientDisplay(await client.openChannel(displayProtocol, c.id, options.channelOptions, capWords([DisplayCap.monitorsConfig])));
+        client.displayUp.forEach((up) => up(client.display!));
       }
-    }
+    };
+    for (const c of channels) await link(c);
+    // Channels the server starts later come in lists of their own.
+    main.messages$.subscribe((m) => {
+      if (m.name !== 'channels_list') return;
+      for (const c of m.body.channels) {
+        (client.channels as Array<{ type: number; id: number }>).push(c);
+        void link(c).catch(() => {});
+      }
+    });
     return client;
+  }
+
+  private readonly displayUp: Array<(d: ClientDisplay) => void> = [];
+
+  /** The display channel of display 0, once linked. */
+  displayReady(): Promise<ClientDisplay> {
+    return this.display ? Promise.resolve(this.display) : new Promise((resolve) => this.displayUp.push(resolve));
   }
 
   /** Links another channel of this session. */

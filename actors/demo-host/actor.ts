@@ -1,14 +1,14 @@
 import { defineActor } from '../../runtime/actor.js';
 import type { Flip } from '../../runtime/message.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import type { InputsToHost, WorkerFromHost } from '../contracts.js';
+import type { HostToDispatcher, InputsToHost } from '../contracts.js';
 import { QxlDevice } from '../qxl-host/device.js';
 import { arrowCursor } from './cursor-shape.js';
 import { mergeRects, type Rect } from './rect.js';
 import { DemoScene } from './scene.js';
 
 export interface DemoHostContract {
-  init: { readonly mode: 'live' | 'still'; readonly width: number; readonly height: number; readonly worker: string; readonly fps?: number };
+  init: { readonly mode: 'live' | 'still'; readonly width: number; readonly height: number; readonly fps?: number };
   in: never;
   out: { kind: 'frame'; tMs: number };
   replies: {};
@@ -20,7 +20,7 @@ export interface DemoHostContract {
  * `still` draws one deterministic frame (t = 0) and nothing after it.
  */
 export default defineActor<DemoHostContract>((ctx) => {
-  const { mode, width, height, worker } = ctx.init;
+  const { mode, width, height } = ctx.init;
   const fps = ctx.init.fps ?? 25;
   const device = QxlDevice.create(Math.max(32 * 1024 * 1024, width * height * 4 * 3 + 8 * 1024 * 1024));
   const scene = new DemoScene(width, height);
@@ -29,7 +29,7 @@ export default defineActor<DemoHostContract>((ctx) => {
   let pending: Rect[] = [];
   let waiting = false;
 
-  void ctx.peer<Flip<WorkerFromHost>>(worker).send({ kind: 'device', device: device.handoff });
+  void ctx.peer<HostToDispatcher>('dispatcher').send({ kind: 'device', display: 0, device: device.handoff });
   // Input has nowhere to go on a desktop that is a picture; it is read so it does not queue.
   ctx.peer<Flip<InputsToHost>>('inputs').messages$.subscribe(() => {});
 

@@ -24,7 +24,14 @@ const maxBody = 26_624;
  * name and UUID, and measures the link. Its closing ends the session.
  */
 export default defineActor<MainContract>((ctx) => {
-  const { config, channels, displayChannels } = ctx.init;
+  const { config, displayChannels } = ctx.init;
+  const channels = [...ctx.init.channels];
+  /** Clients that attached, so they hear of channels added later (spice-server sends a one-entry list each). */
+  const attachedClients = new Set<Connection>();
+  ctx.parent.messages$.subscribe((m) => {
+    channels.push(...m.channels);
+    for (const c of attachedClients) c.send({ name: 'channels_list', body: { channels: m.channels.map(({ type, id }) => ({ type, id })) } });
+  });
   const server = ctx.peer<Flip<ServerToChannel>>('server');
   const host = ctx.peer<MainToHost>('host');
   const clients = new Map<number, Connection>();
@@ -48,6 +55,7 @@ export default defineActor<MainContract>((ctx) => {
       clients.get(link.session)?.close({ by: 'server', why: 'replaced by a new main connection' });
       clients.set(link.session, c);
       c.onClose(() => {
+        attachedClients.delete(c);
         if (clients.get(link.session) !== c) return;
         clients.delete(link.session);
         void server.send({ kind: 'main-closed', session: link.session });
@@ -75,6 +83,7 @@ export default defineActor<MainContract>((ctx) => {
           case 'attach_channels':
             if (attached) return;
             attached = true;
+            attachedClients.add(c);
             // spice-server lists the newest channel first.
             c.send({ name: 'channels_list', body: { channels: [...channels].reverse().map(({ type, id }) => ({ type, id })) } });
             return;

@@ -8,10 +8,11 @@ export interface MainInit {
   readonly displayChannels: number;
 }
 
-/** What the main channel reports to its owner: each client's measured link, for logs and tests. */
+/** The main channel reports each client's measured link to its owner, for logs and tests. */
 export interface MainContract {
   init: MainInit;
-  in: never;
+  /** Channels started after the first list (a display the host announced later). */
+  in: { kind: 'add-channels'; channels: readonly ChannelAddress[] };
   out: { kind: 'net-test'; session: number; latencyMs: number; bitsPerSecond: number; lowBandwidth: boolean };
   replies: {};
 }

@@ -9,7 +9,7 @@ import type { LinkedChannel } from '../channel-client/handoff.js';
 import { relaySocket } from '../channel-client/relay.js';
 import { dup } from '../../native/index.js';
 import { ChannelType, channelActorName, channelTypeName, serverChannelCaps } from '../channels.js';
-import type { ServerToChannel } from '../contracts.js';
+import type { ChannelAddress, ServerToChannel } from '../contracts.js';
 import { AuthThrottle } from './auth-throttle.js';
 import type { ServerContract } from './contract.js';
 import { LinkKeys, maxPasswordLength, type TicketPolicy } from './ticket.js';
@@ -38,15 +38,20 @@ export default defineActor<ServerContract>(async (ctx) => {
   if (policy.ticketing && policy.password === undefined) log.warn('ticketing is on and no password is set: every client will be refused (set password or disable-ticketing)');
 
   const peers = new Map<string, Link<ServerToChannel>>();
-  for (const c of channels) {
+  const offer = (c: ChannelAddress) => {
+    offered.add(`${c.type}:${c.id}`);
     const name = channelActorName(c);
-    if (peers.has(name)) continue;
+    if (peers.has(name)) return;
     const link = ctx.peer<ServerToChannel>(name);
     peers.set(name, link);
     link.messages$.subscribe((m) => {
       if (m.kind === 'main-closed' && sessions.end(m.session as never)) endSession(m.session);
     });
-  }
+  };
+  channels.forEach(offer);
+  ctx.parent.messages$.subscribe((m) => {
+    if (m.kind === 'add-channels') m.channels.forEach(offer);
+  });
   const endSession = (session: number) => {
     for (const link of peers.values()) void link.send({ kind: 'end-session', session });
   };

@@ -8,6 +8,7 @@ import type { CursorContract } from '../cursor/actor.js';
 import type { MainContract } from '../main/contract.js';
 import type { ServerContract } from './contract.js';
 import type { DisplayContract } from '../display/actor.js';
+import type { DispatcherContract } from '../dispatcher/actor.js';
 import type { RedWorkerContract } from '../red-worker/actor.js';
 import { parseSize } from '../../config/setting.js';
 
@@ -32,7 +33,7 @@ export interface HostSpec {
 export function configuredHost(config: Config): HostSpec | undefined {
   if (config.demo === 'off') return undefined;
   const [width, height] = parseSize(config['demo-size']);
-  return { module: here('../demo-host/actor.js'), init: { mode: config.demo, width, height, worker: 'red-worker-0' }, display: true };
+  return { module: here('../demo-host/actor.js'), init: { mode: config.demo, width, height }, display: true };
 }
 
 const here = (path: string) => new URL(path, import.meta.url);
@@ -52,11 +53,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   });
   const host = hostSpec ? supervisor.spawn<Contract>({ name: 'host', module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const display = hostSpec?.display === true;
-  // Registration order; the main channel lists them newest first, as spice-server does.
+  // Registration order; the main channel lists them newest first, as spice-server does. Display
+  // channels join as the dispatcher starts their red-workers.
   const channels: ChannelAddress[] = [
     { type: ChannelType.inputs, id: 0 },
     { type: ChannelType.cursor, id: 0 },
-    ...(display ? [{ type: ChannelType.display, id: 0 }] : []),
   ];
   const main = supervisor.spawn<MainContract>({
     name: 'main',
@@ -64,26 +65,43 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0 },
   });
   supervisor.spawn({ name: 'inputs', module: here('../inputs/actor.js'), init: {} });
-  // With a QXL device the cursor comes through its red-worker (the cursor ring), else from the host.
-  supervisor.spawn<CursorContract>({ name: 'cursor-0', module: here('../cursor/actor.js'), init: { source: display ? 'red-worker-0' : 'host' } });
-  if (display) {
-    supervisor.spawn<DisplayContract>({ name: 'display-0', module: here('../display/actor.js'), init: { id: 0, worker: 'red-worker-0' } });
-    supervisor.spawn<RedWorkerContract>({
-      name: 'red-worker-0',
-      module: here('../red-worker/actor.js'),
-      init: { id: 0, host: 'host', display: 'display-0', cursor: 'cursor-0', imageCompression: config['image-compression'] },
-    });
-    // A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them.
-    supervisor.connect('red-worker-0', 'display-0', { window: 4, maxQueue: 4 });
-    supervisor.connect('red-worker-0', 'cursor-0');
-  }
+  const cursor = (id: number, source: string) => supervisor.spawn<CursorContract>({ name: `cursor-${id}`, module: here('../cursor/actor.js'), init: { source } });
+  // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
+  cursor(0, display ? 'red-worker-0' : 'host');
   const server = supervisor.spawn<ServerContract>({
     name: 'server',
     module: here('./actor.js'),
     init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
   });
   for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect('server', channelActorName(c));
-  if (host) for (const name of ['main', 'inputs', display ? 'red-worker-0' : 'cursor-0']) supervisor.connect(name, 'host');
+  if (host) for (const name of ['main', 'inputs', ...(display ? [] : ['cursor-0'])]) supervisor.connect(name, 'host');
+
+  /** A display's red-worker and channels, as the dispatcher asks for them. */
+  const startDisplay = (id: number) => {
+    const added: ChannelAddress[] = [{ type: ChannelType.display, id }];
+    if (id > 0) {
+      cursor(id, `red-worker-${id}`);
+      added.push({ type: ChannelType.cursor, id });
+    }
+    supervisor.spawn<DisplayContract>({ name: `display-${id}`, module: here('../display/actor.js'), init: { id, worker: `red-worker-${id}` } });
+    supervisor.spawn<RedWorkerContract>({
+      name: `red-worker-${id}`,
+      module: here('../red-worker/actor.js'),
+      init: { id, host: 'dispatcher', display: `display-${id}`, cursor: `cursor-${id}`, imageCompression: config['image-compression'] },
+    });
+    // A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them.
+    supervisor.connect(`red-worker-${id}`, `display-${id}`, { window: 4, maxQueue: 4 });
+    supervisor.connect(`red-worker-${id}`, `cursor-${id}`);
+    supervisor.connect(`red-worker-${id}`, 'dispatcher');
+    for (const c of added) supervisor.connect('server', channelActorName(c));
+    void server.link.send({ kind: 'add-channels', channels: added });
+    void main.link.send({ kind: 'add-channels', channels: added });
+  };
+  if (display) {
+    const dispatcher = supervisor.spawn<DispatcherContract>({ name: 'dispatcher', module: here('../dispatcher/actor.js'), init: {} });
+    supervisor.connect('dispatcher', 'host');
+    dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
+  }
   const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
     const sub = server.link.messages$.subscribe((m) => {
       if (m.kind === 'listening') {

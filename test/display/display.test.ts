@@ -11,7 +11,7 @@ for (const compression of ['off', 'lz', 'quic', 'auto_lz']) {
     const s = await startConfiguredServer(['--disable-ticketing', '--demo', 'still', '--demo-size', '640x480', '--image-compression', compression]);
     t.teardown(() => s.stop());
     const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
-    const d = client.display!;
+    const d = await client.displayReady();
     await eventually('the first picture', () => d.marked && d.draws > 0, 20_000);
     t.is(d.error, null);
     t.deepEqual(d.monitors?.heads, [{ monitor_id: 0, surface_id: 0, width: 640, height: 480, x: 0, y: 0, flags: 0 }]);
@@ -30,7 +30,7 @@ test.serial('a client that stops reading holds bounded memory, and when it reads
   const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'off'], size);
   t.teardown(() => s.stop());
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
-  const d = client.display!;
+  const d = await client.displayReady();
   await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
   await eventually('the first frame', () => d.draws > 0, 20_000);
   // The client stops reading: its socket fills, the display channel holds the red-worker back.
