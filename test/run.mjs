@@ -22,6 +22,11 @@ lines.on('line', (line) => {
   }
 });
 ava.on('close', (code) => {
+  // ava itself failing (a file that hung past the timeout, a crash) is a failure too.
+  if (code !== 0 && failed === 0) {
+    process.stdout.write(`# ava exited with code ${code}\n`);
+    failed = 1;
+  }
   const ok = code === 0 && failed === 0 && passed > 0;
   process.stdout.write(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : '') + '\n');
   process.exit(ok ? 0 : 1);
