@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { close, eventfdCreate, mapShared, memfdCreate, type Fd } from '../native/index.js';
-import { initDeviceMemory } from '../native/qxl/device-memory.js';
 import { HEAP_OFFSET } from '../native/qxl/layout.js';
 import { buildQxlProducer } from '../test/helpers/c-program.js';
+import { withDevice } from '../test/helpers/qxl-device.js';
 import { consumeMessages, type Consumed } from '../test/native/fixtures/qxl-consume.js';
 import { percentile, table, timeEach } from './stats.js';
 
@@ -22,20 +21,6 @@ const roundTrips = Number(process.env.BENCH_ROUND_TRIPS ?? 3000);
 const runs = 3;
 const producerBinary = buildQxlProducer();
 const fixture = (path: string) => new URL(path, import.meta.url);
-
-/** A fresh device memory of `size` bytes with its two eventfds; closes them after `use`. */
-async function withDevice<T>(size: number, use: (d: { memfd: Fd; memory: SharedArrayBuffer; consumerEvfd: Fd; producerEvfd: Fd }) => Promise<T>): Promise<T> {
-  const memfd = memfdCreate('bench-qxl', size);
-  const consumerEvfd = eventfdCreate();
-  const producerEvfd = eventfdCreate();
-  try {
-    const memory = mapShared(memfd, size);
-    initDeviceMemory(memory);
-    return await use({ memfd, memory, consumerEvfd, producerEvfd });
-  } finally {
-    [memfd, consumerEvfd, producerEvfd].forEach(close);
-  }
-}
 
 const size = HEAP_OFFSET + 4096 * 256;
 const slot = { id: 1, generation: 1, start: HEAP_OFFSET, end: size };

@@ -4,7 +4,8 @@ import { coverOf } from '../../actors/demo-host/chrome.js';
 import { MOVER_H, MOVER_W, STOPWATCH_SCALE, TITLE_H, moverAt } from '../../actors/demo-host/layout.js';
 import { bounding, type Rect } from '../../actors/demo-host/rect.js';
 import { readPpm, writePpm } from '../../codecs/image/ppm.js';
-import { packed, prng, rgbAt } from '../helpers/images.js';
+import { packed, rgbAt } from '../helpers/images.js';
+import { prng } from '../helpers/prng.js';
 import { area, changedOutside, copyOf, sameBytes, target } from './frames.js';
 
 const still = (w: number, h: number, padding = 0) => {

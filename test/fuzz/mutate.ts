@@ -1,15 +1,3 @@
-/** A small seeded PRNG (mulberry32): the same seed replays the same run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const interesting = [0, 1, 0x7f, 0x80, 0xff];
 const interesting32 = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 4096, 4097, 65536];
 

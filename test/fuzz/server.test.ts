@@ -10,7 +10,8 @@ import { cursorProtocol } from '../../codecs/protocol/channels/cursor.js';
 import { linkChannel } from '../../client/link.js';
 import { SpiceClient } from '../../client/session.js';
 import { startTestServer } from '../helpers/server.js';
-import { mutate, prng } from './mutate.js';
+import { prng } from '../helpers/prng.js';
+import { mutate } from './mutate.js';
 
 // A seeded mutation fuzzer against a live server: mutated link messages on fresh connections,
 // and mutated channel messages on linked main, inputs and cursor connections. The server must

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { rgbAt } from '../helpers/images.js';
 import { buildGuest, Guest, type GuestImage } from './qemu.js';
-import { abs, button, rel } from './qmp.js';
+import { abs, button, rel } from '../helpers/qmp.js';
 
 // One build for the file; later calls find the cache.
 let built: Promise<GuestImage> | undefined;

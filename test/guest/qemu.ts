@@ -1,12 +1,12 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { readPpm } from '../../codecs/image/ppm.js';
-import { Qmp } from './qmp.js';
+import { spawnQemu, type Qemu } from '../helpers/qemu.js';
+import type { Qmp } from '../helpers/qmp.js';
 
 /** Repository root, from dist/test/guest/ where this module runs. */
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -77,17 +77,17 @@ export class Guest {
   private partial = '';
   private readonly waiters = new Set<Waiter>();
   private exited: Error | null = null;
-  private dumps = 0;
+  readonly qmp: Qmp;
 
   private constructor(
-    readonly process: ChildProcess,
+    private readonly qemu: Qemu,
     readonly dir: string,
-    readonly qmp: Qmp,
-  ) {}
+  ) {
+    this.qmp = qemu.qmp;
+  }
 
   static async start(options: GuestOptions): Promise<Guest> {
     const dir = mkdtempSync(join(tmpdir(), 'guest-'));
-    const qmpPath = join(dir, 'qmp.sock');
     const append = [
       'console=ttyS0',
       'quiet',
@@ -107,33 +107,22 @@ export class Guest {
       ...(options.display ?? ['-display', 'none']),
       '-chardev', 'stdio,id=console,signal=off',
       '-serial', 'chardev:console',
-      '-qmp', `unix:${qmpPath},server=on,wait=off`,
       '-kernel', options.image.vmlinux,
       '-initrd', options.image.initrd,
       '-append', append.join(' '),
       ...(options.paused ? ['-S'] : []),
       ...(options.qemuArgs ?? []),
     ];
-    // setpriv: QEMU dies with this process (a crashed test must not leave a guest running).
-    // The death signal follows the spawning thread, so spawn from the main thread.
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    let qmp: Qmp;
+    let qemu: Qemu;
     try {
-      const spawned = new Promise<never>((_, reject) => {
-        child.once('error', reject);
-        child.once('exit', (code) => reject(new Error(`qemu exited with ${code} before QMP was up: ${stderr.trim()}`)));
-      });
-      qmp = await Promise.race([Qmp.connect(qmpPath), spawned]);
+      qemu = await spawnQemu(dir, args, { stdio: true });
     } catch (e) {
-      child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
-    const guest = new Guest(child, dir, qmp);
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => guest.receive(s));
-    child.once('exit', (code, signal) => guest.gone(new Error(`qemu exited (${signal ?? code}): ${stderr.trim()}`)));
+    const guest = new Guest(qemu, dir);
+    qemu.process.stdout!.setEncoding('utf8').on('data', (s: string) => guest.receive(s));
+    qemu.process.once('exit', (code, signal) => guest.gone(new Error(`qemu exited (${signal ?? code}): ${qemu.stderr().trim()}`)));
     return guest;
   }
 
@@ -177,17 +166,12 @@ export class Guest {
 
   /** A line to the guest's serial console: a guestdraw command (`workload text`, `mode 800x600`, `ping`). */
   sendSerial(line: string): void {
-    this.process.stdin!.write(line + '\n');
+    this.qemu.process.stdin!.write(line + '\n');
   }
 
   /** The console's surface now, through QMP screendump. */
-  async screendump(): Promise<Bitmap32> {
-    const file = join(this.dir, `screen-${this.dumps++}.ppm`);
-    await this.qmp.screendump(file);
-    const image = readPpm(readFileSync(file));
-    rmSync(file, { force: true });
-    if (!image.ok) throw new Error(image.error);
-    return image.value;
+  screendump(): Promise<Bitmap32> {
+    return this.qemu.screendump();
   }
 
   /**
@@ -206,14 +190,7 @@ export class Guest {
 
   /** Ends QEMU (QMP quit, then SIGKILL if it lingers) and removes the runtime directory. */
   async stop(): Promise<void> {
-    if (!this.exited) {
-      const gone = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
-      this.qmp.quit();
-      const timer = setTimeout(() => this.process.kill('SIGKILL'), 5_000);
-      await gone;
-      clearTimeout(timer);
-    }
-    this.qmp.close();
+    await this.qemu.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 

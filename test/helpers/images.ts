@@ -1,16 +1,5 @@
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-
-/** A small seeded PRNG (mulberry32): tests and fuzzers replay exactly from their seed. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { prng } from './prng.js';
 
 /** A bitmap whose pixel (x, y) is `pixel(x, y)` = [b, g, r, a]; `padding` extra bytes a row, filled with junk. */
 export function makeBitmap(width: number, height: number, pixel: (x: number, y: number) => readonly number[], padding = 0): Bitmap32 {

@@ -1,9 +1,8 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { close, eventfdCreate, mapShared, memfdCreate, type Fd } from '../../native/index.js';
-import { initDeviceMemory } from '../../native/qxl/device-memory.js';
 import * as L from '../../native/qxl/layout.js';
 import { buildQxlProducer } from '../helpers/c-program.js';
+import { withDevice } from '../helpers/qxl-device.js';
 import { consumeMessages } from './fixtures/qxl-consume.js';
 
 const producer = buildQxlProducer();
@@ -47,14 +46,9 @@ interface ProducerSummary {
 }
 
 /** Runs the C producer against a fresh device memory of `cells` 256-byte cells; the test process consumes. */
-async function crossProcess(count: number, cells: number) {
+function crossProcess(count: number, cells: number) {
   const size = L.HEAP_OFFSET + cells * 256;
-  const memfd = memfdCreate('qxl-device', size);
-  const consumerEvfd = eventfdCreate();
-  const producerEvfd = eventfdCreate();
-  try {
-    const memory = mapShared(memfd, size);
-    initDeviceMemory(memory);
+  return withDevice(size, async ({ memfd, memory, consumerEvfd, producerEvfd }) => {
     const slot = { id: 1, generation: 7, start: L.HEAP_OFFSET, end: size };
     const child = spawn(producer, [String(count), String(slot.id), String(slot.generation)], {
       stdio: ['ignore', 'pipe', 'pipe', memfd, consumerEvfd, producerEvfd],
@@ -72,9 +66,7 @@ async function crossProcess(count: number, cells: number) {
     const code = await exited;
     if (code !== 0) throw new Error(`producer exited ${code}: ${err}`);
     return { consumed, summary: JSON.parse(out) as ProducerSummary };
-  } finally {
-    for (const fd of [memfd, consumerEvfd, producerEvfd] as Fd[]) close(fd);
-  }
+  });
 }
 
 test('a C process pushes thousands of commands through the 32-item ring; all arrive in order, intact, and come back released', async (t) => {

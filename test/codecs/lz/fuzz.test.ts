@@ -4,7 +4,8 @@ import { encodeLz } from '../../../codecs/image/lz/encoder.js';
 import { LZ_HEADER_SIZE, LzImageType, writeHeader } from '../../../codecs/image/lz/format.js';
 import { corpus } from '../../helpers/corpus.js';
 import { mutate } from '../../helpers/fuzz.js';
-import { makeBitmap, noise, prng } from '../../helpers/images.js';
+import { makeBitmap, noise } from '../../helpers/images.js';
+import { prng } from '../../helpers/prng.js';
 
 // Time-bounded mutation fuzzing of the decoder: every mutant must decode or return an error value,
 // never throw, and a decoded image must have exactly the pixels its header announces.

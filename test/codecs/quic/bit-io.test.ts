@@ -1,7 +1,7 @@
 import test from 'ava';
 import { QuicBitReader } from '../../../codecs/image/quic/bit-reader.js';
 import { QuicBitWriter } from '../../../codecs/image/quic/bit-writer.js';
-import { rng } from './images.js';
+import { prng } from '../../helpers/prng.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -22,7 +22,7 @@ test('the stream ends with the last word padded, then one zero word, as quic.c f
 });
 
 test('random codes read back through the window, across word boundaries and buffer growth', (t) => {
-  const next = rng(7);
+  const next = prng(7);
   const codes: Array<[number, number]> = [];
   const w = new QuicBitWriter(1);
   for (let i = 0; i < 20000; i++) {

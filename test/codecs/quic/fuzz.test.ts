@@ -1,7 +1,9 @@
 import test from 'ava';
 import { decodeQuic } from '../../../codecs/image/quic/decoder.js';
 import { encodeQuic } from '../../../codecs/image/quic/encoder.js';
-import { blocks, flat, gradient, noise, rng } from './images.js';
+import { noise, solid } from '../../helpers/images.js';
+import { prng } from '../../helpers/prng.js';
+import { blocks, gradient } from './images.js';
 
 /** Time budget of the mutation loop: a bound on the run, not something the test measures. */
 const BUDGET_MS = 3000;
@@ -11,7 +13,7 @@ const seeds = [
   encodeQuic(blocks(40, 30, 2), 'rgba'),
   encodeQuic(gradient(25, 25), 'rgba'),
   encodeQuic(noise(9, 9, 3), 'rgb32'),
-  encodeQuic(flat(100, 10, [5, 6, 7, 8]), 'rgba'),
+  encodeQuic(solid(100, 10, [5, 6, 7, 8]), 'rgba'),
 ];
 
 type Mutation = (s: Uint8Array, next: () => number) => Uint8Array;
@@ -28,7 +30,7 @@ const mutations: Mutation[] = [
 ];
 
 test(`mutation fuzz: ${BUDGET_MS} ms of damaged streams never throw`, (t) => {
-  const next = rng(0x5eed);
+  const next = prng(0x5eed);
   const end = Date.now() + BUDGET_MS;
   let runs = 0;
   let decoded = 0;

@@ -1,16 +1,6 @@
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
-
-/** A small seeded generator (mulberry32), so that every failure can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { solid } from '../../helpers/images.js';
+import { prng } from '../../helpers/prng.js';
 
 /** A packed bitmap whose byte c (0 B, 1 G, 2 R, 3 X/A) of pixel (x, y) is f(x, y, c). */
 export function image(width: number, height: number, f: (x: number, y: number, c: number) => number): Bitmap32 {
@@ -21,20 +11,13 @@ export function image(width: number, height: number, f: (x: number, y: number, c
   return { width, height, stride: width * 4, pixels };
 }
 
-export const flat = (w: number, h: number, bgra: readonly number[]) => image(w, h, (_x, _y, c) => bgra[c]!);
-
-export function noise(w: number, h: number, seed: number): Bitmap32 {
-  const next = rng(seed);
-  return image(w, h, () => Math.floor(next() * 256));
-}
-
 export const gradient = (w: number, h: number) =>
   image(w, h, (x, y, c) => [Math.floor((x * 255) / Math.max(1, w - 1)), Math.floor((y * 255) / Math.max(1, h - 1)), (x + y) >> 1, 255 - ((x * y) & 0xff)][c]!);
 
 /** Flat rectangles of random colours with a few noisy ones: runs, run breaks and escapes together. */
 export function blocks(w: number, h: number, seed: number): Bitmap32 {
-  const next = rng(seed);
-  const bmp = flat(w, h, [30, 60, 90, 255]);
+  const next = prng(seed);
+  const bmp = solid(w, h, [30, 60, 90, 255]);
   for (let n = 0; n < 40; n++) {
     const x0 = Math.floor(next() * w), y0 = Math.floor(next() * h);
     const x1 = Math.min(w, x0 + 1 + Math.floor(next() * w / 3)), y1 = Math.min(h, y0 + 1 + Math.floor(next() * h / 3));
@@ -51,7 +34,7 @@ export function blocks(w: number, h: number, seed: number): Bitmap32 {
 
 /** The same image with `extra` garbage bytes after every row (stride > width * 4). */
 export function padded(bmp: Bitmap32, extra: number, seed = 1): Bitmap32 {
-  const next = rng(seed);
+  const next = prng(seed);
   const stride = bmp.width * 4 + extra;
   const pixels = new Uint8Array(stride * bmp.height).map(() => Math.floor(next() * 256));
   for (let y = 0; y < bmp.height; y++) pixels.set(bmp.pixels.subarray(y * bmp.stride, y * bmp.stride + bmp.width * 4), y * stride);
@@ -63,14 +46,6 @@ export function shifted(bmp: Bitmap32, shift: number): Bitmap32 {
   const buffer = new Uint8Array(bmp.pixels.length + shift);
   buffer.set(bmp.pixels, shift);
   return { ...bmp, pixels: buffer.subarray(shift) };
-}
-
-/** What a decoder must give back: packed rows, and the 4th byte 0 unless alpha is kept. */
-export function expectedPixels(bmp: Bitmap32, keepAlpha: boolean): Uint8Array {
-  const out = new Uint8Array(bmp.width * bmp.height * 4);
-  for (let y = 0; y < bmp.height; y++) out.set(bmp.pixels.subarray(y * bmp.stride, y * bmp.stride + bmp.width * 4), y * bmp.width * 4);
-  if (!keepAlpha) for (let i = 3; i < out.length; i += 4) out[i] = 0;
-  return out;
 }
 
 /** Index of the first differing byte, or -1: a readable assertion on megabyte buffers. */

@@ -5,7 +5,7 @@
  * screendump.
  */
 import test, { type ExecutionContext } from 'ava';
-import { join } from 'node:path';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import { close, socketPair } from '../../../native/index.js';
 import { DBusConnection } from '../../../actors/qemu-bridge/dbus/connection.js';
 import { findQemu, QemuDisplay } from '../../../actors/qemu-bridge/dbus/display1-proxy.js';
@@ -14,7 +14,7 @@ import { DBusError } from '../../../actors/qemu-bridge/dbus/errors.js';
 import { UnixTransport } from '../../../actors/qemu-bridge/dbus/transport.js';
 import { startBus } from '../../helpers/dbus-daemon.js';
 import { eventually, settle } from '../../helpers/eventually.js';
-import { haveQemu, readPpm, startQemu, type Qemu } from '../../helpers/qemu.js';
+import { haveQemu, startBiosQemu, type Qemu } from '../../helpers/qemu.js';
 
 const X8R8G8B8 = 0x20020888;
 const qemuTest = haveQemu() ? test.serial : test.skip;
@@ -57,12 +57,14 @@ class Mirror {
     this.blit(u.x, u.y, u.width, u.height, u.stride, u.data);
   };
 
-  /** Pixels that differ from an RGB screendump, or -1 if the sizes differ. */
-  differences(dump: { width: number; height: number; rgb: Uint8Array }): number {
+  /** Pixels whose colour differs from a screendump (B,G,R; the 4th byte is padding), or -1 if the sizes differ. */
+  differences(dump: Bitmap32): number {
     if (dump.width !== this.width || dump.height !== this.height) return -1;
     let n = 0;
-    for (let i = 0, j = 0; i < this.pixels.length; i += 4, j += 3) {
-      if (this.pixels[i + 2] !== dump.rgb[j] || this.pixels[i + 1] !== dump.rgb[j + 1] || this.pixels[i] !== dump.rgb[j + 2]) n++;
+    for (let y = 0; y < this.height; y++) {
+      for (let x = 0, i = y * this.width * 4, j = y * dump.stride; x < this.width; x++, i += 4, j += 4) {
+        if (this.pixels[i] !== dump.pixels[j] || this.pixels[i + 1] !== dump.pixels[j + 1] || this.pixels[i + 2] !== dump.pixels[j + 2]) n++;
+      }
     }
     return n;
   }
@@ -78,12 +80,10 @@ class Mirror {
 const handlers = (mirror: Mirror) => ({ scanout: mirror.scanout, update: mirror.update, cursorDefine: () => {}, mouseSet: () => {} });
 
 /** Waits until the mirror equals a screendump (the text cursor blinks: retried), or fails with the last difference. */
-async function matchesScreendump(t: ExecutionContext, qemu: Qemu, dir: string, mirror: Mirror): Promise<void> {
-  const file = join(dir, 'screen.ppm');
+async function matchesScreendump(t: ExecutionContext, qemu: Qemu, mirror: Mirror): Promise<void> {
   let last = '';
   for (let attempt = 0; attempt < 30; attempt++) {
-    await qemu.qmp.execute('screendump', { filename: file });
-    const dump = readPpm(file);
+    const dump = await qemu.screendump();
     const diff = mirror.differences(dump);
     if (diff === 0) {
       t.log(`mirror = screendump ${dump.width}x${dump.height} after ${mirror.scanouts} Scanout, ${mirror.updates} Updates (attempt ${attempt + 1})`);
@@ -98,7 +98,7 @@ async function matchesScreendump(t: ExecutionContext, qemu: Qemu, dir: string, m
 qemuTest('bus mode: a listener registered over the bus with a socketpair fd mirrors the SeaBIOS screen exactly; console properties follow', async (t) => {
   const bus = await startBus();
   t.teardown(() => bus.stop());
-  const qemu = await startQemu(bus.dir, `dbus,addr=${bus.address}`, ['-name', 'dbus-interop']);
+  const qemu = await startBiosQemu(bus.dir, `dbus,addr=${bus.address}`, ['-name', 'dbus-interop']);
   t.teardown(() => qemu.stop());
   const conn = await DBusConnection.connect(bus.address);
   t.teardown(() => conn.close());
@@ -127,13 +127,13 @@ qemuTest('bus mode: a listener registered over the bus with a socketpair fd mirr
   await qemu.qmp.execute('cont');
   await eventually('SeaBIOS text on screen', () => sizes.includes('720x400') && mirror.lit() > 500, 10_000);
   t.deepEqual([...mirror.formats], [X8R8G8B8]);
-  await matchesScreendump(t, qemu, bus.dir, mirror);
+  await matchesScreendump(t, qemu, mirror);
 });
 
 qemuTest('input reaches QEMU 7.2 through the proxy; values that would crash it are refused before they are sent', async (t) => {
   const bus = await startBus();
   t.teardown(() => bus.stop());
-  const qemu = await startQemu(bus.dir, `dbus,addr=${bus.address}`);
+  const qemu = await startBiosQemu(bus.dir, `dbus,addr=${bus.address}`);
   t.teardown(() => qemu.stop());
   const conn = await DBusConnection.connect(bus.address);
   t.teardown(() => conn.close());
@@ -164,7 +164,7 @@ qemuTest('input reaches QEMU 7.2 through the proxy; values that would crash it a
 qemuTest('p2p mode: the link goes to QEMU by QMP getfd (SCM_RIGHTS) + add_client; no Hello; a listener registered over it mirrors the screen', async (t) => {
   const bus = await startBus(); // only for its scratch directory
   t.teardown(() => bus.stop());
-  const qemu = await startQemu(bus.dir, 'dbus,p2p=yes');
+  const qemu = await startBiosQemu(bus.dir, 'dbus,p2p=yes');
   t.teardown(() => qemu.stop());
   const [ours, theirs] = socketPair();
   await qemu.qmp.execute('getfd', { fdname: 'dbus0' }, [theirs]);
@@ -188,5 +188,5 @@ qemuTest('p2p mode: the link goes to QEMU by QMP getfd (SCM_RIGHTS) + add_client
   await eventually('the first Scanout', () => mirror.scanouts === 1);
   await qemu.qmp.execute('cont');
   await eventually('SeaBIOS text on screen', () => mirror.width === 720 && mirror.height === 400 && mirror.lit() > 500, 10_000);
-  await matchesScreendump(t, qemu, bus.dir, mirror);
+  await matchesScreendump(t, qemu, mirror);
 });

@@ -1,5 +1,7 @@
-import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { close, type Fd } from '../../native/index.js';
+import { UnixTransport } from '../../actors/qemu-bridge/dbus/transport.js';
 
 /** QEMU's QKeyCode names (`a`, `ret`, `shift`, `esc`, `f1`, ...). */
 export type QKeyCode = string;
@@ -60,33 +62,36 @@ function parseMessage(line: string): Message | null {
 
 /**
  * A QMP client on QEMU's unix socket (`-qmp unix:PATH,server=on,wait=off`): capabilities
- * negotiated, commands matched to replies by id, events kept in `events`.
+ * negotiated, commands matched to replies by id, events kept in `events`. It runs over our
+ * fd-capable transport, so a command can carry fds (SCM_RIGHTS), as `getfd` wants.
  */
 export class Qmp {
   readonly events: QmpEvent[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private buffered = '';
+  private readonly text = new StringDecoder('utf8');
+  private readonly space = new Uint8Array(65536);
   private closed: Error | null = null;
 
-  private constructor(private readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.receive(chunk));
-    socket.on('error', (e) => this.fail(e));
-    socket.on('close', () => this.fail(new Error('QMP connection closed')));
+  private constructor(private readonly transport: UnixTransport) {
+    transport.start({
+      space: () => this.space,
+      filled: (n, fds) => {
+        fds.forEach(close); // QEMU sends none; any that came are not ours to keep
+        this.receive(this.text.write(this.space.subarray(0, n)));
+      },
+      ended: (error) => this.fail(error ?? new Error('QMP connection closed')),
+    });
   }
 
-  /** Connects (retrying while QEMU has not made the socket yet) and leaves negotiation mode. */
+  /** Connects (retrying while QEMU has not made the socket, or not listened on it yet) and leaves negotiation mode. */
   static async connect(path: string, timeoutMs = 10_000): Promise<Qmp> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let qmp: Qmp | undefined;
       try {
-        const socket = await new Promise<Socket>((resolve, reject) => {
-          const s = connect(path, () => resolve(s));
-          s.once('error', reject);
-        });
-        qmp = new Qmp(socket);
+        qmp = new Qmp(await UnixTransport.connect(path));
         await qmp.execute('qmp_capabilities');
         return qmp;
       } catch (e) {
@@ -97,12 +102,13 @@ export class Qmp {
     }
   }
 
-  execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+  /** Runs a command, with `fds` attached to it (for getfd); rejects with a QmpError for QMP's error. */
+  execute(command: string, args?: Record<string, unknown>, fds: readonly Fd[] = []): Promise<unknown> {
     if (this.closed) return Promise.reject(this.closed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { command, resolve, reject });
-      this.socket.write(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + '\n');
+      this.transport.write(Buffer.from(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + '\n'), fds);
     });
   }
 
@@ -120,13 +126,15 @@ export class Qmp {
     await this.execute('input-send-event', { events, ...(device === undefined ? {} : { device }) });
   }
 
-  /** Ends QEMU; the connection then closes, so no reply is awaited. */
-  quit(): void {
-    if (!this.closed) this.socket.write(JSON.stringify({ execute: 'quit' }) + '\n');
+  /** Ends QEMU; the connection then closes, so no reply is awaited. False if the connection is gone already. */
+  quit(): boolean {
+    if (this.closed) return false;
+    this.transport.write(Buffer.from(JSON.stringify({ execute: 'quit' }) + '\n'));
+    return true;
   }
 
   close(): void {
-    this.socket.destroy();
+    this.transport.close();
   }
 
   private receive(chunk: string): void {
