@@ -50,3 +50,21 @@ test.serial('a client that stops reading holds bounded memory, and when it reads
   t.true(grewMiB < 100, `memory bounded (grew ${grewMiB.toFixed(0)} MiB)`);
   client.close();
 });
+
+test('a new primary surface size reaches the client: surface destroyed and created, monitors updated, drawn', async (t) => {
+  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz'], { width: 320, height: 200 });
+  t.teardown(() => s.stop());
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+  const d = await client.displayReady();
+  await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
+  await eventually('the first frame', () => d.draws > 0, 20_000);
+  t.is(d.surface!.width, 320);
+  await s.host.link.ask({ kind: 'resize', width: 400, height: 300 });
+  const last = await s.host.link.ask({ kind: 'frames', count: 1, first: 7 });
+  const color = () => d.surface!.bitmap.pixels[0]! | (d.surface!.bitmap.pixels[1]! << 8) | (d.surface!.bitmap.pixels[2]! << 16);
+  await eventually('the new surface, drawn', () => d.surface?.width === 400 && d.surface.height === 300 && color() === frameColor(last), 20_000);
+  t.like(d.monitors?.heads[0], { width: 400, height: 300 });
+  const names = d.channel.history.map((m) => m.name);
+  t.true(names.lastIndexOf('surface_destroy') < names.lastIndexOf('surface_create'));
+  client.close();
+});

@@ -105,7 +105,7 @@ function pipeline(t: ExecutionContext, coalesce: boolean) {
   return { producer, consumer };
 }
 
-test('a producer facing a stalled consumer waits, under a fixed memory bound', async (t) => {
+test.serial('a producer facing a stalled consumer waits, under a fixed memory bound', async (t) => {
   const { producer, consumer } = pipeline(t, false);
   await consumer.link.ask({ kind: 'stall' });
   const rssBefore = process.memoryUsage().rss;
