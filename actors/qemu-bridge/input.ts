@@ -11,6 +11,9 @@ import type { QemuConsole } from './dbus/display1-proxy.js';
 import { lockKeys, qnumOf } from './keymap.js';
 import { clampPosition, qemuButton } from './mouse.js';
 
+/** The console calls input needs. */
+export type InputTarget = Pick<QemuConsole, 'keyPress' | 'keyRelease' | 'mousePress' | 'mouseRelease' | 'mouseSetAbsPosition' | 'mouseRelMotion'>;
+
 export class QemuInput {
   /** Mouse.IsAbsolute, as last reported. */
   absolute = false;
@@ -18,7 +21,7 @@ export class QemuInput {
   leds = 0;
 
   constructor(
-    private readonly console: QemuConsole,
+    private readonly console: InputTarget,
     private readonly log: Logger,
     /** The console's size, for absolute positions. */
     private readonly size: () => { width: number; height: number },
