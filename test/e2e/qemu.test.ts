@@ -168,6 +168,9 @@ qemuTest('the test guest on std VGA: the client shows its frame exactly; keys, b
   await typed({ cmd: 'button-press', button: 5, buttons: 0 }, /^REL wheel -1$/);
   await p.command({ cmd: 'button-release', button: 5, buttons: 0 });
   await typed({ cmd: 'motion', dx: 7, dy: 3, buttons: 0 }, /^REL x 7$/, /^REL y 3$/);
+  // Lock keys both ways: the client's Caps Lock is pressed in the guest, and the guest's LED comes back.
+  await typed({ cmd: 'key-locks', locks: 4 }, /^KEY 58 1$/, /^KEY 58 0$/);
+  await p.waitFor((e) => e.event === 'inputs-modifiers' && ((e.modifiers as number) & 4) !== 0, 'the Caps Lock LED at the client');
   t.is(await p.quit(), 0);
 
   await textLatency(t, guest, c.stats, 5_000, 'std VGA (bochs-drm fbdev) 1280x800');
