@@ -57,6 +57,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   let input: QemuInput | null = null;
   let attachments = 0;
   let absolute = false;
+  let leds = 0;
   let stopped = false;
   const feed = new ScanoutFeed(device, ctx.log, () => session?.refreshSize());
 
@@ -81,6 +82,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
     size: feed.resize.bind(feed),
     absolute: tellAbsolute,
     leds: (modifiers: number) => {
+      leds = modifiers;
       if (input) input.leds = modifiers;
       void inputs.send({ kind: 'leds', modifiers });
     },
@@ -96,13 +98,17 @@ export default defineActor<QemuBridgeContract>((ctx) => {
     while (!stopped) {
       try {
         bus = await connectBus(address);
-        if (stopped) break;
+        if (stopped) {
+          bus.close();
+          break;
+        }
         const waiting = setTimeout(() => ctx.log.info({ address }, 'no QEMU on the bus yet; waiting for one'), retryMs);
         const qemu = await waitForQemu(bus, retryMs).finally(() => clearTimeout(waiting));
         const s = await attach(bus, qemu, consoleId, events, ctx.log);
         session = s;
         input = new QemuInput(s.console, ctx.log, () => feed.size());
         input.absolute = absolute;
+        input.leds = leds;
         attachments++;
         lastProblem = '';
         ctx.log.info({ address, qemu: s.qemu, vm: s.vmName, console: consoleId }, 'attached to QEMU');

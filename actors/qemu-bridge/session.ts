@@ -93,7 +93,7 @@ export async function attach(bus: DBusConnection, qemu: string, consoleId: numbe
     const display = new QemuDisplay(bus, qemu);
     const vm = await display.vm();
     if (!vm.consoleIds.includes(consoleId)) throw new Error(`QEMU has no console ${consoleId} (it has ${vm.consoleIds.join(', ')})`);
-    const console = display.console(consoleId);
+    const con = display.console(consoleId);
     let width = 0;
     let height = 0;
     const size = (w: number | undefined, h: number | undefined) => {
@@ -101,7 +101,7 @@ export async function attach(bus: DBusConnection, qemu: string, consoleId: numbe
       height = h ?? height;
       if (width > 0 && height > 0) events.size(width, height);
     };
-    await console.onPropertiesChanged((iface, changed) => {
+    await con.onPropertiesChanged((iface, changed) => {
       if (iface === CONSOLE_IFACE) size(numberIn(changed, 'Width'), numberIn(changed, 'Height'));
       else if (iface === MOUSE_IFACE && typeof changed.get('IsAbsolute')?.value === 'boolean') events.absolute(changed.get('IsAbsolute')!.value as boolean);
       else if (iface === KEYBOARD_IFACE) {
@@ -109,11 +109,11 @@ export async function attach(bus: DBusConnection, qemu: string, consoleId: numbe
         if (m !== undefined) events.leds(m);
       }
     });
-    events.absolute(await console.mouseIsAbsolute());
-    events.leds(await console.keyboardModifiers());
+    events.absolute(await con.mouseIsAbsolute());
+    events.leds(await con.keyboardModifiers());
     // QEMU calls GetAll on the listener and waits for it on its main loop: the listener
     // answers in the same turn (display1-listener.ts), whatever else this thread is doing.
-    const link = await openListener(console, events, { openTimeoutMs: 5_000 });
+    const link = await openListener(con, events, { openTimeoutMs: 5_000 });
     const closed = new Promise<Error | undefined>((resolve) => {
       const gone = (what: string) => (reason: Error | undefined) => resolve(reason ?? new Error(`${what} closed`));
       link.onClose(gone('listener link'));
@@ -129,7 +129,7 @@ export async function attach(bus: DBusConnection, qemu: string, consoleId: numbe
     const refreshSize = () => {
       if (reading) return void (again = true);
       reading = true;
-      console
+      con
         .info()
         .then((info) => size(info.width, info.height))
         .catch((e: Error) => log.debug({ err: e.message }, 'console size not read'))
@@ -144,7 +144,7 @@ export async function attach(bus: DBusConnection, qemu: string, consoleId: numbe
     return {
       qemu,
       vmName: vm.name,
-      console,
+      console: con,
       closed,
       refreshSize,
       close: () => {
