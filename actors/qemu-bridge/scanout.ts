@@ -99,7 +99,8 @@ export class ScanoutFeed {
   resize(width: number, height: number): void {
     if (width === this.fb.width && height === this.fb.height) return;
     this.fb.resize(width, height);
-    this.damage = [];
+    // What still waits for the device keeps its part inside the new size (a new surface gets all of it anyway).
+    this.damage = mergeRects(this.damage, this.fb.bounds);
     this.flush();
   }
 

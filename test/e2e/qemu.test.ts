@@ -84,6 +84,7 @@ qemuTest('QEMU restarts on the same bus: the display is disabled meanwhile, then
   t.teardown(() => bus.stop());
   const c = await companion(t, bus);
   const first = await seabios(bus);
+  t.teardown(() => first.stop());
   await first.qmp.execute('cont');
   const p = probe(t, c.port);
   await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the first QEMU in text mode');
