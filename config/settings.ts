@@ -127,8 +127,12 @@ export const settings = {
     example: '10mbit',
     default: Infinity,
   }),
+  'qemu-dbus': optional(text(), {
+    doc: "D-Bus address of the bus QEMU's display is on (QEMU started with -display dbus,addr=ADDRESS): the companion serves that VM's console 0, attaching whenever a QEMU is on the bus. Replaces the demo desktop.",
+    example: 'unix:path=/run/vm1/dbus.sock',
+  }),
   demo: setting(oneOf(['off', 'live', 'still']), {
-    doc: 'The built-in demo desktop, served while no VM is given: live (moving windows, a clock, an animation), still (one deterministic frame, for exact tests) or off. Alone, --demo means live.',
+    doc: 'The built-in demo desktop, served while no VM is given (no qemu-dbus): live (moving windows, a clock, an animation), still (one deterministic frame, for exact tests) or off. Alone, --demo means live.',
     example: 'still',
     default: 'live',
     bare: 'live',

@@ -85,6 +85,7 @@ class Probe:
             self.watch_cursor(ch)
         elif isinstance(ch, Spice.InputsChannel):
             self.inputs = ch
+            on(ch, 'inputs-modifiers', lambda c: emit('inputs-modifiers', modifiers=c.props.key_modifiers))
         Spice.Channel.connect(ch)
 
     def channel_destroy(self, _session, ch):
@@ -162,6 +163,8 @@ class Probe:
             i.button_press(cmd['button'], buttons)
         elif name == 'button-release':
             i.button_release(cmd['button'], buttons)
+        elif name == 'key-locks':
+            i.set_key_locks(cmd['locks'])  # SpiceInputsLock bits: scroll 1, num 2, caps 4
         else:
             raise ValueError(f'unknown command {name!r}')
         return {}

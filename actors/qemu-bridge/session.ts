@@ -1,0 +1,159 @@
+/**
+ * One attachment to a running QEMU's D-Bus display, for as long as that QEMU lives: a bus
+ * connection (QEMU's unique name, console properties, input calls) and the listener link
+ * QEMU pushes the display on. It ends when either link closes; the owner then attaches again.
+ *
+ * One console (Console_N, 0 by default) is served. Several would need one listener link and
+ * one QXL device (red-worker, display channel) per graphic console, and the client's monitor
+ * layout sent to each console with SetUIInfo.
+ */
+import type { Logger } from 'pino';
+import { DBusConnection } from './dbus/connection.js';
+import { Bus, BUS_NAME, BUS_PATH } from './dbus/bus.js';
+import { QEMU_BUS_NAME } from './dbus/display1.js';
+import { findQemu, QemuDisplay, type QemuConsole } from './dbus/display1-proxy.js';
+import { openListener, type ListenerHandlers } from './dbus/display1-listener.js';
+import type { Variant } from './dbus/types.js';
+
+/** What the session reports besides the display itself. */
+export interface SessionEvents extends ListenerHandlers {
+  /** The console's surface size, as QEMU reports it on the bus. */
+  size(width: number, height: number): void;
+  /** Mouse.IsAbsolute: QEMU takes SetAbsPosition (a tablet is active) or RelMotion. */
+  absolute(absolute: boolean): void;
+  /** Keyboard.Modifiers: the guest's lock-key LEDs (Scroll 1, Num 2, Caps 4). */
+  leds(modifiers: number): void;
+}
+
+export interface Session {
+  /** QEMU's name on the bus and the VM's name. */
+  readonly qemu: string;
+  readonly vmName: string;
+  readonly console: QemuConsole;
+  /** Settles when QEMU (or the bus) goes, with the reason if there is one. */
+  readonly closed: Promise<Error | undefined>;
+  /** Reads the console's size again (after an Update fell outside the known one). */
+  refreshSize(): void;
+  close(): void;
+}
+
+const CONSOLE_IFACE = 'org.qemu.Display1.Console';
+const MOUSE_IFACE = 'org.qemu.Display1.Mouse';
+const KEYBOARD_IFACE = 'org.qemu.Display1.Keyboard';
+
+const numberIn = (changed: ReadonlyMap<string, Variant>, name: string): number | undefined => {
+  const v = changed.get(name)?.value;
+  return typeof v === 'number' ? v : undefined;
+};
+
+/** Connects to the bus QEMU's display is on. */
+export const connectBus = (address: string): Promise<DBusConnection> =>
+  DBusConnection.connect(address, { bus: true, openTimeoutMs: 5_000, callTimeoutMs: 5_000 });
+
+/**
+ * QEMU's unique name on `bus`, once one owns org.qemu: looked up at once, then again whenever
+ * the name changes owner (NameOwnerChanged) and every `pollMs` in case a signal was missed.
+ * Rejects if the bus connection closes first.
+ */
+export async function waitForQemu(bus: DBusConnection, pollMs: number): Promise<string> {
+  let changes = 0;
+  let wake: () => void = () => {};
+  const unsubscribe = await bus.subscribeTo({ sender: BUS_NAME, path: BUS_PATH }, Bus.nameOwnerChanged, ([name, , owner]) => {
+    if (name !== QEMU_BUS_NAME || owner === '') return;
+    changes++;
+    wake();
+  });
+  const closed = new Promise<never>((_, reject) => bus.onClose((reason) => reject(reason ?? new Error('bus connection closed'))));
+  closed.catch(() => {});
+  try {
+    for (;;) {
+      const seen = changes;
+      const qemu = await Promise.race([findQemu(bus), closed]);
+      if (qemu !== undefined) return qemu;
+      if (changes !== seen) continue;
+      let timer: NodeJS.Timeout | undefined;
+      const next = new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, pollMs);
+      });
+      await Promise.race([next, closed]).finally(() => clearTimeout(timer));
+    }
+  } finally {
+    if (!bus.closed) await unsubscribe().catch(() => {});
+  }
+}
+
+/**
+ * Attaches to the QEMU named `qemu` on `bus`; the session owns the bus connection from here on
+ * (closed when the session ends, or at once if attaching fails). The property subscription
+ * comes before the first reads, so no change is missed between them.
+ */
+export async function attach(bus: DBusConnection, qemu: string, consoleId: number, events: SessionEvents, log: Logger): Promise<Session> {
+  try {
+    const display = new QemuDisplay(bus, qemu);
+    const vm = await display.vm();
+    if (!vm.consoleIds.includes(consoleId)) throw new Error(`QEMU has no console ${consoleId} (it has ${vm.consoleIds.join(', ')})`);
+    const con = display.console(consoleId);
+    let width = 0;
+    let height = 0;
+    const size = (w: number | undefined, h: number | undefined) => {
+      width = w ?? width;
+      height = h ?? height;
+      if (width > 0 && height > 0) events.size(width, height);
+    };
+    await con.onPropertiesChanged((iface, changed) => {
+      if (iface === CONSOLE_IFACE) size(numberIn(changed, 'Width'), numberIn(changed, 'Height'));
+      else if (iface === MOUSE_IFACE && typeof changed.get('IsAbsolute')?.value === 'boolean') events.absolute(changed.get('IsAbsolute')!.value as boolean);
+      else if (iface === KEYBOARD_IFACE) {
+        const m = numberIn(changed, 'Modifiers');
+        if (m !== undefined) events.leds(m);
+      }
+    });
+    events.absolute(await con.mouseIsAbsolute());
+    events.leds(await con.keyboardModifiers());
+    // QEMU calls GetAll on the listener and waits for it on its main loop: the listener
+    // answers in the same turn (display1-listener.ts), whatever else this thread is doing.
+    const link = await openListener(con, events, { openTimeoutMs: 5_000 });
+    const closed = new Promise<Error | undefined>((resolve) => {
+      const gone = (what: string) => (reason: Error | undefined) => resolve(reason ?? new Error(`${what} closed`));
+      link.onClose(gone('listener link'));
+      bus.onClose(gone('bus connection'));
+    });
+    void closed.then(() => {
+      link.close();
+      bus.close();
+    });
+
+    let reading = false;
+    let again = false;
+    const refreshSize = () => {
+      if (reading) return void (again = true);
+      reading = true;
+      con
+        .info()
+        .then((info) => size(info.width, info.height))
+        .catch((e: Error) => log.debug({ err: e.message }, 'console size not read'))
+        .finally(() => {
+          reading = false;
+          if (again && !bus.closed) {
+            again = false;
+            refreshSize();
+          }
+        });
+    };
+    return {
+      qemu,
+      vmName: vm.name,
+      console: con,
+      closed,
+      refreshSize,
+      close: () => {
+        link.close();
+        bus.close();
+      },
+    };
+  } catch (e) {
+    bus.close();
+    throw e;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The companion as a QEMU companion: QEMU 7.2 with `-display dbus` on a private bus, the
+ * companion attached with --qemu-dbus, and spice-gtk as the client. The judge of the display
+ * is QMP screendump (the guest's real framebuffer); of input, what the guest itself reports.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { join } from 'node:path';
+import type { BridgeStats, QemuBridgeContract } from '../../actors/qemu-bridge/actor.js';
+import type { ActorRef } from '../../runtime/supervisor.js';
+import { startBus, type PrivateBus } from '../helpers/dbus-daemon.js';
+import { eventually } from '../helpers/eventually.js';
+import { haveQemu, startQemu, type Qemu } from '../helpers/qemu.js';
+import { clientMatchesGuest, readScreen, spicyScreenshot } from '../helpers/screens.js';
+import { startConfiguredServer } from '../helpers/server.js';
+import { SpiceProbe, type ProbeEvent } from '../helpers/spice-probe.js';
+import { buildGuest, Guest, type GuestImage } from '../guest/qemu.js';
+
+const qemuTest = haveQemu() ? test.serial : test.skip;
+if (!haveQemu()) console.warn('qemu-system-x86_64 not installed: the QEMU companion tests are skipped');
+
+let built: Promise<GuestImage> | undefined;
+const guestImage = (): Promise<GuestImage> => (built ??= buildGuest());
+
+/** The companion attached to the bus, its bridge actor (for its figures), and a clean-up. */
+async function companion(t: ExecutionContext, bus: PrivateBus) {
+  const server = await startConfiguredServer(['--disable-ticketing', '--qemu-dbus', bus.address]);
+  t.teardown(() => server.stop());
+  const bridge = server.companion.host as unknown as ActorRef<QemuBridgeContract>;
+  const stats = (reset = false): Promise<BridgeStats> => bridge.link.ask({ kind: 'stats', reset });
+  return { port: server.port, stats };
+}
+
+/** QEMU with SeaBIOS only and no disk: the BIOS text screen. */
+const seabios = (bus: PrivateBus): Promise<Qemu> => startQemu(bus.dir, `dbus,addr=${bus.address}`, ['-m', '128']);
+
+const screendump = (qemu: Qemu, dir: string) => async () => {
+  const file = join(dir, 'dump.ppm');
+  await qemu.qmp.execute('screendump', { filename: file });
+  return readScreen(file);
+};
+
+const since = (t0: number) => Math.round(performance.now() - t0);
+
+const probe = (t: ExecutionContext, port: number) => {
+  const p = new SpiceProbe(['--port', String(port)]);
+  t.teardown(() => p.kill());
+  return p;
+};
+
+/** The next probe event matching `match` after the `from`th. */
+async function nextEvent(p: SpiceProbe, from: number, match: (e: ProbeEvent) => boolean, what: string, timeoutMs = 30_000): Promise<ProbeEvent> {
+  return p.waitFor((e) => p.events.indexOf(e) >= from && match(e), what, timeoutMs);
+}
+
+qemuTest('SeaBIOS on QEMU -display dbus: spicy-screenshot shows exactly what QMP screendump shows', async (t) => {
+  const bus = await startBus();
+  t.teardown(() => bus.stop());
+  const c = await companion(t, bus);
+  // A client waits on the companion before QEMU exists: it gets the display when QEMU comes.
+  const p = probe(t, c.port);
+  await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'display', 'display channel open');
+  const t0 = performance.now();
+  const qemu = await seabios(bus);
+  t.teardown(() => qemu.stop());
+  const spawned = since(t0);
+  await p.waitFor((e) => e.event === 'primary-create', 'a primary surface');
+  const firstFrame = since(t0);
+  await qemu.qmp.execute('cont');
+  await p.waitFor((e) => e.event === 'primary-create' && e.width === 720 && e.height === 400, 'the BIOS text mode (720x400)');
+  const textMode = since(t0);
+  t.log(`QEMU start → QMP up ${spawned} ms, → first frame at the client ${firstFrame} ms, → BIOS text mode surface ${textMode} ms`);
+
+  const match = await clientMatchesGuest(screendump(qemu, bus.dir), () => spicyScreenshot(c.port, bus.dir));
+  t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
+  t.log(`spicy-screenshot = screendump (720x400) at attempt ${match.attempts}`);
+  const stats = await c.stats();
+  t.true(stats.attached);
+  t.is(stats.attachments, 1);
+  t.log(`bridge: ${stats.display.scanouts} Scanout, ${stats.display.updates} Updates, latency p50 ${stats.display.latencyUs.p50} µs p99 ${stats.display.latencyUs.p99} µs`);
+});
+
+qemuTest('QEMU restarts on the same bus: the display is disabled meanwhile, then the companion reattaches and shows the new QEMU exactly', async (t) => {
+  const bus = await startBus();
+  t.teardown(() => bus.stop());
+  const c = await companion(t, bus);
+  const first = await seabios(bus);
+  t.teardown(() => first.stop());
+  await first.qmp.execute('cont');
+  const p = probe(t, c.port);
+  await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the first QEMU in text mode');
+
+  const gone = p.events.length;
+  first.stop();
+  await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU went', 10_000);
+  t.false((await c.stats()).attached);
+
+  const back = p.events.length;
+  const t0 = performance.now();
+  const second = await seabios(bus);
+  t.teardown(() => second.stop());
+  await nextEvent(p, back, (e) => e.event === 'primary-create', 'a surface from the second QEMU');
+  t.log(`second QEMU start → its first frame at the still-connected client: ${since(t0)} ms`);
+  t.is(p.events.filter((e) => e.event === 'disconnected').length, 0, 'the client stayed connected throughout');
+  // The server takes one client at a time: spicy-screenshot would replace the probe.
+  t.is(await p.quit(), 0);
+  await second.qmp.execute('cont');
+  const dump = screendump(second, bus.dir);
+  await eventually('the second QEMU in text mode', async () => (await dump()).width === 720, 20_000);
+  const match = await clientMatchesGuest(dump, () => spicyScreenshot(c.port, bus.dir));
+  t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
+  const stats = await c.stats();
+  t.is(stats.attachments, 2);
+  t.true(stats.attached);
+});
+
+/** The test guest on the companion's bus, booted and drawing. */
+async function guestOnBus(t: ExecutionContext, bus: PrivateBus, options: Omit<Parameters<typeof Guest.start>[0], 'image' | 'display'>) {
+  const guest = await Guest.start({ ...options, image: await guestImage(), display: ['-display', `dbus,addr=${bus.address}`] });
+  t.teardown(() => guest.stop());
+  return guest;
+}
+
+/** Lets the guest's text workload scroll for `ms`, then reads the bridge's latency over that time. */
+async function textLatency(t: ExecutionContext, guest: Guest, stats: (reset?: boolean) => Promise<BridgeStats>, ms: number, what: string) {
+  const from = guest.mark();
+  guest.sendSerial('workload text');
+  await guest.waitForLine(/GUEST-READY workload=text/, { from });
+  const before = await stats(true);
+  await new Promise((r) => setTimeout(r, ms));
+  const after = await stats(true);
+  const updates = after.display.updates - before.display.updates;
+  const scanouts = after.display.scanouts - before.display.scanouts;
+  const l = after.display.latencyUs;
+  t.log(
+    `${what}, text workload for ${ms} ms: ${scanouts} Scanouts + ${updates} Updates (${Math.round(((scanouts + updates) * 1000) / ms)}/s); ` +
+      `bridge latency received → DRAW_COPY pushed p50 ${l.p50} µs, p99 ${l.p99} µs, max ${l.max} µs (n=${l.count}); device full ${after.display.deferred} times so far`,
+  );
+  t.true(l.count > 0, 'the text workload produced updates');
+}
+
+qemuTest('the test guest on std VGA: the client shows its frame exactly; keys, buttons, wheel and motion typed in spice-gtk reach the guest', async (t) => {
+  const bus = await startBus();
+  t.teardown(() => bus.stop());
+  const c = await companion(t, bus);
+  const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'std' });
+  t.deepEqual(await guest.waitReady(), { workload: 'idle', width: 1280, height: 800 });
+  const match = await clientMatchesGuest(() => guest.screendump(), () => spicyScreenshot(c.port, guest.dir));
+  t.deepEqual([match.screen.width, match.screen.height], [1280, 800]);
+  t.false((await c.stats()).absolute, 'a PS/2 mouse only: QEMU takes relative motion');
+
+  const p = probe(t, c.port);
+  await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'inputs', 'inputs channel open');
+  const typed = async (cmd: Record<string, unknown>, ...lines: RegExp[]) => {
+    const from = guest.mark();
+    await p.command(cmd);
+    for (const line of lines) await guest.waitForLine(line, { from, timeoutMs: 15_000 });
+  };
+  await typed({ cmd: 'key-press-release', scancode: 0x1e }, /^KEY 30 1$/, /^KEY 30 0$/); // A
+  await typed({ cmd: 'key-press-release', scancode: 0x148 }, /^KEY 103 1$/, /^KEY 103 0$/); // Up (E0 48)
+  await typed({ cmd: 'key-press-release', scancode: 0x11d }, /^KEY 97 1$/, /^KEY 97 0$/); // Right Ctrl (E0 1D)
+  await typed({ cmd: 'button-press', button: 1, buttons: 1 }, /^BTN 272 1$/); // left
+  await typed({ cmd: 'button-release', button: 1, buttons: 0 }, /^BTN 272 0$/);
+  await typed({ cmd: 'button-press', button: 3, buttons: 4 }, /^BTN 273 1$/); // right
+  await typed({ cmd: 'button-release', button: 3, buttons: 0 }, /^BTN 273 0$/);
+  await typed({ cmd: 'button-press', button: 2, buttons: 2 }, /^BTN 274 1$/); // middle
+  await typed({ cmd: 'button-release', button: 2, buttons: 0 }, /^BTN 274 0$/);
+  await typed({ cmd: 'button-press', button: 4, buttons: 0 }, /^REL wheel 1$/); // wheel up: one step
+  await p.command({ cmd: 'button-release', button: 4, buttons: 0 });
+  await typed({ cmd: 'button-press', button: 5, buttons: 0 }, /^REL wheel -1$/);
+  await p.command({ cmd: 'button-release', button: 5, buttons: 0 });
+  await typed({ cmd: 'motion', dx: 7, dy: 3, buttons: 0 }, /^REL x 7$/, /^REL y 3$/);
+  // Lock keys both ways: the client's Caps Lock is pressed in the guest, and the guest's LED comes back.
+  await typed({ cmd: 'key-locks', locks: 4 }, /^KEY 58 1$/, /^KEY 58 0$/);
+  await p.waitFor((e) => e.event === 'inputs-modifiers' && ((e.modifiers as number) & 4) !== 0, 'the Caps Lock LED at the client');
+  t.is(await p.quit(), 0);
+
+  await textLatency(t, guest, c.stats, 5_000, 'std VGA (bochs-drm fbdev) 1280x800');
+});
+
+qemuTest('the test guest on virtio-vga with a tablet: client mouse mode, absolute positions, the hardware cursor', async (t) => {
+  const bus = await startBus();
+  t.teardown(() => bus.stop());
+  const c = await companion(t, bus);
+  const guest = await guestOnBus(t, bus, { workload: 'input', vga: 'virtio', kernelArgs: ['draw=drm'], qemuArgs: ['-device', 'virtio-tablet-pci'] });
+  const ready = await guest.waitReady();
+  await guest.waitForLine(/GUEST-CURSOR/);
+  const p = probe(t, c.port);
+  // QEMU reports IsAbsolute once the guest drives the tablet; spice-gtk then asks for client mode.
+  await p.waitFor((e) => e.event === 'mouse-mode' && e.mode === 'client', 'client mouse mode', 20_000);
+  t.true((await c.stats()).absolute);
+  const shape = await p.waitFor((e) => e.event === 'cursor-set', 'the guest cursor');
+  t.like(shape, { width: 64, height: 64, hotX: 0, hotY: 0 });
+
+  const from = guest.mark();
+  const [x, y] = [ready.width >> 1, ready.height >> 2];
+  await p.command({ cmd: 'position', x, y, buttons: 0 });
+  const absX = Number((await guest.waitForLine(/^ABS x (\d+)$/, { from }))[1]);
+  const absY = Number((await guest.waitForLine(/^ABS y (\d+)$/, { from }))[1]);
+  // QEMU scales console pixels to 0..0x7fff.
+  t.true(Math.abs(absX - (x * 0x7fff) / ready.width) < 0x7fff / 100, `ABS x ${absX} for ${x}`);
+  t.true(Math.abs(absY - (y * 0x7fff) / ready.height) < 0x7fff / 100, `ABS y ${absY} for ${y}`);
+  // Off the screen's edge: clamped to it, never refused.
+  const edge = guest.mark();
+  await p.command({ cmd: 'position', x: ready.width + 50, y: 0, buttons: 0 });
+  t.true(Number((await guest.waitForLine(/^ABS x (\d+)$/, { from: edge }))[1]) > 0x7fff * 0.99);
+  // The guest moves its cursor plane to the pointer: QEMU's MouseSet comes back as a cursor move.
+  await p.waitFor((e) => e.event === 'cursor-move' && Math.abs((e.x as number) - x) <= 1 && Math.abs((e.y as number) - y) <= 1, 'the cursor at the pointer');
+  t.is(await p.quit(), 0);
+
+  await textLatency(t, guest, c.stats, 5_000, `virtio-vga (DRM) ${ready.width}x${ready.height}`);
+});

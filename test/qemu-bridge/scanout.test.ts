@@ -1,0 +1,191 @@
+/**
+ * The bridge's display path without QEMU: listener calls go into a real QXL device, and a
+ * consumer in this thread (the red-worker's reader, a canvas) shows what a client would get.
+ */
+import test from 'ava';
+import { pino } from 'pino';
+import type { Bitmap32 } from '../../codecs/image/bitmap.js';
+import { Canvas } from '../../codecs/image/canvas.js';
+import { eventfdSignal, type Fd } from '../../native/index.js';
+import { QxlConsumer } from '../../native/qxl/endpoints.js';
+import { HEAP_OFFSET } from '../../native/qxl/layout.js';
+import { QxlReader, type QxlWork } from '../../actors/red-worker/qxl-reader.js';
+import { QxlDevice } from '../../actors/qxl-host/device.js';
+import { ScanoutFeed } from '../../actors/qemu-bridge/scanout.js';
+import type { Update } from '../../actors/qemu-bridge/dbus/display1-listener.js';
+import { sameBytes } from '../demo-host/frames.js';
+import { eventually, settle } from '../helpers/eventually.js';
+import { noise } from '../helpers/images.js';
+
+const X8R8G8B8 = 0x20020888;
+const X8B8G8R8 = 0x20030888;
+const R8G8B8A8 = 0x20098888;
+const R5G6B5 = 0x10020565;
+const silent = pino({ level: 'silent' });
+
+/** The red-worker's side of a device, driven by hand: `drain` applies every waiting command. */
+function consumerOf(device: QxlDevice) {
+  const h = device.handoff;
+  const memory = device.memory;
+  const consumer = new QxlConsumer(memory, [h.slot], () => eventfdSignal(h.producerEventFd as Fd));
+  const reader = new QxlReader(new Uint8Array(memory), consumer.slots);
+  let canvas: Canvas | null = null;
+  const log: QxlWork['kind'][] = [];
+  const cursor: QxlWork[] = [];
+  const drain = () => {
+    for (const ring of [consumer.commands, consumer.cursor]) {
+      for (let cmd = ring.pop(); cmd !== undefined; cmd = ring.pop()) {
+        if ('error' in cmd) throw new Error(cmd.error);
+        const w = reader.read(cmd);
+        if ('error' in w) throw new Error(w.error);
+        log.push(w.kind);
+        if (w.kind === 'surface-create') canvas = new Canvas(w.width, w.height);
+        else if (w.kind === 'surface-destroy') canvas = null;
+        else if (w.kind === 'copy') canvas!.copy(w.box, w.src, w.srcX, w.srcY, w.clip);
+        else if (w.kind.startsWith('cursor')) cursor.push(w);
+        consumer.release(cmd);
+      }
+    }
+    consumer.releases.flush();
+  };
+  return { drain, log, cursor, canvas: () => canvas };
+}
+
+/** A bitmap's pixels tightly packed with the 4th byte zeroed: the device's surface is xRGB, its 4th byte unused. */
+function xrgb(b: Bitmap32): Uint8Array {
+  const out = new Uint8Array(b.width * b.height * 4);
+  for (let y = 0; y < b.height; y++) out.set(b.pixels.subarray(y * b.stride, y * b.stride + b.width * 4), y * b.width * 4);
+  for (let i = 3; i < out.length; i += 4) out[i] = 0;
+  return out;
+}
+
+/** A surface's pixels with the unused 4th byte zeroed, to compare with `xrgb`. */
+const surface = (c: Canvas | null): Uint8Array => {
+  if (!c) return new Uint8Array(0);
+  const out = c.bitmap.pixels.slice();
+  for (let i = 3; i < out.length; i += 4) out[i] = 0;
+  return out;
+};
+
+const updateOf = (b: Bitmap32, x: number, y: number, format = X8R8G8B8): Update => ({ x, y, width: b.width, height: b.height, stride: b.stride, format, data: b.pixels });
+
+function setup(deviceBytes = 16 * 1024 * 1024) {
+  const device = QxlDevice.create(deviceBytes);
+  const grows: number[] = [];
+  const feed = new ScanoutFeed(device, silent, () => grows.push(1));
+  const c = consumerOf(device);
+  return { device, feed, grows, ...c, close: () => (feed.close(), device.close()) };
+}
+
+test('a Scanout makes the surface and fills it; Updates land where they say, rows padded or not', (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  const screen = noise(64, 48, 1, 12); // padded rows, as QEMU's surfaces may have
+  s.feed.scanout({ width: 64, height: 48, stride: screen.stride, format: X8R8G8B8, data: screen.pixels });
+  s.drain();
+  t.deepEqual(s.log.slice(0, 2), ['surface-create', 'copy']);
+  const expected = xrgb(screen);
+  t.true(sameBytes(surface(s.canvas()), expected));
+
+  const patch = noise(10, 7, 2);
+  s.feed.update(updateOf(patch, 50, 40));
+  s.drain();
+  const px = xrgb(patch);
+  for (let y = 0; y < 7; y++) expected.set(px.subarray(y * 40, y * 40 + 40), ((40 + y) * 64 + 50) * 4);
+  t.true(sameBytes(surface(s.canvas()), expected));
+  t.deepEqual(s.grows, []);
+  t.like(s.feed.stats(), { width: 64, height: 48, scanouts: 1, updates: 1 });
+});
+
+test('the other 32-bit channel orders are converted; a format with other bits is dropped, not drawn', (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  const black = new Uint8Array(4 * 4 * 4);
+  s.feed.scanout({ width: 4, height: 4, stride: 16, format: X8R8G8B8, data: black });
+  // One pixel, red 0x11 green 0x22 blue 0x33, in memory order for each format.
+  s.feed.update({ x: 0, y: 0, width: 1, height: 1, stride: 4, format: X8B8G8R8, data: Uint8Array.of(0x11, 0x22, 0x33, 0xff) });
+  s.feed.update({ x: 1, y: 0, width: 1, height: 1, stride: 4, format: R8G8B8A8, data: Uint8Array.of(0xff, 0x33, 0x22, 0x11) });
+  s.feed.update({ x: 2, y: 0, width: 1, height: 1, stride: 2, format: R5G6B5, data: Uint8Array.of(0xff, 0xff) });
+  s.drain();
+  const px = s.canvas()!.bitmap.pixels;
+  t.deepEqual([...px.subarray(0, 12)], [0x33, 0x22, 0x11, 0, 0x33, 0x22, 0x11, 0, 0, 0, 0, 0]);
+  t.is(s.feed.stats().updates, 2);
+});
+
+test('an Update beyond the surface grows it (QEMU 7.2 sends no Scanout in text mode) and asks for the real size, which then wins', (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  const first = noise(640, 480, 3);
+  s.feed.scanout({ width: 640, height: 480, stride: first.stride, format: X8R8G8B8, data: first.pixels });
+  const row = noise(720, 16, 4);
+  s.feed.update(updateOf(row, 0, 0));
+  t.is(s.grows.length, 1);
+  t.like(s.feed.stats(), { width: 720, height: 480 });
+  s.feed.resize(720, 400); // Console Width/Height
+  s.drain();
+  t.deepEqual(s.log, ['surface-create', 'copy', 'surface-destroy', 'surface-create', 'copy', 'surface-destroy', 'surface-create', 'copy']);
+  const canvas = s.canvas()!;
+  t.deepEqual([canvas.width, canvas.height], [720, 400]);
+  const px = surface(canvas);
+  t.true(sameBytes(px.subarray(0, 720 * 16 * 4), xrgb(row)), 'the new row is there');
+  // Below the row and left of 640: what the first surface had there.
+  t.true(sameBytes(px.subarray(720 * 16 * 4, 720 * 16 * 4 + 640 * 4), xrgb(first).subarray(640 * 16 * 4, 640 * 17 * 4)));
+});
+
+test('a full device never blocks the caller: damage waits merged, and the latest pixels arrive once there is room', async (t) => {
+  // A heap that holds a few full frames: the consumer is stalled, so it fills.
+  const s = setup(HEAP_OFFSET + 1024 * 1024);
+  t.teardown(s.close);
+  const frame = (i: number) => noise(256, 256, 100 + i);
+  s.feed.scanout({ width: 256, height: 256, stride: 1024, format: X8R8G8B8, data: frame(0).pixels });
+  let last = frame(0);
+  for (let i = 1; i <= 40; i++) {
+    last = frame(i);
+    s.feed.update(updateOf(last, 0, 0));
+    // Small ones too, all inside the big one, each also in the framebuffer.
+    s.feed.update(updateOf(noise(8, 8, 1000 + i), i * 4, i * 4));
+  }
+  t.true(s.feed.stats().deferred > 0, 'the device filled up');
+  // The stalled consumer wakes up: it takes what was pushed, and releases make room for the rest.
+  // Each whole frame covers the small update before it: the last frame and the last small one are left.
+  const expected = xrgb(last);
+  const small = xrgb(noise(8, 8, 1040));
+  for (let y = 0; y < 8; y++) expected.set(small.subarray(y * 32, y * 32 + 32), ((160 + y) * 256 + 160) * 4);
+  await eventually('the latest frame on the surface', async () => {
+    s.drain();
+    await settle(5);
+    return s.canvas() !== null && sameBytes(surface(s.canvas()), expected);
+  });
+  const copies = s.log.filter((k) => k === 'copy').length;
+  t.true(copies < 80, `${copies} copies for 80 updates: what waited was merged`);
+  t.is(s.feed.stats().latencyUs.count, 81);
+});
+
+test('the cursor: its shape with the hot spot, positions as the hot spot, hidden and shown again; disable hides it and drops the surface', (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  s.feed.scanout({ width: 32, height: 32, stride: 128, format: X8R8G8B8, data: new Uint8Array(32 * 32 * 4) });
+  const data = noise(16, 16, 5).pixels;
+  s.feed.cursorDefine({ width: 16, height: 16, hotX: 3, hotY: 4, data });
+  s.feed.mouseSet(10, 20, true);
+  s.feed.mouseSet(11, 20, true);
+  s.feed.mouseSet(11, 20, false);
+  s.feed.mouseSet(12, 21, true);
+  s.drain();
+  t.deepEqual(
+    s.cursor.map((w) => (w.kind === 'cursor-set' ? { kind: w.kind, x: w.x, y: w.y, visible: w.visible, hot: [w.shape.hotX, w.shape.hotY] } : w)),
+    [
+      { kind: 'cursor-set', x: 3, y: 4, visible: false, hot: [3, 4] },
+      { kind: 'cursor-set', x: 13, y: 24, visible: true, hot: [3, 4] },
+      { kind: 'cursor-move', x: 14, y: 24 },
+      { kind: 'cursor-hide' },
+      { kind: 'cursor-set', x: 15, y: 25, visible: true, hot: [3, 4] },
+    ],
+  );
+  s.cursor.length = 0;
+  s.feed.disable();
+  s.drain();
+  t.is(s.canvas(), null);
+  t.deepEqual(s.cursor, [{ kind: 'cursor-hide' }]);
+  t.like(s.feed.stats(), { width: 0, height: 0 });
+});
