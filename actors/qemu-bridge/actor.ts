@@ -1,6 +1,6 @@
 import { defineActor } from '../../runtime/actor.js';
 import type { Flip } from '../../runtime/message.js';
-import type { InputsToHost, MainToHost, WorkerFromHost } from '../contracts.js';
+import type { HostToDispatcher, InputsToHost, MainToHost } from '../contracts.js';
 import { QxlDevice } from '../qxl-host/device.js';
 import { QemuInput } from './input.js';
 import { ScanoutFeed, type ScanoutStats } from './scanout.js';
@@ -20,7 +20,6 @@ export interface QemuBridgeContract {
   init: {
     /** The D-Bus address of the bus QEMU's `-display dbus,addr=` is on (`unix:path=...`). */
     readonly address: string;
-    readonly worker: string;
     /** Console_N to serve (default 0). */
     readonly console?: number;
     /** Wait between attempts to reach QEMU (default 1000 ms). */
@@ -45,11 +44,11 @@ const DEVICE_BYTES = 96 * 1024 * 1024;
  * disabled) and the bridge tries again every second until a QEMU is back on the bus.
  */
 export default defineActor<QemuBridgeContract>((ctx) => {
-  const { address, worker } = ctx.init;
+  const { address } = ctx.init;
   const consoleId = ctx.init.console ?? 0;
   const retryMs = ctx.init.retryMs ?? 1000;
   const device = QxlDevice.create(DEVICE_BYTES);
-  void ctx.peer<Flip<WorkerFromHost>>(worker).send({ kind: 'device', device: device.handoff });
+  void ctx.peer<HostToDispatcher>('dispatcher').send({ kind: 'device', display: 0, device: device.handoff });
   const main = ctx.peer<Flip<MainToHost>>('main');
   const inputs = ctx.peer<Flip<InputsToHost>>('inputs');
 

@@ -32,7 +32,7 @@ export interface HostSpec {
 /** The host the configuration asks for: the QEMU bridge when a VM is given, else the demo desktop, or none. */
 export function configuredHost(config: Config): HostSpec | undefined {
   const qemu = config['qemu-dbus'];
-  if (qemu !== undefined) return { module: here('../qemu-bridge/actor.js'), init: { address: qemu, worker: 'red-worker-0' }, display: true };
+  if (qemu !== undefined) return { module: here('../qemu-bridge/actor.js'), init: { address: qemu }, display: true };
   if (config.demo === 'off') return undefined;
   const [width, height] = parseSize(config['demo-size']);
   return { module: here('../demo-host/actor.js'), init: { mode: config.demo, width, height }, display: true };
