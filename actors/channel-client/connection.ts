@@ -16,8 +16,10 @@ export interface ConnectionOptions {
   readonly log: Logger;
   /** Largest client message body accepted (spice-server's receive buffer for the channel). */
   readonly maxBody: number;
-  /** Display and cursor use ACK flow control: the window the client is asked to ack by. */
+  /** ACK flow control: the window the client is asked to ack by (SET_ACK goes first). */
   readonly ackWindow?: number;
+  /** SET_ACK waits for `startAcks()` (the main channel sends INIT first). */
+  readonly ackAfterFirst?: boolean;
   /** Bytes per second this channel may send to its client; Infinity for no limit. */
   readonly maxBandwidth?: number;
   /** Queued bytes beyond which the client is too slow and is disconnected. */
@@ -89,10 +91,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     socket.on('end', () => this.close({ by: 'client' }));
     socket.on('close', () => this.close({ by: 'client' }));
     socket.on('error', (err) => this.close({ by: 'server', why: `socket: ${err.message}` }));
-    if (options.ackWindow !== undefined) {
-      this.ackGeneration = 1;
-      this.enqueue({ name: 'set_ack', body: { generation: this.ackGeneration, window: options.ackWindow } } as MessageOf<S & BaseServer>, { bypassAcks: true });
-    }
+    if (options.ackWindow !== undefined && !options.ackAfterFirst) this.startAcks();
     if (options.latencyIntervalMs) this.monitorLatency(options.latencyIntervalMs);
   }
 
@@ -118,6 +117,13 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
 
   onClose(handler: (reason: CloseReason) => void): void {
     this.closeHandlers.push(handler);
+  }
+
+  /** Sends SET_ACK: from here on the client acks every `ackWindow` messages. */
+  startAcks(): void {
+    if (this.options.ackWindow === undefined || this.ackGeneration > 0) return;
+    this.ackGeneration = 1;
+    this.enqueue({ name: 'set_ack', body: { generation: this.ackGeneration, window: this.options.ackWindow } } as MessageOf<S & BaseServer>, { bypassAcks: true });
   }
 
   /** Queues a message; `replaceKey` drops a queued message with the same key. */

@@ -15,8 +15,9 @@ type Connection = ChannelConnection<Main['server']['defs'], Main['client']['defs
 
 /** spice-server's REDS_AGENT_WINDOW_SIZE: agent messages a client may send before a token returns. */
 const agentTokens = 10;
-/** spice-server's main-channel receive buffer. */
+/** spice-server's main-channel receive buffer; the ACK window of its other channels. */
 const maxBody = 26_624;
+const ackWindow = 20;
 
 /**
  * The main channel: the session's first connection. It sends INIT, the channel list once the
@@ -51,7 +52,8 @@ export default defineActor<MainContract>((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody });
+      // The ACK window spice-server leaves off on main (it is asked for here): SET_ACK after INIT.
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, ackAfterFirst: true });
       clients.get(link.session)?.close({ by: 'server', why: 'replaced by a new main connection' });
       clients.set(link.session, c);
       c.onClose(() => {
@@ -73,6 +75,7 @@ export default defineActor<MainContract>((ctx) => {
           ram_hint: 0,
         },
       });
+      c.startAcks();
       if (hasCap(link.channelCaps, MainCap.nameAndUuid)) {
         if (config.name !== undefined) c.send({ name: 'name', body: { name: Buffer.from(config.name + '\0', 'utf8') } });
         c.send({ name: 'uuid', body: { uuid } });

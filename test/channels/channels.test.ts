@@ -127,6 +127,7 @@ test('the main channel answers the net test pings and lists channels after ATTAC
   ]);
   const names = client.main.history.map((m) => m.name);
   t.true(names.indexOf('init') === 0 && names.indexOf('channels_list') > names.indexOf('init'));
+  t.is(names[1], 'set_ack', 'the ACK window starts right after INIT');
   t.is(Buffer.from((await first(client.main, 'name')).name).toString(), 'vm-one\0');
   t.is(Buffer.from((await first(client.main, 'uuid')).uuid).toString('hex'), '00112233445566778899aabbccddeeff');
   client.close();
@@ -241,5 +242,24 @@ test('a cursor reset invalidates the client cache and resets the cursor', async 
   await reset;
   const names = client.cursor!.history.map((m) => m.name);
   t.is(names[names.indexOf('reset') - 1], 'inval_all');
+  client.close();
+});
+
+test('the main channel honours the ACK window too: a client that does not ack stops getting messages', async (t) => {
+  const s = await startTestServer(['--disable-ticketing']);
+  t.teardown(() => s.stop());
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port }, { channelOptions: { ack: false } });
+  client.main.ack = false;
+  for (let i = 0; i < 60; i++) void s.host.link.send({ kind: 'absolute', value: i % 2 === 0 });
+  await eventually('mouse modes', () => client.main.history.some((m) => m.name === 'mouse_mode'));
+  await settle(300);
+  const afterSetAck = client.main.history.slice(client.main.history.findIndex((m) => m.name === 'set_ack') + 1);
+  const modes = () => client.main.history.filter((m) => m.name === 'mouse_mode').length;
+  t.true(afterSetAck.filter((m) => m.name !== 'ping').length <= 41, 'stopped at 2 x window');
+  t.true(modes() < 60);
+  client.main.ack = true;
+  client.main.send({ name: 'ack', body: {} });
+  client.main.send({ name: 'ack', body: {} });
+  await eventually('every mouse mode once acked', () => modes() === 60);
   client.close();
 });
