@@ -103,3 +103,10 @@ export interface HostToDispatcher {
   asks: {};
   answers: {};
 }
+
+/** How a channel's sends share its client's link: its own rate, its priority, and the link's budget (`runtime/qos/shared-budget.ts`) when the link has a limit. */
+export interface ChannelQos {
+  readonly priority: number;
+  readonly maxBandwidth: number;
+  readonly budget?: SharedArrayBuffer;
+}

@@ -7,7 +7,12 @@ import { baseClient, baseServer } from '../../codecs/protocol/channels/base.js';
 import { monotonicClock, type Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/log.js';
 import { TokenBucket } from '../../runtime/qos/token-bucket.js';
+import { SharedBudget } from '../../runtime/qos/shared-budget.js';
+import type { ChannelQos } from '../contracts.js';
 import type { LinkedChannel } from './handoff.js';
+
+/** Milliseconds on the clock every thread of the process shares (the shared budget's). */
+const sharedNow = (): number => performance.timeOrigin + performance.now();
 
 type BaseServer = typeof baseServer;
 type BaseClient = typeof baseClient;
@@ -20,8 +25,8 @@ export interface ConnectionOptions {
   readonly ackWindow?: number;
   /** SET_ACK waits for `startAcks()` (the main channel sends INIT first). */
   readonly ackAfterFirst?: boolean;
-  /** Bytes per second this channel may send to its client; Infinity for no limit. */
-  readonly maxBandwidth?: number;
+  /** Bytes per second this channel may send to its client, its priority and the client link's budget. */
+  readonly qos?: ChannelQos;
   /** Queued bytes beyond which the client is too slow and is disconnected. */
   readonly maxPipeBytes?: number;
   /** Period of the latency pings after the first pair; 0: no latency monitor. */
@@ -57,6 +62,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   private readonly clock: Clock;
   private readonly bucket: TokenBucket | null;
   private pacingTimer: NodeJS.Timeout | null = null;
+  private readonly budget: SharedBudget | null;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   // ACK flow control (red-channel-client.cpp): stop sending while more than 2x window are unacked.
@@ -81,8 +87,9 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     this.clock = options.clock ?? monotonicClock;
     this.header = hasCap(link.commonCaps, CommonCap.miniHeader) ? 'mini' : 'full';
     this.reader = new MessageReader(this.header, options.maxBody);
-    const rate = options.maxBandwidth ?? Infinity;
+    const rate = options.qos?.maxBandwidth ?? Infinity;
     this.bucket = Number.isFinite(rate) ? new TokenBucket(rate, Math.max(64 * 1024, rate / 10), this.clock.now()) : null;
+    this.budget = options.qos?.budget ? SharedBudget.of(options.qos.budget) : null;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writable = true;
@@ -206,18 +213,19 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
       if (i < 0) return;
       const q = this.pipe[i]!;
       const bytes = frame(this.header, q.type, q.body, ++this.serial);
-      if (this.bucket) {
-        const wait = this.bucket.waitFor(bytes.length, this.clock.now());
-        if (wait > 0) {
-          this.serial--;
-          this.pacingTimer = setTimeout(() => {
-            this.pacingTimer = null;
-            this.flush();
-          }, Math.ceil(wait));
-          return;
-        }
-        this.bucket.tryTake(bytes.length, this.clock.now());
+      // This channel's own rate first, then the client link's budget, shared with its other channels by priority.
+      const now = this.clock.now();
+      let wait = this.bucket ? this.bucket.waitFor(bytes.length, now) : 0;
+      if (wait === 0 && this.budget) wait = this.budget.take(bytes.length, this.options.qos!.priority, sharedNow());
+      if (wait > 0) {
+        this.serial--;
+        this.pacingTimer = setTimeout(() => {
+          this.pacingTimer = null;
+          this.flush();
+        }, Math.ceil(wait));
+        return;
       }
+      this.bucket?.tryTake(bytes.length, now);
       this.pipe.splice(i, 1);
       this.pipeBytes -= q.body.length;
       if (this.options.ackWindow !== undefined) {

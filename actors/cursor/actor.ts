@@ -3,13 +3,13 @@ import { defineActor } from '../../runtime/actor.js';
 import type { Flip } from '../../runtime/message.js';
 import { serveHandoffs } from '../channel-client/adopt.js';
 import { ChannelConnection } from '../channel-client/connection.js';
-import type { CursorFromSource, CursorShape, ServerToChannel } from '../contracts.js';
+import type { ChannelQos, CursorFromSource, CursorShape, ServerToChannel } from '../contracts.js';
 import { CursorCache } from './client-cache.js';
 import { badShape, wireCursor } from './shape.js';
 
 /** `source`: the actor that reports this display's cursor (the host, later the red-worker). */
 export interface CursorContract {
-  init: { source: string };
+  init: { source: string; qos: ChannelQos };
   in: never;
   out: never;
   replies: {};
@@ -82,7 +82,7 @@ export default defineActor<CursorContract>((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 5 * 60_000 });
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 5 * 60_000, qos: ctx.init.qos });
       const client: Client = { session: link.session, c, cache: new CursorCache() };
       clients.add(client);
       c.onClose(() => clients.delete(client));

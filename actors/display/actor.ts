@@ -3,7 +3,7 @@ import { defineActor } from '../../runtime/actor.js';
 import type { Flip } from '../../runtime/message.js';
 import { serveHandoffs } from '../channel-client/adopt.js';
 import { ChannelConnection } from '../channel-client/connection.js';
-import type { DisplayToWorker, ServerToChannel } from '../contracts.js';
+import type { ChannelQos, DisplayToWorker, ServerToChannel } from '../contracts.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
 
@@ -15,7 +15,7 @@ const initTimeoutMs = 30_000;
 const highWater = 512 * 1024;
 
 export interface DisplayContract {
-  init: { id: number; worker: string };
+  init: { id: number; worker: string; qos: ChannelQos };
   in: never;
   out: never;
   replies: {};
@@ -44,7 +44,7 @@ export default defineActor<DisplayContract>((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 15_000 });
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 15_000, qos: ctx.init.qos });
       clients.get(link.session)?.close({ by: 'server', why: 'replaced by a new display connection' });
       clients.set(link.session, c);
       const timer = setTimeout(() => c.close({ by: 'server', why: `no DISPLAY_INIT within ${initTimeoutMs} ms` }), initTimeoutMs);

@@ -3,7 +3,7 @@ import { defineActor } from '../../runtime/actor.js';
 import type { Flip } from '../../runtime/message.js';
 import { serveHandoffs } from '../channel-client/adopt.js';
 import { ChannelConnection } from '../channel-client/connection.js';
-import type { InputEvent, InputsToHost, ServerToChannel } from '../contracts.js';
+import type { ChannelQos, InputEvent, InputsToHost, ServerToChannel } from '../contracts.js';
 import { parseScancodes, unpackKeyCode, type KeyStroke } from './scancodes.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
@@ -26,7 +26,14 @@ function badButtons(m: { name: string; body: object }): string | null {
  * absolute mouse and buttons, in order to the host; MOUSE_MOTION_ACK every four motions. Keys
  * still down when a client goes are released.
  */
-export default defineActor((ctx) => {
+export interface InputsContract {
+  init: { qos: ChannelQos };
+  in: never;
+  out: never;
+  replies: {};
+}
+
+export default defineActor<InputsContract>((ctx) => {
   const server = ctx.peer<Flip<ServerToChannel>>('server');
   const host = ctx.peer<InputsToHost>('host');
   const clients = new Set<{ session: number; c: Connection }>();
@@ -44,7 +51,7 @@ export default defineActor((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody });
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, qos: ctx.init.qos });
       const entry = { session: link.session, c };
       clients.add(entry);
       const pressed = new Set<number>();

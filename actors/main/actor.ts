@@ -53,7 +53,7 @@ export default defineActor<MainContract>((ctx) => {
   serveHandoffs(server, {
     connected(socket, link, leftover) {
       // The ACK window spice-server leaves off on main (it is asked for here): SET_ACK after INIT.
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, ackAfterFirst: true });
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, ackAfterFirst: true, qos: ctx.init.qos });
       clients.get(link.session)?.close({ by: 'server', why: 'replaced by a new main connection' });
       clients.set(link.session, c);
       c.onClose(() => {

@@ -1,11 +1,12 @@
 import type { Config } from '../../config/settings.js';
-import type { ChannelAddress } from '../contracts.js';
+import type { ChannelAddress, ChannelQos } from '../contracts.js';
 
 export interface MainInit {
   readonly config: Pick<Config, 'name' | 'uuid'>;
   /** The other channels a client may open, in the order they were registered. */
   readonly channels: readonly ChannelAddress[];
   readonly displayChannels: number;
+  readonly qos: ChannelQos;
 }
 
 /** The main channel reports each client's measured link to its owner, for logs and tests. */

@@ -3,10 +3,13 @@ import type { Logger } from '../../runtime/log.js';
 import type { Contract } from '../../runtime/message.js';
 import { Supervisor, type ActorRef } from '../../runtime/supervisor.js';
 import { ChannelType, channelActorName } from '../channels.js';
-import type { ChannelAddress } from '../contracts.js';
+import type { ChannelAddress, ChannelQos } from '../contracts.js';
 import type { CursorContract } from '../cursor/actor.js';
 import type { MainContract } from '../main/contract.js';
 import type { ServerContract } from './contract.js';
+import type { InputsContract } from '../inputs/actor.js';
+import { SharedBudget } from '../../runtime/qos/shared-budget.js';
+import type { ChannelName } from '../../config/settings.js';
 import type { DisplayContract } from '../display/actor.js';
 import type { DispatcherContract } from '../dispatcher/actor.js';
 import type { RedWorkerContract } from '../red-worker/actor.js';
@@ -53,6 +56,9 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       void supervisor.stop().finally(() => process.exit(1));
     }
   });
+  // The client's link budget, shared by its channels by priority, when `max-bandwidth` limits it.
+  const budget = Number.isFinite(config['max-bandwidth']) ? SharedBudget.create(config['max-bandwidth'], performance.timeOrigin + performance.now()).memory : undefined;
+  const qos = (name: ChannelName): ChannelQos => ({ priority: config.channels[name].priority, maxBandwidth: config.channels[name]['max-bandwidth'], ...(budget ? { budget } : {}) });
   const host = hostSpec ? supervisor.spawn<Contract>({ name: 'host', module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const display = hostSpec?.display === true;
   // Registration order; the main channel lists them newest first, as spice-server does. Display
@@ -64,10 +70,10 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const main = supervisor.spawn<MainContract>({
     name: 'main',
     module: here('../main/actor.js'),
-    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0 },
+    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, qos: qos('main') },
   });
-  supervisor.spawn({ name: 'inputs', module: here('../inputs/actor.js'), init: {} });
-  const cursor = (id: number, source: string) => supervisor.spawn<CursorContract>({ name: `cursor-${id}`, module: here('../cursor/actor.js'), init: { source } });
+  supervisor.spawn<InputsContract>({ name: 'inputs', module: here('../inputs/actor.js'), init: { qos: qos('inputs') } });
+  const cursor = (id: number, source: string) => supervisor.spawn<CursorContract>({ name: `cursor-${id}`, module: here('../cursor/actor.js'), init: { source, qos: qos('cursor') } });
   // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
   cursor(0, display ? 'red-worker-0' : 'host');
   const server = supervisor.spawn<ServerContract>({
@@ -85,7 +91,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       cursor(id, `red-worker-${id}`);
       added.push({ type: ChannelType.cursor, id });
     }
-    supervisor.spawn<DisplayContract>({ name: `display-${id}`, module: here('../display/actor.js'), init: { id, worker: `red-worker-${id}` } });
+    supervisor.spawn<DisplayContract>({ name: `display-${id}`, module: here('../display/actor.js'), init: { id, worker: `red-worker-${id}`, qos: qos('display') } });
     supervisor.spawn<RedWorkerContract>({
       name: `red-worker-${id}`,
       module: here('../red-worker/actor.js'),
