@@ -73,23 +73,34 @@ export class SpiceClient {
         client.displayUp.forEach((up) => up(client.display!));
       }
     };
-    for (const c of channels) await link(c);
-    // Channels the server starts later come in lists of their own.
-    main.messages$.subscribe((m) => {
-      if (m.name !== 'channels_list') return;
-      for (const c of m.body.channels) {
+    // Channels the server starts later come in lists of their own, maybe already received.
+    const more = (list: readonly { type: number; id: number }[]) => {
+      for (const c of list) {
         (client.channels as Array<{ type: number; id: number }>).push(c);
         void link(c).catch(() => {});
       }
+    };
+    main.history.filter((m) => m.name === 'channels_list').slice(1).forEach((m) => more((m.body as { channels: { type: number; id: number }[] }).channels));
+    const later = main.messages$.subscribe((m) => {
+      if (m.name === 'channels_list') more(m.body.channels);
     });
+    main.socket.once('close', () => later.unsubscribe());
+    for (const c of channels) await link(c);
     return client;
   }
 
   private readonly displayUp: Array<(d: ClientDisplay) => void> = [];
 
-  /** The display channel of display 0, once linked. */
-  displayReady(): Promise<ClientDisplay> {
-    return this.display ? Promise.resolve(this.display) : new Promise((resolve) => this.displayUp.push(resolve));
+  /** The display channel of display 0, once linked (rejected after `timeoutMs`). */
+  displayReady(timeoutMs = 30_000): Promise<ClientDisplay> {
+    if (this.display) return Promise.resolve(this.display);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no display channel within ${timeoutMs} ms`)), timeoutMs);
+      this.displayUp.push((d) => {
+        clearTimeout(timer);
+        resolve(d);
+      });
+    });
   }
 
   /** Links another channel of this session. */
