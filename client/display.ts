@@ -56,6 +56,7 @@ export class ClientDisplay {
   surface: Canvas | null = null;
   marked = false;
   monitors: Extract<DisplayMessage, { name: 'monitors_config' }>['body'] | null = null;
+  resets = 0;
   /** Drawings applied to the primary surface. */
   draws = 0;
   error: string | null = null;
@@ -82,6 +83,12 @@ export class ClientDisplay {
         return;
       case 'mark':
         this.marked = true;
+        return;
+      case 'reset':
+        // As spice-gtk: the picture is cleared and not shown until the next MARK.
+        this.surface?.bitmap.pixels.fill(0);
+        this.marked = false;
+        this.resets++;
         return;
       case 'monitors_config':
         this.monitors = m.body;

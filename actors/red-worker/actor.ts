@@ -157,6 +157,11 @@ export default defineActor<RedWorkerContract>((ctx) => {
   };
 
   host.messages$.subscribe((m) => {
+    // A device replacing another (the host restarted): the client forgets the old picture.
+    if (device && client) {
+      pipe.push({ kind: 'reset' });
+      client.marked = false;
+    }
     detach();
     const h = m.device;
     const memory = mapShared(h.memoryFd as Fd, h.size);

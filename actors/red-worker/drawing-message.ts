@@ -61,5 +61,7 @@ export function drawingMessage(d: Drawing, compressed?: { id: bigint; result: Co
       return { name: 'monitors_config', body: { max_allowed: 1, heads: [{ monitor_id: 0, surface_id: 0, width: d.width, height: d.height, x: 0, y: 0, flags: 0 }] } };
     case 'mark':
       return { name: 'mark', body: {} };
+    case 'reset':
+      return { name: 'reset', body: {} };
   }
 }

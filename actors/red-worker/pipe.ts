@@ -9,7 +9,9 @@ export type Drawing =
   | { readonly kind: 'surface-create'; readonly width: number; readonly height: number }
   | { readonly kind: 'surface-destroy' }
   | { readonly kind: 'monitors'; readonly width: number; readonly height: number }
-  | { readonly kind: 'mark' };
+  | { readonly kind: 'mark' }
+  /** The client forgets the picture (and its mark) until the next MARK: a new device replaced the old. */
+  | { readonly kind: 'reset' };
 
 const isPaint = (d: Drawing): d is Extract<Drawing, { kind: 'image' | 'fill' }> => d.kind === 'image' || d.kind === 'fill';
 const bytesOf = (d: Drawing): number => (d.kind === 'image' ? d.bitmap.pixels.byteLength : 64);
@@ -51,7 +53,7 @@ export class Pipe {
       for (let i = this.items.length - 1; i >= 0; i--) {
         const q = this.items[i]!;
         if (!isPaint(q)) {
-          if (q.kind === 'copy-bits' || q.kind.startsWith('surface')) break;
+          if (q.kind === 'copy-bits' || q.kind === 'reset' || q.kind.startsWith('surface')) break;
           continue;
         }
         if (contains(d.box, q.box)) {

@@ -68,3 +68,20 @@ test('a new primary surface size reaches the client: surface destroyed and creat
   t.true(names.lastIndexOf('surface_destroy') < names.lastIndexOf('surface_create'));
   client.close();
 });
+
+test('a new device for the display (a restarted host) resets the client: picture cleared, then MARK again with the new one', async (t) => {
+  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz'], { width: 200, height: 100 });
+  t.teardown(() => s.stop());
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+  const d = await client.displayReady();
+  await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
+  await eventually('the first frame', () => d.marked && d.draws > 0, 20_000);
+  await s.host.link.ask({ kind: 'new-device' });
+  await eventually('the reset', () => d.resets === 1, 20_000);
+  const last = await s.host.link.ask({ kind: 'frames', count: 1, first: 3 });
+  const color = () => d.surface!.bitmap.pixels[0]! | (d.surface!.bitmap.pixels[1]! << 8) | (d.surface!.bitmap.pixels[2]! << 16);
+  await eventually('marked again, with the new picture', () => d.marked && color() === frameColor(last), 20_000);
+  const names = d.channel.history.map((m) => m.name);
+  t.true(names.indexOf('reset') < names.lastIndexOf('mark'));
+  client.close();
+});
