@@ -5,6 +5,13 @@ import { SpiceClient } from '../../client/session.js';
 import { eventually } from '../helpers/eventually.js';
 import { startConfiguredServer, startDisplayTestServer } from '../helpers/server.js';
 import { frameColor } from '../fixtures/actors/qxl-test-host.js';
+import type { ClientDisplay } from '../../client/display.js';
+
+/** Pixel `i` of the client's primary surface as 0xRRGGBB. */
+const colorAt = (d: ClientDisplay, i: number): number => {
+  const p = d.surface!.bitmap.pixels;
+  return p[i * 4]! | (p[i * 4 + 1]! << 8) | (p[i * 4 + 2]! << 16);
+};
 
 for (const compression of ['off', 'lz', 'quic', 'auto_lz']) {
   test(`our client draws the still frame exactly (${compression}), after SURFACE_CREATE, MONITORS_CONFIG and MARK`, async (t) => {
@@ -42,7 +49,7 @@ test.serial('a client that stops reading holds bounded memory, and when it reads
   const drawsBefore = d.draws;
   d.channel.socket.resume();
   const expected = frameColor(last);
-  const pixelAt = (i: number) => d.surface!.bitmap.pixels[i * 4]! | (d.surface!.bitmap.pixels[i * 4 + 1]! << 8) | (d.surface!.bitmap.pixels[i * 4 + 2]! << 16);
+  const pixelAt = (i: number) => colorAt(d, i);
   await eventually('the current screen', () => pixelAt(0) === expected && pixelAt(size.width * size.height - 1) === expected, 20_000);
   const received = d.draws - drawsBefore;
   t.log(`${frames} frames drawn while the client was not reading; it then received ${received} drawings; RSS grew ${grewMiB.toFixed(0)} MiB`);
@@ -61,7 +68,7 @@ test('a new primary surface size reaches the client: surface destroyed and creat
   t.is(d.surface!.width, 320);
   await s.host.link.ask({ kind: 'resize', width: 400, height: 300 });
   const last = await s.host.link.ask({ kind: 'frames', count: 1, first: 7 });
-  const color = () => d.surface!.bitmap.pixels[0]! | (d.surface!.bitmap.pixels[1]! << 8) | (d.surface!.bitmap.pixels[2]! << 16);
+  const color = () => colorAt(d, 0);
   await eventually('the new surface, drawn', () => d.surface?.width === 400 && d.surface.height === 300 && color() === frameColor(last), 20_000);
   t.like(d.monitors?.heads?.[0], { width: 400, height: 300 });
   const names = d.channel.history.map((m) => m.name);
@@ -79,7 +86,7 @@ test('a new device for the display (a restarted host) resets the client: picture
   await s.host.link.ask({ kind: 'new-device' });
   await eventually('the reset', () => d.resets === 1, 20_000);
   const last = await s.host.link.ask({ kind: 'frames', count: 1, first: 3 });
-  const color = () => d.surface!.bitmap.pixels[0]! | (d.surface!.bitmap.pixels[1]! << 8) | (d.surface!.bitmap.pixels[2]! << 16);
+  const color = () => colorAt(d, 0);
   await eventually('marked again, with the new picture', () => d.marked && color() === frameColor(last), 20_000);
   const names = d.channel.history.map((m) => m.name);
   t.true(names.indexOf('reset') < names.lastIndexOf('mark'));
