@@ -119,3 +119,15 @@ test('the shipped example file is the generated one and loads to the defaults', 
   for (const { path } of leaves()) t.true(shipped.includes(path.split('.').at(-1)!), `${path} appears in the example`);
   t.deepEqual(load(['-c', 'ex.yaml'], {}, { 'ex.yaml': shipped }).config, load([]).config);
 });
+
+test('a flag with a bare value: --demo alone is live, --demo still is still; sizes are checked', (t) => {
+  const load = (argv: string[]) => loadConfig({ args: parseArgs(argv), env: {} }).config;
+  t.is(load([]).demo, 'live');
+  t.is(load(['--demo']).demo, 'live');
+  t.is(load(['--demo', '--port', '1']).demo, 'live');
+  t.is(load(['--demo', 'still']).demo, 'still');
+  t.is(load(['--demo', 'off']).demo, 'off');
+  t.is(load(['--demo-size', '801x599'])['demo-size'], '801x599');
+  t.throws(() => load(['--demo-size', '0x10']), { instanceOf: ConfigError, message: /demo-size: '0x10' from --demo-size is not valid/ });
+  t.throws(() => load(['--demo-size', '20000x10']), { instanceOf: ConfigError, message: /at most 16384x16384/ });
+});
