@@ -129,5 +129,5 @@ test('a flag with a bare value: --demo alone is live, --demo still is still; siz
   t.is(load(['--demo', 'off']).demo, 'off');
   t.is(load(['--demo-size', '801x599'])['demo-size'], '801x599');
   t.throws(() => load(['--demo-size', '0x10']), { instanceOf: ConfigError, message: /demo-size: '0x10' from --demo-size is not valid/ });
-  t.throws(() => load(['--demo-size', '20000x10']), { instanceOf: ConfigError, message: /at most 16384x16384/ });
+  t.throws(() => load(['--demo-size', '20000x10']), { instanceOf: ConfigError, message: /demo-size: '20000x10' from --demo-size is not valid: expected WIDTHxHEIGHT, each 1..16384/ });
 });
