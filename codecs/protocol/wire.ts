@@ -208,19 +208,6 @@ export function array<T>(count: Codec<number>, elem: Codec<T>, max = Infinity): 
   };
 }
 
-/** Elements up to the end of the message. */
-export function restOf<T>(elem: Codec<T>): Codec<T[]> {
-  return {
-    name: `${elem.name}[]`,
-    read(r) {
-      const out: T[] = [];
-      while (r.left > 0) out.push(elem.read(r));
-      return out;
-    },
-    write: (w, v) => v.forEach((e) => elem.write(w, e)),
-  };
-}
-
 function readN<T>(r: Reader, n: number, elem: Codec<T>): T[] {
   // A count larger than the bytes left cannot be honest; refuse before allocating for it.
   if (n > r.left) throw new WireError(`${elem.name}[]: ${n} elements but ${r.left} bytes left`);
@@ -329,24 +316,6 @@ export function ptr<T>(target: Codec<T>): Codec<T | null> {
 
 /** No bytes: a message with an empty body, or a union variant with no fields. */
 export const empty: Codec<Record<string, never>> = { name: 'empty', read: () => ({}), write: () => {} };
-
-/** A fixed value (a magic, a reserved field): written always, checked on read. */
-export function constant<T extends number>(c: Codec<number>, value: T): Codec<T> {
-  return {
-    name: `${c.name}=${value}`,
-    read(r) {
-      const v = c.read(r);
-      if (v !== value) throw new WireError(`expected ${value}, got ${v}`);
-      return value;
-    },
-    write: (w) => c.write(w, value),
-  };
-}
-
-/** Maps the decoded value (e.g. to a branded or friendlier type) without changing the bytes. */
-export function mapped<A, B>(c: Codec<A>, from: (a: A) => B, to: (b: B) => A): Codec<B> {
-  return { name: c.name, read: (r) => from(c.read(r)), write: (w, v) => c.write(w, to(v)) };
-}
 
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
