@@ -13,10 +13,4 @@ export interface Bitmap32 {
 /** 32BIT ignores the 4th byte (decoders write 0 there); RGBA carries alpha in it. */
 export type Bitmap32Format = 'rgb32' | 'rgba';
 
-/**
- * What a decoder returns: malformed input is a value, never an exception or an out-of-range
- * read, so that a hostile stream costs one log line.
- */
-export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
-
-export const decodeError = (error: string): Decoded<never> => ({ ok: false, error });
+export { decodeError, type Decoded } from '../decoded.js';

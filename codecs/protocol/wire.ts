@@ -1,6 +1,8 @@
+import type { Decoded } from '../decoded.js';
+
 /**
  * The building blocks of SPICE message descriptions. A description is a value of type
- * `Codec<T>`; combining them (`struct`, `array`, `ptr`, `union`, ...) describes a message once,
+ * `Codec<T>`; combining them (`struct`, `array`, `ptr`, `select`, ...) describes a message once,
  * and encoding and decoding both follow from it, the way spice-common derives its marshallers
  * and demarshallers from spice.proto. Byte order is little-endian, structures are packed,
  * a pointer is a u32 offset from the start of the message body (0 for none).
@@ -317,7 +319,8 @@ export function ptr<T>(target: Codec<T>): Codec<T | null> {
 /** No bytes: a message with an empty body, or a union variant with no fields. */
 export const empty: Codec<Record<string, never>> = { name: 'empty', read: () => ({}), write: () => {} };
 
-export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+export type { Decoded };
 
 /** Decodes a whole body; malformed input is an error value. */
 export function decode<T>(codec: Codec<T>, body: Uint8Array): Decoded<T> {

@@ -11,7 +11,7 @@
  * referenced. The first malformed message stops the reader for good: a stream cannot resync.
  */
 import type { Fd } from '../../../native/index.js';
-import type { Decoded } from '../../../codecs/image/bitmap.js';
+import type { Decoded } from '../../../codecs/decoded.js';
 import { decodeMessage, FIXED_HEADER_BYTES, messageLength, type Message, type UnknownMessage } from './message.js';
 
 const CHUNK_BYTES = 64 * 1024;

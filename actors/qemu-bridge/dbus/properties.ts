@@ -2,7 +2,7 @@
  * The client side of org.freedesktop.DBus.Properties: reading described properties with their
  * types checked, and following PropertiesChanged.
  */
-import type { Decoded } from '../../../codecs/image/bitmap.js';
+import type { Decoded } from '../../../codecs/decoded.js';
 import type { DBusConnection, Target } from './connection.js';
 import { StandardMethods } from './exported.js';
 import { signatureOf } from './signature.js';
