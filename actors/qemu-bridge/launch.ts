@@ -36,6 +36,11 @@ export class QemuLauncher implements HostProcess {
   private child: ChildProcess | null = null;
   private stopping = false;
 
+  /** QEMU's process id while it runs. */
+  get pid(): number | undefined {
+    return this.child && !exited(this.child) ? this.child.pid : undefined;
+  }
+
   /** `args` are QEMU's; when the first is not an option, it is the program to run instead of qemu-system-x86_64. */
   constructor(private readonly args: readonly string[]) {}
 

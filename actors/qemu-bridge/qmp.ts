@@ -14,6 +14,9 @@ export class QmpError extends Error {
   }
 }
 
+/** How long a connected QMP socket may take to answer qmp_capabilities. */
+const ANSWER_MS = 5_000;
+
 interface Pending {
   readonly command: string;
   readonly resolve: (value: unknown) => void;
@@ -76,9 +79,11 @@ export class Qmp {
     for (;;) {
       let qmp: Qmp | undefined;
       try {
-        qmp = new Qmp(await UnixTransport.connect(path));
-        await qmp.execute('qmp_capabilities');
-        return qmp;
+        const q = (qmp = new Qmp(await UnixTransport.connect(path)));
+        // QEMU serves one QMP client at a time: another may hold the socket, and no greeting comes.
+        const busy = setTimeout(() => q.close(), Math.max(deadline - Date.now(), ANSWER_MS));
+        await q.execute('qmp_capabilities').finally(() => clearTimeout(busy));
+        return q;
       } catch (e) {
         qmp?.close();
         if (Date.now() > deadline) throw new Error(`QMP at ${path}: ${(e as Error).message}`);
