@@ -294,7 +294,7 @@ qemuTest('--qemu -- ARGS: the companion launches QEMU (p2p display, private QMP)
   const gone = p.events.length;
   qmp.quit();
   await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU quit', 10_000);
-  t.is(c.launcher.pid, undefined);
+  await eventually('the launcher saw QEMU exit', () => c.launcher.pid === undefined && !alive(pid!), 10_000);
   t.false((await c.stats()).attached);
   t.is(p.events.filter((e) => e.event === 'disconnected').length, 0, 'the client stayed connected');
   t.is(await p.quit(), 0);
