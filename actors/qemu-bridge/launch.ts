@@ -64,7 +64,7 @@ export class QemuLauncher implements HostProcess {
       child.once('error', reject);
     });
     this.child = child;
-    log.info({ pid: child.pid, command }, 'QEMU started');
+    log.info({ qemuPid: child.pid, command }, 'QEMU started');
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
       log.error({ code, signal, stderr: stderr.trim() }, 'QEMU exited; the display stays disabled');
