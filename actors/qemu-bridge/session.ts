@@ -64,6 +64,7 @@ const P2P_FD_NAME = 'spice-companion-dbus';
  */
 export async function connectP2p(qmpPath: string): Promise<DBusConnection> {
   const qmp = await Qmp.connect(qmpPath, 0);
+  // QMP commands have no timeout of their own: a QEMU that stops answering ends the handover.
   const busy = setTimeout(() => qmp.close(), TIMEOUTS.openTimeoutMs);
   const [ours, theirs] = socketPair();
   const conn = new DBusConnection(UnixTransport.fromFd(ours), { bus: false, ...TIMEOUTS });
