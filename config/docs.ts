@@ -16,7 +16,7 @@ export function helpText(version: string): string {
   const lines = [
     `spice-companion ${version}: a SPICE server beside QEMU's D-Bus display`,
     '',
-    'Usage: spice-companion [--config FILE] [--KEY VALUE ...]',
+    'Usage: spice-companion [--config FILE] [--KEY VALUE ...] [--qemu -- QEMU-ARGS ...]',
     '',
     'Command options:',
     '  -c, --config FILE     read configuration keys from a YAML file (see config/spice-companion.example.yaml)',
@@ -31,9 +31,10 @@ export function helpText(version: string): string {
     const shown = formatValue(setting, setting.default);
     lines.push(`  ${flagName(leaf)} <${setting.range}>`);
     lines.push(`      ${setting.doc}`);
-    lines.push(`      default: ${shown ?? 'unset'}; example: ${flagName(leaf)} ${setting.example}; env: ${envName(leaf)}`);
+    const example = `${flagName(leaf)}${setting.rest ? ' --' : ''} ${setting.example}`;
+    lines.push(`      default: ${shown ?? 'unset'}; example: ${example}; env: ${envName(leaf)}`);
   }
-  lines.push('', 'Boolean keys also take --no-KEY, and alone mean on.');
+  lines.push('', 'Boolean keys also take --no-KEY, and alone mean on. -- ends the options: what follows is the value of --qemu.');
   return lines.join('\n') + '\n';
 }
 

@@ -22,15 +22,20 @@ const isBoolean = (leaf: Leaf): boolean => leaf.setting.range.startsWith('on/off
 /**
  * Every configuration key is a flag: `--port 5930`, `--port=5930`, `--channels.display.priority 1`.
  * A boolean key alone means on (`--disable-ticketing`), `--no-KEY` means off, and it takes a
- * following on/off word. The last occurrence wins.
+ * following on/off word. The last occurrence wins. `--` ends the options; what follows is the
+ * value of the one flag that takes the rest (`--qemu -- -m 2G ...`).
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const byFlag = new Map(leaves().map((l) => [flagName(l), l]));
   const given = new Map<string, Given>();
   const errors: string[] = [];
   const command = { help: false, version: false, printConfig: false, configFile: undefined as string | undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+  const dashes = argv.indexOf('--');
+  const rest = dashes < 0 ? undefined : argv.slice(dashes + 1);
+  let restTaken = false;
+  const options = dashes < 0 ? argv : argv.slice(0, dashes);
+  for (let i = 0; i < options.length; i++) {
+    const arg = options[i]!;
     if (arg === '--help' || arg === '-h') {
       command.help = true;
       continue;
@@ -46,7 +51,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    const next = argv[i + 1];
+    const next = options[i + 1];
     if (flag === '--config' || flag === '-c') {
       const file = inline ?? next;
       if (file === undefined || (inline === undefined && file.startsWith('-'))) errors.push(`${flag} needs a file name`);
@@ -70,6 +75,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       errors.push(`unknown option ${flag} (see --help)`);
       continue;
     }
+    if (leaf.setting.rest) {
+      if (inline !== undefined || rest === undefined || rest.length === 0) errors.push(`${flag} takes its arguments after --, as the last option: ${flag} -- ${leaf.setting.example}`);
+      else {
+        given.set(leaf.path, { raw: rest, source: { kind: 'flag', flag } });
+        restTaken = true;
+      }
+      continue;
+    }
     let raw: string;
     if (inline !== undefined) raw = inline;
     else if (isBoolean(leaf)) {
@@ -87,5 +100,6 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     given.set(leaf.path, { raw, source: { kind: 'flag', flag } });
   }
+  if (rest !== undefined && !restTaken) errors.push(`arguments after -- are QEMU's, for --qemu: ${rest.join(' ') || '(none)'}`);
   return { command, given, errors };
 }

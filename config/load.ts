@@ -102,6 +102,8 @@ function crossChecks(v: ReadonlyMap<string, unknown>): string[] {
   if (tlsPort !== undefined && tlsPort !== 0 && tlsPort === v.get('port')) problems.push(`tls-port: ${tlsPort} is also the plain port`);
   if ((v.get('secure-channels') as string[]).length > 0 && tlsPort === undefined) problems.push('secure-channels: needs a tls-port to be reachable');
   if (v.get('password-expiry') !== undefined && v.get('password') === undefined) problems.push('password-expiry: there is no password to expire');
+  const vms = ['qemu-dbus', 'qemu-qmp', 'qemu'].filter((k) => v.get(k) !== undefined);
+  if (vms.length > 1) problems.push(`${vms.join(', ')}: give one way to reach QEMU`);
   return problems;
 }
 

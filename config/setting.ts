@@ -17,6 +17,8 @@ export interface Setting<T> {
   readonly secret?: boolean;
   /** The value a flag given alone means (`--demo` is `--demo live`); booleans mean on. */
   readonly bare?: string;
+  /** The flag takes no value itself: the command line's arguments after `--` are its value. */
+  readonly rest?: boolean;
 }
 
 interface Meta {
@@ -24,6 +26,7 @@ interface Meta {
   readonly example: string;
   readonly secret?: boolean;
   readonly bare?: string;
+  readonly rest?: boolean;
 }
 
 export function setting<T>(type: { schema: z.ZodType<T>; range: string }, meta: Meta & { readonly default: NoInfer<T> }): Setting<T> {
@@ -83,12 +86,20 @@ export function size() {
 
 export const parseSize = (v: string): [width: number, height: number] => v.split('x').map(Number) as [number, number];
 
-/** A list given as a YAML sequence or comma-separated text. */
 /** A UUID in its usual 8-4-4-4-12 hex form. */
 export function uuid() {
   return { schema: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a UUID like 12345678-9abc-def0-1234-56789abcdef0'), range: 'UUID' };
 }
 
+/** A program's arguments: a list from the command line or a YAML sequence, or space-separated text. */
+export function argv() {
+  return {
+    schema: z.preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v), z.array(z.string()).min(1)) as z.ZodType<string[]>,
+    range: 'arguments (after -- on the command line; a YAML sequence, or space-separated text)',
+  };
+}
+
+/** A list given as a YAML sequence or comma-separated text. */
 export function listOf<const V extends readonly [string, ...string[]]>(values: V) {
   return {
     schema: z.preprocess(

@@ -1,5 +1,5 @@
 import { logLevels } from '../runtime/log.js';
-import { bandwidth, bool, int, listOf, oneOf, optional, setting, size, text, uuid, type Setting } from './setting.js';
+import { argv, bandwidth, bool, int, listOf, oneOf, optional, setting, size, text, uuid, type Setting } from './setting.js';
 
 /**
  * Every configuration key, described once. Names follow QEMU's `-spice` options where one
@@ -131,8 +131,17 @@ export const settings = {
     doc: "D-Bus address of the bus QEMU's display is on (QEMU started with -display dbus,addr=ADDRESS): the companion serves that VM's console 0, attaching whenever a QEMU is on the bus. Replaces the demo desktop.",
     example: 'unix:path=/run/vm1/dbus.sock',
   }),
+  'qemu-qmp': optional(text(), {
+    doc: "QMP unix socket of a QEMU started with -display dbus,p2p=yes -qmp unix:PATH,server=on,wait=off: the companion hands QEMU a peer-to-peer D-Bus link there (no bus needed) and serves console 0, attaching again whenever QEMU is back. Replaces the demo desktop.",
+    example: '/run/vm1/qmp.sock',
+  }),
+  qemu: optional(argv(), {
+    doc: "Launch QEMU with these arguments (after --, the last option), adding -display dbus,p2p=yes and a QMP socket in a private directory, and serve it as qemu-qmp does. QEMU stops when the companion stops; if QEMU exits first, the companion keeps serving with the display disabled. A first argument that is not an option names the program (default qemu-system-x86_64).",
+    example: '-accel kvm -m 2G -drive file=vm.qcow2',
+    rest: true,
+  }),
   demo: setting(oneOf(['off', 'live', 'still']), {
-    doc: 'The built-in demo desktop, served while no VM is given (no qemu-dbus): live (moving windows, a clock, an animation), still (one deterministic frame, for exact tests) or off. Alone, --demo means live.',
+    doc: 'The built-in demo desktop, served while no VM is given (no qemu-dbus, qemu-qmp or qemu): live (moving windows, a clock, an animation), still (one deterministic frame, for exact tests) or off. Alone, --demo means live.',
     example: 'still',
     default: 'live',
     bare: 'live',

@@ -5,7 +5,7 @@ import { QxlDevice } from '../qxl-host/device.js';
 import { QemuInput } from './input.js';
 import { ScanoutFeed, type ScanoutStats } from './scanout.js';
 import type { DBusConnection } from './dbus/connection.js';
-import { attach, connectBus, waitForQemu, type Session } from './session.js';
+import { attach, connectBus, connectP2p, waitForQemu, type Session } from './session.js';
 
 export interface BridgeStats {
   /** Attached to a QEMU now. */
@@ -16,10 +16,15 @@ export interface BridgeStats {
   readonly display: ScanoutStats;
 }
 
+/** Where QEMU's display is reached. */
+export type QemuLink =
+  /** The D-Bus address of the bus QEMU's `-display dbus,addr=` is on (`unix:path=...`). */
+  | { readonly address: string }
+  /** The QMP unix socket of a QEMU with `-display dbus,p2p=yes`: a peer-to-peer link is handed to it there. */
+  | { readonly qmp: string };
+
 export interface QemuBridgeContract {
-  init: {
-    /** The D-Bus address of the bus QEMU's `-display dbus,addr=` is on (`unix:path=...`). */
-    readonly address: string;
+  init: QemuLink & {
     /** Console_N to serve (default 0). */
     readonly console?: number;
     /** Wait between attempts to reach QEMU (default 1000 ms). */
@@ -41,10 +46,12 @@ const DEVICE_BYTES = 96 * 1024 * 1024;
  * The QEMU bridge, a VDI host like the demo: it attaches to QEMU's D-Bus display, draws what
  * QEMU's listener calls show into its QXL device for the red-worker, and sends the client's
  * keyboard and mouse to QEMU. When QEMU goes, the surface goes (clients see the display
- * disabled) and the bridge tries again every second until a QEMU is back on the bus.
+ * disabled) and the bridge tries again every second until a QEMU is back on the bus (or its
+ * QMP socket answers again, in p2p mode).
  */
 export default defineActor<QemuBridgeContract>((ctx) => {
-  const { address } = ctx.init;
+  const { init } = ctx;
+  const where: QemuLink = 'qmp' in init ? { qmp: init.qmp } : { address: init.address };
   const consoleId = ctx.init.console ?? 0;
   const retryMs = ctx.init.retryMs ?? 1000;
   const device = QxlDevice.create(DEVICE_BYTES);
@@ -96,13 +103,16 @@ export default defineActor<QemuBridgeContract>((ctx) => {
     let lastProblem = '';
     while (!stopped) {
       try {
-        bus = await connectBus(address);
+        bus = 'qmp' in where ? await connectP2p(where.qmp) : await connectBus(where.address);
         if (stopped) {
           bus.close();
           break;
         }
-        const waiting = setTimeout(() => ctx.log.info({ address }, 'no QEMU on the bus yet; waiting for one'), retryMs);
-        const qemu = await waitForQemu(bus, retryMs).finally(() => clearTimeout(waiting));
+        let qemu: string | undefined;
+        if ('address' in where) {
+          const waiting = setTimeout(() => ctx.log.info(where, 'no QEMU on the bus yet; waiting for one'), retryMs);
+          qemu = await waitForQemu(bus, retryMs).finally(() => clearTimeout(waiting));
+        }
         const s = await attach(bus, qemu, consoleId, events, ctx.log);
         session = s;
         input = new QemuInput(s.console, ctx.log, () => feed.size());
@@ -110,17 +120,17 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         input.leds = leds;
         attachments++;
         lastProblem = '';
-        ctx.log.info({ address, qemu: s.qemu, vm: s.vmName, console: consoleId }, 'attached to QEMU');
+        ctx.log.info({ ...where, qemu: s.qemu, vm: s.vmName, console: consoleId }, 'attached to QEMU');
         const reason = await s.closed;
         session = null;
         input = null;
         feed.disable();
         tellAbsolute(false);
-        if (!stopped) ctx.log.warn({ address, reason: reason?.message }, 'QEMU is gone; the display is disabled until it is back');
+        if (!stopped) ctx.log.warn({ ...where, reason: reason?.message }, 'QEMU is gone; the display is disabled until it is back');
       } catch (e) {
         bus?.close();
         const problem = e instanceof Error ? e.message : String(e);
-        if (problem !== lastProblem && !stopped) ctx.log.warn({ address, err: problem }, 'cannot attach to QEMU; retrying');
+        if (problem !== lastProblem && !stopped) ctx.log.warn({ ...where, err: problem }, 'cannot attach to QEMU; retrying');
         lastProblem = problem;
         if (!stopped) await sleep(retryMs);
       }

@@ -8,7 +8,10 @@
  * layout sent to each console with SetUIInfo.
  */
 import type { Logger } from 'pino';
+import { close, socketPair } from '../../native/index.js';
 import { DBusConnection } from './dbus/connection.js';
+import { UnixTransport } from './dbus/transport.js';
+import { Qmp } from './qmp.js';
 import { Bus, BUS_NAME, BUS_PATH } from './dbus/bus.js';
 import { QEMU_BUS_NAME } from './dbus/display1.js';
 import { findQemu, QemuDisplay, type QemuConsole } from './dbus/display1-proxy.js';
@@ -26,8 +29,8 @@ export interface SessionEvents extends ListenerHandlers {
 }
 
 export interface Session {
-  /** QEMU's name on the bus and the VM's name. */
-  readonly qemu: string;
+  /** QEMU's name on the bus (none on a peer-to-peer link) and the VM's name. */
+  readonly qemu: string | undefined;
   readonly vmName: string;
   readonly console: QemuConsole;
   /** Settles when QEMU (or the bus) goes, with the reason if there is one. */
@@ -46,9 +49,42 @@ const numberIn = (changed: ReadonlyMap<string, Variant>, name: string): number |
   return typeof v === 'number' ? v : undefined;
 };
 
+const TIMEOUTS = { openTimeoutMs: 5_000, callTimeoutMs: 5_000 } as const;
+
 /** Connects to the bus QEMU's display is on. */
-export const connectBus = (address: string): Promise<DBusConnection> =>
-  DBusConnection.connect(address, { bus: true, openTimeoutMs: 5_000, callTimeoutMs: 5_000 });
+export const connectBus = (address: string): Promise<DBusConnection> => DBusConnection.connect(address, { bus: true, ...TIMEOUTS });
+
+/** The name the handed-over fd has in QEMU's fd table between getfd and add_client. */
+const P2P_FD_NAME = 'spice-companion-dbus';
+
+/**
+ * A peer-to-peer link to a QEMU started with `-display dbus,p2p=yes`: one end of a socketpair
+ * goes to QEMU through its QMP socket (getfd, with the fd as SCM_RIGHTS, then add_client), the
+ * other end carries D-Bus without a bus (no Hello). QMP is only needed for the handover.
+ */
+export async function connectP2p(qmpPath: string): Promise<DBusConnection> {
+  const qmp = await Qmp.connect(qmpPath, 0);
+  // QMP commands have no timeout of their own: a QEMU that stops answering ends the handover.
+  const busy = setTimeout(() => qmp.close(), TIMEOUTS.openTimeoutMs);
+  const [ours, theirs] = socketPair();
+  const conn = new DBusConnection(UnixTransport.fromFd(ours), { bus: false, ...TIMEOUTS });
+  try {
+    try {
+      await qmp.execute('getfd', { fdname: P2P_FD_NAME }, [theirs]);
+    } finally {
+      close(theirs); // QEMU holds its own copy now
+    }
+    await qmp.execute('add_client', { protocol: '@dbus-display', fdname: P2P_FD_NAME });
+    await conn.ready;
+    return conn;
+  } catch (e) {
+    conn.close();
+    throw e;
+  } finally {
+    clearTimeout(busy);
+    qmp.close();
+  }
+}
 
 /**
  * QEMU's unique name on `bus`, once one owns org.qemu: looked up at once, then again whenever
@@ -84,11 +120,12 @@ export async function waitForQemu(bus: DBusConnection, pollMs: number): Promise<
 }
 
 /**
- * Attaches to the QEMU named `qemu` on `bus`; the session owns the bus connection from here on
+ * Attaches to the QEMU named `qemu` on `bus` (or the peer at the other end of a p2p link, when
+ * `qemu` is undefined); the session owns the connection from here on
  * (closed when the session ends, or at once if attaching fails). The property subscription
  * comes before the first reads, so no change is missed between them.
  */
-export async function attach(bus: DBusConnection, qemu: string, consoleId: number, events: SessionEvents, log: Logger): Promise<Session> {
+export async function attach(bus: DBusConnection, qemu: string | undefined, consoleId: number, events: SessionEvents, log: Logger): Promise<Session> {
   try {
     const display = new QemuDisplay(bus, qemu);
     const vm = await display.vm();

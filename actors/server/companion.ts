@@ -14,6 +14,8 @@ import type { DisplayContract } from '../display/actor.js';
 import type { DispatcherContract } from '../dispatcher/actor.js';
 import type { RedWorkerContract } from '../red-worker/actor.js';
 import { parseSize } from '../../config/setting.js';
+import { QemuLauncher, type HostProcess } from '../qemu-bridge/launch.js';
+import type { QemuBridgeContract } from '../qemu-bridge/actor.js';
 
 export interface Companion {
   readonly port: number | null;
@@ -30,12 +32,19 @@ export interface HostSpec {
   readonly init?: unknown;
   /** The host drives a QXL device for display 0 (red-worker and display channel), or it reports the cursor itself. */
   readonly display?: boolean;
+  /** A process the host serves (QEMU launched by the companion): started before the host, stopped after it. */
+  readonly process?: HostProcess;
 }
 
 /** The host the configuration asks for: the QEMU bridge when a VM is given, else the demo desktop, or none. */
 export function configuredHost(config: Config): HostSpec | undefined {
-  const qemu = config['qemu-dbus'];
-  if (qemu !== undefined) return { module: here('../qemu-bridge/actor.js'), init: { address: qemu }, display: true };
+  const bridge = (init: QemuBridgeContract['init'], process?: HostProcess): HostSpec => ({ module: here('../qemu-bridge/actor.js'), init, display: true, ...(process ? { process } : {}) });
+  if (config['qemu-dbus'] !== undefined) return bridge({ address: config['qemu-dbus'] });
+  if (config['qemu-qmp'] !== undefined) return bridge({ qmp: config['qemu-qmp'] });
+  if (config.qemu !== undefined) {
+    const qemu = new QemuLauncher(config.qemu);
+    return bridge({ qmp: qemu.qmpPath }, qemu);
+  }
   if (config.demo === 'off') return undefined;
   const [width, height] = parseSize(config['demo-size']);
   return { module: here('../demo-host/actor.js'), init: { mode: config.demo, width, height }, display: true };
@@ -59,6 +68,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   // The client's link budget, shared by its channels by priority, when `max-bandwidth` limits it.
   const budget = Number.isFinite(config['max-bandwidth']) ? SharedBudget.create(config['max-bandwidth'], performance.timeOrigin + performance.now()).memory : undefined;
   const qos = (name: ChannelName): ChannelQos => ({ priority: config.channels[name].priority, maxBandwidth: config.channels[name]['max-bandwidth'], ...(budget ? { budget } : {}) });
+  await hostSpec?.process?.start(log);
   const host = hostSpec ? supervisor.spawn<Contract>({ name: 'host', module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const display = hostSpec?.display === true;
   // Registration order; the main channel lists them newest first, as spice-server does. Display
@@ -120,5 +130,6 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     supervisor.next('server', 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
   });
   log.info({ version, ...listening, addr: config.addr }, 'spice-companion started');
-  return { ...listening, supervisor, host, main, stop: () => supervisor.stop() };
+  const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
+  return { ...listening, supervisor, host, main, stop: () => supervisor.stop().finally(stopProcess) };
 }

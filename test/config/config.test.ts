@@ -103,6 +103,19 @@ test('rules between keys hold', (t) => {
   t.deepEqual(problems(() => load(['--password-expiry', '10'])), ['password-expiry: there is no password to expire']);
 });
 
+test('--qemu takes everything after -- as QEMU\'s arguments, untouched; the file and the environment give them as a list or text', (t) => {
+  const { config } = load(['--port', '5930', '--qemu', '--', '-m', '2G', '--port', '1', '-drive', 'file=a b.qcow2']);
+  t.deepEqual(config.qemu, ['-m', '2G', '--port', '1', '-drive', 'file=a b.qcow2']);
+  t.is(config.port, 5930, 'options after -- are not the companion\'s');
+  t.deepEqual(load([], { SPICE_COMPANION_QEMU: '-m 2G  -vga std' }).config.qemu, ['-m', '2G', '-vga', 'std']);
+  t.deepEqual(load(['-c', 'f.yaml'], {}, { 'f.yaml': 'qemu: [-m, 2G, -name, "my vm"]\n' }).config.qemu, ['-m', '2G', '-name', 'my vm']);
+  t.is(load([]).config.qemu, undefined);
+  t.regex(problems(() => load(['--qemu']))[0]!, /--qemu takes its arguments after --/);
+  t.regex(problems(() => load(['--qemu', '--']))[0]!, /--qemu takes its arguments after --/);
+  t.regex(problems(() => load(['--', '-m', '2G']))[0]!, /arguments after -- are QEMU's, for --qemu: -m 2G/);
+  t.deepEqual(problems(() => load(['--qemu-qmp', '/q.sock', '--qemu', '--', '-m', '1G'])), ['qemu-qmp, qemu: give one way to reach QEMU']);
+});
+
 test('every key is documented, and its example and default are valid values', (t) => {
   for (const { path, setting } of leaves()) {
     t.true(setting.doc.length > 10, `${path} has a description`);

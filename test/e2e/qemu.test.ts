@@ -1,10 +1,15 @@
 /**
  * The companion as a QEMU companion: QEMU 7.2 with `-display dbus` on a private bus, the
- * companion attached with --qemu-dbus, and spice-gtk as the client. The judge of the display
+ * companion attached with --qemu-dbus; or p2p (--qemu-qmp, and --qemu launching QEMU itself);
+ * spice-gtk as the client. The judge of the display
  * is QMP screendump (the guest's real framebuffer); of input, what the guest itself reports.
  */
 import test, { type ExecutionContext } from 'ava';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QemuLauncher } from '../../actors/qemu-bridge/launch.js';
+import { Qmp } from '../../actors/qemu-bridge/qmp.js';
 import type { BridgeStats, QemuBridgeContract } from '../../actors/qemu-bridge/actor.js';
 import type { ActorRef } from '../../runtime/supervisor.js';
 import { startBus, type PrivateBus } from '../helpers/dbus-daemon.js';
@@ -214,3 +219,101 @@ qemuTest('the test guest on virtio-vga with a tablet: client mouse mode, absolut
 
   await textLatency(t, guest, c.stats, 5_000, `virtio-vga (DRM) ${ready.width}x${ready.height}`);
 });
+
+/** A scratch directory, removed after the test. */
+const scratch = (t: ExecutionContext): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'spice-qemu-p2p-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
+
+/** The companion with `flags`, its bridge's figures, and the host spec it was started with. */
+async function companionWith(t: ExecutionContext, flags: readonly string[]) {
+  const server = await startConfiguredServer(['--disable-ticketing', ...flags]);
+  t.teardown(() => server.stop());
+  const bridge = server.companion.host as unknown as ActorRef<QemuBridgeContract>;
+  const stats = (reset = false): Promise<BridgeStats> => bridge.link.ask({ kind: 'stats', reset });
+  return { port: server.port, stats, hostSpec: server.hostSpec, stop: () => server.stop() };
+}
+
+qemuTest('p2p mode (--qemu-qmp): the link handed over by QMP getfd + add_client shows exactly what screendump shows; a restarted QEMU is attached again', async (t) => {
+  const dir = scratch(t);
+  // QEMU serves one client per QMP socket: the companion gets its own, the test keeps qmp.sock.
+  const bridgeQmp = join(dir, 'bridge-qmp.sock');
+  const seabiosP2p = () => startBiosQemu(dir, 'dbus,p2p=yes', ['-m', '128', '-qmp', `unix:${bridgeQmp},server=on,wait=off`]);
+  const c = await companionWith(t, ['--qemu-qmp', bridgeQmp]);
+  const first = await seabiosP2p();
+  t.teardown(() => first.stop());
+  await first.qmp.execute('cont');
+  const dump = screendump(first, dir);
+  await eventually('the BIOS text mode', async () => (await dump()).width === 720, 20_000);
+  const match = await clientMatchesGuest(dump, () => spicyScreenshot(c.port, dir));
+  t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
+  t.like(await c.stats(), { attached: true, attachments: 1 });
+
+  const p = probe(t, c.port);
+  await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the first QEMU in text mode');
+  const gone = p.events.length;
+  await first.stop();
+  await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU went', 10_000);
+  t.false((await c.stats()).attached);
+  const back = p.events.length;
+  const second = await seabiosP2p();
+  t.teardown(() => second.stop());
+  await nextEvent(p, back, (e) => e.event === 'primary-create', 'a surface from the second QEMU');
+  t.like(await c.stats(), { attached: true, attachments: 2 });
+});
+
+qemuTest('--qemu -- ARGS: the companion launches QEMU (p2p display, private QMP), serves its SeaBIOS screen exactly, keeps serving when QEMU exits, and stops QEMU when it stops', async (t) => {
+  const dir = scratch(t);
+  const launch = async () => {
+    const c = await companionWith(t, ['--qemu', '--', '-accel', 'tcg', '-m', '128', '-nodefaults', '-vga', 'std']);
+    const launcher = c.hostSpec?.process;
+    if (!(launcher instanceof QemuLauncher)) throw new Error('no QEMU launcher in the host spec');
+    return { ...c, launcher };
+  };
+  const c = await launch();
+  const pid = c.launcher.pid;
+  t.true(pid !== undefined && alive(pid), 'QEMU runs');
+  await eventually('attached to the launched QEMU', async () => (await c.stats()).attached, 20_000);
+  // The bridge closed its QMP connection after the handover: the same socket is free for screendumps.
+  const qmp = await Qmp.connect(c.launcher.qmpPath);
+  t.teardown(() => qmp.close());
+  const dump = async () => {
+    const file = join(dir, 'dump.ppm');
+    await qmp.execute('screendump', { filename: file });
+    return readScreen(file);
+  };
+  await eventually('the BIOS text mode', async () => (await dump()).width === 720, 20_000);
+  const match = await clientMatchesGuest(dump, () => spicyScreenshot(c.port, dir));
+  t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
+
+  // QEMU goes on its own: the companion stays up with the display disabled.
+  const p = probe(t, c.port);
+  await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the launched QEMU in text mode');
+  const gone = p.events.length;
+  qmp.quit();
+  await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU quit', 10_000);
+  await eventually('the launcher saw QEMU exit', () => c.launcher.pid === undefined && !alive(pid!), 10_000);
+  t.false((await c.stats()).attached);
+  t.is(p.events.filter((e) => e.event === 'disconnected').length, 0, 'the client stayed connected');
+  t.is(await p.quit(), 0);
+
+  // A second companion's QEMU ends with the companion.
+  const d = await launch();
+  const pid2 = d.launcher.pid!;
+  await eventually('attached to the second launched QEMU', async () => (await d.stats()).attached, 20_000);
+  await d.stop();
+  t.false(alive(pid2), 'QEMU has exited');
+  t.false(existsSync(d.launcher.dir), 'the private directory is removed');
+});
+
+/** Whether a process with this id exists (an exited child is reaped by the time its exit event fired). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { rgbAt } from '../helpers/images.js';
 import { buildGuest, Guest, type GuestImage } from './qemu.js';
-import { abs, button, rel } from '../helpers/qmp.js';
+import { abs, button, inputSendEvent, rel, sendKey } from '../helpers/qmp.js';
 
 // One build for the file; later calls find the cache.
 let built: Promise<GuestImage> | undefined;
@@ -58,13 +58,13 @@ test.serial('std VGA (bochs-drm, fbdev): the idle frame, keyboard and PS/2 mouse
   assertIdle(t, idle);
 
   let from = guest.mark();
-  await guest.qmp.sendKey(['shift', 'a']);
+  await sendKey(guest.qmp, ['shift', 'a']);
   for (const line of [/^KEY 42 1$/, /^KEY 30 1$/, /^KEY 30 0$/, /^KEY 42 0$/]) t.truthy(await guest.waitForLine(line, { from, timeoutMs: 10_000 }));
 
   from = guest.mark();
-  await guest.qmp.inputSendEvent([rel('x', 5), rel('y', -3)]);
-  await guest.qmp.inputSendEvent([button('left', true)]);
-  await guest.qmp.inputSendEvent([button('left', false)]);
+  await inputSendEvent(guest.qmp, [rel('x', 5), rel('y', -3)]);
+  await inputSendEvent(guest.qmp, [button('left', true)]);
+  await inputSendEvent(guest.qmp, [button('left', false)]);
   for (const line of [/^REL x 5$/, /^REL y -3$/, /^BTN 272 1$/, /^BTN 272 0$/]) t.truthy(await guest.waitForLine(line, { from, timeoutMs: 10_000 }));
 
   from = guest.mark();
@@ -103,7 +103,7 @@ test.serial('virtio-vga (virtio-gpu, DRM): tablet pointer drawn where sent, hard
   t.truthy(await guest.waitForLine(/^GUEST-CURSOR 64x64 hot 0,0$/));
 
   let from = guest.mark();
-  await guest.qmp.inputSendEvent([abs('x', 0x4000), abs('y', 0x2000)]);
+  await inputSendEvent(guest.qmp, [abs('x', 0x4000), abs('y', 0x2000)]);
   t.truthy(await guest.waitForLine(/^ABS x 16384$/, { from, timeoutMs: 10_000 }));
   t.truthy(await guest.waitForLine(/^ABS y 8192$/, { from, timeoutMs: 10_000 }));
   const mx = Math.floor((0x4000 * 1279) / 0x7fff), my = Math.floor((0x2000 * 799) / 0x7fff);

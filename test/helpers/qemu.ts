@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { readPpm } from '../../codecs/image/ppm.js';
-import { Qmp } from './qmp.js';
+import { Qmp, screendump } from './qmp.js';
 
 export const QEMU = 'qemu-system-x86_64';
 export const haveQemu = (): boolean => spawnSync('which', [QEMU]).status === 0;
@@ -58,7 +58,7 @@ export async function spawnQemu(dir: string, args: readonly string[], { stdio = 
     stderr: () => stderr,
     async screendump() {
       const file = join(dir, `screen-${dumps++}.ppm`);
-      await qmp.screendump(file);
+      await screendump(qmp, file);
       const image = readPpm(readFileSync(file));
       rmSync(file, { force: true });
       if (!image.ok) throw new Error(image.error);

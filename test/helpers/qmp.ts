@@ -1,7 +1,7 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { StringDecoder } from 'node:string_decoder';
-import { close, type Fd } from '../../native/index.js';
-import { UnixTransport } from '../../actors/qemu-bridge/dbus/transport.js';
+/** The product's QMP client (actors/qemu-bridge/qmp.ts) and the commands only tests send with it. */
+import { Qmp } from '../../actors/qemu-bridge/qmp.js';
+
+export { Qmp, QmpError, type QmpEvent } from '../../actors/qemu-bridge/qmp.js';
 
 /** QEMU's QKeyCode names (`a`, `ret`, `shift`, `esc`, `f1`, ...). */
 export type QKeyCode = string;
@@ -18,147 +18,16 @@ export const button = (name: MouseButton, down: boolean): InputEvent => ({ type:
 export const rel = (axis: 'x' | 'y', value: number): InputEvent => ({ type: 'rel', data: { axis, value } });
 export const abs = (axis: 'x' | 'y', value: number): InputEvent => ({ type: 'abs', data: { axis, value } });
 
-export interface QmpEvent {
-  readonly event: string;
-  readonly data: unknown;
+/** Writes the console's surface to `file` (PPM) on QEMU's side; the path must be absolute. */
+export async function screendump(qmp: Qmp, file: string, device?: string, head?: number): Promise<void> {
+  await qmp.execute('screendump', { filename: file, ...(device === undefined ? {} : { device }), ...(head === undefined ? {} : { head }) });
 }
 
-export class QmpError extends Error {
-  constructor(readonly command: string, readonly errorClass: string, desc: string) {
-    super(`QMP ${command}: ${errorClass}: ${desc}`);
-  }
+/** Presses the keys together, holds them `holdMs`, releases them (QEMU times the release). */
+export async function sendKey(qmp: Qmp, keys: readonly QKeyCode[], holdMs?: number): Promise<void> {
+  await qmp.execute('send-key', { keys: keys.map((data) => ({ type: 'qcode', data })), ...(holdMs === undefined ? {} : { 'hold-time': holdMs }) });
 }
 
-interface Pending {
-  readonly command: string;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: Error) => void;
-}
-
-type Message =
-  | { readonly kind: 'return'; readonly id: number; readonly value: unknown }
-  | { readonly kind: 'error'; readonly id: number; readonly errorClass: string; readonly desc: string }
-  | { readonly kind: 'event'; readonly event: QmpEvent }
-  | { readonly kind: 'greeting' };
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** One line of the QMP stream as a message, or null for what this client does not use. */
-function parseMessage(line: string): Message | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (!isRecord(v)) return null;
-  if ('QMP' in v) return { kind: 'greeting' };
-  if (typeof v.event === 'string') return { kind: 'event', event: { event: v.event, data: v.data } };
-  if (typeof v.id !== 'number') return null;
-  if ('return' in v) return { kind: 'return', id: v.id, value: v.return };
-  if (isRecord(v.error)) return { kind: 'error', id: v.id, errorClass: String(v.error.class), desc: String(v.error.desc) };
-  return null;
-}
-
-/**
- * A QMP client on QEMU's unix socket (`-qmp unix:PATH,server=on,wait=off`): capabilities
- * negotiated, commands matched to replies by id, events kept in `events`. It runs over our
- * fd-capable transport, so a command can carry fds (SCM_RIGHTS), as `getfd` wants.
- */
-export class Qmp {
-  readonly events: QmpEvent[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private buffered = '';
-  private readonly text = new StringDecoder('utf8');
-  private readonly space = new Uint8Array(65536);
-  private closed: Error | null = null;
-
-  private constructor(private readonly transport: UnixTransport) {
-    transport.start({
-      space: () => this.space,
-      filled: (n, fds) => {
-        fds.forEach(close); // QEMU sends none; any that came are not ours to keep
-        this.receive(this.text.write(this.space.subarray(0, n)));
-      },
-      ended: (error) => this.fail(error ?? new Error('QMP connection closed')),
-    });
-  }
-
-  /** Connects (retrying while QEMU has not made the socket, or not listened on it yet) and leaves negotiation mode. */
-  static async connect(path: string, timeoutMs = 10_000): Promise<Qmp> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let qmp: Qmp | undefined;
-      try {
-        qmp = new Qmp(await UnixTransport.connect(path));
-        await qmp.execute('qmp_capabilities');
-        return qmp;
-      } catch (e) {
-        qmp?.close();
-        if (Date.now() > deadline) throw new Error(`QMP at ${path}: ${(e as Error).message}`);
-        await delay(50);
-      }
-    }
-  }
-
-  /** Runs a command, with `fds` attached to it (for getfd); rejects with a QmpError for QMP's error. */
-  execute(command: string, args?: Record<string, unknown>, fds: readonly Fd[] = []): Promise<unknown> {
-    if (this.closed) return Promise.reject(this.closed);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { command, resolve, reject });
-      this.transport.write(Buffer.from(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + '\n'), fds);
-    });
-  }
-
-  /** Writes the console's surface to `file` (PPM) on QEMU's side; the path must be absolute. */
-  async screendump(file: string, device?: string, head?: number): Promise<void> {
-    await this.execute('screendump', { filename: file, ...(device === undefined ? {} : { device }), ...(head === undefined ? {} : { head }) });
-  }
-
-  /** Presses the keys together, holds them `holdMs`, releases them (QEMU times the release). */
-  async sendKey(keys: readonly QKeyCode[], holdMs?: number): Promise<void> {
-    await this.execute('send-key', { keys: keys.map((data) => ({ type: 'qcode', data })), ...(holdMs === undefined ? {} : { 'hold-time': holdMs }) });
-  }
-
-  async inputSendEvent(events: readonly InputEvent[], device?: string): Promise<void> {
-    await this.execute('input-send-event', { events, ...(device === undefined ? {} : { device }) });
-  }
-
-  /** Ends QEMU; the connection then closes, so no reply is awaited. False if the connection is gone already. */
-  quit(): boolean {
-    if (this.closed) return false;
-    this.transport.write(Buffer.from(JSON.stringify({ execute: 'quit' }) + '\n'));
-    return true;
-  }
-
-  close(): void {
-    this.transport.close();
-  }
-
-  private receive(chunk: string): void {
-    this.buffered += chunk;
-    let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const message = parseMessage(this.buffered.slice(0, nl));
-      this.buffered = this.buffered.slice(nl + 1);
-      if (!message || message.kind === 'greeting') continue;
-      if (message.kind === 'event') {
-        this.events.push(message.event);
-        continue;
-      }
-      const p = this.pending.get(message.id);
-      if (!p) continue;
-      this.pending.delete(message.id);
-      if (message.kind === 'return') p.resolve(message.value);
-      else p.reject(new QmpError(p.command, message.errorClass, message.desc));
-    }
-  }
-
-  private fail(error: Error): void {
-    this.closed ??= error;
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-  }
+export async function inputSendEvent(qmp: Qmp, events: readonly InputEvent[], device?: string): Promise<void> {
+  await qmp.execute('input-send-event', { events, ...(device === undefined ? {} : { device }) });
 }

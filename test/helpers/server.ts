@@ -1,6 +1,6 @@
 import { parseArgs } from '../../config/flags.js';
 import { loadConfig } from '../../config/load.js';
-import { configuredHost, startCompanion, type Companion } from '../../actors/server/companion.js';
+import { configuredHost, startCompanion, type Companion, type HostSpec } from '../../actors/server/companion.js';
 import { createLogger, type Logger } from '../../runtime/log.js';
 import type { ActorRef } from '../../runtime/supervisor.js';
 import type { RecordingHostContract } from '../fixtures/actors/recording-host.js';
@@ -32,10 +32,11 @@ export async function startTestServer(flags: readonly string[] = [], log?: Logge
 }
 
 /** The companion in this process as the CLI runs it: the host the flags ask for (e.g. --demo still). */
-export async function startConfiguredServer(flags: readonly string[]): Promise<{ companion: Companion; port: number; stop(): Promise<void> }> {
+export async function startConfiguredServer(flags: readonly string[]): Promise<{ companion: Companion; hostSpec: HostSpec | undefined; port: number; stop(): Promise<void> }> {
   const { config } = loadConfig({ args: parseArgs(['--port', '0', '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} });
-  const companion = await startCompanion(config, createLogger(config['log-level']), 'test', configuredHost(config));
-  return { companion, port: companion.port!, stop: () => companion.stop() };
+  const hostSpec = configuredHost(config);
+  const companion = await startCompanion(config, createLogger(config['log-level']), 'test', hostSpec);
+  return { companion, hostSpec, port: companion.port!, stop: () => companion.stop() };
 }
 
 /** The companion with a display fed by test/fixtures/actors/qxl-test-host.ts. */
