@@ -317,3 +317,20 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+qemuTest('the guest changes resolution and the client follows: a new primary surface of the new size, shown exactly', async (t) => {
+  const bus = await startBus();
+  t.teardown(() => bus.stop());
+  const c = await companion(t, bus);
+  const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', kernelArgs: ['draw=drm'] });
+  const ready = await guest.waitReady();
+  const p = probe(t, c.port);
+  await p.waitFor((e) => e.event === 'primary-create' && e.width === ready.width && e.height === ready.height, `the ${ready.width}x${ready.height} surface`);
+  const from = p.events.length;
+  guest.sendSerial('mode 800x600');
+  await guest.waitForLine(/^GUEST-MODE 800x600$/);
+  await nextEvent(p, from, (e) => e.event === 'primary-create' && e.width === 800 && e.height === 600, 'the 800x600 surface at the client');
+  t.is(await p.quit(), 0);
+  const match = await clientMatchesGuest(() => guest.screendump(), () => spicyScreenshot(c.port, guest.dir));
+  t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
+});
