@@ -18,10 +18,8 @@ function roundTrips(t: import('ava').ExecutionContext, bitmap: Bitmap32, format:
   // Buffer.compare: one assertion over megabytes, and a readable failure below.
   const want = packed(bitmap, format);
   const same = Buffer.compare(Buffer.from(value.pixels), Buffer.from(want)) === 0;
-  if (!same) {
-    const i = want.findIndex((v, k) => v !== value.pixels[k]);
-    t.fail(`${label} ${format}: first difference at byte ${i} (pixel ${i >> 2}): got ${value.pixels[i]}, want ${want[i]}`);
-  } else t.pass();
+  const i = same ? -1 : want.findIndex((v, k) => v !== value.pixels[k]);
+  t.true(same, `${label} ${format}: first difference at byte ${i} (pixel ${i >> 2}): got ${value.pixels[i]}, want ${want[i]}`);
   return stream;
 }
 

@@ -63,12 +63,13 @@ test('a stream cut at every single offset yields the same messages, fds given to
     whole.got.map((m) => m.fds),
     [[], [], [], [], [], [77], []],
   );
+  const bad: string[] = [];
   for (let cut = 1; cut < bytes.length; cut++) {
     const split = feed(bytes, [cut], fdsAt);
-    if (split.error !== undefined || split.got.length !== messages.length) return t.fail(`cut at ${cut}: ${split.error ?? split.got.length}`);
-    if (JSON.stringify(split.got.map((m) => m.fds)) !== JSON.stringify(whole.got.map((m) => m.fds))) return t.fail(`fds differ, cut at ${cut}`);
+    if (split.error !== undefined || split.got.length !== messages.length) bad.push(`cut at ${cut}: ${split.error ?? split.got.length}`);
+    else if (JSON.stringify(split.got.map((m) => m.fds)) !== JSON.stringify(whole.got.map((m) => m.fds))) bad.push(`fds differ, cut at ${cut}`);
   }
-  t.pass();
+  t.deepEqual(bad, [], 'every cut gives the same messages and fds');
 });
 
 test('bytes arriving one at a time, and in random runs, give the same messages', (t) => {
