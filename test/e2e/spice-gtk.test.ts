@@ -74,7 +74,8 @@ test('spice-gtk links over TLS, checking the certificate against the CA and the 
   const p = probe(['--port', String(s.port), '--tls-port', String(s.tlsPort), '--ca-file', ca.caFile, '--host-subject', ca.subject]);
   t.teardown(() => p.kill());
   for (const ch of ['main:0', 'inputs:0', 'cursor:0']) {
-    await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && `${e.channel}:${e.id}` === ch, `${ch} opened over TLS`);
+    // A loaded machine (QEMU guests under TCG in the same run) makes RSA keys and TLS slow.
+    await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && `${e.channel}:${e.id}` === ch, `${ch} opened over TLS`, 45_000);
   }
   t.is(await p.quit(), 0);
 });
