@@ -4,3 +4,9 @@ export interface Clock {
 }
 
 export const monotonicClock: Clock = { now: () => performance.now() };
+
+/**
+ * Milliseconds every thread of the process reads alike (performance.now() starts at each
+ * worker's own start): for state shared across threads, such as a link budget or media time.
+ */
+export const processClock: Clock = { now: () => performance.timeOrigin + performance.now() };

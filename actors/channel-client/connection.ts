@@ -4,15 +4,12 @@ import { CommonCap, hasCap } from '../../codecs/protocol/enums.js';
 import { frame, MessageReader, type HeaderKind } from '../../codecs/protocol/framing.js';
 import { decodeMessage, encodeMessage, type ChannelProtocol, type Defs, type MessageOf } from '../../codecs/protocol/table.js';
 import { baseClient, baseServer } from '../../codecs/protocol/channels/base.js';
-import { monotonicClock, type Clock } from '../../runtime/clock.js';
+import { monotonicClock, processClock, type Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/log.js';
 import { TokenBucket } from '../../runtime/qos/token-bucket.js';
 import { SharedBudget } from '../../runtime/qos/shared-budget.js';
 import type { ChannelQos } from '../contracts.js';
 import type { LinkedChannel } from './handoff.js';
-
-/** Milliseconds on the clock every thread of the process shares (the shared budget's). */
-const sharedNow = (): number => performance.timeOrigin + performance.now();
 
 type BaseServer = typeof baseServer;
 type BaseClient = typeof baseClient;
@@ -216,7 +213,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
       // This channel's own rate first, then the client link's budget, shared with its other channels by priority.
       const now = this.clock.now();
       let wait = this.bucket ? this.bucket.waitFor(bytes.length, now) : 0;
-      if (wait === 0 && this.budget) wait = this.budget.take(bytes.length, this.options.qos!.priority, sharedNow());
+      if (wait === 0 && this.budget) wait = this.budget.take(bytes.length, this.options.qos!.priority, processClock.now());
       if (wait > 0) {
         this.serial--;
         this.pacingTimer = setTimeout(() => {

@@ -9,6 +9,7 @@ import type { MainContract } from '../main/contract.js';
 import type { ServerContract } from './contract.js';
 import type { InputsContract } from '../inputs/actor.js';
 import { SharedBudget } from '../../runtime/qos/shared-budget.js';
+import { processClock } from '../../runtime/clock.js';
 import type { ChannelName } from '../../config/settings.js';
 import type { DisplayContract } from '../display/actor.js';
 import type { DispatcherContract } from '../dispatcher/actor.js';
@@ -66,7 +67,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     }
   });
   // The client's link budget, shared by its channels by priority, when `max-bandwidth` limits it.
-  const budget = Number.isFinite(config['max-bandwidth']) ? SharedBudget.create(config['max-bandwidth'], performance.timeOrigin + performance.now()).memory : undefined;
+  const budget = Number.isFinite(config['max-bandwidth']) ? SharedBudget.create(config['max-bandwidth'], processClock.now()).memory : undefined;
   const qos = (name: ChannelName): ChannelQos => ({ priority: config.channels[name].priority, maxBandwidth: config.channels[name]['max-bandwidth'], ...(budget ? { budget } : {}) });
   await hostSpec?.process?.start(log);
   const host = hostSpec ? supervisor.spawn<Contract>({ name: 'host', module: hostSpec.module, init: hostSpec.init ?? {} }) : null;

@@ -33,7 +33,7 @@ export class SharedBudget {
     return new SharedBudget(memory);
   }
 
-  /** Takes `n` bytes for a class of `priority` at `now` (ms, a clock every thread shares); else the ms to wait. */
+  /** Takes `n` bytes for a class of `priority` at `now` (ms on `processClock`, which every thread shares); else the ms to wait. */
   take(n: number, priority: number, now: number): number {
     while (Atomics.compareExchange(this.lock, 0, 0, 1) !== 0);
     try {

@@ -6,6 +6,11 @@ import type { ActorRef } from '../../runtime/supervisor.js';
 import type { RecordingHostContract } from '../fixtures/actors/recording-host.js';
 import type { QxlTestHostContract } from '../fixtures/actors/qxl-test-host.js';
 
+/** Flags as on the command line, on a free port, logs silent unless SPICE_TEST_LOG names a level. */
+function testConfig(flags: readonly string[]) {
+  return loadConfig({ args: parseArgs(['--port', '0', '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} }).config;
+}
+
 export interface TestServer {
   readonly companion: Companion;
   readonly port: number;
@@ -19,7 +24,7 @@ export interface TestServer {
  * line. Logs are silent unless SPICE_TEST_LOG names a level.
  */
 export async function startTestServer(flags: readonly string[] = [], log?: Logger): Promise<TestServer> {
-  const { config } = loadConfig({ args: parseArgs(['--port', '0', '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} });
+  const config = testConfig(flags);
   const logger = log ?? createLogger(config['log-level']);
   const companion = await startCompanion(config, logger, 'test', { module: new URL('../fixtures/actors/recording-host.js', import.meta.url) });
   return {
@@ -33,7 +38,7 @@ export async function startTestServer(flags: readonly string[] = [], log?: Logge
 
 /** The companion in this process as the CLI runs it: the host the flags ask for (e.g. --demo still). */
 export async function startConfiguredServer(flags: readonly string[]): Promise<{ companion: Companion; hostSpec: HostSpec | undefined; port: number; stop(): Promise<void> }> {
-  const { config } = loadConfig({ args: parseArgs(['--port', '0', '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} });
+  const config = testConfig(flags);
   const hostSpec = configuredHost(config);
   const companion = await startCompanion(config, createLogger(config['log-level']), 'test', hostSpec);
   return { companion, hostSpec, port: companion.port!, stop: () => companion.stop() };
@@ -41,7 +46,7 @@ export async function startConfiguredServer(flags: readonly string[]): Promise<{
 
 /** The companion with a display fed by test/fixtures/actors/qxl-test-host.ts. */
 export async function startDisplayTestServer(flags: readonly string[], size: { width: number; height: number }) {
-  const { config } = loadConfig({ args: parseArgs(['--port', '0', '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} });
+  const config = testConfig(flags);
   const companion = await startCompanion(config, createLogger(config['log-level']), 'test', {
     module: new URL('../fixtures/actors/qxl-test-host.js', import.meta.url),
     init: size,

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { Worker } from 'node:worker_threads';
 import { SharedBudget } from '../../runtime/qos/shared-budget.js';
+import { processClock } from '../../runtime/clock.js';
 
 test('a shared budget paces by rate; lower priorities keep a reserve for higher ones; priority 0 borrows one burst', (t) => {
   const b = SharedBudget.create(1000, 0, 800); // 1000 B/s, burst 800
@@ -19,7 +20,7 @@ test('a shared budget paces by rate; lower priorities keep a reserve for higher 
 });
 
 test('the budget is one across threads', async (t) => {
-  const b = SharedBudget.create(1, performance.timeOrigin + performance.now(), 1000);
+  const b = SharedBudget.create(1, processClock.now(), 1000);
   const w = new Worker(
     `const { workerData, parentPort } = require('node:worker_threads');
      const url = workerData.url;
@@ -31,5 +32,5 @@ test('the budget is one across threads', async (t) => {
   );
   t.is(await new Promise((r) => w.once('message', r)), 0, 'the worker took 900 of the 1000');
   await w.terminate();
-  t.true(b.take(900, 1, performance.timeOrigin + performance.now()) > 0, 'so there is not enough left here');
+  t.true(b.take(900, 1, processClock.now()) > 0, 'so there is not enough left here');
 });
