@@ -1,7 +1,8 @@
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { capWords, CommonCap } from '../codecs/protocol/enums.js';
+import { capWords, CommonCap, hasCap } from '../codecs/protocol/enums.js';
+import { ByteReader, ReadError } from '../runtime/byte-reader.js';
 import {
   authMechanism,
   encodeLinkMess,
@@ -52,44 +53,10 @@ export class LinkRefused extends Error {
   }
 }
 
-export const defaultCommonCaps = capWords([CommonCap.authSelection, CommonCap.miniHeader]);
+/** How long the whole link stage may take. */
+const linkTimeoutMs = 30_000;
 
-/** Reads exact byte counts off a socket during the link stage. */
-function byteReader(socket: Socket) {
-  let buf = Buffer.alloc(0);
-  let waiter: (() => void) | null = null;
-  let ended = false;
-  const onData = (c: Buffer) => {
-    buf = Buffer.concat([buf, c]);
-    waiter?.();
-  };
-  const onEnd = () => {
-    ended = true;
-    waiter?.();
-  };
-  socket.on('data', onData);
-  socket.on('end', onEnd);
-  socket.on('close', onEnd);
-  return {
-    async read(n: number): Promise<Buffer> {
-      while (buf.length < n) {
-        if (ended) throw new LinkRefused(null, `server closed the link after ${buf.length} of ${n} bytes`);
-        await new Promise<void>((r) => (waiter = r));
-        waiter = null;
-      }
-      const out = buf.subarray(0, n);
-      buf = buf.subarray(n);
-      return out;
-    },
-    release(): Buffer {
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('close', onEnd);
-      socket.pause();
-      return buf;
-    },
-  };
-}
+export const defaultCommonCaps = capWords([CommonCap.authSelection, CommonCap.miniHeader]);
 
 function open(ep: Endpoint): Promise<Socket | TLSSocket> {
   return new Promise((resolve, reject) => {
@@ -103,23 +70,25 @@ function open(ep: Endpoint): Promise<Socket | TLSSocket> {
 /** Links one channel: link message, the server's reply, the ticket (RSA-OAEP SHA-1 of the password and its NUL), the result. */
 export async function linkChannel(ep: Endpoint, req: LinkRequest): Promise<Linked> {
   const socket = await open(ep);
-  const reader = byteReader(socket);
+  const reader = new ByteReader(socket);
+  const deadline = Date.now() + linkTimeoutMs;
+  const read = (n: number) => reader.read(n, deadline);
   try {
     const commonCaps = req.commonCaps ?? defaultCommonCaps;
     socket.write(
       encodeLinkMess({ connectionId: req.connectionId, channelType: req.channelType, channelId: req.channelId, commonCaps, channelCaps: req.channelCaps ?? [] }),
     );
-    const head = decode(LinkHeader, await reader.read(linkHeaderBytes));
+    const head = decode(LinkHeader, await read(linkHeaderBytes));
     if (!head.ok) throw new LinkRefused(null, head.error);
     if (head.value.size < linkReplyBytes || head.value.size > 4096) throw new LinkRefused(null, `link reply of ${head.value.size} bytes`);
-    const body = await reader.read(head.value.size);
+    const body = await read(head.value.size);
     const reply = decode(LinkReply, body);
     if (!reply.ok) throw new LinkRefused(null, reply.error);
     const r = reply.value;
     if (r.error !== LinkError.ok) throw new LinkRefused(r.error, `link refused: ${linkErrorName(r.error)}`);
     const caps = readCaps(body, r.caps_offset, r.num_common_caps, r.num_channel_caps);
     if (!caps) throw new LinkRefused(null, 'server caps overrun its reply');
-    if ((commonCaps[0] ?? 0) & (1 << CommonCap.authSelection)) {
+    if (hasCap(commonCaps, CommonCap.authSelection)) {
       const mech = Buffer.alloc(4);
       mech.writeUInt32LE(authMechanism.spice);
       socket.write(mech);
@@ -127,11 +96,13 @@ export async function linkChannel(ep: Endpoint, req: LinkRequest): Promise<Linke
     const key = createPublicKey({ key: Buffer.from(r.pub_key), format: 'der', type: 'spki' });
     const plain = Buffer.from((ep.password ?? '') + '\0', 'utf8');
     socket.write(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, plain));
-    const result = (await reader.read(4)).readUInt32LE(0);
+    const result = (await read(4)).readUInt32LE(0);
     if (result !== LinkError.ok) throw new LinkRefused(result, `link refused: ${linkErrorName(result)}`);
     return { socket, serverCommonCaps: caps.common, serverChannelCaps: caps.channel, commonCaps, leftover: reader.release() };
   } catch (err) {
+    reader.release();
     socket.destroy();
+    if (err instanceof ReadError) throw new LinkRefused(null, `link stage: ${err.message}`);
     throw err;
   }
 }

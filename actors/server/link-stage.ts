@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { LinkedChannel } from '../channel-client/handoff.js';
 import type { AuthThrottle } from './auth-throttle.js';
-import { ByteReader, ReadError } from './byte-reader.js';
+import { ByteReader, ReadError } from '../../runtime/byte-reader.js';
 import type { Sessions } from './sessions.js';
 import { checkTicket, type LinkKeys, type TicketPolicy } from './ticket.js';
 import { capWords, ChannelType, CommonCap, hasCap } from '../../codecs/protocol/enums.js';
