@@ -377,11 +377,11 @@ qemuTest('client-driven resolution: spice-gtk asks its agent for 800x600, the co
   t.is(await p.quit(), 0);
 });
 
-qemuTest('two consoles (virtio-vga max_outputs=2): spice-gtk gets two display channels, each showing its own head exactly', async (t) => {
+qemuTest('two consoles (virtio-vga max_outputs=2): spice-gtk gets two display channels, each showing its own head exactly; a two-monitor layout goes to each console', async (t) => {
   const bus = await startBus();
   t.teardown(() => bus.stop());
   const c = await companion(t, bus);
-  const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', outputs: 2, kernelArgs: ['draw=drm'] });
+  const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', outputs: 2, kernelArgs: ['draw=drm', 'mode=follow'] });
   const ready = await guest.waitReady();
   const p = probe(t, c.port);
   await p.waitFor((e) => e.event === 'primary-create' && e.id === 0 && e.width === ready.width, 'display 0 at the guest size');
@@ -393,7 +393,15 @@ qemuTest('two consoles (virtio-vga max_outputs=2): spice-gtk gets two display ch
   }
   const [zero, one] = [await headDump(guest, 0)(), await headDump(guest, 1)()];
   t.notDeepEqual(zero.pixels, one.pixels, 'two different pictures');
-  const stats = await c.stats();
-  t.deepEqual(Object.keys(stats.displays), ['0', '1']);
+  t.deepEqual(Object.keys((await c.stats()).displays), ['0', '1']);
+
+  // Monitor N to console N: the guest draws on head 0 and follows its size (not the second monitor's).
+  await p.waitFor((e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0, 'the agent');
+  const line = guest.mark();
+  await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, width: 800, height: 600 }, { id: 1, x: 800, width: 1024, height: 768 }] });
+  await guest.waitForLine(/^GUEST-MODE 800x600$/, { from: line });
+  await eventually('both consoles took their monitor', async () => (await c.stats()).uiInfo === 2, 10_000);
+  const match = await clientMatchesGuest(headDump(guest, 0), () => probeScreen(p, guest.dir, 0));
+  t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
   t.is(await p.quit(), 0);
 });
