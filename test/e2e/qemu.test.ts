@@ -398,8 +398,10 @@ qemuTest('two consoles (virtio-vga max_outputs=2): spice-gtk gets two display ch
   // Monitor N to console N: the guest draws on head 0 and follows its size (not the second monitor's).
   await p.waitFor((e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0, 'the agent');
   const line = guest.mark();
+  const from = p.events.length;
   await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, width: 800, height: 600 }, { id: 1, x: 800, width: 1024, height: 768 }] });
   await guest.waitForLine(/^GUEST-MODE 800x600$/, { from: line });
+  await nextEvent(p, from, (e) => e.event === 'primary-create' && e.id === 0 && e.width === 800 && e.height === 600, 'the 800x600 surface on display 0');
   await eventually('both consoles took their monitor', async () => (await c.stats()).uiInfo === 2, 10_000);
   const match = await clientMatchesGuest(headDump(guest, 0), () => probeScreen(p, guest.dir, 0));
   t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
