@@ -43,11 +43,15 @@ const served = new Map<number, number>([
 
 type AgentMessage = MessageOf<(typeof agentMessages)['defs']>;
 
+/** Larger monitors are not asked for: no display device drives them, and a guest given one as its preferred mode may not cope. */
+export const maxMonitorSide = 16384;
+
 /** The monitors of a client's layout, by display channel: QEMU's reading (ui/spice-display.c), entry N for console N. */
 export function monitorRequests(config: MonitorsConfig): MonitorRequest[] {
   // Always present: sized by num_of_monitors (the codec types every dependent field as optional).
   return (config.monitors ?? []).flatMap((m, display) => {
     if (m.width === 0 || m.height === 0) return []; // a disabled monitor (sparse configs): nothing to ask
+    if (m.width > maxMonitorSide || m.height > maxMonitorSide) return [];
     const mm = config.physical_sizes?.[display];
     return [{ display, width: m.width, height: m.height, x: m.x, y: m.y, widthMm: mm?.width ?? 0, heightMm: mm?.height ?? 0 }];
   });

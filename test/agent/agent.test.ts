@@ -74,6 +74,8 @@ test('the requests a monitor list makes: entry N for display N, disabled entries
   ]);
   const sparse: MonitorsConfig = { flags: 0, monitors: [{ height: 0, width: 0, depth: 32, x: 0, y: 0 }, twoMonitors.monitors![1]!], physical_sizes: undefined };
   t.deepEqual(monitorRequests(sparse), [{ display: 1, width: 1024, height: 768, x: 800, y: -10, widthMm: 0, heightMm: 0 }]);
+  const absurd: MonitorsConfig = { flags: 0, monitors: [{ height: 600, width: 0xffffffff, depth: 32, x: 0, y: 0 }], physical_sizes: undefined };
+  t.deepEqual(monitorRequests(absurd), [], 'a 4-billion-pixel-wide monitor is not asked for');
 });
 
 test('reassembly: a message split anywhere, header included, comes out whole once; several in one body come out in order', (t) => {
