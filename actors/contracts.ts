@@ -1,4 +1,5 @@
 import type { Moved } from '../runtime/envelope.js';
+import type { MonitorRequest } from './agent/endpoint.js';
 import type { Handoff } from './channel-client/handoff.js';
 import type { DeviceHandoff } from './qxl-host/device.js';
 
@@ -37,9 +38,13 @@ export interface InputsToHost {
   answers: {};
 }
 
-/** The host tells the main channel whether it takes absolute pointer positions (client mouse mode). */
+/**
+ * The main channel passes on the monitor layout a client asks for (its agent's
+ * VD_AGENT_MONITORS_CONFIG), one entry per display channel; the host tells the main channel
+ * whether it takes absolute pointer positions (client mouse mode).
+ */
 export interface MainToHost {
-  send: never;
+  send: { kind: 'monitors-config'; monitors: readonly MonitorRequest[] };
   recv: { kind: 'mouse-absolute'; absolute: boolean };
   asks: {};
   answers: {};

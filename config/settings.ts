@@ -128,11 +128,11 @@ export const settings = {
     default: Infinity,
   }),
   'qemu-dbus': optional(text(), {
-    doc: "D-Bus address of the bus QEMU's display is on (QEMU started with -display dbus,addr=ADDRESS): the companion serves that VM's console 0, attaching whenever a QEMU is on the bus. Replaces the demo desktop.",
+    doc: "D-Bus address of the bus QEMU's display is on (QEMU started with -display dbus,addr=ADDRESS): the companion serves every graphic console of that VM (display channel N for Console_N) and passes the client's monitor layout to each with SetUIInfo, attaching whenever a QEMU is on the bus. Replaces the demo desktop.",
     example: 'unix:path=/run/vm1/dbus.sock',
   }),
   'qemu-qmp': optional(text(), {
-    doc: "QMP unix socket of a QEMU started with -display dbus,p2p=yes -qmp unix:PATH,server=on,wait=off: the companion hands QEMU a peer-to-peer D-Bus link there (no bus needed) and serves console 0, attaching again whenever QEMU is back. Replaces the demo desktop.",
+    doc: "QMP unix socket of a QEMU started with -display dbus,p2p=yes -qmp unix:PATH,server=on,wait=off: the companion hands QEMU a peer-to-peer D-Bus link there (no bus needed) and serves every graphic console of the VM, attaching again whenever QEMU is back. Replaces the demo desktop.",
     example: '/run/vm1/qmp.sock',
   }),
   qemu: optional(argv(), {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { hasCap, MainCap, MouseMode, NotifySeverity, NotifyVisibility } from '../../codecs/protocol/enums.js';
+import { ChannelType, hasCap, MainCap, MouseMode, NotifySeverity, NotifyVisibility } from '../../codecs/protocol/enums.js';
 import { mainProtocol as protocol } from '../../codecs/protocol/channels/main.js';
 import { defineActor } from '../../runtime/actor.js';
+import { CompanionAgent } from '../agent/companion-agent.js';
+import type { AgentEndpoint } from '../agent/endpoint.js';
 import type { Flip } from '../../runtime/message.js';
 import { serveHandoffs } from '../channel-client/adopt.js';
 import { ChannelConnection } from '../channel-client/connection.js';
@@ -13,8 +15,8 @@ import { runNetTest } from './net-test.js';
 type Main = typeof protocol;
 type Connection = ChannelConnection<Main['server']['defs'], Main['client']['defs']>;
 
-/** spice-server's REDS_AGENT_WINDOW_SIZE: agent messages a client may send before a token returns. */
-const agentTokens = 10;
+/** spice-server's REDS_AGENT_WINDOW_SIZE: what INIT says when there is no agent. */
+const noAgentTokens = 10;
 /** spice-server's main-channel receive buffer; the ACK window of its other channels. */
 const maxBody = 26_624;
 const ackWindow = 20;
@@ -22,10 +24,12 @@ const ackWindow = 20;
 /**
  * The main channel: the session's first connection. It sends INIT, the channel list once the
  * client attaches, mouse modes (client mode only while the host takes absolute positions),
- * name and UUID, and measures the link. Its closing ends the session.
+ * name and UUID, and measures the link. Its closing ends the session. When the host takes
+ * client monitor layouts, each client gets an agent endpoint (actors/agent) whose layouts go
+ * to the host.
  */
 export default defineActor<MainContract>((ctx) => {
-  const { config, displayChannels } = ctx.init;
+  const { config, displayChannels, agent: serveAgent } = ctx.init;
   const channels = [...ctx.init.channels];
   /** Clients that attached, so they hear of channels added later (spice-server sends a one-entry list each). */
   const attachedClients = new Set<Connection>();
@@ -62,15 +66,27 @@ export default defineActor<MainContract>((ctx) => {
         clients.delete(link.session);
         void server.send({ kind: 'main-closed', session: link.session });
       });
+      const agent: AgentEndpoint | null = serveAgent
+        ? new CompanionAgent(
+            {
+              data: (chunk) => c.send({ name: 'agent_data', body: { data: chunk } }),
+              tokens: (n) => c.send({ name: 'agent_token', body: { num_tokens: n } }),
+              close: (why) => c.close({ by: 'server', why }),
+            },
+            ctx.log.child({ peer: c.peer }),
+            (monitors) => void host.send({ kind: 'monitors-config', monitors }),
+          )
+        : null;
       c.send({
         name: 'init',
         body: {
           session_id: link.session,
-          display_channels_hint: displayChannels,
+          // The displays known by now (a host announces them as it finds them), as spice-server counts its QXL instances.
+          display_channels_hint: Math.max(displayChannels, channels.filter((ch) => ch.type === ChannelType.display).length),
           supported_mouse_modes: supported(),
           current_mouse_mode: mode,
-          agent_connected: 0,
-          agent_tokens: agentTokens,
+          agent_connected: agent ? 1 : 0,
+          agent_tokens: agent?.initialTokens ?? noAgentTokens,
           multi_media_time: (mmTimeNow() - mmTimeDeltaMs) >>> 0,
           ram_hint: 0,
         },
@@ -102,10 +118,13 @@ export default defineActor<MainContract>((ctx) => {
             return;
           }
           case 'agent_start':
+            return agent ? agent.start(m.body.num_tokens) : undefined;
           case 'agent_token':
+            return agent ? agent.tokens(m.body.num_tokens) : undefined;
           case 'agent_data':
-            // No guest agent yet: what a client sends for it has no one to go to.
-            ctx.log.debug({ peer: c.peer, message: m.name }, 'no agent; message dropped');
+            if (agent) return agent.data(m.body.data);
+            // No agent announced: what a client sends for one has no one to go to.
+            ctx.log.debug({ peer: c.peer }, 'no agent; agent data dropped');
             return;
           case 'client_info':
           case 'quality_indicator':

@@ -6,6 +6,8 @@ export interface MainInit {
   /** The other channels a client may open, in the order they were registered. */
   readonly channels: readonly ChannelAddress[];
   readonly displayChannels: number;
+  /** The host takes client monitor layouts: the main channel announces an agent that serves them (actors/agent). */
+  readonly agent: boolean;
   readonly qos: ChannelQos;
 }
 

@@ -1,7 +1,10 @@
 /**
  * Input from the inputs channel to QEMU's Keyboard and Mouse: keys as qnums, lock keys toggled
  * to match the client's, the pointer absolute (SetAbsPosition) while QEMU has an absolute
- * device active and relative (RelMotion) otherwise, buttons as QEMU numbers them. Calls go out
+ * device active and relative (RelMotion) otherwise, buttons as QEMU numbers them. Keys, buttons
+ * and motion go to the first console (QEMU's keyboard and relative mouse are the VM's); an
+ * absolute position goes to the console of the display it was on (QEMU maps it to that head's
+ * place in the tablet's range). Calls go out
  * in order without waiting for each other; motion is sent with no reply expected. What QEMU
  * refuses is logged, never retried.
  */
@@ -14,6 +17,12 @@ import { clampPosition, qemuButton } from './mouse.js';
 /** The console calls input needs. */
 export type InputTarget = Pick<QemuConsole, 'keyPress' | 'keyRelease' | 'mousePress' | 'mouseRelease' | 'mouseSetAbsPosition' | 'mouseRelMotion'>;
 
+/** A display's console and its size now, for absolute positions on it. */
+export interface PointerScreen {
+  readonly target: InputTarget;
+  readonly size: { readonly width: number; readonly height: number };
+}
+
 export class QemuInput {
   /** Mouse.IsAbsolute, as last reported. */
   absolute = false;
@@ -23,8 +32,8 @@ export class QemuInput {
   constructor(
     private readonly console: InputTarget,
     private readonly log: Logger,
-    /** The console's size, for absolute positions. */
-    private readonly size: () => { width: number; height: number },
+    /** The console of display channel N and its size, if there is one. */
+    private readonly screen: (display: number) => PointerScreen | undefined,
   ) {}
 
   handle(e: InputEvent): void {
@@ -48,10 +57,9 @@ export class QemuInput {
         if (this.absolute) return; // QEMU answers "Mouse is not relative"
         return this.done('motion', this.console.mouseRelMotion(e.dx, e.dy, { noReply: true }));
       case 'mouse-position': {
-        if (!this.absolute || e.display !== 0) return;
-        const { width, height } = this.size();
-        const at = clampPosition(e.x, e.y, width, height);
-        if (at) this.done('position', this.console.mouseSetAbsPosition(at.x, at.y, { noReply: true }));
+        const screen = this.absolute ? this.screen(e.display) : undefined;
+        const at = screen && clampPosition(e.x, e.y, screen.size.width, screen.size.height);
+        if (at) this.done('position', screen.target.mouseSetAbsPosition(at.x, at.y, { noReply: true }));
         return;
       }
       case 'mouse-buttons': {

@@ -3,9 +3,9 @@
  * connection (QEMU's unique name, console properties, input calls) and the listener link
  * QEMU pushes the display on. It ends when either link closes; the owner then attaches again.
  *
- * One console (Console_N, 0 by default) is served. Several would need one listener link and
- * one QXL device (red-worker, display channel) per graphic console, and the client's monitor
- * layout sent to each console with SetUIInfo.
+ * Every graphic console is served, each on a listener link of its own; the owner gives each
+ * one a QXL device (red-worker, display channel) and sends it the client's monitor layout with
+ * SetUIInfo.
  */
 import type { Logger } from 'pino';
 import { close, socketPair } from '../../native/index.js';
@@ -14,14 +14,16 @@ import { UnixTransport } from './dbus/transport.js';
 import { Qmp } from './qmp.js';
 import { Bus, BUS_NAME, BUS_PATH } from './dbus/bus.js';
 import { QEMU_BUS_NAME } from './dbus/display1.js';
-import { findQemu, QemuDisplay, type QemuConsole } from './dbus/display1-proxy.js';
+import { findQemu, QemuDisplay, type ConsoleInfo, type QemuConsole } from './dbus/display1-proxy.js';
 import { openListener, type ListenerHandlers } from './dbus/display1-listener.js';
 import type { Variant } from './dbus/types.js';
 
-/** What the session reports besides the display itself. */
-export interface SessionEvents extends ListenerHandlers {
-  /** The console's surface size, as QEMU reports it on the bus. */
-  size(width: number, height: number): void;
+/** What the session reports: each display's listener calls, and the rest. */
+export interface SessionEvents {
+  /** The handlers of display `display`'s listener link. */
+  listener(display: number): ListenerHandlers;
+  /** A console's surface size, as QEMU reports it on the bus. */
+  size(display: number, width: number, height: number): void;
   /** Mouse.IsAbsolute: QEMU takes SetAbsPosition (a tablet is active) or RelMotion. */
   absolute(absolute: boolean): void;
   /** Keyboard.Modifiers: the guest's lock-key LEDs (Scroll 1, Num 2, Caps 4). */
@@ -32,17 +34,20 @@ export interface Session {
   /** QEMU's name on the bus (none on a peer-to-peer link) and the VM's name. */
   readonly qemu: string | undefined;
   readonly vmName: string;
-  readonly console: QemuConsole;
-  /** Settles when QEMU (or the bus) goes, with the reason if there is one. */
+  /** The graphic consoles served, the first one taking keys and relative motion. */
+  readonly consoles: readonly SessionConsole[];
+  /** Settles when QEMU (or the bus, or any listener link) goes, with the reason if there is one. */
   readonly closed: Promise<Error | undefined>;
-  /** Reads the console's size again (after an Update fell outside the known one). */
-  refreshSize(): void;
+  /** Reads a display's console size again (after an Update fell outside the known one). */
+  refreshSize(display: number): void;
   close(): void;
 }
 
 const CONSOLE_IFACE = 'org.qemu.Display1.Console';
 const MOUSE_IFACE = 'org.qemu.Display1.Mouse';
 const KEYBOARD_IFACE = 'org.qemu.Display1.Keyboard';
+/** Console.Type of a console with a surface (the other kind is "Text"). */
+const GRAPHIC = 'Graphic';
 
 const numberIn = (changed: ReadonlyMap<string, Variant>, name: string): number | undefined => {
   const v = changed.get(name)?.value;
@@ -119,78 +124,102 @@ export async function waitForQemu(bus: DBusConnection, pollMs: number): Promise<
   }
 }
 
+/** A graphic console served as a display: its channel id is the console's index, as QEMU's own SPICE display numbers its QXL instances (ui/spice-core.c). */
+export interface SessionConsole {
+  readonly display: number;
+  readonly console: QemuConsole;
+  readonly info: ConsoleInfo;
+}
+
 /**
  * Attaches to the QEMU named `qemu` on `bus` (or the peer at the other end of a p2p link, when
  * `qemu` is undefined); the session owns the connection from here on
- * (closed when the session ends, or at once if attaching fails). The property subscription
- * comes before the first reads, so no change is missed between them.
+ * (closed when the session ends, or at once if attaching fails). Every graphic console becomes
+ * a display (`accept` may refuse one, e.g. beyond the displays a client can show), each with
+ * its own listener link. The property subscriptions come before the first reads, so no change
+ * is missed between them.
  */
-export async function attach(bus: DBusConnection, qemu: string | undefined, consoleId: number, events: SessionEvents, log: Logger): Promise<Session> {
+export async function attach(
+  bus: DBusConnection,
+  qemu: string | undefined,
+  events: SessionEvents,
+  log: Logger,
+  accept: (display: number) => boolean = () => true,
+): Promise<Session> {
+  const links: DBusConnection[] = [];
+  const closeAll = () => {
+    for (const l of links) l.close();
+    bus.close();
+  };
   try {
     const display = new QemuDisplay(bus, qemu);
     const vm = await display.vm();
-    if (!vm.consoleIds.includes(consoleId)) throw new Error(`QEMU has no console ${consoleId} (it has ${vm.consoleIds.join(', ')})`);
-    const con = display.console(consoleId);
-    let width = 0;
-    let height = 0;
-    const size = (w: number | undefined, h: number | undefined) => {
-      width = w ?? width;
-      height = h ?? height;
-      if (width > 0 && height > 0) events.size(width, height);
-    };
-    await con.onPropertiesChanged((iface, changed) => {
-      if (iface === CONSOLE_IFACE) size(numberIn(changed, 'Width'), numberIn(changed, 'Height'));
-      else if (iface === MOUSE_IFACE && typeof changed.get('IsAbsolute')?.value === 'boolean') events.absolute(changed.get('IsAbsolute')!.value as boolean);
-      else if (iface === KEYBOARD_IFACE) {
-        const m = numberIn(changed, 'Modifiers');
-        if (m !== undefined) events.leds(m);
+    const consoles: SessionConsole[] = [];
+    for (const id of vm.consoleIds) {
+      const con = display.console(id);
+      const info = await con.info();
+      if (info.type !== GRAPHIC) continue;
+      if (!accept(id)) {
+        log.warn({ console: id, label: info.label }, 'console not served: no display for it');
+        continue;
       }
-    });
-    events.absolute(await con.mouseIsAbsolute());
-    events.leds(await con.keyboardModifiers());
-    // QEMU calls GetAll on the listener and waits for it on its main loop: the listener
+      consoles.push({ display: id, console: con, info });
+    }
+    const first = consoles[0];
+    if (!first) throw new Error(`QEMU has no graphic console (consoles ${vm.consoleIds.join(', ')})`);
+
+    const sizes = new Map<number, { width: number; height: number }>();
+    const size = (d: number, w: number | undefined, h: number | undefined) => {
+      const s = sizes.get(d) ?? { width: 0, height: 0 };
+      s.width = w ?? s.width;
+      s.height = h ?? s.height;
+      sizes.set(d, s);
+      if (s.width > 0 && s.height > 0) events.size(d, s.width, s.height);
+    };
+    for (const c of consoles) {
+      // Mouse and keyboard are the VM's: read and followed on the first console only.
+      const vmWide = c === first;
+      await c.console.onPropertiesChanged((iface, changed) => {
+        if (iface === CONSOLE_IFACE) size(c.display, numberIn(changed, 'Width'), numberIn(changed, 'Height'));
+        else if (!vmWide) return;
+        else if (iface === MOUSE_IFACE && typeof changed.get('IsAbsolute')?.value === 'boolean') events.absolute(changed.get('IsAbsolute')!.value as boolean);
+        else if (iface === KEYBOARD_IFACE) {
+          const m = numberIn(changed, 'Modifiers');
+          if (m !== undefined) events.leds(m);
+        }
+      });
+    }
+    events.absolute(await first.console.mouseIsAbsolute());
+    events.leds(await first.console.keyboardModifiers());
+    // QEMU calls GetAll on each listener and waits for it on its main loop: the listener
     // answers in the same turn (display1-listener.ts), whatever else this thread is doing.
-    const link = await openListener(con, events, { openTimeoutMs: 5_000 });
+    for (const c of consoles) links.push(await openListener(c.console, events.listener(c.display), { openTimeoutMs: 5_000 }));
     const closed = new Promise<Error | undefined>((resolve) => {
       const gone = (what: string) => (reason: Error | undefined) => resolve(reason ?? new Error(`${what} closed`));
-      link.onClose(gone('listener link'));
+      links.forEach((l, i) => l.onClose(gone(`listener link of console ${consoles[i]!.display}`)));
       bus.onClose(gone('bus connection'));
     });
-    void closed.then(() => {
-      link.close();
-      bus.close();
-    });
+    void closed.then(closeAll);
 
-    let reading = false;
-    let again = false;
-    const refreshSize = () => {
-      if (reading) return void (again = true);
-      reading = true;
-      con
+    const reading = new Set<number>();
+    const again = new Set<number>();
+    const refreshSize = (d: number) => {
+      const c = consoles.find((x) => x.display === d);
+      if (!c) return;
+      if (reading.has(d)) return void again.add(d);
+      reading.add(d);
+      c.console
         .info()
-        .then((info) => size(info.width, info.height))
-        .catch((e: Error) => log.debug({ err: e.message }, 'console size not read'))
+        .then((info) => size(d, info.width, info.height))
+        .catch((e: Error) => log.debug({ console: d, err: e.message }, 'console size not read'))
         .finally(() => {
-          reading = false;
-          if (again && !bus.closed) {
-            again = false;
-            refreshSize();
-          }
+          reading.delete(d);
+          if (again.delete(d) && !bus.closed) refreshSize(d);
         });
     };
-    return {
-      qemu,
-      vmName: vm.name,
-      console: con,
-      closed,
-      refreshSize,
-      close: () => {
-        link.close();
-        bus.close();
-      },
-    };
+    return { qemu, vmName: vm.name, consoles, closed, refreshSize, close: closeAll };
   } catch (e) {
-    bus.close();
+    closeAll();
     throw e;
   }
 }

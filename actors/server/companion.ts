@@ -33,13 +33,21 @@ export interface HostSpec {
   readonly init?: unknown;
   /** The host drives a QXL device for display 0 (red-worker and display channel), or it reports the cursor itself. */
   readonly display?: boolean;
+  /** The host takes the client's monitor layout (MainToHost monitors-config): the main channel serves an agent for it. */
+  readonly monitorsConfig?: boolean;
   /** A process the host serves (QEMU launched by the companion): started before the host, stopped after it. */
   readonly process?: HostProcess;
 }
 
 /** The host the configuration asks for: the QEMU bridge when a VM is given, else the demo desktop, or none. */
 export function configuredHost(config: Config): HostSpec | undefined {
-  const bridge = (init: QemuBridgeContract['init'], process?: HostProcess): HostSpec => ({ module: here('../qemu-bridge/actor.js'), init, display: true, ...(process ? { process } : {}) });
+  const bridge = (init: QemuBridgeContract['init'], process?: HostProcess): HostSpec => ({
+    module: here('../qemu-bridge/actor.js'),
+    init,
+    display: true,
+    monitorsConfig: true,
+    ...(process ? { process } : {}),
+  });
   if (config['qemu-dbus'] !== undefined) return bridge({ address: config['qemu-dbus'] });
   if (config['qemu-qmp'] !== undefined) return bridge({ qmp: config['qemu-qmp'] });
   if (config.qemu !== undefined) {
@@ -81,7 +89,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const main = supervisor.spawn<MainContract>({
     name: 'main',
     module: here('../main/actor.js'),
-    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, qos: qos('main') },
+    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, agent: hostSpec?.monitorsConfig === true, qos: qos('main') },
   });
   supervisor.spawn<InputsContract>({ name: 'inputs', module: here('../inputs/actor.js'), init: { qos: qos('inputs') } });
   const cursor = (id: number, source: string) => supervisor.spawn<CursorContract>({ name: `cursor-${id}`, module: here('../cursor/actor.js'), init: { source, qos: qos('cursor') } });

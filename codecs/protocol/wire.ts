@@ -210,6 +210,19 @@ export function array<T>(count: Codec<number>, elem: Codec<T>, max = Infinity): 
   };
 }
 
+/** Elements up to the end of the message (a trailing part smaller than an element is malformed). */
+export function restOf<T>(elem: Codec<T>): Codec<T[]> {
+  return {
+    name: `${elem.name}[]`,
+    read(r) {
+      const out: T[] = [];
+      while (r.left > 0) out.push(elem.read(r));
+      return out;
+    },
+    write: (w, v) => v.forEach((e) => elem.write(w, e)),
+  };
+}
+
 function readN<T>(r: Reader, n: number, elem: Codec<T>): T[] {
   // A count larger than the bytes left cannot be honest; refuse before allocating for it.
   if (n > r.left) throw new WireError(`${elem.name}[]: ${n} elements but ${r.left} bytes left`);

@@ -5,6 +5,7 @@ import { moved } from '../../runtime/envelope.js';
 import type { CursorEvent, InputEvent } from '../../actors/contracts.js';
 import { SpiceClient, first, next } from '../../client/session.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { isInput } from '../fixtures/actors/recording-host.js';
 import { eventually, settle } from '../helpers/eventually.js';
 
 async function connected(flags: string[] = []): Promise<{ s: TestServer; client: SpiceClient }> {
@@ -16,7 +17,7 @@ async function connected(flags: string[] = []): Promise<{ s: TestServer; client:
 const hostInputs = (s: TestServer, n: number): Promise<InputEvent[]> =>
   firstValueFrom(
     s.host.link.messages$.pipe(
-      filter((m) => m.kind === 'input'),
+      filter(isInput),
       take(n),
       toArray(),
       timeout(30_000),

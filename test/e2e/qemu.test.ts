@@ -19,6 +19,8 @@ import { clientMatchesGuest, readScreen, spicyScreenshot } from '../helpers/scre
 import { startConfiguredServer } from '../helpers/server.js';
 import { SpiceProbe, type ProbeEvent } from '../helpers/spice-probe.js';
 import { buildGuest, Guest, type GuestImage } from '../guest/qemu.js';
+import { screendump as dumpHead } from '../helpers/qmp.js';
+import { AgentCap } from '../../codecs/protocol/agent.js';
 
 const qemuTest = haveQemu() ? test.serial : test.skip;
 if (!haveQemu()) console.warn('qemu-system-x86_64 not installed: the QEMU companion tests are skipped');
@@ -333,4 +335,75 @@ qemuTest('the guest changes resolution and the client follows: a new primary sur
   t.is(await p.quit(), 0);
   const match = await clientMatchesGuest(() => guest.screendump(), () => spicyScreenshot(c.port, guest.dir));
   t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
+});
+
+/** What the probe's spice-gtk shows on display `display`, as a bitmap. */
+async function probeScreen(p: SpiceProbe, dir: string, display = 0) {
+  const path = join(dir, `probe-${display}-${Date.now()}.ppm`);
+  await p.command({ cmd: 'screenshot', path, display });
+  try {
+    return readScreen(path);
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/** Head `head` of the guest's virtio-vga (video0), through QMP screendump. */
+const headDump = (guest: Guest, head: number) => async () => {
+  const file = join(guest.dir, `head-${head}.ppm`);
+  await dumpHead(guest.qmp, file, 'video0', head);
+  return readScreen(file);
+};
+
+qemuTest('client-driven resolution: spice-gtk asks its agent for 800x600, the companion passes it to SetUIInfo, the guest follows and the client gets the new surface, exactly', async (t) => {
+  const bus = await startBus();
+  t.teardown(() => bus.stop());
+  const c = await companion(t, bus);
+  const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', kernelArgs: ['draw=drm', 'mode=follow'] });
+  const ready = await guest.waitReady();
+  const p = probe(t, c.port);
+  // The companion announces an agent in INIT; spice-gtk starts it and learns its caps.
+  await p.waitFor((e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0, 'the agent with the monitors-config cap');
+  await p.waitFor((e) => e.event === 'primary-create' && e.width === ready.width && e.height === ready.height, `the ${ready.width}x${ready.height} surface`);
+  const from = p.events.length;
+  const line = guest.mark();
+  await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, width: 800, height: 600 }] });
+  await guest.waitForLine(/^GUEST-MODE 800x600$/, { from: line });
+  await nextEvent(p, from, (e) => e.event === 'primary-create' && e.width === 800 && e.height === 600, 'the 800x600 surface at the client');
+  const match = await clientMatchesGuest(() => guest.screendump(), () => probeScreen(p, guest.dir));
+  t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
+  t.is((await c.stats()).uiInfo, 1);
+  t.is(p.events.filter((e) => e.event === 'disconnected').length, 0);
+  t.is(await p.quit(), 0);
+});
+
+qemuTest('two consoles (virtio-vga max_outputs=2): spice-gtk gets two display channels, each showing its own head exactly; a two-monitor layout goes to each console', async (t) => {
+  const bus = await startBus();
+  t.teardown(() => bus.stop());
+  const c = await companion(t, bus);
+  const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', outputs: 2, kernelArgs: ['draw=drm', 'mode=follow'] });
+  const ready = await guest.waitReady();
+  const p = probe(t, c.port);
+  await p.waitFor((e) => e.event === 'primary-create' && e.id === 0 && e.width === ready.width, 'display 0 at the guest size');
+  await p.waitFor((e) => e.event === 'primary-create' && e.id === 1, 'display 1');
+  t.deepEqual(p.opened().filter((ch) => ch.startsWith('display')).sort(), ['display:0', 'display:1']);
+  for (const head of [0, 1]) {
+    const match = await clientMatchesGuest(headDump(guest, head), () => probeScreen(p, guest.dir, head));
+    t.log(`display ${head}: ${match.screen.width}x${match.screen.height} = screendump head ${head} (attempt ${match.attempts})`);
+  }
+  const [zero, one] = [await headDump(guest, 0)(), await headDump(guest, 1)()];
+  t.notDeepEqual(zero.pixels, one.pixels, 'two different pictures');
+  t.deepEqual(Object.keys((await c.stats()).displays), ['0', '1']);
+
+  // Monitor N to console N: the guest draws on head 0 and follows its size (not the second monitor's).
+  await p.waitFor((e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0, 'the agent');
+  const line = guest.mark();
+  const from = p.events.length;
+  await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, width: 800, height: 600 }, { id: 1, x: 800, width: 1024, height: 768 }] });
+  await guest.waitForLine(/^GUEST-MODE 800x600$/, { from: line });
+  await nextEvent(p, from, (e) => e.event === 'primary-create' && e.id === 0 && e.width === 800 && e.height === 600, 'the 800x600 surface on display 0');
+  await eventually('both consoles took their monitor', async () => (await c.stats()).uiInfo === 2, 10_000);
+  const match = await clientMatchesGuest(headDump(guest, 0), () => probeScreen(p, guest.dir, 0));
+  t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
+  t.is(await p.quit(), 0);
 });

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { firstValueFrom, filter, first, scan, take, timeout, toArray } from 'rxjs';
 import { startTestServer } from '../helpers/server.js';
+import { isInput } from '../fixtures/actors/recording-host.js';
 import { SpiceProbe } from '../helpers/spice-probe.js';
 import { makeTestCa } from '../helpers/test-ca.js';
 
@@ -23,7 +24,8 @@ test('spice-gtk links main, inputs and cursor with the password, and its keys an
   const events = firstValueFrom(
     s.host.link.messages$.pipe(
       // spice-gtk may send a position with a button; keys and buttons are what is checked here.
-      filter((m) => m.kind === 'input' && (m.event.kind === 'key' || m.event.kind === 'mouse-buttons')),
+      filter(isInput),
+      filter((m) => m.event.kind === 'key' || m.event.kind === 'mouse-buttons'),
       take(6),
       toArray(),
     ),
@@ -47,7 +49,8 @@ test('spice-gtk links main, inputs and cursor with the password, and its keys an
   // arriving proves the server's acks come.
   const moved = firstValueFrom(
     s.host.link.messages$.pipe(
-      filter((m) => m.kind === 'input' && m.event.kind === 'mouse-motion'),
+      filter(isInput),
+      filter((m) => m.event.kind === 'mouse-motion'),
       scan((sum, m) => sum + (m.event as { dx: number }).dx, 0),
       first((sum) => sum >= 20),
       timeout(30_000),

@@ -67,6 +67,7 @@ class Probe:
         self.session = session
         self.primaries = {}  # display id -> the primary-create arguments, while it exists
         self.inputs = None
+        self.main = None
         self.invalidates = {}  # display id -> count
         on(session, 'channel-new', self.channel_new)
         on(session, 'channel-destroy', self.channel_destroy)
@@ -78,6 +79,8 @@ class Probe:
         if isinstance(ch, Spice.MainChannel):
             on(ch, 'main-mouse-update', lambda c: emit('mouse-mode', mode=MOUSE_MODES.get(c.props.mouse_mode, 'unknown'), value=c.props.mouse_mode))
             on(ch, 'notify::agent-connected', lambda c, _p: emit('agent', connected=c.props.agent_connected))
+            on(ch, 'main-agent-update', lambda c: emit('agent-update', connected=c.props.agent_connected, caps0=c.props.agent_caps_0))
+            self.main = ch
             return  # the session connects the main channel itself
         if isinstance(ch, Spice.DisplayChannel):
             self.watch_display(ch)
@@ -145,6 +148,8 @@ class Probe:
             return self.stop(name)
         if name == 'screenshot':
             return self.screenshot(cmd['path'], cmd.get('display', 0))
+        if name == 'monitor-config':
+            return self.monitor_config(cmd['monitors'])
         if self.inputs is None:
             raise RuntimeError('no inputs channel')
         i = self.inputs
@@ -167,6 +172,18 @@ class Probe:
             i.set_key_locks(cmd['locks'])  # SpiceInputsLock bits: scroll 1, num 2, caps 4
         else:
             raise ValueError(f'unknown command {name!r}')
+        return {}
+
+    def monitor_config(self, monitors):
+        # What a client window does when resized (virt-viewer): each display's size and place,
+        # then the whole layout sent to the agent at once (no 1 s debounce).
+        if self.main is None:
+            raise RuntimeError('no main channel')
+        for m in monitors:
+            self.main.update_display_enabled(m['id'], True, False)
+            self.main.update_display(m['id'], m.get('x', 0), m.get('y', 0), m['width'], m['height'], False)
+        if not self.main.send_monitor_config():
+            raise RuntimeError('spice_main_channel_send_monitor_config refused (no agent?)')
         return {}
 
     def stop(self, how):

@@ -43,6 +43,8 @@ export interface GuestOptions {
   readonly workload?: Workload;
   /** std: `-vga std`, drawn by bochs-drm; virtio: `-device virtio-vga`, drawn by virtio-gpu. */
   readonly vga?: 'std' | 'virtio';
+  /** virtio only: heads of the device (`max_outputs`), each a console of its own; the device is `id=video0` (for screendump's device and head). */
+  readonly outputs?: number;
   /** More words for the kernel command line, e.g. `mode=800x600`, `draw=drm`. */
   readonly kernelArgs?: readonly string[];
   /** More QEMU arguments: input devices (`-device virtio-tablet-pci`), chardevs, ... */
@@ -103,7 +105,7 @@ export class Guest {
       '-m', String(options.memoryMb ?? 256),
       '-nodefaults',
       '-no-user-config',
-      ...(options.vga === 'virtio' ? ['-device', 'virtio-vga'] : ['-vga', 'std']),
+      ...(options.vga === 'virtio' ? ['-device', `virtio-vga,id=video0${options.outputs ? `,max_outputs=${options.outputs}` : ''}`] : ['-vga', 'std']),
       ...(options.display ?? ['-display', 'none']),
       '-chardev', 'stdio,id=console,signal=off',
       '-serial', 'chardev:console',

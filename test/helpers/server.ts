@@ -21,12 +21,13 @@ export interface TestServer {
 
 /**
  * The companion in this process on a free port, with a recording host; `flags` as on the command
- * line. Logs are silent unless SPICE_TEST_LOG names a level.
+ * line; `monitorsConfig`: the host takes client monitor layouts (the main channel serves an
+ * agent). Logs are silent unless SPICE_TEST_LOG names a level.
  */
-export async function startTestServer(flags: readonly string[] = [], log?: Logger): Promise<TestServer> {
+export async function startTestServer(flags: readonly string[] = [], log?: Logger, { monitorsConfig = false } = {}): Promise<TestServer> {
   const config = testConfig(flags);
   const logger = log ?? createLogger(config['log-level']);
-  const companion = await startCompanion(config, logger, 'test', { module: new URL('../fixtures/actors/recording-host.js', import.meta.url) });
+  const companion = await startCompanion(config, logger, 'test', { module: new URL('../fixtures/actors/recording-host.js', import.meta.url), monitorsConfig });
   return {
     companion,
     port: companion.port!,

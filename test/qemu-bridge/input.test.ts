@@ -81,7 +81,9 @@ function recorder() {
 
 test('input events become the console calls QEMU takes, by mouse mode; lock keys toggle only what differs', (t) => {
   const { calls, target } = recorder();
-  const input = new QemuInput(target, pino({ level: 'silent' }), () => ({ width: 800, height: 600 }));
+  const second = recorder();
+  const screens = [{ target, size: { width: 800, height: 600 } }, { target: second.target, size: { width: 640, height: 480 } }];
+  const input = new QemuInput(target, pino({ level: 'silent' }), (display) => screens[display]);
   const events: InputEvent[] = [
     { kind: 'key', code: 0xe048, down: true },
     { kind: 'key', code: 0xe048, down: false },
@@ -96,7 +98,8 @@ test('input events become the console calls QEMU takes, by mouse mode; lock keys
   [
     { kind: 'mouse-motion', dx: 3, dy: -2, buttons: 0 }, // absolute mode: dropped
     { kind: 'mouse-position', x: 900, y: 10, buttons: 0, display: 0 },
-    { kind: 'mouse-position', x: 5, y: 5, buttons: 0, display: 1 }, // another display: not this console
+    { kind: 'mouse-position', x: 700, y: 5, buttons: 0, display: 1 }, // the second display: its console, its size
+    { kind: 'mouse-position', x: 5, y: 5, buttons: 0, display: 2 }, // no such display: dropped
     { kind: 'lock-keys', modifiers: 4 }, // client: Caps only
     { kind: 'lock-keys', modifiers: 4 }, // the same again: nothing to do
   ].forEach((e) => input.handle(e as InputEvent));
@@ -112,4 +115,5 @@ test('input events become the console calls QEMU takes, by mouse mode; lock keys
     'keyPress(58)', // Caps Lock on
     'keyRelease(58)',
   ]);
+  t.deepEqual(second.calls, ['abs(639,5)']);
 });
