@@ -37,7 +37,7 @@ const ops: [string, () => void][] = [
   [
     'read Update from 64 KiB chunks (MessageReader.push)',
     () => {
-      const reader = new MessageReader(() => sink++);
+      const reader = new MessageReader(() => (sink++, false));
       for (const c of chunks) reader.push(c);
     },
   ],

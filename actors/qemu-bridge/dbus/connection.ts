@@ -325,11 +325,13 @@ export class DBusConnection implements ByteSink {
   // -------------------------------------------------------------------------------------------
   // Messages in
 
-  private dispatch(m: Delivered): void {
+  /** Hands a message on; true when nothing holds its bytes any more (the reader may reuse them). */
+  private dispatch(m: Delivered): boolean {
     switch (m.type) {
       case 'method_return':
       case 'error':
-        return this.settle(m);
+        this.settle(m);
+        return false;
       case 'signal':
         for (const s of this.subscriptions) {
           if (!matches(s.rule, m)) continue;
@@ -343,11 +345,12 @@ export class DBusConnection implements ByteSink {
           }
         }
         m.fds.forEach(closeFd);
-        return;
+        return false;
       case 'method_call':
         return this.answer(m);
       case 'unknown':
         m.fds.forEach(closeFd);
+        return false;
     }
   }
 
@@ -365,7 +368,8 @@ export class DBusConnection implements ByteSink {
     pending.reject(new DBusError(m.errorName, text));
   }
 
-  private answer(call: MethodCall): void {
+  /** Runs the call's handler; true when it only borrowed the call's bytes and is done. */
+  private answer(call: MethodCall): boolean {
     const wantsReply = !(call.flags & Flags.NO_REPLY_EXPECTED);
     const method = this.registry.lookup(call);
     const replyError = (e: unknown) => {
@@ -376,7 +380,8 @@ export class DBusConnection implements ByteSink {
     };
     if (method instanceof DBusError) {
       call.fds.forEach(closeFd); // the call reached no handler: its fds are nobody's
-      return replyError(method);
+      replyError(method);
+      return false;
     }
     const reply = (body: readonly Value[]) => {
       if (!wantsReply || this.phase !== 'open') return;
@@ -390,10 +395,15 @@ export class DBusConnection implements ByteSink {
     try {
       result = method.handle(call.body, call);
     } catch (e) {
-      return replyError(e);
+      replyError(e);
+      return false;
     }
-    if (result instanceof Promise) result.then(reply, replyError);
-    else reply(result);
+    if (result instanceof Promise) {
+      result.then(reply, replyError);
+      return false;
+    }
+    reply(result);
+    return method.borrowsArgs === true;
   }
 
   // -------------------------------------------------------------------------------------------

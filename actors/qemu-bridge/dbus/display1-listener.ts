@@ -14,7 +14,7 @@ import { DBusConnection } from './connection.js';
 import { DBusError, Errors } from './errors.js';
 import type { QemuConsole } from './display1-proxy.js';
 import { Listener, LISTENER, LISTENER_PATH, LISTENER_UNIX_MAP, ListenerUnixMap } from './display1.js';
-import { implement, readOnly, type ExportedInterface } from './exported.js';
+import { implement, implementBorrowing, readOnly, type ExportedInterface } from './exported.js';
 import { UnixTransport } from './transport.js';
 import { T } from './types.js';
 
@@ -74,7 +74,9 @@ export interface MapScanout {
 }
 
 export interface ListenerHandlers {
+  /** `s.data` is lent for the call only: its bytes carry the next message afterwards. */
   scanout(s: Scanout): void;
+  /** `u.data` is lent for the call only, as with scanout. */
   update(u: Update): void;
   cursorDefine(c: CursorShape): void;
   /** Pointer position as the device reports it, and whether it is shown. */
@@ -124,13 +126,13 @@ function checkRect(x: number, y: number, width: number, height: number): void {
 /** The interfaces QEMU calls, over `handlers`. */
 export function listenerInterfaces(handlers: ListenerHandlers): ExportedInterface[] {
   const methods = {
-    Scanout: implement(Listener.scanout, ([width, height, stride, format, data]) => {
+    Scanout: implementBorrowing(Listener.scanout, ([width, height, stride, format, data]) => {
       checkSize(width, height);
       checkPixels(width, height, stride, format, data);
       handlers.scanout({ width, height, stride, format, data });
       return [];
     }),
-    Update: implement(Listener.update, ([x, y, width, height, stride, format, data]) => {
+    Update: implementBorrowing(Listener.update, ([x, y, width, height, stride, format, data]) => {
       checkRect(x, y, width, height);
       checkPixels(width, height, stride, format, data);
       handlers.update({ x, y, width, height, stride, format, data });

@@ -16,6 +16,11 @@ export interface ExportedMethod<I extends readonly Value[], O extends readonly V
   readonly out: Args<O>;
   /** Answers a call; owns the fds among `args`. Throw a DBusError to answer with that error. */
   handle(args: I, call: MethodCall): O | Promise<O>;
+  /**
+   * The handler reads its byte-array args only until it returns, and returns no promise: the
+   * message's bytes may then be reused for the next message.
+   */
+  readonly borrowsArgs?: boolean;
 }
 
 export interface ExportedProperty<V extends Value> {
@@ -38,6 +43,12 @@ export const implement = <I extends readonly Value[], O extends readonly Value[]
   spec: MethodSpec<I, O>,
   handle: (args: I, call: MethodCall) => O | Promise<O>,
 ): ExportedMethod<I, O> => ({ in: spec.in, out: spec.out, handle });
+
+/** An implementation that only borrows its args (see ExportedMethod.borrowsArgs). */
+export const implementBorrowing = <I extends readonly Value[], O extends readonly Value[]>(
+  spec: MethodSpec<I, O>,
+  handle: (args: I, call: MethodCall) => O,
+): ExportedMethod<I, O> => ({ in: spec.in, out: spec.out, handle, borrowsArgs: true });
 
 /** A read-only property. */
 export const readOnly = <V extends Value>(type: DType<V>, get: () => V): ExportedProperty<V> => ({ type, get });

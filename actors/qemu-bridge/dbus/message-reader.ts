@@ -7,8 +7,12 @@
  *   is assembled in a buffer of its exact size.
  * - space() then filled(n, fds): a reader (recvmsg) writes straight into the buffer, so the
  *   body of a large message is read once into its final place, with no copy at all.
- * Buffers holding delivered messages are never reused, so views stay valid as long as they are
- * referenced. The first malformed message stops the reader for good: a stream cannot resync.
+ * A delivered message's bytes stay valid as long as they are referenced, unless `deliver`
+ * returns true: then its consumer is done with them (it copied what it keeps, as the listener
+ * does with Scanout and Update pixels), and the buffer serves the next messages. Without that,
+ * every large message was a fresh allocation: on the desktop workload, garbage collection took
+ * a quarter of the bridge thread's time. The first malformed message stops the reader for
+ * good: a stream cannot resync.
  */
 import type { Fd } from '../../../native/index.js';
 import type { Decoded } from '../../../codecs/decoded.js';
@@ -18,6 +22,9 @@ const CHUNK_BYTES = 64 * 1024;
 
 export type Delivered = Message | UnknownMessage;
 
+/** Takes a message; true when done with its bytes (they may be overwritten once it returns). */
+export type Deliver = (message: Delivered) => boolean;
+
 export class MessageReader {
   /** Received fds not yet claimed by a message. */
   private fds: Fd[] = [];
@@ -26,12 +33,15 @@ export class MessageReader {
   /** The message being assembled, sized to its whole length once its first 16 bytes are in. */
   private partial: Uint8Array | undefined;
   private partialFill = 0;
+  /** The buffer of a large message given back, for the next one that fits (one at most). */
+  private spare: Uint8Array | undefined;
   /** The buffer space() hands out when no message is being assembled. */
   private chunk: Uint8Array | undefined;
+  /** A message still holds a view of the chunk: the next read needs a fresh one. */
   private chunkLent = false;
   private failure: Decoded<never> | undefined;
 
-  constructor(private readonly deliver: (message: Delivered) => void) {}
+  constructor(private readonly deliver: Deliver) {}
 
   get failed(): string | undefined {
     return this.failure && !this.failure.ok ? this.failure.error : undefined;
@@ -90,11 +100,10 @@ export class MessageReader {
           break;
         }
         if (bytes.length - at >= length.value) {
-          lent?.();
-          this.decode(bytes.subarray(at, at + length.value));
+          if (!this.decode(bytes.subarray(at, at + length.value))) lent?.();
           at += length.value;
         } else {
-          this.partial = Buffer.allocUnsafe(length.value);
+          this.partial = this.messageBuffer(length.value);
           this.partialFill = 0;
         }
       }
@@ -109,7 +118,7 @@ export class MessageReader {
       this.failure = length;
       return;
     }
-    this.partial = Buffer.allocUnsafe(length.value);
+    this.partial = this.messageBuffer(length.value);
     this.partial.set(this.head);
     this.partialFill = FIXED_HEADER_BYTES;
     this.completePartial();
@@ -119,19 +128,32 @@ export class MessageReader {
     if (this.partial && this.partialFill === this.partial.length) {
       const whole = this.partial;
       this.partial = undefined;
-      this.decode(whole);
+      if (this.decode(whole) && whole.buffer.byteLength > (this.spare?.length ?? 0)) {
+        this.spare = new Uint8Array(whole.buffer, 0, whole.buffer.byteLength);
+      }
     }
     return this.failure ?? OK;
   }
 
-  private decode(bytes: Uint8Array): void {
+  /** Room for a message of `length` bytes: the spare buffer if it is large enough. */
+  private messageBuffer(length: number): Uint8Array {
+    const spare = this.spare;
+    if (spare && spare.length >= length) {
+      this.spare = undefined;
+      return spare.subarray(0, length);
+    }
+    return new Uint8Array(length);
+  }
+
+  /** Decodes and delivers one message; true when its bytes were given back. */
+  private decode(bytes: Uint8Array): boolean {
     const decoded = decodeMessage(bytes, this.fds);
     if (!decoded.ok) {
       this.failure = decoded;
-      return;
+      return false;
     }
     this.fds.splice(0, decoded.value.fds.length);
-    this.deliver(decoded.value);
+    return this.deliver(decoded.value);
   }
 }
 

@@ -37,7 +37,7 @@ function stream(): { bytes: Uint8Array; messages: Outgoing[]; starts: number[] }
 /** Feeds `bytes` cut at `cuts` (offsets), the fds with the first byte of each message. */
 function feed(bytes: Uint8Array, cuts: number[], fdsAt: Map<number, Fd[]> = new Map()): { got: Delivered[]; reader: MessageReader; error?: string } {
   const got: Delivered[] = [];
-  const reader = new MessageReader((m) => got.push(m));
+  const reader = new MessageReader((m) => (got.push(m), false));
   const points = [0, ...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length];
   for (let i = 0; i + 1 < points.length; i++) {
     const [from, to] = [points[i]!, points[i + 1]!];
@@ -91,7 +91,7 @@ test('space()/filled(): a large message is read straight into its own buffer onc
   const data = new Uint8Array(1 << 20).fill(0xab);
   const bytes = encodeMessage(call('Scanout', 'uuuuay', [512, 512, 2048, 0x20020888, data]), 1).bytes;
   const got: Delivered[] = [];
-  const reader = new MessageReader((m) => got.push(m));
+  const reader = new MessageReader((m) => (got.push(m), false));
   let at = 0;
   const targets = new Set<ArrayBufferLike>();
   while (at < bytes.length) {
@@ -109,6 +109,57 @@ test('space()/filled(): a large message is read straight into its own buffer onc
   const view = m.body[4] as Uint8Array;
   t.is(view.length, data.length);
   t.true(view.every((b) => b === 0xab));
+});
+
+/** Reads `bytes` through space()/filled() in reads of at most `most` bytes; the buffers read into. */
+function readAll(reader: MessageReader, bytes: Uint8Array, most = 100_000): Set<ArrayBufferLike> {
+  const targets = new Set<ArrayBufferLike>();
+  for (let at = 0; at < bytes.length; ) {
+    const space = reader.space();
+    targets.add(space.buffer);
+    const n = Math.min(space.length, bytes.length - at, most);
+    space.set(bytes.subarray(at, at + n));
+    at += n;
+    reader.filled(n, []);
+  }
+  return targets;
+}
+
+const scanout = (fill: number, side = 512) =>
+  encodeMessage(call('Scanout', 'uuuuay', [side, side, side * 4, 0x20020888, new Uint8Array(side * side * 4).fill(fill)]), 1).bytes;
+const pixelsOf = (m: Delivered) => (m.type === 'method_call' ? (m.body[4] as Uint8Array) : new Uint8Array(0));
+
+test('a large message given back (deliver returns true) lends its buffer to the next one that fits', (t) => {
+  const got: Delivered[] = [];
+  const reader = new MessageReader((m) => (got.push(m), true));
+  const first = readAll(reader, scanout(0xab));
+  const second = readAll(reader, scanout(0xcd, 400));
+  t.is(got.length, 2);
+  t.true(pixelsOf(got[1]!).every((b) => b === 0xcd));
+  const sharedBuffers = [...second].filter((b) => first.has(b));
+  t.true(sharedBuffers.some((b) => b.byteLength >= 512 * 512 * 4), 'the second message was read into the first one\'s buffer');
+});
+
+test('a message kept (deliver returns false) keeps its bytes: the next one gets fresh buffers', (t) => {
+  const got: Delivered[] = [];
+  const reader = new MessageReader((m) => (got.push(m), false));
+  const first = readAll(reader, scanout(0xab));
+  const second = readAll(reader, scanout(0xcd));
+  t.deepEqual([...second].filter((b) => first.has(b) && b.byteLength >= 512 * 512 * 4), [], 'no message buffer shared');
+  t.true(pixelsOf(got[0]!).every((b) => b === 0xab), 'the first message is intact');
+});
+
+test('small messages in a read chunk: the chunk is read into again only when every one was given back', (t) => {
+  const small = Buffer.concat([encodeMessage(signal('u', [1]), 1).bytes, encodeMessage(signal('u', [2]), 2).bytes]);
+  let keep = false;
+  const reader = new MessageReader(() => !keep);
+  const a = readAll(reader, small);
+  const b = readAll(reader, small);
+  t.deepEqual([...b], [...a], 'all given back: the same chunk');
+  keep = true;
+  readAll(reader, small);
+  const d = readAll(reader, small);
+  t.false(a.has([...d][0]!), 'one kept: a fresh chunk');
 });
 
 test('a header announcing more fds than arrived is an error; stray fds are handed back', (t) => {
@@ -132,7 +183,7 @@ test('framing errors stop the reader for good', (t) => {
   const huge = Uint8Array.from(good);
   new DataView(huge.buffer).setUint32(4, 0x8000000, true);
   t.regex(feed(huge, []).error ?? '', /message of \d+ bytes/);
-  const reader = new MessageReader(() => {});
+  const reader = new MessageReader(() => false);
   t.false(reader.push(badOrder).ok);
   t.false(reader.push(good).ok, 'nothing after the failure is read');
 });
