@@ -31,6 +31,8 @@ import type { AgentClient, AgentEndpoint, MonitorRequest } from './endpoint.js';
 /** spice-server's REDS_AGENT_WINDOW_SIZE and REDS_TOKENS_TO_SEND. */
 export const agentWindow = 10;
 const tokensBatch = 5;
+/** AGENT_DATA bodies waiting for the client's tokens: a client that sends and never takes is closed past this. */
+export const maxOutbox = 64;
 
 const announcedCaps = capWords([AgentCap.monitorsConfig, AgentCap.reply, AgentCap.monitorsConfigPosition, AgentCap.fileXferDisabled]);
 
@@ -133,6 +135,7 @@ export class CompanionAgent implements AgentEndpoint {
     whole.set(body, agentHeaderSize);
     for (let at = 0; at < whole.length; at += agentMaxDataSize) this.outbox.push(whole.subarray(at, at + agentMaxDataSize));
     this.flush();
+    if (this.outbox.length > maxOutbox) this.close(`${this.outbox.length} agent messages wait for tokens the client does not give`);
   }
 
   private flush(): void {

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { pino } from 'pino';
-import { CompanionAgent, monitorRequests } from '../../actors/agent/companion-agent.js';
+import { CompanionAgent, maxOutbox, monitorRequests } from '../../actors/agent/companion-agent.js';
 import type { MonitorRequest } from '../../actors/agent/endpoint.js';
 import {
   AgentCap,
@@ -204,4 +204,15 @@ test('the companion agent: tokens come back in fives; a malformed or oversized m
   huge.agent.data(agentMessage(AgentMessageType.monitorsConfig, new Uint8Array(0), 1, 1 << 30));
   t.regex(huge.closed[0] ?? '', /at most/);
   t.is(decode(AgentMessageHeader, new Uint8Array(3)).ok, false);
+});
+
+test('the companion agent: a client that sends and never gives tokens back is closed, not queued for without end', (t) => {
+  const a = agentUnderTest();
+  a.agent.start(0);
+  const ask = clientMessage({ name: 'announce_capabilities', body: { request: 1, caps: [] } });
+  for (let i = 0; i < maxOutbox; i++) a.agent.data(ask);
+  t.deepEqual(a.closed, [], 'a window of answers may wait');
+  a.agent.data(ask);
+  t.regex(a.closed[0] ?? '', /wait for tokens/);
+  t.is(a.sent.length, 0);
 });
