@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { Subject } from 'rxjs';
+import { Subject } from './streams.js';
 import type { ActorContext, ActorDefinition, PeerEvent } from './actor.js';
 import { Link } from './link.js';
 import { createLogger } from './log.js';

@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable } from './streams.js';
 import type { Link, LinkOptions } from './link.js';
 import type { Logger } from './log.js';
 import type { ActorSide, Contract, LinkTypes } from './message.js';
