@@ -54,6 +54,16 @@ export class MarkerTimes {
     if (!this.shown.has(n)) this.shown.set(n, at);
   }
 
+  /** When the newest marker the client has shown was announced (null: none shown yet). */
+  newestShownAnnouncedAt(): number | null {
+    let newest: number | null = null;
+    for (const n of this.shown.keys()) {
+      const at = this.announced.get(n);
+      if (at !== undefined && (newest === null || at > newest)) newest = at;
+    }
+    return newest;
+  }
+
   /** Latency of the markers announced within [from, to): shown minus announced, and how many were never shown. */
   latency(from: number, to: number): MarkerLatency {
     const sample: number[] = [];

@@ -12,8 +12,11 @@ import { startServer, type RunningServer, type ServerKind, type ServerOptions } 
 
 export interface Plan {
   readonly workloads: readonly BenchWorkload[];
-  /** After the guest reports the workload drawn, before the window opens. */
+  /** After the guest reports the workload drawn, before the window opens, at least... */
   readonly settleMs: number;
+  /** ...and until the client shows a marker drawn in the last `caughtUpMs` (the previous
+   * workload's backlog has drained), but no longer than this. */
+  readonly settleMaxMs: number;
   readonly windowMs: number;
 }
 
@@ -26,6 +29,8 @@ export interface BootSetup extends ServerOptions {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Markers announced at the end of a window get this long to reach the client. */
 const markerGraceMs = 1_500;
+/** The client has caught up when it shows a marker the guest drew this recently. */
+const caughtUpMs = 500;
 
 interface Reading {
   readonly at: number;
@@ -59,15 +64,17 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       qemu: threadTimes(s.qemuPid),
       companion: s.companionPid === null ? [] : threadTimes(s.companionPid),
     });
-    const windows: Array<{ workload: BenchWorkload; start: Reading; end: Reading }> = [];
+    const windows: Array<{ workload: BenchWorkload; settleS: number; start: Reading; end: Reading }> = [];
     for (const workload of plan.workloads) {
       const from = s.guest.mark();
       s.guest.sendSerial(`workload ${workload}`);
       await s.guest.waitReady({ from, timeoutMs: 20_000 });
+      const switched = wallClock();
       await sleep(plan.settleMs);
+      while (wallClock() - switched < plan.settleMaxMs && (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs) await sleep(50);
       const start = await read();
       await sleep(plan.windowMs);
-      windows.push({ workload, start, end: await read() });
+      windows.push({ workload, settleS: (start.at - switched) / 1000, start, end: await read() });
     }
     await sleep(markerGraceMs);
     const last = await probe.sample();
@@ -79,7 +86,7 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       height: setup.height,
       firstDrawMs,
       firstGuestFrameMs: Number.isFinite(firstShown) ? firstShown - s.startedAt : null,
-      workloads: windows.map((w) => figures(w.workload, w.start, w.end, marks)),
+      workloads: windows.map((w) => figures(w.workload, w.settleS, w.start, w.end, marks)),
       errors: last.errors,
     };
   } finally {
@@ -89,13 +96,14 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
   }
 }
 
-function figures(workload: BenchWorkload, start: Reading, end: Reading, marks: MarkerTimes): WorkloadFigures {
+function figures(workload: BenchWorkload, settleS: number, start: Reading, end: Reading, marks: MarkerTimes): WorkloadFigures {
   const seconds = (end.at - start.at) / 1000;
   const channels = Object.keys(end.probe.bytes) as ChannelName[];
   const bytes = Object.fromEntries(channels.map((c) => [c, (end.probe.bytes[c] - start.probe.bytes[c]) / seconds])) as Record<ChannelName, number>;
   const total = channels.reduce((s, c) => s + bytes[c], 0);
   return {
     workload,
+    settleS,
     windowS: seconds,
     bytesPerS: { ...bytes, total },
     drawsPerS: (end.probe.draws - start.probe.draws) / seconds,

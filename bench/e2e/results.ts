@@ -18,6 +18,9 @@ export interface CpuFigures {
 
 export interface WorkloadFigures {
   readonly workload: BenchWorkload;
+  /** From the switch to this workload to the window's start: at least the plan's settling
+   * time, longer while the client was still behind (the previous workload's backlog). */
+  readonly settleS: number;
   readonly windowS: number;
   /** Bytes per second the client read, per channel socket, and their total. */
   readonly bytesPerS: Readonly<Record<ChannelName | 'total', number>>;

@@ -34,6 +34,7 @@ const shape: LinkShape = { mbit: 10, rttMs: 40 };
 const plan: Plan = {
   workloads: ['text', 'desktop', 'video', 'idle'] satisfies BenchWorkload[],
   settleMs: smoke ? 800 : 1_500,
+  settleMaxMs: smoke ? 4_000 : 8_000,
   windowMs: smoke ? 3_000 : 10_000,
 };
 const servers: readonly ServerKind[] = ['theirs', 'ours'];
@@ -45,7 +46,7 @@ const notes = [
   `Same QEMU (TCG, 1 vCPU) and test guest: ${vga === 'virtio' ? 'virtio-vga' : 'std VGA (bochs)'}, DRM drawing at the run's size. Theirs: QEMU -spice (spice-server in QEMU). Ours: QEMU -display dbus,p2p=yes + the spice-companion process (--qemu-qmp), spawned together.`,
   'Client: our TypeScript client (client/) on a worker thread of the bench: bytes per channel socket, drawings applied per second; it decodes every image into its canvas.',
   'CPU (% of one core): server = theirs the "SPICE Worker" thread, ours the companion process (all threads); QEMU non-vCPU = QEMU threads other than vCPUs and SPICE Worker (main loop: display refresh, spice channel I/O for theirs, D-Bus for ours).',
-  'Latency: the guest draws a 16x16 marker whose colour encodes n every 150 ms (in every workload; "idle" is the idle frame plus the marker), then prints GUEST-MARK n on its serial console; latency = client decoded n - serial line arrived (serial under TCG adds at most a few hundred µs). "markers shown" = markers the client decoded / markers drawn in the window.',
+  'Latency: the guest draws a 16x16 marker whose colour encodes n every 137 ms (in every workload; "idle" is the idle frame plus the marker), then prints GUEST-MARK n on its serial console; latency = client decoded n - serial line arrived (serial under TCG adds at most a few hundred µs). "markers shown" = markers the client decoded / markers drawn in the window.',
   'Time to first drawing / guest frame: first process spawned -> first drawing decoded at the client (the firmware screen) / the guest\'s first marker decoded; the client retries connecting from the start.',
   `Shaped link: ${shape.mbit} Mbit/s each way with tbf on a veth pair into a network namespace where the servers run (this kernel has no sch_netem), ${shape.rttMs} ms RTT added by a delay relay in the bench process (${shape.rttMs / 2} ms each way, buffering bounded to about the bandwidth-delay product).`,
 ];

@@ -5,6 +5,7 @@
  * bench process (delay-relay.ts), on our side of the pair. Needs root (ip netns, tc).
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface LinkShape {
   /** Each direction, megabits per second. */
@@ -38,6 +39,7 @@ export class ShapedLink {
 
   /** Makes the namespace, the veth pair and the shaping; removes what it made if a step fails. */
   static create(shape: LinkShape): ShapedLink {
+    removeStale();
     const subnet = process.pid % 250;
     const link = new ShapedLink(`scbench-${process.pid}`, shape, subnet);
     const [host, inside] = [`scb${process.pid}h`.slice(0, 15), `scb${process.pid}n`.slice(0, 15)];
@@ -76,6 +78,12 @@ export class ShapedLink {
   describe(): string {
     return `${this.shape.mbit} Mbit/s each way (tbf on a veth pair into a network namespace), ${this.shape.rttMs} ms RTT added by a delay relay in the bench process`;
   }
+}
+
+/** Namespaces left by a bench that was killed (its pid is gone). */
+function removeStale(): void {
+  const list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  for (const m of list.matchAll(/^scbench-(\d+)/gm)) if (!existsSync(`/proc/${m[1]}`)) remove(m[0]);
 }
 
 function remove(ns: string): void {

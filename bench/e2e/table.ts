@@ -14,6 +14,7 @@ const header = [
   'latency p50 ms',
   'p95 ms',
   'markers shown',
+  'settled s',
 ];
 
 const kB = (b: number) => b / 1000;
@@ -28,6 +29,7 @@ const cells = (w: WorkloadFigures): (string | number)[] => [
   w.latency.p50Ms ?? '-',
   w.latency.p95Ms ?? '-',
   `${w.latency.shown}/${w.latency.announced}`,
+  w.settleS,
 ];
 const x = (r: number | null): string => (r === null ? '-' : `x${r.toFixed(2)}`);
 
@@ -41,6 +43,7 @@ function ratioCells(o: WorkloadFigures, t: WorkloadFigures): string[] {
     x(ratio(o.cpu.sum, t.cpu.sum)),
     x(ratio(o.latency.p50Ms, t.latency.p50Ms)),
     x(ratio(o.latency.p95Ms, t.latency.p95Ms)),
+    '',
     '',
   ];
 }

@@ -12,7 +12,7 @@
 #define MARKER_SIZE 16
 #define MARKER_RIGHT 40 /* its left edge is this far from the right edge */
 #define MARKER_TOP 8
-#define MARKER_PERIOD_MS 150
+#define MARKER_PERIOD_MS 137 /* not a multiple of QEMU's 30 ms display refresh: the phase sweeps */
 
 /* Turns the marker on; until then the calls below do nothing. */
 void marker_enable(long now_ms);
