@@ -9,7 +9,7 @@ export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle';
 export interface CpuFigures {
   /** CPU seconds per second: theirs spice-server's "SPICE Worker" thread, ours the companion process (all threads). */
   readonly serverThreads: number;
-  /** QEMU's threads but its vCPUs and spice-server's worker: the main loop (VGA dirty tracking, spice channel I/O for theirs, D-Bus for ours). */
+  /** QEMU's threads but its vCPUs and spice-server's worker: the main loop (display refresh; spice-server's main and inputs channels for theirs, whose display channel runs in its worker; D-Bus for ours). */
   readonly qemuNonVcpu: number;
   readonly sum: number;
   /** The guest's vCPU threads, for reference (the same guest work on both). */
