@@ -1,3 +1,4 @@
+import { Subject } from 'rxjs';
 import type { Bitmap32 } from '../codecs/image/bitmap.js';
 import type { Box } from '../codecs/image/box.js';
 import { Canvas } from '../codecs/image/canvas.js';
@@ -59,6 +60,8 @@ export class ClientDisplay {
   resets = 0;
   /** Drawings applied to the primary surface. */
   draws = 0;
+  /** The box of each drawing once it is on the primary surface (for a probe that reads pixels there). */
+  readonly drawn$ = new Subject<Box>();
   error: string | null = null;
 
   constructor(readonly channel: DisplayChannel) {
@@ -101,8 +104,7 @@ export class ClientDisplay {
         if (typeof img === 'string') return this.fail(img);
         const a = m.body.data.src_area;
         s.copy(box(m.body.base.box), img, a.left, a.top, clipBoxes(m.body.base.clip));
-        this.draws++;
-        return;
+        return this.drew(m.body.base.box);
       }
       case 'draw_fill': {
         const s = this.target(m.body.base.surface_id);
@@ -110,19 +112,22 @@ export class ClientDisplay {
         const brush = m.body.data.brush;
         if (brush.type !== BrushType.solid) return this.fail(`fill brush type ${brush.type}`);
         s.fill(box(m.body.base.box), brush.color!, clipBoxes(m.body.base.clip));
-        this.draws++;
-        return;
+        return this.drew(m.body.base.box);
       }
       case 'copy_bits': {
         const s = this.target(m.body.base.surface_id);
         if (!s) return;
         s.copyBits(box(m.body.base.box), m.body.src_pos.x, m.body.src_pos.y, clipBoxes(m.body.base.clip));
-        this.draws++;
-        return;
+        return this.drew(m.body.base.box);
       }
       default:
         return;
     }
+  }
+
+  private drew(r: Rect): void {
+    this.draws++;
+    if (this.drawn$.observed) this.drawn$.next(box(r));
   }
 
   private target(surfaceId: number): Canvas | null {

@@ -54,6 +54,8 @@ export interface GuestOptions {
   /** Starts with `-S`: the guest runs on QMP `cont`. */
   readonly paused?: boolean;
   readonly memoryMb?: number;
+  /** A command QEMU runs under, which execs it: e.g. `ip netns exec NS` (bench/e2e's shaped link). */
+  readonly wrap?: readonly string[];
 }
 
 export interface Ready {
@@ -78,6 +80,7 @@ export class Guest {
   readonly lines: string[] = [];
   private partial = '';
   private readonly waiters = new Set<Waiter>();
+  private readonly listeners = new Set<(line: string) => void>();
   private exited: Error | null = null;
   readonly qmp: Qmp;
 
@@ -117,7 +120,7 @@ export class Guest {
     ];
     let qemu: Qemu;
     try {
-      qemu = await spawnQemu(dir, args, { stdio: true });
+      qemu = await spawnQemu(dir, args, { stdio: true, wrap: options.wrap });
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -126,6 +129,17 @@ export class Guest {
     qemu.process.stdout!.setEncoding('utf8').on('data', (s: string) => guest.receive(s));
     qemu.process.once('exit', (code, signal) => guest.gone(new Error(`qemu exited (${signal ?? code}): ${qemu.stderr().trim()}`)));
     return guest;
+  }
+
+  /** QEMU's process id (setpriv and a `wrap` exec it). */
+  get pid(): number {
+    return this.qemu.process.pid!;
+  }
+
+  /** Calls `listener` with each line as it arrives (to time it); returns the unsubscribe. */
+  onLine(listener: (line: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Index of the next line to come: a `from` for `waitForLine` that ignores what came before. */
@@ -201,6 +215,7 @@ export class Guest {
     this.partial = parts.pop()!;
     for (const line of parts) {
       const index = this.lines.push(line) - 1;
+      for (const l of this.listeners) l(line);
       for (const w of this.waiters) {
         const m = index >= w.from ? w.pattern.exec(line) : null;
         if (m) w.resolve(m);

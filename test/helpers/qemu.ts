@@ -23,6 +23,8 @@ export interface Qemu {
 export interface SpawnOptions {
   /** Pipes QEMU's stdin and stdout, for a chardev on stdio (a serial console); else they are ignored. */
   readonly stdio?: boolean;
+  /** A command QEMU runs under, which execs it (so QEMU keeps the pid): e.g. `ip netns exec NS`. */
+  readonly wrap?: readonly string[];
 }
 
 const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
@@ -31,11 +33,11 @@ const exited = (child: ChildProcess): boolean => child.exitCode !== null || chil
  * Spawns QEMU with `args` and QMP on `dir`/qmp.sock (`dir` also takes the screendumps) and
  * connects QMP; when QEMU exits first, it fails with QEMU's stderr.
  */
-export async function spawnQemu(dir: string, args: readonly string[], { stdio = false }: SpawnOptions = {}): Promise<Qemu> {
+export async function spawnQemu(dir: string, args: readonly string[], { stdio = false, wrap = [] }: SpawnOptions = {}): Promise<Qemu> {
   const qmpPath = join(dir, 'qmp.sock');
   // setpriv: QEMU dies with this process (a crashed test must not leave a QEMU running).
   // The death signal follows the spawning thread, so spawn from the main thread.
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', QEMU, ...args, '-qmp', `unix:${qmpPath},server=on,wait=off`], {
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...wrap, QEMU, ...args, '-qmp', `unix:${qmpPath},server=on,wait=off`], {
     stdio: [stdio ? 'pipe' : 'ignore', stdio ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';

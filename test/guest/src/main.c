@@ -4,6 +4,7 @@
  *   mode=WxH | mode=follow                   draw through DRM in that mode, or in the connector's
  *                                            preferred mode, followed as it changes
  *   draw=fbdev|drm                           where to draw without mode= (default fbdev)
+ *   marker=1                                 the latency marker of bench/e2e (marker.h)
  * Serial console lines out: "GUEST-READY workload=NAME WxH" once a workload's first frame is
  * drawn, "GUEST-MODE WxH" after a mode change, "GUEST-INPUT eventN NAME" per input device, the
  * input echo (input.h), "GUEST-CURSOR 64x64 hot 0,0" when the input workload first shows a
@@ -24,6 +25,7 @@
 
 #include "display.h"
 #include "input.h"
+#include "marker.h"
 #include "workloads.h"
 
 #define CHECK_MS 500 /* how often to look for new input devices and a mode change */
@@ -80,6 +82,7 @@ static void start_workload(struct state *st, const struct workload *w)
 {
     st->workload = w;
     w->draw(&st->display, &st->pointer, st->frame, 1);
+    marker_restamp(&st->display);
     printf("GUEST-READY workload=%s %dx%d\n", w->name, st->display.surf.width, st->display.surf.height);
 }
 
@@ -87,6 +90,7 @@ static void mode_changed(struct state *st)
 {
     clamp_pointer(st);
     st->workload->draw(&st->display, &st->pointer, st->frame, 1);
+    marker_restamp(&st->display);
     printf("GUEST-MODE %dx%d\n", st->display.surf.width, st->display.surf.height);
 }
 
@@ -164,6 +168,8 @@ int main(int argc, char **argv)
             mode = argv[i] + 5;
         else if (!strncmp(argv[i], "draw=", 5))
             draw = argv[i] + 5;
+        else if (!strcmp(argv[i], "marker=1"))
+            marker_enable(now_ms());
     }
     const struct workload *wl = workload_find(workload);
     if (!wl) {
@@ -198,6 +204,8 @@ int main(int argc, char **argv)
         long now = now_ms(), until = next_check;
         if (st.workload->period_ms && next_frame < until)
             until = next_frame;
+        if (marker_due() >= 0 && marker_due() < until)
+            until = marker_due();
         poll(fds, (nfds_t)n, until > now ? (int)(until - now) : 0);
         if (fds[0].revents & POLLIN)
             read_commands(&st);
@@ -205,8 +213,10 @@ int main(int argc, char **argv)
         for (int i = 1; i < n; i++)
             if (fds[i].revents & POLLIN)
                 moved |= input_read(i - 1, &st.pointer, st.display.surf.width, st.display.surf.height);
-        if (moved && st.workload->redraw_on_input)
+        if (moved && st.workload->redraw_on_input) {
             st.workload->draw(&st.display, &st.pointer, st.frame, 0);
+            marker_restamp(&st.display);
+        }
         now = now_ms();
         if (now >= next_check) {
             next_check = now + CHECK_MS;
@@ -217,9 +227,11 @@ int main(int argc, char **argv)
         if (st.workload->period_ms && now >= next_frame) {
             st.frame++;
             st.workload->draw(&st.display, &st.pointer, st.frame, 0);
+            marker_restamp(&st.display);
             next_frame += st.workload->period_ms;
             if (next_frame < now) /* fell behind (TCG is slow): skip, do not burst */
                 next_frame = now + st.workload->period_ms;
         }
+        marker_tick(&st.display, now_ms());
     }
 }

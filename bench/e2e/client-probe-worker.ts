@@ -1,0 +1,84 @@
+/** The client probe's thread (client-probe.ts): connects, then reports drawings, markers and samples. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { intersects } from '../../codecs/image/box.js';
+import type { ClientDisplay } from '../../client/display.js';
+import { SpiceClient } from '../../client/session.js';
+import { markerBox, readMarker } from './marker.js';
+import { wallClock, type ChannelName, type ProbeEvent, type ProbeRequest, type ProbeSample, type ProbeTarget } from './client-probe.js';
+
+const target = workerData as ProbeTarget;
+const port = parentPort!;
+const post = (e: ProbeEvent) => port.postMessage(e);
+const retryMs = 20;
+
+/** Connects, retrying while the server is not up yet (refused, or closed during the link). */
+async function connect(): Promise<SpiceClient> {
+  const deadline = Date.now() + target.connectTimeoutMs;
+  for (;;) {
+    try {
+      return await SpiceClient.connect({ host: target.host, port: target.port });
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, retryMs));
+    }
+  }
+}
+
+/** Posts the first drawing, and each new marker value a drawing over the marker shows. */
+function watch(display: ClientDisplay): void {
+  let first = true;
+  let last: number | null = null;
+  display.drawn$.subscribe((box) => {
+    const at = wallClock();
+    if (first) {
+      first = false;
+      post({ kind: 'first-draw', at });
+    }
+    const screen = display.surface?.bitmap;
+    if (!screen || !intersects(box, markerBox(screen.width))) return;
+    const n = readMarker(screen);
+    if (n !== null && n !== last) post({ kind: 'mark', n, at });
+    if (n !== null) last = n;
+  });
+}
+
+function sample(client: SpiceClient): ProbeSample {
+  const bytes: Record<ChannelName, number> = {
+    main: client.main.socket.bytesRead,
+    display: client.display?.channel.socket.bytesRead ?? 0,
+    cursor: client.cursor?.socket.bytesRead ?? 0,
+    inputs: client.inputs?.socket.bytesRead ?? 0,
+  };
+  const errors = [
+    client.main.error,
+    client.display?.channel.error,
+    client.display?.error,
+    client.cursor?.error,
+    client.inputs?.error,
+  ].filter((e): e is string => typeof e === 'string');
+  return { at: wallClock(), bytes, draws: client.display?.draws ?? 0, errors };
+}
+
+let client: SpiceClient | null = null;
+let closing = false;
+port.on('message', (r: ProbeRequest) => {
+  if (r.kind === 'close') {
+    closing = true;
+    client?.close();
+    port.close();
+    return;
+  }
+  if (!client) return post({ kind: 'failed', error: 'sampled before the client was connected' });
+  post({ kind: 'sample', id: r.id, sample: sample(client) });
+});
+
+try {
+  client = await connect();
+  if (closing) client.close();
+  else {
+    post({ kind: 'connected', at: wallClock() });
+    watch(await client.displayReady(target.connectTimeoutMs));
+  }
+} catch (e) {
+  if (!closing) post({ kind: 'failed', error: e instanceof Error ? e.message : String(e) });
+}

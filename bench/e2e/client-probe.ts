@@ -1,0 +1,112 @@
+/**
+ * The instrument: our TypeScript SPICE client (client/session.ts) on a worker thread, so that
+ * its decoding does not delay the main thread's timestamps of the guest's serial lines. It
+ * counts bytes per channel socket and drawings, decodes every drawing into its canvas and reads
+ * the latency marker wherever a drawing touched it.
+ */
+import { Worker } from 'node:worker_threads';
+
+/** Milliseconds on a clock shared by the threads (epoch based, sub-millisecond). */
+export const wallClock = (): number => performance.timeOrigin + performance.now();
+
+export interface ProbeTarget {
+  readonly host: string;
+  readonly port: number;
+  /** Gives up connecting after this long. */
+  readonly connectTimeoutMs: number;
+}
+
+export type ChannelName = 'main' | 'display' | 'cursor' | 'inputs';
+
+export interface ProbeSample {
+  readonly at: number;
+  /** Bytes read so far from each channel's socket. */
+  readonly bytes: Readonly<Record<ChannelName, number>>;
+  /** Drawings applied to the primary surface so far. */
+  readonly draws: number;
+  /** What went wrong on a channel or in the display, if anything. */
+  readonly errors: readonly string[];
+}
+
+/** Worker -> main. */
+export type ProbeEvent =
+  | { readonly kind: 'connected'; readonly at: number }
+  | { readonly kind: 'first-draw'; readonly at: number }
+  | { readonly kind: 'mark'; readonly n: number; readonly at: number }
+  | { readonly kind: 'sample'; readonly id: number; readonly sample: ProbeSample }
+  | { readonly kind: 'failed'; readonly error: string };
+
+/** Main -> worker. */
+export type ProbeRequest = { readonly kind: 'sample'; readonly id: number } | { readonly kind: 'close' };
+
+/** The client, connecting (with retries) as soon as it is made. */
+export class ClientProbe {
+  private readonly worker: Worker;
+  private nextId = 0;
+  private readonly pending = new Map<number, (s: ProbeSample) => void>();
+  private failure: Error | null = null;
+  private readonly failed: Promise<never>;
+  connectedAt: number | null = null;
+  firstDrawAt: number | null = null;
+  private firstDrawWaiters: Array<() => void> = [];
+
+  constructor(
+    target: ProbeTarget,
+    private readonly onMark: (n: number, at: number) => void,
+  ) {
+    this.worker = new Worker(new URL('./client-probe-worker.js', import.meta.url), { workerData: target });
+    let fail!: (e: Error) => void;
+    this.failed = new Promise<never>((_, reject) => (fail = reject));
+    this.failed.catch(() => {});
+    const die = (e: Error) => {
+      this.failure ??= e;
+      fail(this.failure);
+    };
+    this.worker.on('error', die);
+    this.worker.on('exit', (code) => die(new Error(`client probe exited (${code})`)));
+    this.worker.on('message', (e: ProbeEvent) => {
+      switch (e.kind) {
+        case 'connected':
+          this.connectedAt = e.at;
+          return;
+        case 'first-draw':
+          this.firstDrawAt = e.at;
+          this.firstDrawWaiters.forEach((w) => w());
+          this.firstDrawWaiters = [];
+          return;
+        case 'mark':
+          return this.onMark(e.n, e.at);
+        case 'sample':
+          this.pending.get(e.id)?.(e.sample);
+          this.pending.delete(e.id);
+          return;
+        case 'failed':
+          return die(new Error(`client probe: ${e.error}`));
+      }
+    });
+  }
+
+  /** Resolves at the first drawing the client decoded; rejects when the probe failed. */
+  firstDraw(): Promise<void> {
+    if (this.firstDrawAt !== null) return Promise.resolve();
+    return Promise.race([new Promise<void>((resolve) => this.firstDrawWaiters.push(resolve)), this.failed]);
+  }
+
+  sample(): Promise<ProbeSample> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const answer = new Promise<ProbeSample>((resolve) => this.pending.set(id, resolve));
+    this.worker.postMessage({ kind: 'sample', id } satisfies ProbeRequest);
+    return Promise.race([answer, this.failed]);
+  }
+
+  /** Closes the client and ends the worker. */
+  async close(): Promise<void> {
+    this.failure ??= new Error('closed');
+    this.worker.postMessage({ kind: 'close' } satisfies ProbeRequest);
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    const timer = setTimeout(() => void this.worker.terminate(), 2_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

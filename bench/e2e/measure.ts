@@ -1,0 +1,121 @@
+/**
+ * One boot of one server: connect the client (retrying) as the processes start, time the first
+ * drawing and the first guest frame, then for each workload switch the guest to it over the
+ * serial console, let it settle, and measure a window: bytes per channel, drawings, CPU per
+ * thread group, marker latency.
+ */
+import { ClientProbe, wallClock, type ChannelName, type ProbeSample } from './client-probe.js';
+import { qemuThreadKind, spent, sumSeconds, threadTimes, type ThreadTime } from './cpu.js';
+import { MarkerTimes } from './marker.js';
+import type { BenchWorkload, BootFigures, CpuFigures, LinkName, WorkloadFigures } from './results.js';
+import { startServer, type RunningServer, type ServerKind, type ServerOptions } from './servers.js';
+
+export interface Plan {
+  readonly workloads: readonly BenchWorkload[];
+  /** After the guest reports the workload drawn, before the window opens, at least... */
+  readonly settleMs: number;
+  /** ...and until the client shows a marker drawn in the last `caughtUpMs` (the previous
+   * workload's backlog has drained), but no longer than this. */
+  readonly settleMaxMs: number;
+  readonly windowMs: number;
+}
+
+export interface BootSetup extends ServerOptions {
+  readonly link: LinkName;
+  /** Where the client connects (the server, or the delay relay in front of it). */
+  readonly clientTarget: (server: ServerOptions) => Promise<{ host: string; port: number; close(): Promise<void> }>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Markers announced at the end of a window get this long to reach the client. */
+const markerGraceMs = 1_500;
+/** The client has caught up when it shows a marker the guest drew this recently. */
+const caughtUpMs = 500;
+
+interface Reading {
+  readonly at: number;
+  readonly probe: ProbeSample;
+  readonly qemu: ThreadTime[];
+  readonly companion: ThreadTime[];
+}
+
+export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan): Promise<BootFigures> {
+  const marks = new MarkerTimes();
+  const target = await setup.clientTarget(setup);
+  let server: RunningServer | null = null;
+  let probe: ClientProbe | null = null;
+  try {
+    // The client connects while the processes start: it retries until the server answers.
+    const starting = startServer(kind, setup);
+    probe = new ClientProbe({ host: target.host, port: target.port, connectTimeoutMs: 60_000 }, (n, at) => marks.show(n, at));
+    server = await starting;
+    const s = server;
+    s.guest.onLine((line) => {
+      const m = /^GUEST-MARK (\d+)$/.exec(line);
+      if (m) marks.announce(Number(m[1]), wallClock());
+    });
+    await s.guest.waitReady();
+    await probe.firstDraw();
+    const firstDrawMs = probe.firstDrawAt! - s.startedAt;
+
+    const read = async (): Promise<Reading> => ({
+      probe: await probe!.sample(),
+      at: wallClock(),
+      qemu: threadTimes(s.qemuPid),
+      companion: s.companionPid === null ? [] : threadTimes(s.companionPid),
+    });
+    const windows: Array<{ workload: BenchWorkload; settleS: number; start: Reading; end: Reading }> = [];
+    for (const workload of plan.workloads) {
+      const from = s.guest.mark();
+      s.guest.sendSerial(`workload ${workload}`);
+      await s.guest.waitReady({ from, timeoutMs: 20_000 });
+      const switched = wallClock();
+      await sleep(plan.settleMs);
+      while (wallClock() - switched < plan.settleMaxMs && (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs) await sleep(50);
+      const start = await read();
+      await sleep(plan.windowMs);
+      windows.push({ workload, settleS: (start.at - switched) / 1000, start, end: await read() });
+    }
+    await sleep(markerGraceMs);
+    const last = await probe.sample();
+    const firstShown = Math.min(...marks.shown.values());
+    return {
+      server: kind,
+      link: setup.link,
+      width: setup.width,
+      height: setup.height,
+      firstDrawMs,
+      firstGuestFrameMs: Number.isFinite(firstShown) ? firstShown - s.startedAt : null,
+      workloads: windows.map((w) => figures(w.workload, w.settleS, w.start, w.end, marks)),
+      errors: last.errors,
+    };
+  } finally {
+    await probe?.close();
+    await target.close();
+    await server?.stop();
+  }
+}
+
+function figures(workload: BenchWorkload, settleS: number, start: Reading, end: Reading, marks: MarkerTimes): WorkloadFigures {
+  const seconds = (end.at - start.at) / 1000;
+  const channels = Object.keys(end.probe.bytes) as ChannelName[];
+  const bytes = Object.fromEntries(channels.map((c) => [c, (end.probe.bytes[c] - start.probe.bytes[c]) / seconds])) as Record<ChannelName, number>;
+  const total = channels.reduce((s, c) => s + bytes[c], 0);
+  return {
+    workload,
+    settleS,
+    windowS: seconds,
+    bytesPerS: { ...bytes, total },
+    drawsPerS: (end.probe.draws - start.probe.draws) / seconds,
+    cpu: cpuFigures(spent(start.qemu, end.qemu), spent(start.companion, end.companion), seconds),
+    latency: marks.latency(start.at, end.at),
+  };
+}
+
+/** Per second of the window; theirs has no companion threads, ours no SPICE Worker. */
+function cpuFigures(qemu: readonly ThreadTime[], companion: readonly ThreadTime[], seconds: number): CpuFigures {
+  const of = (kind: ReturnType<typeof qemuThreadKind>) => sumSeconds(qemu.filter((t) => qemuThreadKind(t.name) === kind)) / seconds;
+  const serverThreads = of('spice-worker') + sumSeconds(companion) / seconds;
+  const qemuNonVcpu = of('qemu-other');
+  return { serverThreads, qemuNonVcpu, sum: serverThreads + qemuNonVcpu, vcpu: of('vcpu') };
+}

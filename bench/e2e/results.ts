@@ -1,0 +1,83 @@
+/** The figures of a run, as they go to the JSON file, and the our/theirs ratios between them. */
+import type { ChannelName } from './client-probe.js';
+import type { MarkerLatency } from './marker.js';
+import type { ServerKind } from './servers.js';
+
+export type LinkName = 'plain' | 'shaped';
+export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle';
+
+export interface CpuFigures {
+  /** CPU seconds per second: theirs spice-server's "SPICE Worker" thread, ours the companion process (all threads). */
+  readonly serverThreads: number;
+  /** QEMU's threads but its vCPUs and spice-server's worker: the main loop (display refresh; spice-server's main and inputs channels for theirs, whose display channel runs in its worker; D-Bus for ours). */
+  readonly qemuNonVcpu: number;
+  readonly sum: number;
+  /** The guest's vCPU threads, for reference (the same guest work on both). */
+  readonly vcpu: number;
+}
+
+export interface WorkloadFigures {
+  readonly workload: BenchWorkload;
+  /** From the switch to this workload to the window's start: at least the plan's settling
+   * time, longer while the client was still behind (the previous workload's backlog). */
+  readonly settleS: number;
+  readonly windowS: number;
+  /** Bytes per second the client read, per channel socket, and their total. */
+  readonly bytesPerS: Readonly<Record<ChannelName | 'total', number>>;
+  /** Drawings (DRAW_COPY, DRAW_FILL, COPY_BITS) the client applied per second. */
+  readonly drawsPerS: number;
+  readonly cpu: CpuFigures;
+  readonly latency: MarkerLatency;
+}
+
+export interface BootFigures {
+  readonly server: ServerKind;
+  readonly link: LinkName;
+  readonly width: number;
+  readonly height: number;
+  /** First process spawned -> first drawing decoded at the client. */
+  readonly firstDrawMs: number;
+  /** First process spawned -> first frame of the guest's own (its first marker) decoded at the client. */
+  readonly firstGuestFrameMs: number | null;
+  readonly workloads: readonly WorkloadFigures[];
+  /** What the client or a server reported as wrong (nothing, in a good run). */
+  readonly errors: readonly string[];
+}
+
+export interface Ratios {
+  readonly link: LinkName;
+  readonly width: number;
+  readonly height: number;
+  readonly workload: BenchWorkload;
+  /** ours / theirs for each figure; null where theirs is 0 or a figure is missing. */
+  readonly bytesPerS: Readonly<Record<ChannelName | 'total', number | null>>;
+  readonly drawsPerS: number | null;
+  readonly cpu: Readonly<Record<keyof CpuFigures, number | null>>;
+  readonly latencyP50: number | null;
+  readonly latencyP95: number | null;
+}
+
+export const ratio = (ours: number | null | undefined, theirs: number | null | undefined): number | null =>
+  ours === null || ours === undefined || theirs === null || theirs === undefined || theirs === 0 ? null : ours / theirs;
+
+export function ratios(ours: BootFigures, theirs: BootFigures): Ratios[] {
+  return ours.workloads.flatMap((o) => {
+    const t = theirs.workloads.find((w) => w.workload === o.workload);
+    if (!t) return [];
+    const per = <K extends string>(a: Readonly<Record<K, number>>, b: Readonly<Record<K, number>>) =>
+      Object.fromEntries(Object.keys(a).map((k) => [k, ratio(a[k as K], b[k as K])])) as Record<K, number | null>;
+    return [
+      {
+        link: ours.link,
+        width: ours.width,
+        height: ours.height,
+        workload: o.workload,
+        bytesPerS: per(o.bytesPerS, t.bytesPerS),
+        drawsPerS: ratio(o.drawsPerS, t.drawsPerS),
+        cpu: per(o.cpu, t.cpu),
+        latencyP50: ratio(o.latency.p50Ms, t.latency.p50Ms),
+        latencyP95: ratio(o.latency.p95Ms, t.latency.p95Ms),
+      },
+    ];
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * The two servers under test, each with the same QEMU device and test guest (booted straight
+ * into DRM drawing at the run's size, with the latency marker):
+ *  - theirs: QEMU's built-in `-spice` (libspice-server inside QEMU);
+ *  - ours: QEMU with `-display dbus,p2p=yes` and the companion as its own process, attached
+ *    through a QMP socket of its own (`--qemu-qmp`); both processes are spawned together.
+ * Both send only what our client decodes: lossless LZ/QUIC (auto_lz), no GLZ, JPEG or video
+ * streams. The servers listen on `addr`; on a shaped link they run in its namespace.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Guest, type GuestImage } from '../../test/guest/qemu.js';
+import { wallClock } from './client-probe.js';
+
+export type ServerKind = 'theirs' | 'ours';
+
+/** The image settings both servers get (QEMU's `-spice` names; the companion takes the same keys). */
+export const imageSettings = {
+  'image-compression': 'auto_lz',
+  'jpeg-wan-compression': 'never',
+  'zlib-glz-wan-compression': 'never',
+  'streaming-video': 'off',
+} as const;
+
+export interface ServerOptions {
+  readonly image: GuestImage;
+  readonly width: number;
+  readonly height: number;
+  readonly vga: 'std' | 'virtio';
+  /** Where the server listens. */
+  readonly addr: string;
+  readonly port: number;
+  /** Runs the processes inside a network namespace (ShapedLink.wrap). */
+  readonly wrap?: readonly string[];
+}
+
+export interface RunningServer {
+  readonly kind: ServerKind;
+  readonly guest: Guest;
+  /** When the first process was spawned (wallClock ms). */
+  readonly startedAt: number;
+  readonly qemuPid: number;
+  /** The companion's pid (ours); null for theirs, whose server is threads of QEMU. */
+  readonly companionPid: number | null;
+  stop(): Promise<void>;
+}
+
+const companionCli = fileURLToPath(new URL('../../actors/server/cli.js', import.meta.url));
+
+function guestOptions(o: ServerOptions, display: readonly string[], qemuArgs: readonly string[] = []) {
+  return {
+    image: o.image,
+    workload: 'idle' as const,
+    vga: o.vga,
+    kernelArgs: ['draw=drm', `mode=${o.width}x${o.height}`, 'marker=1'],
+    display,
+    // debug-threads: QEMU names its threads ("CPU 0/TCG", ...), which cpu.ts sorts by.
+    qemuArgs: ['-name', 'bench,debug-threads=on', ...qemuArgs],
+    wrap: o.wrap,
+  };
+}
+
+export async function startServer(kind: ServerKind, o: ServerOptions): Promise<RunningServer> {
+  return kind === 'theirs' ? startTheirs(o) : startOurs(o);
+}
+
+async function startTheirs(o: ServerOptions): Promise<RunningServer> {
+  const spice = [`port=${o.port}`, `addr=${o.addr}`, 'disable-ticketing=on', ...Object.entries(imageSettings).map(([k, v]) => `${k}=${v}`)].join(',');
+  const startedAt = wallClock();
+  const guest = await Guest.start(guestOptions(o, ['-display', 'none', '-spice', spice]));
+  return { kind: 'theirs', guest, startedAt, qemuPid: guest.pid, companionPid: null, stop: () => guest.stop() };
+}
+
+async function startOurs(o: ServerOptions): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
+  const qmp = join(dir, 'companion-qmp.sock');
+  const flags = [
+    '--port', String(o.port),
+    '--addr', o.addr,
+    '--disable-ticketing',
+    ...Object.entries(imageSettings).flatMap(([k, v]) => [`--${k}`, v]),
+    '--qemu-qmp', qmp,
+    '--log-level', 'warn',
+  ];
+  const startedAt = wallClock();
+  // setpriv: the companion dies with the bench; `wrap` (ip netns exec) execs it, keeping the pid.
+  const companion = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...(o.wrap ?? []), process.execPath, companionCli, ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (s: string) => (output = (output + s).slice(-8192));
+  companion.stdout!.setEncoding('utf8').on('data', keep);
+  companion.stderr!.setEncoding('utf8').on('data', keep);
+  let guest: Guest;
+  try {
+    guest = await Guest.start(guestOptions(o, ['-display', 'dbus,p2p=yes'], ['-qmp', `unix:${qmp},server=on,wait=off`]));
+  } catch (e) {
+    await stopProcess(companion);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  if (companion.exitCode !== null) throw new Error(`companion exited (${companion.exitCode}): ${output}`);
+  return {
+    kind: 'ours',
+    guest,
+    startedAt,
+    qemuPid: guest.pid,
+    companionPid: companion.pid!,
+    async stop() {
+      const early = companion.exitCode !== null ? `companion exited early (${companion.exitCode}): ${output}` : null;
+      await stopProcess(companion);
+      await guest.stop();
+      rmSync(dir, { recursive: true, force: true });
+      if (early) throw new Error(early);
+    },
+  };
+}
+
+/** SIGTERM (the companion shuts down cleanly), SIGKILL if it lingers. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await gone;
+  clearTimeout(timer);
+}
