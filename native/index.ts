@@ -17,6 +17,7 @@ interface NativeAddon {
   socketPair(): [number, number];
   sendFds(socket: number, data: Uint8Array, fds: readonly number[]): number;
   recvFds(socket: number, into: Uint8Array): { bytes: number; fds: number[] } | null;
+  setNotSentLowat(socket: number, bytes: number): void;
 }
 
 interface NativePoller {
@@ -37,6 +38,12 @@ function packageRoot(): string {
 }
 
 const addon = createRequire(import.meta.url)(join(packageRoot(), 'native/build/Release/spice_native.node')) as NativeAddon;
+
+/**
+ * TCP_NOTSENT_LOWAT on a TCP socket: it takes no more writes while `bytes` wait unsent in the
+ * kernel, so a backlog stays in user space where it can still be dropped or reordered.
+ */
+export const setNotSentLowat = (socket: number, bytes: number): void => addon.setNotSentLowat(socket, bytes);
 
 /** A duplicate of `fd` (close-on-exec), e.g. to hand a socket to another thread. */
 export const dup = (fd: number): Fd => addon.dup(fd) as Fd;

@@ -12,7 +12,7 @@ const maxBody = 1024;
 const ackWindow = 20;
 const initTimeoutMs = 30_000;
 /** Bytes queued for the socket beyond which the worker is held back (it keeps only the latest screen meanwhile). */
-const highWater = 512 * 1024;
+const highWater = 64 * 1024;
 
 export interface DisplayContract {
   init: { id: number; worker: string; qos: ChannelQos };

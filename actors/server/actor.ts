@@ -14,7 +14,7 @@ import { AuthThrottle } from './auth-throttle.js';
 import type { ServerContract } from './contract.js';
 import { LinkKeys, maxPasswordLength, type TicketPolicy } from './ticket.js';
 import { negotiateLink } from './link-stage.js';
-import { openListeners } from './listeners.js';
+import { openListeners, socketFd } from './listeners.js';
 import { Sessions } from './sessions.js';
 
 /**
@@ -65,7 +65,7 @@ export default defineActor<ServerContract>(async (ctx) => {
     if (!secure) {
       // A plain socket moves to the channel's thread whole: a duplicate of its fd, adopted there;
       // closing ours leaves the connection open through the duplicate.
-      const fd = dup((socket as unknown as { _handle: { fd: number } })._handle.fd);
+      const fd = dup(socketFd(socket));
       socket.destroy();
       void peer.send({ kind: 'connection', link, fd, leftover: moved(new Uint8Array(leftover)) });
       return;

@@ -117,7 +117,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       init: { id, host: 'dispatcher', display: `display-${id}`, cursor: `cursor-${id}`, imageCompression: config['image-compression'] },
     });
     // A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them.
-    supervisor.connect(`red-worker-${id}`, `display-${id}`, { window: 4, maxQueue: 4 });
+    supervisor.connect(`red-worker-${id}`, `display-${id}`, { window: 2, maxQueue: 2 });
     supervisor.connect(`red-worker-${id}`, `cursor-${id}`);
     supervisor.connect(`red-worker-${id}`, 'dispatcher');
     for (const c of added) supervisor.connect('server', channelActorName(c));

@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Config } from '../../config/settings.js';
+import { setNotSentLowat } from '../../native/index.js';
 
 export interface Listening {
   readonly plain: Server | null;
@@ -21,6 +22,17 @@ function listen(server: Server, port: number, addr: string): Promise<number> {
     });
   });
 }
+
+/**
+ * Unsent bytes a connection's kernel send buffer may hold (TCP_NOTSENT_LOWAT): 64 KiB is 50 ms at
+ * 10 Mbit/s. The kernel would otherwise autotune it up to megabytes, and a display flooding a
+ * slow link queued seconds of frames there (bench:e2e, video on the shaped link: p50 1.6 s);
+ * held back in user space instead, overdrawn frames are dropped by the red-worker's pipe.
+ */
+export const NOTSENT_LOWAT = 64 * 1024;
+
+/** The fd under a net.Socket (node has no public accessor). */
+export const socketFd = (socket: Socket): number => (socket as unknown as { _handle: { fd: number } })._handle.fd;
 
 /**
  * The plain and TLS listeners of QEMU's -spice `port` and `tls-port`. TLS is from the first
@@ -45,6 +57,8 @@ export async function openListeners(config: Config, onConnection: (socket: Socke
       (s) => onConnection(s, true),
     );
   }
+  // The raw TCP connection, before TLS wraps it: the option stays with the socket wherever it goes.
+  for (const server of [plain, tls]) server?.on('connection', (raw: Socket) => setNotSentLowat(socketFd(raw), NOTSENT_LOWAT));
   const port = await listen(plain, config.port, config.addr);
   const tlsPort = tls && tlsPortWanted !== undefined ? await listen(tls, tlsPortWanted, config.addr) : null;
   return { plain, tls, port, tlsPort };

@@ -19,6 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitShm(env, exports);
   InitEventfd(env, exports);
   InitUnixSocket(env, exports);
+  InitTcp(env, exports);
   return exports;
 }
 
