@@ -38,7 +38,7 @@ export interface ActorSpec<C extends Contract> {
 }
 
 export type SupervisorEvent =
-  | { readonly type: 'started'; readonly actor: string; readonly generation: number }
+  | { readonly type: 'started'; readonly actor: string; readonly generation: number; readonly threadId: number }
   | { readonly type: 'crashed'; readonly actor: string; readonly generation: number; readonly error: string }
   | { readonly type: 'restarting'; readonly actor: string; readonly attempt: number; readonly delayMs: number }
   | { readonly type: 'escalated'; readonly actor: string; readonly error: string; readonly crashLoop: boolean }
@@ -145,7 +145,7 @@ export class Supervisor {
     ref.lastError = '';
     ref.link.attach(port1);
     worker.on('message', (msg: SystemUp) => {
-      if (msg.sys === 'ready') this.events.next({ type: 'started', actor: ref.spec.name, generation });
+      if (msg.sys === 'ready') this.events.next({ type: 'started', actor: ref.spec.name, generation, threadId: worker.threadId });
     });
     worker.on('error', (err) => {
       ref.lastError = err instanceof Error ? err.stack ?? err.message : String(err);

@@ -69,6 +69,8 @@ const here = (path: string) => new URL(path, import.meta.url);
 export async function startCompanion(config: Config, log: Logger, version: string, hostSpec?: HostSpec): Promise<Companion> {
   const supervisor = new Supervisor({ log, logLevel: config['log-level'] });
   supervisor.events$.subscribe((e) => {
+    // The thread id names the actor's thread in per-thread profiles (node --cpu-prof files).
+    if (e.type === 'started') log.debug({ actor: e.actor, threadId: e.threadId, generation: e.generation }, 'actor started');
     if (e.type === 'escalated') {
       log.fatal({ actor: e.actor, error: e.error }, 'actor escalated; exiting');
       void supervisor.stop().finally(() => process.exit(1));

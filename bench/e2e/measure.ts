@@ -18,6 +18,8 @@ export interface Plan {
    * workload's backlog has drained), but no longer than this. */
   readonly settleMaxMs: number;
   readonly windowMs: number;
+  /** Told each window's bounds on the monotonic clock (process.hrtime, as node's --cpu-prof stamps samples), in ns. */
+  readonly onWindow?: (workload: BenchWorkload, fromNs: bigint, toNs: bigint) => void;
 }
 
 export interface BootSetup extends ServerOptions {
@@ -73,7 +75,9 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       await sleep(plan.settleMs);
       while (wallClock() - switched < plan.settleMaxMs && (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs) await sleep(50);
       const start = await read();
+      const fromNs = process.hrtime.bigint();
       await sleep(plan.windowMs);
+      plan.onWindow?.(workload, fromNs, process.hrtime.bigint());
       windows.push({ workload, settleS: (start.at - switched) / 1000, start, end: await read() });
     }
     await sleep(markerGraceMs);

@@ -35,7 +35,24 @@ export interface ServerOptions {
   readonly port: number;
   /** Runs the processes inside a network namespace (ShapedLink.wrap). */
   readonly wrap?: readonly string[];
+  /** Ours only: how node is run for the companion (default node itself), e.g. under a profiler (bench/profile). */
+  readonly companionNode?: CompanionNode;
 }
+
+export interface CompanionNode {
+  /** The command that runs `node`, with its arguments before the companion's script. */
+  readonly command: readonly string[];
+  /** How the command is asked to stop, and how long it may take (clinic analyses after the companion exits). */
+  readonly stopSignal: NodeJS.Signals;
+  /** The process to signal, when the command is not the companion itself (under clinic, its child). */
+  readonly stopPid?: () => number | undefined;
+  readonly stopGraceMs: number;
+  readonly logLevel?: string;
+  /** Every line the companion prints. */
+  readonly onOutput?: (chunk: string) => void;
+}
+
+const plainNode: CompanionNode = { command: [process.execPath], stopSignal: 'SIGTERM', stopGraceMs: 5_000 };
 
 export interface RunningServer {
   readonly kind: ServerKind;
@@ -75,6 +92,7 @@ async function startTheirs(o: ServerOptions): Promise<RunningServer> {
 }
 
 async function startOurs(o: ServerOptions): Promise<RunningServer> {
+  const node = o.companionNode ?? plainNode;
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
   const qmp = join(dir, 'companion-qmp.sock');
   const flags = [
@@ -83,22 +101,25 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
     '--disable-ticketing',
     ...Object.entries(imageSettings).flatMap(([k, v]) => [`--${k}`, v]),
     '--qemu-qmp', qmp,
-    '--log-level', 'warn',
+    '--log-level', node.logLevel ?? 'warn',
   ];
   const startedAt = wallClock();
   // setpriv: the companion dies with the bench; `wrap` (ip netns exec) execs it, keeping the pid.
-  const companion = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...(o.wrap ?? []), process.execPath, companionCli, ...flags], {
+  const companion = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...(o.wrap ?? []), ...node.command, companionCli, ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const keep = (s: string) => (output = (output + s).slice(-8192));
+  const keep = (s: string) => {
+    output = (output + s).slice(-8192);
+    node.onOutput?.(s);
+  };
   companion.stdout!.setEncoding('utf8').on('data', keep);
   companion.stderr!.setEncoding('utf8').on('data', keep);
   let guest: Guest;
   try {
     guest = await Guest.start(guestOptions(o, ['-display', 'dbus,p2p=yes'], ['-qmp', `unix:${qmp},server=on,wait=off`]));
   } catch (e) {
-    await stopProcess(companion);
+    await stopProcess(companion, node);
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
@@ -111,7 +132,7 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
     companionPid: companion.pid!,
     async stop() {
       const early = companion.exitCode !== null ? `companion exited early (${companion.exitCode}): ${output}` : null;
-      await stopProcess(companion);
+      await stopProcess(companion, node);
       await guest.stop();
       rmSync(dir, { recursive: true, force: true });
       if (early) throw new Error(early);
@@ -119,12 +140,14 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
   };
 }
 
-/** SIGTERM (the companion shuts down cleanly), SIGKILL if it lingers. */
-async function stopProcess(child: ChildProcess): Promise<void> {
+/** SIGTERM (the companion shuts down cleanly) or the profiler's signal, SIGKILL if it lingers. */
+async function stopProcess(child: ChildProcess, { stopSignal, stopGraceMs, stopPid }: CompanionNode): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  const pid = stopPid?.();
+  if (pid !== undefined) process.kill(pid, stopSignal);
+  else child.kill(stopSignal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
   await gone;
   clearTimeout(timer);
 }
