@@ -4,7 +4,6 @@
  * the figures). Prints a table per link and size and writes the figures as JSON.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +12,7 @@ import { buildGuest } from '../../test/guest/qemu.js';
 import { startDelayRelay } from './delay-relay.js';
 import { measureBoot, type BootSetup, type Plan } from './measure.js';
 import { ratios, type BenchWorkload, type BootFigures, type LinkName } from './results.js';
-import { imageSettings, type ServerKind } from './servers.js';
+import { freePort, imageSettings, type ServerKind } from './servers.js';
 import { ShapedLink, type LinkShape } from './shaped-link.js';
 import { formatBlock } from './table.js';
 
@@ -50,14 +49,6 @@ const notes = [
   'Time to first drawing / guest frame: first process spawned -> first drawing decoded at the client (the firmware screen) / the guest\'s first marker decoded; the client retries connecting from the start.',
   `Shaped link: ${shape.mbit} Mbit/s each way with tbf on a veth pair into a network namespace where the servers run (this kernel has no sch_netem), ${shape.rttMs} ms RTT added by a delay relay in the bench process (${shape.rttMs / 2} ms each way, buffering bounded to about the bandwidth-delay product).`,
 ];
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const started = performance.now();
 const image = await buildGuest();

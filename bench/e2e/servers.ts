@@ -8,6 +8,7 @@
  * streams. The servers listen on `addr`; on a shaped link they run in its namespace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,15 @@ export interface RunningServer {
   /** The companion's pid (ours); null for theirs, whose server is threads of QEMU. */
   readonly companionPid: number | null;
   stop(): Promise<void>;
+}
+
+/** A TCP port free on 127.0.0.1 right now, for a server on the plain link. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
 }
 
 const companionCli = fileURLToPath(new URL('../../actors/server/cli.js', import.meta.url));

@@ -11,14 +11,13 @@
  * Profiles stay in dist/bench/profile-TOOL-DATE/.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildGuest } from '../../test/guest/qemu.js';
 import { measureBoot, type Plan } from '../e2e/measure.js';
 import type { BenchWorkload } from '../e2e/results.js';
-import type { CompanionNode } from '../e2e/servers.js';
+import { freePort, type CompanionNode } from '../e2e/servers.js';
 import { readCpuProfiles } from './cpu-profiles.js';
 import { readDoctor } from './doctor-data.js';
 
@@ -78,12 +77,7 @@ const plan: Plan = {
     window = { fromNs, toNs, fromMs: toMs - Number(toNs - fromNs) / 1e6, toMs };
   },
 };
-const port = await new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
+const port = await freePort();
 const image = await buildGuest();
 const figures = await measureBoot(
   'ours',
