@@ -92,6 +92,11 @@ export const settings = {
     example: 'quic',
     default: 'auto_lz',
   }),
+  'compressor-threads': setting(int(0, 256), {
+    doc: "Threads compressing each display's images (every display has its own pool); 0: one per core.",
+    example: '2',
+    default: 0,
+  }),
   'jpeg-wan-compression': setting(oneOf(['auto', 'never', 'always']), {
     doc: 'Use lossy JPEG for photographic images on slow links.',
     example: 'never',

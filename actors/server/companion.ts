@@ -116,7 +116,14 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     supervisor.spawn<RedWorkerContract>({
       name: `red-worker-${id}`,
       module: here('../red-worker/actor.js'),
-      init: { id, host: 'dispatcher', display: `display-${id}`, cursor: `cursor-${id}`, imageCompression: config['image-compression'] },
+      init: {
+        id,
+        host: 'dispatcher',
+        display: `display-${id}`,
+        cursor: `cursor-${id}`,
+        imageCompression: config['image-compression'],
+        ...(config['compressor-threads'] > 0 ? { threads: config['compressor-threads'] } : {}),
+      },
     });
     // A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them.
     supervisor.connect(`red-worker-${id}`, `display-${id}`, { window: 2, maxQueue: 2 });
