@@ -74,6 +74,7 @@ export class Link<L extends LinkTypes> {
   private toGrant = 0;
   private readonly outbox: Outgoing<L['send']>[] = [];
   private readonly roomWaiters: Array<() => void> = [];
+  private readonly creditWaiters: Array<() => void> = [];
   private nextAsk = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
@@ -137,6 +138,16 @@ export class Link<L extends LinkTypes> {
     });
   }
 
+  /**
+   * Resolves once a message sent now would go straight to the peer (it has credit and nothing
+   * waits before it), or the link is closed: for a producer that would rather keep its work
+   * where it can still change than queue it here.
+   */
+  credited(): Promise<void> {
+    if (this.state === 'closed' || (this.port && this.credits > this.outbox.length)) return Promise.resolve();
+    return new Promise((resolve) => this.creditWaiters.push(resolve));
+  }
+
   /** Sends `msg` if it fits now; false when the outbox is full (nothing was queued). */
   offer(msg: L['send']): boolean {
     if (this.state === 'closed') return false;
@@ -166,7 +177,10 @@ export class Link<L extends LinkTypes> {
     this.handlers = handlers as unknown as Record<string, (msg: Msg) => unknown>;
   }
 
-  /** Holds delivery (and so credit) until `resume`: back-pressure for an asynchronous consumer. */
+  /**
+   * Holds delivery (and so credit) until `resume`: back-pressure for an asynchronous consumer.
+   * Paused while taking a message, the consumer holds that message's credit too.
+   */
   pause(): void {
     this.paused = true;
   }
@@ -174,6 +188,7 @@ export class Link<L extends LinkTypes> {
   resume(): void {
     this.paused = false;
     while (!this.paused && this.held.length > 0) this.deliver(this.held.shift()!);
+    if (!this.paused) this.grant();
   }
 
   /** Connects this end to a (new) port; credit starts afresh and the outbox drains into it. */
@@ -201,6 +216,7 @@ export class Link<L extends LinkTypes> {
     this.stateSubject.next('closed');
     this.stateSubject.complete();
     for (const wake of this.roomWaiters.splice(0)) wake();
+    for (const wake of this.creditWaiters.splice(0)) wake();
     this.inbox.complete();
   }
 
@@ -260,6 +276,7 @@ export class Link<L extends LinkTypes> {
       case F.Credit:
         this.credits += frame[1];
         this.flush();
+        if (this.credits > 0) for (const wake of this.creditWaiters.splice(0)) wake();
         return;
     }
   }
@@ -296,7 +313,12 @@ export class Link<L extends LinkTypes> {
   }
 
   private consumed(): void {
-    if (++this.toGrant < this.grantBatch || !this.port) return;
+    this.toGrant++;
+    if (!this.paused) this.grant();
+  }
+
+  private grant(): void {
+    if (this.toGrant < this.grantBatch || !this.port) return;
     this.post([F.Credit, this.toGrant]);
     this.toGrant = 0;
   }

@@ -66,6 +66,30 @@ test('a paused receiver stops its sender at window + maxQueue', async (t) => {
   t.is(received, 13);
 });
 
+test('a receiver pausing while it takes a message holds that credit too; credited() waits for credit', async (t) => {
+  const { a, b } = pair(t, { window: 2, maxQueue: 2 });
+  const got: number[] = [];
+  b.messages$.subscribe((m) => {
+    if (m.kind !== 'n') return;
+    got.push(m.n);
+    if (m.n === 0) b.pause();
+  });
+  await a.credited();
+  t.is(a.availableCredits, 2);
+  await a.send({ kind: 'n', n: 0 });
+  await a.send({ kind: 'n', n: 1 });
+  await eventually('the first message taken', () => got.length === 1);
+  let credited = false;
+  void a.credited().then(() => (credited = true));
+  await settle();
+  t.is(a.availableCredits, 0, 'no credit for the message the receiver paused on, nor for the held one');
+  t.false(credited);
+  b.resume();
+  await eventually('credit again', () => credited);
+  t.deepEqual(got, [0, 1]);
+  t.is(a.availableCredits, 2);
+});
+
 test('merge rules coalesce what waits for credit', async (t) => {
   const { a, b } = pair(t, { window: 1, maxQueue: 4 });
   const xs: number[] = [];
