@@ -105,9 +105,9 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   get isClosed(): boolean {
     return this.closed;
   }
-  /** Bytes waiting to be written, for producers that throttle themselves. */
+  /** Bytes not yet handed to the kernel (queued here or in the socket's buffer), for producers that throttle themselves. */
   get queuedBytes(): number {
-    return this.pipeBytes;
+    return this.pipeBytes + this.socket.writableLength;
   }
 
   /** Feeds the bytes read before this connection took the socket (e.g. by the link stage). */

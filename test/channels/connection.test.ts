@@ -1,0 +1,33 @@
+import test from 'ava';
+import net from 'node:net';
+import { ChannelConnection } from '../../actors/channel-client/connection.js';
+import { displayProtocol } from '../../codecs/protocol/channels/display.js';
+import { CommonCap } from '../../codecs/protocol/enums.js';
+import { createLogger } from '../../runtime/log.js';
+import { eventually } from '../helpers/eventually.js';
+
+test('queued bytes count what the socket still holds: a large message handed to a stalled peer stays counted until the kernel takes it', async (t) => {
+  let peer!: net.Socket;
+  const server = net.createServer((s) => {
+    peer = s;
+    s.pause();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  await eventually('the peer', () => peer !== undefined);
+  t.teardown(() => (socket.destroy(), server.close()));
+  const link = { session: 1, channelType: 2, channelId: 0, commonCaps: [1 << CommonCap.miniHeader], channelCaps: [], secure: false, peer: 'test' };
+  const c = new ChannelConnection(socket, link, displayProtocol, { log: createLogger('silent'), maxBody: 1024 });
+  let drained = 0;
+  c.onDrain(() => drained++);
+
+  const size = 32 << 20;
+  c.sendEncoded(displayProtocol.server.number.mark, new Uint8Array(size));
+  // The message left the connection's own queue at once; most of it waits in the socket.
+  t.true(c.queuedBytes > size / 2, `${c.queuedBytes} bytes counted of ${size}`);
+  t.is(drained, 0);
+
+  peer.resume();
+  await eventually('everything handed to the kernel', () => c.queuedBytes === 0 && drained > 0, 20_000);
+});
