@@ -35,8 +35,6 @@ export interface RedWorkerContract {
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = { 1: 'off', 2: 'auto_glz', 3: 'auto_lz', 4: 'quic', 5: 'glz', 6: 'lz', 7: 'lz4' };
-/** Drawings compressed at once: enough to keep every pool thread busy. */
-const batchFactor = 2;
 
 /**
  * The red-worker of one display: consumes the QXL command ring its host fills, draws into the
@@ -211,10 +209,16 @@ export default defineActor<RedWorkerContract>((ctx) => {
     pumping = true;
     try {
       while (client && pipe.length > 0) {
+        // Drawings leave the pipe only as the display channel takes them (its link's credit): what
+        // waits stays where a newer drawing can replace it. A client that is behind (the channel
+        // holds its link) takes one at a time, as spice-server sends.
+        await display.credited();
+        if (!client || pipe.length === 0) break;
         if (pipe.overflowing && canvas) pipe.collapse(fullImage(canvas));
         const { session, mode, caps } = client;
+        const take = display.availableCredits;
         const batch: Drawing[] = [];
-        while (batch.length < pool.threads * batchFactor && pipe.length > 0) batch.push(pipe.shift()!);
+        while (batch.length < take && pipe.length > 0) batch.push(pipe.shift()!);
         const lz4 = hasCap(caps, DisplayCap.lz4Compression);
         const encoded = await Promise.all(
           batch.map(async (d) => {

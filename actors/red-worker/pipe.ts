@@ -1,5 +1,5 @@
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { contains, type Box } from '../../codecs/image/box.js';
+import { contains, intersects, type Box } from '../../codecs/image/box.js';
 
 /** What waits to be sent to a display client, in order. Images are snapshots: later drawing does not change them. */
 export type Drawing =
@@ -18,7 +18,10 @@ const bytesOf = (d: Drawing): number => (d.kind === 'image' ? d.bitmap.pixels.by
 
 /**
  * A client's pipe with spice-server's main saving on slow links: an opaque drawing drops the
- * queued drawings it covers whole, so what was overdrawn before it could be sent never is. A
+ * queued drawings it covers whole, so what was overdrawn before it could be sent never is. It
+ * takes the place of the first one it replaces when nothing queued after that overlaps it (spice-
+ * server does so for video streams only): regions redrawn at the same pace, a video and a clock,
+ * then take turns on a full link, where going to the back would starve whichever comes second. A
  * COPY_BITS reads what is under it on the client, so nothing before it is dropped. Past
  * `maxBytes` or `maxItems` the drawings go and one image of the whole surface, taken by the
  * caller, stands for them: memory stays bounded and a client that catches up gets the latest
@@ -48,12 +51,16 @@ export class Pipe {
   }
 
   push(d: Drawing): void {
+    let at = this.items.length;
     if (isPaint(d) && !d.clip) {
       let kept = this.items.length;
+      // Once something queued after a place overlaps `d` and stays, `d` must go after it.
+      let movable = true;
       for (let i = this.items.length - 1; i >= 0; i--) {
         const q = this.items[i]!;
         if (!isPaint(q)) {
           if (q.kind === 'copy-bits' || q.kind === 'reset' || q.kind.startsWith('surface')) break;
+          movable = false;
           continue;
         }
         if (contains(d.box, q.box)) {
@@ -62,11 +69,16 @@ export class Pipe {
           this.byteCount -= bytesOf(q);
           this.dropped++;
           kept--;
-        }
+          if (movable) at = i;
+        } else if (intersects(d.box, q.box)) movable = false;
       }
-      if (kept !== this.items.length) this.items = this.items.filter((q) => q !== null);
+      if (kept !== this.items.length) {
+        // `at` counts the dropped items before it out.
+        at -= this.items.slice(0, at).filter((q) => q === null).length;
+        this.items = this.items.filter((q) => q !== null);
+      }
     }
-    this.items.push(d);
+    this.items.splice(at, 0, d);
     this.byteCount += bytesOf(d);
   }
 

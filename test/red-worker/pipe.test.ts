@@ -6,9 +6,14 @@ const img = (left: number, top: number, right: number, bottom: number): Drawing 
   box: { left, top, right, bottom },
   bitmap: { width: right - left, height: bottom - top, stride: (right - left) * 4, pixels: new Uint8Array((right - left) * (bottom - top) * 4) },
 });
-const kinds = (p: Pipe) => {
+/** Takes `count` drawings (default all) off the pipe, named. */
+const kinds = (p: Pipe, count = Infinity) => {
   const out: string[] = [];
-  for (let d = p.shift(); d; d = p.shift()) out.push(d.kind === 'image' ? `image ${d.box.left},${d.box.top}-${d.box.right},${d.box.bottom}` : d.kind);
+  while (out.length < count) {
+    const d = p.shift();
+    if (!d) break;
+    out.push(d.kind === 'image' ? `image ${d.box.left},${d.box.top}-${d.box.right},${d.box.bottom}` : d.kind);
+  }
   return out;
 };
 
@@ -50,4 +55,41 @@ test('past its bounds the pipe collapses into one image, keeping surface changes
   t.false(p.overflowing);
   t.deepEqual(kinds(p), ['surface-create', 'image 0,0-40,40']);
   t.is(dropped.length, 10);
+});
+
+test('a drawing replacing queued ones takes the place of the first: two regions redrawn in turn keep taking turns', (t) => {
+  const p = new Pipe();
+  const video = () => img(100, 100, 420, 340);
+  const marker = () => img(990, 16, 1006, 32);
+  p.push(video());
+  p.push(marker());
+  t.deepEqual(kinds(p, 1), ['image 100,100-420,340'], 'the video frame goes first');
+  // While it is sent, the guest draws the next frame and then restamps the marker, again and again.
+  for (let i = 0; i < 3; i++) {
+    p.push(video());
+    p.push(marker());
+  }
+  // Going to the back, the marker would always be second and wait behind every frame.
+  t.deepEqual(kinds(p), ['image 990,16-1006,32', 'image 100,100-420,340']);
+  t.is(p.dropped, 5);
+});
+
+test('a drawing goes after a queued one that overlaps it without being covered, and never before a barrier', (t) => {
+  const p = new Pipe();
+  p.push(img(0, 0, 10, 10));
+  p.push(img(5, 5, 30, 30));
+  p.push(img(0, 0, 10, 10));
+  t.deepEqual(kinds(p), ['image 5,5-30,30', 'image 0,0-10,10'], 'the first 0,0-10,10 dropped, the new one after what overlaps it');
+
+  p.push(img(0, 0, 10, 10));
+  p.push({ kind: 'mark' });
+  p.push(img(40, 40, 50, 50));
+  p.push(img(0, 0, 10, 10));
+  t.deepEqual(kinds(p), ['mark', 'image 40,40-50,50', 'image 0,0-10,10'], 'nothing moves before a mark');
+
+  p.push(img(0, 0, 10, 10));
+  p.push(img(40, 40, 50, 50));
+  p.push(img(20, 20, 30, 30));
+  p.push(img(0, 0, 50, 50));
+  t.deepEqual(kinds(p), ['image 0,0-50,50'], 'one covering them all takes the first place');
 });
