@@ -213,7 +213,8 @@ export default defineActor<RedWorkerContract>((ctx) => {
         // waits stays where a newer drawing can replace it. A client that is behind (the channel
         // holds its link) takes one at a time, as spice-server sends.
         await display.credited();
-        if (!client || pipe.length === 0) break;
+        // Closed: the actor is stopping.
+        if (!client || pipe.length === 0 || display.state === 'closed') break;
         if (pipe.overflowing && canvas) pipe.collapse(fullImage(canvas));
         const { session, mode, caps } = client;
         const take = display.availableCredits;
@@ -242,7 +243,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
     } finally {
       pumping = false;
     }
-    if (client && pipe.length > 0) void pump();
+    if (client && pipe.length > 0 && display.state !== 'closed') void pump();
     else void ctx.parent.offer({ kind: 'stats', dropped: pipe.dropped, sent });
   };
 
