@@ -91,6 +91,11 @@ export class Supervisor {
     this.log = options.log;
   }
 
+  /** The handle of an actor spawned here, by name. */
+  ref(name: string): ActorRef<Contract> | undefined {
+    return this.actors.get(name);
+  }
+
   spawn<C extends Contract>(spec: ActorSpec<C>): ActorRef<C> {
     if (this.actors.has(spec.name)) throw new Error(`actor ${spec.name} already exists`);
     const ref = new ActorRef<C>(spec, { ...defaultPolicy, ...spec.policy });

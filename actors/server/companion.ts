@@ -105,8 +105,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect('server', channelActorName(c));
   if (host) for (const name of ['main', 'inputs', ...(display ? [] : ['cursor-0'])]) supervisor.connect(name, 'host');
 
-  /** A display's red-worker and channels, as the dispatcher asks for them. */
+  /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
+  const displaysStarted = new Set<number>();
   const startDisplay = (id: number) => {
+    if (displaysStarted.has(id)) return;
+    displaysStarted.add(id);
     const added: ChannelAddress[] = [{ type: ChannelType.display, id }];
     if (id > 0) {
       cursor(id, `red-worker-${id}`);

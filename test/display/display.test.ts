@@ -1,4 +1,5 @@
 import test from 'ava';
+import { filter, firstValueFrom } from 'rxjs';
 import { stillFrame } from '../../actors/demo-host/scene.js';
 import { writePpm } from '../../codecs/image/ppm.js';
 import { SpiceClient } from '../../client/session.js';
@@ -90,5 +91,24 @@ test('a new device for the display (a restarted host) resets the client: picture
   await eventually('marked again, with the new picture', () => d.marked && color() === frameColor(last), 20_000);
   const names = d.channel.history.map((m) => m.name);
   t.true(names.indexOf('reset') < names.lastIndexOf('mark'));
+  client.close();
+});
+
+test('a restarted dispatcher asks for display 0 again when the host re-announces it: the root starts nothing twice and the client gets the new device', async (t) => {
+  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz', '--log-level', 'silent'], { width: 200, height: 100 });
+  t.teardown(() => s.stop());
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+  const d = await client.displayReady();
+  await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
+  await eventually('the first frame', () => d.marked && d.draws > 0, 20_000);
+  const restarted = firstValueFrom(s.companion.supervisor.events$.pipe(filter((e) => e.type === 'started' && e.actor === 'dispatcher' && e.generation === 2)));
+  await s.companion.supervisor.ref('dispatcher')!.worker!.terminate();
+  await restarted;
+  await s.host.link.ask({ kind: 'new-device' });
+  await eventually('the reset', () => d.resets === 1, 20_000);
+  const last = await s.host.link.ask({ kind: 'frames', count: 1, first: 5 });
+  await eventually('marked again, with the new picture', () => d.marked && colorAt(d, 0) === frameColor(last), 20_000);
+  t.is(d.resets, 1);
+  t.is(colorAt(d, 0), frameColor(last));
   client.close();
 });
