@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 export type Fd = number & { readonly __brand: 'Fd' };
 
 interface NativeAddon {
+  setThreadName(name: string): void;
   dup(fd: number): number;
   close(fd: number): void;
   memfdCreate(name: string, size: number): number;
@@ -44,6 +45,9 @@ const addon = createRequire(import.meta.url)(join(packageRoot(), 'native/build/R
  * kernel, so a backlog stays in user space where it can still be dropped or reordered.
  */
 export const setNotSentLowat = (socket: number, bytes: number): void => addon.setNotSentLowat(socket, bytes);
+
+/** Names the calling thread for the OS (`top -H`, /proc/PID/task/TID/comm); Linux keeps 15 bytes. */
+export const setThreadName = (name: string): void => addon.setThreadName(name);
 
 /** A duplicate of `fd` (close-on-exec), e.g. to hand a socket to another thread. */
 export const dup = (fd: number): Fd => addon.dup(fd) as Fd;

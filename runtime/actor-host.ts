@@ -5,11 +5,14 @@ import { Link } from './link.js';
 import { createLogger } from './log.js';
 import type { ActorSide, Contract, LinkTypes } from './message.js';
 import type { HostData, SystemDown, SystemUp } from './system.js';
+import { setThreadName } from '../native/index.js';
 
 // The entry point of every actor thread: loads the actor module named by the supervisor,
 // gives it its context, and carries out the supervisor's system messages.
 
 const data = workerData as HostData;
+// The actor's name for the OS (top -H, /proc), where node calls every thread "node".
+setThreadName(data.name);
 const control = parentPort!;
 const log = createLogger(data.logLevel, { actor: data.name });
 const definition = ((await import(data.module)) as { default: ActorDefinition<Contract> }).default;

@@ -105,15 +105,24 @@ function figures(workload: BenchWorkload, settleS: number, start: Reading, end: 
   const channels = Object.keys(end.probe.bytes) as ChannelName[];
   const bytes = Object.fromEntries(channels.map((c) => [c, (end.probe.bytes[c] - start.probe.bytes[c]) / seconds])) as Record<ChannelName, number>;
   const total = channels.reduce((s, c) => s + bytes[c], 0);
+  const companion = spent(start.companion, end.companion);
   return {
     workload,
     settleS,
     windowS: seconds,
     bytesPerS: { ...bytes, total },
     drawsPerS: (end.probe.draws - start.probe.draws) / seconds,
-    cpu: cpuFigures(spent(start.qemu, end.qemu), spent(start.companion, end.companion), seconds),
+    cpu: cpuFigures(spent(start.qemu, end.qemu), companion, seconds),
+    companionCpuByThread: byName(companion, seconds),
     latency: marks.latency(start.at, end.at),
   };
+}
+
+/** CPU seconds per second of the window, summed by thread name. */
+function byName(threads: readonly ThreadTime[], seconds: number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const t of threads) sums[t.name] = (sums[t.name] ?? 0) + t.seconds / seconds;
+  return sums;
 }
 
 /** Per second of the window; theirs has no companion threads, ours no SPICE Worker. */

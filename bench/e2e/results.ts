@@ -27,6 +27,8 @@ export interface WorkloadFigures {
   /** Drawings (DRAW_COPY, DRAW_FILL, COPY_BITS) the client applied per second. */
   readonly drawsPerS: number;
   readonly cpu: CpuFigures;
+  /** Ours: the companion's CPU seconds per second by thread name (each actor's thread bears its name, "compressor" sums the pool's, "node" is V8's and libuv's helpers); empty for theirs. */
+  readonly companionCpuByThread: Readonly<Record<string, number>>;
   readonly latency: MarkerLatency;
 }
 

@@ -48,6 +48,14 @@ function ratioCells(o: WorkloadFigures, t: WorkloadFigures): string[] {
   ];
 }
 
+/** Ours per thread, largest first: "red-worker-0 8.1, display-0 3.2, ...". */
+const byThread = (w: WorkloadFigures): string =>
+  Object.entries(w.companionCpuByThread)
+    .filter(([, s]) => s > 0)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, s]) => `${name} ${pct(s).toFixed(1)}`)
+    .join(', ');
+
 const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`);
 
 /** One block: the same link and size, both servers. */
@@ -65,5 +73,7 @@ export function formatBlock(theirs: BootFigures, ours: BootFigures, linkText: st
     `time to first drawing: theirs ${seconds(theirs.firstDrawMs)}, ours ${seconds(ours.firstDrawMs)} (${x(ratio(ours.firstDrawMs, theirs.firstDrawMs))}); ` +
       `to the first guest frame (marker): theirs ${seconds(theirs.firstGuestFrameMs)}, ours ${seconds(ours.firstGuestFrameMs)} (${x(ratio(ours.firstGuestFrameMs, theirs.firstGuestFrameMs))})`,
     table(header, rows),
+    'ours, server CPU % by thread:',
+    ...ours.workloads.map((w) => `  ${w.workload}: ${byThread(w)}`),
   ].join('\n');
 }

@@ -20,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitEventfd(env, exports);
   InitUnixSocket(env, exports);
   InitTcp(env, exports);
+  InitThread(env, exports);
   return exports;
 }
 

@@ -6,3 +6,4 @@ void InitShm(Napi::Env env, Napi::Object exports);
 void InitEventfd(Napi::Env env, Napi::Object exports);
 void InitUnixSocket(Napi::Env env, Napi::Object exports);
 void InitTcp(Napi::Env env, Napi::Object exports);
+void InitThread(Napi::Env env, Napi::Object exports);

@@ -44,6 +44,8 @@ smokeTest('bench:e2e --smoke measures both servers on every workload, with marke
         t.true(w.latency.shown > 0 && w.latency.p50Ms !== null, `${what}, ${w.workload}: markers decoded at the client`);
       }
       t.true(boot.workloads.some((w) => w.cpu.serverThreads > 0), `${what}: server CPU counted`);
+      const actorCpu = boot.workloads.some((w) => (w.companionCpuByThread['red-worker-0'] ?? 0) > 0);
+      t.is(actorCpu, server === 'ours', `${what}: the companion's CPU by actor thread`);
     }
   }
   // ratio rows for each link and workload

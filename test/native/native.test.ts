@@ -2,7 +2,8 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { close, dup, mapShared, memfdCreate } from '../../native/index.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { close, dup, mapShared, memfdCreate, setThreadName } from '../../native/index.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
 
@@ -73,3 +74,14 @@ function deferred() {
   const promise = new Promise<string>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+test('setThreadName names the calling thread as the OS lists it, cut to 15 bytes', async (t) => {
+  const names = () => readdirSync('/proc/self/task').map((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
+  const native = new URL('../../native/index.js', import.meta.url).href;
+  const code = `import(${JSON.stringify(native)}).then((n) => { n.setThreadName('actor-with-a-long-name'); require('node:worker_threads').parentPort.postMessage('named'); });`;
+  const worker = new Worker(code, { eval: true });
+  t.teardown(() => worker.terminate());
+  await new Promise((resolve) => worker.once('message', resolve));
+  t.true(names().includes('actor-with-a-lo'), names().join(','));
+  t.throws(() => setThreadName(42 as unknown as string));
+});
