@@ -1,4 +1,4 @@
-import { firstValueFrom, filter, map, type Observable } from 'rxjs';
+import { firstValueFrom, filter, map, throwError, timeout, type Observable } from 'rxjs';
 import { cursorProtocol } from '../codecs/protocol/channels/cursor.js';
 import { displayProtocol } from '../codecs/protocol/channels/display.js';
 import { inputsProtocol } from '../codecs/protocol/channels/inputs.js';
@@ -18,12 +18,16 @@ export type MainInit = Extract<MainMessage, { name: 'init' }>['body'];
 
 type Body<S extends Defs, N> = Extract<MessageOf<S>, { name: N }>['body'];
 
-/** The next message named `name` to arrive on a channel. */
-export function next<S extends Defs, N extends MessageOf<S>['name']>(ch: { messages$: Observable<MessageOf<S>> }, name: N): Promise<Body<S, N>> {
+/** A message the client waits for and never gets fails after this long, naming what it waited for. */
+const defaultWaitMs = 60_000;
+
+/** The next message named `name` to arrive on a channel (rejected after `timeoutMs`). */
+export function next<S extends Defs, N extends MessageOf<S>['name']>(ch: { messages$: Observable<MessageOf<S>> }, name: N, timeoutMs = defaultWaitMs): Promise<Body<S, N>> {
   return firstValueFrom(
     ch.messages$.pipe(
       filter((m): m is Extract<MessageOf<S>, { name: N }> => m.name === name),
       map((m) => m.body),
+      timeout({ first: timeoutMs, with: () => throwError(() => new Error(`no ${String(name)} within ${timeoutMs} ms`)) }),
     ),
   );
 }
