@@ -87,6 +87,8 @@ test('keys still down when the client goes are released on the host', async (t) 
 test('keyboard LEDs from the host reach the client; INIT carries them to a new client', async (t) => {
   const { s, client } = await connected();
   t.teardown(() => s.stop());
+  // INIT first: the inputs actor has taken the connection (until then a change goes into INIT).
+  t.is((await first(client.inputs!, 'init')).keyboard_modifiers, 0);
   const mods = next(client.inputs!, 'key_modifiers');
   void s.host.link.send({ kind: 'leds', modifiers: 2 });
   t.is((await mods).modifiers, 2);

@@ -62,6 +62,8 @@ test('TLS links with the test CA; secure-channels refuses those channels on plai
   const tls = { ca: readFileSync(ca.caFile) };
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.tlsPort!, tls });
   t.truthy(client.inputs, 'inputs linked over TLS');
+  // INIT first: the inputs actor has taken the relayed connection (until then a change goes into INIT).
+  await first(client.inputs!, 'init');
   const mods = next(client.inputs!, 'key_modifiers');
   void s.host.link.send({ kind: 'leds', modifiers: 4 });
   t.is((await mods).modifiers, 4, 'messages flow over the relayed TLS connection');
