@@ -57,6 +57,8 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   private writable = true;
   private closed = false;
   private readonly clock: Clock;
+  /** Every message in and out is logged at trace level (checked once: the send path is hot). */
+  private readonly tracing: boolean;
   private readonly bucket: TokenBucket | null;
   private pacingTimer: NodeJS.Timeout | null = null;
   private readonly budget: SharedBudget | null;
@@ -82,6 +84,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     private readonly options: ConnectionOptions,
   ) {
     this.clock = options.clock ?? monotonicClock;
+    this.tracing = options.log.isLevelEnabled('trace');
     this.header = hasCap(link.commonCaps, CommonCap.miniHeader) ? 'mini' : 'full';
     this.reader = new MessageReader(this.header, options.maxBody);
     const rate = options.qos?.maxBandwidth ?? Infinity;
@@ -230,6 +233,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         else this.messagesWindow++;
       }
       this.writable = this.socket.write(bytes);
+      if (this.tracing) this.options.log.trace({ peer: this.peer, channel: this.protocol.name, sent: this.protocol.server.byNumber.get(q.type)?.name ?? q.type, bytes: bytes.length }, 'message sent');
     }
     if (this.pipe.length === 0 && this.writable) for (const h of this.drainHandlers) h();
   }
@@ -242,6 +246,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
       if (this.closed) return;
       const m = decodeMessage(this.protocol.client, raw.type, raw.body);
       if (!m.ok) return this.close({ by: 'server', why: `bad message: ${m.error}` });
+      if (this.tracing) this.options.log.trace({ peer: this.peer, channel: this.protocol.name, received: m.value.name }, 'message received');
       if (!this.handleBase(m.value as MessageOf<BaseClient>)) this.messageHandler(m.value);
     }
   }
