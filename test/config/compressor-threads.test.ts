@@ -1,33 +1,28 @@
 import test from 'ava';
-import { readdirSync } from 'node:fs';
-import { eventually, settle } from '../helpers/eventually.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { eventually } from '../helpers/eventually.js';
 import { startDisplayTestServer } from '../helpers/server.js';
 
-/** The OS threads of this process (the companion runs in it, every actor and pool thread a thread). */
-const threads = () => readdirSync('/proc/self/task').length;
+/** The pool threads of this process (the companion runs in it): they name themselves "compressor". */
+const compressorThreads = () =>
+  readdirSync('/proc/self/task').filter((tid) => {
+    try {
+      return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'compressor';
+    } catch {
+      return false; // ended between the listing and the read
+    }
+  }).length;
 
-/** Threads once a companion with `--compressor-threads n` and one display is up and settled. */
-async function threadsWith(n: number): Promise<number> {
-  const server = await startDisplayTestServer(['--disable-ticketing', '--compressor-threads', String(n)], { width: 64, height: 48 });
-  try {
-    let last = -1;
-    let stable = 0;
-    // Threads start in the background: wait until the count holds still.
-    await eventually('a steady thread count', async () => {
-      const now = threads();
-      stable = now === last ? stable + 1 : 0;
-      last = now;
-      await settle(100);
-      return stable >= 5;
-    }, 20_000);
-    return last;
-  } finally {
-    await server.stop();
+test.serial("compressor-threads sets the size of a display's compressor pool", async (t) => {
+  for (const n of [1, 3]) {
+    const server = await startDisplayTestServer(['--disable-ticketing', '--compressor-threads', String(n)], { width: 64, height: 48 });
+    try {
+      await eventually(`${n} compressor threads`, () => compressorThreads() === n, 20_000);
+      t.is(compressorThreads(), n);
+    } finally {
+      await server.stop();
+    }
   }
-}
-
-test.serial('compressor-threads sets the size of a display\'s compressor pool', async (t) => {
-  const one = await threadsWith(1);
-  const three = await threadsWith(3);
-  t.is(three - one, 2, `${one} threads with one compressor, ${three} with three`);
+  await eventually('the pools gone with their servers', () => compressorThreads() === 0, 20_000);
+  t.is(compressorThreads(), 0);
 });
