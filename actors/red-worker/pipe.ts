@@ -53,9 +53,11 @@ export class Pipe {
   push(d: Drawing): void {
     let at = this.items.length;
     if (isPaint(d) && !d.clip) {
-      let kept = this.items.length;
       // Once something queued after a place overlaps `d` and stays, `d` must go after it.
       let movable = true;
+      let dropped = 0;
+      // Of those, the ones queued before `at`: they leave it earlier in the pipe.
+      let droppedBefore = 0;
       for (let i = this.items.length - 1; i >= 0; i--) {
         const q = this.items[i]!;
         if (!isPaint(q)) {
@@ -67,14 +69,16 @@ export class Pipe {
           this.onDrop(q);
           this.items[i] = null as unknown as Drawing;
           this.byteCount -= bytesOf(q);
-          this.dropped++;
-          kept--;
-          if (movable) at = i;
+          dropped++;
+          if (movable) {
+            at = i;
+            droppedBefore = 0;
+          } else droppedBefore++;
         } else if (intersects(d.box, q.box)) movable = false;
       }
-      if (kept !== this.items.length) {
-        // `at` counts the dropped items before it out.
-        at -= this.items.slice(0, at).filter((q) => q === null).length;
+      if (dropped > 0) {
+        this.dropped += dropped;
+        at -= droppedBefore;
         this.items = this.items.filter((q) => q !== null);
       }
     }

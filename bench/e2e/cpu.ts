@@ -56,3 +56,10 @@ export function qemuThreadKind(name: string): QemuThreadKind {
 }
 
 export const sumSeconds = (threads: readonly ThreadTime[]): number => threads.reduce((s, t) => s + t.seconds, 0);
+
+/** CPU seconds per second of a `seconds`-long window, summed by thread name. */
+export function secondsByName(threads: readonly ThreadTime[], seconds: number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const t of threads) sums[t.name] = (sums[t.name] ?? 0) + t.seconds / seconds;
+  return sums;
+}

@@ -5,7 +5,7 @@
  * thread group, marker latency.
  */
 import { ClientProbe, wallClock, type ChannelName, type ProbeSample } from './client-probe.js';
-import { qemuThreadKind, spent, sumSeconds, threadTimes, type ThreadTime } from './cpu.js';
+import { qemuThreadKind, secondsByName, spent, sumSeconds, threadTimes, type ThreadTime } from './cpu.js';
 import { MarkerTimes } from './marker.js';
 import type { BenchWorkload, BootFigures, CpuFigures, LinkName, WorkloadFigures } from './results.js';
 import { startServer, type RunningServer, type ServerKind, type ServerOptions } from './servers.js';
@@ -113,16 +113,9 @@ function figures(workload: BenchWorkload, settleS: number, start: Reading, end: 
     bytesPerS: { ...bytes, total },
     drawsPerS: (end.probe.draws - start.probe.draws) / seconds,
     cpu: cpuFigures(spent(start.qemu, end.qemu), companion, seconds),
-    companionCpuByThread: byName(companion, seconds),
+    companionCpuByThread: secondsByName(companion, seconds),
     latency: marks.latency(start.at, end.at),
   };
-}
-
-/** CPU seconds per second of the window, summed by thread name. */
-function byName(threads: readonly ThreadTime[], seconds: number): Record<string, number> {
-  const sums: Record<string, number> = {};
-  for (const t of threads) sums[t.name] = (sums[t.name] ?? 0) + t.seconds / seconds;
-  return sums;
 }
 
 /** Per second of the window; theirs has no companion threads, ours no SPICE Worker. */

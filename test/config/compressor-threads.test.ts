@@ -1,17 +1,10 @@
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { threadTimes } from '../../bench/e2e/cpu.js';
 import { eventually } from '../helpers/eventually.js';
 import { startDisplayTestServer } from '../helpers/server.js';
 
 /** The pool threads of this process (the companion runs in it): they name themselves "compressor". */
-const compressorThreads = () =>
-  readdirSync('/proc/self/task').filter((tid) => {
-    try {
-      return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'compressor';
-    } catch {
-      return false; // ended between the listing and the read
-    }
-  }).length;
+const compressorThreads = () => threadTimes(process.pid).filter((t) => t.name === 'compressor').length;
 
 test.serial("compressor-threads sets the size of a display's compressor pool", async (t) => {
   for (const n of [1, 3]) {

@@ -2,7 +2,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { readdirSync, readFileSync } from 'node:fs';
+import { threadTimes } from '../../bench/e2e/cpu.js';
 import { close, dup, mapShared, memfdCreate, setThreadName } from '../../native/index.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
@@ -76,7 +76,7 @@ function deferred() {
 }
 
 test('setThreadName names the calling thread as the OS lists it, cut to 15 bytes', async (t) => {
-  const names = () => readdirSync('/proc/self/task').map((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
+  const names = () => threadTimes(process.pid).map((thread) => thread.name);
   const native = new URL('../../native/index.js', import.meta.url).href;
   const code = `import(${JSON.stringify(native)}).then((n) => { n.setThreadName('actor-with-a-long-name'); require('node:worker_threads').parentPort.postMessage('named'); });`;
   const worker = new Worker(code, { eval: true });
