@@ -22,6 +22,8 @@ export interface Endpoint {
   /** TLS with this CA (PEM); absent: plain TCP. */
   readonly tls?: { readonly ca: string | Buffer; readonly servername?: string };
   readonly password?: string;
+  /** The local address to connect from (e.g. another 127/8 address). */
+  readonly localAddress?: string;
 }
 
 export interface LinkRequest {
@@ -60,9 +62,10 @@ export const defaultCommonCaps = capWords([CommonCap.authSelection, CommonCap.mi
 
 function open(ep: Endpoint): Promise<Socket | TLSSocket> {
   return new Promise((resolve, reject) => {
+    const from = ep.localAddress !== undefined ? { localAddress: ep.localAddress } : {};
     const s = ep.tls
-      ? tlsConnect({ host: ep.host, port: ep.port, ca: ep.tls.ca, servername: ep.tls.servername ?? ep.host }, () => resolve(s))
-      : tcpConnect({ host: ep.host, port: ep.port, noDelay: true }, () => resolve(s));
+      ? tlsConnect({ host: ep.host, port: ep.port, ...from, ca: ep.tls.ca, servername: ep.tls.servername ?? ep.host }, () => resolve(s))
+      : tcpConnect({ host: ep.host, port: ep.port, ...from, noDelay: true }, () => resolve(s));
     s.once('error', reject);
   });
 }

@@ -1,11 +1,8 @@
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { leaves } from '../config/settings.js';
-
-const cli = fileURLToPath(new URL('../actors/server/cli.js', import.meta.url));
+import { cliPath as cli, startCli } from './helpers/cli.js';
 
 test('--help lists every configuration key as a flag', (t) => {
   const r = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
@@ -21,21 +18,8 @@ test('a bad value stops start-up with exit code 2 and names the key', (t) => {
 });
 
 test('the server logs JSON lines, listens, answers a link, and stops cleanly on SIGTERM', async (t) => {
-  const child = spawn(process.execPath, [cli, '--port', '0', '--disable-ticketing'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { child, lines, lineWith, exited } = startCli(['--port', '0', '--disable-ticketing']);
   t.teardown(() => child.kill('SIGKILL'));
-  const lines: Record<string, unknown>[] = [];
-  const waiters: Array<() => void> = [];
-  createInterface({ input: child.stdout }).on('line', (l) => {
-    lines.push(JSON.parse(l) as Record<string, unknown>);
-    waiters.splice(0).forEach((w) => w());
-  });
-  const lineWith = async (msg: string) => {
-    for (;;) {
-      const found = lines.find((l) => l.msg === msg);
-      if (found) return found;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
   const started = await lineWith('spice-companion started');
   t.is(typeof started.port, 'number');
   // Garbage instead of "REDQ": spice-server answers with a link reply carrying INVALID_MAGIC (2).
@@ -48,9 +32,8 @@ test('the server logs JSON lines, listens, answers a link, and stops cleanly on 
   });
   t.is(reply.subarray(0, 4).toString('latin1'), 'REDQ');
   t.is(reply.readUInt32LE(16), 2);
-  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
-  t.is(await exit, 0);
+  t.is(await exited, 0);
   t.truthy(lines.find((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'));
   t.truthy(lines.find((l) => l.msg === 'stopped'));
   t.true(lines.every((l) => typeof l.level === 'number' && typeof l.time === 'number'));

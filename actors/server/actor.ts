@@ -91,6 +91,7 @@ export default defineActor<ServerContract>(async (ctx) => {
       channelExists: (type, id) => offered.has(`${type}:${id}`),
       channelCaps: (type) => serverChannelCaps[type] ?? [],
       peer,
+      address: socket.remoteAddress ?? peer,
       timeoutMs: 15_000,
       now: () => monotonicClock.now(),
     }).then(

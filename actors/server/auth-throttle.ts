@@ -1,41 +1,80 @@
 /**
- * Slows down ticket guessing: each failed ticket from an address doubles the delay before its
- * next link is answered (from `baseMs` up to `maxMs`), and a success or `forgetMs` of quiet
- * clears it. Bounded: at most `maxTracked` addresses are remembered, oldest forgotten first.
+ * Slows down ticket guessing per client address (not per connection: a guesser opens a new one
+ * for every try). Once an address has a refused ticket, its verdicts are given one at a time,
+ * `step` apart, where `step` doubles with each failure from `baseMs` up to `maxMs`: parallel
+ * connections do not guess faster than one. A success or `forgetMs` of quiet clears it.
+ * Bounded: at most `maxWaiting` tickets of an address wait for their turn (more are refused at
+ * once), at most `maxTracked` addresses are remembered, oldest forgotten first.
  */
 export class AuthThrottle {
-  private readonly failures = new Map<string, { count: number; last: number }>();
+  private readonly addresses = new Map<string, AddressState>();
 
   constructor(
     private readonly baseMs = 250,
     private readonly maxMs = 8_000,
     private readonly forgetMs = 60_000,
+    private readonly maxWaiting = 16,
     private readonly maxTracked = 4096,
   ) {}
 
-  /** How long to wait before answering a link from `addr`. */
-  delayFor(addr: string, now: number): number {
-    const f = this.failures.get(addr);
-    if (!f) return 0;
-    if (now - f.last > this.forgetMs) {
-      this.failures.delete(addr);
+  /**
+   * A turn for a ticket from `addr` arriving at `now`: how long to wait before checking it, or
+   * null when too many of that address's tickets wait already. Every turn taken ends with
+   * `failed` or `succeeded`.
+   */
+  turn(addr: string, now: number): number | null {
+    let a = this.addresses.get(addr);
+    if (a && a.waiting === 0 && now - a.last > this.forgetMs) {
+      this.addresses.delete(addr);
+      a = undefined;
+    }
+    if (!a) {
+      this.track(addr, { failures: 0, last: now, next: now, waiting: 1 });
       return 0;
     }
-    return Math.min(this.maxMs, this.baseMs * 2 ** (f.count - 1));
+    a.waiting++;
+    if (a.failures === 0) return 0;
+    if (a.waiting > this.maxWaiting) {
+      a.waiting--;
+      return null;
+    }
+    const step = Math.min(this.maxMs, this.baseMs * 2 ** (a.failures - 1));
+    const at = Math.max(now + step, a.next);
+    a.next = at + step;
+    return at - now;
   }
 
-  /** Records a refused ticket; returns the failures counted for `addr`. */
+  /** A refused ticket; returns the failures counted for `addr`. */
   failed(addr: string, now: number): number {
-    const f = this.failures.get(addr) ?? { count: 0, last: now };
-    this.failures.delete(addr);
-    f.count++;
-    f.last = now;
-    this.failures.set(addr, f);
-    if (this.failures.size > this.maxTracked) this.failures.delete(this.failures.keys().next().value!);
-    return f.count;
+    const a = this.addresses.get(addr) ?? this.track(addr, { failures: 0, last: now, next: now, waiting: 1 });
+    a.waiting = Math.max(0, a.waiting - 1);
+    a.failures++;
+    a.last = now;
+    return a.failures;
   }
 
-  succeeded(addr: string): void {
-    this.failures.delete(addr);
+  succeeded(addr: string, now: number): void {
+    const a = this.addresses.get(addr);
+    if (!a) return;
+    a.waiting = Math.max(0, a.waiting - 1);
+    a.failures = 0;
+    a.next = now;
+    if (a.waiting === 0) this.addresses.delete(addr);
   }
+
+  private track(addr: string, a: AddressState): AddressState {
+    this.addresses.set(addr, a);
+    if (this.addresses.size > this.maxTracked) this.addresses.delete(this.addresses.keys().next().value!);
+    return a;
+  }
+}
+
+interface AddressState {
+  failures: number;
+  /** When the last ticket was refused. */
+  last: number;
+  /** The earliest time the next waiting ticket may be checked. */
+  next: number;
+  /** Tickets holding a turn. */
+  waiting: number;
 }

@@ -40,7 +40,10 @@ export interface LinkStageContext {
   readonly secureChannels: ReadonlySet<number>;
   channelExists(type: number, id: number): boolean;
   channelCaps(type: number): readonly number[];
+  /** The client's address and port, for logs. */
   readonly peer: string;
+  /** The client's address alone: the ticket throttle's key. */
+  readonly address: string;
   readonly timeoutMs: number;
   now(): number;
 }
@@ -84,14 +87,15 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
       if (mechanism !== authMechanism.spice) return refuse(LinkError.invalidData, `auth mechanism ${mechanism}`, true);
     }
     const ticket = await reader.read(ticketBytes, deadline);
-    const wait = ctx.throttle.delayFor(ctx.peer, Date.now());
+    const wait = ctx.throttle.turn(ctx.address, Date.now());
+    if (wait === null) return refuse(LinkError.permissionDenied, `too many tickets from ${ctx.address} waiting for their turn`, true);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const verdict = checkTicket(key, ticket, ctx.policy(), ctx.now());
     if (verdict !== 'ok') {
-      const failures = ctx.throttle.failed(ctx.peer, Date.now());
-      return refuse(LinkError.permissionDenied, `${verdict === 'expired' ? 'password expired' : 'wrong ticket'} (${failures} in a row from ${ctx.peer})`, true);
+      const failures = ctx.throttle.failed(ctx.address, Date.now());
+      return refuse(LinkError.permissionDenied, `${verdict === 'expired' ? 'password expired' : 'wrong ticket'} (${failures} in a row from ${ctx.address})`, true);
     }
-    ctx.throttle.succeeded(ctx.peer);
+    ctx.throttle.succeeded(ctx.address, Date.now());
     let session: number;
     let replaced: number | null = null;
     if (channelType === ChannelType.main) {

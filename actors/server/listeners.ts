@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { Config } from '../../config/settings.js';
 import { setNotSentLowat } from '../../native/index.js';
 
@@ -45,21 +45,39 @@ export async function openListeners(config: Config, onConnection: (socket: Socke
   const tlsPortWanted = config['tls-port'];
   if (tlsPortWanted !== undefined) {
     const dir = config['x509-dir']!;
-    tls = createTlsServer(
-      {
-        key: readFileSync(join(dir, 'server-key.pem')),
-        cert: readFileSync(join(dir, 'server-cert.pem')),
-        ca: readFileSync(join(dir, 'ca-cert.pem')),
-        ...(config['tls-ciphers'] ? { ciphers: config['tls-ciphers'] } : {}),
-        allowHalfOpen: true,
-        noDelay: true,
-      },
-      (s) => onConnection(s, true),
-    );
+    const context = createSecureContext({
+      key: readFileSync(join(dir, 'server-key.pem')),
+      cert: readFileSync(join(dir, 'server-cert.pem')),
+      ca: readFileSync(join(dir, 'ca-cert.pem')),
+      ...(config['tls-ciphers'] ? { ciphers: config['tls-ciphers'] } : {}),
+    });
+    tls = createServer({ allowHalfOpen: true, noDelay: true }, (raw) => acceptTls(raw, context, (s) => onConnection(s, true)));
   }
   // The raw TCP connection, before TLS wraps it: the option stays with the socket wherever it goes.
   for (const server of [plain, tls]) server?.on('connection', (raw: Socket) => setNotSentLowat(socketFd(raw), NOTSENT_LOWAT));
   const port = await listen(plain, config.port, config.addr);
   const tlsPort = tls && tlsPortWanted !== undefined ? await listen(tls, tlsPortWanted, config.addr) : null;
   return { plain, tls, port, tlsPort };
+}
+
+/** How long a TLS handshake may take before the connection is dropped. */
+const HANDSHAKE_TIMEOUT_MS = 15_000;
+
+/**
+ * TLS on an accepted connection, wrapped here rather than by tls.Server: half-open connections
+ * (which the hand-off needs) that end or fail before the handshake completes are closed at once
+ * (tls.Server left them in CLOSE-WAIT for good, an fd each).
+ */
+function acceptTls(raw: Socket, context: SecureContext, secured: (socket: TLSSocket) => void): void {
+  const socket = new TLSSocket(raw, { isServer: true, secureContext: context });
+  const drop = () => socket.destroy();
+  const timer = setTimeout(drop, HANDSHAKE_TIMEOUT_MS);
+  socket.once('end', drop);
+  socket.once('error', drop);
+  socket.once('secure', () => {
+    clearTimeout(timer);
+    socket.off('end', drop);
+    socket.off('error', drop);
+    secured(socket);
+  });
 }

@@ -1,0 +1,79 @@
+import test from 'ava';
+import { AuthThrottle } from '../../actors/server/auth-throttle.js';
+import { ChannelType } from '../../codecs/protocol/enums.js';
+import { LinkError } from '../../codecs/protocol/link.js';
+import { linkChannel, LinkRefused } from '../../client/link.js';
+import { startTestServer } from '../helpers/server.js';
+
+test('the throttle doubles the wait per failure up to its cap, and spaces parallel tickets of one address', (t) => {
+  const th = new AuthThrottle(250, 8_000, 60_000, 16);
+  let now = 0;
+  const waits: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const wait = th.turn('10.0.0.1', now)!;
+    waits.push(wait);
+    now += wait;
+    th.failed('10.0.0.1', now);
+  }
+  t.deepEqual(waits.slice(0, 8), [0, 250, 500, 1000, 2000, 4000, 8000, 8000]);
+  t.true(waits.slice(6).every((w) => w === 8000), 'capped, never shorter again');
+  // Another address is not slowed by the first one's failures.
+  t.is(th.turn('10.0.0.2', now), 0);
+  th.succeeded('10.0.0.2', now);
+  // Sixteen tickets of the guessing address at once wait in line, 8 s apart; the seventeenth is refused.
+  const parallel = Array.from({ length: 17 }, () => th.turn('10.0.0.1', now));
+  t.deepEqual(parallel.slice(0, 16), Array.from({ length: 16 }, (_, i) => 8000 * (1 + i)));
+  t.is(parallel[16], null);
+  // A right ticket clears the address; quiet does too.
+  th.succeeded('10.0.0.1', now);
+  for (let i = 0; i < 15; i++) th.failed('10.0.0.1', now);
+  t.is(th.turn('10.0.0.1', now + 60_001 + 8000 * 40), 0);
+});
+
+const refusal = async (p: Promise<unknown>): Promise<number | null> => {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof LinkRefused) return err.code;
+    throw err;
+  }
+  return -1;
+};
+
+test('wrong tickets from one address slow that address down, while another address links at full speed', async (t) => {
+  const s = await startTestServer(['--password', 'sesame']);
+  t.teardown(() => s.stop());
+  const main = { channelType: ChannelType.main, channelId: 0, connectionId: 0 };
+  const timed = async (localAddress: string, password: string) => {
+    const started = Date.now();
+    const code = await refusal(linkChannel({ host: '127.0.0.1', port: s.port, localAddress, password }, main).then((l) => l.socket.destroy()));
+    return { code, ms: Date.now() - started };
+  };
+  const guesses: number[] = [];
+  const others: number[] = [];
+  // The other address links while the guesser waits its turns.
+  const other = (async () => {
+    for (let i = 0; i < 4; i++) {
+      const r = await timed('127.0.0.2', 'sesame');
+      t.is(r.code, -1);
+      others.push(r.ms);
+      await new Promise((res) => setTimeout(res, 300));
+    }
+  })();
+  for (let i = 0; i < 5; i++) {
+    const r = await timed('127.0.0.1', `guess-${i}`);
+    t.is(r.code, LinkError.permissionDenied);
+    guesses.push(r.ms);
+  }
+  await other;
+  t.log(`wrong tickets from 127.0.0.1, ms each: ${guesses.join(', ')}; right ones from 127.0.0.2 meanwhile: ${others.join(', ')}`);
+  for (let i = 2; i < guesses.length; i++) t.true(guesses[i]! > guesses[i - 1]! * 1.5, `guess ${i} slower than guess ${i - 1}`);
+  t.true(guesses[4]! >= 1800, 'the fifth waited 2 s');
+  t.true(Math.max(...others) < 1000, 'the other address is not throttled');
+  // Guessing in parallel does not help: two at once are answered a turn (now 4 s) apart.
+  const started = Date.now();
+  const parallel = await Promise.all([0, 1].map(async () => (await timed('127.0.0.1', 'x'), Date.now() - started)));
+  t.log(`two parallel wrong tickets answered after ${parallel.join(', ')} ms`);
+  parallel.sort((a, b) => a - b);
+  t.true(parallel[1]! - parallel[0]! >= 4000 * 0.9);
+});

@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled command-line entry point. */
+export const cliPath = fileURLToPath(new URL('../../actors/server/cli.js', import.meta.url));
+
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** The JSON log lines printed so far. */
+  readonly lines: Record<string, unknown>[];
+  /** The first log line with this `msg`, once printed. */
+  lineWith(msg: string): Promise<Record<string, unknown>>;
+  /** The exit code, once exited. */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * `spice-companion ARGS` in a child process, its JSON log lines collected; `maxFds` runs it under
+ * that open-file limit (`ulimit -n`).
+ */
+export function startCli(args: readonly string[], { maxFds }: { maxFds?: number } = {}): CliProcess {
+  const child =
+    maxFds === undefined
+      ? spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn('bash', ['-c', `ulimit -n ${maxFds} && exec "$0" "$@"`, process.execPath, cliPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: Array<() => void> = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    lines.push(JSON.parse(l) as Record<string, unknown>);
+    waiters.splice(0).forEach((w) => w());
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (waiters.splice(0).forEach((w) => w()), resolve(code))));
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  const lineWith = async (msg: string) => {
+    for (;;) {
+      const found = lines.find((l) => l.msg === msg);
+      if (found) return found;
+      if (exitCode !== undefined) throw new Error(`spice-companion exited (${exitCode}) before logging '${msg}'`);
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  return { child, lines, lineWith, exited };
+}
