@@ -12,6 +12,8 @@ export function formatValue(setting: Setting<unknown>, value: unknown): string |
   return String(value);
 }
 
+const notYetValues = (setting: Setting<unknown>): string => setting.notYet!.values.map((v) => formatValue(setting, v)).join(', ');
+
 export function helpText(version: string): string {
   const lines = [
     `spice-companion ${version}: a SPICE server beside QEMU's D-Bus display`,
@@ -33,6 +35,7 @@ export function helpText(version: string): string {
     lines.push(`      ${setting.doc}`);
     const example = `${flagName(leaf)}${setting.rest ? ' --' : ''} ${setting.example}`;
     lines.push(`      default: ${shown ?? 'unset'}; example: ${example}; env: ${envName(leaf)}`);
+    if (setting.notYet) lines.push(`      not implemented yet: ${notYetValues(setting)} (refused)`);
   }
   lines.push('', 'Boolean keys also take --no-KEY, and alone mean on. -- ends the options: what follows is the value of --qemu.');
   return lines.join('\n') + '\n';
@@ -53,6 +56,7 @@ export function exampleYaml(): string {
         continue;
       }
       out.push('', `${indent}# ${node.doc}`, `${indent}# Accepts ${node.range}. Example: ${node.example}`);
+      if (node.notYet) out.push(`${indent}# Not implemented yet: ${notYetValues(node)} (refused).`);
       const value = formatValue(node, node.default);
       out.push(value === undefined ? `${indent}# ${key}: ${node.example}` : `${indent}${key}: ${value}`);
     }

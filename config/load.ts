@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Command, ParsedArgs } from './flags.js';
-import { describeSource, envName, type Given, type Source } from './sources.js';
+import { describeSource, envName, envPrefix, type Given, type Source } from './sources.js';
 import { isSetting, leaves, settings, type Config, type SettingsTree } from './settings.js';
 
 export class ConfigError extends Error {
@@ -81,13 +81,18 @@ export function loadConfig(input: LoadInput): Loaded {
       continue;
     }
     const checked = leaf.setting.schema.safeParse(given.raw);
-    if (checked.success) {
+    const value = leaf.setting.secret ? '(hidden)' : show(given.raw);
+    const notYet = leaf.setting.notYet;
+    if (!checked.success) problems.push(`${leaf.path}: ${value} from ${describeSource(given.source)} is not valid: expected ${leaf.setting.range}`);
+    else if (notYet?.values.includes(checked.data)) problems.push(`${leaf.path}: ${value} from ${describeSource(given.source)}: ${notYet.why}`);
+    else {
       values.set(leaf.path, checked.data);
       sources.set(leaf.path, given.source);
-    } else {
-      const value = leaf.setting.secret ? '(hidden)' : show(given.raw);
-      problems.push(`${leaf.path}: ${value} from ${describeSource(given.source)} is not valid: expected ${leaf.setting.range}`);
     }
+  }
+  const known = new Set(leaves().map(envName));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith(envPrefix) && !known.has(name)) problems.push(`environment variable ${name} names no configuration key (see --help)`);
   }
   if (problems.length === 0) problems.push(...crossChecks(values));
   if (problems.length > 0) throw new ConfigError(problems);

@@ -19,6 +19,14 @@ export interface Setting<T> {
   readonly bare?: string;
   /** The flag takes no value itself: the command line's arguments after `--` are its value. */
   readonly rest?: boolean;
+  /** Values the syntax accepts that do nothing yet: refused at start with `why`, never taken and ignored. */
+  readonly notYet?: NotYet;
+}
+
+export interface NotYet {
+  readonly values: readonly unknown[];
+  /** What is missing and what to use instead. */
+  readonly why: string;
 }
 
 interface Meta {
@@ -27,6 +35,7 @@ interface Meta {
   readonly secret?: boolean;
   readonly bare?: string;
   readonly rest?: boolean;
+  readonly notYet?: NotYet;
 }
 
 export function setting<T>(type: { schema: z.ZodType<T>; range: string }, meta: Meta & { readonly default: NoInfer<T> }): Setting<T> {
@@ -68,6 +77,11 @@ export function oneOf<const V extends readonly [string, ...string[]]>(values: V)
 
 export function text() {
   return { schema: z.string().min(1), range: 'a non-empty string' };
+}
+
+/** Text of 1..`max` bytes in UTF-8. */
+export function shortText(max: number) {
+  return { schema: z.string().min(1).refine((v) => Buffer.byteLength(v) <= max), range: `a non-empty string of at most ${max} bytes` };
 }
 
 /** A size as WIDTHxHEIGHT, each 1..16384 (kept as written; `parseSize` splits it). */

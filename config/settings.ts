@@ -1,5 +1,6 @@
 import { logLevels } from '../runtime/log.js';
-import { argv, bandwidth, bool, int, listOf, oneOf, optional, setting, size, text, uuid, type Setting } from './setting.js';
+import { maxPasswordLength } from '../codecs/protocol/link.js';
+import { argv, bandwidth, bool, int, listOf, oneOf, optional, setting, shortText, size, text, uuid, type Setting } from './setting.js';
 
 /**
  * Every configuration key, described once. Names follow QEMU's `-spice` options where one
@@ -7,21 +8,16 @@ import { argv, bandwidth, bool, int, listOf, oneOf, optional, setting, size, tex
  * example file and the `Config` type are all derived from this tree.
  */
 
-export const channelNames = ['main', 'display', 'inputs', 'cursor', 'playback', 'record', 'smartcard', 'usbredir', 'port', 'webdav'] as const;
+/** The channels this server has (audio and the tunnels join as they are built). */
+export const channelNames = ['main', 'display', 'inputs', 'cursor'] as const;
 export type ChannelName = (typeof channelNames)[number];
 
-/** Lower runs first: input and cursor, then main, the display, audio, and tunnels last. */
+/** Lower runs first: input and cursor, then main, then the display. */
 const defaultPriority: Record<ChannelName, number> = {
   inputs: 0,
   cursor: 0,
   main: 1,
   display: 2,
-  playback: 3,
-  record: 3,
-  smartcard: 4,
-  usbredir: 4,
-  port: 4,
-  webdav: 4,
 };
 
 const channel = (name: ChannelName) => ({
@@ -65,8 +61,8 @@ export const settings = {
     example: 'main,inputs',
     default: [],
   }),
-  password: optional(text(), {
-    doc: 'Ticket (password) clients must present; at most 60 bytes are used.',
+  password: optional(shortText(maxPasswordLength), {
+    doc: 'Ticket (password) clients must present; at most 60 bytes, as spice-server and its clients allow.',
     example: 's3cret',
     secret: true,
   }),
@@ -88,9 +84,10 @@ export const settings = {
     example: '5b0a8c5e-3f7a-4d2b-9c61-1d2e3f4a5b6c',
   }),
   'image-compression': setting(oneOf(['auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4', 'off']), {
-    doc: 'Lossless image compression for the display channel.',
+    doc: 'Lossless image compression for the display channel (lz4 is not a QEMU value).',
     example: 'quic',
     default: 'auto_lz',
+    notYet: { values: ['auto_glz', 'glz', 'lz4'], why: 'GLZ and LZ4 images are not implemented yet; use auto_lz, lz, quic or off' },
   }),
   'compressor-threads': setting(int(0, 256), {
     doc: "Threads compressing each display's images (every display has its own pool); 0: one per core.",
@@ -98,34 +95,40 @@ export const settings = {
     default: 0,
   }),
   'jpeg-wan-compression': setting(oneOf(['auto', 'never', 'always']), {
-    doc: 'Use lossy JPEG for photographic images on slow links.',
+    doc: "Use lossy JPEG for photographic images on slow links (QEMU's default: auto).",
     example: 'never',
-    default: 'auto',
+    default: 'never',
+    notYet: { values: ['auto', 'always'], why: 'JPEG images are not implemented yet; only never works' },
   }),
   'zlib-glz-wan-compression': setting(oneOf(['auto', 'never', 'always']), {
-    doc: 'Compress GLZ output again with zlib on slow links.',
+    doc: "Compress GLZ output again with zlib on slow links (QEMU's default: auto).",
     example: 'never',
-    default: 'auto',
+    default: 'never',
+    notYet: { values: ['auto', 'always'], why: 'GLZ and ZLIB_GLZ images are not implemented yet; only never works' },
   }),
   'streaming-video': setting(oneOf(['off', 'all', 'filter']), {
-    doc: 'Detect video regions and send them as a stream (filter: only regions that look like video).',
+    doc: "Detect video regions and send them as a stream (filter: only regions that look like video; QEMU's default: off).",
     example: 'off',
-    default: 'filter',
+    default: 'off',
+    notYet: { values: ['all', 'filter'], why: 'video streams are not implemented yet; only off works' },
   }),
   'playback-compression': setting(bool(), {
-    doc: 'Compress audio playback (Opus) when the client supports it.',
+    doc: "Compress audio playback (Opus) when the client supports it (QEMU's default: on).",
     example: 'off',
-    default: true,
+    default: false,
+    notYet: { values: [true], why: 'there is no playback channel yet; only off works' },
   }),
   'agent-mouse': setting(bool(), {
-    doc: 'Use the guest agent for the client mouse mode when it is running.',
+    doc: "Use the guest agent for the client mouse mode when it is running (QEMU's default: on).",
     example: 'off',
-    default: true,
+    default: false,
+    notYet: { values: [true], why: 'the guest agent relay is not implemented yet; only off works' },
   }),
   'seamless-migration': setting(bool(), {
     doc: 'Allow seamless migration of clients to another server.',
-    example: 'on',
+    example: 'off',
     default: false,
+    notYet: { values: [true], why: 'migration is not implemented yet; only off works' },
   }),
   'max-bandwidth': setting(bandwidth(), {
     doc: "Most all channels together may send to one client (the client's link).",

@@ -26,4 +26,5 @@ export function describeSource(s: Source): string {
 }
 
 export const flagName = (leaf: Leaf): string => `--${leaf.path}`;
-export const envName = (leaf: Leaf): string => `SPICE_COMPANION_${leaf.path.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+export const envPrefix = 'SPICE_COMPANION_';
+export const envName = (leaf: Leaf): string => `${envPrefix}${leaf.path.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;

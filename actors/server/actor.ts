@@ -12,7 +12,8 @@ import { ChannelType, channelActorName, channelTypeName, serverChannelCaps } fro
 import type { ChannelAddress, ServerToChannel } from '../contracts.js';
 import { AuthThrottle } from './auth-throttle.js';
 import type { ServerContract } from './contract.js';
-import { LinkKeys, maxPasswordLength, type TicketPolicy } from './ticket.js';
+import { LinkKeys, type TicketPolicy } from './ticket.js';
+import { maxPasswordLength } from '../../codecs/protocol/link.js';
 import { negotiateLink } from './link-stage.js';
 import { openListeners, socketFd } from './listeners.js';
 import { Sessions } from './sessions.js';
@@ -32,7 +33,7 @@ export default defineActor<ServerContract>(async (ctx) => {
   const startedAt = monotonicClock.now();
   const policy: TicketPolicy = {
     ticketing: !config['disable-ticketing'],
-    ...(config.password !== undefined ? { password: config.password.slice(0, maxPasswordLength) } : {}),
+    ...(config.password !== undefined ? { password: config.password } : {}),
     ...(config['password-expiry'] !== undefined ? { expiresAt: startedAt + config['password-expiry'] * 1000 } : {}),
   };
   if (policy.ticketing && policy.password === undefined) log.warn('ticketing is on and no password is set: every client will be refused (set password or disable-ticketing)');
@@ -124,11 +125,13 @@ export default defineActor<ServerContract>(async (ctx) => {
 
   ctx.parent.serve({
     'set-password': ({ password, expiresInS }) => {
+      // As spice-server: a longer password is refused, not cut.
+      if (password !== null && Buffer.byteLength(password) > maxPasswordLength) return { ok: false, error: `a password has at most ${maxPasswordLength} bytes` };
       if (password === null) delete policy.password;
-      else policy.password = password.slice(0, maxPasswordLength);
+      else policy.password = password;
       if (expiresInS === undefined || expiresInS === 0) delete policy.expiresAt;
       else policy.expiresAt = monotonicClock.now() + expiresInS * 1000;
-      return null;
+      return { ok: true };
     },
   });
   ctx.onStop(() => {

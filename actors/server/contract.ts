@@ -11,5 +11,5 @@ export interface ServerContract {
   init: ServerInit;
   in: { kind: 'set-password'; password: string | null; expiresInS?: number } | { kind: 'add-channels'; channels: readonly ChannelAddress[] };
   out: { kind: 'listening'; port: number | null; tlsPort: number | null } | { kind: 'link-refused'; peer: string; reason: string };
-  replies: { 'set-password': null };
+  replies: { 'set-password': { ok: true } | { ok: false; error: string } };
 }

@@ -3,9 +3,6 @@ import { promisify } from 'node:util';
 
 const generate = promisify(generateKeyPair);
 
-/** SPICE_MAX_PASSWORD_LENGTH: clients refuse longer ones, and so does spice-server. */
-export const maxPasswordLength = 60;
-
 export interface LinkKey {
   /** DER SubjectPublicKeyInfo, exactly 162 bytes for RSA-1024, as SpiceLinkReply carries it. */
   readonly publicDer: Uint8Array;

@@ -10,6 +10,8 @@ export const protocolMajor = 2;
 export const protocolMinor = 2;
 export const ticketPubkeyBytes = 162;
 export const ticketBytes = 128;
+/** SPICE_MAX_PASSWORD_LENGTH: clients refuse longer tickets, and so does spice-server. */
+export const maxPasswordLength = 60;
 export const authMechanism = { spice: 1, sasl: 2 } as const;
 
 export const LinkError = {

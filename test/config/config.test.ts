@@ -31,13 +31,9 @@ test('defaults follow spice-server where it has them', (t) => {
   t.is(config.port, 5900);
   t.is(config.addr, '127.0.0.1');
   t.is(config['disable-ticketing'], false);
-  t.is(config['streaming-video'], 'filter');
-  t.is(config['playback-compression'], true);
   t.is(config.password, undefined);
   t.is(config.channels.inputs.priority, 0);
   t.true(config.channels.display.priority > config.channels.cursor.priority);
-  t.true(config.channels.playback.priority > config.channels.display.priority);
-  t.true(config.channels.usbredir.priority > config.channels.playback.priority);
   t.is(config.channels.display['max-bandwidth'], Infinity);
 });
 
@@ -61,11 +57,11 @@ test('flags win over the environment, which wins over the file', (t) => {
 test('values are coerced from text the same way from every source', (t) => {
   const { config } = load(
     ['--agent-mouse', 'off', '--no-playback-compression', '--secure-channels=main,inputs', '--max-bandwidth', '10mbit', '--channels.display.max-bandwidth=2MiB', '--tls-port', '5931', '--x509-dir', '/pki'],
-    { SPICE_COMPANION_SEAMLESS_MIGRATION: 'yes' },
+    { SPICE_COMPANION_DISABLE_TICKETING: 'yes' },
   );
   t.false(config['agent-mouse']);
   t.false(config['playback-compression']);
-  t.true(config['seamless-migration']);
+  t.true(config['disable-ticketing']);
   t.deepEqual(config['secure-channels'], ['main', 'inputs']);
   t.is(config['max-bandwidth'], 1_250_000);
   t.is(config.channels.display['max-bandwidth'], 2 * 1024 * 1024);
@@ -89,6 +85,43 @@ test('unknown keys, missing values and broken files are refused, all problems at
   t.true(all.includes("config file y.yaml: unknown key 'chanels'"));
   t.regex(problems(() => load(['-c', 'z.yaml'], {}, { 'z.yaml': 'port: [1' }))[0]!, /z.yaml is not valid YAML/);
   t.regex(problems(() => load(['-c', 'missing.yaml']))[0]!, /cannot read config file missing.yaml/);
+});
+
+test('values that do nothing yet are refused, naming the key and what works instead; the defaults are what happens', (t) => {
+  const refused: Array<[string[], RegExp]> = [
+    [['--image-compression', 'auto_glz'], /^image-compression: 'auto_glz' from --image-compression: GLZ and LZ4 images are not implemented yet; use auto_lz, lz, quic or off$/],
+    [['--image-compression', 'glz'], /GLZ and LZ4 images are not implemented yet/],
+    [['--image-compression', 'lz4'], /GLZ and LZ4 images are not implemented yet/],
+    [['--jpeg-wan-compression', 'auto'], /^jpeg-wan-compression: 'auto' from --jpeg-wan-compression: JPEG images are not implemented yet; only never works$/],
+    [['--zlib-glz-wan-compression', 'always'], /ZLIB_GLZ images are not implemented yet/],
+    [['--streaming-video', 'filter'], /video streams are not implemented yet; only off works/],
+    [['--playback-compression'], /there is no playback channel yet/],
+    [['--agent-mouse', 'on'], /the guest agent relay is not implemented yet/],
+    [['--seamless-migration', 'on'], /migration is not implemented yet/],
+  ];
+  for (const [argv, message] of refused) t.regex(problems(() => load(argv)).join('\n'), message, argv.join(' '));
+  t.regex(problems(() => load([], { SPICE_COMPANION_STREAMING_VIDEO: 'all' }))[0]!, /from environment variable SPICE_COMPANION_STREAMING_VIDEO: video streams/);
+  const { config } = load(['--jpeg-wan-compression', 'never', '--streaming-video', 'off', '--image-compression', 'quic']);
+  t.is(config['streaming-video'], 'off');
+  const defaults = load([]).config;
+  for (const { path, setting } of leaves()) {
+    if (setting.notYet) t.false(setting.notYet.values.includes(path.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], defaults)), `${path}'s default works`);
+  }
+});
+
+test('channels that do not exist are refused in secure-channels and channels.*', (t) => {
+  t.regex(problems(() => load(['--secure-channels', 'main,playback', '--tls-port', '1', '--x509-dir', '/p']))[0]!, /^secure-channels: 'main,playback' from --secure-channels is not valid: expected a list of main, display, inputs, cursor/);
+  t.regex(problems(() => load(['--channels.usbredir.priority', '4']))[0]!, /unknown option --channels.usbredir.priority/);
+});
+
+test('unknown SPICE_COMPANION_ variables are refused like unknown keys and flags', (t) => {
+  t.deepEqual(problems(() => load([], { SPICE_COMPANION_PROT: '1', SPICE_COMPANION_PORT: '5930', OTHER_VAR: 'x' })), ['environment variable SPICE_COMPANION_PROT names no configuration key (see --help)']);
+});
+
+test('a password over 60 bytes is refused (spice-server refuses it), not cut', (t) => {
+  t.is(load(['--password', 'x'.repeat(60)]).config.password, 'x'.repeat(60));
+  t.deepEqual(problems(() => load(['--password', 'x'.repeat(61)])), ['password: (hidden) from --password is not valid: expected a non-empty string of at most 60 bytes']);
+  t.truthy(problems(() => load(['--password', 'é'.repeat(31)])), 'counted in bytes');
 });
 
 test('a password is never echoed in an error', (t) => {
