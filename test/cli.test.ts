@@ -1,8 +1,12 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { leaves } from '../config/settings.js';
 import { cliPath as cli, startCli } from './helpers/cli.js';
+import { makeTestCa } from './helpers/test-ca.js';
 
 test('--help lists every configuration key as a flag', (t) => {
   const r = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
@@ -37,4 +41,33 @@ test('the server logs JSON lines, listens, answers a link, and stops cleanly on 
   t.truthy(lines.find((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'));
   t.truthy(lines.find((l) => l.msg === 'stopped'));
   t.true(lines.every((l) => typeof l.level === 'number' && typeof l.time === 'number'));
+});
+
+test('start-up problems after the config checks end the process with one line naming the problem', async (t) => {
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  t.teardown(() => busy.close());
+  const busyPort = (busy.address() as AddressInfo).port;
+  const ca = makeTestCa();
+  const mismatched = mkdtempSync(join(tmpdir(), 'spice-x509-'));
+  for (const f of ['ca-cert.pem', 'server-cert.pem']) copyFileSync(join(ca.dir, f), join(mismatched, f));
+  copyFileSync(join(ca.dir, 'ca-key.pem'), join(mismatched, 'server-key.pem'));
+  const notPem = mkdtempSync(join(tmpdir(), 'spice-x509-'));
+  for (const f of ['ca-cert.pem', 'server-key.pem']) copyFileSync(join(ca.dir, f), join(notPem, f));
+  writeFileSync(join(notPem, 'server-cert.pem'), 'not a certificate\n');
+  const tls = (dir: string) => ['--port', '0', '--tls-port', '0', '--x509-dir', dir];
+  const cases: Array<[string[], RegExp]> = [
+    [['--port', String(busyPort)], new RegExp(`^spice-companion: cannot listen on 127\\.0\\.0\\.1 port ${busyPort}: the port is in use$`)],
+    [['--port', '0', '--addr', '192.0.2.7'], /^spice-companion: cannot listen on 192\.0\.2\.7 port 0: the address is not one of this host$/],
+    [['--port', '0', '--addr', 'no-such-host.invalid'], /^spice-companion: cannot listen on no-such-host\.invalid port 0: the address does not resolve$/],
+    [tls('/no/such/dir'), /^spice-companion: x509-dir: cannot read \/no\/such\/dir\/server-key\.pem: no such file or directory$/],
+    [tls(mismatched), /^spice-companion: x509-dir: .*: server-key\.pem is not the key of server-cert\.pem$/],
+    [tls(notPem), /^spice-companion: x509-dir: .*: a file is not PEM$/],
+  ];
+  for (const [args, message] of cases) {
+    const r = spawnSync(process.execPath, [cli, ...args, '--disable-ticketing', '--demo', 'off', '--log-level', 'silent'], { encoding: 'utf8', timeout: 20_000 });
+    t.is(r.status, 1, args.join(' '));
+    t.regex(r.stderr.trimEnd(), message, args.join(' '));
+    t.is(r.stderr.trimEnd().split('\n').length, 1, `one line for ${args.join(' ')}`);
+  }
 });

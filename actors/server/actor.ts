@@ -15,7 +15,7 @@ import type { ServerContract } from './contract.js';
 import { LinkKeys, type TicketPolicy } from './ticket.js';
 import { maxPasswordLength } from '../../codecs/protocol/link.js';
 import { negotiateLink } from './link-stage.js';
-import { openListeners, socketFd } from './listeners.js';
+import { openListeners, socketFd, StartError, type Listening } from './listeners.js';
 import { Sessions } from './sessions.js';
 
 /**
@@ -119,7 +119,14 @@ export default defineActor<ServerContract>(async (ctx) => {
     );
   };
 
-  const listening = await openListeners(config, onConnection);
+  let listening: Listening;
+  try {
+    listening = await openListeners(config, onConnection);
+  } catch (err) {
+    if (!(err instanceof StartError)) throw err;
+    await ctx.parent.send({ kind: 'start-failed', reason: err.message });
+    return;
+  }
   log.info({ port: listening.port, tlsPort: listening.tlsPort, addr: config.addr }, 'listening');
   await ctx.parent.send({ kind: 'listening', port: listening.port, tlsPort: listening.tlsPort });
 

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type Loaded } from '../../config/load.js';
 import { leaves } from '../../config/settings.js';
 import { describeSource } from '../../config/sources.js';
 import { createLogger } from '../../runtime/log.js';
-import { configuredHost, startCompanion } from './companion.js';
+import { configuredHost, startCompanion, StartError } from './companion.js';
 import { stillFrame } from '../demo-host/scene.js';
 import { writePpm } from '../../codecs/image/ppm.js';
 import { parseSize } from '../../config/setting.js';
@@ -52,7 +52,12 @@ if (loaded.config['dump-frame'] !== undefined) {
 }
 
 const log = createLogger(loaded.config['log-level'], { name: 'spice-companion' });
-const companion = await startCompanion(loaded.config, log, version, configuredHost(loaded.config));
+const companion = await startCompanion(loaded.config, log, version, configuredHost(loaded.config)).catch((err: unknown) => {
+  // What the operator must fix, in one line; anything else is a bug, logged whole.
+  if (!(err instanceof StartError)) log.fatal({ err }, 'start-up failed');
+  process.stderr.write(`spice-companion: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

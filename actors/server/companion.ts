@@ -16,6 +16,9 @@ import type { DispatcherContract } from '../dispatcher/actor.js';
 import type { RedWorkerContract } from '../red-worker/actor.js';
 import { parseSize } from '../../config/setting.js';
 import { QemuLauncher, type HostProcess } from '../qemu-bridge/launch.js';
+import { StartError } from './listeners.js';
+
+export { StartError };
 import type { QemuBridgeContract } from '../qemu-bridge/actor.js';
 
 export interface Companion {
@@ -141,16 +144,20 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     supervisor.connect('dispatcher', 'host');
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
   }
+  const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
   const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
     const sub = server.link.messages$.subscribe((m) => {
       if (m.kind === 'listening') {
         sub.unsubscribe();
         resolve({ port: m.port, tlsPort: m.tlsPort });
       }
+      if (m.kind === 'start-failed') reject(new StartError(m.reason));
     });
     supervisor.next('server', 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
+  }).catch(async (err: unknown) => {
+    await supervisor.stop().finally(stopProcess);
+    throw err;
   });
   log.info({ version, ...listening, addr: config.addr }, 'spice-companion started');
-  const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
   return { ...listening, supervisor, host, main, stop: () => supervisor.stop().finally(stopProcess) };
 }

@@ -12,11 +12,32 @@ export interface Listening {
   readonly tlsPort: number | null;
 }
 
+/** A start-up problem the operator can fix, said in one line. */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+const listenProblems: Record<string, string> = {
+  EADDRINUSE: 'the port is in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'the address is not one of this host',
+  ENOTFOUND: 'the address does not resolve',
+  EAI_AGAIN: 'the address does not resolve',
+};
+
+const tlsProblems: Record<string, string> = {
+  ERR_OSSL_X509_KEY_VALUES_MISMATCH: 'server-key.pem is not the key of server-cert.pem',
+  ERR_OSSL_PEM_NO_START_LINE: 'a file is not PEM',
+  ERR_OSSL_UNSUPPORTED: 'a file is not a key or certificate this OpenSSL reads',
+};
+
+const codeOf = (err: unknown): string => String((err as { code?: unknown }).code ?? '');
+
 function listen(server: Server, port: number, addr: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(new StartError(`cannot listen on ${addr} port ${port}: ${listenProblems[codeOf(err)] ?? err.message}`)));
     server.listen(port, addr, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       const a = server.address();
       resolve(typeof a === 'object' && a ? a.port : port);
     });
@@ -44,13 +65,7 @@ export async function openListeners(config: Config, onConnection: (socket: Socke
   let tls: Server | null = null;
   const tlsPortWanted = config['tls-port'];
   if (tlsPortWanted !== undefined) {
-    const dir = config['x509-dir']!;
-    const context = createSecureContext({
-      key: readFileSync(join(dir, 'server-key.pem')),
-      cert: readFileSync(join(dir, 'server-cert.pem')),
-      ca: readFileSync(join(dir, 'ca-cert.pem')),
-      ...(config['tls-ciphers'] ? { ciphers: config['tls-ciphers'] } : {}),
-    });
+    const context = tlsContext(config['x509-dir']!, config['tls-ciphers']);
     tls = createServer({ allowHalfOpen: true, noDelay: true }, (raw) => acceptTls(raw, context, (s) => onConnection(s, true)));
   }
   // The raw TCP connection, before TLS wraps it: the option stays with the socket wherever it goes.
@@ -58,6 +73,23 @@ export async function openListeners(config: Config, onConnection: (socket: Socke
   const port = await listen(plain, config.port, config.addr);
   const tlsPort = tls && tlsPortWanted !== undefined ? await listen(tls, tlsPortWanted, config.addr) : null;
   return { plain, tls, port, tlsPort };
+}
+
+/** The TLS context of an x509 directory laid out like QEMU's; what is wrong with it, in one line. */
+function tlsContext(dir: string, ciphers: string | undefined): SecureContext {
+  const read = (name: string) => {
+    try {
+      return readFileSync(join(dir, name));
+    } catch (err) {
+      throw new StartError(`x509-dir: cannot read ${join(dir, name)}: ${(err as Error).message.replace(/^\w+: /, '').replace(/, open .*/, '')}`);
+    }
+  };
+  const files = { key: read('server-key.pem'), cert: read('server-cert.pem'), ca: read('ca-cert.pem') };
+  try {
+    return createSecureContext({ ...files, ...(ciphers ? { ciphers } : {}) });
+  } catch (err) {
+    throw new StartError(`x509-dir: ${dir}: ${tlsProblems[codeOf(err)] ?? (err as Error).message}`);
+  }
 }
 
 /** How long a TLS handshake may take before the connection is dropped. */
