@@ -40,7 +40,14 @@ interface Queued {
   readonly bypassAcks?: boolean;
 }
 
-export type CloseReason = { readonly by: 'client' } | { readonly by: 'server'; readonly why: string };
+/**
+ * Why a connection closed: the client went; its session ended or a new connection of the client
+ * replaced it (both ordinary, logged at info); or the server closed it for a fault (a warning).
+ */
+export type CloseReason = { readonly by: 'client'; readonly why?: string } | { readonly by: 'session'; readonly why: string } | { readonly by: 'server'; readonly why: string };
+
+/** Socket errors that only say the client went away (a reset, a write after its close): no warning. */
+const clientGone = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
 
 /**
  * One linked connection of a channel: SPICE framing both ways (mini or full header), the base
@@ -97,7 +104,9 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     });
     socket.on('end', () => this.close({ by: 'client' }));
     socket.on('close', () => this.close({ by: 'client' }));
-    socket.on('error', (err) => this.close({ by: 'server', why: `socket: ${err.message}` }));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.close(clientGone.has(err.code ?? '') ? { by: 'client', why: err.message } : { by: 'server', why: `socket: ${err.message}` }),
+    );
     if (options.ackWindow !== undefined && !options.ackAfterFirst) this.startAcks();
     if (options.latencyIntervalMs) this.monitorLatency(options.latencyIntervalMs);
   }
@@ -166,7 +175,8 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     if (this.closed) return;
     this.closed = true;
     if (reason.by === 'server') this.options.log.warn({ peer: this.peer, channel: this.protocol.name, reason: reason.why }, 'closing connection');
-    else this.options.log.info({ peer: this.peer, channel: this.protocol.name }, 'client disconnected');
+    else if (reason.by === 'session') this.options.log.info({ peer: this.peer, channel: this.protocol.name, reason: reason.why }, 'closing connection');
+    else this.options.log.info({ peer: this.peer, channel: this.protocol.name, ...(reason.why !== undefined && { reason: reason.why }) }, 'client disconnected');
     for (const t of this.timers) clearTimeout(t);
     if (this.pacingTimer) clearTimeout(this.pacingTimer);
     this.pipe.length = 0;

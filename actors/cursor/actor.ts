@@ -100,7 +100,7 @@ export default defineActor<CursorContract>((ctx) => {
       c.feed(leftover);
     },
     sessionEnded(session) {
-      for (const cl of clients) if (cl.session === session) cl.c.close({ by: 'server', why: 'session ended' });
+      for (const cl of clients) if (cl.session === session) cl.c.close({ by: 'session', why: 'session ended' });
     },
   });
 });

@@ -45,7 +45,7 @@ export default defineActor<DisplayContract>((ctx) => {
   serveHandoffs(server, {
     connected(socket, link, leftover) {
       const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 15_000, qos: ctx.init.qos });
-      clients.get(link.session)?.close({ by: 'server', why: 'replaced by a new display connection' });
+      clients.get(link.session)?.close({ by: 'session', why: 'replaced by a new display connection' });
       clients.set(link.session, c);
       const timer = setTimeout(() => c.close({ by: 'server', why: `no DISPLAY_INIT within ${initTimeoutMs} ms` }), initTimeoutMs);
       c.onDrain(() => pace(c));
@@ -80,7 +80,7 @@ export default defineActor<DisplayContract>((ctx) => {
       c.feed(leftover);
     },
     sessionEnded(session) {
-      clients.get(session)?.close({ by: 'server', why: 'session ended' });
+      clients.get(session)?.close({ by: 'session', why: 'session ended' });
     },
   });
 });

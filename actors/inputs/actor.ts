@@ -98,7 +98,7 @@ export default defineActor<InputsContract>((ctx) => {
       c.feed(leftover);
     },
     sessionEnded(session) {
-      for (const { session: s, c } of clients) if (s === session) c.close({ by: 'server', why: 'session ended' });
+      for (const { session: s, c } of clients) if (s === session) c.close({ by: 'session', why: 'session ended' });
     },
   });
 });

@@ -58,7 +58,7 @@ export default defineActor<MainContract>((ctx) => {
     connected(socket, link, leftover) {
       // The ACK window spice-server leaves off on main (it is asked for here): SET_ACK after INIT.
       const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, ackAfterFirst: true, qos: ctx.init.qos });
-      clients.get(link.session)?.close({ by: 'server', why: 'replaced by a new main connection' });
+      clients.get(link.session)?.close({ by: 'session', why: 'replaced by a new main connection' });
       clients.set(link.session, c);
       c.onClose(() => {
         attachedClients.delete(c);
@@ -145,7 +145,7 @@ export default defineActor<MainContract>((ctx) => {
       );
     },
     sessionEnded(session) {
-      clients.get(session)?.close({ by: 'server', why: 'session ended' });
+      clients.get(session)?.close({ by: 'session', why: 'session ended' });
     },
     notify(session, text) {
       // spice-server writes the length without the NUL, then the text with it.
