@@ -67,9 +67,9 @@ test('wrong tickets from one address slow that address down, while another addre
   }
   await other;
   t.log(`wrong tickets from 127.0.0.1, ms each: ${guesses.join(', ')}; right ones from 127.0.0.2 meanwhile: ${others.join(', ')}`);
-  for (let i = 2; i < guesses.length; i++) t.true(guesses[i]! > guesses[i - 1]! * 1.5, `guess ${i} slower than guess ${i - 1}`);
-  t.true(guesses[4]! >= 1800, 'the fifth waited 2 s');
-  t.true(Math.max(...others) < 1000, 'the other address is not throttled');
+  // Lower bounds (load only adds time): each guess waited its turn, twice the one before.
+  for (let i = 1; i < guesses.length; i++) t.true(guesses[i]! >= 250 * 2 ** (i - 1) * 0.95, `guess ${i} waited ${250 * 2 ** (i - 1)} ms`);
+  t.true(Math.max(...others) < 1500, 'the other address is not throttled');
   // Guessing in parallel does not help: two at once are answered a turn (now 4 s) apart.
   const started = Date.now();
   const parallel = await Promise.all([0, 1].map(async () => (await timed('127.0.0.1', 'x'), Date.now() - started)));
