@@ -1,5 +1,6 @@
 import type { Given } from './sources.js';
 import { flagName } from './sources.js';
+import { fromQemuSpice } from './qemu-spice.js';
 import { leaves, type Leaf } from './settings.js';
 
 /** Options of the command itself rather than configuration keys. */
@@ -23,12 +24,15 @@ const isBoolean = (leaf: Leaf): boolean => leaf.setting.range.startsWith('on/off
  * Every configuration key is a flag: `--port 5930`, `--port=5930`, `--channels.display.priority 1`.
  * A boolean key alone means on (`--disable-ticketing`), `--no-KEY` means off, and it takes a
  * following on/off word. The last occurrence wins. `--` ends the options; what follows is the
- * value of the one flag that takes the rest (`--qemu -- -m 2G ...`).
+ * value of the one flag that takes the rest (`--qemu -- -m 2G ...`). `--spice OPTIONS` takes a
+ * QEMU -spice string; the keys it gives yield to flags of their own.
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const byFlag = new Map(leaves().map((l) => [flagName(l), l]));
   const given = new Map<string, Given>();
   const errors: string[] = [];
+  /** Keys from --spice: flags of their own win over them. */
+  const spiceGiven = new Map<string, Given>();
   const command = { help: false, version: false, printConfig: false, configFile: undefined as string | undefined };
   const dashes = argv.indexOf('--');
   const rest = dashes < 0 ? undefined : argv.slice(dashes + 1);
@@ -57,6 +61,17 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (file === undefined || (inline === undefined && file.startsWith('-'))) errors.push(`${flag} needs a file name`);
       else {
         command.configFile = file;
+        if (inline === undefined) i++;
+      }
+      continue;
+    }
+    if (flag === '--spice') {
+      const text = inline ?? next;
+      if (text === undefined || (inline === undefined && text.startsWith('--'))) errors.push("--spice needs QEMU's -spice options, e.g. --spice 'port=5930,disable-ticketing=on'");
+      else {
+        const spice = fromQemuSpice(text);
+        for (const [path, g] of spice.given) spiceGiven.set(path, g);
+        errors.push(...spice.errors);
         if (inline === undefined) i++;
       }
       continue;
@@ -100,6 +115,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     given.set(leaf.path, { raw, source: { kind: 'flag', flag } });
   }
+  for (const [path, g] of spiceGiven) if (!given.has(path)) given.set(path, g);
   if (rest !== undefined && !restTaken) errors.push(`arguments after -- are QEMU's, for --qemu: ${rest.join(' ') || '(none)'}`);
   return { command, given, errors };
 }

@@ -34,37 +34,71 @@ const channel = (name: ChannelName) => ({
 });
 
 export const settings = {
-  port: setting(int(0, 65535), {
-    doc: 'TCP port for plain (non-TLS) connections; 0 picks a free port (logged).',
+  port: optional(int(0, 65535), {
+    doc: 'TCP port for plain (non-TLS) connections; 0 picks a free port (logged). Unset: 5900 when neither tls-port nor unix is given, else no plain port.',
     example: '5930',
-    default: 5900,
   }),
   'tls-port': optional(int(0, 65535), {
     doc: 'TCP port for TLS connections; unset for none. Needs x509-dir.',
     example: '5931',
   }),
   addr: setting(text(), {
-    doc: 'Address to listen on. The default serves this host only; use 0.0.0.0 or :: for all.',
+    doc: 'Address to listen on. The default serves this host only; use 0.0.0.0 or :: for all. With unix: the socket path.',
     example: '0.0.0.0',
     default: '127.0.0.1',
+  }),
+  unix: setting(bool(), {
+    doc: "Listen on the unix socket at addr (plain connections) instead of TCP, as QEMU's unix=on.",
+    example: 'on',
+    default: false,
   }),
   'x509-dir': optional(text(), {
     doc: 'Directory with ca-cert.pem, server-cert.pem and server-key.pem for TLS.',
     example: '/etc/pki/spice',
   }),
+  'x509-key-file': optional(text(), {
+    doc: "The server's private key (PEM), in place of x509-dir's server-key.pem.",
+    example: '/etc/pki/spice/server-key.pem',
+  }),
+  'x509-key-password': optional(text(), {
+    doc: "Passphrase of the server's private key, when it is encrypted.",
+    example: 'k3y-pass',
+    secret: true,
+  }),
+  'x509-cert-file': optional(text(), {
+    doc: "The server's certificate (PEM), in place of x509-dir's server-cert.pem.",
+    example: '/etc/pki/spice/server-cert.pem',
+  }),
+  'x509-cacert-file': optional(text(), {
+    doc: "The CA certificate (PEM), in place of x509-dir's ca-cert.pem.",
+    example: '/etc/pki/spice/ca-cert.pem',
+  }),
+  'x509-dh-key-file': optional(text(), {
+    doc: 'Diffie-Hellman parameters (PEM) for DHE cipher suites.',
+    example: '/etc/pki/spice/dh.pem',
+  }),
   'tls-ciphers': optional(text(), {
     doc: 'OpenSSL cipher list for TLS connections.',
     example: 'HIGH:!aNULL',
   }),
-  'secure-channels': setting(listOf(channelNames), {
-    doc: 'Channels that may only be used over TLS; a plain link to them is refused with "need secured".',
+  'secure-channels': setting(listOf([...channelNames, 'default']), {
+    doc: "Channels that may only be used over TLS; a plain link to them is refused with \"need secured\". default: every channel not in plaintext-channels (QEMU's tls-channel).",
     example: 'main,inputs',
+    default: [],
+  }),
+  'plaintext-channels': setting(listOf(channelNames), {
+    doc: "Channels allowed over plain TCP when secure-channels has default (QEMU's plaintext-channel).",
+    example: 'cursor',
     default: [],
   }),
   password: optional(shortText(maxPasswordLength), {
     doc: 'Ticket (password) clients must present; at most 60 bytes, as spice-server and its clients allow.',
     example: 's3cret',
     secret: true,
+  }),
+  'password-file': optional(text(), {
+    doc: 'A file holding the password (one trailing newline ignored), read at start: keeps it off the command line and the environment.',
+    example: '/run/vm1/spice-password',
   }),
   'password-expiry': optional(int(0, 2 ** 31 - 1), {
     doc: 'Seconds after start-up when the password stops being accepted; unset for never.',
@@ -74,6 +108,24 @@ export const settings = {
     doc: 'Accept clients without a password. Without it and without a password, every client is refused.',
     example: 'on',
     default: false,
+  }),
+  sasl: setting(bool(), {
+    doc: 'Authenticate clients with SASL (cyrus-sasl) instead of a ticket.',
+    example: 'off',
+    default: false,
+    notYet: { values: [true], why: 'SASL is not implemented yet; use password or password-file over TLS' },
+  }),
+  'disable-copy-paste': setting(bool(), {
+    doc: 'Keep the clipboard from passing between client and guest.',
+    example: 'on',
+    default: true,
+    notYet: { values: [false], why: 'the clipboard relay is not implemented yet: copy and paste stay disabled' },
+  }),
+  'disable-agent-file-xfer': setting(bool(), {
+    doc: 'Keep clients from sending files to the guest through its agent.',
+    example: 'on',
+    default: true,
+    notYet: { values: [false], why: 'file transfer to the guest agent is not implemented yet: it stays disabled' },
   }),
   name: optional(text(), {
     doc: "The VM's name, shown by clients in their title (QEMU's -name).",

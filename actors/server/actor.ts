@@ -12,10 +12,12 @@ import { ChannelType, channelActorName, channelTypeName, serverChannelCaps } fro
 import type { ChannelAddress, ServerToChannel } from '../contracts.js';
 import { AuthThrottle } from './auth-throttle.js';
 import type { ServerContract } from './contract.js';
-import { LinkKeys, type TicketPolicy } from './ticket.js';
+import { LinkKeys, readPasswordFile, type TicketPolicy } from './ticket.js';
 import { maxPasswordLength } from '../../codecs/protocol/link.js';
 import { negotiateLink } from './link-stage.js';
-import { openListeners, socketFd, StartError, type Listening } from './listeners.js';
+import { openListeners, socketFd, type Listening } from './listeners.js';
+import { StartError } from './start-error.js';
+import { tlsOnlyChannels } from '../../config/channel-security.js';
 import { Sessions } from './sessions.js';
 
 /**
@@ -29,11 +31,19 @@ export default defineActor<ServerContract>(async (ctx) => {
   const throttle = new AuthThrottle();
   const sessions = new Sessions();
   const offered = new Set(channels.map((c) => `${c.type}:${c.id}`));
-  const secureChannels = new Set<number>(config['secure-channels'].map((name) => ChannelType[name]));
+  const secureChannels = new Set<number>(tlsOnlyChannels(config).map((name) => ChannelType[name]));
   const startedAt = monotonicClock.now();
+  let password: string | undefined;
+  try {
+    password = config['password-file'] !== undefined ? readPasswordFile(config['password-file']) : config.password;
+  } catch (err) {
+    if (!(err instanceof StartError)) throw err;
+    await ctx.parent.send({ kind: 'start-failed', reason: err.message });
+    return;
+  }
   const policy: TicketPolicy = {
     ticketing: !config['disable-ticketing'],
-    ...(config.password !== undefined ? { password: config.password } : {}),
+    ...(password !== undefined ? { password } : {}),
     ...(config['password-expiry'] !== undefined ? { expiresAt: startedAt + config['password-expiry'] * 1000 } : {}),
   };
   if (policy.ticketing && policy.password === undefined) log.warn('ticketing is on and no password is set: every client will be refused (set password or disable-ticketing)');
@@ -80,7 +90,7 @@ export default defineActor<ServerContract>(async (ctx) => {
   };
 
   const onConnection = (socket: Socket | TLSSocket, secure: boolean) => {
-    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const peer = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : `unix:${config.addr}`;
     socket.on('error', (err) => log.debug({ peer, err: err.message }, 'connection error'));
     negotiateLink(socket, {
       keys,

@@ -16,7 +16,7 @@ import type { DispatcherContract } from '../dispatcher/actor.js';
 import type { RedWorkerContract } from '../red-worker/actor.js';
 import { parseSize } from '../../config/setting.js';
 import { QemuLauncher, type HostProcess } from '../qemu-bridge/launch.js';
-import { StartError } from './listeners.js';
+import { StartError } from './start-error.js';
 
 export { StartError };
 import type { QemuBridgeContract } from '../qemu-bridge/actor.js';

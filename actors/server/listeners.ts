@@ -1,20 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { Config } from '../../config/settings.js';
 import { setNotSentLowat } from '../../native/index.js';
+import { StartError } from './start-error.js';
 
 export interface Listening {
   readonly plain: Server | null;
   readonly tls: Server | null;
   readonly port: number | null;
   readonly tlsPort: number | null;
-}
-
-/** A start-up problem the operator can fix, said in one line. */
-export class StartError extends Error {
-  override name = 'StartError';
 }
 
 const listenProblems: Record<string, string> = {
@@ -33,15 +29,28 @@ const tlsProblems: Record<string, string> = {
 
 const codeOf = (err: unknown): string => String((err as { code?: unknown }).code ?? '');
 
-function listen(server: Server, port: number, addr: string): Promise<number> {
+/** Listens on a TCP port of `addr`, or (port null) on the unix socket at `addr`. */
+function listen(server: Server, port: number | null, addr: string): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    server.once('error', (err) => reject(new StartError(`cannot listen on ${addr} port ${port}: ${listenProblems[codeOf(err)] ?? err.message}`)));
-    server.listen(port, addr, () => {
+    const where = port === null ? `unix socket ${addr}` : `${addr} port ${port}`;
+    server.once('error', (err) => reject(new StartError(`cannot listen on ${where}: ${listenProblems[codeOf(err)] ?? err.message}`)));
+    const listening = () => {
       server.removeAllListeners('error');
       const a = server.address();
       resolve(typeof a === 'object' && a ? a.port : port);
-    });
+    };
+    if (port !== null) server.listen(port, addr, listening);
+    else server.listen(addr, listening);
   });
+}
+
+/** A socket file left by an earlier run is removed, as spice-server does; anything else at the path is left for listen to refuse. */
+function removeStaleSocket(path: string): void {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // Nothing there.
+  }
 }
 
 /**
@@ -61,34 +70,48 @@ export const socketFd = (socket: Socket): number => (socket as unknown as { _han
  */
 export async function openListeners(config: Config, onConnection: (socket: Socket | TLSSocket, secure: boolean) => void): Promise<Listening> {
   // allowHalfOpen: a client's FIN must not end our side before we are done (facts §3).
-  const plain = createServer({ allowHalfOpen: true, noDelay: true }, (s) => onConnection(s, false));
+  const wantPlain = config.port !== undefined || config.unix;
+  const plain = wantPlain ? createServer({ allowHalfOpen: true, noDelay: true }, (s) => onConnection(s, false)) : null;
   let tls: Server | null = null;
   const tlsPortWanted = config['tls-port'];
   if (tlsPortWanted !== undefined) {
-    const context = tlsContext(config['x509-dir']!, config['tls-ciphers']);
+    const context = tlsContext(config);
     tls = createServer({ allowHalfOpen: true, noDelay: true }, (raw) => acceptTls(raw, context, (s) => onConnection(s, true)));
   }
   // The raw TCP connection, before TLS wraps it: the option stays with the socket wherever it goes.
-  for (const server of [plain, tls]) server?.on('connection', (raw: Socket) => setNotSentLowat(socketFd(raw), NOTSENT_LOWAT));
-  const port = await listen(plain, config.port, config.addr);
+  for (const server of config.unix ? [tls] : [plain, tls]) server?.on('connection', (raw: Socket) => setNotSentLowat(socketFd(raw), NOTSENT_LOWAT));
+  if (config.unix) removeStaleSocket(config.addr);
+  const port = plain ? await listen(plain, config.unix ? null : config.port!, config.addr) : null;
   const tlsPort = tls && tlsPortWanted !== undefined ? await listen(tls, tlsPortWanted, config.addr) : null;
   return { plain, tls, port, tlsPort };
 }
 
-/** The TLS context of an x509 directory laid out like QEMU's; what is wrong with it, in one line. */
-function tlsContext(dir: string, ciphers: string | undefined): SecureContext {
-  const read = (name: string) => {
+/**
+ * The TLS context: each file from its own key (x509-key-file, ...) or from x509-dir laid out like
+ * QEMU's; what is wrong with it, in one line.
+ */
+function tlsContext(config: Config): SecureContext {
+  const dir = config['x509-dir'];
+  const read = (key: 'x509-key-file' | 'x509-cert-file' | 'x509-cacert-file' | 'x509-dh-key-file', inDir?: string) => {
+    const path = config[key] ?? (inDir !== undefined && dir !== undefined ? join(dir, inDir) : undefined);
+    if (path === undefined) return undefined;
     try {
-      return readFileSync(join(dir, name));
+      return readFileSync(path);
     } catch (err) {
-      throw new StartError(`x509-dir: cannot read ${join(dir, name)}: ${(err as Error).message.replace(/^\w+: /, '').replace(/, open .*/, '')}`);
+      throw new StartError(`${config[key] !== undefined ? key : 'x509-dir'}: cannot read ${path}: ${(err as Error).message.replace(/^\w+: /, '').replace(/, open .*/, '')}`);
     }
   };
-  const files = { key: read('server-key.pem'), cert: read('server-cert.pem'), ca: read('ca-cert.pem') };
+  const files = { key: read('x509-key-file', 'server-key.pem'), cert: read('x509-cert-file', 'server-cert.pem'), ca: read('x509-cacert-file', 'ca-cert.pem') };
+  const dhparam = read('x509-dh-key-file');
   try {
-    return createSecureContext({ ...files, ...(ciphers ? { ciphers } : {}) });
+    return createSecureContext({
+      ...files,
+      ...(dhparam ? { dhparam } : {}),
+      ...(config['x509-key-password'] !== undefined ? { passphrase: config['x509-key-password'] } : {}),
+      ...(config['tls-ciphers'] ? { ciphers: config['tls-ciphers'] } : {}),
+    });
   } catch (err) {
-    throw new StartError(`x509-dir: ${dir}: ${tlsProblems[codeOf(err)] ?? (err as Error).message}`);
+    throw new StartError(`${dir !== undefined ? `x509-dir: ${dir}` : 'x509 files'}: ${tlsProblems[codeOf(err)] ?? (err as Error).message}`);
   }
 }
 

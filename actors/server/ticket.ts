@@ -1,7 +1,24 @@
 import { constants, generateKeyPair, privateDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { maxPasswordLength } from '../../codecs/protocol/link.js';
+import { StartError } from './start-error.js';
 
 const generate = promisify(generateKeyPair);
+
+/** The password in `path` (one trailing newline ignored, as a file written by echo has), checked as the password key is. */
+export function readPasswordFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new StartError(`password-file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password.length === 0) throw new StartError(`password-file: ${path} is empty`);
+  if (Buffer.byteLength(password) > maxPasswordLength) throw new StartError(`password-file: the password in ${path} is longer than ${maxPasswordLength} bytes`);
+  return password;
+}
 
 export interface LinkKey {
   /** DER SubjectPublicKeyInfo, exactly 162 bytes for RSA-1024, as SpiceLinkReply carries it. */

@@ -131,7 +131,7 @@ test('a password is never echoed in an error', (t) => {
 });
 
 test('rules between keys hold', (t) => {
-  t.deepEqual(problems(() => load(['--tls-port', '5931'])), ['tls-port: TLS needs x509-dir (ca-cert.pem, server-cert.pem, server-key.pem)']);
+  t.deepEqual(problems(() => load(['--tls-port', '5931'])), ['tls-port: TLS needs x509-dir (ca-cert.pem, server-cert.pem, server-key.pem), or x509-key-file, x509-cert-file and x509-cacert-file']);
   t.deepEqual(problems(() => load(['--secure-channels', 'main'])), ['secure-channels: needs a tls-port to be reachable']);
   t.deepEqual(problems(() => load(['--password-expiry', '10'])), ['password-expiry: there is no password to expire']);
 });
