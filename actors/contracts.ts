@@ -1,7 +1,7 @@
 import type { Moved } from '../runtime/envelope.js';
-import type { MonitorRequest } from './agent/endpoint.js';
-import type { Handoff } from './channel-client/handoff.js';
-import type { DeviceHandoff } from './qxl-host/device.js';
+import type { MonitorRequest } from './channels/main/agent/endpoint.js';
+import type { Handoff } from '../channel/handoff.js';
+import type { DeviceHandoff } from '../native/qxl/device.js';
 
 /**
  * The typed ports between the companion's actors, declared in one place. Each `…Link` type is

@@ -1,8 +1,8 @@
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Link } from '../../runtime/link.js';
-import type { Flip } from '../../runtime/message.js';
-import type { ServerToChannel } from '../contracts.js';
+import type { Link } from '../runtime/link.js';
+import type { Flip } from '../runtime/message.js';
+import type { ServerToChannel } from '../actors/contracts.js';
 import type { Handoff, LinkedChannel } from './handoff.js';
 import { RelayedSocket } from './relay.js';
 

@@ -1,14 +1,14 @@
 import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { CommonCap, hasCap } from '../../codecs/protocol/enums.js';
-import { frame, MessageReader, type HeaderKind } from '../../codecs/protocol/framing.js';
-import { decodeMessage, encodeMessage, type ChannelProtocol, type Defs, type MessageOf } from '../../codecs/protocol/table.js';
-import { baseClient, baseServer } from '../../codecs/protocol/channels/base.js';
-import { monotonicClock, processClock, type Clock } from '../../runtime/clock.js';
-import type { Logger } from '../../runtime/log.js';
-import { TokenBucket } from '../../runtime/qos/token-bucket.js';
-import { SharedBudget } from '../../runtime/qos/shared-budget.js';
-import type { ChannelQos } from '../contracts.js';
+import { CommonCap, hasCap } from '../codecs/protocol/enums.js';
+import { frame, MessageReader, type HeaderKind } from '../codecs/protocol/framing.js';
+import { decodeMessage, encodeMessage, type ChannelProtocol, type Defs, type MessageOf } from '../codecs/protocol/table.js';
+import { baseClient, baseServer } from '../codecs/protocol/channels/base.js';
+import { monotonicClock, processClock, type Clock } from '../runtime/clock.js';
+import type { Logger } from '../runtime/log.js';
+import { TokenBucket } from '../runtime/qos/token-bucket.js';
+import { SharedBudget } from '../runtime/qos/shared-budget.js';
+import type { ChannelQos } from '../actors/contracts.js';
 import type { LinkedChannel } from './handoff.js';
 
 type BaseServer = typeof baseServer;

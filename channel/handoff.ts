@@ -1,4 +1,4 @@
-import type { Moved } from '../../runtime/envelope.js';
+import type { Moved } from '../runtime/envelope.js';
 import type { MessagePort } from 'node:worker_threads';
 
 /** What the link stage learnt about a connection, handed with it to its channel's actor. */

@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
-import { moved, type Moved } from '../../runtime/envelope.js';
-import { Link } from '../../runtime/link.js';
+import { moved, type Moved } from '../runtime/envelope.js';
+import { Link } from '../runtime/link.js';
 
 /**
  * A connection's bytes carried over a MessagePort, for connections whose socket cannot move to

@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import type { Bitmap32 } from '../codecs/image/bitmap.js';
-import type { Box } from '../codecs/image/box.js';
+import type { Box } from '../codecs/box.js';
 import { Canvas } from '../codecs/image/canvas.js';
 import { decodeLz } from '../codecs/image/lz/decoder.js';
 import { writePpm } from '../codecs/image/ppm.js';

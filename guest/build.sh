@@ -3,7 +3,7 @@
 # kernel uncompressed, which boots faster) and an initramfs (initrd.gz) with busybox, the DRM/virtio/input modules and guestdraw (src/, a static C
 # program that draws the workloads on the framebuffer and echoes input on the serial console).
 #
-#   test/guest/build.sh OUTDIR
+#   guest/build.sh OUTDIR
 #
 # Cached: when OUTDIR holds the products of this same builder (a hash of this script, init and
 # src/ stamped in OUTDIR/stamp) it does nothing. Downloaded packages stay in OUTDIR/debs.

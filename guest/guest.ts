@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { spawnQemu, type Qemu } from '../helpers/qemu.js';
-import type { Qmp } from '../helpers/qmp.js';
+import type { Bitmap32 } from '../codecs/image/bitmap.js';
+import { spawnQemu, type Qemu } from './qemu.js';
+import type { Qmp } from './qmp.js';
 
-/** Repository root, from dist/test/guest/ where this module runs. */
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** Repository root, from dist/guest/ where this module runs. */
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export type Workload = 'idle' | 'text' | 'desktop' | 'video' | 'input' | 'shell';
 
@@ -22,12 +22,12 @@ export interface GuestImage {
   readonly kernelVersion: string;
 }
 
-/** Where tests keep the built guest: $GUEST_DIR, else dist/guest of this checkout. */
-export const defaultGuestDir = (): string => process.env.GUEST_DIR ?? join(repoRoot, 'dist', 'guest');
+/** Where tests keep the built guest: $GUEST_DIR, else dist/guest-image of this checkout (dist/guest holds this module compiled). */
+export const defaultGuestDir = (): string => process.env.GUEST_DIR ?? join(repoRoot, 'dist', 'guest-image');
 
-/** Runs test/guest/build.sh (a no-op when its cached products are current) and names them. */
+/** Runs guest/build.sh (a no-op when its cached products are current) and names them. */
 export async function buildGuest(outDir = defaultGuestDir()): Promise<GuestImage> {
-  const { stdout } = await promisify(execFile)('bash', [join(repoRoot, 'test/guest/build.sh'), outDir], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)('bash', [join(repoRoot, 'guest/build.sh'), outDir], { maxBuffer: 1 << 20 });
   const vars = new Map(stdout.split('\n').flatMap((l) => {
     const m = /^(\w+)=(.*)$/.exec(l);
     return m ? [[m[1]!, m[2]!] as const] : [];

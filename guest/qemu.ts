@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { readPpm } from '../../codecs/image/ppm.js';
+import type { Bitmap32 } from '../codecs/image/bitmap.js';
+import { readPpm } from '../codecs/image/ppm.js';
 import { Qmp, screendump } from './qmp.js';
 
 export const QEMU = 'qemu-system-x86_64';

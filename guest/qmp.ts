@@ -1,7 +1,7 @@
-/** The product's QMP client (actors/qemu-bridge/qmp.ts) and the commands only tests send with it. */
-import { Qmp } from '../../actors/qemu-bridge/qmp.js';
+/** The product's QMP client (actors/hosts/qemu-bridge/qmp.ts) and the commands only tests send with it. */
+import { Qmp } from '../actors/hosts/qemu-bridge/qmp.js';
 
-export { Qmp, QmpError, type QmpEvent } from '../../actors/qemu-bridge/qmp.js';
+export { Qmp, QmpError, type QmpEvent } from '../actors/hosts/qemu-bridge/qmp.js';
 
 /** QEMU's QKeyCode names (`a`, `ret`, `shift`, `esc`, `f1`, ...). */
 export type QKeyCode = string;

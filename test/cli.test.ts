@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { leaves } from '../config/settings.js';
 
-const cli = fileURLToPath(new URL('../actors/server/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../actors/root/cli.js', import.meta.url));
 
 test('--help lists every configuration key as a flag', (t) => {
   const r = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });

@@ -7,7 +7,7 @@ import { leaves } from '../../config/settings.js';
 import { describeSource } from '../../config/sources.js';
 import { createLogger } from '../../runtime/log.js';
 import { configuredHost, startCompanion } from './companion.js';
-import { stillFrame } from '../demo-host/scene.js';
+import { stillFrame } from '../hosts/demo-host/scene.js';
 import { writePpm } from '../../codecs/image/ppm.js';
 import { parseSize } from '../../config/setting.js';
 

@@ -4,19 +4,19 @@ import type { Contract } from '../../runtime/message.js';
 import { Supervisor, type ActorRef } from '../../runtime/supervisor.js';
 import { ChannelType, channelActorName } from '../channels.js';
 import type { ChannelAddress, ChannelQos } from '../contracts.js';
-import type { CursorContract } from '../cursor/actor.js';
-import type { MainContract } from '../main/contract.js';
-import type { ServerContract } from './contract.js';
-import type { InputsContract } from '../inputs/actor.js';
+import type { CursorContract } from '../channels/cursor/actor.js';
+import type { MainContract } from '../channels/main/contract.js';
+import type { ServerContract } from '../server/contract.js';
+import type { InputsContract } from '../channels/inputs/actor.js';
 import { SharedBudget } from '../../runtime/qos/shared-budget.js';
 import { processClock } from '../../runtime/clock.js';
 import type { ChannelName } from '../../config/settings.js';
-import type { DisplayContract } from '../display/actor.js';
-import type { DispatcherContract } from '../dispatcher/actor.js';
-import type { RedWorkerContract } from '../red-worker/actor.js';
+import type { DisplayContract } from '../channels/display/actor.js';
+import type { DispatcherContract } from '../pipeline/dispatcher/actor.js';
+import type { RedWorkerContract } from '../pipeline/red-worker/actor.js';
 import { parseSize } from '../../config/setting.js';
-import { QemuLauncher, type HostProcess } from '../qemu-bridge/launch.js';
-import type { QemuBridgeContract } from '../qemu-bridge/actor.js';
+import { QemuLauncher, type HostProcess } from '../hosts/qemu-bridge/launch.js';
+import type { QemuBridgeContract } from '../hosts/qemu-bridge/actor.js';
 
 export interface Companion {
   readonly port: number | null;
@@ -42,7 +42,7 @@ export interface HostSpec {
 /** The host the configuration asks for: the QEMU bridge when a VM is given, else the demo desktop, or none. */
 export function configuredHost(config: Config): HostSpec | undefined {
   const bridge = (init: QemuBridgeContract['init'], process?: HostProcess): HostSpec => ({
-    module: here('../qemu-bridge/actor.js'),
+    module: here('../hosts/qemu-bridge/actor.js'),
     init,
     display: true,
     monitorsConfig: true,
@@ -56,7 +56,7 @@ export function configuredHost(config: Config): HostSpec | undefined {
   }
   if (config.demo === 'off') return undefined;
   const [width, height] = parseSize(config['demo-size']);
-  return { module: here('../demo-host/actor.js'), init: { mode: config.demo, width, height }, display: true };
+  return { module: here('../hosts/demo-host/actor.js'), init: { mode: config.demo, width, height }, display: true };
 }
 
 const here = (path: string) => new URL(path, import.meta.url);
@@ -90,16 +90,16 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   ];
   const main = supervisor.spawn<MainContract>({
     name: 'main',
-    module: here('../main/actor.js'),
+    module: here('../channels/main/actor.js'),
     init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, agent: hostSpec?.monitorsConfig === true, qos: qos('main') },
   });
-  supervisor.spawn<InputsContract>({ name: 'inputs', module: here('../inputs/actor.js'), init: { qos: qos('inputs') } });
-  const cursor = (id: number, source: string) => supervisor.spawn<CursorContract>({ name: `cursor-${id}`, module: here('../cursor/actor.js'), init: { source, qos: qos('cursor') } });
+  supervisor.spawn<InputsContract>({ name: 'inputs', module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
+  const cursor = (id: number, source: string) => supervisor.spawn<CursorContract>({ name: `cursor-${id}`, module: here('../channels/cursor/actor.js'), init: { source, qos: qos('cursor') } });
   // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
   cursor(0, display ? 'red-worker-0' : 'host');
   const server = supervisor.spawn<ServerContract>({
     name: 'server',
-    module: here('./actor.js'),
+    module: here('../server/actor.js'),
     init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
   });
   for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect('server', channelActorName(c));
@@ -115,10 +115,10 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       cursor(id, `red-worker-${id}`);
       added.push({ type: ChannelType.cursor, id });
     }
-    supervisor.spawn<DisplayContract>({ name: `display-${id}`, module: here('../display/actor.js'), init: { id, worker: `red-worker-${id}`, qos: qos('display') } });
+    supervisor.spawn<DisplayContract>({ name: `display-${id}`, module: here('../channels/display/actor.js'), init: { id, worker: `red-worker-${id}`, qos: qos('display') } });
     supervisor.spawn<RedWorkerContract>({
       name: `red-worker-${id}`,
-      module: here('../red-worker/actor.js'),
+      module: here('../pipeline/red-worker/actor.js'),
       init: {
         id,
         host: 'dispatcher',
@@ -137,7 +137,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     void main.link.send({ kind: 'add-channels', channels: added });
   };
   if (display) {
-    const dispatcher = supervisor.spawn<DispatcherContract>({ name: 'dispatcher', module: here('../dispatcher/actor.js'), init: {} });
+    const dispatcher = supervisor.spawn<DispatcherContract>({ name: 'dispatcher', module: here('../pipeline/dispatcher/actor.js'), init: {} });
     supervisor.connect('dispatcher', 'host');
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
   }

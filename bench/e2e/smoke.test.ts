@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { BootFigures } from '../../bench/e2e/results.js';
-import { haveQemu } from '../helpers/qemu.js';
+import type { BootFigures } from './results.js';
+import { haveQemu } from '../../guest/qemu.js';
 
-const run = fileURLToPath(new URL('../../bench/e2e/run.js', import.meta.url));
+const run = fileURLToPath(new URL('./run.js', import.meta.url));
 const root = process.getuid?.() === 0;
 const smokeTest = haveQemu() && root ? test : test.skip;
 if (!haveQemu() || !root) console.warn('bench:e2e smoke needs qemu-system-x86_64 and root (network namespace): skipped');

@@ -4,7 +4,7 @@
  * marshals bodies on their own. Values that do not fit their type are a programming error and
  * throw a TypeError; what is written is always a valid message. `ay` is one copy (a set()).
  */
-import type { Fd } from '../../../native/index.js';
+import type { Fd } from '../../native/index.js';
 import { isObjectPath } from './names.js';
 import { alignmentOf, parseSignature, parseSingle, signatureOf, type ElementType, type SingleType } from './signature.js';
 import { isVariant, type BasicValue, type Value } from './types.js';

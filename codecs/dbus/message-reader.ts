@@ -14,8 +14,8 @@
  * a quarter of the bridge thread's time. The first malformed message stops the reader for
  * good: a stream cannot resync.
  */
-import type { Fd } from '../../../native/index.js';
-import type { Decoded } from '../../../codecs/decoded.js';
+import type { Fd } from '../../native/index.js';
+import type { Decoded } from '../decoded.js';
 import { decodeMessage, FIXED_HEADER_BYTES, messageLength, type Message, type UnknownMessage } from './message.js';
 
 const CHUNK_BYTES = 64 * 1024;

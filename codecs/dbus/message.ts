@@ -6,8 +6,8 @@
  * Layout: `yyyyuua(yv)` = byte order ('l' or 'B'), type, flags, version 1, body length, serial,
  * header fields; zero padding to 8; the body, marshalled as the SIGNATURE field says.
  */
-import type { Fd } from '../../../native/index.js';
-import type { Decoded } from '../../../codecs/decoded.js';
+import type { Fd } from '../../native/index.js';
+import type { Decoded } from '../decoded.js';
 import { MAX_ARRAY_BYTES, MAX_MESSAGE_BYTES } from './limits.js';
 import { FdList, marshal, WireWriter } from './marshal.js';
 import { isBusName, isErrorName, isInterfaceName, isMemberName, isObjectPath, type ObjectPath } from './names.js';

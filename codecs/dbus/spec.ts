@@ -3,7 +3,7 @@
  * (connection.call) and the object that implements it (exported.ts), with the TypeScript types
  * of the arguments and results following from the signatures.
  */
-import type { Decoded } from '../../../codecs/decoded.js';
+import type { Decoded } from '../decoded.js';
 import type { Message } from './message.js';
 import { args, type Args, type DType, type Value } from './types.js';
 

@@ -7,7 +7,7 @@
  * described here: y n q i u d → number, b → boolean, x t → bigint, s g → string, o → ObjectPath,
  * h → Fd, ay → Uint8Array, a{KV} → Map, other arrays → arrays, structs → tuples, v → Variant.
  */
-import type { Fd } from '../../../native/index.js';
+import type { Fd } from '../../native/index.js';
 import type { ObjectPath } from './names.js';
 import { parseSingle, signatureOf, typesOf, type BasicType, type SingleType } from './signature.js';
 

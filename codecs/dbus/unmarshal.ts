@@ -6,7 +6,7 @@
  * within the message's fds. Malformed input ends in a WireError, which the message decoder
  * turns into an error value. `ay` comes back as a view of the input (no copy).
  */
-import type { Fd } from '../../../native/index.js';
+import type { Fd } from '../../native/index.js';
 import { MAX_ARRAY_BYTES, MAX_DEPTH } from './limits.js';
 import { isObjectPath } from './names.js';
 import { alignmentOf, parseSignature, parseSingle, type ElementType, type SingleType } from './signature.js';

@@ -24,12 +24,12 @@ import {
   qxlDrawableUnionOffset,
 } from '../../codecs/qxl/commands.js';
 import { encode, type Codec } from '../../codecs/protocol/wire.js';
-import { close, eventfdCreate, eventfdSignal, mapShared, memfdCreate, Poller, type Fd } from '../../native/index.js';
-import { initDeviceMemory } from '../../native/qxl/device-memory.js';
-import { QxlProducer } from '../../native/qxl/endpoints.js';
-import { HEAP_OFFSET, QxlCmd, type QxlPhysical, type QxlReleaseId } from '../../native/qxl/layout.js';
-import type { MemSlot } from '../../native/qxl/memslots.js';
-import type { Box } from '../../codecs/image/box.js';
+import { close, eventfdCreate, eventfdSignal, mapShared, memfdCreate, Poller, type Fd } from '../index.js';
+import { initDeviceMemory } from './device-memory.js';
+import { QxlProducer } from './endpoints.js';
+import { HEAP_OFFSET, QxlCmd, type QxlPhysical, type QxlReleaseId } from './layout.js';
+import type { MemSlot } from './memslots.js';
+import type { Box } from '../../codecs/box.js';
 
 /** What a red-worker needs to consume a device: fds of this process, valid in any of its threads. */
 export interface DeviceHandoff {

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { canvasOf, drawText, fillRect, strokeRect, textWidth } from '../../actors/demo-host/draw.js';
-import { GLYPH_H, GLYPH_ROWS, glyphOffset } from '../../actors/demo-host/font.js';
-import { mergeRects } from '../../actors/demo-host/rect.js';
+import { canvasOf, drawText, fillRect, strokeRect, textWidth } from '../../actors/hosts/demo-host/draw.js';
+import { GLYPH_H, GLYPH_ROWS, glyphOffset } from '../../actors/hosts/demo-host/font.js';
+import { mergeRects } from '../../actors/hosts/demo-host/rect.js';
 import { rgbAt } from '../helpers/images.js';
 import { target } from './frames.js';
 

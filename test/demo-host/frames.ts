@@ -1,5 +1,5 @@
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import type { Rect } from '../../actors/demo-host/rect.js';
+import type { Rect } from '../../actors/hosts/demo-host/rect.js';
 
 /** A zeroed target of w x h with `padding` bytes of 0xa5 after each row, to catch writes outside the picture. */
 export function target(width: number, height: number, padding = 0): Bitmap32 {

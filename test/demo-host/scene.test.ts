@@ -1,8 +1,8 @@
 import test from 'ava';
-import { DemoScene, BACKGROUND_TOP_RGB, STYLES, TASKBAR_RGB } from '../../actors/demo-host/scene.js';
-import { coverOf } from '../../actors/demo-host/chrome.js';
-import { MOVER_H, MOVER_W, STOPWATCH_SCALE, TITLE_H, moverAt } from '../../actors/demo-host/layout.js';
-import { bounding, type Rect } from '../../actors/demo-host/rect.js';
+import { DemoScene, BACKGROUND_TOP_RGB, STYLES, TASKBAR_RGB } from '../../actors/hosts/demo-host/scene.js';
+import { coverOf } from '../../actors/hosts/demo-host/chrome.js';
+import { MOVER_H, MOVER_W, STOPWATCH_SCALE, TITLE_H, moverAt } from '../../actors/hosts/demo-host/layout.js';
+import { bounding, type Rect } from '../../actors/hosts/demo-host/rect.js';
 import { readPpm, writePpm } from '../../codecs/image/ppm.js';
 import { packed, rgbAt } from '../helpers/images.js';
 import { prng } from '../helpers/prng.js';

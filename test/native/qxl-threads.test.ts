@@ -2,7 +2,7 @@ import test from 'ava';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { HEAP_OFFSET } from '../../native/qxl/layout.js';
-import { withDevice } from '../helpers/qxl-device.js';
+import { withDevice } from '../../native/qxl/fixtures/qxl-device.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
 

@@ -1,9 +1,9 @@
-import { cursorProtocol as protocol } from '../../codecs/protocol/channels/cursor.js';
-import { defineActor } from '../../runtime/actor.js';
-import type { Flip } from '../../runtime/message.js';
-import { serveHandoffs } from '../channel-client/adopt.js';
-import { ChannelConnection } from '../channel-client/connection.js';
-import type { ChannelQos, CursorFromSource, CursorShape, ServerToChannel } from '../contracts.js';
+import { cursorProtocol as protocol } from '../../../codecs/protocol/channels/cursor.js';
+import { defineActor } from '../../../runtime/actor.js';
+import type { Flip } from '../../../runtime/message.js';
+import { serveHandoffs } from '../../../channel/adopt.js';
+import { ChannelConnection } from '../../../channel/connection.js';
+import type { ChannelQos, CursorFromSource, CursorShape, ServerToChannel } from '../../contracts.js';
 import { CursorCache } from './client-cache.js';
 import { badShape, wireCursor } from './shape.js';
 

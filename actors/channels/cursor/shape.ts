@@ -1,6 +1,6 @@
-import { CursorFlags, CursorType } from '../../codecs/protocol/enums.js';
-import type { Cursor } from '../../codecs/protocol/structs.js';
-import type { CursorShape } from '../contracts.js';
+import { CursorFlags, CursorType } from '../../../codecs/protocol/enums.js';
+import type { Cursor } from '../../../codecs/protocol/structs.js';
+import type { CursorShape } from '../../contracts.js';
 
 /** The exact data size of a shape: spice-gtk copies that many bytes without checking. */
 export function shapeBytes(type: CursorShape['type'], width: number, height: number): number {

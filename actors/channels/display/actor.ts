@@ -1,9 +1,9 @@
-import { displayProtocol as protocol } from '../../codecs/protocol/channels/display.js';
-import { defineActor } from '../../runtime/actor.js';
-import type { Flip } from '../../runtime/message.js';
-import { serveHandoffs } from '../channel-client/adopt.js';
-import { ChannelConnection } from '../channel-client/connection.js';
-import type { ChannelQos, DisplayToWorker, ServerToChannel } from '../contracts.js';
+import { displayProtocol as protocol } from '../../../codecs/protocol/channels/display.js';
+import { defineActor } from '../../../runtime/actor.js';
+import type { Flip } from '../../../runtime/message.js';
+import { serveHandoffs } from '../../../channel/adopt.js';
+import { ChannelConnection } from '../../../channel/connection.js';
+import type { ChannelQos, DisplayToWorker, ServerToChannel } from '../../contracts.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
 

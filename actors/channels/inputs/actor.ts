@@ -1,9 +1,9 @@
-import { inputsProtocol as protocol } from '../../codecs/protocol/channels/inputs.js';
-import { defineActor } from '../../runtime/actor.js';
-import type { Flip } from '../../runtime/message.js';
-import { serveHandoffs } from '../channel-client/adopt.js';
-import { ChannelConnection } from '../channel-client/connection.js';
-import type { ChannelQos, InputEvent, InputsToHost, ServerToChannel } from '../contracts.js';
+import { inputsProtocol as protocol } from '../../../codecs/protocol/channels/inputs.js';
+import { defineActor } from '../../../runtime/actor.js';
+import type { Flip } from '../../../runtime/message.js';
+import { serveHandoffs } from '../../../channel/adopt.js';
+import { ChannelConnection } from '../../../channel/connection.js';
+import type { ChannelQos, InputEvent, InputsToHost, ServerToChannel } from '../../contracts.js';
 import { parseScancodes, unpackKeyCode, type KeyStroke } from './scancodes.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { ChannelType, hasCap, MainCap, MouseMode, NotifySeverity, NotifyVisibility } from '../../codecs/protocol/enums.js';
-import { mainProtocol as protocol } from '../../codecs/protocol/channels/main.js';
-import { defineActor } from '../../runtime/actor.js';
-import { CompanionAgent } from '../agent/companion-agent.js';
-import type { AgentEndpoint } from '../agent/endpoint.js';
-import type { Flip } from '../../runtime/message.js';
-import { serveHandoffs } from '../channel-client/adopt.js';
-import { ChannelConnection } from '../channel-client/connection.js';
-import type { MainToHost, ServerToChannel } from '../contracts.js';
-import { mmTimeDeltaMs, mmTimeNow } from '../mm-time.js';
+import { ChannelType, hasCap, MainCap, MouseMode, NotifySeverity, NotifyVisibility } from '../../../codecs/protocol/enums.js';
+import { mainProtocol as protocol } from '../../../codecs/protocol/channels/main.js';
+import { defineActor } from '../../../runtime/actor.js';
+import { CompanionAgent } from './agent/companion-agent.js';
+import type { AgentEndpoint } from './agent/endpoint.js';
+import type { Flip } from '../../../runtime/message.js';
+import { serveHandoffs } from '../../../channel/adopt.js';
+import { ChannelConnection } from '../../../channel/connection.js';
+import type { MainToHost, ServerToChannel } from '../../contracts.js';
+import { mmTimeDeltaMs, mmTimeNow } from './mm-time.js';
 import type { MainContract } from './contract.js';
 import { runNetTest } from './net-test.js';
 
@@ -25,7 +25,7 @@ const ackWindow = 20;
  * The main channel: the session's first connection. It sends INIT, the channel list once the
  * client attaches, mouse modes (client mode only while the host takes absolute positions),
  * name and UUID, and measures the link. Its closing ends the session. When the host takes
- * client monitor layouts, each client gets an agent endpoint (actors/agent) whose layouts go
+ * client monitor layouts, each client gets an agent endpoint (agent/) whose layouts go
  * to the host.
  */
 export default defineActor<MainContract>((ctx) => {

@@ -1,12 +1,12 @@
-import type { Config } from '../../config/settings.js';
-import type { ChannelAddress, ChannelQos } from '../contracts.js';
+import type { Config } from '../../../config/settings.js';
+import type { ChannelAddress, ChannelQos } from '../../contracts.js';
 
 export interface MainInit {
   readonly config: Pick<Config, 'name' | 'uuid'>;
   /** The other channels a client may open, in the order they were registered. */
   readonly channels: readonly ChannelAddress[];
   readonly displayChannels: number;
-  /** The host takes client monitor layouts: the main channel announces an agent that serves them (actors/agent). */
+  /** The host takes client monitor layouts: the main channel announces an agent that serves them (agent/). */
   readonly agent: boolean;
   readonly qos: ChannelQos;
 }

@@ -1,8 +1,8 @@
-import { defineActor } from '../../runtime/actor.js';
-import type { Flip } from '../../runtime/message.js';
-import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import type { HostToDispatcher, InputsToHost } from '../contracts.js';
-import { QxlDevice } from '../qxl-host/device.js';
+import { defineActor } from '../../../runtime/actor.js';
+import type { Flip } from '../../../runtime/message.js';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
+import type { HostToDispatcher, InputsToHost } from '../../contracts.js';
+import { QxlDevice } from '../../../native/qxl/device.js';
 import { arrowCursor } from './cursor-shape.js';
 import { mergeRects, type Rect } from './rect.js';
 import { DemoScene } from './scene.js';

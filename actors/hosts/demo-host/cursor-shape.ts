@@ -1,4 +1,4 @@
-import type { CursorImage } from '../qxl-host/device.js';
+import type { CursorImage } from '../../../native/qxl/device.js';
 
 /** A 12x19 arrow (ALPHA: B,G,R,A rows), black with a white edge: the demo desktop's pointer. */
 export function arrowCursor(): CursorImage {

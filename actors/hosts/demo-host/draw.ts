@@ -1,4 +1,4 @@
-import type { Bitmap32 } from '../../codecs/image/bitmap.js';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import { ADVANCE_X, GLYPH_H, GLYPH_ROWS, GLYPH_W, glyphOffset } from './font.js';
 import type { Rect } from './rect.js';
 

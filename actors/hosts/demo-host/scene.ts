@@ -1,4 +1,4 @@
-import type { Bitmap32 } from '../../codecs/image/bitmap.js';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import { coverOf, drawWindow, type WindowStyle } from './chrome.js';
 import { canvasOf, drawText, fillRect, type Canvas } from './draw.js';
 import { ADVANCE_X, ADVANCE_Y, GLYPH_H } from './font.js';

@@ -1,9 +1,9 @@
-import { defineActor } from '../../runtime/actor.js';
-import type { Flip } from '../../runtime/message.js';
-import type { MonitorRequest } from '../agent/endpoint.js';
-import type { HostToDispatcher, InputsToHost, MainToHost } from '../contracts.js';
-import { maxDisplays } from '../dispatcher/actor.js';
-import { QxlDevice } from '../qxl-host/device.js';
+import { defineActor } from '../../../runtime/actor.js';
+import type { Flip } from '../../../runtime/message.js';
+import type { MonitorRequest } from '../../channels/main/agent/endpoint.js';
+import type { HostToDispatcher, InputsToHost, MainToHost } from '../../contracts.js';
+import { maxDisplays } from '../../pipeline/dispatcher/actor.js';
+import { QxlDevice } from '../../../native/qxl/device.js';
 import { QemuInput } from './input.js';
 import { ScanoutFeed, type ScanoutStats } from './scanout.js';
 import type { DBusConnection } from './dbus/connection.js';

@@ -6,10 +6,10 @@
  * their cache.
  */
 import { createHash } from 'node:crypto';
-import type { CursorImage } from '../qxl-host/device.js';
+import type { CursorImage } from '../../../native/qxl/device.js';
 import type { CursorShape } from './dbus/display1-listener.js';
 
-/** The cursor channel's limit (actors/cursor/shape.ts). */
+/** The cursor channel's limit (actors/channels/cursor/shape.ts). */
 const MAX_SIDE = 512;
 const CURSOR_TYPE_ALPHA = 0;
 

@@ -3,7 +3,7 @@
  * each change once and never again, so this copy is what the device is fed from whenever it
  * cannot take a change at once, and what a new surface is filled from after a resize.
  */
-import type { Bitmap32 } from '../../codecs/image/bitmap.js';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import { copyRows, type ByteOrder } from './pixman.js';
 import type { Rect } from './dbus/display1-listener.js';
 

@@ -9,7 +9,7 @@
  * refuses is logged, never retried.
  */
 import type { Logger } from 'pino';
-import type { InputEvent } from '../contracts.js';
+import type { InputEvent } from '../../contracts.js';
 import type { QemuConsole } from './dbus/display1-proxy.js';
 import { lockKeys, qnumOf } from './keymap.js';
 import { clampPosition, qemuButton } from './mouse.js';

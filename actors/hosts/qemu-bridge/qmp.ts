@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { close, type Fd } from '../../native/index.js';
+import { close, type Fd } from '../../../native/index.js';
 import { UnixTransport } from './dbus/transport.js';
 
 export interface QmpEvent {

@@ -10,9 +10,9 @@
  * size), and `resize` takes the size the console reports on the bus.
  */
 import type { Logger } from 'pino';
-import { Histogram, type HistogramSummary } from '../../runtime/histogram.js';
+import { Histogram, type HistogramSummary } from '../../../runtime/histogram.js';
 import { bounding, mergeRects } from '../demo-host/rect.js';
-import type { CursorImage, QxlDevice } from '../qxl-host/device.js';
+import type { CursorImage, QxlDevice } from '../../../native/qxl/device.js';
 import { cursorImage, pointerPosition } from './cursor.js';
 import type { CursorShape, Rect, Scanout, Update } from './dbus/display1-listener.js';
 import { Framebuffer } from './framebuffer.js';

@@ -8,7 +8,7 @@
  * SetUIInfo.
  */
 import type { Logger } from 'pino';
-import { close, socketPair } from '../../native/index.js';
+import { close, socketPair } from '../../../native/index.js';
 import { DBusConnection } from './dbus/connection.js';
 import { UnixTransport } from './dbus/transport.js';
 import { Qmp } from './qmp.js';
@@ -16,7 +16,7 @@ import { Bus, BUS_NAME, BUS_PATH } from './dbus/bus.js';
 import { QEMU_BUS_NAME } from './dbus/display1.js';
 import { findQemu, QemuDisplay, type ConsoleInfo, type QemuConsole } from './dbus/display1-proxy.js';
 import { openListener, type ListenerHandlers } from './dbus/display1-listener.js';
-import type { Variant } from './dbus/types.js';
+import type { Variant } from '../../../codecs/dbus/types.js';
 
 /** What the session reports: each display's listener calls, and the rest. */
 export interface SessionEvents {

@@ -1,6 +1,6 @@
-import { defineActor } from '../../runtime/actor.js';
-import type { Flip } from '../../runtime/message.js';
-import type { HostToDispatcher, WorkerFromHost } from '../contracts.js';
+import { defineActor } from '../../../runtime/actor.js';
+import type { Flip } from '../../../runtime/message.js';
+import type { HostToDispatcher, WorkerFromHost } from '../../contracts.js';
 
 /** Displays a host may drive: SPICE's display channel ids are a byte, and spice-gtk shows up to 16 monitors. */
 export const maxDisplays = 16;

@@ -1,9 +1,9 @@
-import type { Compressed } from '../compressor-pool/job.js';
-import type { displayProtocol } from '../../codecs/protocol/channels/display.js';
-import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, Ropd, SurfaceFlags, SurfaceFormat } from '../../codecs/protocol/enums.js';
-import type { Clip, Image } from '../../codecs/protocol/structs.js';
-import type { MessageOf } from '../../codecs/protocol/table.js';
-import type { Box } from '../../codecs/image/box.js';
+import type { Compressed } from './compressor-pool/job.js';
+import type { displayProtocol } from '../../../codecs/protocol/channels/display.js';
+import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, Ropd, SurfaceFlags, SurfaceFormat } from '../../../codecs/protocol/enums.js';
+import type { Clip, Image } from '../../../codecs/protocol/structs.js';
+import type { MessageOf } from '../../../codecs/protocol/table.js';
+import type { Box } from '../../../codecs/box.js';
 import type { Drawing } from './pipe.js';
 
 export type DisplayMessage = MessageOf<(typeof displayProtocol)['server']['defs']>;

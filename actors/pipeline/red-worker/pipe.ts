@@ -1,5 +1,5 @@
-import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { contains, intersects, type Box } from '../../codecs/image/box.js';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
+import { contains, intersects, type Box } from '../../../codecs/box.js';
 
 /** What waits to be sent to a display client, in order. Images are snapshots: later drawing does not change them. */
 export type Drawing =

@@ -1,7 +1,7 @@
-import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { BitmapFormat } from '../../codecs/protocol/enums.js';
-import { Rect } from '../../codecs/protocol/structs.js';
-import { decode, type Codec } from '../../codecs/protocol/wire.js';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
+import { BitmapFormat } from '../../../codecs/protocol/enums.js';
+import { Rect } from '../../../codecs/protocol/structs.js';
+import { decode, type Codec } from '../../../codecs/protocol/wire.js';
 import {
   QxlBitmapFlags,
   QxlBitmapImage,
@@ -27,10 +27,10 @@ import {
   qxlCursorHeaderSize,
   qxlDataChunkHeaderSize,
   qxlDrawableUnionOffset,
-} from '../../codecs/qxl/commands.js';
-import { QxlCmd, type QxlCommand, type QxlPhysical } from '../../native/qxl/layout.js';
-import type { MemSlots } from '../../native/qxl/memslots.js';
-import type { Box } from '../../codecs/image/box.js';
+} from '../../../codecs/qxl/commands.js';
+import { QxlCmd, type QxlCommand, type QxlPhysical } from '../../../native/qxl/layout.js';
+import type { MemSlots } from '../../../native/qxl/memslots.js';
+import type { Box } from '../../../codecs/box.js';
 
 /** A QXL command as the red-worker acts on it; pixel views point into the device memory until the command is released. */
 export type QxlWork =

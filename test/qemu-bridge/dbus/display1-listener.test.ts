@@ -6,12 +6,12 @@
 import test from 'ava';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { close, mapShared, memfdCreate, socketPair, type Fd } from '../../../native/index.js';
-import { DBusConnection } from '../../../actors/qemu-bridge/dbus/connection.js';
-import { listenerInterfaces, type ListenerHandlers, type MapScanout, type Rect, type Scanout, type Update } from '../../../actors/qemu-bridge/dbus/display1-listener.js';
-import { Listener, LISTENER, LISTENER_PATH, LISTENER_UNIX_MAP, ListenerUnixMap } from '../../../actors/qemu-bridge/dbus/display1.js';
-import { DBusError, Errors } from '../../../actors/qemu-bridge/dbus/errors.js';
-import { StandardMethods } from '../../../actors/qemu-bridge/dbus/exported.js';
-import { UnixTransport } from '../../../actors/qemu-bridge/dbus/transport.js';
+import { DBusConnection } from '../../../actors/hosts/qemu-bridge/dbus/connection.js';
+import { listenerInterfaces, type ListenerHandlers, type MapScanout, type Rect, type Scanout, type Update } from '../../../actors/hosts/qemu-bridge/dbus/display1-listener.js';
+import { Listener, LISTENER, LISTENER_PATH, LISTENER_UNIX_MAP, ListenerUnixMap } from '../../../actors/hosts/qemu-bridge/dbus/display1.js';
+import { DBusError, Errors } from '../../../actors/hosts/qemu-bridge/dbus/errors.js';
+import { StandardMethods } from '../../../actors/hosts/qemu-bridge/dbus/exported.js';
+import { UnixTransport } from '../../../actors/hosts/qemu-bridge/dbus/transport.js';
 import { eventually } from '../../helpers/eventually.js';
 
 const XRGB = 0x20020888;

@@ -4,9 +4,9 @@
  */
 import test from 'ava';
 import type { Fd } from '../../../native/index.js';
-import { decodeMessage, encodeMessage, type Outgoing } from '../../../actors/qemu-bridge/dbus/message.js';
-import { objectPath } from '../../../actors/qemu-bridge/dbus/names.js';
-import { T, variant, variantOf, type Value } from '../../../actors/qemu-bridge/dbus/types.js';
+import { decodeMessage, encodeMessage, type Outgoing } from '../../../codecs/dbus/message.js';
+import { objectPath } from '../../../codecs/dbus/names.js';
+import { T, variant, variantOf, type Value } from '../../../codecs/dbus/types.js';
 import { bodyOf, glib, hex, plain, toHex } from './helpers.js';
 
 /** signature, our values, the same in GVariant text. */

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import type { Fd } from '../../../native/index.js';
-import { sourcePath } from '../../helpers/c-program.js';
-import { decodeMessage, encodeMessage, type Message, type Outgoing } from '../../../actors/qemu-bridge/dbus/message.js';
-import { objectPath } from '../../../actors/qemu-bridge/dbus/names.js';
-import { isVariant, type Value } from '../../../actors/qemu-bridge/dbus/types.js';
-import { signatureOf } from '../../../actors/qemu-bridge/dbus/signature.js';
+import { sourcePath } from '../../../native/fixtures/c-program.js';
+import { decodeMessage, encodeMessage, type Message, type Outgoing } from '../../../codecs/dbus/message.js';
+import { objectPath } from '../../../codecs/dbus/names.js';
+import { isVariant, type Value } from '../../../codecs/dbus/types.js';
+import { signatureOf } from '../../../codecs/dbus/signature.js';
 
 /** A signal carrying `body` typed by `signature`: the simplest message to round-trip values in. */
 export const signal = (signature: string, body: readonly Value[]): Outgoing => ({

@@ -1,8 +1,8 @@
 import test from 'ava';
 import type { Fd } from '../../../native/index.js';
-import { decodeMessage, encodeMessage, type Outgoing } from '../../../actors/qemu-bridge/dbus/message.js';
-import { objectPath } from '../../../actors/qemu-bridge/dbus/names.js';
-import { T, variant, variantOf, type Value } from '../../../actors/qemu-bridge/dbus/types.js';
+import { decodeMessage, encodeMessage, type Outgoing } from '../../../codecs/dbus/message.js';
+import { objectPath } from '../../../codecs/dbus/names.js';
+import { T, variant, variantOf, type Value } from '../../../codecs/dbus/types.js';
 import { bodyOf, hex, plain, roundTrip, signal, toHex, withBody } from './helpers.js';
 
 const orders = [

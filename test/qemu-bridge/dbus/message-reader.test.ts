@@ -1,9 +1,9 @@
 import test from 'ava';
 import type { Fd } from '../../../native/index.js';
-import { MessageReader, type Delivered } from '../../../actors/qemu-bridge/dbus/message-reader.js';
-import { encodeMessage, type Outgoing } from '../../../actors/qemu-bridge/dbus/message.js';
-import { objectPath } from '../../../actors/qemu-bridge/dbus/names.js';
-import { T, variant } from '../../../actors/qemu-bridge/dbus/types.js';
+import { MessageReader, type Delivered } from '../../../codecs/dbus/message-reader.js';
+import { encodeMessage, type Outgoing } from '../../../codecs/dbus/message.js';
+import { objectPath } from '../../../codecs/dbus/names.js';
+import { T, variant } from '../../../codecs/dbus/types.js';
 import { mutate } from '../../helpers/fuzz.js';
 import { glib, hex, plain, signal } from './helpers.js';
 

@@ -7,14 +7,14 @@
 import test, { type ExecutionContext } from 'ava';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import { close, socketPair } from '../../../native/index.js';
-import { DBusConnection } from '../../../actors/qemu-bridge/dbus/connection.js';
-import { findQemu, QemuDisplay } from '../../../actors/qemu-bridge/dbus/display1-proxy.js';
-import { openListener, type Scanout, type Update } from '../../../actors/qemu-bridge/dbus/display1-listener.js';
-import { DBusError } from '../../../actors/qemu-bridge/dbus/errors.js';
-import { UnixTransport } from '../../../actors/qemu-bridge/dbus/transport.js';
+import { DBusConnection } from '../../../actors/hosts/qemu-bridge/dbus/connection.js';
+import { findQemu, QemuDisplay } from '../../../actors/hosts/qemu-bridge/dbus/display1-proxy.js';
+import { openListener, type Scanout, type Update } from '../../../actors/hosts/qemu-bridge/dbus/display1-listener.js';
+import { DBusError } from '../../../actors/hosts/qemu-bridge/dbus/errors.js';
+import { UnixTransport } from '../../../actors/hosts/qemu-bridge/dbus/transport.js';
 import { startBus } from '../../helpers/dbus-daemon.js';
 import { eventually, settle } from '../../helpers/eventually.js';
-import { haveQemu, startBiosQemu, type Qemu } from '../../helpers/qemu.js';
+import { haveQemu, startBiosQemu, type Qemu } from '../../../guest/qemu.js';
 
 const X8R8G8B8 = 0x20020888;
 const qemuTest = haveQemu() ? test.serial : test.skip;

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { alignmentOf, parseSignature, parseSingle, signatureOf } from '../../../actors/qemu-bridge/dbus/signature.js';
-import { args, T } from '../../../actors/qemu-bridge/dbus/types.js';
+import { alignmentOf, parseSignature, parseSingle, signatureOf } from '../../../codecs/dbus/signature.js';
+import { args, T } from '../../../codecs/dbus/types.js';
 
 test('valid signatures parse and print back unchanged', (t) => {
   for (const s of ['', 'y', 'bnqiuxtdsogh', 'v', 'ay', 'a{sv}', 'a{ya{sv}}', '(i)', '((i)(s))', 'a(yv)', 'aay', 'a{oa{sa{sv}}}', 'uuuuay', 'iiiiuuay', 'huuuutb']) {

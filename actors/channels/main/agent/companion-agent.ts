@@ -21,11 +21,11 @@ import {
   maxMonitors,
   maxMonitorsConfigSize,
   type MonitorsConfig,
-} from '../../codecs/protocol/agent.js';
-import { AgentStreamReader } from '../../codecs/protocol/agent-stream.js';
-import { capWords } from '../../codecs/protocol/enums.js';
-import { decodeMessage, encodeMessage, type MessageOf } from '../../codecs/protocol/table.js';
-import { encode } from '../../codecs/protocol/wire.js';
+} from '../../../../codecs/protocol/agent.js';
+import { AgentStreamReader } from '../../../../codecs/protocol/agent-stream.js';
+import { capWords } from '../../../../codecs/protocol/enums.js';
+import { decodeMessage, encodeMessage, type MessageOf } from '../../../../codecs/protocol/table.js';
+import { encode } from '../../../../codecs/protocol/wire.js';
 import type { AgentClient, AgentEndpoint, MonitorRequest } from './endpoint.js';
 
 /** spice-server's REDS_AGENT_WINDOW_SIZE and REDS_TOKENS_TO_SEND. */

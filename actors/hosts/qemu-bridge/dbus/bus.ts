@@ -2,9 +2,9 @@
  * The message bus itself (org.freedesktop.DBus at /org/freedesktop/DBus): the methods a client
  * of dbus-daemon needs, and match rules for signal subscriptions.
  */
-import { objectPath } from './names.js';
-import { methodSpec, NO_ARGS, signalSpec } from './spec.js';
-import { args, T } from './types.js';
+import { objectPath } from '../../../../codecs/dbus/names.js';
+import { methodSpec, NO_ARGS, signalSpec } from '../../../../codecs/dbus/spec.js';
+import { args, T } from '../../../../codecs/dbus/types.js';
 
 export const BUS_NAME = 'org.freedesktop.DBus';
 export const BUS_PATH = objectPath('/org/freedesktop/DBus');

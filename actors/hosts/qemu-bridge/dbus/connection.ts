@@ -15,18 +15,18 @@
  * - Malformed input closes the connection (a stream cannot resync), with the reason.
  */
 import { randomBytes } from 'node:crypto';
-import { close as closeFd, type Fd } from '../../../native/index.js';
+import { close as closeFd, type Fd } from '../../../../native/index.js';
 import { parseAddress } from './address.js';
 import { Bus, BUS_NAME, BUS_PATH, matchRuleText, type MatchRule } from './bus.js';
 import { DBusError, Errors } from './errors.js';
 import { ObjectRegistry, type ExportedInterface } from './exported.js';
-import { encodeMessage, Flags, type Message, type MethodCall, type MethodReturn, type Outgoing, type Signal } from './message.js';
-import { MessageReader, type Delivered } from './message-reader.js';
-import type { ObjectPath } from './names.js';
+import { encodeMessage, Flags, type Message, type MethodCall, type MethodReturn, type Outgoing, type Signal } from '../../../../codecs/dbus/message.js';
+import { MessageReader, type Delivered } from '../../../../codecs/dbus/message-reader.js';
+import type { ObjectPath } from '../../../../codecs/dbus/names.js';
 import { LineSplitter, SaslClient, SaslServer, type AuthStep } from './sasl.js';
-import { bodyAs, type MethodSpec, type SignalSpec } from './spec.js';
+import { bodyAs, type MethodSpec, type SignalSpec } from '../../../../codecs/dbus/spec.js';
 import { UnixTransport, type ByteSink } from './transport.js';
-import type { Value } from './types.js';
+import type { Value } from '../../../../codecs/dbus/types.js';
 
 export interface ConnectionOptions {
   /** Say Hello (a message bus) or not (a peer). */

@@ -9,14 +9,14 @@
  * data length, so a consumer can blit without its own bounds checks. A bad message is answered
  * with InvalidArgs (or dropped, when no reply is expected).
  */
-import { close, socketPair, type Fd } from '../../../native/index.js';
+import { close, socketPair, type Fd } from '../../../../native/index.js';
 import { DBusConnection } from './connection.js';
 import { DBusError, Errors } from './errors.js';
 import type { QemuConsole } from './display1-proxy.js';
 import { Listener, LISTENER, LISTENER_PATH, LISTENER_UNIX_MAP, ListenerUnixMap } from './display1.js';
 import { implement, implementBorrowing, readOnly, type ExportedInterface } from './exported.js';
 import { UnixTransport } from './transport.js';
-import { T } from './types.js';
+import { T } from '../../../../codecs/dbus/types.js';
 
 export interface Rect {
   readonly x: number;

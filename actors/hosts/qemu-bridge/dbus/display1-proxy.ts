@@ -4,14 +4,14 @@
  * changes. Input is validated before it reaches QEMU: some values crash QEMU 7.2 (a mouse
  * button >= 9 aborts it), so they are refused here with a RangeError.
  */
-import type { Fd } from '../../../native/index.js';
+import type { Fd } from '../../../../native/index.js';
 import { Bus, BUS_NAME, BUS_PATH } from './bus.js';
 import type { CallOptions, DBusConnection, Target } from './connection.js';
 import { Console, consolePath, Keyboard, MAX_MOUSE_BUTTON, MAX_QNUM, Mouse, QEMU_BUS_NAME, Vm, VM_PATH } from './display1.js';
 import { DBusError } from './errors.js';
 import { getAllProperties, getProperty, PropertiesChanged, propertyOf } from './properties.js';
-import type { PropertySpec } from './spec.js';
-import type { Value, Variant } from './types.js';
+import type { PropertySpec } from '../../../../codecs/dbus/spec.js';
+import type { Value, Variant } from '../../../../codecs/dbus/types.js';
 
 const NAME_HAS_NO_OWNER = 'org.freedesktop.DBus.Error.NameHasNoOwner';
 

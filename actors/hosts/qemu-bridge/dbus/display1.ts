@@ -3,9 +3,9 @@
  * signatures of QEMU 7.2 (identical in 7.0-8.0; later additions marked). Facts about their
  * behaviour: shared/reference/qemu-dbus-facts.md §2.
  */
-import { objectPath, type ObjectPath } from './names.js';
-import { methodSpec, NO_ARGS, propertySpec } from './spec.js';
-import { args, T } from './types.js';
+import { objectPath, type ObjectPath } from '../../../../codecs/dbus/names.js';
+import { methodSpec, NO_ARGS, propertySpec } from '../../../../codecs/dbus/spec.js';
+import { args, T } from '../../../../codecs/dbus/types.js';
 
 /** The well-known name QEMU owns on a bus (further QEMUs on the same bus queue for it). */
 export const QEMU_BUS_NAME = 'org.qemu';

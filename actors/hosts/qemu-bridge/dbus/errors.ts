@@ -2,7 +2,7 @@
  * D-Bus error replies as exceptions: a call that gets an ERROR message rejects with a DBusError
  * carrying its name, and a handler of an exported method throws one to answer with that error.
  */
-import { isErrorName } from './names.js';
+import { isErrorName } from '../../../../codecs/dbus/names.js';
 
 export class DBusError extends Error {
   constructor(

@@ -5,11 +5,11 @@
  * main loop (the listener's GetAll), so they go out in the same turn the call came in.
  */
 import { DBusError, Errors } from './errors.js';
-import type { MethodCall } from './message.js';
-import type { ObjectPath } from './names.js';
-import { signatureOf } from './signature.js';
-import { methodSpec, NO_ARGS, type MethodSpec } from './spec.js';
-import { args, T, type Args, type DType, type Value, type Variant } from './types.js';
+import type { MethodCall } from '../../../../codecs/dbus/message.js';
+import type { ObjectPath } from '../../../../codecs/dbus/names.js';
+import { signatureOf } from '../../../../codecs/dbus/signature.js';
+import { methodSpec, NO_ARGS, type MethodSpec } from '../../../../codecs/dbus/spec.js';
+import { args, T, type Args, type DType, type Value, type Variant } from '../../../../codecs/dbus/types.js';
 
 export interface ExportedMethod<I extends readonly Value[], O extends readonly Value[]> {
   readonly in: Args<I>;

@@ -2,12 +2,12 @@
  * The client side of org.freedesktop.DBus.Properties: reading described properties with their
  * types checked, and following PropertiesChanged.
  */
-import type { Decoded } from '../../../codecs/decoded.js';
+import type { Decoded } from '../../../../codecs/decoded.js';
 import type { DBusConnection, Target } from './connection.js';
 import { StandardMethods } from './exported.js';
-import { signatureOf } from './signature.js';
-import { signalSpec, type PropertySpec } from './spec.js';
-import { args, T, type DType, type Value, type Variant } from './types.js';
+import { signatureOf } from '../../../../codecs/dbus/signature.js';
+import { signalSpec, type PropertySpec } from '../../../../codecs/dbus/spec.js';
+import { args, T, type DType, type Value, type Variant } from '../../../../codecs/dbus/types.js';
 
 export const PropertiesChanged = signalSpec(
   'org.freedesktop.DBus.Properties',

@@ -6,7 +6,7 @@
  * a message with fds goes through sendmsg once everything before it is out, to keep the order.
  */
 import net from 'node:net';
-import { close, dup, Poller, recvFds, sendFds, type Fd } from '../../../native/index.js';
+import { close, dup, Poller, recvFds, sendFds, type Fd } from '../../../../native/index.js';
 
 /** Where a transport puts what it reads. */
 export interface ByteSink {

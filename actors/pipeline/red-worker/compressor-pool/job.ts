@@ -1,7 +1,7 @@
-import type { Bitmap32, Bitmap32Format } from '../../codecs/image/bitmap.js';
-import type { ImageCompressionMode, ImageEncoding } from '../../codecs/image/choose.js';
-import type { CompressedEncoding } from '../../codecs/image/encoders.js';
-import type { GradualityLevel } from '../../codecs/image/graduality.js';
+import type { Bitmap32, Bitmap32Format } from '../../../../codecs/image/bitmap.js';
+import type { ImageCompressionMode, ImageEncoding } from '../../../../codecs/image/choose.js';
+import type { CompressedEncoding } from '../../../../codecs/image/encoders.js';
+import type { GradualityLevel } from '../../../../codecs/image/graduality.js';
 
 /**
  * Where a job's pixels are. Never copied on the way to a pool thread:

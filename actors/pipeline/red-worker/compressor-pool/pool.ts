@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { Histogram } from '../../runtime/histogram.js';
+import { Histogram } from '../../../../runtime/histogram.js';
 import { type CompressJob, type Compressed, monotonicNs, type TaskReply } from './job.js';
 
 export interface CompressorPoolOptions {

@@ -1,10 +1,10 @@
 import { isMainThread } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { setThreadName } from '../../native/index.js';
-import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { chooseImageEncoding, type ImageEncoding } from '../../codecs/image/choose.js';
-import { type CompressedEncoding, imageEncoders, type ImageEncoder } from '../../codecs/image/encoders.js';
-import { type GradualityLevel, gradualityLevel } from '../../codecs/image/graduality.js';
+import { setThreadName } from '../../../../native/index.js';
+import type { Bitmap32 } from '../../../../codecs/image/bitmap.js';
+import { chooseImageEncoding, type ImageEncoding } from '../../../../codecs/image/choose.js';
+import { type CompressedEncoding, imageEncoders, type ImageEncoder } from '../../../../codecs/image/encoders.js';
+import { type GradualityLevel, gradualityLevel } from '../../../../codecs/image/graduality.js';
 import { BadJobError, type CompressJob, type Compressed, jobBitmap, monotonicNs, type TaskReply } from './job.js';
 
 // A pool thread, as the OS lists it (the bench also runs the task inline, on its own thread).
