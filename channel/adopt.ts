@@ -2,8 +2,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Link } from '../runtime/link.js';
 import type { Flip } from '../runtime/message.js';
-import type { ServerToChannel } from '../actors/contracts.js';
-import type { Handoff, LinkedChannel } from './handoff.js';
+import type { Handoff, LinkedChannel, ServerToChannel } from '../actors/contracts.js';
 import { RelayedSocket } from './relay.js';
 
 /** The socket of a handed-over connection, on this thread, and the bytes read ahead of it. */

@@ -8,8 +8,7 @@ import { monotonicClock, processClock, type Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/log.js';
 import { TokenBucket } from '../runtime/qos/token-bucket.js';
 import { SharedBudget } from '../runtime/qos/shared-budget.js';
-import type { ChannelQos } from '../actors/contracts.js';
-import type { LinkedChannel } from './handoff.js';
+import type { ChannelQos, LinkedChannel } from '../actors/contracts.js';
 
 type BaseServer = typeof baseServer;
 type BaseClient = typeof baseClient;

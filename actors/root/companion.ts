@@ -2,21 +2,37 @@ import type { Config } from '../../config/settings.js';
 import type { Logger } from '../../runtime/log.js';
 import type { Contract } from '../../runtime/message.js';
 import { Supervisor, type ActorRef } from '../../runtime/supervisor.js';
-import { ChannelType, channelActorName } from '../channels.js';
-import type { ChannelAddress, ChannelQos } from '../contracts.js';
-import type { CursorContract } from '../channels/cursor/actor.js';
-import type { MainContract } from '../channels/main/contract.js';
-import type { ServerContract } from '../server/contract.js';
-import type { InputsContract } from '../channels/inputs/actor.js';
+import { ChannelType } from '../../codecs/protocol/enums.js';
+import {
+  actorName,
+  channelActorName,
+  cursorFromHost,
+  cursorFromWorker,
+  displayToWorker,
+  hostToDispatcher,
+  inputsToHost,
+  mainToHost,
+  redWorkerName,
+  serverToChannel,
+  workerFromDispatcher,
+  type ChannelAddress,
+  type ChannelQos,
+  type CursorContract,
+  type CursorFromSource,
+  type DispatcherContract,
+  type DisplayContract,
+  type InputsContract,
+  type MainContract,
+  type QemuBridgeContract,
+  type RedWorkerContract,
+  type ServerContract,
+} from '../contracts.js';
 import { SharedBudget } from '../../runtime/qos/shared-budget.js';
 import { processClock } from '../../runtime/clock.js';
+import type { Port } from '../../runtime/port.js';
 import type { ChannelName } from '../../config/settings.js';
-import type { DisplayContract } from '../channels/display/actor.js';
-import type { DispatcherContract } from '../pipeline/dispatcher/actor.js';
-import type { RedWorkerContract } from '../pipeline/red-worker/actor.js';
 import { parseSize } from '../../config/setting.js';
 import { QemuLauncher, type HostProcess } from '../hosts/qemu-bridge/launch.js';
-import type { QemuBridgeContract } from '../hosts/qemu-bridge/actor.js';
 
 export interface Companion {
   readonly port: number | null;
@@ -80,7 +96,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const budget = Number.isFinite(config['max-bandwidth']) ? SharedBudget.create(config['max-bandwidth'], processClock.now()).memory : undefined;
   const qos = (name: ChannelName): ChannelQos => ({ priority: config.channels[name].priority, maxBandwidth: config.channels[name]['max-bandwidth'], ...(budget ? { budget } : {}) });
   await hostSpec?.process?.start(log);
-  const host = hostSpec ? supervisor.spawn<Contract>({ name: 'host', module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
+  const host = hostSpec ? supervisor.spawn<Contract>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const display = hostSpec?.display === true;
   // Registration order; the main channel lists them newest first, as spice-server does. Display
   // channels join as the dispatcher starts their red-workers.
@@ -89,21 +105,26 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     { type: ChannelType.cursor, id: 0 },
   ];
   const main = supervisor.spawn<MainContract>({
-    name: 'main',
+    name: actorName.main,
     module: here('../channels/main/actor.js'),
     init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, agent: hostSpec?.monitorsConfig === true, qos: qos('main') },
   });
-  supervisor.spawn<InputsContract>({ name: 'inputs', module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
-  const cursor = (id: number, source: string) => supervisor.spawn<CursorContract>({ name: `cursor-${id}`, module: here('../channels/cursor/actor.js'), init: { source, qos: qos('cursor') } });
+  supervisor.spawn<InputsContract>({ name: actorName.inputs, module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
+  const cursor = (id: number, source: Port<CursorFromSource>) =>
+    supervisor.spawn<CursorContract>({ name: channelActorName({ type: ChannelType.cursor, id }), module: here('../channels/cursor/actor.js'), init: { id, source, qos: qos('cursor') } });
   // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
-  cursor(0, display ? 'red-worker-0' : 'host');
+  cursor(0, display ? cursorFromWorker(0) : cursorFromHost);
   const server = supervisor.spawn<ServerContract>({
-    name: 'server',
+    name: actorName.server,
     module: here('../server/actor.js'),
     init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
   });
-  for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect('server', channelActorName(c));
-  if (host) for (const name of ['main', 'inputs', ...(display ? [] : ['cursor-0'])]) supervisor.connect(name, 'host');
+  for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect(serverToChannel(c));
+  if (host) {
+    supervisor.connect(mainToHost);
+    supervisor.connect(inputsToHost);
+    if (!display) supervisor.connect(cursorFromHost);
+  }
 
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
@@ -112,33 +133,29 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     displaysStarted.add(id);
     const added: ChannelAddress[] = [{ type: ChannelType.display, id }];
     if (id > 0) {
-      cursor(id, `red-worker-${id}`);
+      cursor(id, cursorFromWorker(id));
       added.push({ type: ChannelType.cursor, id });
     }
-    supervisor.spawn<DisplayContract>({ name: `display-${id}`, module: here('../channels/display/actor.js'), init: { id, worker: `red-worker-${id}`, qos: qos('display') } });
+    supervisor.spawn<DisplayContract>({ name: channelActorName({ type: ChannelType.display, id }), module: here('../channels/display/actor.js'), init: { id, qos: qos('display') } });
     supervisor.spawn<RedWorkerContract>({
-      name: `red-worker-${id}`,
+      name: redWorkerName(id),
       module: here('../pipeline/red-worker/actor.js'),
       init: {
         id,
-        host: 'dispatcher',
-        display: `display-${id}`,
-        cursor: `cursor-${id}`,
         imageCompression: config['image-compression'],
         ...(config['compressor-threads'] > 0 ? { threads: config['compressor-threads'] } : {}),
       },
     });
-    // A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them.
-    supervisor.connect(`red-worker-${id}`, `display-${id}`, { window: 2, maxQueue: 2 });
-    supervisor.connect(`red-worker-${id}`, `cursor-${id}`);
-    supervisor.connect(`red-worker-${id}`, 'dispatcher');
-    for (const c of added) supervisor.connect('server', channelActorName(c));
+    supervisor.connect(displayToWorker(id));
+    supervisor.connect(cursorFromWorker(id));
+    supervisor.connect(workerFromDispatcher(id));
+    for (const c of added) supervisor.connect(serverToChannel(c));
     void server.link.send({ kind: 'add-channels', channels: added });
     void main.link.send({ kind: 'add-channels', channels: added });
   };
   if (display) {
-    const dispatcher = supervisor.spawn<DispatcherContract>({ name: 'dispatcher', module: here('../pipeline/dispatcher/actor.js'), init: {} });
-    supervisor.connect('dispatcher', 'host');
+    const dispatcher = supervisor.spawn<DispatcherContract>({ name: actorName.dispatcher, module: here('../pipeline/dispatcher/actor.js'), init: {} });
+    supervisor.connect(hostToDispatcher);
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
   }
   const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
@@ -148,7 +165,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
         resolve({ port: m.port, tlsPort: m.tlsPort });
       }
     });
-    supervisor.next('server', 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
+    supervisor.next(actorName.server, 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
   });
   log.info({ version, ...listening, addr: config.addr }, 'spice-companion started');
   const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();

@@ -28,19 +28,9 @@ import { close, eventfdCreate, eventfdSignal, mapShared, memfdCreate, Poller, ty
 import { initDeviceMemory } from './device-memory.js';
 import { QxlProducer } from './endpoints.js';
 import { HEAP_OFFSET, QxlCmd, type QxlPhysical, type QxlReleaseId } from './layout.js';
-import type { MemSlot } from './memslots.js';
+import type { DeviceHandoff } from '../../actors/contracts.js';
+import type { MemSlot } from '../../codecs/qxl/memslot.js';
 import type { Box } from '../../codecs/box.js';
-
-/** What a red-worker needs to consume a device: fds of this process, valid in any of its threads. */
-export interface DeviceHandoff {
-  readonly memoryFd: number;
-  readonly size: number;
-  readonly slot: MemSlot;
-  /** The red-worker polls this one; the host signals it. */
-  readonly consumerEventFd: number;
-  /** The host polls this one; the red-worker signals it. */
-  readonly producerEventFd: number;
-}
 
 export interface CursorImage {
   readonly unique: bigint;

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { pino } from 'pino';
 import { CompanionAgent, maxOutbox, monitorRequests } from '../../actors/channels/main/agent/companion-agent.js';
-import type { MonitorRequest } from '../../actors/channels/main/agent/endpoint.js';
+import type { MonitorRequest } from '../../actors/contracts.js';
 import {
   AgentCap,
   agentHeaderSize,

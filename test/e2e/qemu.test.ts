@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QemuLauncher } from '../../actors/hosts/qemu-bridge/launch.js';
 import { Qmp } from '../../actors/hosts/qemu-bridge/qmp.js';
-import type { BridgeStats, QemuBridgeContract } from '../../actors/hosts/qemu-bridge/actor.js';
+import type { BridgeStats, QemuBridgeContract } from '../../actors/contracts.js';
 import type { ActorRef } from '../../runtime/supervisor.js';
 import { startBus, type PrivateBus } from '../helpers/dbus-daemon.js';
 import { eventually } from '../helpers/eventually.js';

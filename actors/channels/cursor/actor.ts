@@ -1,19 +1,12 @@
 import { cursorProtocol as protocol } from '../../../codecs/protocol/channels/cursor.js';
 import { defineActor } from '../../../runtime/actor.js';
-import type { Flip } from '../../../runtime/message.js';
+import { flip } from '../../../runtime/port.js';
+import { ChannelType } from '../../../codecs/protocol/enums.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
-import type { ChannelQos, CursorFromSource, CursorShape, ServerToChannel } from '../../contracts.js';
+import { serverToChannel, type CursorContract, type CursorShape } from '../../contracts.js';
 import { CursorCache } from './client-cache.js';
 import { badShape, wireCursor } from './shape.js';
-
-/** `source`: the actor that reports this display's cursor (the host, later the red-worker). */
-export interface CursorContract {
-  init: { source: string; qos: ChannelQos };
-  in: never;
-  out: never;
-  replies: {};
-}
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
 
@@ -33,8 +26,8 @@ interface Client {
  * client, so a shape seen before goes as a reference. Positions coalesce while they wait.
  */
 export default defineActor<CursorContract>((ctx) => {
-  const server = ctx.peer<Flip<ServerToChannel>>('server');
-  const source = ctx.peer<CursorFromSource>(ctx.init.source);
+  const server = ctx.peer(flip(serverToChannel({ type: ChannelType.cursor, id: ctx.init.id })));
+  const source = ctx.peer(ctx.init.source);
   const clients = new Set<Client>();
   const state = { shape: null as CursorShape | null, x: 0, y: 0, visible: false, trailLength: 0, trailFrequency: 0 };
 

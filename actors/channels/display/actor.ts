@@ -1,9 +1,10 @@
 import { displayProtocol as protocol } from '../../../codecs/protocol/channels/display.js';
 import { defineActor } from '../../../runtime/actor.js';
-import type { Flip } from '../../../runtime/message.js';
+import { flip } from '../../../runtime/port.js';
+import { ChannelType } from '../../../codecs/protocol/enums.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
-import type { ChannelQos, DisplayToWorker, ServerToChannel } from '../../contracts.js';
+import { displayToWorker, serverToChannel, type DisplayContract } from '../../contracts.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
 
@@ -14,21 +15,14 @@ const initTimeoutMs = 30_000;
 /** Bytes queued for the socket beyond which the worker is held back (it keeps only the latest screen meanwhile). */
 const highWater = 64 * 1024;
 
-export interface DisplayContract {
-  init: { id: number; worker: string; qos: ChannelQos };
-  in: never;
-  out: never;
-  replies: {};
-}
-
 /**
  * The display channel of one display: SET_ACK, then DISPLAY_INIT from the client, then whatever
  * its red-worker sends, paced by the ACK window and the socket. While the client does not keep
  * up, the worker's link is held, so the worker coalesces instead of this actor queueing.
  */
 export default defineActor<DisplayContract>((ctx) => {
-  const server = ctx.peer<Flip<ServerToChannel>>('server');
-  const worker = ctx.peer<DisplayToWorker>(ctx.init.worker);
+  const server = ctx.peer(flip(serverToChannel({ type: ChannelType.display, id: ctx.init.id })));
+  const worker = ctx.peer(displayToWorker(ctx.init.id));
   const clients = new Map<number, Connection>();
 
   const pace = (c: Connection) => {

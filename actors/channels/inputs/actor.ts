@@ -1,9 +1,10 @@
 import { inputsProtocol as protocol } from '../../../codecs/protocol/channels/inputs.js';
 import { defineActor } from '../../../runtime/actor.js';
-import type { Flip } from '../../../runtime/message.js';
+import { flip } from '../../../runtime/port.js';
+import { ChannelType } from '../../../codecs/protocol/enums.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
-import type { ChannelQos, InputEvent, InputsToHost, ServerToChannel } from '../../contracts.js';
+import { inputsToHost, serverToChannel, type InputEvent, type InputsContract } from '../../contracts.js';
 import { parseScancodes, unpackKeyCode, type KeyStroke } from './scancodes.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
@@ -26,16 +27,9 @@ function badButtons(m: { name: string; body: object }): string | null {
  * absolute mouse and buttons, in order to the host; MOUSE_MOTION_ACK every four motions. Keys
  * still down when a client goes are released.
  */
-export interface InputsContract {
-  init: { qos: ChannelQos };
-  in: never;
-  out: never;
-  replies: {};
-}
-
 export default defineActor<InputsContract>((ctx) => {
-  const server = ctx.peer<Flip<ServerToChannel>>('server');
-  const host = ctx.peer<InputsToHost>('host');
+  const server = ctx.peer(flip(serverToChannel({ type: ChannelType.inputs, id: 0 })));
+  const host = ctx.peer(inputsToHost);
   const clients = new Set<{ session: number; c: Connection }>();
   let leds = 0;
 

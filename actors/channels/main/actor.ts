@@ -4,12 +4,11 @@ import { mainProtocol as protocol } from '../../../codecs/protocol/channels/main
 import { defineActor } from '../../../runtime/actor.js';
 import { CompanionAgent } from './agent/companion-agent.js';
 import type { AgentEndpoint } from './agent/endpoint.js';
-import type { Flip } from '../../../runtime/message.js';
+import { flip } from '../../../runtime/port.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
-import type { MainToHost, ServerToChannel } from '../../contracts.js';
+import { mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
 import { mmTimeDeltaMs, mmTimeNow } from './mm-time.js';
-import type { MainContract } from './contract.js';
 import { runNetTest } from './net-test.js';
 
 type Main = typeof protocol;
@@ -37,8 +36,8 @@ export default defineActor<MainContract>((ctx) => {
     channels.push(...m.channels);
     for (const c of attachedClients) c.send({ name: 'channels_list', body: { channels: m.channels.map(({ type, id }) => ({ type, id })) } });
   });
-  const server = ctx.peer<Flip<ServerToChannel>>('server');
-  const host = ctx.peer<MainToHost>('host');
+  const server = ctx.peer(flip(serverToChannel({ type: ChannelType.main, id: 0 })));
+  const host = ctx.peer(mainToHost);
   const clients = new Map<number, Connection>();
   let absolute = false;
   let mode: number = MouseMode.server;

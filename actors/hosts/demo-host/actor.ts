@@ -1,18 +1,11 @@
 import { defineActor } from '../../../runtime/actor.js';
-import type { Flip } from '../../../runtime/message.js';
+import { flip } from '../../../runtime/port.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
-import type { HostToDispatcher, InputsToHost } from '../../contracts.js';
+import { hostToDispatcher, inputsToHost, type DemoHostContract } from '../../contracts.js';
 import { QxlDevice } from '../../../native/qxl/device.js';
 import { arrowCursor } from './cursor-shape.js';
-import { mergeRects, type Rect } from './rect.js';
+import { mergeBoxes, type Box } from '../../../codecs/box.js';
 import { DemoScene } from './scene.js';
-
-export interface DemoHostContract {
-  init: { readonly mode: 'live' | 'still'; readonly width: number; readonly height: number; readonly fps?: number };
-  in: never;
-  out: { kind: 'frame'; tMs: number };
-  replies: {};
-}
 
 /**
  * The built-in demo desktop, a VDI host like the QEMU bridge: it owns a QXL device, draws the
@@ -25,20 +18,20 @@ export default defineActor<DemoHostContract>((ctx) => {
   const device = QxlDevice.create(Math.max(32 * 1024 * 1024, width * height * 4 * 3 + 8 * 1024 * 1024));
   const scene = new DemoScene(width, height);
   const staging: Bitmap32 = { width, height, stride: width * 4, pixels: new Uint8Array(width * height * 4) };
-  const screen: Rect = { x: 0, y: 0, width, height };
-  let pending: Rect[] = [];
+  const screen: Box = { left: 0, top: 0, right: width, bottom: height };
+  let pending: Box[] = [];
   let waiting = false;
 
-  void ctx.peer<HostToDispatcher>('dispatcher').send({ kind: 'device', display: 0, device: device.handoff });
+  void ctx.peer(hostToDispatcher).send({ kind: 'device', display: 0, device: device.handoff });
   // Input has nowhere to go on a desktop that is a picture; it is read so it does not queue.
-  ctx.peer<Flip<InputsToHost>>('inputs').messages$.subscribe(() => {});
+  ctx.peer(flip(inputsToHost)).messages$.subscribe(() => {});
 
   /** Pushes the pending damage; when the device is full, waits for releases and goes on. */
   const flush = async () => {
     if (waiting) return;
     while (pending.length > 0) {
       const r = pending[0]!;
-      if (device.drawCopy({ left: r.x, top: r.y, right: r.x + r.width, bottom: r.y + r.height }, staging, r.x, r.y)) {
+      if (device.drawCopy(r, staging, r.left, r.top)) {
         pending.shift();
         continue;
       }
@@ -49,7 +42,7 @@ export default defineActor<DemoHostContract>((ctx) => {
   };
 
   const frame = (tMs: number) => {
-    pending = mergeRects([...pending, ...scene.draw(staging, tMs)], screen);
+    pending = mergeBoxes([...pending, ...scene.draw(staging, tMs)], screen);
     void flush();
     void ctx.parent.offer({ kind: 'frame', tMs });
   };

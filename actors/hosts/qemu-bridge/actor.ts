@@ -1,45 +1,11 @@
 import { defineActor } from '../../../runtime/actor.js';
-import type { Flip } from '../../../runtime/message.js';
-import type { MonitorRequest } from '../../channels/main/agent/endpoint.js';
-import type { HostToDispatcher, InputsToHost, MainToHost } from '../../contracts.js';
-import { maxDisplays } from '../../pipeline/dispatcher/actor.js';
+import { flip } from '../../../runtime/port.js';
+import { hostToDispatcher, inputsToHost, mainToHost, maxDisplays, type MonitorRequest, type QemuBridgeContract, type QemuLink } from '../../contracts.js';
 import { QxlDevice } from '../../../native/qxl/device.js';
 import { QemuInput } from './input.js';
-import { ScanoutFeed, type ScanoutStats } from './scanout.js';
+import { ScanoutFeed } from './scanout.js';
 import type { DBusConnection } from './dbus/connection.js';
 import { attach, connectBus, connectP2p, waitForQemu, type Session } from './session.js';
-
-export interface BridgeStats {
-  /** Attached to a QEMU now. */
-  readonly attached: boolean;
-  /** Attachments so far (a QEMU restart makes one more). */
-  readonly attachments: number;
-  readonly absolute: boolean;
-  /** Display 0's figures (the first console's). */
-  readonly display: ScanoutStats;
-  /** Every display's, by display channel id. */
-  readonly displays: Readonly<Record<number, ScanoutStats>>;
-  /** SetUIInfo calls QEMU took (client monitor layouts passed on). */
-  readonly uiInfo: number;
-}
-
-/** Where QEMU's display is reached. */
-export type QemuLink =
-  /** The D-Bus address of the bus QEMU's `-display dbus,addr=` is on (`unix:path=...`). */
-  | { readonly address: string }
-  /** The QMP unix socket of a QEMU with `-display dbus,p2p=yes`: a peer-to-peer link is handed to it there. */
-  | { readonly qmp: string };
-
-export interface QemuBridgeContract {
-  init: QemuLink & {
-    /** Wait between attempts to reach QEMU (default 1000 ms). */
-    readonly retryMs?: number;
-  };
-  /** The figures so far; `reset` starts the latency histograms afresh after reading them. */
-  in: { kind: 'stats'; reset?: boolean };
-  out: never;
-  replies: { stats: BridgeStats };
-}
 
 /**
  * Device memory: a 4K screen's full frame (33 MB) fits with room to spare; the memfd's pages
@@ -66,9 +32,9 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   const { init } = ctx;
   const where: QemuLink = 'qmp' in init ? { qmp: init.qmp } : { address: init.address };
   const retryMs = ctx.init.retryMs ?? 1000;
-  const dispatcher = ctx.peer<HostToDispatcher>('dispatcher');
-  const main = ctx.peer<Flip<MainToHost>>('main');
-  const inputs = ctx.peer<Flip<InputsToHost>>('inputs');
+  const dispatcher = ctx.peer(hostToDispatcher);
+  const main = ctx.peer(flip(mainToHost));
+  const inputs = ctx.peer(flip(inputsToHost));
 
   let session: Session | null = null;
   let input: QemuInput | null = null;

@@ -1,17 +1,6 @@
 import { defineActor } from '../../../runtime/actor.js';
-import type { Flip } from '../../../runtime/message.js';
-import type { HostToDispatcher, WorkerFromHost } from '../../contracts.js';
-
-/** Displays a host may drive: SPICE's display channel ids are a byte, and spice-gtk shows up to 16 monitors. */
-export const maxDisplays = 16;
-
-export interface DispatcherContract {
-  init: {};
-  in: never;
-  /** Asks the supervising root to start the red-worker and channels of display `display`. */
-  out: { kind: 'display-needed'; display: number };
-  replies: {};
-}
+import { flip } from '../../../runtime/port.js';
+import { hostToDispatcher, maxDisplays, workerFromDispatcher, type DispatcherContract } from '../../contracts.js';
 
 /**
  * Between the VDI host and the red-workers: each display device the host announces gets a
@@ -21,7 +10,7 @@ export interface DispatcherContract {
  */
 export default defineActor<DispatcherContract>((ctx) => {
   const started = new Set<number>();
-  ctx.peer<Flip<HostToDispatcher>>('host').messages$.subscribe((m) => {
+  ctx.peer(flip(hostToDispatcher)).messages$.subscribe((m) => {
     if (!(Number.isInteger(m.display) && m.display >= 0 && m.display < maxDisplays)) {
       ctx.log.warn({ display: m.display }, 'device for a display out of range: ignored');
       return;
@@ -31,6 +20,6 @@ export default defineActor<DispatcherContract>((ctx) => {
       void ctx.parent.send({ kind: 'display-needed', display: m.display });
     }
     // Queued on the red-worker's link until the root has started and connected it.
-    void ctx.peer<Flip<WorkerFromHost>>(`red-worker-${m.display}`).send({ kind: 'device', device: m.device });
+    void ctx.peer(flip(workerFromDispatcher(m.display))).send({ kind: 'device', device: m.device });
   });
 });

@@ -7,31 +7,16 @@ import { checkDeviceMemory } from '../../../native/qxl/device-memory.js';
 import { QxlConsumer } from '../../../native/qxl/endpoints.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
-import type { Flip } from '../../../runtime/message.js';
+import { flip } from '../../../runtime/port.js';
 import { CompressorPool } from './compressor-pool/pool.js';
 import type { Compressed } from './compressor-pool/job.js';
-import type { CursorFromSource, DisplayToWorker, WorkerFromHost } from '../../contracts.js';
+import { cursorFromWorker, displayToWorker, workerFromDispatcher, type RedWorkerContract } from '../../contracts.js';
 import { Canvas } from '../../../codecs/image/canvas.js';
 import { SharedBuffers } from '../../../codecs/image/shared-buffers.js';
 import { drawingMessage } from './drawing-message.js';
 import { intersect, isEmpty, type Box } from '../../../codecs/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
-
-export interface RedWorkerContract {
-  init: {
-    readonly id: number;
-    readonly host: string;
-    readonly display: string;
-    readonly cursor: string;
-    readonly imageCompression: ImageCompressionMode;
-    /** Compressor threads; default every core. */
-    readonly threads?: number;
-  };
-  in: never;
-  out: { kind: 'stats'; dropped: number; sent: number };
-  replies: {};
-}
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = { 1: 'off', 2: 'auto_glz', 3: 'auto_lz', 4: 'quic', 5: 'glz', 6: 'lz', 7: 'lz4' };
@@ -45,9 +30,9 @@ const compressionModes: Record<number, ImageCompressionMode> = { 1: 'off', 2: 'a
  */
 export default defineActor<RedWorkerContract>((ctx) => {
   const { init } = ctx;
-  const host = ctx.peer<WorkerFromHost>(init.host);
-  const display = ctx.peer<Flip<DisplayToWorker>>(init.display);
-  const cursor = ctx.peer<Flip<CursorFromSource>>(init.cursor);
+  const host = ctx.peer(workerFromDispatcher(init.id));
+  const display = ctx.peer(flip(displayToWorker(init.id)));
+  const cursor = ctx.peer(flip(cursorFromWorker(init.id)));
   const pool = new CompressorPool(init.threads !== undefined ? { threads: init.threads } : {});
   let canvas: Canvas | null = null;
   const snapshots = new SharedBuffers();

@@ -26,7 +26,8 @@ import { AgentStreamReader } from '../../../../codecs/protocol/agent-stream.js';
 import { capWords } from '../../../../codecs/protocol/enums.js';
 import { decodeMessage, encodeMessage, type MessageOf } from '../../../../codecs/protocol/table.js';
 import { encode } from '../../../../codecs/protocol/wire.js';
-import type { AgentClient, AgentEndpoint, MonitorRequest } from './endpoint.js';
+import type { MonitorRequest } from '../../../contracts.js';
+import type { AgentClient, AgentEndpoint } from './endpoint.js';
 
 /** spice-server's REDS_AGENT_WINDOW_SIZE and REDS_TOKENS_TO_SEND. */
 export const agentWindow = 10;

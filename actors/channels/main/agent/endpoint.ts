@@ -23,15 +23,3 @@ export interface AgentEndpoint {
   data(chunk: Uint8Array): void;
   tokens(n: number): void;
 }
-
-/** A monitor the client asks for: display channel `display` at that size (and place, and physical size when known). */
-export interface MonitorRequest {
-  readonly display: number;
-  readonly width: number;
-  readonly height: number;
-  readonly x: number;
-  readonly y: number;
-  /** 0 when the client gave none. */
-  readonly widthMm: number;
-  readonly heightMm: number;
-}
