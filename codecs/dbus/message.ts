@@ -7,13 +7,13 @@
  * header fields; zero padding to 8; the body, marshalled as the SIGNATURE field says.
  */
 import type { Fd } from '../../native/index.js';
-import type { Decoded } from '../decoded.js';
+import { WireError, type Decoded } from '../decoded.js';
 import { MAX_ARRAY_BYTES, MAX_MESSAGE_BYTES } from './limits.js';
 import { FdList, marshal, WireWriter } from './marshal.js';
 import { isBusName, isErrorName, isInterfaceName, isMemberName, isObjectPath, type ObjectPath } from './names.js';
 import { parseSignature, typesOf } from './signature.js';
 import type { Value, Variant } from './types.js';
-import { unmarshal, WireError, WireReader } from './unmarshal.js';
+import { unmarshal, WireReader } from './unmarshal.js';
 
 export type MessageType = 'method_call' | 'method_return' | 'error' | 'signal';
 

@@ -7,18 +7,11 @@
  * turns into an error value. `ay` comes back as a view of the input (no copy).
  */
 import type { Fd } from '../../native/index.js';
+import { WireError } from '../decoded.js';
 import { MAX_ARRAY_BYTES, MAX_DEPTH } from './limits.js';
 import { isObjectPath } from './names.js';
 import { alignmentOf, parseSignature, parseSingle, type ElementType, type SingleType } from './signature.js';
 import type { BasicValue, Value } from './types.js';
-
-/** A malformed message: thrown inside decoding, caught where a message is decoded, never beyond. */
-export class WireError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WireError';
-  }
-}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

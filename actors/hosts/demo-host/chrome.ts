@@ -1,7 +1,7 @@
 import { drawText, fillRect, strokeRect, type Canvas } from './draw.js';
 import { GLYPH_H } from './font.js';
 import { SHADOW, TITLE_H } from './layout.js';
-import type { Rect } from './rect.js';
+import { boxHeight, boxWidth, type Box } from '../../../codecs/box.js';
 
 // Window decorations: a solid shadow, a one-pixel border, a title bar with its title and a
 // close box, and a plain body for the content.
@@ -18,11 +18,12 @@ export const TITLE_TEXT_RGB = 0xffffff;
 const CLOSE_RGB = 0xc8483c;
 
 /** The pixels a window at `frame` covers, its shadow included. */
-export const coverOf = (frame: Rect): Rect => ({ x: frame.x, y: frame.y, width: frame.width + SHADOW, height: frame.height + SHADOW });
+export const coverOf = (frame: Box): Box => ({ ...frame, right: frame.right + SHADOW, bottom: frame.bottom + SHADOW });
 
 /** Draws the window's decorations and empty body, the part inside `clip` only. */
-export function drawWindow(c: Canvas, clip: Rect, frame: Rect, style: WindowStyle): void {
-  const { x, y, width: w, height: h } = frame;
+export function drawWindow(c: Canvas, clip: Box, frame: Box, style: WindowStyle): void {
+  const { left: x, top: y } = frame;
+  const w = boxWidth(frame), h = boxHeight(frame);
   fillRect(c, clip, x + w, y + SHADOW, SHADOW, h, SHADOW_RGB);
   fillRect(c, clip, x + SHADOW, y + h, w - SHADOW, SHADOW, SHADOW_RGB);
   strokeRect(c, clip, x, y, w, h, BORDER_RGB);

@@ -1,6 +1,6 @@
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import { ADVANCE_X, GLYPH_H, GLYPH_ROWS, GLYPH_W, glyphOffset } from './font.js';
-import type { Rect } from './rect.js';
+import type { Box } from '../../../codecs/box.js';
 
 /** Pixels are written as whole 32-bit words 0x00RRGGBB, which lands as B,G,R,0 only on little-endian hosts. */
 if (new Uint8Array(Uint32Array.of(1).buffer)[0] !== 1) throw new Error('demo-host draws 32-bit words: little-endian hosts only');
@@ -24,17 +24,17 @@ export function canvasOf(target: Bitmap32): Canvas {
 }
 
 /** Fills the part of x,y,w,h inside `clip` (which the caller keeps inside the canvas). */
-export function fillRect(c: Canvas, clip: Rect, x: number, y: number, w: number, h: number, rgb: number): void {
-  const x0 = Math.max(x, clip.x);
-  const x1 = Math.min(x + w, clip.x + clip.width);
-  const y0 = Math.max(y, clip.y);
-  const y1 = Math.min(y + h, clip.y + clip.height);
+export function fillRect(c: Canvas, clip: Box, x: number, y: number, w: number, h: number, rgb: number): void {
+  const x0 = Math.max(x, clip.left);
+  const x1 = Math.min(x + w, clip.right);
+  const y0 = Math.max(y, clip.top);
+  const y1 = Math.min(y + h, clip.bottom);
   if (x1 <= x0) return;
   for (let row = y0; row < y1; row++) c.words.fill(rgb, row * c.pitch + x0, row * c.pitch + x1);
 }
 
 /** A one-pixel outline of x,y,w,h, inside that rectangle. */
-export function strokeRect(c: Canvas, clip: Rect, x: number, y: number, w: number, h: number, rgb: number): void {
+export function strokeRect(c: Canvas, clip: Box, x: number, y: number, w: number, h: number, rgb: number): void {
   fillRect(c, clip, x, y, w, 1, rgb);
   fillRect(c, clip, x, y + h - 1, w, 1, rgb);
   fillRect(c, clip, x, y + 1, 1, h - 2, rgb);
@@ -45,12 +45,12 @@ export function strokeRect(c: Canvas, clip: Rect, x: number, y: number, w: numbe
 export const textWidth = (text: string, scale: number): number => (text.length > 0 ? (text.length * ADVANCE_X - (ADVANCE_X - GLYPH_W)) * scale : 0);
 
 /** Draws the glyph pixels of `text` with its top-left at x,y, each font pixel a scale x scale square; the rest is left as it is. */
-export function drawText(c: Canvas, clip: Rect, x: number, y: number, text: string, rgb: number, scale: number): void {
+export function drawText(c: Canvas, clip: Box, x: number, y: number, text: string, rgb: number, scale: number): void {
   const advance = ADVANCE_X * scale;
-  if (y >= clip.y + clip.height || y + GLYPH_H * scale <= clip.y) return;
+  if (y >= clip.bottom || y + GLYPH_H * scale <= clip.top) return;
   for (let i = 0; i < text.length; i++) {
     const gx = x + i * advance;
-    if (gx >= clip.x + clip.width || gx + GLYPH_W * scale <= clip.x) continue;
+    if (gx >= clip.right || gx + GLYPH_W * scale <= clip.left) continue;
     const g = glyphOffset(text.charCodeAt(i));
     for (let row = 0; row < GLYPH_H; row++) {
       const bits = GLYPH_ROWS[g + row]!;

@@ -1,7 +1,7 @@
 import { textWidth } from './draw.js';
 import { GLYPH_H } from './font.js';
 import { PLASMA_H, PLASMA_W } from './plasma.js';
-import type { Rect } from './rect.js';
+import { boxAt, boxHeight, type Box } from '../../../codecs/box.js';
 
 // Where everything sits on a screen of a given size: fixed-size windows placed from the
 // corners, so that 640x480 and up show them all apart, and smaller screens simply clip them.
@@ -24,14 +24,14 @@ const MOVER_SPEED_X = 173;
 const MOVER_SPEED_Y = 111;
 
 export interface Layout {
-  readonly screen: Rect;
-  readonly about: Rect;
-  readonly stopwatch: Rect;
-  readonly log: Rect;
-  readonly video: Rect;
-  readonly taskbar: Rect;
+  readonly screen: Box;
+  readonly about: Box;
+  readonly stopwatch: Box;
+  readonly log: Box;
+  readonly video: Box;
+  readonly taskbar: Box;
   /** The animated region, inside the video window's body. */
-  readonly plasma: Rect;
+  readonly plasma: Box;
   /** Top-left corners of the stopwatch and taskbar clock texts. */
   readonly stopwatchText: { readonly x: number; readonly y: number };
   readonly clockText: { readonly x: number; readonly y: number };
@@ -40,24 +40,24 @@ export interface Layout {
 }
 
 /** The inside of a window below its title bar. */
-export const bodyOf = (w: Rect): Rect => ({ x: w.x + 1, y: w.y + 1 + TITLE_H, width: w.width - 2, height: w.height - 2 - TITLE_H });
+export const bodyOf = (w: Box): Box => ({ left: w.left + 1, top: w.top + 1 + TITLE_H, right: w.right - 1, bottom: w.bottom - 1 });
 
 export function layoutFor(width: number, height: number): Layout {
   const deskH = height - TASKBAR_H;
   const stopwatchW = textWidth(STOPWATCH_SAMPLE, STOPWATCH_SCALE) + 2 * 2 * PAD + 2;
-  const stopwatch = { x: MARGIN, y: 260, width: stopwatchW, height: 100 };
-  const video = { x: width - MARGIN - (PLASMA_W + 2 * PAD + 2), y: MARGIN, width: PLASMA_W + 2 * PAD + 2, height: PLASMA_H + 2 * PAD + 2 + TITLE_H };
+  const stopwatch = boxAt(MARGIN, 260, stopwatchW, 100);
+  const video = boxAt(width - MARGIN - (PLASMA_W + 2 * PAD + 2), MARGIN, PLASMA_W + 2 * PAD + 2, PLASMA_H + 2 * PAD + 2 + TITLE_H);
   const videoBody = bodyOf(video);
   const swBody = bodyOf(stopwatch);
   return {
-    screen: { x: 0, y: 0, width, height },
-    about: { x: MARGIN, y: MARGIN, width: 380, height: 200 },
+    screen: boxAt(0, 0, width, height),
+    about: boxAt(MARGIN, MARGIN, 380, 200),
     stopwatch,
-    log: { x: width - MARGIN - 300, y: deskH - MARGIN - 150, width: 300, height: 150 },
+    log: boxAt(width - MARGIN - 300, deskH - MARGIN - 150, 300, 150),
     video,
-    taskbar: { x: 0, y: deskH, width, height: TASKBAR_H },
-    plasma: { x: videoBody.x + PAD, y: videoBody.y + PAD, width: PLASMA_W, height: PLASMA_H },
-    stopwatchText: { x: swBody.x + 2 * PAD, y: swBody.y + Math.floor((swBody.height - GLYPH_H * STOPWATCH_SCALE) / 2) },
+    taskbar: boxAt(0, deskH, width, TASKBAR_H),
+    plasma: boxAt(videoBody.left + PAD, videoBody.top + PAD, PLASMA_W, PLASMA_H),
+    stopwatchText: { x: swBody.left + 2 * PAD, y: swBody.top + Math.floor((boxHeight(swBody) - GLYPH_H * STOPWATCH_SCALE) / 2) },
     clockText: { x: width - 12 - textWidth(CLOCK_SAMPLE, 1), y: deskH + Math.floor((TASKBAR_H - GLYPH_H) / 2) },
     moverRange: { x: Math.max(0, width - MOVER_W - SHADOW), y: Math.max(0, deskH - MOVER_H - SHADOW) },
   };

@@ -1,5 +1,5 @@
 import type { Canvas } from './draw.js';
-import type { Rect } from './rect.js';
+import type { Box } from '../../../codecs/box.js';
 
 // A classic plasma: the sum of four sine waves (horizontal, vertical, diagonal, radial) picks a
 // colour from a palette that also cycles. Every pixel changes a little from frame to frame and
@@ -42,12 +42,12 @@ export const samePhases = (a: PlasmaPhases, b: PlasmaPhases): boolean => a.every
  * Draws the frame `phases` with its top-left at x,y: only the part inside `clip`. `col` and
  * `row` are the caller's scratch (PLASMA_W and PLASMA_H entries) so that a frame allocates nothing.
  */
-export function drawPlasma(c: Canvas, clip: Rect, x: number, y: number, phases: PlasmaPhases, col: Uint16Array, row: Uint16Array): void {
+export function drawPlasma(c: Canvas, clip: Box, x: number, y: number, phases: PlasmaPhases, col: Uint16Array, row: Uint16Array): void {
   const [p1, p2, p3, p4, p5] = phases;
-  const x0 = Math.max(x, clip.x) - x;
-  const x1 = Math.min(x + PLASMA_W, clip.x + clip.width) - x;
-  const y0 = Math.max(y, clip.y) - y;
-  const y1 = Math.min(y + PLASMA_H, clip.y + clip.height) - y;
+  const x0 = Math.max(x, clip.left) - x;
+  const x1 = Math.min(x + PLASMA_W, clip.right) - x;
+  const y0 = Math.max(y, clip.top) - y;
+  const y1 = Math.min(y + PLASMA_H, clip.bottom) - y;
   if (x1 <= x0 || y1 <= y0) return;
   for (let i = x0; i < x1; i++) col[i] = SINE[(i * 3 + p1) & 255]!;
   for (let j = y0; j < y1; j++) row[j] = SINE[(j * 4 - p2) & 255]!;

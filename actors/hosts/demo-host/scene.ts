@@ -4,7 +4,7 @@ import { canvasOf, drawText, fillRect, type Canvas } from './draw.js';
 import { ADVANCE_X, ADVANCE_Y, GLYPH_H } from './font.js';
 import { MOVER_H, MOVER_W, PAD, STOPWATCH_SCALE, bodyOf, clockText, layoutFor, moverAt, stopwatchText, type Layout } from './layout.js';
 import { PLASMA_H, PLASMA_W, drawPlasma, plasmaPhases, samePhases, type PlasmaPhases } from './plasma.js';
-import { intersect, mergeRects, type Rect } from './rect.js';
+import { boxAt, boxHeight, boxWidth, intersect, intersects, isEmpty, mergeBoxes, type Box } from '../../../codecs/box.js';
 
 // The demo host's desktop: a gradient with a dot grid, four still windows (text, a stopwatch,
 // a log, a video window whose plasma moves every frame), a window that bounces around, and a
@@ -76,11 +76,11 @@ export class DemoScene {
   }
 
   get width(): number {
-    return this.#layout.screen.width;
+    return boxWidth(this.#layout.screen);
   }
 
   get height(): number {
-    return this.#layout.screen.height;
+    return boxHeight(this.#layout.screen);
   }
 
   /** Where the scene's parts are at the current size (the plasma's rectangle is the video region). */
@@ -108,17 +108,17 @@ export class DemoScene {
    * first time, or after a resize): merged, clipped to the screen, outside them nothing written.
    * The target must keep what it was given between frames.
    */
-  draw(target: Bitmap32, tMs: number): Rect[] {
+  draw(target: Bitmap32, tMs: number): Box[] {
     if (!Number.isFinite(tMs)) throw new RangeError(`demo scene: time ${tMs}`);
     const { screen } = this.#layout;
-    if (target.width !== screen.width || target.height !== screen.height) {
-      throw new RangeError(`demo scene: target ${target.width}x${target.height}, scene ${screen.width}x${screen.height}`);
+    if (target.width !== this.width || target.height !== this.height) {
+      throw new RangeError(`demo scene: target ${target.width}x${target.height}, scene ${this.width}x${this.height}`);
     }
     const state = this.#stateAt(tMs);
     let drawn = this.#find(target);
-    let damage: Rect[];
+    let damage: Box[];
     if (drawn) {
-      damage = mergeRects(this.#changes(drawn.state, state), screen);
+      damage = mergeBoxes(this.#changes(drawn.state, state), screen);
     } else {
       drawn = this.#remember(target, state);
       damage = [{ ...screen }];
@@ -148,9 +148,9 @@ export class DemoScene {
   }
 
   /** Rectangles (unclipped, unmerged) where frame `b` differs from frame `a`. */
-  #changes(a: SceneState, b: SceneState): Rect[] {
+  #changes(a: SceneState, b: SceneState): Box[] {
     const L = this.#layout;
-    const out: Rect[] = [];
+    const out: Box[] = [];
     textChanges(a.stopwatch, b.stopwatch, L.stopwatchText, STOPWATCH_SCALE, out);
     textChanges(a.clock, b.clock, L.clockText, 1, out);
     if (a.mover.x !== b.mover.x || a.mover.y !== b.mover.y) out.push(coverOf(moverFrame(a)), coverOf(moverFrame(b)));
@@ -159,84 +159,84 @@ export class DemoScene {
   }
 
   /** Every layer, back to front, inside `clip` only. */
-  #render(c: Canvas, clip: Rect, s: SceneState): void {
+  #render(c: Canvas, clip: Box, s: SceneState): void {
     const L = this.#layout;
     this.#background(c, clip);
     if (window(c, clip, L.about, STYLES.about)) {
       const body = bodyOf(L.about);
       const inner = intersect(clip, body);
-      if (inner) {
-        drawText(c, inner, body.x + 2 * PAD, body.y + 2 * PAD, HEADING, STYLES.about.titleRgb, 2);
-        lines(c, inner, body.x + 2 * PAD, body.y + 2 * PAD + 2 * GLYPH_H + 12, ABOUT_LINES, TEXT_RGB);
+      if (!isEmpty(inner)) {
+        drawText(c, inner, body.left + 2 * PAD, body.top + 2 * PAD, HEADING, STYLES.about.titleRgb, 2);
+        lines(c, inner, body.left + 2 * PAD, body.top + 2 * PAD + 2 * GLYPH_H + 12, ABOUT_LINES, TEXT_RGB);
       }
     }
     if (window(c, clip, L.stopwatch, STYLES.stopwatch)) {
       const inner = intersect(clip, bodyOf(L.stopwatch));
-      if (inner) drawText(c, inner, L.stopwatchText.x, L.stopwatchText.y, s.stopwatch, TEXT_RGB, STOPWATCH_SCALE);
+      if (!isEmpty(inner)) drawText(c, inner, L.stopwatchText.x, L.stopwatchText.y, s.stopwatch, TEXT_RGB, STOPWATCH_SCALE);
     }
     if (window(c, clip, L.log, STYLES.log)) {
       const body = bodyOf(L.log);
       const inner = intersect(clip, body);
-      if (inner) lines(c, inner, body.x + PAD, body.y + PAD, this.#logLines, LOG_RGB);
+      if (!isEmpty(inner)) lines(c, inner, body.left + PAD, body.top + PAD, this.#logLines, LOG_RGB);
     }
     if (window(c, clip, L.video, STYLES.video)) {
       const inner = intersect(clip, bodyOf(L.video));
-      if (inner) drawPlasma(c, inner, L.plasma.x, L.plasma.y, s.plasma, this.#plasmaCol, this.#plasmaRow);
+      if (!isEmpty(inner)) drawPlasma(c, inner, L.plasma.left, L.plasma.top, s.plasma, this.#plasmaCol, this.#plasmaRow);
     }
     const mover = moverFrame(s);
     if (window(c, clip, mover, STYLES.mover)) {
       const body = bodyOf(mover);
       const inner = intersect(clip, body);
-      if (inner) lines(c, inner, body.x + PAD, body.y + PAD, MOVER_LINES, TEXT_RGB);
+      if (!isEmpty(inner)) lines(c, inner, body.left + PAD, body.top + PAD, MOVER_LINES, TEXT_RGB);
     }
     this.#taskbar(c, clip, s.clock);
   }
 
   /** A vertical gradient with a dot (2x2) every 32 pixels. */
-  #background(c: Canvas, clip: Rect): void {
-    const x1 = clip.x + clip.width;
+  #background(c: Canvas, clip: Box): void {
+    const x1 = clip.right;
     // The first dot column at or left of the clip: dots sit at x % 32 of 16 and 17.
-    const firstDot = clip.x - ((clip.x - 16) & 31);
-    for (let y = clip.y; y < clip.y + clip.height; y++) {
+    const firstDot = clip.left - ((clip.left - 16) & 31);
+    for (let y = clip.top; y < clip.bottom; y++) {
       const row = y * c.pitch;
-      c.words.fill(this.#rows[y]!, row + clip.x, row + x1);
+      c.words.fill(this.#rows[y]!, row + clip.left, row + x1);
       if ((y & 31) !== 16 && (y & 31) !== 17) continue;
       const dot = this.#dots[y]!;
       for (let x = firstDot; x < x1; x += 32) {
-        if (x >= clip.x) c.words[row + x] = dot;
-        if (x + 1 >= clip.x && x + 1 < x1) c.words[row + x + 1] = dot;
+        if (x >= clip.left) c.words[row + x] = dot;
+        if (x + 1 >= clip.left && x + 1 < x1) c.words[row + x + 1] = dot;
       }
     }
   }
 
-  #taskbar(c: Canvas, clip: Rect, clock: string): void {
+  #taskbar(c: Canvas, clip: Box, clock: string): void {
     const L = this.#layout;
     const bar = L.taskbar;
-    if (!intersect(clip, bar)) return;
-    fillRect(c, clip, bar.x, bar.y, bar.width, 1, TASKBAR_EDGE_RGB);
-    fillRect(c, clip, bar.x, bar.y + 1, bar.width, bar.height - 1, TASKBAR_RGB);
+    if (!intersects(clip, bar)) return;
+    fillRect(c, clip, bar.left, bar.top, boxWidth(bar), 1, TASKBAR_EDGE_RGB);
+    fillRect(c, clip, bar.left, bar.top + 1, boxWidth(bar), boxHeight(bar) - 1, TASKBAR_RGB);
     drawText(c, clip, 12, L.clockText.y, 'spice-companion demo', TASKBAR_TEXT_RGB, 1);
     drawText(c, clip, L.clockText.x, L.clockText.y, clock, TASKBAR_TEXT_RGB, 1);
   }
 }
 
-const moverFrame = (s: SceneState): Rect => ({ x: s.mover.x, y: s.mover.y, width: MOVER_W, height: MOVER_H });
+const moverFrame = (s: SceneState): Box => boxAt(s.mover.x, s.mover.y, MOVER_W, MOVER_H);
 
 /** Draws the window's decorations when its pixels meet `clip`; says whether they did. */
-function window(c: Canvas, clip: Rect, frame: Rect, style: WindowStyle): boolean {
-  if (!intersect(clip, coverOf(frame))) return false;
+function window(c: Canvas, clip: Box, frame: Box, style: WindowStyle): boolean {
+  if (!intersects(clip, coverOf(frame))) return false;
   drawWindow(c, clip, frame, style);
   return true;
 }
 
-function lines(c: Canvas, clip: Rect, x: number, y: number, text: readonly string[], rgb: number): void {
+function lines(c: Canvas, clip: Box, x: number, y: number, text: readonly string[], rgb: number): void {
   for (let i = 0; i < text.length; i++) drawText(c, clip, x, y + i * LINE_H, text[i]!, rgb, 1);
 }
 
 /** The character cells of `a` and `b` (same length, same place) whose characters differ. */
-function textChanges(a: string, b: string, at: { x: number; y: number }, scale: number, out: Rect[]): void {
+function textChanges(a: string, b: string, at: { x: number; y: number }, scale: number, out: Box[]): void {
   for (let i = 0; i < b.length; i++) {
-    if (a[i] !== b[i]) out.push({ x: at.x + i * ADVANCE_X * scale, y: at.y, width: ADVANCE_X * scale, height: GLYPH_H * scale });
+    if (a[i] !== b[i]) out.push(boxAt(at.x + i * ADVANCE_X * scale, at.y, ADVANCE_X * scale, GLYPH_H * scale));
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import { copyRows, type ByteOrder } from './pixman.js';
-import type { Rect } from './dbus/display1-listener.js';
+import type { Box } from '../../../codecs/box.js';
 
 export class Framebuffer implements Bitmap32 {
   width = 0;
@@ -13,8 +13,8 @@ export class Framebuffer implements Bitmap32 {
   stride = 0;
   pixels = new Uint8Array(0);
 
-  get bounds(): Rect {
-    return { x: 0, y: 0, width: this.width, height: this.height };
+  get bounds(): Box {
+    return { left: 0, top: 0, right: this.width, bottom: this.height };
   }
 
   /** Takes a new size, keeping what overlaps the old one (the rest is black until drawn). */
@@ -33,14 +33,14 @@ export class Framebuffer implements Bitmap32 {
    * Writes a rectangle of pixels whose rows are `stride` apart in `data` (checked by the
    * listener to hold them); the part outside the surface is dropped. Returns what was written.
    */
-  write(r: Rect, stride: number, order: ByteOrder, data: Uint8Array): Rect | undefined {
-    const x0 = Math.max(0, r.x);
-    const y0 = Math.max(0, r.y);
-    const x1 = Math.min(this.width, r.x + r.width);
-    const y1 = Math.min(this.height, r.y + r.height);
+  write(r: Box, stride: number, order: ByteOrder, data: Uint8Array): Box | undefined {
+    const x0 = Math.max(0, r.left);
+    const y0 = Math.max(0, r.top);
+    const x1 = Math.min(this.width, r.right);
+    const y1 = Math.min(this.height, r.bottom);
     if (x1 <= x0 || y1 <= y0) return undefined;
-    const from = (y0 - r.y) * stride + (x0 - r.x) * 4;
+    const from = (y0 - r.top) * stride + (x0 - r.left) * 4;
     copyRows(this.pixels, y0 * this.stride + x0 * 4, this.stride, data.subarray(from), stride, x1 - x0, y1 - y0, order);
-    return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    return { left: x0, top: y0, right: x1, bottom: y1 };
   }
 }

@@ -10,11 +10,12 @@
  * size), and `resize` takes the size the console reports on the bus.
  */
 import type { Logger } from 'pino';
-import { Histogram, type HistogramSummary } from '../../../runtime/histogram.js';
-import { bounding, mergeRects } from '../demo-host/rect.js';
+import { Histogram } from '../../../runtime/histogram.js';
+import type { ScanoutStats } from '../../contracts.js';
+import { boxHeight, boxWidth, bounding, mergeBoxes, type Box } from '../../../codecs/box.js';
 import type { CursorImage, QxlDevice } from '../../../native/qxl/device.js';
 import { cursorImage, pointerPosition } from './cursor.js';
-import type { CursorShape, Rect, Scanout, Update } from './dbus/display1-listener.js';
+import type { CursorShape, Scanout, Update } from './dbus/display1-listener.js';
 import { Framebuffer } from './framebuffer.js';
 import { byteOrderOf } from './pixman.js';
 
@@ -24,17 +25,6 @@ const MAX_DAMAGE_RECTS = 32;
 const MAX_BAND_BYTES = 4 * 1024 * 1024;
 /** Receive times kept for the latency figures while the device is full. */
 const MAX_TIMED = 4096;
-
-export interface ScanoutStats {
-  readonly width: number;
-  readonly height: number;
-  readonly scanouts: number;
-  readonly updates: number;
-  /** Times the device was full and damage had to wait for room. */
-  readonly deferred: number;
-  /** Update (or Scanout) received → its pixels pushed as DRAW_COPY, in microseconds. */
-  readonly latencyUs: HistogramSummary;
-}
 
 interface CursorState {
   shape: CursorImage | undefined;
@@ -52,7 +42,7 @@ export class ScanoutFeed {
   private readonly fb = new Framebuffer();
   /** The size of the surface the device has (as commanded), or null for none. */
   private onDevice: { width: number; height: number } | null = null;
-  private damage: Rect[] = [];
+  private damage: Box[] = [];
   private readonly cursor: CursorState = { shape: undefined, x: 0, y: 0, visible: false, shapeChanged: false, moved: false, shownChanged: false };
   private waiting = false;
   private closed = false;
@@ -86,8 +76,8 @@ export class ScanoutFeed {
     const order = this.order(u.format);
     if (!order) return;
     this.updates++;
-    if (u.x + u.width > this.fb.width || u.y + u.height > this.fb.height) {
-      this.fb.resize(Math.max(this.fb.width, u.x + u.width), Math.max(this.fb.height, u.y + u.height));
+    if (u.right > this.fb.width || u.bottom > this.fb.height) {
+      this.fb.resize(Math.max(this.fb.width, u.right), Math.max(this.fb.height, u.bottom));
       this.onOutOfBounds();
     }
     const written = this.fb.write(u, u.stride, order, u.data);
@@ -100,7 +90,7 @@ export class ScanoutFeed {
     if (width === this.fb.width && height === this.fb.height) return;
     this.fb.resize(width, height);
     // What still waits for the device keeps its part inside the new size (a new surface gets all of it anyway).
-    this.damage = mergeRects(this.damage, this.fb.bounds);
+    this.damage = mergeBoxes(this.damage, this.fb.bounds);
     this.flush();
   }
 
@@ -164,8 +154,8 @@ export class ScanoutFeed {
     this.flush();
   }
 
-  private addDamage(r: Rect): void {
-    const merged = mergeRects([...this.damage, r], this.fb.bounds);
+  private addDamage(r: Box): void {
+    const merged = mergeBoxes([...this.damage, r], this.fb.bounds);
     this.damage = merged.length <= MAX_DAMAGE_RECTS ? merged : [merged.reduce(bounding)];
   }
 
@@ -198,10 +188,10 @@ export class ScanoutFeed {
     if (!this.onDevice) return true;
     while (this.damage.length > 0) {
       const r = this.damage[0]!;
-      const rows = Math.max(1, Math.min(r.height, Math.floor(MAX_BAND_BYTES / (r.width * 4))));
-      if (!this.device.drawCopy({ left: r.x, top: r.y, right: r.x + r.width, bottom: r.y + rows }, this.fb, r.x, r.y)) return false;
-      if (rows === r.height) this.damage.shift();
-      else this.damage[0] = { x: r.x, y: r.y + rows, width: r.width, height: r.height - rows };
+      const rows = Math.max(1, Math.min(boxHeight(r), Math.floor(MAX_BAND_BYTES / (boxWidth(r) * 4))));
+      if (!this.device.drawCopy({ ...r, bottom: r.top + rows }, this.fb, r.left, r.top)) return false;
+      if (rows === boxHeight(r)) this.damage.shift();
+      else this.damage[0] = { ...r, top: r.top + rows };
     }
     const now = performance.now();
     for (const at of this.timed) this.latency.record((now - at) * 1000);

@@ -10,6 +10,7 @@
  * with InvalidArgs (or dropped, when no reply is expected).
  */
 import { close, socketPair, type Fd } from '../../../../native/index.js';
+import { boxAt, type Box } from '../../../../codecs/box.js';
 import { DBusConnection } from './connection.js';
 import { DBusError, Errors } from './errors.js';
 import type { QemuConsole } from './display1-proxy.js';
@@ -17,13 +18,6 @@ import { Listener, LISTENER, LISTENER_PATH, LISTENER_UNIX_MAP, ListenerUnixMap }
 import { implement, implementBorrowing, readOnly, type ExportedInterface } from './exported.js';
 import { UnixTransport } from './transport.js';
 import { T } from '../../../../codecs/dbus/types.js';
-
-export interface Rect {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
 
 /** A pixman format code: bits per pixel in the top byte (0x20020888 = x8r8g8b8). */
 export type PixmanFormat = number;
@@ -38,7 +32,7 @@ export interface Scanout {
 }
 
 /** A rectangle of the surface, its rows `stride` apart in `data`. */
-export interface Update extends Rect {
+export interface Update extends Box {
   readonly stride: number;
   readonly format: PixmanFormat;
   readonly data: Uint8Array;
@@ -85,12 +79,12 @@ export interface ListenerHandlers {
   /** gl=on only; without it the call is refused and the fd closed. The handler owns `fd`. */
   scanoutDmabuf?(s: DmabufScanout): void;
   /** QEMU waits for this answer before reusing the buffer: settle when done with it. */
-  updateDmabuf?(r: Rect): void | Promise<void>;
+  updateDmabuf?(r: Box): void | Promise<void>;
   /** Shared-memory scanouts (QEMU 9.2+), advertised in the Interfaces property only when present. */
   map?: {
     /** The handler owns `fd` (close the previous one). */
     scanoutMap(s: MapScanout): void;
-    updateMap(r: Rect): void | Promise<void>;
+    updateMap(r: Box): void | Promise<void>;
   };
 }
 
@@ -135,7 +129,7 @@ export function listenerInterfaces(handlers: ListenerHandlers): ExportedInterfac
     Update: implementBorrowing(Listener.update, ([x, y, width, height, stride, format, data]) => {
       checkRect(x, y, width, height);
       checkPixels(width, height, stride, format, data);
-      handlers.update({ x, y, width, height, stride, format, data });
+      handlers.update({ ...boxAt(x, y, width, height), stride, format, data });
       return [];
     }),
     CursorDefine: implement(Listener.cursorDefine, ([width, height, hotX, hotY, data]) => {
@@ -160,7 +154,7 @@ export function listenerInterfaces(handlers: ListenerHandlers): ExportedInterfac
     }),
     ...(handlers.updateDmabuf && {
       UpdateDMABUF: implement(Listener.updateDmabuf, async ([x, y, width, height]) => {
-        await handlers.updateDmabuf!({ x, y, width, height });
+        await handlers.updateDmabuf!(boxAt(x, y, width, height));
         return [];
       }),
     }),
@@ -185,7 +179,7 @@ export function listenerInterfaces(handlers: ListenerHandlers): ExportedInterfac
       }),
       UpdateMap: implement(ListenerUnixMap.updateMap, async ([x, y, width, height]) => {
         checkRect(x, y, width, height);
-        await map.updateMap({ x, y, width, height });
+        await map.updateMap(boxAt(x, y, width, height));
         return [];
       }),
     },
