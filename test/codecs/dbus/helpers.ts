@@ -65,7 +65,7 @@ export type GlibAnswer = Record<string, unknown>;
 
 /** Runs requests through GLib's own codec (gdbus-blob.py, one python process). */
 export function glib(requests: readonly object[]): GlibAnswer[] {
-  const run = spawnSync('/usr/bin/python3', [sourcePath('test/qemu-bridge/dbus/gdbus-blob.py')], {
+  const run = spawnSync('/usr/bin/python3', [sourcePath('test/codecs/dbus/gdbus-blob.py')], {
     input: requests.map((r) => JSON.stringify(r)).join('\n') + '\n',
     encoding: 'utf8',
   });
