@@ -32,7 +32,7 @@ import { processClock } from '../../runtime/clock.js';
 import type { Port } from '../../runtime/port.js';
 import type { ChannelName } from '../../config/settings.js';
 import { parseSize } from '../../config/setting.js';
-import { QemuLauncher, type HostProcess } from '../hosts/qemu-bridge/launch.js';
+import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 
 export interface Companion {
   readonly port: number | null;

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '../../../runtime/log.js';
+import type { Logger } from '../../runtime/log.js';
 
 const DEFAULT_PROGRAM = 'qemu-system-x86_64';
 /** Kept of QEMU's stderr for the exit log line. */

@@ -8,7 +8,7 @@ import test, { type ExecutionContext } from 'ava';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QemuLauncher } from '../../actors/hosts/qemu-bridge/launch.js';
+import { QemuLauncher } from '../../actors/root/qemu-launch.js';
 import { Qmp } from '../../actors/hosts/qemu-bridge/qmp.js';
 import type { BridgeStats, QemuBridgeContract } from '../../actors/contracts.js';
 import type { ActorRef } from '../../runtime/supervisor.js';
