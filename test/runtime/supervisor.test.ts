@@ -75,6 +75,13 @@ test('the stop policy leaves a crashed actor down', async (t) => {
   t.deepEqual(events.map((e) => e.type), ['crashed', 'stopped']);
 });
 
+test('an actor taking the end of a port that is not its own fails at start', async (t) => {
+  const { sup } = supervisor(t);
+  const crashed = sup.next('impostor', 'crashed');
+  sup.spawn<ProducerContract>({ name: 'impostor', module: actor('producer'), init: { size: 1 }, policy: { strategy: 'stop' } });
+  t.regex((await crashed).error, /impostor took the producer end of the port producer–consumer/);
+});
+
 test('moved buffers and shared memory round-trip intact through a worker', async (t) => {
   const { sup } = supervisor(t);
   const c = sup.spawn<CounterContract>({ name: 'echo', module: actor('counter'), init: { start: 0 } });
