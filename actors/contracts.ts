@@ -1,12 +1,21 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { Moved } from '../runtime/envelope.js';
-import type { MonitorRequest } from './agent/endpoint.js';
-import type { Handoff } from './channel-client/handoff.js';
-import type { DeviceHandoff } from './qxl-host/device.js';
+import type { HistogramSummary } from '../runtime/histogram.js';
+import { port, type Port } from '../runtime/port.js';
+import type { ImageCompressionMode } from '../codecs/image/choose.js';
+import { ChannelType, channelTypeName } from '../codecs/protocol/enums.js';
+import type { MemSlot } from '../codecs/qxl/memslot.js';
+import type { Config } from '../config/settings.js';
 
 /**
- * The typed ports between the companion's actors, declared in one place. Each `…Link` type is
- * one end of a peer link as its first-named actor sees it (the other end is its `Flip`).
+ * The companion's actors as the others see them, declared in one place: each actor's contract
+ * with its owner (`…Contract`), and the typed ports between peers. A `…Link` type (`ServerToChannel`,
+ * ...) is one end of a peer link as its port's first-named actor sees it (the other end takes
+ * `flip(port)`). Types come only from runtime/, codecs/ and the settings schema (config/), never
+ * from an actor or a library built on them.
  */
+
+// ---- Names -------------------------------------------------------------------------------
 
 /** A channel as it exists on this server: type number and id (e.g. display 0, cursor 0). */
 export interface ChannelAddress {
@@ -14,13 +23,125 @@ export interface ChannelAddress {
   readonly id: number;
 }
 
+/** The actors with one instance; display, cursor and red-worker actors are one per display. */
+export const actorName = { server: 'server', main: 'main', inputs: 'inputs', host: 'host', dispatcher: 'dispatcher' } as const;
+export const redWorkerName = (display: number): string => `red-worker-${display}`;
+
+/** The actor serving a channel: one per channel type, or per display for display and cursor. */
+export function channelActorName({ type, id }: ChannelAddress): string {
+  const name = channelTypeName(type);
+  return type === ChannelType.display || type === ChannelType.cursor ? `${name}-${id}` : name;
+}
+
+/** Displays a host may drive: SPICE's display channel ids are a byte, and spice-gtk shows up to 16 monitors. */
+export const maxDisplays = 16;
+
+// ---- Server and channels -------------------------------------------------------------------
+
+/** What the link stage learnt about a connection, handed with it to its channel's actor. */
+export interface LinkedChannel {
+  readonly session: number;
+  readonly channelType: number;
+  readonly channelId: number;
+  readonly commonCaps: readonly number[];
+  readonly channelCaps: readonly number[];
+  readonly secure: boolean;
+  /** The client's address and port, for logs. */
+  readonly peer: string;
+}
+
+/**
+ * A linked connection passed from the server actor to a channel actor: either its socket fd
+ * (the channel's thread adopts it; `leftover` holds bytes the link stage read past the link)
+ * or, for TLS, a port carrying the plaintext (TLS state cannot leave the thread that made it).
+ */
+export type Handoff =
+  | { readonly kind: 'connection'; readonly link: LinkedChannel; readonly fd: number; readonly leftover: Moved<Uint8Array> }
+  | { readonly kind: 'relayed-connection'; readonly link: LinkedChannel; readonly port: Moved<MessagePort> };
+
 /** The server actor hands linked connections to a channel actor and hears when they end. */
 export interface ServerToChannel {
   send: Handoff | { kind: 'end-session'; session: number } | { kind: 'notify'; session: number; text: string };
-  recv: { kind: 'main-closed'; session: number };
+  recv: MainClosed;
   asks: {};
   answers: {};
 }
+
+/** What the main channel tells the server actor: its client's main channel closed. */
+export type MainClosed = { kind: 'main-closed'; session: number };
+
+export const serverToChannel = (channel: ChannelAddress): Port<ServerToChannel> => port(actorName.server, channelActorName(channel));
+
+/** How a channel's sends share its client's link: its own rate, its priority, and the link's budget (`runtime/qos/shared-budget.ts`) when the link has a limit. */
+export interface ChannelQos {
+  readonly priority: number;
+  readonly maxBandwidth: number;
+  readonly budget?: SharedArrayBuffer;
+}
+
+export interface ServerInit {
+  readonly config: Config;
+  /** The channels this server offers; each is served by the actor `channelActorName(address)`. */
+  readonly channels: readonly ChannelAddress[];
+}
+
+export interface ServerContract {
+  init: ServerInit;
+  in: { kind: 'set-password'; password: string | null; expiresInS?: number } | { kind: 'add-channels'; channels: readonly ChannelAddress[] };
+  out:
+    | { kind: 'listening'; port: number | null; tlsPort: number | null }
+    | { kind: 'link-refused'; peer: string; reason: string }
+    /** The listeners could not open: a problem the operator fixes, in one line. */
+    | { kind: 'start-failed'; reason: string };
+  replies: { 'set-password': { ok: true } | { ok: false; error: string } };
+}
+
+export interface MainInit {
+  readonly config: Pick<Config, 'name' | 'uuid'>;
+  /** The other channels a client may open, in the order they were registered. */
+  readonly channels: readonly ChannelAddress[];
+  readonly displayChannels: number;
+  /** The host takes client monitor layouts: the main channel announces an agent that serves them (actors/channels/main/agent). */
+  readonly agent: boolean;
+  readonly qos: ChannelQos;
+}
+
+/** The main channel reports each client's measured link to its owner, for logs and tests. */
+export interface MainContract {
+  init: MainInit;
+  /** Channels started after the first list (a display the host announced later). */
+  in: { kind: 'add-channels'; channels: readonly ChannelAddress[] };
+  out: { kind: 'net-test'; session: number; latencyMs: number; bitsPerSecond: number; lowBandwidth: boolean };
+  replies: {};
+}
+
+/**
+ * The inputs channel: keys (set-1 scancodes), lock-key modifiers both ways, relative and
+ * absolute mouse and buttons, in order to the host.
+ */
+export interface InputsContract {
+  init: { qos: ChannelQos };
+  in: never;
+  out: never;
+  replies: {};
+}
+
+/** The cursor channel of display `id`; `source` reports its cursor (the host, or the display's red-worker). */
+export interface CursorContract {
+  init: { id: number; source: Port<CursorFromSource>; qos: ChannelQos };
+  in: never;
+  out: never;
+  replies: {};
+}
+
+export interface DisplayContract {
+  init: { id: number; qos: ChannelQos };
+  in: never;
+  out: never;
+  replies: {};
+}
+
+// ---- Hosts -------------------------------------------------------------------------------
 
 /** Input events for the VDI host (QEMU bridge, demo host). Key codes are PC set-1 scancodes, E0-prefixed ones as 0xE0xx. */
 export type InputEvent =
@@ -38,6 +159,20 @@ export interface InputsToHost {
   answers: {};
 }
 
+export const inputsToHost = port<InputsToHost>(actorName.inputs, actorName.host);
+
+/** A monitor the client asks for: display channel `display` at that size (and place, and physical size when known). */
+export interface MonitorRequest {
+  readonly display: number;
+  readonly width: number;
+  readonly height: number;
+  readonly x: number;
+  readonly y: number;
+  /** 0 when the client gave none. */
+  readonly widthMm: number;
+  readonly heightMm: number;
+}
+
 /**
  * The main channel passes on the monitor layout a client asks for (its agent's
  * VD_AGENT_MONITORS_CONFIG), one entry per display channel; the host tells the main channel
@@ -49,6 +184,8 @@ export interface MainToHost {
   asks: {};
   answers: {};
 }
+
+export const mainToHost = port<MainToHost>(actorName.main, actorName.host);
 
 /** A cursor shape as the host defines it; `data` is exact (ALPHA: w*h*4 B,G,R,A; MONO: AND then XOR masks, ((w+7)/8)*h each). */
 export interface CursorShape {
@@ -78,8 +215,112 @@ export interface CursorFromSource {
   answers: {};
 }
 
-/** What the main channel tells the server actor: its client's main channel closed. */
-export type MainClosed = { kind: 'main-closed'; session: number };
+/** Without QXL devices, the host reports display 0's cursor itself. */
+export const cursorFromHost = port<CursorFromSource>(channelActorName({ type: ChannelType.cursor, id: 0 }), actorName.host);
+
+/** What a red-worker needs to consume a device: fds of this process, valid in any of its threads. */
+export interface DeviceHandoff {
+  readonly memoryFd: number;
+  readonly size: number;
+  readonly slot: MemSlot;
+  /** The red-worker polls this one; the host signals it. */
+  readonly consumerEventFd: number;
+  /** The host polls this one; the red-worker signals it. */
+  readonly producerEventFd: number;
+}
+
+/** A VDI host announces each display device it drives to the dispatcher (the host's view). */
+export interface HostToDispatcher {
+  send: { kind: 'device'; display: number; device: DeviceHandoff };
+  recv: never;
+  asks: {};
+  answers: {};
+}
+
+export const hostToDispatcher = port<HostToDispatcher>(actorName.host, actorName.dispatcher);
+
+export interface DemoHostContract {
+  init: { readonly mode: 'live' | 'still'; readonly width: number; readonly height: number; readonly fps?: number };
+  in: never;
+  out: { kind: 'frame'; tMs: number };
+  replies: {};
+}
+
+/** One display's figures in the QEMU bridge. */
+export interface ScanoutStats {
+  readonly width: number;
+  readonly height: number;
+  readonly scanouts: number;
+  readonly updates: number;
+  /** Times the device was full and damage had to wait for room. */
+  readonly deferred: number;
+  /** Update (or Scanout) received → its pixels pushed as DRAW_COPY, in microseconds. */
+  readonly latencyUs: HistogramSummary;
+}
+
+export interface BridgeStats {
+  /** Attached to a QEMU now. */
+  readonly attached: boolean;
+  /** Attachments so far (a QEMU restart makes one more). */
+  readonly attachments: number;
+  readonly absolute: boolean;
+  /** Display 0's figures (the first console's). */
+  readonly display: ScanoutStats;
+  /** Every display's, by display channel id. */
+  readonly displays: Readonly<Record<number, ScanoutStats>>;
+  /** SetUIInfo calls QEMU took (client monitor layouts passed on). */
+  readonly uiInfo: number;
+}
+
+/** Where QEMU's display is reached. */
+export type QemuLink =
+  /** The D-Bus address of the bus QEMU's `-display dbus,addr=` is on (`unix:path=...`). */
+  | { readonly address: string }
+  /** The QMP unix socket of a QEMU with `-display dbus,p2p=yes`: a peer-to-peer link is handed to it there. */
+  | { readonly qmp: string };
+
+export interface QemuBridgeContract {
+  init: QemuLink & {
+    /** Wait between attempts to reach QEMU (default 1000 ms). */
+    readonly retryMs?: number;
+  };
+  /** The figures so far; `reset` starts the latency histograms afresh after reading them. */
+  in: { kind: 'stats'; reset?: boolean };
+  out: never;
+  replies: { stats: BridgeStats };
+}
+
+// ---- Display pipeline ----------------------------------------------------------------------
+
+export interface DispatcherContract {
+  init: {};
+  in: never;
+  /** Asks the supervising root to start the red-worker and channels of display `display`. */
+  out: { kind: 'display-needed'; display: number };
+  replies: {};
+}
+
+/** The dispatcher routes each display's device to its red-worker (the red-worker's view). */
+export interface WorkerFromHost {
+  send: never;
+  recv: { kind: 'device'; device: DeviceHandoff };
+  asks: {};
+  answers: {};
+}
+
+export const workerFromDispatcher = (display: number): Port<WorkerFromHost> => port(redWorkerName(display), actorName.dispatcher);
+
+export interface RedWorkerContract {
+  init: {
+    readonly id: number;
+    readonly imageCompression: ImageCompressionMode;
+    /** Compressor threads; default every core. */
+    readonly threads?: number;
+  };
+  in: never;
+  out: { kind: 'stats'; dropped: number; sent: number };
+  replies: {};
+}
 
 /**
  * The display channel and its red-worker (the display's view). The red-worker feeds it: display messages encoded beside their images (moved,
@@ -93,25 +334,9 @@ export interface DisplayToWorker {
   answers: {};
 }
 
-/** A VDI host gives each display's red-worker its QXL device (the red-worker's view). */
-export interface WorkerFromHost {
-  send: never;
-  recv: { kind: 'device'; device: DeviceHandoff };
-  asks: {};
-  answers: {};
-}
+/** A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them. */
+export const displayToWorker = (display: number): Port<DisplayToWorker> =>
+  port(channelActorName({ type: ChannelType.display, id: display }), redWorkerName(display), { window: 2, maxQueue: 2 });
 
-/** A VDI host announces each display device it drives to the dispatcher (the host's view). */
-export interface HostToDispatcher {
-  send: { kind: 'device'; display: number; device: DeviceHandoff };
-  recv: never;
-  asks: {};
-  answers: {};
-}
-
-/** How a channel's sends share its client's link: its own rate, its priority, and the link's budget (`runtime/qos/shared-budget.ts`) when the link has a limit. */
-export interface ChannelQos {
-  readonly priority: number;
-  readonly maxBandwidth: number;
-  readonly budget?: SharedArrayBuffer;
-}
+/** With QXL devices, a display's cursor comes through its red-worker (the cursor ring). */
+export const cursorFromWorker = (display: number): Port<CursorFromSource> => port(channelActorName({ type: ChannelType.cursor, id: display }), redWorkerName(display));

@@ -1,7 +1,7 @@
 import { deflateRawSync } from 'node:zlib';
 import type { Bitmap32, Bitmap32Format } from '../codecs/image/bitmap.js';
 import { imageEncoders } from '../codecs/image/encoders.js';
-import { corpus } from '../test/helpers/corpus.js';
+import { corpus } from '../codecs/image/fixtures/corpus.js';
 import { percentile, table } from './stats.js';
 
 // Image encoders on the shared corpus, each beside zlib's deflate level 1 on the same raw BGRX

@@ -1,11 +1,11 @@
 import { socketPair } from '../native/index.js';
-import { DBusConnection } from '../actors/qemu-bridge/dbus/connection.js';
-import { implement } from '../actors/qemu-bridge/dbus/exported.js';
-import { Listener, LISTENER, LISTENER_PATH } from '../actors/qemu-bridge/dbus/display1.js';
-import { MessageReader } from '../actors/qemu-bridge/dbus/message-reader.js';
-import { UnixTransport } from '../actors/qemu-bridge/dbus/transport.js';
-import { decodeMessage, encodeMessage, type Outgoing } from '../actors/qemu-bridge/dbus/message.js';
-import { objectPath } from '../actors/qemu-bridge/dbus/names.js';
+import { DBusConnection } from '../actors/hosts/qemu-bridge/dbus/connection.js';
+import { implement } from '../actors/hosts/qemu-bridge/dbus/exported.js';
+import { Listener, LISTENER, LISTENER_PATH } from '../actors/hosts/qemu-bridge/dbus/display1.js';
+import { MessageReader } from '../codecs/dbus/message-reader.js';
+import { UnixTransport } from '../actors/hosts/qemu-bridge/dbus/transport.js';
+import { decodeMessage, encodeMessage, type Outgoing } from '../codecs/dbus/message.js';
+import { objectPath } from '../codecs/dbus/names.js';
 import { percentile, table } from './stats.js';
 
 // The D-Bus codec on QEMU's biggest message, a Listener.Update of 4 MiB (1024x1024 x8r8g8b8),

@@ -1,9 +1,9 @@
-import type { CompressJob } from '../actors/compressor-pool/job.js';
-import { CompressorPool } from '../actors/compressor-pool/pool.js';
-import { compressJob } from '../actors/compressor-pool/task.js';
+import type { CompressJob } from '../actors/pipeline/red-worker/compressor-pool/job.js';
+import { CompressorPool } from '../actors/pipeline/red-worker/compressor-pool/pool.js';
+import { compressJob } from '../actors/pipeline/red-worker/compressor-pool/task.js';
 import type { Bitmap32 } from '../codecs/image/bitmap.js';
 import { type CompressedEncoding, imageEncoders } from '../codecs/image/encoders.js';
-import { corpus } from '../test/helpers/corpus.js';
+import { corpus } from '../codecs/image/fixtures/corpus.js';
 import { percentile, table } from './stats.js';
 
 // The compressor pool on the shared corpus, each figure against a reference measured in the same

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { HEAP_OFFSET } from '../native/qxl/layout.js';
-import { buildQxlProducer } from '../test/helpers/c-program.js';
-import { withDevice } from '../test/helpers/qxl-device.js';
-import { consumeMessages, type Consumed } from '../test/native/fixtures/qxl-consume.js';
+import { buildQxlProducer } from '../native/fixtures/c-program.js';
+import { withDevice } from '../native/qxl/fixtures/qxl-device.js';
+import { consumeMessages, type Consumed } from '../native/qxl/fixtures/qxl-consume.js';
 import { percentile, table, timeEach } from './stats.js';
 
 // QXL rings in shared memory with eventfd wake-ups, against MessagePort measured in the same run:
@@ -40,8 +40,8 @@ function cProducer(n: number, lockstep: boolean): Promise<Consumed> {
 function threadProducer(n: number): Promise<Consumed> {
   return withDevice(size, async ({ memory, consumerEvfd, producerEvfd }) => {
     const shared = { memory, consumerEvfd, producerEvfd, count: n };
-    const consumer = new Worker(fixture('../test/native/fixtures/qxl-thread-consumer.js'), { workerData: { ...shared, slots: [slot], verify: false } });
-    const producer = new Worker(fixture('../test/native/fixtures/qxl-thread-producer.js'), { workerData: { ...shared, slot } });
+    const consumer = new Worker(fixture('../native/qxl/fixtures/qxl-thread-consumer.js'), { workerData: { ...shared, slots: [slot], verify: false } });
+    const producer = new Worker(fixture('../native/qxl/fixtures/qxl-thread-producer.js'), { workerData: { ...shared, slot } });
     const exited = Promise.all([once(consumer, 'exit'), once(producer, 'exit')]); // listening before either can end
     const [[consumed], [produced]] = await Promise.all([once(consumer, 'message'), once(producer, 'message')]);
     if ('error' in consumed || 'error' in produced) throw new Error(JSON.stringify({ consumed, produced }));

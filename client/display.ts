@@ -1,13 +1,13 @@
 import { Subject } from 'rxjs';
 import type { Bitmap32 } from '../codecs/image/bitmap.js';
-import type { Box } from '../codecs/image/box.js';
+import type { Box } from '../codecs/box.js';
 import { Canvas } from '../codecs/image/canvas.js';
 import { decodeLz } from '../codecs/image/lz/decoder.js';
 import { writePpm } from '../codecs/image/ppm.js';
 import { decodeQuic } from '../codecs/image/quic/decoder.js';
 import { displayProtocol } from '../codecs/protocol/channels/display.js';
 import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, SurfaceFlags } from '../codecs/protocol/enums.js';
-import type { Clip, Image, Rect } from '../codecs/protocol/structs.js';
+import type { Clip, Image } from '../codecs/protocol/structs.js';
 import type { MessageOf } from '../codecs/protocol/table.js';
 import type { ClientChannel } from './channel.js';
 
@@ -15,8 +15,7 @@ type Display = typeof displayProtocol;
 export type DisplayChannel = ClientChannel<Display['server']['defs'], Display['client']['defs']>;
 type DisplayMessage = MessageOf<Display['server']['defs']>;
 
-const box = (r: Rect): Box => ({ left: r.left, top: r.top, right: r.right, bottom: r.bottom });
-const clipBoxes = (c: Clip): Box[] | undefined => (c.type === ClipType.rects ? c.rects!.rects.map(box) : undefined);
+const clipBoxes = (c: Clip): Box[] | undefined => (c.type === ClipType.rects ? c.rects!.rects : undefined);
 
 /** spice-gtk's DISPLAY_INIT: pixmap cache of 80 MiB in pixels, GLZ dictionary 1 with a 16 MiB window. */
 export const spiceGtkDisplayInit = { pixmap_cache_id: 1, pixmap_cache_size: 20_971_520n, glz_dictionary_id: 1, glz_dictionary_window_size: 4_194_304 };
@@ -103,7 +102,7 @@ export class ClientDisplay {
         const img = decodeImage(src);
         if (typeof img === 'string') return this.fail(img);
         const a = m.body.data.src_area;
-        s.copy(box(m.body.base.box), img, a.left, a.top, clipBoxes(m.body.base.clip));
+        s.copy(m.body.base.box, img, a.left, a.top, clipBoxes(m.body.base.clip));
         return this.drew(m.body.base.box);
       }
       case 'draw_fill': {
@@ -111,13 +110,13 @@ export class ClientDisplay {
         if (!s) return;
         const brush = m.body.data.brush;
         if (brush.type !== BrushType.solid) return this.fail(`fill brush type ${brush.type}`);
-        s.fill(box(m.body.base.box), brush.color!, clipBoxes(m.body.base.clip));
+        s.fill(m.body.base.box, brush.color!, clipBoxes(m.body.base.clip));
         return this.drew(m.body.base.box);
       }
       case 'copy_bits': {
         const s = this.target(m.body.base.surface_id);
         if (!s) return;
-        s.copyBits(box(m.body.base.box), m.body.src_pos.x, m.body.src_pos.y, clipBoxes(m.body.base.clip));
+        s.copyBits(m.body.base.box, m.body.src_pos.x, m.body.src_pos.y, clipBoxes(m.body.base.clip));
         return this.drew(m.body.base.box);
       }
       default:
@@ -125,9 +124,9 @@ export class ClientDisplay {
     }
   }
 
-  private drew(r: Rect): void {
+  private drew(r: Box): void {
     this.draws++;
-    if (this.drawn$.observed) this.drawn$.next(box(r));
+    if (this.drawn$.observed) this.drawn$.next(r);
   }
 
   private target(surfaceId: number): Canvas | null {

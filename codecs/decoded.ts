@@ -5,3 +5,11 @@
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 export const decodeError = (error: string): Decoded<never> => ({ ok: false, error });
+
+/** Malformed input, thrown inside a decoder and caught where it returns its `Decoded`, never beyond. */
+export class WireError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WireError';
+  }
+}

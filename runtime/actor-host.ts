@@ -4,6 +4,7 @@ import type { ActorContext, ActorDefinition, PeerEvent } from './actor.js';
 import { Link } from './link.js';
 import { createLogger } from './log.js';
 import type { ActorSide, Contract, LinkTypes } from './message.js';
+import type { Port } from './port.js';
 import type { HostData, SystemDown, SystemUp } from './system.js';
 import { setThreadName } from '../native/index.js';
 
@@ -67,7 +68,11 @@ const ctx: ActorContext<Contract> = {
   init: data.init,
   log,
   parent,
-  peer: <L extends LinkTypes>(name: string) => peer(name) as unknown as Link<L>,
+  peer: <L extends LinkTypes>(port: Port<L>) => {
+    // An actor taking the other end's view would read its peer's messages as its own.
+    if (port.a !== data.name) throw new Error(`${data.name} took the ${port.a} end of the port ${port.a}–${port.b}`);
+    return peer(port.b) as unknown as Link<L>;
+  },
   peers$: peers$.asObservable(),
   onStop: (hook) => void stopHooks.push(hook),
 };

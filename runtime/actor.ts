@@ -2,6 +2,7 @@ import type { Observable } from './streams.js';
 import type { Link, LinkOptions } from './link.js';
 import type { Logger } from './log.js';
 import type { ActorSide, Contract, LinkTypes } from './message.js';
+import type { Port } from './port.js';
 
 export type PeerEvent = { type: 'up'; peer: string } | { type: 'down'; peer: string };
 
@@ -12,8 +13,11 @@ export interface ActorContext<C extends Contract> {
   readonly log: Logger;
   /** The link to whoever spawned it (its supervisor's owner). */
   readonly parent: Link<ActorSide<C>>;
-  /** The link to a peer actor; it exists before the peer is connected and survives its restarts. */
-  peer<L extends LinkTypes>(name: string): Link<L>;
+  /**
+   * This actor's end of `port` (whose `a` it must be: the `b` end takes `flip(port)`); it exists
+   * before the peer is connected and survives its restarts.
+   */
+  peer<L extends LinkTypes>(port: Port<L>): Link<L>;
   /** Peers connecting, going down with a crash, and coming back. */
   readonly peers$: Observable<PeerEvent>;
   /** Runs when the supervisor stops the actor, before its thread ends. */

@@ -2,7 +2,8 @@ import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads
 import { Observable, Subject } from './streams.js';
 import { Link, type LinkOptions } from './link.js';
 import type { Logger, LogLevel } from './log.js';
-import type { Contract, ParentSide } from './message.js';
+import type { Contract, LinkTypes, ParentSide } from './message.js';
+import type { Port } from './port.js';
 import type { HostData, SystemDown, SystemUp } from './system.js';
 
 /**
@@ -104,8 +105,9 @@ export class Supervisor {
     return ref;
   }
 
-  /** Connects two actors as peers; the link is re-made whenever either restarts. */
-  connect(a: string, b: string, link: LinkOptions = {}): void {
+  /** Connects the two actors of `port` as peers; the link is re-made whenever either restarts. */
+  connect<L extends LinkTypes>(port: Port<L>): void {
+    const { a, b, options: link } = port;
     for (const name of [a, b]) if (!this.actors.has(name)) throw new Error(`no actor ${name}`);
     const connection = { a, b, link };
     this.connections.push(connection);

@@ -5,18 +5,17 @@ import { defineActor } from '../../runtime/actor.js';
 import { moved } from '../../runtime/envelope.js';
 import { monotonicClock } from '../../runtime/clock.js';
 import type { Link } from '../../runtime/link.js';
-import type { LinkedChannel } from '../channel-client/handoff.js';
-import { relaySocket } from '../channel-client/relay.js';
+import { relaySocket } from '../../channel/relay.js';
 import { dup } from '../../native/index.js';
-import { ChannelType, channelActorName, channelTypeName, serverChannelCaps } from '../channels.js';
-import type { ChannelAddress, ServerToChannel } from '../contracts.js';
+import { ChannelType, channelTypeName } from '../../codecs/protocol/enums.js';
+import { actorName, channelActorName, serverToChannel, type ChannelAddress, type LinkedChannel, type ServerContract, type ServerToChannel } from '../contracts.js';
 import { AuthThrottle } from './auth-throttle.js';
-import type { ServerContract } from './contract.js';
+import { serverChannelCaps } from './channel-caps.js';
 import { LinkKeys, readPasswordFile, type TicketPolicy } from './ticket.js';
 import { maxPasswordLength } from '../../codecs/protocol/link.js';
 import { negotiateLink } from './link-stage.js';
 import { openListeners, socketFd, type Listening } from './listeners.js';
-import { StartError } from './start-error.js';
+import { StartError } from '../../runtime/start-error.js';
 import { tlsOnlyChannels } from '../../config/channel-security.js';
 import { Sessions } from './sessions.js';
 
@@ -53,7 +52,7 @@ export default defineActor<ServerContract>(async (ctx) => {
     offered.add(`${c.type}:${c.id}`);
     const name = channelActorName(c);
     if (peers.has(name)) return;
-    const link = ctx.peer<ServerToChannel>(name);
+    const link = ctx.peer(serverToChannel(c));
     peers.set(name, link);
     link.messages$.subscribe((m) => {
       if (m.kind === 'main-closed' && sessions.end(m.session as never)) endSession(m.session);
@@ -120,7 +119,7 @@ export default defineActor<ServerContract>(async (ctx) => {
         }
         handOver(socket, secure, link, outcome.leftover);
         // As spice-server does: keystrokes in the clear deserve a word to the user.
-        if (link.channelType === ChannelType.inputs && !secure) void peers.get('main')?.send({ kind: 'notify', session: link.session, text: 'keyboard channel is insecure' });
+        if (link.channelType === ChannelType.inputs && !secure) void peers.get(actorName.main)?.send({ kind: 'notify', session: link.session, text: 'keyboard channel is insecure' });
       },
       (err: unknown) => {
         log.error({ peer, err }, 'link stage failed');

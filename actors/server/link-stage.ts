@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { LinkedChannel } from '../channel-client/handoff.js';
+import type { LinkedChannel } from '../contracts.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { ByteReader, ReadError } from '../../runtime/byte-reader.js';
 import type { Sessions } from './sessions.js';

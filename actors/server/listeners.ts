@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { Config } from '../../config/settings.js';
 import { setNotSentLowat } from '../../native/index.js';
-import { StartError } from './start-error.js';
+import { StartError } from '../../runtime/start-error.js';
 
 export interface Listening {
   readonly plain: Server | null;

@@ -2,7 +2,7 @@ import { constants, generateKeyPair, privateDecrypt, timingSafeEqual, type KeyOb
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { maxPasswordLength } from '../../codecs/protocol/link.js';
-import { StartError } from './start-error.js';
+import { StartError } from '../../runtime/start-error.js';
 
 const generate = promisify(generateKeyPair);
 

@@ -1,6 +1,6 @@
 /** The client probe's thread (client-probe.ts): connects, then reports drawings, markers and samples. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { intersects } from '../../codecs/image/box.js';
+import { intersects } from '../../codecs/box.js';
 import type { ClientDisplay } from '../../client/display.js';
 import { SpiceClient } from '../../client/session.js';
 import { markerBox, readMarker } from './marker.js';

@@ -1,10 +1,10 @@
 /**
- * The latency marker the test guest draws with `marker=1` (test/guest/src/marker.h): a 16x16
+ * The latency marker the test guest draws with `marker=1` (guest/src/marker.h): a 16x16
  * square 40 px in from the right edge and 8 px down, whose colour encodes a counter n; the
  * guest prints `GUEST-MARK n` on its serial console once the square is in the framebuffer.
  */
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import type { Box } from '../../codecs/image/box.js';
+import type { Box } from '../../codecs/box.js';
 import { percentile } from '../stats.js';
 
 const size = 16;

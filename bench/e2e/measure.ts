@@ -5,7 +5,8 @@
  * thread group, marker latency.
  */
 import { ClientProbe, wallClock, type ChannelName, type ProbeSample } from './client-probe.js';
-import { qemuThreadKind, secondsByName, spent, sumSeconds, threadTimes, type ThreadTime } from './cpu.js';
+import { threadTimes, type ThreadTime } from '../../runtime/thread-times.js';
+import { qemuThreadKind, secondsByName, spent, sumSeconds } from './cpu.js';
 import { MarkerTimes } from './marker.js';
 import type { BenchWorkload, BootFigures, CpuFigures, LinkName, WorkloadFigures } from './results.js';
 import { startServer, type RunningServer, type ServerKind, type ServerOptions } from './servers.js';

@@ -8,7 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildGuest } from '../../test/guest/qemu.js';
+import { buildGuest } from '../../guest/guest.js';
 import { startDelayRelay } from './delay-relay.js';
 import { measureBoot, type BootSetup, type Plan } from './measure.js';
 import { ratios, type BenchWorkload, type BootFigures, type LinkName } from './results.js';

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Guest, type GuestImage } from '../../test/guest/qemu.js';
+import { Guest, type GuestImage } from '../../guest/guest.js';
 import { wallClock } from './client-probe.js';
 
 export type ServerKind = 'theirs' | 'ours';
@@ -75,7 +75,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-const companionCli = fileURLToPath(new URL('../../actors/server/cli.js', import.meta.url));
+const companionCli = fileURLToPath(new URL('../../actors/root/cli.js', import.meta.url));
 
 function guestOptions(o: ServerOptions, display: readonly string[], qemuArgs: readonly string[] = []) {
   return {

@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildGuest } from '../../test/guest/qemu.js';
+import { buildGuest } from '../../guest/guest.js';
 import { measureBoot, type Plan } from '../e2e/measure.js';
 import type { BenchWorkload } from '../e2e/results.js';
 import { freePort, type CompanionNode } from '../e2e/servers.js';

@@ -1,5 +1,5 @@
 import type { Bitmap32 } from './bitmap.js';
-import { boxHeight, boxWidth, intersect, isEmpty, type Box } from './box.js';
+import { boxHeight, boxWidth, intersect, isEmpty, type Box } from '../box.js';
 
 /**
  * The server's copy of a surface (B,G,R,X, top-down), drawn as the client draws it: what a new

@@ -14,6 +14,8 @@ export const ChannelType = {
   webdav: 11,
 } as const;
 export type ChannelTypeName = keyof typeof ChannelType;
+const channelTypeNames = Object.fromEntries(Object.entries(ChannelType).map(([k, v]) => [v, k])) as Record<number, ChannelTypeName>;
+export const channelTypeName = (type: number): string => channelTypeNames[type] ?? `type ${type}`;
 
 /** Capability bit numbers; a cap N is bit N%32 of word N/32. */
 export const CommonCap = { authSelection: 0, authSpice: 1, authSasl: 2, miniHeader: 3 } as const;

@@ -1,3 +1,4 @@
+import type { Box } from '../box.js';
 import { ClipType, BrushType, CompositeFlags, CursorFlags, ImageType, BitmapFlags, LineFlags, StringFlags } from './enums.js';
 import {
   array,
@@ -25,9 +26,8 @@ import {
 
 export const Point = struct('Point', { x: i32, y: i32 });
 export const Point16 = struct('Point16', { x: i16, y: i16 });
-/** Top, left, bottom, right: the protocol's order, not x, y, w, h. */
-export const Rect = struct('Rect', { top: i32, left: i32, bottom: i32, right: i32 });
-export type Rect = TypeOf<typeof Rect>;
+/** Top, left, bottom, right: the protocol's order, not x, y, w, h. Decoded, it is a Box. */
+export const Rect: Codec<Box> = struct('Rect', { top: i32, left: i32, bottom: i32, right: i32 });
 
 export const ClipRects = struct('ClipRects', { rects: array(u32, Rect) });
 /** Inline, never a pointer. */

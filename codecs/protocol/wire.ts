@@ -1,4 +1,4 @@
-import type { Decoded } from '../decoded.js';
+import { WireError, type Decoded } from '../decoded.js';
 
 /**
  * The building blocks of SPICE message descriptions. A description is a value of type
@@ -7,14 +7,6 @@ import type { Decoded } from '../decoded.js';
  * and demarshallers from spice.proto. Byte order is little-endian, structures are packed,
  * a pointer is a u32 offset from the start of the message body (0 for none).
  */
-
-/** A malformed message: thrown inside a decode, caught at its top (`decode`), never beyond. */
-export class WireError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WireError';
-  }
-}
 
 /** Bounds-checked reads over one message body; `at` is relative to the body start. */
 export class Reader {

@@ -1,7 +1,8 @@
 import { heapRange } from './device-memory.js';
 import { DeviceHeap } from './heap.js';
 import { COMMAND_RING, CURSOR_RING, QXL_RELEASE_INFO_SIZE, type QxlCommand, type QxlPhysical, type QxlReleaseId } from './layout.js';
-import { MemSlots, QEMU_MEMSLOT_BITS, type AddressError, type MemSlot, type MemSlotBits } from './memslots.js';
+import type { MemSlot } from '../../codecs/qxl/memslot.js';
+import { MemSlots, QEMU_MEMSLOT_BITS, type AddressError, type MemSlotBits } from './memslots.js';
 import { ReleaseReader, ReleaseWriter, type ReleaseError } from './release.js';
 import { CommandRing, type RingError } from './ring.js';
 

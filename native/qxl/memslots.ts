@@ -1,3 +1,4 @@
+import type { MemSlot } from '../../codecs/qxl/memslot.js';
 import type { QxlPhysical } from './layout.js';
 
 /**
@@ -10,18 +11,6 @@ export interface MemSlotBits {
   readonly generationBits: number;
 }
 export const QEMU_MEMSLOT_BITS: MemSlotBits = { idBits: 8, generationBits: 8 };
-
-/**
- * A memory slot: addresses [start, end) of the slot are offsets [start, end) of the device
- * memory (the producer and consumer map the same region, so no delta is needed). A slot is
- * re-added with a new generation when its memory is reused, which voids old addresses.
- */
-export interface MemSlot {
-  readonly id: number;
-  readonly generation: number;
-  readonly start: number;
-  readonly end: number;
-}
 
 export type AddressProblem = 'slot-id' | 'no-slot' | 'generation' | 'range';
 /** An address that resolves to nothing: the command that carried it must be dropped. */

@@ -1,11 +1,11 @@
 /**
  * The agent protocol as data (codecs/protocol/agent.ts), its reassembly from AGENT_DATA bodies
- * (agent-stream.ts), and the agent the companion serves itself (actors/agent/companion-agent.ts).
+ * (agent-stream.ts), and the agent the companion serves itself (actors/channels/main/agent/companion-agent.ts).
  */
 import test from 'ava';
 import { pino } from 'pino';
-import { CompanionAgent, maxOutbox, monitorRequests } from '../../actors/agent/companion-agent.js';
-import type { MonitorRequest } from '../../actors/agent/endpoint.js';
+import { CompanionAgent, maxOutbox, monitorRequests } from '../../actors/channels/main/agent/companion-agent.js';
+import type { MonitorRequest } from '../../actors/contracts.js';
 import {
   AgentCap,
   agentHeaderSize,

@@ -6,8 +6,8 @@
  */
 import test from 'ava';
 import { pino } from 'pino';
-import { CompanionAgent, maxMonitorSide } from '../../actors/agent/companion-agent.js';
-import type { MonitorRequest } from '../../actors/agent/endpoint.js';
+import { CompanionAgent, maxMonitorSide } from '../../actors/channels/main/agent/companion-agent.js';
+import type { MonitorRequest } from '../../actors/contracts.js';
 import { agentMaxDataSize, agentMessages, AgentMessageHeader, AgentMessageType, maxMonitors, MonitorsConfigFlags } from '../../codecs/protocol/agent.js';
 import { encodeMessage, type MessageOf } from '../../codecs/protocol/table.js';
 import { encode } from '../../codecs/protocol/wire.js';

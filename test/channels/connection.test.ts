@@ -1,6 +1,6 @@
 import test from 'ava';
 import net from 'node:net';
-import { ChannelConnection } from '../../actors/channel-client/connection.js';
+import { ChannelConnection } from '../../channel/connection.js';
 import { displayProtocol } from '../../codecs/protocol/channels/display.js';
 import { CommonCap } from '../../codecs/protocol/enums.js';
 import { createLogger } from '../../runtime/log.js';

@@ -2,7 +2,7 @@ import test from 'ava';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { type ImageCompressionMode, chooseImageEncoding } from '../../codecs/image/choose.js';
 import { gradualityLevel, gradualityScore } from '../../codecs/image/graduality.js';
-import { corpus } from '../helpers/corpus.js';
+import { corpus } from '../../codecs/image/fixtures/corpus.js';
 import { gradient, makeBitmap, noise, solid } from '../helpers/images.js';
 
 /** Black strokes on white, like terminal text: flat areas and sharp edges. */

@@ -1,12 +1,12 @@
 import test, { type ExecutionContext } from 'ava';
-import type { Compressed, CompressJob } from '../../actors/compressor-pool/job.js';
-import { CompressorPool, PoolFullError } from '../../actors/compressor-pool/pool.js';
+import type { Compressed, CompressJob } from '../../actors/pipeline/red-worker/compressor-pool/job.js';
+import { CompressorPool, PoolFullError } from '../../actors/pipeline/red-worker/compressor-pool/pool.js';
 import type { Bitmap32, Bitmap32Format } from '../../codecs/image/bitmap.js';
 import { chooseImageEncoding, type ImageCompressionMode, type ImageEncoding } from '../../codecs/image/choose.js';
 import { imageEncoders } from '../../codecs/image/encoders.js';
 import { gradualityLevel } from '../../codecs/image/graduality.js';
 import { decodeLz } from '../../codecs/image/lz/decoder.js';
-import { corpus } from '../helpers/corpus.js';
+import { corpus } from '../../codecs/image/fixtures/corpus.js';
 import { gradient, makeBitmap, noise, packed, solid } from '../helpers/images.js';
 import { inOwnBuffer, inSharedMemory, rows } from './shared-bitmap.js';
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Piscina } from 'piscina';
-import type { CompressJob, TaskReply } from '../../actors/compressor-pool/job.js';
+import type { CompressJob, TaskReply } from '../../actors/pipeline/red-worker/compressor-pool/job.js';
 import { gradient } from '../helpers/images.js';
 import { inSharedMemory } from './shared-bitmap.js';
 

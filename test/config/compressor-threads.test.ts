@@ -1,5 +1,5 @@
 import test from 'ava';
-import { threadTimes } from '../../bench/e2e/cpu.js';
+import { threadTimes } from '../../runtime/thread-times.js';
 import { eventually } from '../helpers/eventually.js';
 import { startDisplayTestServer } from '../helpers/server.js';
 

@@ -1,11 +1,11 @@
 import test from 'ava';
-import { canvasOf, drawText, fillRect, strokeRect, textWidth } from '../../actors/demo-host/draw.js';
-import { GLYPH_H, GLYPH_ROWS, glyphOffset } from '../../actors/demo-host/font.js';
-import { mergeRects } from '../../actors/demo-host/rect.js';
+import { canvasOf, drawText, fillRect, strokeRect, textWidth } from '../../actors/hosts/demo-host/draw.js';
+import { GLYPH_H, GLYPH_ROWS, glyphOffset } from '../../actors/hosts/demo-host/font.js';
+import { boxAt } from '../../codecs/box.js';
 import { rgbAt } from '../helpers/images.js';
 import { target } from './frames.js';
 
-const all = (w: number, h: number) => ({ x: 0, y: 0, width: w, height: h });
+const all = (w: number, h: number) => boxAt(0, 0, w, h);
 
 /** The picture as rows of '#' (rgb) and '.' (anything else). */
 function art(b: ReturnType<typeof target>, rgb: number): string[] {
@@ -15,7 +15,7 @@ function art(b: ReturnType<typeof target>, rgb: number): string[] {
 test('fillRect writes 0x00RRGGBB as B,G,R,0, only inside both the rectangle and the clip', (t) => {
   const b = target(6, 4, 4);
   const c = canvasOf(b);
-  fillRect(c, { x: 1, y: 1, width: 4, height: 3 }, -2, 0, 5, 9, 0x112233);
+  fillRect(c, boxAt(1, 1, 4, 3), -2, 0, 5, 9, 0x112233);
   t.deepEqual(art(b, 0x112233), ['......', '.##...', '.##...', '.##...']);
   t.deepEqual([...b.pixels.subarray(28 + 4, 28 + 8)], [0x33, 0x22, 0x11, 0], 'pixel 1,1 (stride 28)');
   t.deepEqual([...b.pixels.subarray(24, 28)], [0xa5, 0xa5, 0xa5, 0xa5], 'row padding untouched');
@@ -33,7 +33,7 @@ test('drawText sets the glyph bits at scale, clipped; the background stays', (t)
   t.deepEqual(art(b, 0xff0000).slice(0, 4), ['##########..', '##########..', '....##......', '....##......']);
   t.is(rgbAt(b, 11, 0), 0, 'nothing written right of the glyph');
   const clipped = target(12, 14);
-  drawText(canvasOf(clipped), { x: 0, y: 0, width: 3, height: 14 }, 0, 0, 'T', 0xff0000, 2);
+  drawText(canvasOf(clipped), boxAt(0, 0, 3, 14), 0, 0, 'T', 0xff0000, 2);
   t.deepEqual(art(clipped, 0xff0000)[0], '###.........');
 });
 
@@ -72,19 +72,4 @@ test('canvasOf wants whole, aligned words that fit', (t) => {
   t.throws(() => canvasOf({ width: 2, height: 2, stride: 12, pixels: new Uint8Array(19) }), { instanceOf: RangeError });
   t.throws(() => canvasOf({ width: 2, height: 2, stride: 10, pixels: new Uint8Array(20) }), { instanceOf: RangeError });
   t.throws(() => canvasOf({ width: 2, height: 2, stride: 4, pixels: new Uint8Array(20) }), { instanceOf: RangeError });
-});
-
-test('mergeRects clips, drops what is outside, merges neighbours and keeps strangers apart', (t) => {
-  const screen = all(100, 100);
-  t.deepEqual(mergeRects([{ x: -5, y: 90, width: 20, height: 20 }, { x: 100, y: 0, width: 5, height: 5 }], screen), [{ x: 0, y: 90, width: 15, height: 10 }]);
-  t.deepEqual(
-    mergeRects([{ x: 0, y: 0, width: 6, height: 7 }, { x: 12, y: 0, width: 6, height: 7 }, { x: 6, y: 0, width: 6, height: 7 }], screen),
-    [{ x: 0, y: 0, width: 18, height: 7 }],
-    'three glyph cells in a row',
-  );
-  t.deepEqual(
-    mergeRects([{ x: 0, y: 0, width: 10, height: 10 }, { x: 50, y: 50, width: 10, height: 10 }], screen),
-    [{ x: 0, y: 0, width: 10, height: 10 }, { x: 50, y: 50, width: 10, height: 10 }],
-  );
-  t.deepEqual(mergeRects([{ x: 10, y: 10, width: 40, height: 30 }, { x: 13, y: 12, width: 40, height: 30 }], screen), [{ x: 10, y: 10, width: 43, height: 32 }], 'a window moved a little');
 });

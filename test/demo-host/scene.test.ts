@@ -1,8 +1,8 @@
 import test from 'ava';
-import { DemoScene, BACKGROUND_TOP_RGB, STYLES, TASKBAR_RGB } from '../../actors/demo-host/scene.js';
-import { coverOf } from '../../actors/demo-host/chrome.js';
-import { MOVER_H, MOVER_W, STOPWATCH_SCALE, TITLE_H, moverAt } from '../../actors/demo-host/layout.js';
-import { bounding, type Rect } from '../../actors/demo-host/rect.js';
+import { DemoScene, BACKGROUND_TOP_RGB, STYLES, TASKBAR_RGB } from '../../actors/hosts/demo-host/scene.js';
+import { coverOf } from '../../actors/hosts/demo-host/chrome.js';
+import { MOVER_H, MOVER_W, STOPWATCH_SCALE, TITLE_H, moverAt } from '../../actors/hosts/demo-host/layout.js';
+import { boxAt, boxHeight, boxWidth, bounding, type Box } from '../../codecs/box.js';
 import { readPpm, writePpm } from '../../codecs/image/ppm.js';
 import { packed, rgbAt } from '../helpers/images.js';
 import { prng } from '../helpers/prng.js';
@@ -30,16 +30,16 @@ function times(seed: number, n: number): number[] {
 test('the still frame: background, title bars, text and taskbar where they belong; 4th byte 0; row padding untouched', (t) => {
   const { scene, frame, damage } = still(640, 480, 12);
   const L = scene.layout;
-  t.deepEqual(damage, [{ x: 0, y: 0, width: 640, height: 480 }], 'a first frame is all damage');
+  t.deepEqual(damage, [boxAt(0, 0, 640, 480)], 'a first frame is all damage');
   t.is(rgbAt(frame, 0, 0), BACKGROUND_TOP_RGB, 'the gradient starts at its top colour');
   t.not(rgbAt(frame, 0, 400), BACKGROUND_TOP_RGB, 'and changes downwards');
   t.is(rgbAt(frame, 0, 400), rgbAt(frame, 5, 400), 'but not across');
   t.not(rgbAt(frame, 16, 16), rgbAt(frame, 15, 16), 'a dot of the grid');
-  t.is(rgbAt(frame, L.about.x + 2, L.about.y + 2), STYLES.about.titleRgb, 'the About title bar');
-  t.is(rgbAt(frame, L.video.x + 2, L.video.y + TITLE_H - 1), STYLES.video.titleRgb, 'the Video title bar');
+  t.is(rgbAt(frame, L.about.left + 2, L.about.top + 2), STYLES.about.titleRgb, 'the About title bar');
+  t.is(rgbAt(frame, L.video.left + 2, L.video.top + TITLE_H - 1), STYLES.video.titleRgb, 'the Video title bar');
   t.is(rgbAt(frame, 5, 479), TASKBAR_RGB, 'the taskbar');
   // The heading "spice-companion" at scale 2 in the About body: the 's' has its top row at x 2..9 of the glyph.
-  const hx = L.about.x + 1 + 16, hy = L.about.y + 1 + TITLE_H + 16;
+  const hx = L.about.left + 1 + 16, hy = L.about.top + 1 + TITLE_H + 16;
   let heading = 0;
   for (let y = hy; y < hy + 14; y++) for (let x = hx; x < hx + 180; x++) if (rgbAt(frame, x, y) === STYLES.about.titleRgb) heading++;
   t.true(heading > 300 && heading < 180 * 14 / 2, `heading pixels ${heading}`);
@@ -76,8 +76,8 @@ test('damage covers every changed pixel, and a frame drawn by damage equals one 
       const before = copyOf(frame);
       const damage = scene.draw(frame, tMs);
       for (const r of damage) {
-        t.true([r.x, r.y, r.width, r.height].every(Number.isInteger) && r.width > 0 && r.height > 0, 'integer, not empty');
-        t.true(r.x >= 0 && r.y >= 0 && r.x + r.width <= w && r.y + r.height <= h, `${JSON.stringify(r)} inside ${w}x${h}`);
+        t.true([r.left, r.top, r.right, r.bottom].every(Number.isInteger) && boxWidth(r) > 0 && boxHeight(r) > 0, 'integer, not empty');
+        t.true(r.left >= 0 && r.top >= 0 && r.right <= w && r.bottom <= h, `${JSON.stringify(r)} inside ${w}x${h}`);
       }
       const missed = changedOutside(before, frame, damage);
       if (missed.length) return t.fail(`${w}x${h} at ${tMs} ms: ${missed.length} changed pixels outside ${JSON.stringify(damage)}, e.g. ${JSON.stringify(missed[0])}`);
@@ -113,11 +113,11 @@ test('the same time again damages nothing; a 60 Hz tick damages about the video 
   for (let i = 1; i <= 30; i++) {
     const damage = scene.draw(frame, (i * 1000) / 60);
     t.true(
-      damage.some((r) => r.x === plasma.x && r.y === plasma.y && r.width === plasma.width && r.height === plasma.height),
+      damage.some((r) => r.left === plasma.left && r.top === plasma.top && r.right === plasma.right && r.bottom === plasma.bottom),
       `frame ${i}: the video region as one rectangle in ${JSON.stringify(damage)}`,
     );
     // The plasma, the moving window's old and new place (220x110 + shadow, a few pixels apart), a clock digit.
-    t.true(area(damage) < plasma.width * plasma.height + 2 * 224 * 114 + 2000, `frame ${i}: ${area(damage)} pixels`);
+    t.true(area(damage) < boxWidth(plasma) * boxHeight(plasma) + 2 * 224 * 114 + 2000, `frame ${i}: ${area(damage)} pixels`);
     t.true(damage.length <= 4, `frame ${i}: ${damage.length} rectangles`);
   }
 });
@@ -126,9 +126,13 @@ test('the clock and the stopwatch damage only the digits that change', (t) => {
   const scene = new DemoScene(1920, 1080);
   const frame = target(1920, 1080);
   const { stopwatchText: sw, clockText: clock, plasma } = scene.layout;
-  const cell = (at: { x: number; y: number }, i: number, scale: number) => ({ x: at.x + i * 6 * scale, y: at.y, width: 6 * scale, height: 7 * scale });
-  const sorted = (rects: readonly Rect[]) => [...rects].sort((a, b) => a.x - b.x || a.y - b.y);
-  const moved = (t0: number, t1: number) => bounding(coverOf({ ...moverAt(scene.layout, t0), width: MOVER_W, height: MOVER_H }), coverOf({ ...moverAt(scene.layout, t1), width: MOVER_W, height: MOVER_H }));
+  const cell = (at: { x: number; y: number }, i: number, scale: number) => boxAt(at.x + i * 6 * scale, at.y, 6 * scale, 7 * scale);
+  const sorted = (boxes: readonly Box[]) => [...boxes].sort((a, b) => a.left - b.left || a.top - b.top);
+  const mover = (tMs: number) => {
+    const { x, y } = moverAt(scene.layout, tMs);
+    return coverOf(boxAt(x, y, MOVER_W, MOVER_H));
+  };
+  const moved = (t0: number, t1: number) => bounding(mover(t0), mover(t1));
   scene.draw(frame, 1000);
   t.deepEqual(sorted(scene.draw(frame, 1100)), sorted([cell(sw, 6, STOPWATCH_SCALE), moved(1000, 1100), plasma]), 'the tenths digit, where the moving window was and is (one rectangle: they overlap), the video');
   scene.draw(frame, 1999);
@@ -141,7 +145,7 @@ test('the clock and the stopwatch damage only the digits that change', (t) => {
 test('1920x1080, 640x480, odd and tiny sizes draw; the whole frame stays inside the target', (t) => {
   for (const [w, h] of [[1920, 1080], [640, 480], [801, 599], [33, 17], [1, 1]] as const) {
     const { frame, damage } = still(w, h, 4);
-    t.deepEqual(damage, [{ x: 0, y: 0, width: w, height: h }]);
+    t.deepEqual(damage, [boxAt(0, 0, w, h)]);
     t.is(rgbAt(frame, 0, 0), h > 28 ? BACKGROUND_TOP_RGB : rgbAt(frame, 0, 0));
     for (let y = 0; y < h; y++) for (let i = w * 4; i < frame.stride; i++) if (frame.pixels[y * frame.stride + i] !== 0xa5) return t.fail(`${w}x${h}: padding written`);
   }
@@ -154,12 +158,12 @@ test('resize: the next frame is whole, at the new size, the same as a fresh scen
   t.deepEqual([scene.width, scene.height], [801, 599]);
   t.throws(() => scene.draw(target(640, 480), 10), { instanceOf: RangeError }, 'a target of the old size');
   const frame = target(801, 599);
-  t.deepEqual(scene.draw(frame, 2500), [{ x: 0, y: 0, width: 801, height: 599 }]);
+  t.deepEqual(scene.draw(frame, 2500), [boxAt(0, 0, 801, 599)]);
   const fresh = target(801, 599);
   new DemoScene(801, 599).draw(fresh, 2500);
   t.true(sameBytes(frame.pixels, fresh.pixels));
   scene.resize(801, 599);
-  t.deepEqual(scene.draw(frame, 2500), [{ x: 0, y: 0, width: 801, height: 599 }], 'any resize forgets what targets hold');
+  t.deepEqual(scene.draw(frame, 2500), [boxAt(0, 0, 801, 599)], 'any resize forgets what targets hold');
 });
 
 test('bad sizes, times and targets are RangeErrors', (t) => {

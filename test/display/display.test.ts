@@ -1,6 +1,6 @@
 import test from 'ava';
 import { filter, firstValueFrom } from 'rxjs';
-import { stillFrame } from '../../actors/demo-host/scene.js';
+import { stillFrame } from '../../actors/hosts/demo-host/scene.js';
 import { writePpm } from '../../codecs/image/ppm.js';
 import { SpiceClient } from '../../client/session.js';
 import { eventually } from '../helpers/eventually.js';

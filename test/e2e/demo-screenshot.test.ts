@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writePpm } from '../../codecs/image/ppm.js';
-import { stillFrame } from '../../actors/demo-host/scene.js';
+import { stillFrame } from '../../actors/hosts/demo-host/scene.js';
 import { startConfiguredServer } from '../helpers/server.js';
 
 const run = promisify(execFile);

@@ -2,8 +2,8 @@ import test from 'ava';
 import { statSync } from 'node:fs';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { rgbAt } from '../helpers/images.js';
-import { buildGuest, Guest, type GuestImage } from './qemu.js';
-import { abs, button, inputSendEvent, rel, sendKey } from '../helpers/qmp.js';
+import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
+import { abs, button, inputSendEvent, rel, sendKey } from '../../guest/qmp.js';
 
 // One build for the file; later calls find the cache.
 let built: Promise<GuestImage> | undefined;

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /** The compiled command-line entry point. */
-export const cliPath = fileURLToPath(new URL('../../actors/server/cli.js', import.meta.url));
+export const cliPath = fileURLToPath(new URL('../../actors/root/cli.js', import.meta.url));
 
 export interface CliProcess {
   readonly child: ChildProcess;

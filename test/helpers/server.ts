@@ -1,6 +1,6 @@
 import { parseArgs } from '../../config/flags.js';
 import { loadConfig } from '../../config/load.js';
-import { configuredHost, startCompanion, type Companion, type HostSpec } from '../../actors/server/companion.js';
+import { configuredHost, startCompanion, type Companion, type HostSpec } from '../../actors/root/companion.js';
 import { createLogger, type Logger } from '../../runtime/log.js';
 import type { ActorRef } from '../../runtime/supervisor.js';
 import type { RecordingHostContract } from '../fixtures/actors/recording-host.js';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { threadTimes } from '../../bench/e2e/cpu.js';
+import { threadTimes } from '../../runtime/thread-times.js';
 import { close, dup, mapShared, memfdCreate, setThreadName } from '../../native/index.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);

@@ -1,9 +1,9 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import * as L from '../../native/qxl/layout.js';
-import { buildQxlProducer } from '../helpers/c-program.js';
-import { withDevice } from '../helpers/qxl-device.js';
-import { consumeMessages } from './fixtures/qxl-consume.js';
+import { buildQxlProducer } from '../../native/fixtures/c-program.js';
+import { withDevice } from '../../native/qxl/fixtures/qxl-device.js';
+import { consumeMessages } from '../../native/qxl/fixtures/qxl-consume.js';
 
 const producer = buildQxlProducer();
 

@@ -2,9 +2,9 @@ import test from 'ava';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { HEAP_OFFSET } from '../../native/qxl/layout.js';
-import { withDevice } from '../helpers/qxl-device.js';
+import { withDevice } from '../../native/qxl/fixtures/qxl-device.js';
 
-const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
+const fixture = (name: string) => new URL(`../../native/qxl/fixtures/${name}.js`, import.meta.url);
 
 test('two worker threads share the device memory: a producer and a consumer, woken by eventfds', async (t) => {
   const count = 3000;

@@ -6,12 +6,12 @@
 import test from 'ava';
 import { pino } from 'pino';
 import type { InputEvent } from '../../actors/contracts.js';
-import { QemuInput, type InputTarget } from '../../actors/qemu-bridge/input.js';
-import { qnumOf } from '../../actors/qemu-bridge/keymap.js';
-import { clampPosition, qemuButton } from '../../actors/qemu-bridge/mouse.js';
-import { cursorImage } from '../../actors/qemu-bridge/cursor.js';
-import { byteOrderOf, NATIVE } from '../../actors/qemu-bridge/pixman.js';
-import { parseScancodes } from '../../actors/inputs/scancodes.js';
+import { QemuInput, type InputTarget } from '../../actors/hosts/qemu-bridge/input.js';
+import { qnumOf } from '../../actors/hosts/qemu-bridge/keymap.js';
+import { clampPosition, qemuButton } from '../../actors/hosts/qemu-bridge/mouse.js';
+import { cursorImage } from '../../actors/hosts/qemu-bridge/cursor.js';
+import { byteOrderOf, NATIVE } from '../../actors/hosts/qemu-bridge/pixman.js';
+import { parseScancodes } from '../../actors/channels/inputs/scancodes.js';
 
 test('set-1 codes become qnums: plain keys as they are, E0 keys with 0x80, Pause as 0xc6; nothing else', (t) => {
   t.is(qnumOf(0x01), 0x01); // Esc

@@ -9,13 +9,14 @@ import { Canvas } from '../../codecs/image/canvas.js';
 import { eventfdSignal, type Fd } from '../../native/index.js';
 import { QxlConsumer } from '../../native/qxl/endpoints.js';
 import { HEAP_OFFSET } from '../../native/qxl/layout.js';
-import { QxlReader, type QxlWork } from '../../actors/red-worker/qxl-reader.js';
-import { QxlDevice } from '../../actors/qxl-host/device.js';
-import { ScanoutFeed } from '../../actors/qemu-bridge/scanout.js';
-import type { Update } from '../../actors/qemu-bridge/dbus/display1-listener.js';
+import { QxlReader, type QxlWork } from '../../actors/pipeline/red-worker/qxl-reader.js';
+import { QxlDevice } from '../../native/qxl/device.js';
+import { ScanoutFeed } from '../../actors/hosts/qemu-bridge/scanout.js';
+import type { Update } from '../../actors/hosts/qemu-bridge/dbus/display1-listener.js';
 import { sameBytes } from '../demo-host/frames.js';
 import { eventually, settle } from '../helpers/eventually.js';
 import { noise } from '../helpers/images.js';
+import { boxAt } from '../../codecs/box.js';
 
 const X8R8G8B8 = 0x20020888;
 const X8B8G8R8 = 0x20030888;
@@ -67,7 +68,7 @@ const surface = (c: Canvas | null): Uint8Array => {
   return out;
 };
 
-const updateOf = (b: Bitmap32, x: number, y: number, format = X8R8G8B8): Update => ({ x, y, width: b.width, height: b.height, stride: b.stride, format, data: b.pixels });
+const updateOf = (b: Bitmap32, x: number, y: number, format = X8R8G8B8): Update => ({ ...boxAt(x, y, b.width, b.height), stride: b.stride, format, data: b.pixels });
 
 function setup(deviceBytes = 16 * 1024 * 1024) {
   const device = QxlDevice.create(deviceBytes);
@@ -103,9 +104,9 @@ test('the other 32-bit channel orders are converted; a format with other bits is
   const black = new Uint8Array(4 * 4 * 4);
   s.feed.scanout({ width: 4, height: 4, stride: 16, format: X8R8G8B8, data: black });
   // One pixel, red 0x11 green 0x22 blue 0x33, in memory order for each format.
-  s.feed.update({ x: 0, y: 0, width: 1, height: 1, stride: 4, format: X8B8G8R8, data: Uint8Array.of(0x11, 0x22, 0x33, 0xff) });
-  s.feed.update({ x: 1, y: 0, width: 1, height: 1, stride: 4, format: R8G8B8A8, data: Uint8Array.of(0xff, 0x33, 0x22, 0x11) });
-  s.feed.update({ x: 2, y: 0, width: 1, height: 1, stride: 2, format: R5G6B5, data: Uint8Array.of(0xff, 0xff) });
+  s.feed.update({ ...boxAt(0, 0, 1, 1), stride: 4, format: X8B8G8R8, data: Uint8Array.of(0x11, 0x22, 0x33, 0xff) });
+  s.feed.update({ ...boxAt(1, 0, 1, 1), stride: 4, format: R8G8B8A8, data: Uint8Array.of(0xff, 0x33, 0x22, 0x11) });
+  s.feed.update({ ...boxAt(2, 0, 1, 1), stride: 2, format: R5G6B5, data: Uint8Array.of(0xff, 0xff) });
   s.drain();
   const px = s.canvas()!.bitmap.pixels;
   t.deepEqual([...px.subarray(0, 12)], [0x33, 0x22, 0x11, 0, 0x33, 0x22, 0x11, 0, 0, 0, 0, 0]);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Pipe, type Drawing } from '../../actors/red-worker/pipe.js';
+import { Pipe, type Drawing } from '../../actors/pipeline/red-worker/pipe.js';
 
 const img = (left: number, top: number, right: number, bottom: number): Drawing => ({
   kind: 'image',

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { QxlReader } from '../../actors/red-worker/qxl-reader.js';
-import { QxlDevice } from '../../actors/qxl-host/device.js';
+import { QxlReader } from '../../actors/pipeline/red-worker/qxl-reader.js';
+import { QxlDevice } from '../../native/qxl/device.js';
 import { QxlConsumer } from '../../native/qxl/endpoints.js';
 import type { QxlCommand } from '../../native/qxl/layout.js';
 import { qxlDrawableUnionOffset } from '../../codecs/qxl/commands.js';

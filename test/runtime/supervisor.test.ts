@@ -3,7 +3,7 @@ import { LinkDownError } from '../../runtime/link.js';
 import { createLogger } from '../../runtime/log.js';
 import { moved, shared } from '../../runtime/envelope.js';
 import { Supervisor, type SupervisorEvent } from '../../runtime/supervisor.js';
-import type { ConsumerContract, CounterContract, CrashOnStartContract, ProducerContract } from '../fixtures/actors/contracts.js';
+import { coalescingProducerToConsumer, counterPeers, producerToConsumer, type ConsumerContract, type CounterContract, type CrashOnStartContract, type ProducerContract } from '../fixtures/actors/contracts.js';
 import { eventually, settle } from '../helpers/eventually.js';
 
 const actor = (name: string) => new URL(`../fixtures/actors/${name}.js`, import.meta.url);
@@ -23,10 +23,10 @@ test('a crashing actor is restarted with fresh state while its peer keeps runnin
   const b = sup.spawn<CounterContract>({ name: 'b', module: actor('counter'), init: { start: 20 }, policy });
   const peerEvents: string[] = [];
   b.link.messages$.subscribe((m) => peerEvents.push(m.event));
-  sup.connect('a', 'b');
+  sup.connect(counterPeers);
   await a.link.send({ kind: 'add', n: 5 });
   t.is(await a.link.ask({ kind: 'get' }), 15);
-  t.is(await b.link.ask({ kind: 'ask-peer', peer: 'a' }), 15);
+  t.is(await b.link.ask({ kind: 'ask-peer' }), 15);
 
   const restarted = sup.next('a', 'started');
   await t.throwsAsync(a.link.ask({ kind: 'crash' }), { instanceOf: LinkDownError });
@@ -35,7 +35,7 @@ test('a crashing actor is restarted with fresh state while its peer keeps runnin
   const started = await restarted;
   t.is(started.generation, 2);
   t.is(await a.link.ask({ kind: 'get' }), 10, 'restarted from its init, not its old state');
-  t.is(await b.link.ask({ kind: 'ask-peer', peer: 'a' }), 10, 'the peer link was re-made');
+  t.is(await b.link.ask({ kind: 'ask-peer' }), 10, 'the peer link was re-made');
   await eventually('b to see a go down and come back', () => peerEvents.filter((e) => e.endsWith(':a')).length >= 3);
   t.deepEqual(peerEvents.filter((e) => e.endsWith(':a')).slice(-2), ['down:a', 'up:a']);
   const crash = events.find((e) => e.type === 'crashed');
@@ -75,6 +75,13 @@ test('the stop policy leaves a crashed actor down', async (t) => {
   t.deepEqual(events.map((e) => e.type), ['crashed', 'stopped']);
 });
 
+test('an actor taking the end of a port that is not its own fails at start', async (t) => {
+  const { sup } = supervisor(t);
+  const crashed = sup.next('impostor', 'crashed');
+  sup.spawn<ProducerContract>({ name: 'impostor', module: actor('producer'), init: { size: 1 }, policy: { strategy: 'stop' } });
+  t.regex((await crashed).error, /impostor took the producer end of the port producer–consumer/);
+});
+
 test('moved buffers and shared memory round-trip intact through a worker', async (t) => {
   const { sup } = supervisor(t);
   const c = sup.spawn<CounterContract>({ name: 'echo', module: actor('counter'), init: { start: 0 } });
@@ -101,7 +108,7 @@ function pipeline(t: ExecutionContext, coalesce: boolean) {
   const { sup } = supervisor(t);
   const producer = sup.spawn<ProducerContract>({ name: 'producer', module: actor('producer'), init: { size: FRAME } });
   const consumer = sup.spawn<ConsumerContract>({ name: 'consumer', module: actor('consumer'), init: null });
-  sup.connect('producer', 'consumer', { window: 4, maxQueue: 4, ...(coalesce ? { rules: { frame: { latest: true } } } : {}) });
+  sup.connect(coalesce ? coalescingProducerToConsumer : producerToConsumer);
   return { producer, consumer };
 }
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { decodeLz } from '../../../codecs/image/lz/decoder.js';
 import { encodeLz } from '../../../codecs/image/lz/encoder.js';
 import { LZ_HEADER_SIZE, LzImageType, writeHeader } from '../../../codecs/image/lz/format.js';
-import { corpus } from '../../helpers/corpus.js';
+import { corpus } from '../../../codecs/image/fixtures/corpus.js';
 import { mutate } from '../../helpers/fuzz.js';
 import { makeBitmap, noise } from '../../helpers/images.js';
 import { prng } from '../../helpers/prng.js';

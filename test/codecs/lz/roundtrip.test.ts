@@ -3,7 +3,7 @@ import type { Bitmap32, Bitmap32Format } from '../../../codecs/image/bitmap.js';
 import { decodeLz } from '../../../codecs/image/lz/decoder.js';
 import { encodeLz } from '../../../codecs/image/lz/encoder.js';
 import { MAX_FAR_DISTANCE } from '../../../codecs/image/lz/format.js';
-import { corpus } from '../../helpers/corpus.js';
+import { corpus } from '../../../codecs/image/fixtures/corpus.js';
 import { gradient, makeBitmap, noise, packed, repeatingNoise, solid } from '../../helpers/images.js';
 
 function roundTrips(t: import('ava').ExecutionContext, bitmap: Bitmap32, format: Bitmap32Format, label: string): Uint8Array {

@@ -2,7 +2,7 @@ import test from 'ava';
 import type { Bitmap32, Bitmap32Format } from '../../../codecs/image/bitmap.js';
 import { encodeLz } from '../../../codecs/image/lz/encoder.js';
 import { MAX_FAR_DISTANCE, SPICE_IMAGE_TYPE_LZ_RGB } from '../../../codecs/image/lz/format.js';
-import { corpus } from '../../helpers/corpus.js';
+import { corpus } from '../../../codecs/image/fixtures/corpus.js';
 import { gradient, makeBitmap, noise, repeatingNoise, solid } from '../../helpers/images.js';
 import { loadSpiceHtml5Lz, spiceHtml5Installed } from '../../helpers/spice-html5.js';
 

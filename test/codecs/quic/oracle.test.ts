@@ -3,7 +3,7 @@ import type { Bitmap32, Bitmap32Format } from '../../../codecs/image/bitmap.js';
 import { decodeQuic } from '../../../codecs/image/quic/decoder.js';
 import { encodeQuic } from '../../../codecs/image/quic/encoder.js';
 import { QuicImageType } from '../../../codecs/image/quic/format.js';
-import { corpus } from '../../helpers/corpus.js';
+import { corpus } from '../../../codecs/image/fixtures/corpus.js';
 import { noise, packed, solid } from '../../helpers/images.js';
 import { prng } from '../../helpers/prng.js';
 import { blocks, firstDifference, gradient, image } from './images.js';

@@ -3,7 +3,7 @@ import type { Bitmap32, Bitmap32Format } from '../../../codecs/image/bitmap.js';
 import { decodeQuic } from '../../../codecs/image/quic/decoder.js';
 import { encodeQuic } from '../../../codecs/image/quic/encoder.js';
 import { existsSync } from 'node:fs';
-import { corpus, corpusDir } from '../../helpers/corpus.js';
+import { corpus, corpusDir } from '../../../codecs/image/fixtures/corpus.js';
 import { noise, packed, solid } from '../../helpers/images.js';
 import { blocks, firstDifference, gradient, image, padded, shifted } from './images.js';
 

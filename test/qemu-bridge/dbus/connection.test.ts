@@ -6,15 +6,15 @@
 import test from 'ava';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { close, memfdCreate, mapShared, socketPair, type Fd } from '../../../native/index.js';
-import { DBusConnection } from '../../../actors/qemu-bridge/dbus/connection.js';
-import { DBusError, Errors } from '../../../actors/qemu-bridge/dbus/errors.js';
-import { implement, readOnly, StandardMethods } from '../../../actors/qemu-bridge/dbus/exported.js';
-import { objectPath } from '../../../actors/qemu-bridge/dbus/names.js';
-import { SaslClient, SaslServer } from '../../../actors/qemu-bridge/dbus/sasl.js';
-import { getProperty } from '../../../actors/qemu-bridge/dbus/properties.js';
-import { methodSpec, NO_ARGS, propertySpec, signalSpec } from '../../../actors/qemu-bridge/dbus/spec.js';
-import { UnixTransport } from '../../../actors/qemu-bridge/dbus/transport.js';
-import { args, T, variant } from '../../../actors/qemu-bridge/dbus/types.js';
+import { DBusConnection } from '../../../actors/hosts/qemu-bridge/dbus/connection.js';
+import { DBusError, Errors } from '../../../actors/hosts/qemu-bridge/dbus/errors.js';
+import { implement, readOnly, StandardMethods } from '../../../actors/hosts/qemu-bridge/dbus/exported.js';
+import { objectPath } from '../../../codecs/dbus/names.js';
+import { SaslClient, SaslServer } from '../../../actors/hosts/qemu-bridge/dbus/sasl.js';
+import { getProperty } from '../../../actors/hosts/qemu-bridge/dbus/properties.js';
+import { methodSpec, NO_ARGS, propertySpec, signalSpec } from '../../../codecs/dbus/spec.js';
+import { UnixTransport } from '../../../actors/hosts/qemu-bridge/dbus/transport.js';
+import { args, T, variant } from '../../../codecs/dbus/types.js';
 import { eventually } from '../../helpers/eventually.js';
 
 const IFACE = 'org.example.Calc';

@@ -6,13 +6,14 @@
 import test from 'ava';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { close, mapShared, memfdCreate, socketPair, type Fd } from '../../../native/index.js';
-import { DBusConnection } from '../../../actors/qemu-bridge/dbus/connection.js';
-import { listenerInterfaces, type ListenerHandlers, type MapScanout, type Rect, type Scanout, type Update } from '../../../actors/qemu-bridge/dbus/display1-listener.js';
-import { Listener, LISTENER, LISTENER_PATH, LISTENER_UNIX_MAP, ListenerUnixMap } from '../../../actors/qemu-bridge/dbus/display1.js';
-import { DBusError, Errors } from '../../../actors/qemu-bridge/dbus/errors.js';
-import { StandardMethods } from '../../../actors/qemu-bridge/dbus/exported.js';
-import { UnixTransport } from '../../../actors/qemu-bridge/dbus/transport.js';
+import { DBusConnection } from '../../../actors/hosts/qemu-bridge/dbus/connection.js';
+import { listenerInterfaces, type ListenerHandlers, type MapScanout, type Scanout, type Update } from '../../../actors/hosts/qemu-bridge/dbus/display1-listener.js';
+import { Listener, LISTENER, LISTENER_PATH, LISTENER_UNIX_MAP, ListenerUnixMap } from '../../../actors/hosts/qemu-bridge/dbus/display1.js';
+import { DBusError, Errors } from '../../../actors/hosts/qemu-bridge/dbus/errors.js';
+import { StandardMethods } from '../../../actors/hosts/qemu-bridge/dbus/exported.js';
+import { UnixTransport } from '../../../actors/hosts/qemu-bridge/dbus/transport.js';
 import { eventually } from '../../helpers/eventually.js';
+import { boxAt, type Box } from '../../../codecs/box.js';
 
 const XRGB = 0x20020888;
 const target = { path: LISTENER_PATH };
@@ -21,7 +22,7 @@ interface Seen {
   scanouts: Scanout[];
   updates: Update[];
   maps: MapScanout[];
-  mapUpdates: Rect[];
+  mapUpdates: Box[];
   cursors: number;
   mouse: [number, number, boolean][];
 }
@@ -36,7 +37,7 @@ async function link(t: { teardown: (f: () => void) => void }, withMap: boolean) 
     ...(withMap && {
       map: {
         scanoutMap: (m: MapScanout) => seen.maps.push(m),
-        updateMap: (r: Rect) => {
+        updateMap: (r: Box) => {
           seen.mapUpdates.push(r);
         },
       },
@@ -74,7 +75,7 @@ test('Scanout, Update, CursorDefine, MouseSet reach the handlers with their pixe
   t.is(seen.scanouts.length, 1);
   t.like(seen.scanouts[0], { width: 6, height: 2, stride: 32, format: XRGB });
   t.deepEqual([...seen.scanouts[0]!.data], [...frame]);
-  t.like(seen.updates[0], { x: 1, y: 1, width: 2, height: 1, stride: 8 });
+  t.like(seen.updates[0], { ...boxAt(1, 1, 2, 1), stride: 8 });
   t.is(seen.cursors, 1);
   t.deepEqual(seen.mouse, [
     [10, 20, true],
@@ -109,7 +110,7 @@ test('Unix.Map: ScanoutMap hands over the memfd, UpdateMap is answered; unhandle
   const pixels = new Uint8Array(mapShared(m.fd, m.offset + m.stride * m.height)).subarray(m.offset);
   t.true(pixels.every((b) => b === 0x42));
   close(m.fd);
-  t.deepEqual(seen.mapUpdates, [{ x: 0, y: 0, width: 64, height: 16 }]);
+  t.deepEqual(seen.mapUpdates, [boxAt(0, 0, 64, 16)]);
 
   const dmabuf = memfdCreate('not-a-dmabuf', 16);
   const e = await t.throwsAsync(qemu.call(target, Listener.scanoutDmabuf, [dmabuf as Fd, 1, 1, 4, 0, 0n, true]), { instanceOf: DBusError });

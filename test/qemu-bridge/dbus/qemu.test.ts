@@ -7,14 +7,15 @@
 import test, { type ExecutionContext } from 'ava';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import { close, socketPair } from '../../../native/index.js';
-import { DBusConnection } from '../../../actors/qemu-bridge/dbus/connection.js';
-import { findQemu, QemuDisplay } from '../../../actors/qemu-bridge/dbus/display1-proxy.js';
-import { openListener, type Scanout, type Update } from '../../../actors/qemu-bridge/dbus/display1-listener.js';
-import { DBusError } from '../../../actors/qemu-bridge/dbus/errors.js';
-import { UnixTransport } from '../../../actors/qemu-bridge/dbus/transport.js';
+import { DBusConnection } from '../../../actors/hosts/qemu-bridge/dbus/connection.js';
+import { findQemu, QemuDisplay } from '../../../actors/hosts/qemu-bridge/dbus/display1-proxy.js';
+import { openListener, type Scanout, type Update } from '../../../actors/hosts/qemu-bridge/dbus/display1-listener.js';
+import { DBusError } from '../../../actors/hosts/qemu-bridge/dbus/errors.js';
+import { UnixTransport } from '../../../actors/hosts/qemu-bridge/dbus/transport.js';
 import { startBus } from '../../helpers/dbus-daemon.js';
 import { eventually, settle } from '../../helpers/eventually.js';
-import { haveQemu, startBiosQemu, type Qemu } from '../../helpers/qemu.js';
+import { haveQemu, startBiosQemu, type Qemu } from '../../../guest/qemu.js';
+import { boxHeight, boxWidth } from '../../../codecs/box.js';
 
 const X8R8G8B8 = 0x20020888;
 const qemuTest = haveQemu() ? test.serial : test.skip;
@@ -53,8 +54,8 @@ class Mirror {
     this.updates++;
     this.formats.add(u.format);
     // No Scanout follows a mode change (QEMU 7.2): an Update beyond the known size grows it.
-    if (u.x + u.width > this.width || u.y + u.height > this.height) this.resize(Math.max(this.width, u.x + u.width), Math.max(this.height, u.y + u.height));
-    this.blit(u.x, u.y, u.width, u.height, u.stride, u.data);
+    if (u.right > this.width || u.bottom > this.height) this.resize(Math.max(this.width, u.right), Math.max(this.height, u.bottom));
+    this.blit(u.left, u.top, boxWidth(u), boxHeight(u), u.stride, u.data);
   };
 
   /** Pixels whose colour differs from a screendump (B,G,R; the 4th byte is padding), or -1 if the sizes differ. */

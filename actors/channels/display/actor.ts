@@ -1,0 +1,80 @@
+import { displayProtocol as protocol } from '../../../codecs/protocol/channels/display.js';
+import { defineActor } from '../../../runtime/actor.js';
+import { flip } from '../../../runtime/port.js';
+import { ChannelType } from '../../../codecs/protocol/enums.js';
+import { serveHandoffs } from '../../../channel/adopt.js';
+import { ChannelConnection } from '../../../channel/connection.js';
+import { displayToWorker, serverToChannel, type DisplayContract } from '../../contracts.js';
+
+type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
+
+/** spice-server's display receive buffer, ACK window, and wait for DISPLAY_INIT. */
+const maxBody = 1024;
+const ackWindow = 20;
+const initTimeoutMs = 30_000;
+/** Bytes queued for the socket beyond which the worker is held back (it keeps only the latest screen meanwhile). */
+const highWater = 64 * 1024;
+
+/**
+ * The display channel of one display: SET_ACK, then DISPLAY_INIT from the client, then whatever
+ * its red-worker sends, paced by the ACK window and the socket. While the client does not keep
+ * up, the worker's link is held, so the worker coalesces instead of this actor queueing.
+ */
+export default defineActor<DisplayContract>((ctx) => {
+  const server = ctx.peer(flip(serverToChannel({ type: ChannelType.display, id: ctx.init.id })));
+  const worker = ctx.peer(displayToWorker(ctx.init.id));
+  const clients = new Map<number, Connection>();
+
+  const pace = (c: Connection) => {
+    if (c.queuedBytes > highWater) worker.pause();
+    else worker.resume();
+  };
+  worker.messages$.subscribe((m) => {
+    const c = clients.get(m.session);
+    if (!c) return;
+    c.sendEncoded(m.type, m.body.value);
+    pace(c);
+  });
+
+  serveHandoffs(server, {
+    connected(socket, link, leftover) {
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 15_000, qos: ctx.init.qos });
+      clients.get(link.session)?.close({ by: 'session', why: 'replaced by a new display connection' });
+      clients.set(link.session, c);
+      const timer = setTimeout(() => c.close({ by: 'server', why: `no DISPLAY_INIT within ${initTimeoutMs} ms` }), initTimeoutMs);
+      c.onDrain(() => pace(c));
+      c.onClose(() => {
+        clearTimeout(timer);
+        if (clients.get(link.session) !== c) return;
+        clients.delete(link.session);
+        worker.resume();
+        void worker.send({ kind: 'client-gone', session: link.session });
+      });
+      let ready = false;
+      c.onMessage((m) => {
+        switch (m.name) {
+          case 'init':
+            if (ready) return c.close({ by: 'server', why: 'a second DISPLAY_INIT' });
+            ready = true;
+            clearTimeout(timer);
+            void worker.send({ kind: 'client', session: link.session, caps: link.channelCaps });
+            return;
+          case 'preferred_compression':
+            void worker.send({ kind: 'preferred-compression', session: link.session, compression: m.body.image_compression });
+            return;
+          case 'stream_report':
+          case 'preferred_video_codec_type':
+          case 'gl_draw_done':
+            // No streams or GL yet: nothing to adjust.
+            return;
+          default:
+            return c.close({ by: 'server', why: `unexpected ${m.name} on the display channel` });
+        }
+      });
+      c.feed(leftover);
+    },
+    sessionEnded(session) {
+      clients.get(session)?.close({ by: 'session', why: 'session ended' });
+    },
+  });
+});

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { ChannelType, hasCap, MainCap, MouseMode, NotifySeverity, NotifyVisibility } from '../../../codecs/protocol/enums.js';
+import { mainProtocol as protocol } from '../../../codecs/protocol/channels/main.js';
+import { defineActor } from '../../../runtime/actor.js';
+import { CompanionAgent } from './agent/companion-agent.js';
+import type { AgentEndpoint } from './agent/endpoint.js';
+import { flip } from '../../../runtime/port.js';
+import { serveHandoffs } from '../../../channel/adopt.js';
+import { ChannelConnection } from '../../../channel/connection.js';
+import { mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
+import { mmTimeDeltaMs, mmTimeNow } from './mm-time.js';
+import { runNetTest } from './net-test.js';
+
+type Main = typeof protocol;
+type Connection = ChannelConnection<Main['server']['defs'], Main['client']['defs']>;
+
+/** spice-server's REDS_AGENT_WINDOW_SIZE: what INIT says when there is no agent. */
+const noAgentTokens = 10;
+/** spice-server's main-channel receive buffer; the ACK window of its other channels. */
+const maxBody = 26_624;
+const ackWindow = 20;
+
+/**
+ * The main channel: the session's first connection. It sends INIT, the channel list once the
+ * client attaches, mouse modes (client mode only while the host takes absolute positions),
+ * name and UUID, and measures the link. Its closing ends the session. When the host takes
+ * client monitor layouts, each client gets an agent endpoint (agent/) whose layouts go
+ * to the host.
+ */
+export default defineActor<MainContract>((ctx) => {
+  const { config, displayChannels, agent: serveAgent } = ctx.init;
+  const channels = [...ctx.init.channels];
+  /** Clients that attached, so they hear of channels added later (spice-server sends a one-entry list each). */
+  const attachedClients = new Set<Connection>();
+  ctx.parent.messages$.subscribe((m) => {
+    channels.push(...m.channels);
+    for (const c of attachedClients) c.send({ name: 'channels_list', body: { channels: m.channels.map(({ type, id }) => ({ type, id })) } });
+  });
+  const server = ctx.peer(flip(serverToChannel({ type: ChannelType.main, id: 0 })));
+  const host = ctx.peer(mainToHost);
+  const clients = new Map<number, Connection>();
+  let absolute = false;
+  let mode: number = MouseMode.server;
+  const supported = () => MouseMode.server | (absolute ? MouseMode.client : 0);
+  const uuid = Buffer.from((config.uuid ?? randomUUID()).replace(/-/g, ''), 'hex');
+
+  const announceMouseMode = () => {
+    for (const c of clients.values()) c.send({ name: 'mouse_mode', body: { supported_modes: supported(), current_mode: mode } });
+  };
+  host.messages$.subscribe((m) => {
+    absolute = m.absolute;
+    if (!absolute && mode === MouseMode.client) mode = MouseMode.server;
+    announceMouseMode();
+  });
+
+  serveHandoffs(server, {
+    connected(socket, link, leftover) {
+      // The ACK window spice-server leaves off on main (it is asked for here): SET_ACK after INIT.
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, ackAfterFirst: true, qos: ctx.init.qos });
+      clients.get(link.session)?.close({ by: 'session', why: 'replaced by a new main connection' });
+      clients.set(link.session, c);
+      c.onClose(() => {
+        attachedClients.delete(c);
+        if (clients.get(link.session) !== c) return;
+        clients.delete(link.session);
+        void server.send({ kind: 'main-closed', session: link.session });
+      });
+      const agent: AgentEndpoint | null = serveAgent
+        ? new CompanionAgent(
+            {
+              data: (chunk) => c.send({ name: 'agent_data', body: { data: chunk } }),
+              tokens: (n) => c.send({ name: 'agent_token', body: { num_tokens: n } }),
+              close: (why) => c.close({ by: 'server', why }),
+            },
+            ctx.log.child({ peer: c.peer }),
+            (monitors) => void host.send({ kind: 'monitors-config', monitors }),
+          )
+        : null;
+      c.send({
+        name: 'init',
+        body: {
+          session_id: link.session,
+          // The displays known by now (a host announces them as it finds them), as spice-server counts its QXL instances.
+          display_channels_hint: Math.max(displayChannels, channels.filter((ch) => ch.type === ChannelType.display).length),
+          supported_mouse_modes: supported(),
+          current_mouse_mode: mode,
+          agent_connected: agent ? 1 : 0,
+          agent_tokens: agent?.initialTokens ?? noAgentTokens,
+          multi_media_time: (mmTimeNow() - mmTimeDeltaMs) >>> 0,
+          ram_hint: 0,
+        },
+      });
+      c.startAcks();
+      if (hasCap(link.channelCaps, MainCap.nameAndUuid)) {
+        if (config.name !== undefined) c.send({ name: 'name', body: { name: Buffer.from(config.name + '\0', 'utf8') } });
+        c.send({ name: 'uuid', body: { uuid } });
+      }
+      let attached = false;
+      c.onMessage((m) => {
+        switch (m.name) {
+          case 'attach_channels':
+            if (attached) return;
+            attached = true;
+            attachedClients.add(c);
+            // spice-server lists the newest channel first.
+            c.send({ name: 'channels_list', body: { channels: [...channels].reverse().map(({ type, id }) => ({ type, id })) } });
+            return;
+          case 'mouse_mode_request': {
+            const wanted = m.body.mode;
+            if (wanted !== MouseMode.server && wanted !== MouseMode.client) return c.close({ by: 'server', why: `mouse mode ${wanted} does not exist` });
+            if ((supported() & wanted) === 0) {
+              ctx.log.info({ peer: c.peer, wanted }, 'mouse mode refused: the host takes no absolute positions');
+              return;
+            }
+            mode = wanted;
+            announceMouseMode();
+            return;
+          }
+          case 'agent_start':
+            return agent ? agent.start(m.body.num_tokens) : undefined;
+          case 'agent_token':
+            return agent ? agent.tokens(m.body.num_tokens) : undefined;
+          case 'agent_data':
+            if (agent) return agent.data(m.body.data);
+            // No agent announced: what a client sends for one has no one to go to.
+            ctx.log.debug({ peer: c.peer }, 'no agent; agent data dropped');
+            return;
+          case 'client_info':
+          case 'quality_indicator':
+            return;
+          default:
+            return c.close({ by: 'server', why: `unexpected ${m.name} on the main channel` });
+        }
+      });
+      c.feed(leftover);
+      runNetTest((payload) => c.ping(payload, 'us')).then(
+        (r) => {
+          ctx.log.info({ peer: c.peer, latencyMs: +r.latencyMs.toFixed(3), mbitPerS: +(r.bitsPerSecond / 1e6).toFixed(1), lowBandwidth: r.lowBandwidth }, 'net test');
+          void ctx.parent.offer({ kind: 'net-test', session: link.session, ...r });
+          // The client's media clock, now that the link is known (spice-server re-sends it when latency changes).
+          c.send({ name: 'multi_media_time', body: { time: (mmTimeNow() - mmTimeDeltaMs) >>> 0 } });
+        },
+        () => {},
+      );
+    },
+    sessionEnded(session) {
+      clients.get(session)?.close({ by: 'session', why: 'session ended' });
+    },
+    notify(session, text) {
+      // spice-server writes the length without the NUL, then the text with it.
+      const message = Buffer.from(text + '\0', 'utf8');
+      clients.get(session)?.send({
+        name: 'notify',
+        body: { time_stamp: BigInt(Date.now()), severity: NotifySeverity.warn, visibility: NotifyVisibility.high, what: 0, message_len: message.length - 1, message },
+      });
+    },
+  });
+});

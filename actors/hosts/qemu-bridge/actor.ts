@@ -1,0 +1,187 @@
+import { defineActor } from '../../../runtime/actor.js';
+import { flip } from '../../../runtime/port.js';
+import { hostToDispatcher, inputsToHost, mainToHost, maxDisplays, type MonitorRequest, type QemuBridgeContract, type QemuLink } from '../../contracts.js';
+import { QxlDevice } from '../../../native/qxl/device.js';
+import { QemuInput } from './input.js';
+import { ScanoutFeed } from './scanout.js';
+import type { DBusConnection } from './dbus/connection.js';
+import { attach, connectBus, connectP2p, waitForQemu, type Session } from './session.js';
+
+/**
+ * Device memory: a 4K screen's full frame (33 MB) fits with room to spare; the memfd's pages
+ * are only touched as the heap is used.
+ */
+const DEVICE_BYTES = 96 * 1024 * 1024;
+
+/** One display: a QXL device for its red-worker, fed from its console's listener calls. */
+interface Head {
+  readonly device: QxlDevice;
+  readonly feed: ScanoutFeed;
+}
+
+/**
+ * The QEMU bridge, a VDI host like the demo: it attaches to QEMU's D-Bus display, draws what
+ * QEMU's listener calls show into QXL devices for the red-workers (one device per graphic
+ * console, display channel N for Console_N, as QEMU's own SPICE display numbers them), sends the
+ * client's keyboard and mouse to QEMU and its monitor layout to each console (SetUIInfo). When
+ * QEMU goes, the surfaces go (clients see the displays disabled) and the bridge tries again every
+ * second until a QEMU is back on the bus (or its QMP socket answers again, in p2p mode); the
+ * devices stay, so a client keeps its display channels across QEMU restarts.
+ */
+export default defineActor<QemuBridgeContract>((ctx) => {
+  const { init } = ctx;
+  const where: QemuLink = 'qmp' in init ? { qmp: init.qmp } : { address: init.address };
+  const retryMs = ctx.init.retryMs ?? 1000;
+  const dispatcher = ctx.peer(hostToDispatcher);
+  const main = ctx.peer(flip(mainToHost));
+  const inputs = ctx.peer(flip(inputsToHost));
+
+  let session: Session | null = null;
+  let input: QemuInput | null = null;
+  let attachments = 0;
+  let absolute = false;
+  let leds = 0;
+  let uiInfo = 0;
+  let stopped = false;
+
+  const heads = new Map<number, Head>();
+  /** Display `display`'s head, made (and its device announced) the first time it is needed. */
+  const head = (display: number): Head => {
+    let h = heads.get(display);
+    if (!h) {
+      const device = QxlDevice.create(DEVICE_BYTES);
+      const feed = new ScanoutFeed(device, ctx.log.child({ display }), () => session?.refreshSize(display));
+      feed.disable(); // nothing to show until QEMU's first Scanout
+      h = { device, feed };
+      heads.set(display, h);
+      void dispatcher.send({ kind: 'device', display, device: device.handoff });
+    }
+    return h;
+  };
+  // Display 0 exists from the start: a client may wait on it for QEMU to come.
+  head(0);
+
+  const tellAbsolute = (a: boolean) => {
+    if (input) input.absolute = a;
+    if (a === absolute) return;
+    absolute = a;
+    void main.send({ kind: 'mouse-absolute', absolute: a });
+  };
+
+  inputs.messages$.subscribe((e) => input?.handle(e));
+  main.messages$.subscribe((m) => {
+    if (m.kind === 'monitors-config') applyLayout(m.monitors);
+  });
+  ctx.parent.serve({
+    stats: (m) => {
+      const displays = Object.fromEntries([...heads].map(([d, h]) => [d, h.feed.stats(m.reset === true)]));
+      return { attached: session !== null, attachments, absolute, display: displays[0]!, displays, uiInfo };
+    },
+  });
+
+  /** Consoles that refused SetUIInfo, so that a device without it (std VGA) costs one log line. */
+  const refusedUiInfo = new Set<number>();
+  /** The client's monitor layout: each monitor's size (and place) to its display's console. */
+  const applyLayout = (monitors: readonly MonitorRequest[]) => {
+    const s = session;
+    if (!s) return void ctx.log.info({ monitors: monitors.length }, 'monitor layout while QEMU is away: not applied');
+    for (const m of monitors) {
+      const c = s.consoles.find((x) => x.display === m.display);
+      if (!c) {
+        ctx.log.debug({ display: m.display }, 'monitor for a display QEMU does not have: ignored');
+        continue;
+      }
+      c.console.setUIInfo({ widthMm: m.widthMm, heightMm: m.heightMm, xoff: m.x, yoff: m.y, width: m.width, height: m.height }).then(
+        () => {
+          uiInfo++;
+          ctx.log.debug({ display: m.display, width: m.width, height: m.height }, 'monitor layout passed to QEMU');
+        },
+        (err: Error) => {
+          if (refusedUiInfo.has(m.display)) return;
+          refusedUiInfo.add(m.display);
+          ctx.log.warn({ display: m.display, label: c.info.label, err: err.message }, 'QEMU refused the client monitor layout (the device does not follow the host window size)');
+        },
+      );
+    }
+  };
+
+  const listener = (display: number) => {
+    const { feed } = head(display);
+    return {
+      scanout: feed.scanout.bind(feed),
+      update: feed.update.bind(feed),
+      cursorDefine: feed.cursorDefine.bind(feed),
+      mouseSet: feed.mouseSet.bind(feed),
+      disable: feed.disable.bind(feed),
+    };
+  };
+  const events = {
+    listener,
+    size: (display: number, width: number, height: number) => head(display).feed.resize(width, height),
+    absolute: tellAbsolute,
+    leds: (modifiers: number) => {
+      leds = modifiers;
+      if (input) input.leds = modifiers;
+      void inputs.send({ kind: 'leds', modifiers });
+    },
+  };
+
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  let bus: DBusConnection | null = null;
+
+  /** Serves QEMU after QEMU: attaches, waits until it goes, starts over; says each change of state once. */
+  const run = async () => {
+    let lastProblem = '';
+    while (!stopped) {
+      try {
+        bus = 'qmp' in where ? await connectP2p(where.qmp) : await connectBus(where.address);
+        if (stopped) {
+          bus.close();
+          break;
+        }
+        let qemu: string | undefined;
+        if ('address' in where) {
+          const waiting = setTimeout(() => ctx.log.info(where, 'no QEMU on the bus yet; waiting for one'), retryMs);
+          qemu = await waitForQemu(bus, retryMs).finally(() => clearTimeout(waiting));
+        }
+        const s = await attach(bus, qemu, events, ctx.log, (display) => display < maxDisplays);
+        session = s;
+        const screens = new Map(s.consoles.map((c) => [c.display, c.console]));
+        input = new QemuInput(s.consoles[0]!.console, ctx.log, (display) => {
+          const target = screens.get(display);
+          return target && { target, size: head(display).feed.size() };
+        });
+        input.absolute = absolute;
+        input.leds = leds;
+        attachments++;
+        lastProblem = '';
+        ctx.log.info({ ...where, qemu: s.qemu, vm: s.vmName, consoles: s.consoles.map((c) => `${c.display}:${c.info.label}`) }, 'attached to QEMU');
+        const reason = await s.closed;
+        session = null;
+        input = null;
+        refusedUiInfo.clear();
+        for (const h of heads.values()) h.feed.disable();
+        tellAbsolute(false);
+        if (!stopped) ctx.log.warn({ ...where, reason: reason?.message }, 'QEMU is gone; the displays are disabled until it is back');
+      } catch (e) {
+        bus?.close();
+        const problem = e instanceof Error ? e.message : String(e);
+        if (problem !== lastProblem && !stopped) ctx.log.warn({ ...where, err: problem }, 'cannot attach to QEMU; retrying');
+        lastProblem = problem;
+        if (!stopped) await sleep(retryMs);
+      }
+    }
+  };
+
+  void run();
+  ctx.onStop(() => {
+    stopped = true;
+    session?.close();
+    bus?.close();
+    for (const h of heads.values()) {
+      h.feed.close();
+      h.device.close();
+    }
+  });
+});

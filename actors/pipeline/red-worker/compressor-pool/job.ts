@@ -1,0 +1,113 @@
+import type { Bitmap32, Bitmap32Format } from '../../../../codecs/image/bitmap.js';
+import type { ImageCompressionMode, ImageEncoding } from '../../../../codecs/image/choose.js';
+import type { CompressedEncoding } from '../../../../codecs/image/encoders.js';
+import type { GradualityLevel } from '../../../../codecs/image/graduality.js';
+
+/**
+ * Where a job's pixels are. Never copied on the way to a pool thread:
+ * - a SharedArrayBuffer (a shared-memory region, e.g. the QXL memory) is borrowed: the pool only
+ *   reads it, and the owner must not rewrite those bytes until the job settles;
+ * - an ArrayBuffer is moved to the pool thread (detached on the owner's side) and handed back in
+ *   the result, for the owner to reuse or to send raw.
+ */
+export type PixelMemory = SharedArrayBuffer | ArrayBuffer;
+
+export interface PixelsRef {
+  readonly pixels: PixelMemory;
+  /** Where the first row starts in `pixels`. */
+  readonly byteOffset: number;
+  readonly width: number;
+  readonly height: number;
+  /** Bytes from a row to the next, >= width * 4. */
+  readonly stride: number;
+  readonly format: Bitmap32Format;
+}
+
+/** An encoding decided by the caller, or left to `chooseImageEncoding` in the pool thread. */
+export type EncodingRequest =
+  | { readonly encoding: ImageEncoding }
+  | {
+      readonly encoding: 'auto';
+      readonly mode: ImageCompressionMode;
+      readonly clientHasLz4: boolean;
+      /** Known from an earlier encode of the same drawable; measured in the pool thread otherwise. */
+      readonly graduality?: GradualityLevel;
+    };
+
+export type CompressJob = PixelsRef & EncodingRequest;
+
+interface ResultCommon {
+  /** What the caller or choose.ts asked for, before the fallbacks (no encoder here, output not smaller). */
+  readonly chosen: ImageEncoding;
+  /** The graduality the choice used (given or measured), for the caller to cache with the drawable. */
+  readonly graduality?: GradualityLevel;
+  /** The job's ArrayBuffer, handed back (absent for shared memory, which never left). */
+  readonly pixels?: ArrayBuffer;
+}
+
+/**
+ * 'raw' carries no bytes: the caller sends the bitmap as it is. Otherwise `data` is the encoded
+ * image in a buffer of its own, transferred from the pool thread (the caller owns it).
+ */
+export type Compressed =
+  | (ResultCommon & { readonly encoding: 'raw' })
+  | (ResultCommon & { readonly encoding: CompressedEncoding; readonly data: Uint8Array });
+
+/** What a pool thread answers: the result and when its stages ran (ns on the process-wide monotonic clock). */
+export interface TaskReply {
+  readonly result: Compressed;
+  readonly startedNs: number;
+  readonly encodeNs: number;
+}
+
+/** Nanoseconds on `process.hrtime`, the one monotonic clock every thread of the process shares. */
+export const monotonicNs = (): number => Number(process.hrtime.bigint());
+
+/** A job that cannot be done as given: a caller's bug, answered for that job only. */
+export class BadJobError extends Error {
+  override readonly name = 'BadJobError';
+  constructor(reason: string) {
+    super(`compressor-pool: bad job: ${reason}`);
+  }
+}
+
+/**
+ * The job's pixels as a bitmap view (no copy), after checking every field: a job comes from
+ * another thread, so its shape is checked here rather than trusted. Throws BadJobError.
+ */
+export function jobBitmap(job: CompressJob): Bitmap32 {
+  const { pixels, byteOffset, width, height, stride, format } = job;
+  if (!(pixels instanceof SharedArrayBuffer || pixels instanceof ArrayBuffer)) {
+    throw new BadJobError('pixels must be a SharedArrayBuffer or an ArrayBuffer');
+  }
+  for (const [name, value] of [['width', width], ['height', height], ['stride', stride], ['byteOffset', byteOffset]] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new BadJobError(`${name} ${String(value)} is not a non-negative integer`);
+  }
+  if (width === 0 || height === 0) throw new BadJobError(`empty image ${width}x${height}`);
+  if (stride < width * 4) throw new BadJobError(`stride ${stride} < width * 4 = ${width * 4}`);
+  const end = byteOffset + stride * (height - 1) + width * 4;
+  if (end > pixels.byteLength) {
+    throw new BadJobError(`${width}x${height} stride ${stride} at offset ${byteOffset} needs ${end} bytes, the buffer has ${pixels.byteLength}`);
+  }
+  if (!Object.hasOwn(formats, format)) throw new BadJobError(`unknown format ${String(format)}`);
+  checkEncodingRequest(job);
+  return { width, height, stride, pixels: new Uint8Array(pixels, byteOffset, end - byteOffset) };
+}
+
+function checkEncodingRequest(request: EncodingRequest): void {
+  if (request.encoding !== 'auto') {
+    if (!Object.hasOwn(encodings, request.encoding)) throw new BadJobError(`unknown encoding ${String(request.encoding)}`);
+    return;
+  }
+  if (!Object.hasOwn(modes, request.mode)) throw new BadJobError(`unknown compression mode ${String(request.mode)}`);
+  if (typeof request.clientHasLz4 !== 'boolean') throw new BadJobError('clientHasLz4 must be a boolean');
+  if (request.graduality !== undefined && !Object.hasOwn(gradualities, request.graduality)) {
+    throw new BadJobError(`unknown graduality ${String(request.graduality)}`);
+  }
+}
+
+// Records over the union types, so the compiler flags a value added to a type but not here.
+const formats: Record<Bitmap32Format, true> = { rgb32: true, rgba: true };
+const encodings: Record<ImageEncoding, true> = { raw: true, quic: true, lz: true, lz4: true };
+const modes: Record<ImageCompressionMode, true> = { auto_glz: true, auto_lz: true, quic: true, glz: true, lz: true, lz4: true, off: true };
+const gradualities: Record<GradualityLevel, true> = { high: true, medium: true, low: true };

@@ -1,0 +1,180 @@
+import type { Config } from '../../config/settings.js';
+import type { Logger } from '../../runtime/log.js';
+import type { Contract } from '../../runtime/message.js';
+import { Supervisor, type ActorRef } from '../../runtime/supervisor.js';
+import { ChannelType } from '../../codecs/protocol/enums.js';
+import {
+  actorName,
+  channelActorName,
+  cursorFromHost,
+  cursorFromWorker,
+  displayToWorker,
+  hostToDispatcher,
+  inputsToHost,
+  mainToHost,
+  redWorkerName,
+  serverToChannel,
+  workerFromDispatcher,
+  type ChannelAddress,
+  type ChannelQos,
+  type CursorContract,
+  type CursorFromSource,
+  type DispatcherContract,
+  type DisplayContract,
+  type InputsContract,
+  type MainContract,
+  type QemuBridgeContract,
+  type RedWorkerContract,
+  type ServerContract,
+} from '../contracts.js';
+import { SharedBudget } from '../../runtime/qos/shared-budget.js';
+import { processClock } from '../../runtime/clock.js';
+import type { Port } from '../../runtime/port.js';
+import type { ChannelName } from '../../config/settings.js';
+import { parseSize } from '../../config/setting.js';
+import { QemuLauncher, type HostProcess } from './qemu-launch.js';
+import { StartError } from '../../runtime/start-error.js';
+
+export { StartError };
+
+export interface Companion {
+  readonly port: number | null;
+  readonly tlsPort: number | null;
+  readonly supervisor: Supervisor;
+  /** The host actor (the VDI host: demo desktop, QEMU bridge, or a test's recording host). */
+  readonly host: ActorRef<Contract> | null;
+  readonly main: ActorRef<MainContract>;
+  stop(): Promise<void>;
+}
+
+export interface HostSpec {
+  readonly module: URL;
+  readonly init?: unknown;
+  /** The host drives a QXL device for display 0 (red-worker and display channel), or it reports the cursor itself. */
+  readonly display?: boolean;
+  /** The host takes the client's monitor layout (MainToHost monitors-config): the main channel serves an agent for it. */
+  readonly monitorsConfig?: boolean;
+  /** A process the host serves (QEMU launched by the companion): started before the host, stopped after it. */
+  readonly process?: HostProcess;
+}
+
+/** The host the configuration asks for: the QEMU bridge when a VM is given, else the demo desktop, or none. */
+export function configuredHost(config: Config): HostSpec | undefined {
+  const bridge = (init: QemuBridgeContract['init'], process?: HostProcess): HostSpec => ({
+    module: here('../hosts/qemu-bridge/actor.js'),
+    init,
+    display: true,
+    monitorsConfig: true,
+    ...(process ? { process } : {}),
+  });
+  if (config['qemu-dbus'] !== undefined) return bridge({ address: config['qemu-dbus'] });
+  if (config['qemu-qmp'] !== undefined) return bridge({ qmp: config['qemu-qmp'] });
+  if (config.qemu !== undefined) {
+    const qemu = new QemuLauncher(config.qemu);
+    return bridge({ qmp: qemu.qmpPath }, qemu);
+  }
+  if (config.demo === 'off') return undefined;
+  const [width, height] = parseSize(config['demo-size']);
+  return { module: here('../hosts/demo-host/actor.js'), init: { mode: config.demo, width, height }, display: true };
+}
+
+const here = (path: string) => new URL(path, import.meta.url);
+
+/**
+ * The process's root: a supervisor for the actors, and the reaction to an escalation (a crash
+ * loop nobody below can fix ends the process, so that whatever runs it can restart it).
+ * Actors: the server (listen, link), one per channel, and the host that feeds them.
+ */
+export async function startCompanion(config: Config, log: Logger, version: string, hostSpec?: HostSpec): Promise<Companion> {
+  const supervisor = new Supervisor({ log, logLevel: config['log-level'] });
+  supervisor.events$.subscribe((e) => {
+    // The thread id names the actor's thread in per-thread profiles (node --cpu-prof files).
+    if (e.type === 'started') log.debug({ actor: e.actor, threadId: e.threadId, generation: e.generation }, 'actor started');
+    if (e.type === 'escalated') {
+      log.fatal({ actor: e.actor, error: e.error }, 'actor escalated; exiting');
+      void supervisor.stop().finally(() => process.exit(1));
+    }
+  });
+  // The client's link budget, shared by its channels by priority, when `max-bandwidth` limits it.
+  const budget = Number.isFinite(config['max-bandwidth']) ? SharedBudget.create(config['max-bandwidth'], processClock.now()).memory : undefined;
+  const qos = (name: ChannelName): ChannelQos => ({ priority: config.channels[name].priority, maxBandwidth: config.channels[name]['max-bandwidth'], ...(budget ? { budget } : {}) });
+  await hostSpec?.process?.start(log);
+  const host = hostSpec ? supervisor.spawn<Contract>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
+  const display = hostSpec?.display === true;
+  // Registration order; the main channel lists them newest first, as spice-server does. Display
+  // channels join as the dispatcher starts their red-workers.
+  const channels: ChannelAddress[] = [
+    { type: ChannelType.inputs, id: 0 },
+    { type: ChannelType.cursor, id: 0 },
+  ];
+  const main = supervisor.spawn<MainContract>({
+    name: actorName.main,
+    module: here('../channels/main/actor.js'),
+    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, agent: hostSpec?.monitorsConfig === true, qos: qos('main') },
+  });
+  supervisor.spawn<InputsContract>({ name: actorName.inputs, module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
+  const cursor = (id: number, source: Port<CursorFromSource>) =>
+    supervisor.spawn<CursorContract>({ name: channelActorName({ type: ChannelType.cursor, id }), module: here('../channels/cursor/actor.js'), init: { id, source, qos: qos('cursor') } });
+  // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
+  cursor(0, display ? cursorFromWorker(0) : cursorFromHost);
+  const server = supervisor.spawn<ServerContract>({
+    name: actorName.server,
+    module: here('../server/actor.js'),
+    init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
+  });
+  for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect(serverToChannel(c));
+  if (host) {
+    supervisor.connect(mainToHost);
+    supervisor.connect(inputsToHost);
+    if (!display) supervisor.connect(cursorFromHost);
+  }
+
+  /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
+  const displaysStarted = new Set<number>();
+  const startDisplay = (id: number) => {
+    if (displaysStarted.has(id)) return;
+    displaysStarted.add(id);
+    const added: ChannelAddress[] = [{ type: ChannelType.display, id }];
+    if (id > 0) {
+      cursor(id, cursorFromWorker(id));
+      added.push({ type: ChannelType.cursor, id });
+    }
+    supervisor.spawn<DisplayContract>({ name: channelActorName({ type: ChannelType.display, id }), module: here('../channels/display/actor.js'), init: { id, qos: qos('display') } });
+    supervisor.spawn<RedWorkerContract>({
+      name: redWorkerName(id),
+      module: here('../pipeline/red-worker/actor.js'),
+      init: {
+        id,
+        imageCompression: config['image-compression'],
+        ...(config['compressor-threads'] > 0 ? { threads: config['compressor-threads'] } : {}),
+      },
+    });
+    supervisor.connect(displayToWorker(id));
+    supervisor.connect(cursorFromWorker(id));
+    supervisor.connect(workerFromDispatcher(id));
+    for (const c of added) supervisor.connect(serverToChannel(c));
+    void server.link.send({ kind: 'add-channels', channels: added });
+    void main.link.send({ kind: 'add-channels', channels: added });
+  };
+  if (display) {
+    const dispatcher = supervisor.spawn<DispatcherContract>({ name: actorName.dispatcher, module: here('../pipeline/dispatcher/actor.js'), init: {} });
+    supervisor.connect(hostToDispatcher);
+    dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
+  }
+  const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
+  const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
+    const sub = server.link.messages$.subscribe((m) => {
+      if (m.kind === 'listening') {
+        sub.unsubscribe();
+        resolve({ port: m.port, tlsPort: m.tlsPort });
+      }
+      if (m.kind === 'start-failed') reject(new StartError(m.reason));
+    });
+    supervisor.next(actorName.server, 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
+  }).catch(async (err: unknown) => {
+    await supervisor.stop().finally(stopProcess);
+    throw err;
+  });
+  log.info({ version, ...listening, addr: config.addr }, 'spice-companion started');
+  return { ...listening, supervisor, host, main, stop: () => supervisor.stop().finally(stopProcess) };
+}

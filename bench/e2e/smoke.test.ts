@@ -1,0 +1,53 @@
+/**
+ * bench:e2e's smoke variant end to end (both servers, the test guest at 1024x768, plain and
+ * shaped link, short windows): the JSON holds figures for both servers and every workload,
+ * bytes flowed, the client decoded the guest's latency markers on both. No timings asserted.
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { BootFigures } from './results.js';
+import { haveQemu } from '../../guest/qemu.js';
+
+const run = fileURLToPath(new URL('./run.js', import.meta.url));
+const root = process.getuid?.() === 0;
+const smokeTest = haveQemu() && root ? test : test.skip;
+if (!haveQemu() || !root) console.warn('bench:e2e smoke needs qemu-system-x86_64 and root (network namespace): skipped');
+
+smokeTest('bench:e2e --smoke measures both servers on every workload, with markers seen', async (t) => {
+  t.timeout(300_000);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'smoke.json');
+  const { stdout } = await promisify(execFile)(process.execPath, [run, '--smoke', '--out', out], { maxBuffer: 1 << 22 });
+  t.regex(stdout, /1024x768, plain link/);
+  t.regex(stdout, /ours\/theirs/);
+  const result = JSON.parse(readFileSync(out, 'utf8')) as { smoke: boolean; boots: BootFigures[]; ratios: unknown[] };
+  t.true(result.smoke);
+  for (const link of ['plain', 'shaped'] as const) {
+    for (const server of ['theirs', 'ours'] as const) {
+      const boot = result.boots.find((b) => b.link === link && b.server === server);
+      if (!boot) return t.fail(`no ${server} boot on the ${link} link`);
+      const what = `${server}, ${link} link`;
+      t.deepEqual(boot.errors, [], `${what}: the client decoded everything`);
+      t.deepEqual(boot.workloads.map((w) => w.workload), ['text', 'desktop', 'video', 'idle'], what);
+      t.true(boot.firstDrawMs > 0, `${what}: a first drawing`);
+      t.not(boot.firstGuestFrameMs, null, `${what}: a first guest frame`);
+      for (const w of boot.workloads) {
+        t.true(w.bytesPerS.display > 0, `${what}, ${w.workload}: display bytes`);
+        t.true(w.drawsPerS > 0, `${what}, ${w.workload}: drawings`);
+        t.true(w.latency.announced > 0, `${what}, ${w.workload}: markers drawn`);
+        t.true(w.latency.shown > 0 && w.latency.p50Ms !== null, `${what}, ${w.workload}: markers decoded at the client`);
+      }
+      t.true(boot.workloads.some((w) => w.cpu.serverThreads > 0), `${what}: server CPU counted`);
+      const actorCpu = boot.workloads.some((w) => (w.companionCpuByThread['red-worker-0'] ?? 0) > 0);
+      t.is(actorCpu, server === 'ours', `${what}: the companion's CPU by actor thread`);
+    }
+  }
+  // ratio rows for each link and workload
+  t.is(result.ratios.length, 2 * 4);
+});

@@ -1,0 +1,64 @@
+/**
+ * A rectangle in the protocol's terms: left/top inclusive, right/bottom exclusive. The one
+ * rectangle type of the code base: the wire, QXL commands, canvases and hosts all use it.
+ */
+export interface Box {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}
+
+export const boxWidth = (b: Box): number => b.right - b.left;
+export const boxHeight = (b: Box): number => b.bottom - b.top;
+export const isEmpty = (b: Box): boolean => b.right <= b.left || b.bottom <= b.top;
+export const contains = (outer: Box, inner: Box): boolean =>
+  inner.left >= outer.left && inner.top >= outer.top && inner.right <= outer.right && inner.bottom <= outer.bottom;
+export const intersect = (a: Box, b: Box): Box => ({
+  left: Math.max(a.left, b.left),
+  top: Math.max(a.top, b.top),
+  right: Math.min(a.right, b.right),
+  bottom: Math.min(a.bottom, b.bottom),
+});
+export const intersects = (a: Box, b: Box): boolean => !isEmpty(intersect(a, b));
+export const area = (b: Box): number => (isEmpty(b) ? 0 : boxWidth(b) * boxHeight(b));
+/** The box of `width` x `height` pixels whose top-left pixel is x,y. */
+export const boxAt = (x: number, y: number, width: number, height: number): Box => ({ left: x, top: y, right: x + width, bottom: y + height });
+
+/** The smallest box holding both. */
+export const bounding = (a: Box, b: Box): Box => ({
+  left: Math.min(a.left, b.left),
+  top: Math.min(a.top, b.top),
+  right: Math.max(a.right, b.right),
+  bottom: Math.max(a.bottom, b.bottom),
+});
+
+/**
+ * `boxes` clipped to `bounds`, then merged pairwise wherever one bounding box costs no more
+ * pixels than the two apart (neighbouring glyph cells, a window's old and new place when they
+ * overlap much). The lists are short (tens), so the quadratic search does not matter; keeping
+ * unrelated boxes apart keeps a video region's box the same from frame to frame, which is what
+ * stream detection looks for.
+ */
+export function mergeBoxes(boxes: readonly Box[], bounds: Box): Box[] {
+  const out: Box[] = [];
+  for (const b of boxes) {
+    const c = intersect(b, bounds);
+    if (!isEmpty(c)) out.push(c);
+  }
+  for (let merged = true; merged; ) {
+    merged = false;
+    for (let i = 0; i < out.length && !merged; i++) {
+      for (let j = i + 1; j < out.length; j++) {
+        const box = bounding(out[i]!, out[j]!);
+        if (area(box) <= area(out[i]!) + area(out[j]!)) {
+          out[i] = box;
+          out.splice(j, 1);
+          merged = true;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+/**
+ * CPU time per thread of a process, from /proc/PID/task/TID/stat (utime + stime), with the
+ * thread's name: what each actor costs (actors run on threads named after them) for the
+ * benches' figures and the tests that count threads by name.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second, the unit of utime and stime. */
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+export interface ThreadTime {
+  readonly tid: number;
+  /** The thread's name (comm): QEMU names its threads with `-name ...,debug-threads=on`. */
+  readonly name: string;
+  /** CPU seconds, user and system. */
+  readonly seconds: number;
+}
+
+/** The threads of a process now; empty when it is gone. */
+export function threadTimes(pid: number): ThreadTime[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  return tids.flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // "tid (comm) state ...": comm may hold spaces and parentheses, so split at the last ')'.
+      const open = stat.indexOf('('), close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+      const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 utime, 15 stime
+      return [{ tid: Number(tid), name: stat.slice(open + 1, close), seconds: ticks / ticksPerSecond }];
+    } catch {
+      return []; // ended between the listing and the read
+    }
+  });
+}
