@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 
-/** The shared image corpus beside the repository (absent on some machines: tests then use generated images only). */
-export const corpusDir = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
+/** The image corpus the repository carries (read from dist/test/helpers/, where tests and benches run). */
+export const corpusDir = fileURLToPath(new URL('../../../test/fixtures/corpus/', import.meta.url));
 
 export interface CorpusImage {
   readonly name: string;
@@ -25,9 +25,8 @@ export function readPng(path: string): Bitmap32 {
   return { width: png.width, height: png.height, stride: png.width * 4, pixels };
 }
 
-/** Every PNG of the corpus, sorted by name; empty when the corpus is not there. */
+/** Every PNG of the corpus, sorted by name. */
 export function corpus(): CorpusImage[] {
-  if (!existsSync(corpusDir)) return [];
   return readdirSync(corpusDir)
     .filter((f) => f.endsWith('.png'))
     .sort()

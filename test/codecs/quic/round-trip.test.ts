@@ -2,8 +2,7 @@ import test from 'ava';
 import type { Bitmap32, Bitmap32Format } from '../../../codecs/image/bitmap.js';
 import { decodeQuic } from '../../../codecs/image/quic/decoder.js';
 import { encodeQuic } from '../../../codecs/image/quic/encoder.js';
-import { existsSync } from 'node:fs';
-import { corpus, corpusDir } from '../../helpers/corpus.js';
+import { corpus } from '../../helpers/corpus.js';
 import { noise, packed, solid } from '../../helpers/images.js';
 import { blocks, firstDifference, gradient, image, padded, shifted } from './images.js';
 
@@ -51,11 +50,10 @@ for (const format of formats) {
 
 test('the corpus comes back exactly, as rgb32 and as rgba', (t) => {
   const images = corpus();
-  t.log(images.length ? `${images.length} corpus images` : 'corpus absent: generated images only');
   for (const { name, bitmap } of images) {
     for (const format of formats) roundTrip(t, bitmap, format, `${name} ${format}`);
   }
-  t.is(images.length > 0, existsSync(corpusDir), 'the corpus is read exactly when it is there');
+  t.true(images.length >= 6, `${images.length} corpus images`);
 });
 
 test('rows wider than the image and unaligned buffers encode as the packed image', (t) => {
