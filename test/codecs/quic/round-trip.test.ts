@@ -35,6 +35,8 @@ const generated: Array<[string, Bitmap32]> = [
   ['2049x2 around a wait-mask step', noise(2049, 2, 5)],
   ['4096x4 wide', image(4096, 4, (x, y, c) => ((x >> 4) * (c + 1) + y * 3) & 0xff)],
   ['4096x4 wide flat', solid(4096, 4, [1, 2, 3, 4])],
+  // Runs long enough to take MELCODE to its last state.
+  ['70000x2 flat', solid(70000, 2, [5, 6, 7, 8])],
   ['flat 64x64', solid(64, 64, [200, 100, 50, 0])],
   ['noise 97x61', noise(97, 61, 6)],
   ['gradient 256x128', gradient(256, 128)],
