@@ -63,22 +63,19 @@ const Family& family8() {
 
 // --- The bit sink (bit-writer.ts): MSB first in 32-bit words, stored little-endian -----------
 
+// A value: a loop copies it into locals and back, so that its state stays in registers there.
 class BitWriter {
  public:
-  explicit BitWriter(std::vector<uint32_t>& words) : words_(words) {}
+  explicit BitWriter(std::vector<uint32_t>& words) : storage_(&words), words_(words.data()), capacity_(words.size()) {}
 
   // The `len` low bits of `bits` (1 <= len <= 31, nothing set above them).
   inline void Put(uint32_t bits, int len) {
-    int free = free_ - len;
-    if (free >= 0) {
-      free_ = free;
-      word_ |= bits << free;
-      return;
+    pending_ = pending_ << len | bits;
+    held_ += len;
+    if (held_ >= 32) {
+      held_ -= 32;
+      Emit(uint32_t(pending_ >> held_));
     }
-    int spill = -free;
-    Emit(word_ | bits >> spill);
-    free_ = 32 - spill;
-    word_ = bits << free_;
   }
 
   void Put32(uint32_t value) {
@@ -94,21 +91,28 @@ class BitWriter {
 
   // quic.c's flush(): the last word padded with zeros, then a zero word (decoders read ahead).
   size_t Finish() {
-    if (free_ < 32) Emit(word_);
+    if (held_ > 0) Emit(uint32_t(pending_ << (32 - held_)));
     Emit(0);
     return count_;
   }
 
  private:
   inline void Emit(uint32_t word) {
-    if (__builtin_expect(count_ == words_.size(), 0)) words_.resize(words_.size() * 2);
+    if (__builtin_expect(count_ == capacity_, 0)) {
+      storage_->resize(capacity_ * 2);
+      words_ = storage_->data();
+      capacity_ = storage_->size();
+    }
     words_[count_++] = word;
   }
 
-  std::vector<uint32_t>& words_;
+  std::vector<uint32_t>* storage_;
+  uint32_t* words_;
+  size_t capacity_;
   size_t count_ = 0;
-  uint32_t word_ = 0;
-  int free_ = 32;
+  // The last `held_` (< 32) bits of `pending_` are not yet in a word.
+  uint64_t pending_ = 0;
+  int held_ = 0;
 };
 
 // --- When the models learn (evolution.ts) ------------------------------------------------------
@@ -285,6 +289,7 @@ class PlaneEncoder {
     const uint8_t* above = above_;
     uint8_t* res = residuals_.data();
     const uint32_t span = span_;
+    BitWriter writer = writer_;
     for (; x < limit; x++) {
       const uint8_t* at = row + size_t(x) * 4;
       const uint8_t* up = at - 4;
@@ -292,7 +297,7 @@ class PlaneEncoder {
         // A run may start past x = 2, not where the last one ended, when the row above repeats
         // here and the current row just repeated.
         up = above + size_t(x) * 4;
-        if (x > 2 && x != runAt && Same(up - 4, up) && Same(at - 8, at - 4)) return x;
+        if (x > 2 && x != runAt && Same(up - 4, up) && Same(at - 8, at - 4)) break;
       }
       for (int c = 0; c < G::kChannels; c++) {
         int off = G::kOffsets[c];
@@ -302,9 +307,10 @@ class PlaneEncoder {
         uint8_t* r = res + c * span + x;
         uint32_t code = f_.codeword[value * kCodes + codeFor_[c * kContexts + r[0]]];
         r[1] = value;
-        writer_.Put(code >> 5, code & 31);
+        writer.Put(code >> 5, code & 31);
       }
     }
+    writer_ = writer;
     return x;
   }
 
