@@ -10,8 +10,8 @@
 // family.ts, model.ts, evolution.ts and melcode.ts the parts): its bytes are spice-common
 // quic.c's for the same image, which the tests check against recorded streams.
 //
-// C++ rather than TypeScript: the per-pixel work (prediction, a table lookup, a bit write per
-// channel) ran at 0.25-0.35x of quic.c in V8; compiled, with the channel loop unrolled per group
+// C++ rather than TypeScript: the per-pixel work (prediction, two table lookups, a bit write per
+// channel) ran at 0.15-0.35x of quic.c in V8; compiled, with the channel loop unrolled per group
 // and the bit writer in registers, it runs at quic.c's speed.
 
 namespace {
