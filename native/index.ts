@@ -19,6 +19,8 @@ interface NativeAddon {
   sendFds(socket: number, data: Uint8Array, fds: readonly number[]): number;
   recvFds(socket: number, into: Uint8Array): { bytes: number; fds: number[] } | null;
   setNotSentLowat(socket: number, bytes: number): void;
+  encodeLz(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
+  encodeQuic(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
 }
 
 interface NativePoller {
@@ -111,3 +113,13 @@ export interface Received {
 
 /** Receives into `into` (at least one byte) with any fds that came along, without blocking; null if nothing is there yet. */
 export const recvFds = (socket: Fd, into: Uint8Array): Received | null => addon.recvFds(socket, into) as Received | null;
+
+/**
+ * The image encoders compiled into the addon (codecs/image/lz/encoder.cc, codecs/image/quic/encoder.cc):
+ * B,G,R,X/A rows `stride` bytes apart in, the encoded image out in an ArrayBuffer of its own.
+ * encodeLz and encodeQuic (codecs/image/lz, codecs/image/quic) are the entry points; they check the bitmap first.
+ */
+export const lzEncode = (pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array =>
+  addon.encodeLz(pixels, width, height, stride, alpha);
+export const quicEncode = (pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array =>
+  addon.encodeQuic(pixels, width, height, stride, alpha);

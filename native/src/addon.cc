@@ -21,6 +21,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitUnixSocket(env, exports);
   InitTcp(env, exports);
   InitThread(env, exports);
+  InitImageEncoders(env, exports);
   return exports;
 }
 

@@ -7,3 +7,4 @@ void InitEventfd(Napi::Env env, Napi::Object exports);
 void InitUnixSocket(Napi::Env env, Napi::Object exports);
 void InitTcp(Napi::Env env, Napi::Object exports);
 void InitThread(Napi::Env env, Napi::Object exports);
+void InitImageEncoders(Napi::Env env, Napi::Object exports);

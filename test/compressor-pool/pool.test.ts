@@ -30,7 +30,6 @@ function expectedEncoding(chosen: ImageEncoding, bitmap: Bitmap32, format: Bitma
 }
 
 test('corpus images go through the pool from shared memory and decode back exactly', async (t) => {
-  if (images.length === 0) return t.pass('corpus absent');
   const pool = new CompressorPool({ threads: 2, maxQueue: images.length });
   try {
     const jobs = images.map(({ name, bitmap }, i) => {

@@ -20,12 +20,9 @@ export interface GolombFamily {
   readonly escapeLimit: Uint32Array;
   /** Mask of the escaped codeword's suffix (bppmask[notGRsuffixlen]). */
   readonly escapeSuffixMask: Uint32Array;
-  /** Codeword << 5 | its length, for each value and code: [value * CODES + code]. */
-  readonly codeword: Uint16Array;
-  /** Codeword lengths alone, what the models count. */
+  /** Codeword lengths for each value and code, [value * CODES + code]: what the models count. */
   readonly codeLen: Uint8Array;
-  /** Residual folding: 0, -1, 1, -2, ... become 0, 1, 2, 3, ... (xlatU2L) and back (xlatL2U). */
-  readonly fold: Uint8Array;
+  /** Residual unfolding: 0, 1, 2, 3, ... become 0, -1, 1, -2, ... (xlatL2U). */
   readonly unfold: Uint8Array;
   /** Context value -> bucket number; buckets cover 1, 2, 4, ... contexts (DEFevol 3). */
   readonly bucketOf: Uint8Array;
@@ -44,7 +41,6 @@ function golombFamily(bpc: number): GolombFamily {
   const escapeLen = new Uint8Array(CODES);
   const escapeLimit = new Uint32Array(CODES);
   const escapeSuffixMask = new Uint32Array(CODES);
-  const codeword = new Uint16Array(256 * CODES);
   const codeLen = new Uint8Array(256 * CODES);
   for (let l = 0; l < bpc; l++) {
     const escapeZeros = Math.min(MAX_CODE_LEN - bpc, lowMask(bpc - l));
@@ -54,22 +50,11 @@ function golombFamily(bpc: number): GolombFamily {
     escapeLen[l] = escapeZeros + suffixLen;
     escapeLimit[l] = lowMask(32 - escapeZeros);
     escapeSuffixMask[l] = lowMask(suffixLen);
-    for (let n = 0; n < 256; n++) {
-      const at = n * CODES + l;
-      // Both forms stay under 256 (2^l and l low bits, or n - grCount), so 13 bits hold both.
-      const escaped = n >= grCount[l]!;
-      codeLen[at] = escaped ? escapeLen[l]! : (n >>> l) + l + 1;
-      codeword[at] = ((escaped ? n - grCount[l]! : (1 << l) | (n & lowMask(l))) << 5) | codeLen[at]!;
-    }
+    for (let n = 0; n < 256; n++) codeLen[n * CODES + l] = n >= grCount[l]! ? escapeLen[l]! : (n >>> l) + l + 1;
   }
 
-  const half = (levels - 1) >>> 1;
-  const fold = new Uint8Array(256);
   const unfold = new Uint8Array(256);
-  for (let s = 0; s < levels; s++) {
-    fold[s] = s <= half ? s << 1 : ((levels - 1 - s) << 1) + 1;
-    unfold[s] = s & 1 ? levels - 1 - (s >>> 1) : s >>> 1;
-  }
+  for (let s = 0; s < levels; s++) unfold[s] = s & 1 ? levels - 1 - (s >>> 1) : s >>> 1;
 
   const bucketOf = new Uint8Array(256);
   const starts = [0];
@@ -83,7 +68,7 @@ function golombFamily(bpc: number): GolombFamily {
   const bucketStart = Uint16Array.from(starts);
   const buckets = starts.length - 1;
 
-  return { bpc, grCount, escapeLen, escapeLimit, escapeSuffixMask, codeword, codeLen, fold, unfold, bucketOf, bucketStart, buckets };
+  return { bpc, grCount, escapeLen, escapeLimit, escapeSuffixMask, codeLen, unfold, bucketOf, bucketStart, buckets };
 }
 
 /** The family of 8-bit samples, the only depth of RGB32, RGB24 and RGBA streams. */

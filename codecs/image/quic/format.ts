@@ -1,6 +1,5 @@
 import { decodeError, type Decoded } from '../bitmap.js';
 import type { QuicBitReader } from './bit-reader.js';
-import type { QuicBitWriter } from './bit-writer.js';
 
 /** "QUIC" when the first stream word is read little-endian. */
 export const QUIC_MAGIC = 0x43495551;
@@ -20,16 +19,10 @@ export interface QuicHeader {
   readonly height: number;
 }
 
-/** Five 32-bit values, each sent as two 16-bit halves, high half first (quic.c encode_32). */
-export function writeHeader(writer: QuicBitWriter, header: QuicHeader): void {
-  for (const value of [QUIC_MAGIC, QUIC_VERSION, header.type, header.width, header.height]) {
-    writer.put32(value);
-  }
-}
-
 /**
- * Reads and checks the header. Width and height are ints in quic.c, so values of 2^31 and up
- * are negative there and refused like 0.
+ * Reads and checks the header: magic, version, type, width, height, each 32-bit value sent as
+ * two 16-bit halves, high half first (quic.c encode_32). Width and height are ints in quic.c,
+ * so values of 2^31 and up are negative there and refused like 0.
  */
 export function readHeader(reader: QuicBitReader): Decoded<QuicHeader> {
   const magic = reader.take32();

@@ -1,5 +1,4 @@
 import type { QuicBitReader } from './bit-reader.js';
-import type { QuicBitWriter } from './bit-writer.js';
 
 /** quic.c's J table: the expected run is 2^J[state] pixels in each of the 32 MELCODE states. */
 const RUN_BITS = Uint8Array.of(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -14,18 +13,6 @@ export class Melcode {
   private state = 0;
   private bits = 0;
   private order = 1;
-
-  encode(writer: QuicBitWriter, length: number): void {
-    let hits = 0;
-    while (length >= this.order) {
-      hits++;
-      length -= this.order;
-      this.raise();
-    }
-    writer.putOnes(hits);
-    writer.put(length, this.bits + 1);
-    this.lower();
-  }
 
   /** Reads a run length; a corrupt stream gives a large value for the caller to refuse. */
   decode(reader: QuicBitReader): number {

@@ -19,11 +19,11 @@ export const ALPHA: ChannelGroup = { offsets: [3], mask: wordMask([0, 0, 0, 0xff
 /**
  * A channel group walked over the image exactly as quic.c's quic_tmpl.c does: rows cut into
  * segments where the wait mask changes, model updates at pseudo-random pixels, and runs of
- * pixels equal to their left neighbour where the row above is flat. Encoder and decoder differ
- * only in what they do with a span of pixels and with a run; both share this walk so that they
- * cannot drift apart.
+ * pixels equal to their left neighbour where the row above is flat. The decoder fills in what
+ * to do with a span of pixels and with a run. The encoder (encoder.cc, C++ for speed) walks the
+ * same way; the round-trip tests and the streams recorded from quic.c keep the two together.
  *
- * Pixels are 4 bytes in `pixels` (the source when encoding, the output when decoding), which
+ * Pixels are 4 bytes in `pixels` (the output), which
  * must start on a 4-byte boundary with rows 4-byte aligned: `words` views the same memory to
  * compare whole pixels. `residuals` keeps, per channel, the last coded residual of every
  * column; its entry 0 is the column before the first (quic.c correlate_row[-1]). Runs do not
@@ -59,7 +59,7 @@ export abstract class PlaneWalker {
     this.models = new BucketModels(this.channels, this.family);
   }
 
-  /** Codes (or decodes) the row at byte offset `row`; `above` is the previous row's, or -1. */
+  /** Decodes the row at byte offset `row`; `above` is the previous row's, or -1. */
   walkRow(row: number, above: number): void {
     this.row = row;
     this.above = above;
@@ -101,12 +101,6 @@ export abstract class PlaneWalker {
     const left = (this.row >>> 2) + x - 1;
     const words = this.words;
     return ((words[up - 1]! ^ words[up]!) & this.mask) === 0 && ((words[left - 1]! ^ words[left]!) & this.mask) === 0;
-  }
-
-  /** Whether pixel x of the current row equals its left neighbour on the group's channels. */
-  protected sameAsLeft(x: number): boolean {
-    const at = (this.row >>> 2) + x;
-    return ((this.words[at - 1]! ^ this.words[at]!) & this.mask) === 0;
   }
 
   private segment(x: number, end: number): void {

@@ -26,7 +26,6 @@ function roundTrips(t: import('ava').ExecutionContext, bitmap: Bitmap32, format:
 const images = corpus();
 
 test('every corpus image round-trips as rgb32 and rgba', (t) => {
-  if (images.length === 0) return t.pass('corpus absent');
   for (const { name, bitmap } of images) {
     roundTrips(t, bitmap, 'rgb32', name);
     roundTrips(t, bitmap, 'rgba', name);

@@ -53,7 +53,6 @@ function drawsTheSame(t: import('ava').ExecutionContext, label: string, bitmap: 
 
 test('spice-html5 decodes our streams of the corpus to the same pixels', (t) => {
   const images = corpus();
-  if (images.length === 0) return t.pass('corpus absent');
   for (const { name, bitmap } of images) {
     drawsTheSame(t, name, bitmap, 'rgb32');
     drawsTheSame(t, name, bitmap, 'rgba');

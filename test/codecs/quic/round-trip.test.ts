@@ -2,8 +2,7 @@ import test from 'ava';
 import type { Bitmap32, Bitmap32Format } from '../../../codecs/image/bitmap.js';
 import { decodeQuic } from '../../../codecs/image/quic/decoder.js';
 import { encodeQuic } from '../../../codecs/image/quic/encoder.js';
-import { existsSync } from 'node:fs';
-import { corpus, corpusDir } from '../../../codecs/image/fixtures/corpus.js';
+import { corpus } from '../../../codecs/image/fixtures/corpus.js';
 import { noise, packed, solid } from '../../helpers/images.js';
 import { blocks, firstDifference, gradient, image, padded, shifted } from './images.js';
 
@@ -36,6 +35,8 @@ const generated: Array<[string, Bitmap32]> = [
   ['2049x2 around a wait-mask step', noise(2049, 2, 5)],
   ['4096x4 wide', image(4096, 4, (x, y, c) => ((x >> 4) * (c + 1) + y * 3) & 0xff)],
   ['4096x4 wide flat', solid(4096, 4, [1, 2, 3, 4])],
+  // Runs long enough to take MELCODE to its last state.
+  ['70000x2 flat', solid(70000, 2, [5, 6, 7, 8])],
   ['flat 64x64', solid(64, 64, [200, 100, 50, 0])],
   ['noise 97x61', noise(97, 61, 6)],
   ['gradient 256x128', gradient(256, 128)],
@@ -51,11 +52,10 @@ for (const format of formats) {
 
 test('the corpus comes back exactly, as rgb32 and as rgba', (t) => {
   const images = corpus();
-  t.log(images.length ? `${images.length} corpus images` : 'corpus absent: generated images only');
   for (const { name, bitmap } of images) {
     for (const format of formats) roundTrip(t, bitmap, format, `${name} ${format}`);
   }
-  t.is(images.length > 0, existsSync(corpusDir), 'the corpus is read exactly when it is there');
+  t.true(images.length >= 6, `${images.length} corpus images`);
 });
 
 test('rows wider than the image and unaligned buffers encode as the packed image', (t) => {
