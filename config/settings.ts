@@ -1,5 +1,5 @@
 import { logLevels } from '../runtime/log.js';
-import { argv, bandwidth, bool, int, listOf, oneOf, optional, setting, size, text, uuid, type Setting } from './setting.js';
+import { argv, bandwidth, bool, dbusAddress, int, listOf, oneOf, optional, setting, size, text, uuid, type Setting } from './setting.js';
 
 /**
  * Every configuration key, described once. Names follow QEMU's `-spice` options where one
@@ -132,7 +132,7 @@ export const settings = {
     example: '10mbit',
     default: Infinity,
   }),
-  'qemu-dbus': optional(text(), {
+  'qemu-dbus': optional(dbusAddress(), {
     doc: "D-Bus address of the bus QEMU's display is on (QEMU started with -display dbus,addr=ADDRESS): the companion serves every graphic console of that VM (display channel N for Console_N) and passes the client's monitor layout to each with SetUIInfo, attaching whenever a QEMU is on the bus. Replaces the demo desktop.",
     example: 'unix:path=/run/vm1/dbus.sock',
   }),

@@ -20,6 +20,12 @@ test('a bad value stops start-up with exit code 2 and names the key', (t) => {
   t.regex(r.stderr, /port: '70000' from --port is not valid: expected an integer 0\.\.65535/);
 });
 
+test('a --qemu-dbus that is no D-Bus address stops start-up at once with exit code 2', (t) => {
+  const r = spawnSync(process.execPath, [cli, '--port', '0', '--qemu-dbus', 'garbage'], { encoding: 'utf8', timeout: 10_000 });
+  t.is(r.status, 2);
+  t.regex(r.stderr, /^spice-companion: invalid configuration:\n  - qemu-dbus: 'garbage' from --qemu-dbus is not valid: expected a D-Bus address/);
+});
+
 test('the server logs JSON lines, listens, answers a link, and stops cleanly on SIGTERM', async (t) => {
   const child = spawn(process.execPath, [cli, '--port', '0', '--disable-ticketing'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
