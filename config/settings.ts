@@ -141,7 +141,7 @@ export const settings = {
     example: '/run/vm1/qmp.sock',
   }),
   qemu: optional(argv(), {
-    doc: "Launch QEMU with these arguments (after --, the last option), adding -display dbus,p2p=yes and a QMP socket in a private directory, and serve it as qemu-qmp does. QEMU stops when the companion stops; if QEMU exits first, the companion keeps serving with the display disabled. A first argument that is not an option names the program (default qemu-system-x86_64).",
+    doc: "Launch QEMU with these arguments (after --, the last option), adding -display dbus,p2p=yes and a QMP socket in a private directory, and serve it as qemu-qmp does. QEMU stops when the companion stops; if QEMU fails at start (exits before its QMP answers), the companion exits with QEMU's message; if it exits later, the companion keeps serving with the display disabled. A first argument that is not an option names the program (default qemu-system-x86_64).",
     example: '-accel kvm -m 2G -drive file=vm.qcow2',
     rest: true,
   }),

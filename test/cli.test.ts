@@ -26,6 +26,12 @@ test('a --qemu-dbus that is no D-Bus address stops start-up at once with exit co
   t.regex(r.stderr, /^spice-companion: invalid configuration:\n  - qemu-dbus: 'garbage' from --qemu-dbus is not valid: expected a D-Bus address/);
 });
 
+test('--qemu with a QEMU program that does not exist: exit code 1 at once, with one line saying so', (t) => {
+  const r = spawnSync(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--qemu', '--', '/no/such/qemu', '-m', '64'], { encoding: 'utf8', timeout: 10_000 });
+  t.is(r.status, 1);
+  t.regex(r.stderr, /^spice-companion: QEMU exited at start \(exit code 127\): .*\/no\/such\/qemu: No such file or directory\n$/);
+});
+
 test('the server logs JSON lines, listens, answers a link, and stops cleanly on SIGTERM', async (t) => {
   const child = spawn(process.execPath, [cli, '--port', '0', '--disable-ticketing'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));

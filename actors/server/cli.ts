@@ -6,7 +6,8 @@ import { ConfigError, loadConfig, type Loaded } from '../../config/load.js';
 import { leaves } from '../../config/settings.js';
 import { describeSource } from '../../config/sources.js';
 import { createLogger } from '../../runtime/log.js';
-import { configuredHost, startCompanion } from './companion.js';
+import { configuredHost, startCompanion, type Companion } from './companion.js';
+import { QemuStartError } from '../qemu-bridge/launch.js';
 import { stillFrame } from '../demo-host/scene.js';
 import { writePpm } from '../../codecs/image/ppm.js';
 import { parseSize } from '../../config/setting.js';
@@ -52,7 +53,14 @@ if (loaded.config['dump-frame'] !== undefined) {
 }
 
 const log = createLogger(loaded.config['log-level'], { name: 'spice-companion' });
-const companion = await startCompanion(loaded.config, log, version, configuredHost(loaded.config));
+let companion: Companion;
+try {
+  companion = await startCompanion(loaded.config, log, version, configuredHost(loaded.config));
+} catch (err) {
+  if (!(err instanceof QemuStartError)) throw err;
+  process.stderr.write(`spice-companion: ${err.message}\n`);
+  process.exit(1);
+}
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -5,9 +5,11 @@
  * is QMP screendump (the guest's real framebuffer); of input, what the guest itself reports.
  */
 import test, { type ExecutionContext } from 'ava';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { QemuLauncher } from '../../actors/qemu-bridge/launch.js';
 import { Qmp } from '../../actors/qemu-bridge/qmp.js';
 import type { BridgeStats, QemuBridgeContract } from '../../actors/qemu-bridge/actor.js';
@@ -308,6 +310,13 @@ qemuTest('--qemu -- ARGS: the companion launches QEMU (p2p display, private QMP)
   await d.stop();
   t.false(alive(pid2), 'QEMU has exited');
   t.false(existsSync(d.launcher.dir), 'the private directory is removed');
+});
+
+qemuTest('--qemu -- ARGS that QEMU refuses: the companion exits with code 1 and QEMU\'s own message', async (t) => {
+  const cli = fileURLToPath(new URL('../../actors/server/cli.js', import.meta.url));
+  const r = spawnSync(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--qemu', '--', '-this-is-not-an-option'], { encoding: 'utf8', timeout: 20_000 });
+  t.is(r.status, 1);
+  t.regex(r.stderr, /^spice-companion: QEMU exited at start \(exit code 1\): qemu-system-x86_64: -this-is-not-an-option: invalid option\n$/);
 });
 
 /** Whether a process with this id exists (an exited child is reaped by the time its exit event fired). */
