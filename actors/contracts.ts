@@ -45,7 +45,10 @@ export interface InputsToHost {
  */
 export interface MainToHost {
   send: { kind: 'monitors-config'; monitors: readonly MonitorRequest[] };
-  recv: { kind: 'mouse-absolute'; absolute: boolean };
+  recv:
+    | { kind: 'mouse-absolute'; absolute: boolean }
+    /** The VM's name and UUID (8-4-4-4-12 hex), as QEMU has them (-name, -uuid). */
+    | { kind: 'vm'; name: string; uuid: string };
   asks: {};
   answers: {};
 }

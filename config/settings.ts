@@ -80,11 +80,11 @@ export const settings = {
     default: false,
   }),
   name: optional(text(), {
-    doc: "The VM's name, shown by clients in their title (QEMU's -name).",
+    doc: "The VM's name, shown by clients in their title (QEMU's -name). Unset beside QEMU: the name QEMU has (its -name, or \"QEMU\" and its version).",
     example: 'my-vm',
   }),
   uuid: optional(uuid(), {
-    doc: "The VM's UUID, sent to clients (QEMU's -uuid).",
+    doc: "The VM's UUID, sent to clients (QEMU's -uuid). Unset beside QEMU: the UUID QEMU has; else none is sent.",
     example: '5b0a8c5e-3f7a-4d2b-9c61-1d2e3f4a5b6c',
   }),
   'image-compression': setting(oneOf(['auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4', 'off']), {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ChannelType, hasCap, MainCap, MouseMode, NotifySeverity, NotifyVisibility } from '../../codecs/protocol/enums.js';
 import { mainProtocol as protocol } from '../../codecs/protocol/channels/main.js';
 import { defineActor } from '../../runtime/actor.js';
@@ -24,9 +23,9 @@ const ackWindow = 20;
 /**
  * The main channel: the session's first connection. It sends INIT, the channel list once the
  * client attaches, mouse modes (client mode only while the host takes absolute positions),
- * name and UUID, and measures the link. Its closing ends the session. When the host takes
- * client monitor layouts, each client gets an agent endpoint (actors/agent) whose layouts go
- * to the host.
+ * the VM's name and UUID, and measures the link. Its closing ends the session. When the host
+ * takes client monitor layouts, each client gets an agent endpoint (actors/agent) whose layouts
+ * go to the host.
  */
 export default defineActor<MainContract>((ctx) => {
   const { config, displayChannels, agent: serveAgent } = ctx.init;
@@ -43,12 +42,28 @@ export default defineActor<MainContract>((ctx) => {
   let absolute = false;
   let mode: number = MouseMode.server;
   const supported = () => MouseMode.server | (absolute ? MouseMode.client : 0);
-  const uuid = Buffer.from((config.uuid ?? randomUUID()).replace(/-/g, ''), 'hex');
+  /** The VM's name and UUID: as configured, else as the host reports them (QEMU's -name, -uuid); unknown until then. */
+  let vmName = config.name;
+  let vmUuid = config.uuid;
+  /** NAME and UUID, to a client that takes them (spice-server sends them at connect; a host's come when it attaches to its VM). */
+  const sendVm = (c: Connection, which = { name: true, uuid: true }) => {
+    if (!hasCap(c.link.channelCaps, MainCap.nameAndUuid)) return;
+    if (which.name && vmName !== undefined) c.send({ name: 'name', body: { name: Buffer.from(vmName + '\0', 'utf8') } });
+    const uuid = vmUuid === undefined ? undefined : Buffer.from(vmUuid.replace(/-/g, ''), 'hex');
+    if (which.uuid && uuid?.length === 16) c.send({ name: 'uuid', body: { uuid } });
+  };
 
   const announceMouseMode = () => {
     for (const c of clients.values()) c.send({ name: 'mouse_mode', body: { supported_modes: supported(), current_mode: mode } });
   };
   host.messages$.subscribe((m) => {
+    if (m.kind === 'vm') {
+      const [name, uuid] = [config.name ?? m.name, config.uuid ?? m.uuid];
+      const changed = { name: name !== vmName, uuid: uuid !== vmUuid };
+      [vmName, vmUuid] = [name, uuid];
+      if (changed.name || changed.uuid) for (const c of clients.values()) sendVm(c, changed);
+      return;
+    }
     absolute = m.absolute;
     if (!absolute && mode === MouseMode.client) mode = MouseMode.server;
     announceMouseMode();
@@ -92,10 +107,7 @@ export default defineActor<MainContract>((ctx) => {
         },
       });
       c.startAcks();
-      if (hasCap(link.channelCaps, MainCap.nameAndUuid)) {
-        if (config.name !== undefined) c.send({ name: 'name', body: { name: Buffer.from(config.name + '\0', 'utf8') } });
-        c.send({ name: 'uuid', body: { uuid } });
-      }
+      sendVm(c);
       let attached = false;
       c.onMessage((m) => {
         switch (m.name) {

@@ -136,6 +136,35 @@ test('the main channel answers the net test pings and lists channels after ATTAC
   client.close();
 });
 
+test('the VM name and UUID the host reports go to clients as NAME and UUID, to those already connected too; a configured name wins', async (t) => {
+  const s = await startTestServer(['--disable-ticketing']);
+  t.teardown(() => s.stop());
+  const early = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+  t.teardown(() => early.close());
+  await settle(100);
+  t.false(early.main.history.some((m) => m.name === 'name' || m.name === 'uuid'), 'nothing to say before the host knows the VM');
+  const [name, uuid] = [next(early.main, 'name'), next(early.main, 'uuid')];
+  void s.host.link.send({ kind: 'vm', name: 'guest-7', uuid: '00112233-4455-6677-8899-aabbccddeeff' });
+  t.is(Buffer.from((await name).name).toString(), 'guest-7\0');
+  t.is(Buffer.from((await uuid).uuid).toString('hex'), '00112233445566778899aabbccddeeff');
+  const late = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+  t.teardown(() => late.close());
+  t.is(Buffer.from((await first(late.main, 'name')).name).toString(), 'guest-7\0', 'a new client gets it at once');
+
+  const configured = await startTestServer(['--disable-ticketing', '--name', 'from-config']);
+  t.teardown(() => configured.stop());
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: configured.port });
+  t.teardown(() => client.close());
+  const uuid2 = next(client.main, 'uuid');
+  void configured.host.link.send({ kind: 'vm', name: 'guest-7', uuid: '00112233-4455-6677-8899-aabbccddeeff' });
+  t.is(Buffer.from((await uuid2).uuid).toString('hex'), '00112233445566778899aabbccddeeff');
+  await settle(100);
+  t.deepEqual(
+    client.main.history.filter((m) => m.name === 'name').map((m) => Buffer.from(m.body.name).toString()),
+    ['from-config\0'],
+  );
+});
+
 const alpha = (unique: bigint, w: number, h: number, fill: number) => ({
   unique,
   type: 'alpha' as const,

@@ -312,6 +312,15 @@ qemuTest('--qemu -- ARGS: the companion launches QEMU (p2p display, private QMP)
   t.false(existsSync(d.launcher.dir), 'the private directory is removed');
 });
 
+qemuTest('the VM\'s -name and -uuid reach spice-gtk as the session\'s name and UUID (the window title), from QEMU through the bridge', async (t) => {
+  const uuid = '6f1c2a9e-3b4d-4c5e-8f60-718293a4b5c6';
+  const c = await companionWith(t, ['--qemu', '--', '-accel', 'tcg', '-m', '64', '-nodefaults', '-vga', 'std', '-S', '-name', 'vm-under-test', '-uuid', uuid]);
+  const p = probe(t, c.port);
+  await p.waitFor((e) => e.event === 'session-name' && e.name === 'vm-under-test', 'the VM name at the client', 20_000);
+  await p.waitFor((e) => e.event === 'session-uuid' && e.uuid === uuid.replace(/-/g, ''), 'the VM UUID at the client');
+  t.is(await p.quit(), 0);
+});
+
 qemuTest('--qemu -- ARGS that QEMU refuses: the companion exits with code 1 and QEMU\'s own message', async (t) => {
   const cli = fileURLToPath(new URL('../../actors/server/cli.js', import.meta.url));
   const r = spawnSync(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--qemu', '--', '-this-is-not-an-option'], { encoding: 'utf8', timeout: 20_000 });
