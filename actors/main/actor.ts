@@ -9,10 +9,17 @@ import { ChannelConnection } from '../channel-client/connection.js';
 import type { MainToHost, ServerToChannel } from '../contracts.js';
 import { mmTimeDeltaMs, mmTimeNow } from '../mm-time.js';
 import type { MainContract } from './contract.js';
-import { runNetTest } from './net-test.js';
+import { runNetTest, type NetTest } from './net-test.js';
 
 type Main = typeof protocol;
 type Connection = ChannelConnection<Main['server']['defs'], Main['client']['defs']>;
+
+/** A session's main connection and what is known of its client's link. */
+interface Client {
+  readonly connection: Connection;
+  /** The net test's result once it has run: the link's speed for the choices that depend on it (JPEG, video bit rate). */
+  link: NetTest | null;
+}
 
 /** spice-server's REDS_AGENT_WINDOW_SIZE: what INIT says when there is no agent. */
 const noAgentTokens = 10;
@@ -38,7 +45,7 @@ export default defineActor<MainContract>((ctx) => {
   });
   const server = ctx.peer<Flip<ServerToChannel>>('server');
   const host = ctx.peer<MainToHost>('host');
-  const clients = new Map<number, Connection>();
+  const clients = new Map<number, Client>();
   let absolute = false;
   let mode: number = MouseMode.server;
   const supported = () => MouseMode.server | (absolute ? MouseMode.client : 0);
@@ -54,14 +61,14 @@ export default defineActor<MainContract>((ctx) => {
   };
 
   const announceMouseMode = () => {
-    for (const c of clients.values()) c.send({ name: 'mouse_mode', body: { supported_modes: supported(), current_mode: mode } });
+    for (const { connection: c } of clients.values()) c.send({ name: 'mouse_mode', body: { supported_modes: supported(), current_mode: mode } });
   };
   host.messages$.subscribe((m) => {
     if (m.kind === 'vm') {
       const [name, uuid] = [config.name ?? m.name, config.uuid ?? m.uuid];
       const changed = { name: name !== vmName, uuid: uuid !== vmUuid };
       [vmName, vmUuid] = [name, uuid];
-      if (changed.name || changed.uuid) for (const c of clients.values()) sendVm(c, changed);
+      if (changed.name || changed.uuid) for (const { connection } of clients.values()) sendVm(connection, changed);
       return;
     }
     absolute = m.absolute;
@@ -73,11 +80,12 @@ export default defineActor<MainContract>((ctx) => {
     connected(socket, link, leftover) {
       // The ACK window spice-server leaves off on main (it is asked for here): SET_ACK after INIT.
       const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, ackAfterFirst: true, qos: ctx.init.qos });
-      clients.get(link.session)?.close({ by: 'server', why: 'replaced by a new main connection' });
-      clients.set(link.session, c);
+      clients.get(link.session)?.connection.close({ by: 'server', why: 'replaced by a new main connection' });
+      const client: Client = { connection: c, link: null };
+      clients.set(link.session, client);
       c.onClose(() => {
         attachedClients.delete(c);
-        if (clients.get(link.session) !== c) return;
+        if (clients.get(link.session) !== client) return;
         clients.delete(link.session);
         void server.send({ kind: 'main-closed', session: link.session });
       });
@@ -148,7 +156,9 @@ export default defineActor<MainContract>((ctx) => {
       c.feed(leftover);
       runNetTest((payload) => c.ping(payload, 'us')).then(
         (r) => {
-          ctx.log.info({ peer: c.peer, latencyMs: +r.latencyMs.toFixed(3), mbitPerS: +(r.bitsPerSecond / 1e6).toFixed(1), lowBandwidth: r.lowBandwidth }, 'net test');
+          client.link = r;
+          const mbitPerS = r.bitsPerSecond === null ? null : +(r.bitsPerSecond / 1e6).toFixed(1); // null: too fast to tell
+          ctx.log.info({ peer: c.peer, latencyMs: +r.latencyMs.toFixed(3), mbitPerS, lowBandwidth: r.lowBandwidth }, 'net test');
           void ctx.parent.offer({ kind: 'net-test', session: link.session, ...r });
           // The client's media clock, now that the link is known (spice-server re-sends it when latency changes).
           c.send({ name: 'multi_media_time', body: { time: (mmTimeNow() - mmTimeDeltaMs) >>> 0 } });
@@ -157,12 +167,12 @@ export default defineActor<MainContract>((ctx) => {
       );
     },
     sessionEnded(session) {
-      clients.get(session)?.close({ by: 'server', why: 'session ended' });
+      clients.get(session)?.connection.close({ by: 'server', why: 'session ended' });
     },
     notify(session, text) {
       // spice-server writes the length without the NUL, then the text with it.
       const message = Buffer.from(text + '\0', 'utf8');
-      clients.get(session)?.send({
+      clients.get(session)?.connection.send({
         name: 'notify',
         body: { time_stamp: BigInt(Date.now()), severity: NotifySeverity.warn, visibility: NotifyVisibility.high, what: 0, message_len: message.length - 1, message },
       });

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/settings.js';
 import type { ChannelAddress, ChannelQos } from '../contracts.js';
+import type { NetTest } from './net-test.js';
 
 export interface MainInit {
   readonly config: Pick<Config, 'name' | 'uuid'>;
@@ -16,6 +17,6 @@ export interface MainContract {
   init: MainInit;
   /** Channels started after the first list (a display the host announced later). */
   in: { kind: 'add-channels'; channels: readonly ChannelAddress[] };
-  out: { kind: 'net-test'; session: number; latencyMs: number; bitsPerSecond: number; lowBandwidth: boolean };
+  out: { kind: 'net-test'; session: number } & NetTest;
   replies: {};
 }
