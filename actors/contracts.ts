@@ -107,11 +107,19 @@ export interface MainInit {
 }
 
 /** The main channel reports each client's measured link to its owner, for logs and tests. */
+/** What the main channel's net test measured of a client's link. */
+export interface NetTest {
+  readonly latencyMs: number;
+  /** Null when no payload took longer than an empty ping: too fast to tell (spice-server then assumes a fast link). */
+  readonly bitsPerSecond: number | null;
+  readonly lowBandwidth: boolean;
+}
+
 export interface MainContract {
   init: MainInit;
   /** Channels started after the first list (a display the host announced later). */
   in: { kind: 'add-channels'; channels: readonly ChannelAddress[] };
-  out: { kind: 'net-test'; session: number; latencyMs: number; bitsPerSecond: number; lowBandwidth: boolean };
+  out: { kind: 'net-test'; session: number } & NetTest;
   replies: {};
 }
 
@@ -180,7 +188,10 @@ export interface MonitorRequest {
  */
 export interface MainToHost {
   send: { kind: 'monitors-config'; monitors: readonly MonitorRequest[] };
-  recv: { kind: 'mouse-absolute'; absolute: boolean };
+  recv:
+    | { kind: 'mouse-absolute'; absolute: boolean }
+    /** The VM's name and UUID (8-4-4-4-12 hex), as QEMU has them (-name, -uuid). */
+    | { kind: 'vm'; name: string; uuid: string };
   asks: {};
   answers: {};
 }

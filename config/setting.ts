@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAddress } from '../codecs/dbus/address.js';
 
 /**
  * One configuration key: how its value is checked (strings from flags and the environment are
@@ -103,6 +104,17 @@ export const parseSize = (v: string): [width: number, height: number] => v.split
 /** A UUID in its usual 8-4-4-4-12 hex form. */
 export function uuid() {
   return { schema: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a UUID like 12345678-9abc-def0-1234-56789abcdef0'), range: 'UUID' };
+}
+
+/**
+ * A D-Bus address naming a unix socket to connect to: anything else can never work, so it is
+ * refused at start-up, while a socket that is not there yet is waited for.
+ */
+export function dbusAddress() {
+  return {
+    schema: z.preprocess(trimmed, z.string().refine((v) => parseAddress(v).ok)) as z.ZodType<string>,
+    range: 'a D-Bus address with a unix socket (unix:path=PATH or unix:abstract=NAME)',
+  };
 }
 
 /** A program's arguments: a list from the command line or a YAML sequence, or space-separated text. */

@@ -1,6 +1,6 @@
 import { logLevels } from '../runtime/log.js';
 import { maxPasswordLength } from '../codecs/protocol/link.js';
-import { argv, bandwidth, bool, int, listOf, oneOf, optional, setting, shortText, size, text, uuid, type Setting } from './setting.js';
+import { argv, bandwidth, bool, dbusAddress, int, listOf, oneOf, optional, setting, shortText, size, text, uuid, type Setting } from './setting.js';
 
 /**
  * Every configuration key, described once. Names follow QEMU's `-spice` options where one
@@ -128,11 +128,11 @@ export const settings = {
     notYet: { values: [false], why: 'file transfer to the guest agent is not implemented yet: it stays disabled' },
   }),
   name: optional(text(), {
-    doc: "The VM's name, shown by clients in their title (QEMU's -name).",
+    doc: "The VM's name, shown by clients in their title (QEMU's -name). Unset beside QEMU: the name QEMU has (its -name, or \"QEMU\" and its version).",
     example: 'my-vm',
   }),
   uuid: optional(uuid(), {
-    doc: "The VM's UUID, sent to clients (QEMU's -uuid).",
+    doc: "The VM's UUID, sent to clients (QEMU's -uuid). Unset beside QEMU: the UUID QEMU has; else none is sent.",
     example: '5b0a8c5e-3f7a-4d2b-9c61-1d2e3f4a5b6c',
   }),
   'image-compression': setting(oneOf(['auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4', 'off']), {
@@ -187,7 +187,7 @@ export const settings = {
     example: '10mbit',
     default: Infinity,
   }),
-  'qemu-dbus': optional(text(), {
+  'qemu-dbus': optional(dbusAddress(), {
     doc: "D-Bus address of the bus QEMU's display is on (QEMU started with -display dbus,addr=ADDRESS): the companion serves every graphic console of that VM (display channel N for Console_N) and passes the client's monitor layout to each with SetUIInfo, attaching whenever a QEMU is on the bus. Replaces the demo desktop.",
     example: 'unix:path=/run/vm1/dbus.sock',
   }),
@@ -196,7 +196,7 @@ export const settings = {
     example: '/run/vm1/qmp.sock',
   }),
   qemu: optional(argv(), {
-    doc: "Launch QEMU with these arguments (after --, the last option), adding -display dbus,p2p=yes and a QMP socket in a private directory, and serve it as qemu-qmp does. QEMU stops when the companion stops; if QEMU exits first, the companion keeps serving with the display disabled. A first argument that is not an option names the program (default qemu-system-x86_64).",
+    doc: "Launch QEMU with these arguments (after --, the last option), adding -display dbus,p2p=yes and a QMP socket in a private directory, and serve it as qemu-qmp does. QEMU stops when the companion stops; if QEMU fails at start (exits before its QMP answers), the companion exits with QEMU's message; if it exits later, the companion keeps serving with the display disabled. A first argument that is not an option names the program (default qemu-system-x86_64).",
     example: '-accel kvm -m 2G -drive file=vm.qcow2',
     rest: true,
   }),

@@ -21,6 +21,18 @@ test('a bad value stops start-up with exit code 2 and names the key', (t) => {
   t.regex(r.stderr, /port: '70000' from --port is not valid: expected an integer 0\.\.65535/);
 });
 
+test('a --qemu-dbus that is no D-Bus address stops start-up at once with exit code 2', (t) => {
+  const r = spawnSync(process.execPath, [cli, '--port', '0', '--qemu-dbus', 'garbage'], { encoding: 'utf8', timeout: 10_000 });
+  t.is(r.status, 2);
+  t.regex(r.stderr, /^spice-companion: invalid configuration:\n  - qemu-dbus: 'garbage' from --qemu-dbus is not valid: expected a D-Bus address/);
+});
+
+test('--qemu with a QEMU program that does not exist: exit code 1 at once, with one line saying so', (t) => {
+  const r = spawnSync(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--qemu', '--', '/no/such/qemu', '-m', '64'], { encoding: 'utf8', timeout: 10_000 });
+  t.is(r.status, 1);
+  t.regex(r.stderr, /^spice-companion: QEMU exited at start \(exit code 127\): .*\/no\/such\/qemu: No such file or directory\n$/);
+});
+
 test('the server logs JSON lines, listens, answers a link, and stops cleanly on SIGTERM', async (t) => {
   const { child, lines, lineWith, exited } = startCli(['--port', '0', '--disable-ticketing']);
   t.teardown(() => child.kill('SIGKILL'));

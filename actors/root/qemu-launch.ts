@@ -2,8 +2,9 @@
  * QEMU run by the companion itself (`--qemu -- ARGS`): its display on a peer-to-peer D-Bus link
  * and QMP on a socket in a private directory, where the bridge hands the link over. The
  * companion owns its lifetime: QEMU stops when the companion stops, and dies with it if the
- * companion is killed. If QEMU exits on its own, that is logged and the companion keeps serving
- * with the display disabled.
+ * companion is killed. If QEMU exits before its QMP answers (it refused its arguments, or the
+ * program is not there), the companion does not start; if it exits later, that is logged and the
+ * companion keeps serving with the display disabled.
  *
  * Runs on the main thread: the parent-death signal follows the thread that spawned QEMU, and
  * an actor's worker thread may be restarted.
@@ -13,13 +14,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../runtime/log.js';
+import { Qmp } from '../hosts/qemu-bridge/qmp.js';
+import { StartError } from '../../runtime/start-error.js';
 
 const DEFAULT_PROGRAM = 'qemu-system-x86_64';
 /** Kept of QEMU's stderr for the exit log line. */
 const STDERR_TAIL = 4096;
 /** After SIGTERM, QEMU gets this long to exit before SIGKILL. */
 const STOP_GRACE_MS = 5_000;
+/** Between attempts to reach QMP while QEMU starts. */
+const QMP_POLL_MS = 50;
+
 
 /** Something the companion runs beside its host actor, started before it and stopped after it. */
 export interface HostProcess {
@@ -51,24 +58,53 @@ export class QemuLauncher implements HostProcess {
     return [program, ...args, '-display', 'dbus,p2p=yes', '-qmp', `unix:${this.qmpPath},server=on,wait=off`];
   }
 
-  /** Spawns QEMU; settles once it runs (QMP comes up later: the bridge retries until it answers). */
+  /**
+   * Spawns QEMU; settles once its QMP answers (QEMU is through its start-up and the bridge can
+   * attach), or rejects with a StartError (QEMU's own message, its stderr) if QEMU exits first.
+   */
   async start(log: Logger): Promise<void> {
     mkdirSync(this.dir, { mode: 0o700 });
     const command = this.command();
     // setpriv: a companion that dies without stopping QEMU takes it along.
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-STDERR_TAIL)));
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
+    // 'close' rather than 'exit': QEMU's last words are read by then.
+    const failed = new Promise<never>((_, reject) => {
+      child.once('error', (e) => reject(new StartError(`cannot run QEMU: ${e.message}`)));
+      child.once('close', (code, signal) => {
+        const status = signal ? `signal ${signal}` : `exit code ${code}`;
+        reject(new StartError(`QEMU exited at start (${status})${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+      });
     });
-    this.child = child;
+    let ended = false;
+    failed.catch(() => (ended = true)); // once started, an exit is logged below instead
+    try {
+      await Promise.race([this.qmpAnswers(() => ended, failed), failed]);
+    } catch (e) {
+      rmSync(this.dir, { recursive: true, force: true });
+      throw e;
+    }
     log.info({ qemuPid: child.pid, command }, 'QEMU started');
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
       log.error({ code, signal, stderr: stderr.trim() }, 'QEMU exited; the display stays disabled');
     });
+  }
+
+  /** Settles when QEMU's QMP answers, or as `failed` does once QEMU has `ended`. */
+  private async qmpAnswers(ended: () => boolean, failed: Promise<never>): Promise<void> {
+    while (!ended()) {
+      try {
+        // A probe, closed at once: QEMU serves one QMP client, and the bridge's turn comes next.
+        (await Qmp.connect(this.qmpPath, 0)).close();
+        return;
+      } catch {
+        await delay(QMP_POLL_MS);
+      }
+    }
+    return failed;
   }
 
   /** Ends QEMU (SIGTERM, SIGKILL if it lingers), waits until it has exited, removes the directory. */

@@ -177,3 +177,15 @@ test('a flag with a bare value: --demo alone is live, --demo still is still; siz
   t.throws(() => load(['--demo-size', '0x10']), { instanceOf: ConfigError, message: /demo-size: '0x10' from --demo-size is not valid/ });
   t.throws(() => load(['--demo-size', '20000x10']), { instanceOf: ConfigError, message: /demo-size: '20000x10' from --demo-size is not valid: expected WIDTHxHEIGHT, each 1..16384/ });
 });
+
+test('qemu-dbus must be a D-Bus address the companion can connect to; a socket that is not there yet is fine', (t) => {
+  const expected = 'expected a D-Bus address with a unix socket (unix:path=PATH or unix:abstract=NAME)';
+  t.deepEqual(problems(() => load(['--qemu-dbus', 'garbage'])), [`qemu-dbus: 'garbage' from --qemu-dbus is not valid: ${expected}`]);
+  t.deepEqual(problems(() => load([], { SPICE_COMPANION_QEMU_DBUS: 'tcp:host=localhost,port=4000' })), [
+    `qemu-dbus: 'tcp:host=localhost,port=4000' from environment variable SPICE_COMPANION_QEMU_DBUS is not valid: ${expected}`,
+  ]);
+  t.is(problems(() => load(['--qemu-dbus', 'unix:path=/run/a b'])).length, 1, 'a space must be %-escaped');
+  t.is(problems(() => load(['--qemu-dbus', 'unix:tmpdir=/tmp'])).length, 1, 'a listening address names no socket to connect to');
+  t.is(load(['--qemu-dbus', 'unix:path=/no/such/dir/bus.sock']).config['qemu-dbus'], 'unix:path=/no/such/dir/bus.sock');
+  t.is(load(['--qemu-dbus', 'tcp:host=h,port=1;unix:abstract=qemu-bus']).config['qemu-dbus'], 'tcp:host=h,port=1;unix:abstract=qemu-bus');
+});

@@ -5,9 +5,11 @@
  * is QMP screendump (the guest's real framebuffer); of input, what the guest itself reports.
  */
 import test, { type ExecutionContext } from 'ava';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliPath as cli } from '../helpers/cli.js';
 import { QemuLauncher } from '../../actors/root/qemu-launch.js';
 import { Qmp } from '../../actors/hosts/qemu-bridge/qmp.js';
 import type { BridgeStats, QemuBridgeContract } from '../../actors/contracts.js';
@@ -308,6 +310,21 @@ qemuTest('--qemu -- ARGS: the companion launches QEMU (p2p display, private QMP)
   await d.stop();
   t.false(alive(pid2), 'QEMU has exited');
   t.false(existsSync(d.launcher.dir), 'the private directory is removed');
+});
+
+qemuTest('the VM\'s -name and -uuid reach spice-gtk as the session\'s name and UUID (the window title), from QEMU through the bridge', async (t) => {
+  const uuid = '6f1c2a9e-3b4d-4c5e-8f60-718293a4b5c6';
+  const c = await companionWith(t, ['--qemu', '--', '-accel', 'tcg', '-m', '64', '-nodefaults', '-vga', 'std', '-S', '-name', 'vm-under-test', '-uuid', uuid]);
+  const p = probe(t, c.port);
+  await p.waitFor((e) => e.event === 'session-name' && e.name === 'vm-under-test', 'the VM name at the client', 20_000);
+  await p.waitFor((e) => e.event === 'session-uuid' && e.uuid === uuid.replace(/-/g, ''), 'the VM UUID at the client');
+  t.is(await p.quit(), 0);
+});
+
+qemuTest('--qemu -- ARGS that QEMU refuses: the companion exits with code 1 and QEMU\'s own message', async (t) => {
+  const r = spawnSync(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--qemu', '--', '-this-is-not-an-option'], { encoding: 'utf8', timeout: 20_000 });
+  t.is(r.status, 1);
+  t.regex(r.stderr, /^spice-companion: QEMU exited at start \(exit code 1\): qemu-system-x86_64: -this-is-not-an-option: invalid option\n$/);
 });
 
 /** Whether a process with this id exists (an exited child is reaped by the time its exit event fired). */

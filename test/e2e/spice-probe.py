@@ -72,6 +72,9 @@ class Probe:
         on(session, 'channel-new', self.channel_new)
         on(session, 'channel-destroy', self.channel_destroy)
         on(session, 'disconnected', self.disconnected)
+        # The VM's name (a client's window title) and UUID, from the main channel's NAME and UUID.
+        on(session, 'notify::name', lambda s, _p: emit('session-name', name=s.props.name))
+        on(session, 'notify::uuid', lambda s, _p: emit('session-uuid', uuid=ctypes.string_at(s.props.uuid, 16).hex()))
 
     def channel_new(self, _session, ch):
         emit('channel-new', **ident(ch))

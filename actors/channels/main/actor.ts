@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ChannelType, hasCap, MainCap, MouseMode, NotifySeverity, NotifyVisibility } from '../../../codecs/protocol/enums.js';
 import { mainProtocol as protocol } from '../../../codecs/protocol/channels/main.js';
 import { defineActor } from '../../../runtime/actor.js';
@@ -9,10 +8,17 @@ import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
 import { mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
 import { mmTimeDeltaMs, mmTimeNow } from './mm-time.js';
-import { runNetTest } from './net-test.js';
+import { runNetTest, type NetTest } from './net-test.js';
 
 type Main = typeof protocol;
 type Connection = ChannelConnection<Main['server']['defs'], Main['client']['defs']>;
+
+/** A session's main connection and what is known of its client's link. */
+interface Client {
+  readonly connection: Connection;
+  /** The net test's result once it has run: the link's speed for the choices that depend on it (JPEG, video bit rate). */
+  link: NetTest | null;
+}
 
 /** spice-server's REDS_AGENT_WINDOW_SIZE: what INIT says when there is no agent. */
 const noAgentTokens = 10;
@@ -23,9 +29,9 @@ const ackWindow = 20;
 /**
  * The main channel: the session's first connection. It sends INIT, the channel list once the
  * client attaches, mouse modes (client mode only while the host takes absolute positions),
- * name and UUID, and measures the link. Its closing ends the session. When the host takes
- * client monitor layouts, each client gets an agent endpoint (agent/) whose layouts go
- * to the host.
+ * the VM's name and UUID, and measures the link. Its closing ends the session. When the host
+ * takes client monitor layouts, each client gets an agent endpoint (agent/) whose layouts
+ * go to the host.
  */
 export default defineActor<MainContract>((ctx) => {
   const { config, displayChannels, agent: serveAgent } = ctx.init;
@@ -38,16 +44,32 @@ export default defineActor<MainContract>((ctx) => {
   });
   const server = ctx.peer(flip(serverToChannel({ type: ChannelType.main, id: 0 })));
   const host = ctx.peer(mainToHost);
-  const clients = new Map<number, Connection>();
+  const clients = new Map<number, Client>();
   let absolute = false;
   let mode: number = MouseMode.server;
   const supported = () => MouseMode.server | (absolute ? MouseMode.client : 0);
-  const uuid = Buffer.from((config.uuid ?? randomUUID()).replace(/-/g, ''), 'hex');
+  /** The VM's name and UUID: as configured, else as the host reports them (QEMU's -name, -uuid); unknown until then. */
+  let vmName = config.name;
+  let vmUuid = config.uuid;
+  /** NAME and UUID, to a client that takes them (spice-server sends them at connect; a host's come when it attaches to its VM). */
+  const sendVm = (c: Connection, which = { name: true, uuid: true }) => {
+    if (!hasCap(c.link.channelCaps, MainCap.nameAndUuid)) return;
+    if (which.name && vmName !== undefined) c.send({ name: 'name', body: { name: Buffer.from(vmName + '\0', 'utf8') } });
+    const uuid = vmUuid === undefined ? undefined : Buffer.from(vmUuid.replace(/-/g, ''), 'hex');
+    if (which.uuid && uuid?.length === 16) c.send({ name: 'uuid', body: { uuid } });
+  };
 
   const announceMouseMode = () => {
-    for (const c of clients.values()) c.send({ name: 'mouse_mode', body: { supported_modes: supported(), current_mode: mode } });
+    for (const { connection: c } of clients.values()) c.send({ name: 'mouse_mode', body: { supported_modes: supported(), current_mode: mode } });
   };
   host.messages$.subscribe((m) => {
+    if (m.kind === 'vm') {
+      const [name, uuid] = [config.name ?? m.name, config.uuid ?? m.uuid];
+      const changed = { name: name !== vmName, uuid: uuid !== vmUuid };
+      [vmName, vmUuid] = [name, uuid];
+      if (changed.name || changed.uuid) for (const { connection } of clients.values()) sendVm(connection, changed);
+      return;
+    }
     absolute = m.absolute;
     if (!absolute && mode === MouseMode.client) mode = MouseMode.server;
     announceMouseMode();
@@ -57,11 +79,12 @@ export default defineActor<MainContract>((ctx) => {
     connected(socket, link, leftover) {
       // The ACK window spice-server leaves off on main (it is asked for here): SET_ACK after INIT.
       const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, ackAfterFirst: true, qos: ctx.init.qos });
-      clients.get(link.session)?.close({ by: 'session', why: 'replaced by a new main connection' });
-      clients.set(link.session, c);
+      clients.get(link.session)?.connection.close({ by: 'session', why: 'replaced by a new main connection' });
+      const client: Client = { connection: c, link: null };
+      clients.set(link.session, client);
       c.onClose(() => {
         attachedClients.delete(c);
-        if (clients.get(link.session) !== c) return;
+        if (clients.get(link.session) !== client) return;
         clients.delete(link.session);
         void server.send({ kind: 'main-closed', session: link.session });
       });
@@ -91,10 +114,7 @@ export default defineActor<MainContract>((ctx) => {
         },
       });
       c.startAcks();
-      if (hasCap(link.channelCaps, MainCap.nameAndUuid)) {
-        if (config.name !== undefined) c.send({ name: 'name', body: { name: Buffer.from(config.name + '\0', 'utf8') } });
-        c.send({ name: 'uuid', body: { uuid } });
-      }
+      sendVm(c);
       let attached = false;
       c.onMessage((m) => {
         switch (m.name) {
@@ -135,7 +155,9 @@ export default defineActor<MainContract>((ctx) => {
       c.feed(leftover);
       runNetTest((payload) => c.ping(payload, 'us')).then(
         (r) => {
-          ctx.log.info({ peer: c.peer, latencyMs: +r.latencyMs.toFixed(3), mbitPerS: +(r.bitsPerSecond / 1e6).toFixed(1), lowBandwidth: r.lowBandwidth }, 'net test');
+          client.link = r;
+          const mbitPerS = r.bitsPerSecond === null ? null : +(r.bitsPerSecond / 1e6).toFixed(1); // null: too fast to tell
+          ctx.log.info({ peer: c.peer, latencyMs: +r.latencyMs.toFixed(3), mbitPerS, lowBandwidth: r.lowBandwidth }, 'net test');
           void ctx.parent.offer({ kind: 'net-test', session: link.session, ...r });
           // The client's media clock, now that the link is known (spice-server re-sends it when latency changes).
           c.send({ name: 'multi_media_time', body: { time: (mmTimeNow() - mmTimeDeltaMs) >>> 0 } });
@@ -144,12 +166,12 @@ export default defineActor<MainContract>((ctx) => {
       );
     },
     sessionEnded(session) {
-      clients.get(session)?.close({ by: 'session', why: 'session ended' });
+      clients.get(session)?.connection.close({ by: 'session', why: 'session ended' });
     },
     notify(session, text) {
       // spice-server writes the length without the NUL, then the text with it.
       const message = Buffer.from(text + '\0', 'utf8');
-      clients.get(session)?.send({
+      clients.get(session)?.connection.send({
         name: 'notify',
         body: { time_stamp: BigInt(Date.now()), severity: NotifySeverity.warn, visibility: NotifyVisibility.high, what: 0, message_len: message.length - 1, message },
       });

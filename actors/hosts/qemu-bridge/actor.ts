@@ -157,6 +157,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         attachments++;
         lastProblem = '';
         ctx.log.info({ ...where, qemu: s.qemu, vm: s.vmName, consoles: s.consoles.map((c) => `${c.display}:${c.info.label}`) }, 'attached to QEMU');
+        void main.send({ kind: 'vm', name: s.vmName, uuid: s.vmUuid });
         const reason = await s.closed;
         session = null;
         input = null;

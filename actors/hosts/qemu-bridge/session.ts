@@ -31,9 +31,10 @@ export interface SessionEvents {
 }
 
 export interface Session {
-  /** QEMU's name on the bus (none on a peer-to-peer link) and the VM's name. */
+  /** QEMU's name on the bus (none on a peer-to-peer link), the VM's name and UUID. */
   readonly qemu: string | undefined;
   readonly vmName: string;
+  readonly vmUuid: string;
   /** The graphic consoles served, the first one taking keys and relative motion. */
   readonly consoles: readonly SessionConsole[];
   /** Settles when QEMU (or the bus, or any listener link) goes, with the reason if there is one. */
@@ -217,7 +218,7 @@ export async function attach(
           if (again.delete(d) && !bus.closed) refreshSize(d);
         });
     };
-    return { qemu, vmName: vm.name, consoles, closed, refreshSize, close: closeAll };
+    return { qemu, vmName: vm.name, vmUuid: vm.uuid, consoles, closed, refreshSize, close: closeAll };
   } catch (e) {
     closeAll();
     throw e;

@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { close as closeFd, type Fd } from '../../../../native/index.js';
-import { parseAddress } from './address.js';
+import { parseAddress } from '../../../../codecs/dbus/address.js';
 import { Bus, BUS_NAME, BUS_PATH, matchRuleText, type MatchRule } from './bus.js';
 import { DBusError, Errors } from './errors.js';
 import { ObjectRegistry, type ExportedInterface } from './exported.js';

@@ -3,7 +3,7 @@
  * separated by `;`, values %-escaped. Only the unix transport with `path` or `abstract` is of use
  * here (dbus-daemon, QEMU, libvirt's private buses); others are skipped.
  */
-import type { Decoded } from '../../../../codecs/decoded.js';
+import type { Decoded } from '../decoded.js';
 
 /** A unix socket: a filesystem path, or (leading NUL) a name in the abstract namespace. */
 export interface UnixAddress {

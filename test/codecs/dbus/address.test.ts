@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseAddress } from '../../../actors/hosts/qemu-bridge/dbus/address.js';
+import { parseAddress } from '../../../codecs/dbus/address.js';
 
 test('unix addresses: path, abstract, %-escapes, extra keys, several entries in order, other transports skipped', (t) => {
   t.deepEqual(parseAddress('unix:path=/tmp/bus'), { ok: true, value: [{ socketPath: '/tmp/bus' }] });
