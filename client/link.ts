@@ -24,6 +24,8 @@ export interface Endpoint {
   readonly password?: string;
   /** The local address to connect from (e.g. another 127/8 address). */
   readonly localAddress?: string;
+  /** A unix socket to connect to instead of host:port (a server with unix=on). */
+  readonly path?: string;
 }
 
 export interface LinkRequest {
@@ -65,7 +67,9 @@ function open(ep: Endpoint): Promise<Socket | TLSSocket> {
     const from = ep.localAddress !== undefined ? { localAddress: ep.localAddress } : {};
     const s = ep.tls
       ? tlsConnect({ host: ep.host, port: ep.port, ...from, ca: ep.tls.ca, servername: ep.tls.servername ?? ep.host }, () => resolve(s))
-      : tcpConnect({ host: ep.host, port: ep.port, ...from, noDelay: true }, () => resolve(s));
+      : ep.path !== undefined
+        ? tcpConnect({ path: ep.path }, () => resolve(s))
+        : tcpConnect({ host: ep.host, port: ep.port, ...from, noDelay: true }, () => resolve(s));
     s.once('error', reject);
   });
 }

@@ -5,7 +5,7 @@
       "sources": ["src/addon.cc", "src/fds.cc", "src/shm.cc", "src/eventfd.cc", "src/unix-socket.cc", "src/tcp.cc", "src/thread.cc", "src/image-encoders.cc",
                   "../codecs/image/lz/encoder.cc", "../codecs/image/quic/encoder.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
     }
   ]

@@ -189,3 +189,46 @@ test('qemu-dbus must be a D-Bus address the companion can connect to; a socket t
   t.is(load(['--qemu-dbus', 'unix:path=/no/such/dir/bus.sock']).config['qemu-dbus'], 'unix:path=/no/such/dir/bus.sock');
   t.is(load(['--qemu-dbus', 'tcp:host=h,port=1;unix:abstract=qemu-bus']).config['qemu-dbus'], 'tcp:host=h,port=1;unix:abstract=qemu-bus');
 });
+
+test("--spice takes QEMU's -spice string as is; flags of their own win over it", (t) => {
+  const { config, sources } = load([
+    '--spice',
+    'port=5930,addr=0.0.0.0,disable-ticketing=on,image-compression=quic,tls-port=5931,x509-dir=/etc/pki/spice,tls-channel=main,tls-channel=inputs,tls-ciphers=HIGH:!aNULL,gl=off',
+    '--port',
+    '5940',
+  ]);
+  t.is(config.port, 5940, 'the flag wins');
+  t.is(config.addr, '0.0.0.0');
+  t.true(config['disable-ticketing']);
+  t.is(config['image-compression'], 'quic');
+  t.is(config['tls-port'], 5931);
+  t.deepEqual(config['secure-channels'], ['main', 'inputs'], 'tls-channel repeats collect');
+  t.is(config['tls-ciphers'], 'HIGH:!aNULL');
+  t.deepEqual(sources.get('addr'), { kind: 'flag', flag: '--spice addr' });
+  // QemuOpts: a bare key is on, ",," is a comma.
+  t.deepEqual(load(['--spice', 'port=1,disable-ticketing,password=a,,b']).config.password, 'a,b');
+  t.true(load(['--spice', 'port=1,disable-ticketing']).config['disable-ticketing']);
+  // tls-channel=default and plaintext-channel as spice-server takes them.
+  const d = load(['--spice', 'tls-port=5931,x509-dir=/p,tls-channel=default,plaintext-channel=cursor']).config;
+  t.deepEqual([d['secure-channels'], d['plaintext-channels'], d.port], [['default'], ['cursor'], undefined], 'no plain port unless asked for');
+  const refused: Array<[string, RegExp]> = [
+    ['port=1,password-secret=sec0', /^--spice password-secret: names a QEMU secret object.*give its file as password-file$/],
+    ['port=1,ipv6=on', /^--spice ipv6: give addr=:: /],
+    ['port=1,gl=on', /^--spice gl=on: .*only gl=off$/],
+    ['port=1,rendernode=/dev/dri/renderD128', /^--spice rendernode: /],
+    ['port=1,frobnicate=3', /^--spice frobnicate: not one of QEMU's -spice options/],
+    ['port=1,streaming-video=filter', /^streaming-video: 'filter' from --spice streaming-video: video streams are not implemented yet/],
+    ['port=1,sasl=on', /^sasl: 'on' from --spice sasl: SASL is not implemented yet/],
+    ['port=1,disable-copy-paste=off', /^disable-copy-paste: 'off' from --spice disable-copy-paste: the clipboard relay is not implemented yet/],
+  ];
+  for (const [text, message] of refused) t.regex(problems(() => load(['--spice', text])).join('\n'), message, text);
+});
+
+test('the plain port: 5900 when nothing else is given, none for TLS only or unix', (t) => {
+  t.is(load([]).config.port, 5900);
+  t.is(load(['--tls-port', '5901', '--x509-dir', '/p']).config.port, undefined);
+  t.is(load(['--unix', '--addr', '/run/s.sock']).config.port, undefined);
+  t.deepEqual(problems(() => load(['--unix', '--port', '1'])), ['port: with unix, plain connections come through the socket at addr']);
+  t.deepEqual(problems(() => load(['--password', 'a', '--password-file', '/f'])), ['password, password-file: give one']);
+  t.is(load(['--tls-port', '1', '--x509-key-file', '/k', '--x509-cert-file', '/c', '--x509-cacert-file', '/ca']).config['x509-dir'], undefined, 'x509 files without a directory');
+});

@@ -6,9 +6,9 @@ import type { ActorRef } from '../../runtime/supervisor.js';
 import type { RecordingHostContract } from '../fixtures/actors/recording-host.js';
 import type { QxlTestHostContract } from '../fixtures/actors/qxl-test-host.js';
 
-/** Flags as on the command line, on a free port, logs silent unless SPICE_TEST_LOG names a level. */
-function testConfig(flags: readonly string[]) {
-  return loadConfig({ args: parseArgs(['--port', '0', '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} }).config;
+/** Flags as on the command line, on a free plain port unless unix or `plainPort: false`, logs silent unless SPICE_TEST_LOG names a level. */
+function testConfig(flags: readonly string[], plainPort = !flags.includes('--unix')) {
+  return loadConfig({ args: parseArgs([...(plainPort ? ['--port', '0'] : []), '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} }).config;
 }
 
 export interface TestServer {
@@ -24,8 +24,8 @@ export interface TestServer {
  * line; `monitorsConfig`: the host takes client monitor layouts (the main channel serves an
  * agent). Logs are silent unless SPICE_TEST_LOG names a level.
  */
-export async function startTestServer(flags: readonly string[] = [], log?: Logger, { monitorsConfig = false } = {}): Promise<TestServer> {
-  const config = testConfig(flags);
+export async function startTestServer(flags: readonly string[] = [], log?: Logger, { monitorsConfig = false, plainPort }: { monitorsConfig?: boolean; plainPort?: boolean } = {}): Promise<TestServer> {
+  const config = testConfig(flags, plainPort);
   const logger = log ?? createLogger(config['log-level']);
   const companion = await startCompanion(config, logger, 'test', { module: new URL('../fixtures/actors/recording-host.js', import.meta.url), monitorsConfig });
   return {
