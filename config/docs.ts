@@ -23,6 +23,7 @@ export function helpText(version: string): string {
     'Command options:',
     '  -c, --config FILE     read configuration keys from a YAML file (see config/spice-companion.example.yaml)',
     '  --print-config        print the effective configuration and where each value came from, then exit',
+    '  --print-capabilities  print what this build can do as JSON (for libvirt and other managers), then exit',
     '  -h, --help            show this help',
     '  -V, --version         show the version',
     '',

@@ -8,6 +8,8 @@ export interface Command {
   readonly help: boolean;
   readonly version: boolean;
   readonly printConfig: boolean;
+  /** Print what this build can do as JSON, for a management layer (libvirt's display helpers), and exit. */
+  readonly printCapabilities: boolean;
   readonly configFile?: string;
 }
 
@@ -33,7 +35,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const errors: string[] = [];
   /** Keys from --spice: flags of their own win over them. */
   const spiceGiven = new Map<string, Given>();
-  const command = { help: false, version: false, printConfig: false, configFile: undefined as string | undefined };
+  const command = { help: false, version: false, printConfig: false, printCapabilities: false, configFile: undefined as string | undefined };
   const dashes = argv.indexOf('--');
   const rest = dashes < 0 ? undefined : argv.slice(dashes + 1);
   let restTaken = false;
@@ -50,6 +52,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     if (arg === '--print-config') {
       command.printConfig = true;
+      continue;
+    }
+    if (arg === '--print-capabilities') {
+      command.printCapabilities = true;
       continue;
     }
     const eq = arg.indexOf('=');

@@ -83,3 +83,14 @@ test('start-up problems after the config checks end the process with one line na
     t.is(r.stderr.trimEnd().split('\n').length, 1, `one line for ${args.join(' ')}`);
   }
 });
+
+test('--print-capabilities answers JSON at once, listing only features that work', (t) => {
+  const r = spawnSync(process.execPath, [cli, '--print-capabilities'], { encoding: 'utf8' });
+  t.is(r.status, 0);
+  const caps = JSON.parse(r.stdout) as { type: string; features: string[]; 'not-yet': Record<string, unknown[]> };
+  t.is(caps.type, 'spice');
+  for (const f of ['dbus-address', 'qmp-p2p', 'launch-qemu', 'tls', 'unix', 'password-file']) t.true(caps.features.includes(f), f);
+  t.deepEqual(caps['not-yet']['streaming-video'], ['all', 'filter']);
+  const refused = Object.keys(caps['not-yet']);
+  t.false(caps.features.includes('sasl') && refused.includes('sasl'), 'a refused feature is not offered');
+});

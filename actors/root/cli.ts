@@ -4,6 +4,7 @@ import { helpText, formatValue } from '../../config/docs.js';
 import { parseArgs } from '../../config/flags.js';
 import { ConfigError, loadConfig, type Loaded } from '../../config/load.js';
 import { leaves } from '../../config/settings.js';
+import { capabilities } from '../../config/capabilities.js';
 import { describeSource } from '../../config/sources.js';
 import { createLogger } from '../../runtime/log.js';
 import { configuredHost, startCompanion, StartError } from './companion.js';
@@ -23,6 +24,10 @@ function printConfig({ config, sources }: Loaded): void {
 const args = parseArgs(process.argv.slice(2));
 if (args.command.help) {
   process.stdout.write(helpText(version));
+  process.exit(0);
+}
+if (args.command.printCapabilities) {
+  process.stdout.write(JSON.stringify(capabilities(version), null, 2) + '\n');
   process.exit(0);
 }
 if (args.command.version) {
