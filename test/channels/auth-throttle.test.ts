@@ -2,8 +2,9 @@ import test from 'ava';
 import { AuthThrottle } from '../../actors/server/auth-throttle.js';
 import { ChannelType } from '../../codecs/protocol/enums.js';
 import { LinkError } from '../../codecs/protocol/link.js';
-import { linkChannel, LinkRefused } from '../../client/link.js';
+import { linkChannel } from '../../client/link.js';
 import { startTestServer } from '../helpers/server.js';
+import { refusal } from '../helpers/refusal.js';
 
 test('the throttle doubles the wait per failure up to its cap, and spaces parallel tickets of one address', (t) => {
   const th = new AuthThrottle(250, 8_000, 60_000, 16);
@@ -30,15 +31,6 @@ test('the throttle doubles the wait per failure up to its cap, and spaces parall
   t.is(th.turn('10.0.0.1', now + 60_001 + 8000 * 40), 0);
 });
 
-const refusal = async (p: Promise<unknown>): Promise<number | null> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof LinkRefused) return err.code;
-    throw err;
-  }
-  return -1;
-};
 
 test('wrong tickets from one address slow that address down, while another address links at full speed', async (t) => {
   const s = await startTestServer(['--password', 'sesame']);

@@ -3,21 +3,13 @@ import { readFileSync } from 'node:fs';
 import { ChannelType, CommonCap, capWords } from '../../codecs/protocol/enums.js';
 import { LinkError } from '../../codecs/protocol/link.js';
 import { inputsProtocol } from '../../codecs/protocol/channels/inputs.js';
-import { linkChannel, LinkRefused } from '../../client/link.js';
+import { linkChannel } from '../../client/link.js';
 import { ClientChannel } from '../../client/channel.js';
 import { SpiceClient, first, next } from '../../client/session.js';
 import { makeTestCa } from '../helpers/test-ca.js';
 import { startTestServer } from '../helpers/server.js';
+import { refusal } from '../helpers/refusal.js';
 
-const refusal = async (p: Promise<unknown>): Promise<number | null> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof LinkRefused) return err.code;
-    throw err;
-  }
-  return -1;
-};
 
 test('the right password links, a wrong one is refused with PERMISSION_DENIED', async (t) => {
   const s = await startTestServer(['--password', 'sesame']);

@@ -4,20 +4,11 @@ import { lstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkError } from '../../codecs/protocol/link.js';
-import { LinkRefused } from '../../client/link.js';
 import { SpiceClient } from '../../client/session.js';
 import { startTestServer } from '../helpers/server.js';
 import { makeTestCa } from '../helpers/test-ca.js';
+import { refusal } from '../helpers/refusal.js';
 
-const refusal = async (p: Promise<unknown>): Promise<number | null> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof LinkRefused) return err.code;
-    throw err;
-  }
-  return -1;
-};
 
 test("unix=on serves clients on the socket at addr, replacing a stale socket file", async (t) => {
   const path = join(mkdtempSync(join(tmpdir(), 'spice-unix-')), 'spice.sock');
