@@ -43,7 +43,7 @@ export default defineActor<ServerContract>(async (ctx) => {
   }
   const saslBroken = config.sasl ? saslProblem() : null;
   if (saslBroken !== null) {
-    await ctx.parent.send({ kind: 'start-failed', reason: `sasl: ${saslBroken}` });
+    await ctx.parent.send({ kind: 'start-failed', reason: `sasl: ${saslBroken} (spice.conf from ${process.env.SASL_CONF_PATH ?? '/etc/sasl2'})` });
     return;
   }
   const policy: TicketPolicy = {
