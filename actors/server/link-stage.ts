@@ -114,8 +114,9 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
       try {
         const verdict = await runSaslExchange({ reader, stream, session, deadline, turn });
         if (!verdict.ok) {
-          stream.end();
           reader.release();
+          // A client that broke the protocol may keep its end open for good: closed once our last word is out.
+          stream.end(verdict.denied ? undefined : () => stream.destroy());
           return { ok: false, reason: `${verdict.reason}${failedTurn()}`, ticketRefused: verdict.denied };
         }
         user = verdict.username;
