@@ -95,6 +95,18 @@ test.serial('spice-gtk links every channel over TLS with SASL as a known user, a
   await refusal(/^SASL SCRAM-SHA-256: .*authentication failure.* \(\d+ in a row from 127\.0\.0\.1\)$/);
 });
 
+test.serial('spice-gtk links with DIGEST-MD5 too, when spice.conf offers only it', async (t) => {
+  const digest = makeSaslConfig({ alice: 'wonder-land' }, 'digest-md5');
+  const other = startCli(['--sasl', '--tls-port', '0', '--x509-dir', ca.dir, '--demo', 'off'], { env: { SASL_CONF_PATH: digest.dir } });
+  t.teardown(() => other.child.kill('SIGKILL'));
+  const port = (await other.lineWith('spice-companion started')).tlsPort as number;
+  const p = new SpiceProbe(['--tls-port', String(port), '--ca-file', ca.caFile, '--host-subject', ca.subject, '--username', 'alice', '--password', 'wonder-land']);
+  t.teardown(() => p.kill());
+  await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'main', 'main opened', 45_000);
+  t.is(await p.quit(), 0);
+  t.true(other.lines.some((l) => l.msg === 'linked' && l.user === 'alice'));
+});
+
 test.serial('the exchange from a TypeScript client: mechanisms offered comma-wrapped, PLAIN with the right password linked, a wrong one answered done then PERMISSION_DENIED', async (t) => {
   const good = await saslStart();
   t.is(good.mechanisms, ',SCRAM-SHA-256,DIGEST-MD5,PLAIN,');
