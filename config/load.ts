@@ -112,6 +112,7 @@ function crossChecks(v: ReadonlyMap<string, unknown>): string[] {
   if (tlsPort !== undefined && v.get('x509-dir') === undefined && files.some((f) => v.get(f) === undefined)) problems.push('tls-port: TLS needs x509-dir (ca-cert.pem, server-cert.pem, server-key.pem), or x509-key-file, x509-cert-file and x509-cacert-file');
   if (tlsPort !== undefined && tlsPort !== 0 && tlsPort === v.get('port')) problems.push(`tls-port: ${tlsPort} is also the plain port`);
   if ((v.get('secure-channels') as string[]).length > 0 && tlsPort === undefined) problems.push('secure-channels: needs a tls-port to be reachable');
+  if (v.get('sasl') === true && tlsPort === undefined) problems.push('sasl: SASL is offered over TLS only; give tls-port');
   const hasPassword = v.get('password') !== undefined || v.get('password-file') !== undefined;
   if (v.get('password') !== undefined && v.get('password-file') !== undefined) problems.push('password, password-file: give one');
   if (v.get('password-expiry') !== undefined && !hasPassword) problems.push('password-expiry: there is no password to expire');

@@ -110,10 +110,9 @@ export const settings = {
     default: false,
   }),
   sasl: setting(bool(), {
-    doc: 'Authenticate clients with SASL (cyrus-sasl) instead of a ticket.',
+    doc: 'Authenticate clients with SASL (cyrus-sasl, configured by spice.conf in /etc/sasl2 or in SASL_CONF_PATH) instead of a ticket. TLS only: needs tls-port; every channel is then refused on the plain port.',
     example: 'off',
     default: false,
-    notYet: { values: [true], why: 'SASL is not implemented yet; use password or password-file over TLS' },
   }),
   'disable-copy-paste': setting(bool(), {
     doc: 'Keep the clipboard from passing between client and guest.',

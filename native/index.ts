@@ -21,6 +21,7 @@ interface NativeAddon {
   setNotSentLowat(socket: number, bytes: number): void;
   encodeLz(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
   encodeQuic(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
+  SaslServer: new (localAddr: string | null, remoteAddr: string | null, externalSsf: number) => SaslSession;
 }
 
 interface NativePoller {
@@ -123,3 +124,37 @@ export const lzEncode = (pixels: Uint8Array, width: number, height: number, stri
   addon.encodeLz(pixels, width, height, stride, alpha);
 export const quicEncode = (pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array =>
   addon.encodeQuic(pixels, width, height, stride, alpha);
+
+/** What a SASL start or step gave: `done` (authenticated) or more steps wanted, and the bytes for the client. */
+export interface SaslReply {
+  readonly done: boolean;
+  /** null: no data (SASL tells it apart from empty). */
+  readonly out: Uint8Array | null;
+}
+
+/**
+ * One connection's SASL authentication, server side (cyrus-sasl, service and config name
+ * "spice": /etc/sasl2/spice.conf, or spice.conf in the directories of SASL_CONF_PATH). A failed
+ * or refused authentication throws an Error (its `saslCode` is libsasl2's result). Calls are
+ * synchronous: made only by the server actor, on its thread (libsasl2's initialisation, done at
+ * the first session, is not thread-safe).
+ */
+export interface SaslSession {
+  /** The mechanisms on offer, comma-wrapped: ",SCRAM-SHA-256,PLAIN,". */
+  mechanisms(): string;
+  /** The client's chosen mechanism (1..100 bytes) and first data (at most 64 KiB, null for none). */
+  start(mechanism: string, data: Uint8Array | null): SaslReply;
+  step(data: Uint8Array | null): SaslReply;
+  /** The authenticated user, once done. */
+  username(): string | null;
+  /** The strength of a negotiated security layer; 0 here, where none is ever negotiated (TLS carries the link). */
+  ssf(): number;
+  /** Frees it now; later calls throw. */
+  dispose(): void;
+}
+
+/**
+ * A SASL session for one connection: `local` and `remote` as "ip;port" (null on a unix socket),
+ * `externalSsf` the transport's strength (the TLS cipher's bits). No security layer is offered.
+ */
+export const saslSession = (local: string | null, remote: string | null, externalSsf: number): SaslSession => new addon.SaslServer(local, remote, externalSsf);

@@ -18,6 +18,7 @@ import { openListeners, socketFd, type Listening } from './listeners.js';
 import { StartError } from '../../runtime/start-error.js';
 import { tlsOnlyChannels } from '../../config/channel-security.js';
 import { Sessions } from './sessions.js';
+import { saslProblem, saslSessionFor } from './sasl-sessions.js';
 
 /**
  * The red server: listens, runs each connection's link stage (TLS, tickets, sessions) and
@@ -40,12 +41,17 @@ export default defineActor<ServerContract>(async (ctx) => {
     await ctx.parent.send({ kind: 'start-failed', reason: err.message });
     return;
   }
+  const saslBroken = config.sasl ? saslProblem() : null;
+  if (saslBroken !== null) {
+    await ctx.parent.send({ kind: 'start-failed', reason: `sasl: ${saslBroken} (spice.conf from ${process.env.SASL_CONF_PATH ?? '/etc/sasl2'})` });
+    return;
+  }
   const policy: TicketPolicy = {
     ticketing: !config['disable-ticketing'],
     ...(password !== undefined ? { password } : {}),
     ...(config['password-expiry'] !== undefined ? { expiresAt: startedAt + config['password-expiry'] * 1000 } : {}),
   };
-  if (policy.ticketing && policy.password === undefined) log.warn('ticketing is on and no password is set: every client will be refused (set password or disable-ticketing)');
+  if (!config.sasl && policy.ticketing && policy.password === undefined) log.warn('ticketing is on and no password is set: every client will be refused (set password or disable-ticketing)');
 
   const peers = new Map<string, Link<ServerToChannel>>();
   const offer = (c: ChannelAddress) => {
@@ -104,6 +110,8 @@ export default defineActor<ServerContract>(async (ctx) => {
       address: socket.remoteAddress ?? peer,
       timeoutMs: 15_000,
       now: () => monotonicClock.now(),
+      // SASL only over TLS: with no SASL security layer, a plain link would carry it in the clear.
+      sasl: config.sasl && secure ? () => saslSessionFor(socket as TLSSocket) : null,
     }).then(
       (outcome) => {
         if (!outcome.ok) {
@@ -112,7 +120,7 @@ export default defineActor<ServerContract>(async (ctx) => {
           return;
         }
         const { link } = outcome;
-        log.info({ peer, channel: channelTypeName(link.channelType), id: link.channelId, session: link.session, secure }, 'linked');
+        log.info({ peer, channel: channelTypeName(link.channelType), id: link.channelId, session: link.session, secure, ...(outcome.user !== undefined ? { user: outcome.user } : {}) }, 'linked');
         if (outcome.replaced !== null) {
           log.info({ session: outcome.replaced }, 'a new client replaces the connected one');
           endSession(outcome.replaced);

@@ -1,5 +1,5 @@
 /**
- * Slows down ticket guessing per client address (not per connection: a guesser opens a new one
+ * Slows down password guessing (tickets, SASL) per client address (not per connection: a guesser opens a new one
  * for every try). Once an address has a refused ticket, its verdicts are given one at a time,
  * `step` apart, where `step` doubles with each failure from `baseMs` up to `maxMs`: parallel
  * connections do not guess faster than one. A success or `forgetMs` of quiet clears it.

@@ -22,13 +22,17 @@ import {
   type LinkErrorCode,
 } from '../../codecs/protocol/link.js';
 import { decode, type Codec } from '../../codecs/protocol/wire.js';
+import type { SaslSession } from '../../native/index.js';
+import { runSaslExchange } from './sasl-exchange.js';
 
 // The SPICE link stage, server side, in spice-server's order of checks (reds.cpp).
 
 const linkMessMax = 4096;
 const maxCapWords = 1024;
-/** Common caps: AUTH_SELECTION, AUTH_SPICE, MINI_HEADER (no SASL: spice-gtk would pick it). */
+/** Common caps with tickets: AUTH_SELECTION, AUTH_SPICE, MINI_HEADER. */
 export const serverCommonCaps = capWords([CommonCap.authSelection, CommonCap.authSpice, CommonCap.miniHeader]);
+/** With SASL, AUTH_SASL in AUTH_SPICE's place, as spice-server offers one of them (spice-gtk picks SASL when offered). */
+export const saslCommonCaps = capWords([CommonCap.authSelection, CommonCap.authSasl, CommonCap.miniHeader]);
 
 export interface LinkStageContext {
   readonly keys: LinkKeys;
@@ -46,10 +50,12 @@ export interface LinkStageContext {
   readonly address: string;
   readonly timeoutMs: number;
   now(): number;
+  /** With SASL on (TLS links only): a SASL session for this connection; tickets are then refused. */
+  readonly sasl: (() => SaslSession) | null;
 }
 
 export type LinkOutcome =
-  | { readonly ok: true; readonly link: LinkedChannel; readonly leftover: Buffer; readonly replaced: number | null }
+  | { readonly ok: true; readonly link: LinkedChannel; readonly leftover: Buffer; readonly replaced: number | null; readonly user?: string }
   | { readonly ok: false; readonly reason: string; readonly ticketRefused?: boolean };
 
 /** Runs the link stage on `stream`; on success the stream is paused and its surplus returned. */
@@ -60,6 +66,13 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
     stream.end(asResult ? encodeLinkResult(code) : encodeLinkReply(code, null, [], []));
     reader.release();
     return { ok: false, reason: `${linkErrorName(code)}: ${why}`, ticketRefused: code === LinkError.permissionDenied };
+  };
+  // Every turn of the throttle taken ends in failed() or succeeded().
+  let turnTaken = false;
+  const failedTurn = (): string => {
+    if (!turnTaken) return '';
+    turnTaken = false;
+    return ` (${ctx.throttle.failed(ctx.address, Date.now())} in a row from ${ctx.address})`;
   };
   try {
     const head = decodeOrThrow(LinkHeader, await reader.read(linkHeaderBytes, deadline));
@@ -80,22 +93,45 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
       reader.release();
       return { ok: false, reason: `no channel ${channelType}:${channelId}` };
     }
-    const key = await ctx.keys.next();
-    stream.write(encodeLinkReply(LinkError.ok, key.publicDer, serverCommonCaps, ctx.channelCaps(channelType)));
-    if (hasCap(commonCaps, CommonCap.authSelection)) {
-      const mechanism = (await reader.read(4, deadline)).readUInt32LE(0);
+    // Under SASL no ticket is taken, so no key is made: the reply's key is zeros, as spice-server
+    // sends it to a SASL client.
+    const key = ctx.sasl ? null : await ctx.keys.next();
+    stream.write(encodeLinkReply(LinkError.ok, key?.publicDer ?? null, ctx.sasl ? saslCommonCaps : serverCommonCaps, ctx.channelCaps(channelType)));
+    const selects = hasCap(commonCaps, CommonCap.authSelection);
+    const mechanism = selects ? (await reader.read(4, deadline)).readUInt32LE(0) : authMechanism.spice;
+    const turn = async (): Promise<boolean> => {
+      const wait = ctx.throttle.turn(ctx.address, Date.now());
+      if (wait === null) return false;
+      turnTaken = true;
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      return true;
+    };
+    let user: string | undefined;
+    if (ctx.sasl) {
+      if (!selects) return refuse(LinkError.versionMismatch, 'SASL is on and the client cannot select it (no AUTH_SELECTION)');
+      if (mechanism !== authMechanism.sasl) return refuse(LinkError.invalidData, `auth mechanism ${mechanism} (only SASL is offered)`, true);
+      const session = ctx.sasl();
+      try {
+        const verdict = await runSaslExchange({ reader, stream, session, deadline, turn });
+        if (!verdict.ok) {
+          reader.release();
+          // A client that broke the protocol may keep its end open for good: closed once our last word is out.
+          stream.end(verdict.denied ? undefined : () => stream.destroy());
+          return { ok: false, reason: `${verdict.reason}${failedTurn()}`, ticketRefused: verdict.denied };
+        }
+        user = verdict.username;
+      } finally {
+        session.dispose();
+      }
+    } else {
       if (mechanism !== authMechanism.spice) return refuse(LinkError.invalidData, `auth mechanism ${mechanism}`, true);
-    }
-    const ticket = await reader.read(ticketBytes, deadline);
-    const wait = ctx.throttle.turn(ctx.address, Date.now());
-    if (wait === null) return refuse(LinkError.permissionDenied, `too many tickets from ${ctx.address} waiting for their turn`, true);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const verdict = checkTicket(key, ticket, ctx.policy(), ctx.now());
-    if (verdict !== 'ok') {
-      const failures = ctx.throttle.failed(ctx.address, Date.now());
-      return refuse(LinkError.permissionDenied, `${verdict === 'expired' ? 'password expired' : 'wrong ticket'} (${failures} in a row from ${ctx.address})`, true);
+      const ticket = await reader.read(ticketBytes, deadline);
+      if (!(await turn())) return refuse(LinkError.permissionDenied, `too many tickets from ${ctx.address} waiting for their turn`, true);
+      const verdict = checkTicket(key!, ticket, ctx.policy(), ctx.now());
+      if (verdict !== 'ok') return refuse(LinkError.permissionDenied, `${verdict === 'expired' ? 'password expired' : 'wrong ticket'}${failedTurn()}`, true);
     }
     ctx.throttle.succeeded(ctx.address, Date.now());
+    turnTaken = false;
     let session: number;
     let replaced: number | null = null;
     if (channelType === ChannelType.main) {
@@ -112,11 +148,12 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
       link: { session, channelType, channelId, commonCaps, channelCaps, secure: ctx.secure, peer: ctx.peer },
       leftover,
       replaced,
+      ...(user !== undefined ? { user } : {}),
     };
   } catch (err) {
     reader.release();
     stream.destroy();
-    if (err instanceof ReadError) return { ok: false, reason: `link stage: ${err.message}` };
+    if (err instanceof ReadError) return { ok: false, reason: `link stage: ${err.message}${failedTurn()}` };
     throw err;
   }
 }

@@ -67,7 +67,8 @@ export function encodeLinkReply(error: LinkErrorCode, pubKey: Uint8Array | null,
   const ok = error === LinkError.ok;
   const fixed = encode(LinkReply, {
     error,
-    pub_key: ok ? pubKey! : new Uint8Array(ticketPubkeyBytes),
+    // Zeros in an error reply, and under SASL (no ticket, so no key).
+    pub_key: ok && pubKey ? pubKey : new Uint8Array(ticketPubkeyBytes),
     num_common_caps: ok ? common.length : 0,
     num_channel_caps: ok ? channel.length : 0,
     caps_offset: ok ? linkReplyBytes : 0,

@@ -22,6 +22,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTcp(env, exports);
   InitThread(env, exports);
   InitImageEncoders(env, exports);
+  InitSasl(env, exports);
   return exports;
 }
 

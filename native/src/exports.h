@@ -8,3 +8,4 @@ void InitUnixSocket(Napi::Env env, Napi::Object exports);
 void InitTcp(Napi::Env env, Napi::Object exports);
 void InitThread(Napi::Env env, Napi::Object exports);
 void InitImageEncoders(Napi::Env env, Napi::Object exports);
+void InitSasl(Napi::Env env, Napi::Object exports);

@@ -218,7 +218,7 @@ test("--spice takes QEMU's -spice string as is; flags of their own win over it",
     ['port=1,rendernode=/dev/dri/renderD128', /^--spice rendernode: /],
     ['port=1,frobnicate=3', /^--spice frobnicate: not one of QEMU's -spice options/],
     ['port=1,streaming-video=filter', /^streaming-video: 'filter' from --spice streaming-video: video streams are not implemented yet/],
-    ['port=1,sasl=on', /^sasl: 'on' from --spice sasl: SASL is not implemented yet/],
+    ['port=1,sasl=on', /^sasl: SASL is offered over TLS only; give tls-port$/],
     ['port=1,disable-copy-paste=off', /^disable-copy-paste: 'off' from --spice disable-copy-paste: the clipboard relay is not implemented yet/],
   ];
   for (const [text, message] of refused) t.regex(problems(() => load(['--spice', text])).join('\n'), message, text);

@@ -259,6 +259,7 @@ def main():
     ap.add_argument('--ca-file')
     ap.add_argument('--host-subject', help='expected server certificate subject, e.g. "O=x,CN=127.0.0.1"')
     ap.add_argument('--password')
+    ap.add_argument('--username', help='for SASL')
     args = ap.parse_args()
     if args.port is None and args.tls_port is None:
         ap.error('give --port and/or --tls-port')
@@ -274,6 +275,8 @@ def main():
         session.props.cert_subject = args.host_subject
     if args.password is not None:
         session.props.password = args.password
+    if args.username is not None:
+        session.props.username = args.username
     probe = Probe(session)
     read_commands(probe)
     if not Spice.Session.connect(session):

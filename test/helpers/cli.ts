@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -17,13 +17,14 @@ export interface CliProcess {
 
 /**
  * `spice-companion ARGS` in a child process, its JSON log lines collected; `maxFds` runs it under
- * that open-file limit (`ulimit -n`).
+ * that open-file limit (`ulimit -n`); `env` adds to its environment.
  */
-export function startCli(args: readonly string[], { maxFds }: { maxFds?: number } = {}): CliProcess {
+export function startCli(args: readonly string[], { maxFds, env }: { maxFds?: number; env?: Record<string, string> } = {}): CliProcess {
+  const options: SpawnOptions = { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } };
   const child =
     maxFds === undefined
-      ? spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-      : spawn('bash', ['-c', `ulimit -n ${maxFds} && exec "$0" "$@"`, process.execPath, cliPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      ? spawn(process.execPath, [cliPath, ...args], options)
+      : spawn('bash', ['-c', `ulimit -n ${maxFds} && exec "$0" "$@"`, process.execPath, cliPath, ...args], options);
   const lines: Record<string, unknown>[] = [];
   const waiters: Array<() => void> = [];
   createInterface({ input: child.stdout! }).on('line', (l) => {
