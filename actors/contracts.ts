@@ -167,7 +167,18 @@ export interface InputsToHost {
   answers: {};
 }
 
-export const inputsToHost = port<InputsToHost>(actorName.inputs, actorName.host);
+/**
+ * What may merge while input waits for the host: a pointer position per display only the
+ * latest, relative motion summed while the buttons stay; keys, buttons and lock keys are never
+ * merged, dropped nor passed (a merge never reaches past them), so every press has its release,
+ * in order.
+ */
+export const inputsToHost = port<InputsToHost>(actorName.inputs, actorName.host, {
+  rules: {
+    'mouse-position': { latest: true, key: ['display'] },
+    'mouse-motion': { sum: ['dx', 'dy'], key: ['buttons'] },
+  },
+});
 
 /** A monitor the client asks for: display channel `display` at that size (and place, and physical size when known). */
 export interface MonitorRequest {
@@ -226,8 +237,11 @@ export interface CursorFromSource {
   answers: {};
 }
 
+/** A cursor position waiting for the cursor channel is worth only the latest (one port per display). */
+const cursorRules = { backRules: { 'cursor-move': { latest: true } } } as const;
+
 /** Without QXL devices, the host reports display 0's cursor itself. */
-export const cursorFromHost = port<CursorFromSource>(channelActorName({ type: ChannelType.cursor, id: 0 }), actorName.host);
+export const cursorFromHost = port<CursorFromSource>(channelActorName({ type: ChannelType.cursor, id: 0 }), actorName.host, cursorRules);
 
 /** What a red-worker needs to consume a device: fds of this process, valid in any of its threads. */
 export interface DeviceHandoff {
@@ -350,4 +364,4 @@ export const displayToWorker = (display: number): Port<DisplayToWorker> =>
   port(channelActorName({ type: ChannelType.display, id: display }), redWorkerName(display), { window: 2, maxQueue: 2 });
 
 /** With QXL devices, a display's cursor comes through its red-worker (the cursor ring). */
-export const cursorFromWorker = (display: number): Port<CursorFromSource> => port(channelActorName({ type: ChannelType.cursor, id: display }), redWorkerName(display));
+export const cursorFromWorker = (display: number): Port<CursorFromSource> => port(channelActorName({ type: ChannelType.cursor, id: display }), redWorkerName(display), cursorRules);
