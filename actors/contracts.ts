@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Moved } from '../runtime/envelope.js';
 import type { HistogramSummary } from '../runtime/histogram.js';
+import type { MergeRules } from '../runtime/merge-rules.js';
 import { port, type Port } from '../runtime/port.js';
 import type { ImageCompressionMode } from '../codecs/image/choose.js';
 import { ChannelType, channelTypeName } from '../codecs/protocol/enums.js';
@@ -122,6 +123,9 @@ export interface MainContract {
   out: { kind: 'net-test'; session: number } & NetTest;
   replies: {};
 }
+
+/** A session's net test waiting for a busy owner: only its latest result is worth reading. */
+export const mainReports: MergeRules<MainContract['out']> = { 'net-test': { latest: true, key: ['session'] } };
 
 /**
  * The inputs channel: keys (set-1 scancodes), lock-key modifiers both ways, relative and
@@ -271,6 +275,9 @@ export interface DemoHostContract {
   replies: {};
 }
 
+/** Frame reports waiting for a busy owner: only the latest. */
+export const demoHostReports: MergeRules<DemoHostContract['out']> = { frame: { latest: true } };
+
 /** One display's figures in the QEMU bridge. */
 export interface ScanoutStats {
   readonly width: number;
@@ -346,6 +353,9 @@ export interface RedWorkerContract {
   out: { kind: 'stats'; dropped: number; sent: number };
   replies: {};
 }
+
+/** Figures waiting for a busy owner: only the latest (they are totals). */
+export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { stats: { latest: true } };
 
 /**
  * The display channel and its red-worker (the display's view). The red-worker feeds it: display messages encoded beside their images (moved,

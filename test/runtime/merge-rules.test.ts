@@ -2,7 +2,19 @@ import test from 'ava';
 import { mergeInto, type MergeRules, type Queued, type RuleTable } from '../../runtime/merge-rules.js';
 import type { Msg } from '../../runtime/message.js';
 import { endOptions, flip } from '../../runtime/port.js';
-import { cursorFromHost, cursorFromWorker, inputsToHost, type CursorEvent, type InputEvent } from '../../actors/contracts.js';
+import {
+  cursorFromHost,
+  cursorFromWorker,
+  demoHostReports,
+  inputsToHost,
+  mainReports,
+  redWorkerReports,
+  type CursorEvent,
+  type DemoHostContract,
+  type InputEvent,
+  type MainContract,
+  type RedWorkerContract,
+} from '../../actors/contracts.js';
 import { cursorClientRules } from '../../actors/channels/cursor/client-rules.js';
 
 type Outcome = 'kept' | 'replaced' | 'merged';
@@ -82,6 +94,19 @@ test('cursor channel to its client: a MOVE only the latest, SET, HIDE and pings 
     ['a move never passes a ping (sent ahead of the ACK window)', [{ pinned: w('move') }], w('move'), 'kept', [w('move'), w('move')]],
     ['a set after a set', [w('set')], w('set'), 'kept', [w('set'), w('set')]],
   ]);
+});
+
+test('reports to an owner: only the latest figures, a net test per session', (t) => {
+  type NetTest = MainContract['out'];
+  const net = (session: number, latencyMs: number): NetTest => ({ kind: 'net-test', session, latencyMs, bitsPerSecond: null, lowBandwidth: false });
+  check<NetTest>(t, mainReports as RuleTable, [
+    ['a session tested again', [net(1, 5)], net(1, 3), 'replaced', [net(1, 3)]],
+    ['another session', [net(1, 5)], net(2, 3), 'kept', [net(1, 5), net(2, 3)]],
+  ]);
+  const stats = (sent: number): RedWorkerContract['out'] => ({ kind: 'stats', dropped: 0, sent });
+  check(t, redWorkerReports as RuleTable, [['red-worker figures', [stats(1)], stats(2), 'replaced', [stats(2)]]]);
+  const frame = (tMs: number): DemoHostContract['out'] => ({ kind: 'frame', tMs });
+  check(t, demoHostReports as RuleTable, [['a demo frame', [frame(1)], frame(2), 'replaced', [frame(2)]]]);
 });
 
 test('the rule language: keyed latest, sums of several fields, pinned requests untouched', (t) => {

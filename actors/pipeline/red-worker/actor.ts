@@ -10,7 +10,7 @@ import { moved } from '../../../runtime/envelope.js';
 import { flip } from '../../../runtime/port.js';
 import { CompressorPool } from './compressor-pool/pool.js';
 import type { Compressed } from './compressor-pool/job.js';
-import { cursorFromWorker, displayToWorker, workerFromDispatcher, type CursorEvent, type RedWorkerContract } from '../../contracts.js';
+import { cursorFromWorker, displayToWorker, redWorkerReports, workerFromDispatcher, type CursorEvent, type RedWorkerContract } from '../../contracts.js';
 import { Canvas } from '../../../codecs/image/canvas.js';
 import { SharedBuffers } from '../../../codecs/image/shared-buffers.js';
 import { drawingMessage } from './drawing-message.js';
@@ -236,11 +236,11 @@ export default defineActor<RedWorkerContract>((ctx) => {
       pumping = false;
     }
     if (client && pipe.length > 0 && display.state !== 'closed') void pump();
-    else void ctx.parent.offer({ kind: 'stats', dropped: pipe.dropped, sent });
+    else void ctx.parent.send({ kind: 'stats', dropped: pipe.dropped, sent });
   };
 
   ctx.onStop(async () => {
     detach();
     await pool.close();
   });
-});
+}, { rules: redWorkerReports });
