@@ -108,7 +108,7 @@ export class Link<L extends LinkTypes> {
   /** Messages told to this end, in order. */
   readonly messages$: Observable<L['recv']> = this.inbox.asObservable();
   readonly state$: Observable<LinkState> = this.stateSubject.asObservable();
-  /** Messages dropped from the outbox by merge rules, for metrics. */
+  /** Queued messages that merge rules replaced or summed into a newer one, for metrics. */
   merged = 0;
 
   constructor(port: MessagePort | null, options: LinkOptions<L['send']> = {}) {
@@ -173,7 +173,7 @@ export class Link<L extends LinkTypes> {
     return new Promise((resolve) => this.creditWaiters.push(resolve));
   }
 
-  /** Sends `msg` if it fits now; false when the outbox is full (nothing was queued). */
+  /** Sends `msg` if it fits now; false when the outbox is full or sends wait (nothing was queued). */
   offer(msg: L['send']): boolean {
     if (this.state === 'closed' || this.waitingSends.length > 0) return false;
     return this.enqueue({ msg });
