@@ -10,29 +10,30 @@ import { settle } from '../helpers/eventually.js';
 const endKey = 0x39;
 const isEnd = (e: InputEvent) => e.kind === 'key' && e.code === endKey && !e.down;
 
+/** Sends `e` as a client does. */
+function send(inputs: InputsChannel, e: InputEvent): void {
+  switch (e.kind) {
+    case 'key':
+      return inputs.send({ name: e.down ? 'key_down' : 'key_up', body: { code: e.down ? e.code : e.code | 0x80 } });
+    case 'mouse-buttons':
+      return inputs.send({ name: e.down ? 'mouse_press' : 'mouse_release', body: { button: e.button, buttons_state: e.buttons } });
+    case 'mouse-motion':
+      return inputs.send({ name: 'mouse_motion', body: { dx: e.dx, dy: e.dy, buttons_state: e.buttons } });
+    case 'mouse-position':
+      return inputs.send({ name: 'mouse_position', body: { x: e.x, y: e.y, buttons_state: e.buttons, display_id: e.display } });
+    case 'lock-keys':
+      return inputs.send({ name: 'key_modifiers', body: { modifiers: e.modifiers } });
+  }
+}
+
 /**
  * Thousands of motions and positions (two displays), interleaved with key presses and releases
- * and button presses and releases; sent by the client as fast as it can write, and returned as
- * the host should see them, motions unmerged.
+ * and button presses and releases, as the host should see them, motions unmerged.
  */
-function flood(inputs: InputsChannel, count: number): InputEvent[] {
+function flood(count: number): InputEvent[] {
   const sent: InputEvent[] = [];
   let buttons = 0;
-  const send = (e: InputEvent) => {
-    sent.push(e);
-    switch (e.kind) {
-      case 'key':
-        return inputs.send({ name: e.down ? 'key_down' : 'key_up', body: { code: e.down ? e.code : e.code | 0x80 } });
-      case 'mouse-buttons':
-        return inputs.send({ name: e.down ? 'mouse_press' : 'mouse_release', body: { button: e.button, buttons_state: e.buttons } });
-      case 'mouse-motion':
-        return inputs.send({ name: 'mouse_motion', body: { dx: e.dx, dy: e.dy, buttons_state: e.buttons } });
-      case 'mouse-position':
-        return inputs.send({ name: 'mouse_position', body: { x: e.x, y: e.y, buttons_state: e.buttons, display_id: e.display } });
-      case 'lock-keys':
-        return inputs.send({ name: 'key_modifiers', body: { modifiers: e.modifiers } });
-    }
-  };
+  const send = (e: InputEvent) => void sent.push(e);
   for (let i = 0; i < count; i++) {
     const code = 0x10 + ((i / 40) | 0) % 16;
     if (i % 40 === 0) send({ kind: 'key', code, down: true });
@@ -73,7 +74,8 @@ function effect(segment: readonly InputEvent[]) {
   return { dx, dy, positions };
 }
 
-async function floodAgainst(t: ExecutionContext, hostPace: (s: TestServer) => Promise<void>) {
+/** Runs a flood from a client against the recording host, stalled at first; `drive` sends it and paces the host. */
+async function floodAgainst(t: ExecutionContext, drive: (s: TestServer, inputs: InputsChannel, events: readonly InputEvent[]) => Promise<void>) {
   const s = await startTestServer(['--disable-ticketing']);
   t.teardown(() => s.stop());
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
@@ -88,8 +90,8 @@ async function floodAgainst(t: ExecutionContext, hostPace: (s: TestServer) => Pr
   );
   void s.host.link.send({ kind: 'stall', stalled: true });
   await settle(100);
-  const sent = flood(client.inputs!, 6_000);
-  await hostPace(s);
+  const sent = flood(6_000);
+  await drive(s, client.inputs!, sent);
   await ended;
 
   const buttonsAndKeys = (events: readonly InputEvent[]) => events.filter((e) => !isPointer(e));
@@ -110,14 +112,17 @@ async function floodAgainst(t: ExecutionContext, hostPace: (s: TestServer) => Pr
 }
 
 test('a flood of motion against a stalled host: every key and button arrives, each press with its release, in order; motion merges', (t) =>
-  floodAgainst(t, async (s) => {
+  floodAgainst(t, async (s, inputs, events) => {
+    for (const e of events) send(inputs, e);
     await settle(1_000);
     void s.host.link.send({ kind: 'stall', stalled: false });
   }));
 
-test('a flood of motion against a slow host (taking input 5 ms in 25): every key and button arrives in order; motion merges', (t) =>
-  floodAgainst(t, async (s) => {
+test('a flood of motion against a slow host (taking input 5 ms in 25) while the client keeps sending: every key and button arrives in order; motion merges', (t) =>
+  floodAgainst(t, async (s, inputs, events) => {
+    const slice = Math.ceil(events.length / 60);
     for (let i = 0; i < 60; i++) {
+      for (const e of events.slice(i * slice, (i + 1) * slice)) send(inputs, e);
       void s.host.link.send({ kind: 'stall', stalled: false });
       await settle(5);
       void s.host.link.send({ kind: 'stall', stalled: true });
