@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Moved } from '../runtime/envelope.js';
 import type { HistogramSummary } from '../runtime/histogram.js';
+import type { MergeRules } from '../runtime/merge-rules.js';
 import { port, type Port } from '../runtime/port.js';
 import type { ImageCompressionMode } from '../codecs/image/choose.js';
 import { ChannelType, channelTypeName } from '../codecs/protocol/enums.js';
@@ -123,6 +124,9 @@ export interface MainContract {
   replies: {};
 }
 
+/** A session's net test waiting for a busy owner: only its latest result is worth reading. */
+export const mainReports: MergeRules<MainContract['out']> = { 'net-test': { latest: true, key: ['session'] } };
+
 /**
  * The inputs channel: keys (set-1 scancodes), lock-key modifiers both ways, relative and
  * absolute mouse and buttons, in order to the host.
@@ -167,7 +171,18 @@ export interface InputsToHost {
   answers: {};
 }
 
-export const inputsToHost = port<InputsToHost>(actorName.inputs, actorName.host);
+/**
+ * What may merge while input waits for the host: a pointer position per display only the
+ * latest, relative motion summed while the buttons stay; keys, buttons and lock keys are never
+ * merged, dropped nor passed (a merge never reaches past them), so every press has its release,
+ * in order.
+ */
+export const inputsToHost = port<InputsToHost>(actorName.inputs, actorName.host, {
+  rules: {
+    'mouse-position': { latest: true, key: ['display'] },
+    'mouse-motion': { sum: ['dx', 'dy'], key: ['buttons'] },
+  },
+});
 
 /** A monitor the client asks for: display channel `display` at that size (and place, and physical size when known). */
 export interface MonitorRequest {
@@ -226,8 +241,11 @@ export interface CursorFromSource {
   answers: {};
 }
 
+/** A cursor position waiting for the cursor channel is worth only the latest (one port per display). */
+const cursorRules = { backRules: { 'cursor-move': { latest: true } } } as const;
+
 /** Without QXL devices, the host reports display 0's cursor itself. */
-export const cursorFromHost = port<CursorFromSource>(channelActorName({ type: ChannelType.cursor, id: 0 }), actorName.host);
+export const cursorFromHost = port<CursorFromSource>(channelActorName({ type: ChannelType.cursor, id: 0 }), actorName.host, cursorRules);
 
 /** What a red-worker needs to consume a device: fds of this process, valid in any of its threads. */
 export interface DeviceHandoff {
@@ -256,6 +274,9 @@ export interface DemoHostContract {
   out: { kind: 'frame'; tMs: number };
   replies: {};
 }
+
+/** Frame reports waiting for a busy owner: only the latest. */
+export const demoHostReports: MergeRules<DemoHostContract['out']> = { frame: { latest: true } };
 
 /** One display's figures in the QEMU bridge. */
 export interface ScanoutStats {
@@ -333,6 +354,9 @@ export interface RedWorkerContract {
   replies: {};
 }
 
+/** Figures waiting for a busy owner: only the latest (they are totals). */
+export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { stats: { latest: true } };
+
 /**
  * The display channel and its red-worker (the display's view). The red-worker feeds it: display messages encoded beside their images (moved,
  * never copied), in order. The display channel says when a client is ready for a picture
@@ -350,4 +374,4 @@ export const displayToWorker = (display: number): Port<DisplayToWorker> =>
   port(channelActorName({ type: ChannelType.display, id: display }), redWorkerName(display), { window: 2, maxQueue: 2 });
 
 /** With QXL devices, a display's cursor comes through its red-worker (the cursor ring). */
-export const cursorFromWorker = (display: number): Port<CursorFromSource> => port(channelActorName({ type: ChannelType.cursor, id: display }), redWorkerName(display));
+export const cursorFromWorker = (display: number): Port<CursorFromSource> => port(channelActorName({ type: ChannelType.cursor, id: display }), redWorkerName(display), cursorRules);

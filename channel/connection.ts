@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { CommonCap, hasCap } from '../codecs/protocol/enums.js';
-import { frame, MessageReader, type HeaderKind } from '../codecs/protocol/framing.js';
+import { frame, MessageReader, type HeaderKind, type RawMessage } from '../codecs/protocol/framing.js';
 import { decodeMessage, encodeMessage, type ChannelProtocol, type Defs, type MessageOf } from '../codecs/protocol/table.js';
 import { baseClient, baseServer } from '../codecs/protocol/channels/base.js';
 import { monotonicClock, processClock, type Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/log.js';
+import { mergeInto, type MergeRules, type RuleTable } from '../runtime/merge-rules.js';
 import { TokenBucket } from '../runtime/qos/token-bucket.js';
 import { SharedBudget } from '../runtime/qos/shared-budget.js';
 import type { ChannelQos, LinkedChannel } from '../actors/contracts.js';
@@ -13,8 +14,10 @@ import type { ChannelQos, LinkedChannel } from '../actors/contracts.js';
 type BaseServer = typeof baseServer;
 type BaseClient = typeof baseClient;
 
-export interface ConnectionOptions {
+export interface ConnectionOptions<S extends Defs = Defs> {
   readonly log: Logger;
+  /** What may merge while it waits for the socket, by message name (a cursor position: the latest). */
+  readonly rules?: MergeRules<{ kind: keyof S & string }>;
   /** Largest client message body accepted (spice-server's receive buffer for the channel). */
   readonly maxBody: number;
   /** ACK flow control: the window the client is asked to ack by (SET_ACK goes first). */
@@ -31,12 +34,13 @@ export interface ConnectionOptions {
 }
 
 interface Queued {
+  /** The message's name, which the merge rules go by. */
+  readonly msg: { readonly kind: string };
   readonly type: number;
   readonly body: Uint8Array;
-  /** A later message with the same key replaces this one while it waits (a cursor position). */
-  readonly replaceKey?: string;
-  /** Sent ahead of the ACK window (SET_ACK itself, pings). */
+  /** Sent ahead of the ACK window (SET_ACK itself, pings); never merged. */
   readonly bypassAcks?: boolean;
+  readonly pinned?: boolean;
 }
 
 /**
@@ -69,6 +73,10 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   private pacingTimer: NodeJS.Timeout | null = null;
   private readonly budget: SharedBudget | null;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Client messages read but not yet taken: input is held (`pauseInput`), or being taken. */
+  private readonly input: RawMessage[] = [];
+  private inputHeld = false;
+  private taking = false;
 
   // ACK flow control (red-channel-client.cpp): stop sending while more than 2x window are unacked.
   private ackGeneration = 0;
@@ -87,7 +95,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     readonly socket: Duplex,
     readonly link: LinkedChannel,
     readonly protocol: ChannelProtocol<S & BaseServer, C & BaseClient>,
-    private readonly options: ConnectionOptions,
+    private readonly options: ConnectionOptions<S>,
   ) {
     this.clock = options.clock ?? monotonicClock;
     this.tracing = options.log.isLevelEnabled('trace');
@@ -138,19 +146,17 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   startAcks(): void {
     if (this.options.ackWindow === undefined || this.ackGeneration > 0) return;
     this.ackGeneration = 1;
-    this.enqueue({ name: 'set_ack', body: { generation: this.ackGeneration, window: this.options.ackWindow } } as MessageOf<S & BaseServer>, { bypassAcks: true });
+    this.enqueue({ name: 'set_ack', body: { generation: this.ackGeneration, window: this.options.ackWindow } } as MessageOf<S & BaseServer>, true);
   }
 
-  /** Queues a message; `replaceKey` drops a queued message with the same key. */
-  send(msg: MessageOf<S & BaseServer>, opts: { replaceKey?: string } = {}): void {
-    if (this.closed) return;
-    const { type, body } = encodeMessage(this.protocol.server, msg);
-    this.enqueueEncoded(type, body, opts);
+  /** Queues a message, merged with what waits by the connection's rules. */
+  send(msg: MessageOf<S & BaseServer>): void {
+    this.enqueue(msg, false);
   }
 
   /** Queues a message another thread encoded (display drawings encoded beside their images). */
   sendEncoded(type: number, body: Uint8Array): void {
-    this.enqueueEncoded(type, body, {});
+    this.enqueueEncoded(this.protocol.server.byNumber.get(type)?.name ?? '', type, body, false);
   }
 
   /** Runs `handler` whenever everything queued has been handed to the socket. */
@@ -165,8 +171,26 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     const timestamp = BigInt(Math.round(now * (unit === 'ns' ? 1e6 : 1e3)));
     return new Promise((resolve) => {
       this.pings.set(id, { sentAt: now, resolve });
-      this.enqueue({ name: 'ping', body: { id, timestamp, data: new Uint8Array(payload) } } as MessageOf<S & BaseServer>, { bypassAcks: true });
+      this.enqueue({ name: 'ping', body: { id, timestamp, data: new Uint8Array(payload) } } as MessageOf<S & BaseServer>, true);
     });
+  }
+
+  /**
+   * Stops taking the client's messages, the one being taken excepted, and reading its socket,
+   * until `resumeInput`: back-pressure for a consumer that cannot keep up (what is held is at
+   * most one read; the rest waits in the socket, and then in the client).
+   */
+  pauseInput(): void {
+    if (this.inputHeld || this.closed) return;
+    this.inputHeld = true;
+    this.socket.pause();
+  }
+
+  resumeInput(): void {
+    if (!this.inputHeld) return;
+    this.inputHeld = false;
+    this.takeInput();
+    if (!this.inputHeld && !this.closed) this.socket.resume();
   }
 
   /** Closes the connection; `why` is logged as the server's reason. */
@@ -180,26 +204,25 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     if (this.pacingTimer) clearTimeout(this.pacingTimer);
     this.pipe.length = 0;
     this.pipeBytes = 0;
+    this.input.length = 0;
     this.socket.destroy();
     for (const h of this.closeHandlers) h(reason);
   }
 
-  private enqueue(msg: MessageOf<S & BaseServer>, opts: { replaceKey?: string; bypassAcks?: boolean }): void {
+  private enqueue(msg: MessageOf<S & BaseServer>, bypassAcks: boolean): void {
     if (this.closed) return;
     const { type, body } = encodeMessage(this.protocol.server, msg);
-    this.enqueueEncoded(type, body, opts);
+    this.enqueueEncoded(msg.name, type, body, bypassAcks);
   }
 
-  private enqueueEncoded(type: number, body: Uint8Array, opts: { replaceKey?: string; bypassAcks?: boolean }): void {
+  private enqueueEncoded(name: string, type: number, body: Uint8Array, bypassAcks: boolean): void {
     if (this.closed) return;
-    if (opts.replaceKey !== undefined) {
-      const i = this.pipe.findIndex((q) => q.replaceKey === opts.replaceKey);
-      if (i >= 0) {
-        this.pipeBytes -= this.pipe[i]!.body.length;
-        this.pipe.splice(i, 1);
-      }
+    const queued: Queued = { msg: { kind: name }, type, body, ...(bypassAcks ? { bypassAcks, pinned: true } : {}) };
+    if (this.options.rules) {
+      const { replaced } = mergeInto(this.pipe, queued.msg, this.options.rules as RuleTable);
+      if (replaced) this.pipeBytes -= replaced.body.length;
     }
-    this.pipe.push({ type, body, ...(opts.replaceKey !== undefined ? { replaceKey: opts.replaceKey } : {}), ...(opts.bypassAcks ? { bypassAcks: true } : {}) });
+    this.pipe.push(queued);
     this.pipeBytes += body.length;
     const limit = this.options.maxPipeBytes ?? 64 * 1024 * 1024;
     if (this.pipeBytes > limit) {
@@ -251,12 +274,26 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     if (this.closed) return;
     const r = this.reader.push(chunk);
     if (!r.ok) return this.close({ by: 'server', why: r.error });
-    for (const raw of r.messages) {
-      if (this.closed) return;
-      const m = decodeMessage(this.protocol.client, raw.type, raw.body);
-      if (!m.ok) return this.close({ by: 'server', why: `bad message: ${m.error}` });
-      if (this.tracing) this.options.log.trace({ peer: this.peer, channel: this.protocol.name, received: m.value.name }, 'message received');
-      if (!this.handleBase(m.value as MessageOf<BaseClient>)) this.messageHandler(m.value);
+    for (const raw of r.messages) this.input.push(raw);
+    this.takeInput();
+  }
+
+  private takeInput(): void {
+    // A handler resuming input from inside itself must not take the same messages again.
+    if (this.taking) return;
+    this.taking = true;
+    let taken = 0;
+    try {
+      while (taken < this.input.length && !this.closed && !this.inputHeld) {
+        const raw = this.input[taken++]!;
+        const m = decodeMessage(this.protocol.client, raw.type, raw.body);
+        if (!m.ok) return this.close({ by: 'server', why: `bad message: ${m.error}` });
+        if (this.tracing) this.options.log.trace({ peer: this.peer, channel: this.protocol.name, received: m.value.name }, 'message received');
+        if (!this.handleBase(m.value as MessageOf<BaseClient>)) this.messageHandler(m.value);
+      }
+    } finally {
+      this.input.splice(0, taken);
+      this.taking = false;
     }
   }
 

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { BehaviorSubject, Observable, Subject } from './streams.js';
 import { pack, unpack } from './envelope.js';
-import { mergeInto, type MergeRules, type Queued } from './merge-rules.js';
+import { mergeInto, type MergeRules, type Queued, type RuleTable } from './merge-rules.js';
 import type { LinkTypes, Msg, OfKind } from './message.js';
 
 /**
@@ -9,21 +9,31 @@ import type { LinkTypes, Msg, OfKind } from './message.js';
  * MessagePort. Each end grants its peer `window` credits when a port is attached (so the
  * receiver decides how much it will hold); each message costs one, and the receiver grants
  * them back in batches once it has consumed what it got. Without credit a message waits
- * in a bounded outbox where the per-kind merge rules coalesce it; when that is full too, `send`
- * waits and `offer` refuses. So a stalled consumer bounds its producer's memory to
- * `window + maxQueue` messages.
+ * in a bounded outbox where the per-kind merge rules (merge-rules.ts, declared with the port)
+ * coalesce it; when that is full too, `offer` refuses and `send` waits, in order, among at most
+ * `maxWaiting` sends (merged by the same rules), past which it is refused with `LinkFullError`.
+ * So a stalled consumer bounds its producer's memory to `window + maxQueue + maxWaiting`
+ * messages; a producer fed from elsewhere that cannot await each send holds back its own source
+ * while `waiting` is not 0 (the inputs channel stops reading its clients).
  *
  * The port can be swapped (`attach`) when the peer restarts; the outbox survives the gap.
  */
 
-export interface LinkOptions<M extends Msg = Msg> {
-  /** Names the link in errors. */
-  readonly name?: string;
+/** A link's flow control, the same at both ends. */
+export interface FlowOptions {
   /** Messages this end accepts in flight before it has consumed them. */
   readonly window?: number;
   /** Messages that may wait for credit before `send` waits and `offer` refuses. */
   readonly maxQueue?: number;
-  readonly rules?: MergeRules<M>;
+  /** Sends that may wait for room in the outbox before `send` refuses (default `maxQueue`). */
+  readonly maxWaiting?: number;
+}
+
+export interface LinkOptions<M extends Msg = Msg> extends FlowOptions {
+  /** Names the link in errors. */
+  readonly name?: string;
+  /** What may merge while it waits to be sent. */
+  readonly rules?: MergeRules<M> | RuleTable;
   /** Start with delivery held (see `pause`), e.g. until the actor has subscribed. */
   readonly paused?: boolean;
 }
@@ -34,6 +44,14 @@ export class LinkDownError extends Error {
   constructor(link: string, why: string) {
     super(`link ${link}: ${why}`);
     this.name = 'LinkDownError';
+  }
+}
+
+/** A send past the link's bound (`maxWaiting` sends already wait for room): nothing was queued. */
+export class LinkFullError extends Error {
+  constructor(link: string, waiting: number) {
+    super(`link ${link}: full, ${waiting} sends already waiting`);
+    this.name = 'LinkFullError';
   }
 }
 
@@ -55,6 +73,8 @@ const enum F {
 type Frame = [F.Tell, Msg] | [F.Ask, number, Msg] | [F.Reply, number, unknown] | [F.Fail, number, string] | [F.Credit, number];
 
 type Outgoing<M extends Msg> = Queued<M> & { readonly ask?: number };
+/** A send waiting for room in the outbox; merged away or admitted, it is settled. */
+type Waiting<M extends Msg> = Outgoing<M> & { readonly resolve: () => void; readonly reject: (e: Error) => void };
 type Incoming = [F.Tell, Msg] | [F.Ask, number, Msg];
 
 type Handlers<L extends LinkTypes> = {
@@ -66,14 +86,15 @@ export class Link<L extends LinkTypes> {
   readonly name: string;
   private window = 64;
   private maxQueue = 256;
+  private maxWaiting: number | undefined;
   private grantBatch = 16;
-  private rules: MergeRules<L['send']> = {};
+  private rules: RuleTable = {};
 
   private port: MessagePort | null = null;
   private credits = 0;
   private toGrant = 0;
   private readonly outbox: Outgoing<L['send']>[] = [];
-  private readonly roomWaiters: Array<() => void> = [];
+  private readonly waitingSends: Waiting<L['send']>[] = [];
   private readonly creditWaiters: Array<() => void> = [];
   private nextAsk = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -87,7 +108,7 @@ export class Link<L extends LinkTypes> {
   /** Messages told to this end, in order. */
   readonly messages$: Observable<L['recv']> = this.inbox.asObservable();
   readonly state$: Observable<LinkState> = this.stateSubject.asObservable();
-  /** Messages dropped from the outbox by merge rules, for metrics. */
+  /** Queued messages that merge rules replaced or summed into a newer one, for metrics. */
   merged = 0;
 
   constructor(port: MessagePort | null, options: LinkOptions<L['send']> = {}) {
@@ -101,16 +122,19 @@ export class Link<L extends LinkTypes> {
    * Sets flow control; a peer link can exist (and queue) before whoever connects it says how
    * it should flow. A new window takes effect at the next `attach`.
    */
-  configure(options: Pick<LinkOptions<L['send']>, 'window' | 'maxQueue' | 'rules'>): void {
+  configure(options: Pick<LinkOptions<L['send']>, 'window' | 'maxQueue' | 'maxWaiting' | 'rules'>): void {
     const window = options.window ?? this.window;
     const maxQueue = options.maxQueue ?? this.maxQueue;
+    const maxWaiting = options.maxWaiting ?? this.maxWaiting;
     if (!(Number.isInteger(window) && window >= 1 && Number.isInteger(maxQueue) && maxQueue >= 1)) {
       throw new RangeError(`link ${this.name}: window and maxQueue must be integers >= 1`);
     }
+    if (maxWaiting !== undefined && !(Number.isInteger(maxWaiting) && maxWaiting >= 0)) throw new RangeError(`link ${this.name}: maxWaiting must be an integer >= 0`);
     this.window = window;
     this.maxQueue = maxQueue;
+    this.maxWaiting = maxWaiting;
     this.grantBatch = Math.max(1, Math.floor(window / 4));
-    this.rules = options.rules ?? this.rules;
+    this.rules = (options.rules as RuleTable | undefined) ?? this.rules;
   }
 
   get state(): LinkState {
@@ -123,19 +147,20 @@ export class Link<L extends LinkTypes> {
   get availableCredits(): number {
     return this.credits;
   }
+  /** Sends waiting for room in the outbox. */
+  get waiting(): number {
+    return this.waitingSends.length;
+  }
 
-  /** Sends `msg`, waiting while the outbox is full. */
+  /**
+   * Sends `msg`: resolves once it is in the outbox (or merged there). While the outbox is full
+   * it waits, in order, among at most `maxWaiting` sends; past that it is refused with
+   * `LinkFullError` and nothing is queued.
+   */
   send(msg: L['send']): Promise<void> {
     if (this.state === 'closed') return Promise.reject(new LinkDownError(this.name, 'closed'));
-    if (this.enqueue({ msg })) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const retry = (): void => {
-        if (this.state === 'closed') reject(new LinkDownError(this.name, 'closed'));
-        else if (this.enqueue({ msg })) resolve();
-        else this.roomWaiters.unshift(retry);
-      };
-      this.roomWaiters.push(retry);
-    });
+    if (this.waitingSends.length === 0 && this.enqueue({ msg })) return Promise.resolve();
+    return new Promise((resolve, reject) => this.wait({ msg, resolve, reject }));
   }
 
   /**
@@ -144,13 +169,13 @@ export class Link<L extends LinkTypes> {
    * where it can still change than queue it here.
    */
   credited(): Promise<void> {
-    if (this.state === 'closed' || (this.port && this.credits > this.outbox.length)) return Promise.resolve();
+    if (this.state === 'closed' || (this.port && this.credits > this.outbox.length + this.waitingSends.length)) return Promise.resolve();
     return new Promise((resolve) => this.creditWaiters.push(resolve));
   }
 
-  /** Sends `msg` if it fits now; false when the outbox is full (nothing was queued). */
+  /** Sends `msg` if it fits now; false when the outbox is full or sends wait (nothing was queued). */
   offer(msg: L['send']): boolean {
-    if (this.state === 'closed') return false;
+    if (this.state === 'closed' || this.waitingSends.length > 0) return false;
     return this.enqueue({ msg });
   }
 
@@ -162,13 +187,8 @@ export class Link<L extends LinkTypes> {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
     });
     const entry: Outgoing<L['send']> = { msg, pinned: true, ask: id };
-    if (!this.enqueue(entry)) {
-      const retry = (): void => {
-        if (this.state === 'closed') return;
-        if (!this.enqueue(entry)) this.roomWaiters.unshift(retry);
-      };
-      this.roomWaiters.push(retry);
-    }
+    // The reply settles the request; a refused one fails it at once.
+    if (this.waitingSends.length > 0 || !this.enqueue(entry)) this.wait({ ...entry, resolve: () => {}, reject: (e) => this.fail(id, e) });
     return reply;
   }
 
@@ -212,10 +232,10 @@ export class Link<L extends LinkTypes> {
   close(): void {
     if (this.state === 'closed') return;
     this.outbox.length = 0;
+    for (const w of this.waitingSends.splice(0)) w.reject(new LinkDownError(this.name, 'closed'));
     this.release('closed');
     this.stateSubject.next('closed');
     this.stateSubject.complete();
-    for (const wake of this.roomWaiters.splice(0)) wake();
     for (const wake of this.creditWaiters.splice(0)) wake();
     this.inbox.complete();
   }
@@ -226,30 +246,55 @@ export class Link<L extends LinkTypes> {
       this.port.close();
       this.port = null;
     }
-    for (const [id, p] of this.pending) {
-      // Requests still in the outbox are re-sent to the next peer; only those in flight are lost.
-      if (!this.outbox.some((o) => o.ask === id)) {
-        this.pending.delete(id);
-        p.reject(new LinkDownError(this.name, why));
-      }
+    for (const id of [...this.pending.keys()]) {
+      // Requests still queued are re-sent to the next peer; only those in flight are lost.
+      if (!this.outbox.some((o) => o.ask === id) && !this.waitingSends.some((o) => o.ask === id)) this.fail(id, new LinkDownError(this.name, why));
     }
   }
 
+  private fail(ask: number, err: Error): void {
+    this.pending.get(ask)?.reject(err);
+    this.pending.delete(ask);
+  }
+
+  /** Queues `entry` in the outbox if it merges there or there is room; false when it is full. */
   private enqueue(entry: Outgoing<L['send']>): boolean {
-    if (!entry.pinned) this.merged += mergeInto(this.outbox, entry.msg, this.rules);
-    if (this.outbox.length >= this.maxQueue) return false;
-    this.outbox.push(entry);
+    if (!this.admit(entry)) return false;
     this.flush();
     return true;
   }
 
-  private flush(): void {
-    while (this.port && this.credits > 0 && this.outbox.length > 0) {
-      const { msg, ask } = this.outbox.shift()!;
-      this.credits--;
-      this.post(ask === undefined ? [F.Tell, msg] : [F.Ask, ask, msg]);
+  private admit(entry: Outgoing<L['send']>): boolean {
+    const merged = entry.pinned ? { msg: entry.msg } : mergeInto(this.outbox, entry.msg, this.rules);
+    if (!merged.replaced && this.outbox.length >= this.maxQueue) return false;
+    if (merged.replaced) this.merged++;
+    this.outbox.push(merged.replaced ? { ...entry, msg: merged.msg } : entry);
+    return true;
+  }
+
+  /** Queues a send behind those already waiting for room, merged with the last of them when its rule says so. */
+  private wait(w: Waiting<L['send']>): void {
+    const merged = w.pinned ? { msg: w.msg } : mergeInto(this.waitingSends, w.msg, this.rules);
+    if (merged.replaced) {
+      this.merged++;
+      merged.replaced.resolve();
+    } else if (this.waitingSends.length >= (this.maxWaiting ?? this.maxQueue)) {
+      w.reject(new LinkFullError(this.name, this.waitingSends.length));
+      return;
     }
-    while (this.outbox.length < this.maxQueue && this.roomWaiters.length > 0) this.roomWaiters.shift()!();
+    this.waitingSends.push(merged.replaced ? { ...w, msg: merged.msg } : w);
+  }
+
+  private flush(): void {
+    for (;;) {
+      while (this.port && this.credits > 0 && this.outbox.length > 0) {
+        const { msg, ask } = this.outbox.shift()!;
+        this.credits--;
+        this.post(ask === undefined ? [F.Tell, msg] : [F.Ask, ask, msg]);
+      }
+      if (this.waitingSends.length === 0 || this.outbox.length >= this.maxQueue) return;
+      while (this.waitingSends.length > 0 && this.admit(this.waitingSends[0]!)) this.waitingSends.shift()!.resolve();
+    }
   }
 
   private post(frame: Frame): void {

@@ -1,39 +1,54 @@
 import type { Msg } from './message.js';
 
+type Field<M> = Exclude<keyof M, 'kind'> & string;
+type NumericField<M> = { [F in keyof M]: M[F] extends number ? F : never }[keyof M] & string;
+
 /**
- * How a message that has to wait in an outbox treats what is already queued, declared per
- * kind so that the rules read as data and are tested as such:
- * - `latest`: only the newest message of this kind (and, with `key`, of the same value of that
- *   field) is worth sending; a queued older one is dropped (a cursor position, a mouse state).
- * - `flushes`: queued messages of these kinds become worthless once this one is queued
- *   (a surface resize makes queued bitmaps of the old size useless).
+ * What may become of a message of one kind while it waits in an outbox, declared per kind where
+ * the link is declared (the port), so that the rules read as data and are tested as a table. A
+ * kind without a rule is delivered as sent. A rule only meets queued messages of its own kind at
+ * the tail of the queue: a message of any other kind queued after them (a key, a button) stops
+ * it, so nothing is ever reordered past one, and the merged message goes at the tail.
+ * - `latest`: only the newest is worth sending (a cursor or pointer position): the queued one
+ *   goes. With `key`, only one with the same values of those fields does (a position per display),
+ *   looking past those of the same kind with other values.
+ * - `sum`: those fields add up into one message (relative motion); it merges only with the
+ *   message at the tail, with the same `key` values (a motion with other buttons down stays).
  */
-export interface MergeRule<M extends Msg = Msg, Kinds extends string = string> {
-  readonly latest?: boolean;
-  readonly key?: keyof M & string;
-  readonly flushes?: readonly Kinds[];
-}
+type MergeRule<M extends Msg> = { readonly key?: readonly Field<M>[] } & ({ readonly latest: true } | { readonly sum: readonly NumericField<M>[] });
 
-export type MergeRules<M extends Msg> = { readonly [K in M['kind']]?: MergeRule<Extract<M, { kind: K }>, M['kind']> };
+/** The rules of the messages `M` one end of a link sends, by kind. */
+export type MergeRules<M extends Msg> = { readonly [K in M['kind']]?: MergeRule<Extract<M, { kind: K }>> };
 
-/** A queued message; requests (`pinned`) are never dropped, someone awaits their reply. */
+/** Rules as a link applies them, their fields checked where they were declared (`MergeRules`). */
+export type RuleTable = Readonly<Record<string, { readonly latest?: true; readonly sum?: readonly string[]; readonly key?: readonly string[] } | undefined>>;
+
+/** A queued message; requests (`pinned`) are never merged, someone awaits their reply. */
 export interface Queued<M extends Msg> {
   readonly msg: M;
   readonly pinned?: boolean;
 }
 
-/** Applies the rule of `msg` to `queue` in place; returns how many queued messages were dropped. */
-export function mergeInto<M extends Msg, Q extends Queued<M>>(queue: Q[], msg: M, rules: MergeRules<M>): number {
-  const rule = (rules as Record<string, MergeRule<M, M['kind']> | undefined>)[msg.kind];
-  if (!rule || (!rule.latest && !rule.flushes?.length)) return 0;
-  const key = rule.key;
-  const superseded = ({ msg: q, pinned }: Q): boolean =>
-    !pinned &&
-    ((rule.latest === true && q.kind === msg.kind && (key === undefined || q[key] === msg[key])) ||
-      (rule.flushes?.includes(q.kind) ?? false));
-  let kept = 0;
-  for (const q of queue) if (!superseded(q)) queue[kept++] = q;
-  const dropped = queue.length - kept;
-  queue.length = kept;
-  return dropped;
+/**
+ * Applies the rule of `msg` to `queue`: removes the queued message it merges with (`replaced`)
+ * and returns the message to queue at the tail in its stead (`msg` itself, or the sum).
+ */
+export function mergeInto<Q extends Queued<Msg>>(queue: Q[], msg: Q['msg'], rules: RuleTable): { msg: Q['msg']; replaced?: Q } {
+  const rule = rules[msg.kind];
+  if (!rule) return { msg };
+  const fields = msg as unknown as Record<string, unknown>;
+  const sameKey = (q: Msg) => (rule.key ?? []).every((f) => (q as unknown as Record<string, unknown>)[f] === fields[f]);
+  // A sum merges with the tail only; `latest` looks past its own kind's other keys.
+  const reach = rule.sum ? Math.max(0, queue.length - 1) : 0;
+  for (let i = queue.length - 1; i >= reach; i--) {
+    const q = queue[i]!;
+    if (q.pinned || q.msg.kind !== msg.kind) break;
+    if (!sameKey(q.msg)) continue;
+    queue.splice(i, 1);
+    if (!rule.sum) return { msg, replaced: q };
+    const queued = q.msg as unknown as Record<string, number>;
+    const sum = Object.fromEntries(rule.sum.map((f) => [f, queued[f]! + (fields[f] as number)]));
+    return { msg: { ...msg, ...sum }, replaced: q };
+  }
+  return { msg };
 }

@@ -3,7 +3,7 @@ import { Observable, Subject } from './streams.js';
 import { Link, type LinkOptions } from './link.js';
 import type { Logger, LogLevel } from './log.js';
 import type { Contract, LinkTypes, ParentSide } from './message.js';
-import type { Port } from './port.js';
+import { endOptions, flip, type Port } from './port.js';
 import type { HostData, SystemDown, SystemUp } from './system.js';
 
 /**
@@ -69,7 +69,9 @@ export class ActorRef<C extends Contract> {
 interface Connection {
   readonly a: string;
   readonly b: string;
-  readonly link: LinkOptions;
+  /** Each end's options: the link's flow control and the merge rules of what that end sends. */
+  readonly aLink: LinkOptions;
+  readonly bLink: LinkOptions;
 }
 
 const hostModule = new URL('./actor-host.js', import.meta.url);
@@ -107,9 +109,10 @@ export class Supervisor {
 
   /** Connects the two actors of `port` as peers; the link is re-made whenever either restarts. */
   connect<L extends LinkTypes>(port: Port<L>): void {
-    const { a, b, options: link } = port;
+    const { a, b } = port;
     for (const name of [a, b]) if (!this.actors.has(name)) throw new Error(`no actor ${name}`);
-    const connection = { a, b, link };
+    // The rules are data: they cross to each end's thread with the port.
+    const connection: Connection = { a, b, aLink: endOptions(port) as LinkOptions, bLink: endOptions(flip(port)) as LinkOptions };
     this.connections.push(connection);
     this.wire(connection);
   }
@@ -140,7 +143,7 @@ export class Supervisor {
       name: ref.spec.name,
       init: ref.spec.init,
       parent: port2,
-      parentLink: { window: ref.spec.link?.window, maxQueue: ref.spec.link?.maxQueue },
+      parentLink: { window: ref.spec.link?.window, maxQueue: ref.spec.link?.maxQueue, maxWaiting: ref.spec.link?.maxWaiting },
       logLevel: this.options.logLevel ?? 'info',
     };
     const worker = new Worker(hostModule, {
@@ -167,8 +170,8 @@ export class Supervisor {
     const b = this.actors.get(c.b)!;
     if (!a.worker || !b.worker) return;
     const { port1, port2 } = new MessageChannel();
-    a.worker.postMessage({ sys: 'peer', name: c.b, port: port1, link: c.link } satisfies SystemDown, [port1]);
-    b.worker.postMessage({ sys: 'peer', name: c.a, port: port2, link: c.link } satisfies SystemDown, [port2]);
+    a.worker.postMessage({ sys: 'peer', name: c.b, port: port1, link: c.aLink } satisfies SystemDown, [port1]);
+    b.worker.postMessage({ sys: 'peer', name: c.a, port: port2, link: c.bLink } satisfies SystemDown, [port2]);
   }
 
   private onExit(ref: ActorRef<Contract>, worker: Worker, code: number): void {

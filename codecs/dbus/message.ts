@@ -78,7 +78,6 @@ export type Outgoing = Common & (MethodCallFields | MethodReturnFields | ErrorFi
 export type Message = Outgoing & { readonly serial: number; readonly fds: readonly Fd[] };
 export type MethodCall = Extract<Message, { type: 'method_call' }>;
 export type MethodReturn = Extract<Message, { type: 'method_return' }>;
-export type ErrorMessage = Extract<Message, { type: 'error' }>;
 export type Signal = Extract<Message, { type: 'signal' }>;
 
 /** A message of a type this version of the protocol does not know: to be ignored (fds closed). */

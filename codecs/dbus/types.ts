@@ -70,7 +70,6 @@ export interface Args<Vs extends readonly Value[]> {
   readonly types: readonly SingleType[];
   readonly __values?: Vs;
 }
-export type ArgsOf<A> = A extends Args<infer Vs> ? Vs : never;
 
 export function args<Ds extends readonly DType<Value>[]>(...ds: Ds): Args<ValuesOf<Ds>> {
   const signature = ds.map((d) => d.signature).join('');

@@ -1,8 +1,12 @@
 import test from 'ava';
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import { ChannelConnection } from '../../channel/connection.js';
 import { displayProtocol } from '../../codecs/protocol/channels/display.js';
+import { inputsProtocol } from '../../codecs/protocol/channels/inputs.js';
 import { CommonCap } from '../../codecs/protocol/enums.js';
+import { frame } from '../../codecs/protocol/framing.js';
+import { encodeMessage } from '../../codecs/protocol/table.js';
 import { createLogger } from '../../runtime/log.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -30,4 +34,36 @@ test('queued bytes count what the socket still holds: a large message handed to 
 
   peer.resume();
   await eventually('everything handed to the kernel', () => c.queuedBytes === 0 && drained > 0, 20_000);
+});
+
+test('paused input: no client message is taken until resumed, then each once and in order, even when a handler resumes it at once', (t) => {
+  const socket = new Duplex({ read() {}, write: (_chunk, _enc, done) => done() });
+  const link = { session: 1, channelType: 3, channelId: 0, commonCaps: [1 << CommonCap.miniHeader], channelCaps: [], secure: false, peer: 'test' };
+  const c = new ChannelConnection(socket, link, inputsProtocol, { log: createLogger('silent'), maxBody: 2048 });
+  const got: number[] = [];
+  c.onMessage((m) => {
+    if (m.name !== 'key_down') return;
+    got.push(m.body.code);
+    if (m.body.code === 2) c.pauseInput();
+    if (m.body.code === 4) {
+      c.pauseInput();
+      c.resumeInput();
+    }
+  });
+  const keys = (...codes: number[]) =>
+    Buffer.concat(
+      codes.map((code, i) => {
+        const { type, body } = encodeMessage(inputsProtocol.client, { name: 'key_down', body: { code } });
+        return frame('mini', type, body, BigInt(i + 1));
+      }),
+    );
+  c.feed(keys(1, 2, 3, 4, 5));
+  t.deepEqual(got, [1, 2], 'held after the message that paused');
+  t.true(socket.isPaused(), 'the socket is not read meanwhile');
+  c.feed(keys(6));
+  t.deepEqual(got, [1, 2], 'what arrives meanwhile waits too');
+  c.resumeInput();
+  t.deepEqual(got, [1, 2, 3, 4, 5, 6]);
+  t.false(socket.isPaused());
+  c.close({ by: 'client' });
 });

@@ -13,7 +13,7 @@ interface A {
   answers: {};
 }
 
-const pair = (t: ExecutionContext, options: { window?: number; maxQueue?: number } = {}) => {
+const pair = (t: ExecutionContext, options: { window?: number; maxQueue?: number; maxWaiting?: number } = {}) => {
   const { port1, port2 } = new MessageChannel();
   const a = new Link<A>(port1, { ...options, name: 'a', rules: { pos: { latest: true } } });
   const b = new Link<Flip<A>>(port2, { ...options, name: 'b' });
@@ -88,6 +88,46 @@ test('a receiver pausing while it takes a message holds that credit too; credite
   await eventually('credit again', () => credited);
   t.deepEqual(got, [0, 1]);
   t.is(a.availableCredits, 2);
+});
+
+test('sends wait for room in order, at most maxWaiting of them (merged by the rules too); past that LinkFullError and nothing queued', async (t) => {
+  const { a, b } = pair(t, { window: 1, maxQueue: 2, maxWaiting: 3 });
+  const got: string[] = [];
+  b.messages$.subscribe((m) => got.push(m.kind === 'n' ? `n${m.n}` : m.kind === 'pos' ? `pos${m.x}` : m.kind));
+  b.pause();
+  await eventually('the initial grant', () => a.availableCredits === 1);
+  const settled: string[] = [];
+  const send = (m: Msg, name: string) => a.send(m).then(() => settled.push(name), (e: unknown) => settled.push(`${name} refused: ${(e as Error).name}`));
+  // One in flight, two in the outbox, then three waiting.
+  const sends = [0, 1, 2, 3, 4].map((n) => send({ kind: 'n', n }, `n${n}`));
+  sends.push(send({ kind: 'pos', x: 1 }, 'pos1'));
+  t.is(a.waiting, 3);
+  sends.push(send({ kind: 'pos', x: 2 }, 'pos2'));
+  t.is(a.waiting, 3, 'a position merges into the one waiting at the tail');
+  sends.push(send({ kind: 'n', n: 5 }, 'n5'));
+  t.false(a.offer({ kind: 'n', n: 6 }), 'offer never goes ahead of waiting sends');
+  await settle();
+  t.deepEqual(settled, ['n0', 'n1', 'n2', 'pos1', 'n5 refused: LinkFullError']);
+  b.resume();
+  await Promise.all(sends);
+  await eventually('every queued message', () => got.length === 6);
+  t.deepEqual(got, ['n0', 'n1', 'n2', 'n3', 'n4', 'pos2']);
+  t.deepEqual(settled.slice(5), ['n3', 'n4', 'pos2']);
+  t.is(a.waiting, 0);
+});
+
+test('a closing link refuses what waits for room', async (t) => {
+  const { a, b } = pair(t, { window: 1, maxQueue: 1, maxWaiting: 4 });
+  b.pause();
+  await eventually('the initial grant', () => a.availableCredits === 1);
+  await a.send({ kind: 'n', n: 0 });
+  await a.send({ kind: 'n', n: 1 });
+  const waiting = a.send({ kind: 'n', n: 2 });
+  const asked = a.ask({ kind: 'double', n: 3 });
+  t.is(a.waiting, 2);
+  a.close();
+  await t.throwsAsync(waiting, { name: 'LinkDownError' });
+  await t.throwsAsync(asked, { name: 'LinkDownError' });
 });
 
 test('merge rules coalesce what waits for credit', async (t) => {

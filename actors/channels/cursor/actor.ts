@@ -7,6 +7,7 @@ import { ChannelConnection } from '../../../channel/connection.js';
 import { serverToChannel, type CursorContract, type CursorShape } from '../../contracts.js';
 import { CursorCache } from './client-cache.js';
 import { badShape, wireCursor } from './shape.js';
+import { cursorClientRules } from './client-rules.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
 
@@ -52,7 +53,7 @@ export default defineActor<CursorContract>((ctx) => {
       }
       case 'cursor-move':
         Object.assign(state, { x: e.x, y: e.y, visible: true });
-        for (const { c } of clients) c.send({ name: 'move', body: { position: { x: e.x, y: e.y } } }, { replaceKey: 'move' });
+        for (const { c } of clients) c.send({ name: 'move', body: { position: { x: e.x, y: e.y } } });
         return;
       case 'cursor-hide':
         state.visible = false;
@@ -75,7 +76,7 @@ export default defineActor<CursorContract>((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 5 * 60_000, qos: ctx.init.qos });
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 5 * 60_000, qos: ctx.init.qos, rules: cursorClientRules });
       const client: Client = { session: link.session, c, cache: new CursorCache() };
       clients.add(client);
       c.onClose(() => clients.delete(client));

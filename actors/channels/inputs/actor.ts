@@ -33,9 +33,18 @@ export default defineActor<InputsContract>((ctx) => {
   const clients = new Set<{ session: number; c: Connection }>();
   let leds = 0;
 
+  /**
+   * Input goes to the host merged by the port's rules (positions, motion); keys and buttons are
+   * never dropped. While the host is slow or away and sends wait, no client is read: the
+   * clients hold the rest, and a release never overtakes its press.
+   */
   const toHost = (e: InputEvent) => {
-    // The host may be absent or slow; input is not worth blocking the channel for.
-    if (!host.offer(e)) ctx.log.debug({ event: e.kind }, 'host not taking input; event dropped');
+    const sent = host.send(e).catch((err: unknown) => ctx.log.warn({ event: e.kind, err }, 'input not sent to the host'));
+    if (host.waiting === 0) return;
+    for (const { c } of clients) c.pauseInput();
+    void sent.then(() => {
+      if (host.waiting === 0) for (const { c } of clients) c.resumeInput();
+    });
   };
   host.messages$.subscribe((m) => {
     if (m.kind !== 'leds' || m.modifiers === leds) return;

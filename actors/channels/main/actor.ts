@@ -6,7 +6,7 @@ import type { AgentEndpoint } from './agent/endpoint.js';
 import { flip } from '../../../runtime/port.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
-import { mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
+import { mainReports, mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
 import { mmTimeDeltaMs, mmTimeNow } from './mm-time.js';
 import { runNetTest, type NetTest } from './net-test.js';
 
@@ -158,7 +158,7 @@ export default defineActor<MainContract>((ctx) => {
           client.link = r;
           const mbitPerS = r.bitsPerSecond === null ? null : +(r.bitsPerSecond / 1e6).toFixed(1); // null: too fast to tell
           ctx.log.info({ peer: c.peer, latencyMs: +r.latencyMs.toFixed(3), mbitPerS, lowBandwidth: r.lowBandwidth }, 'net test');
-          void ctx.parent.offer({ kind: 'net-test', session: link.session, ...r });
+          void ctx.parent.send({ kind: 'net-test', session: link.session, ...r });
           // The client's media clock, now that the link is known (spice-server re-sends it when latency changes).
           c.send({ name: 'multi_media_time', body: { time: (mmTimeNow() - mmTimeDeltaMs) >>> 0 } });
         },
@@ -177,4 +177,4 @@ export default defineActor<MainContract>((ctx) => {
       });
     },
   });
-});
+}, { rules: mainReports });

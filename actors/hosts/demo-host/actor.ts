@@ -1,7 +1,7 @@
 import { defineActor } from '../../../runtime/actor.js';
 import { flip } from '../../../runtime/port.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
-import { hostToDispatcher, inputsToHost, type DemoHostContract } from '../../contracts.js';
+import { demoHostReports, hostToDispatcher, inputsToHost, type DemoHostContract } from '../../contracts.js';
 import { QxlDevice } from '../../../native/qxl/device.js';
 import { arrowCursor } from './cursor-shape.js';
 import { mergeBoxes, type Box } from '../../../codecs/box.js';
@@ -44,7 +44,7 @@ export default defineActor<DemoHostContract>((ctx) => {
   const frame = (tMs: number) => {
     pending = mergeBoxes([...pending, ...scene.draw(staging, tMs)], screen);
     void flush();
-    void ctx.parent.offer({ kind: 'frame', tMs });
+    void ctx.parent.send({ kind: 'frame', tMs });
   };
 
   device.surfaceCreate(width, height);
@@ -56,4 +56,4 @@ export default defineActor<DemoHostContract>((ctx) => {
     ctx.onStop(() => clearInterval(timer));
   }
   ctx.onStop(() => device.close());
-});
+}, { rules: demoHostReports });

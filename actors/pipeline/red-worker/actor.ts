@@ -10,7 +10,7 @@ import { moved } from '../../../runtime/envelope.js';
 import { flip } from '../../../runtime/port.js';
 import { CompressorPool } from './compressor-pool/pool.js';
 import type { Compressed } from './compressor-pool/job.js';
-import { cursorFromWorker, displayToWorker, workerFromDispatcher, type RedWorkerContract } from '../../contracts.js';
+import { cursorFromWorker, displayToWorker, redWorkerReports, workerFromDispatcher, type CursorEvent, type RedWorkerContract } from '../../contracts.js';
 import { Canvas } from '../../../codecs/image/canvas.js';
 import { SharedBuffers } from '../../../codecs/image/shared-buffers.js';
 import { drawingMessage } from './drawing-message.js';
@@ -45,6 +45,12 @@ export default defineActor<RedWorkerContract>((ctx) => {
   let imageId = 0n;
   let sent = 0;
   let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
+
+  /** While the cursor channel is behind, its ring waits in the device (the host keeps its latest cursor); taken again once there is room. */
+  const toCursor = (e: CursorEvent) => {
+    const sent = cursor.send(e).catch((err: unknown) => ctx.log.warn({ err }, 'cursor event not sent'));
+    if (cursor.waiting > 0) void sent.then(consume);
+  };
 
   const fullImage = (c: Canvas): Drawing => ({ kind: 'image', box: c.bounds, bitmap: snapshot(c, c.bounds) });
 
@@ -89,7 +95,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
       case 'update':
         return;
       case 'cursor-set':
-        void cursor.send({
+        toCursor({
           kind: 'cursor-set',
           x: w.x,
           y: w.y,
@@ -98,13 +104,13 @@ export default defineActor<RedWorkerContract>((ctx) => {
         });
         return;
       case 'cursor-move':
-        void cursor.send({ kind: 'cursor-move', x: w.x, y: w.y });
+        toCursor({ kind: 'cursor-move', x: w.x, y: w.y });
         return;
       case 'cursor-hide':
-        void cursor.send({ kind: 'cursor-hide' });
+        toCursor({ kind: 'cursor-hide' });
         return;
       case 'cursor-trail':
-        void cursor.send({ kind: 'cursor-trail', length: w.length, frequency: w.frequency });
+        toCursor({ kind: 'cursor-trail', length: w.length, frequency: w.frequency });
         return;
     }
   };
@@ -115,6 +121,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
     const { consumer, reader } = device;
     for (const ring of [consumer.commands, consumer.cursor]) {
       for (;;) {
+        if (ring === consumer.cursor && cursor.waiting > 0) break;
         const cmd = ring.pop();
         if (cmd === undefined) break;
         if ('error' in cmd) {
@@ -229,11 +236,11 @@ export default defineActor<RedWorkerContract>((ctx) => {
       pumping = false;
     }
     if (client && pipe.length > 0 && display.state !== 'closed') void pump();
-    else void ctx.parent.offer({ kind: 'stats', dropped: pipe.dropped, sent });
+    else void ctx.parent.send({ kind: 'stats', dropped: pipe.dropped, sent });
   };
 
   ctx.onStop(async () => {
     detach();
     await pool.close();
   });
-});
+}, { rules: redWorkerReports });

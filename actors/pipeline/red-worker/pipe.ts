@@ -1,5 +1,6 @@
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
-import { contains, intersects, type Box } from '../../../codecs/box.js';
+import type { Box } from '../../../codecs/box.js';
+import { covers, drawingRules, meet } from './pipe-rules.js';
 
 /** What waits to be sent to a display client, in order. Images are snapshots: later drawing does not change them. */
 export type Drawing =
@@ -13,12 +14,12 @@ export type Drawing =
   /** The client forgets the picture (and its mark) until the next MARK: a new device replaced the old. */
   | { readonly kind: 'reset' };
 
-const isPaint = (d: Drawing): d is Extract<Drawing, { kind: 'image' | 'fill' }> => d.kind === 'image' || d.kind === 'fill';
 const bytesOf = (d: Drawing): number => (d.kind === 'image' ? d.bitmap.pixels.byteLength : 64);
 
 /**
- * A client's pipe with spice-server's main saving on slow links: an opaque drawing drops the
- * queued drawings it covers whole, so what was overdrawn before it could be sent never is. It
+ * A client's pipe with spice-server's main saving on slow links (the rules per drawing kind are
+ * data, in `pipe-rules.ts`): an opaque drawing drops the queued drawings it covers whole, so
+ * what was overdrawn before it could be sent never is. It
  * takes the place of the first one it replaces when nothing queued after that overlaps it (spice-
  * server does so for video streams only): regions redrawn at the same pace, a video and a clock,
  * then take turns on a full link, where going to the back would starve whichever comes second. A
@@ -52,7 +53,7 @@ export class Pipe {
 
   push(d: Drawing): void {
     let at = this.items.length;
-    if (isPaint(d) && !d.clip) {
+    if (covers(d)) {
       // Once something queued after a place overlaps `d` and stays, `d` must go after it.
       let movable = true;
       let dropped = 0;
@@ -60,12 +61,10 @@ export class Pipe {
       let droppedBefore = 0;
       for (let i = this.items.length - 1; i >= 0; i--) {
         const q = this.items[i]!;
-        if (!isPaint(q)) {
-          if (q.kind === 'copy-bits' || q.kind === 'reset' || q.kind.startsWith('surface')) break;
-          movable = false;
-          continue;
-        }
-        if (contains(d.box, q.box)) {
+        const met = meet(d.box, q);
+        if (met === 'barrier') break;
+        if (met === 'ahead') movable = false;
+        else if (met === 'covered') {
           this.onDrop(q);
           this.items[i] = null as unknown as Drawing;
           this.byteCount -= bytesOf(q);
@@ -74,7 +73,7 @@ export class Pipe {
             at = i;
             droppedBefore = 0;
           } else droppedBefore++;
-        } else if (intersects(d.box, q.box)) movable = false;
+        }
       }
       if (dropped > 0) {
         this.dropped += dropped;
@@ -94,7 +93,7 @@ export class Pipe {
 
   /** Replaces every queued drawing with `whole` (an image of the whole surface), keeping surface changes in order. */
   collapse(whole: Drawing): void {
-    const kept: Drawing[] = this.items.filter((d) => !isPaint(d) && d.kind !== 'copy-bits');
+    const kept: Drawing[] = this.items.filter((d) => !drawingRules[d.kind].collapses);
     for (const d of this.items) if (!kept.includes(d)) this.onDrop(d);
     this.dropped += this.items.length - kept.length;
     this.items = kept;
