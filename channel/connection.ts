@@ -9,6 +9,7 @@ import type { Logger } from '../runtime/log.js';
 import { TokenBucket } from '../runtime/qos/token-bucket.js';
 import { SharedBudget } from '../runtime/qos/shared-budget.js';
 import type { ChannelQos, LinkedChannel } from '../actors/contracts.js';
+import { channelMeter, type ChannelMeter } from './meter.js';
 
 type BaseServer = typeof baseServer;
 type BaseClient = typeof baseClient;
@@ -28,6 +29,8 @@ export interface ConnectionOptions {
   /** Period of the latency pings after the first pair; 0: no latency monitor. */
   readonly latencyIntervalMs?: number;
   readonly clock?: Clock;
+  /** The channel actor's figures; a private one when not given (tests). */
+  readonly meter?: ChannelMeter;
 }
 
 interface Queued {
@@ -69,6 +72,9 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   private pacingTimer: NodeJS.Timeout | null = null;
   private readonly budget: SharedBudget | null;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly meter: ChannelMeter;
+  /** In an ACK stall now: one is counted when it starts. */
+  private stalled = false;
 
   // ACK flow control (red-channel-client.cpp): stop sending while more than 2x window are unacked.
   private ackGeneration = 0;
@@ -90,6 +96,8 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     private readonly options: ConnectionOptions,
   ) {
     this.clock = options.clock ?? monotonicClock;
+    this.meter = options.meter ?? channelMeter();
+    this.meter.connections.value++;
     this.tracing = options.log.isLevelEnabled('trace');
     this.header = hasCap(link.commonCaps, CommonCap.miniHeader) ? 'mini' : 'full';
     this.reader = new MessageReader(this.header, options.maxBody);
@@ -178,6 +186,8 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     else this.options.log.info({ peer: this.peer, channel: this.protocol.name, ...(reason.why !== undefined && { reason: reason.why }) }, 'client disconnected');
     for (const t of this.timers) clearTimeout(t);
     if (this.pacingTimer) clearTimeout(this.pacingTimer);
+    this.meter.connections.value--;
+    this.meter.queued.value -= this.pipe.length;
     this.pipe.length = 0;
     this.pipeBytes = 0;
     this.socket.destroy();
@@ -197,10 +207,13 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
       if (i >= 0) {
         this.pipeBytes -= this.pipe[i]!.body.length;
         this.pipe.splice(i, 1);
+        this.meter.queued.value--;
+        this.meter.dropped.value++;
       }
     }
     this.pipe.push({ type, body, ...(opts.replaceKey !== undefined ? { replaceKey: opts.replaceKey } : {}), ...(opts.bypassAcks ? { bypassAcks: true } : {}) });
     this.pipeBytes += body.length;
+    this.meter.queued.value++;
     const limit = this.options.maxPipeBytes ?? 64 * 1024 * 1024;
     if (this.pipeBytes > limit) {
       this.close({ by: 'server', why: `client too slow: ${this.pipeBytes} bytes queued (limit ${limit})` });
@@ -218,6 +231,11 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     while (!this.closed && this.writable && this.pipe.length > 0 && !this.pacingTimer) {
       // Messages that bypass the window (SET_ACK, pings) go first when the window is shut.
       const blocked = this.ackBlocked();
+      if (!blocked) this.stalled = false;
+      else if (!this.stalled) {
+        this.stalled = true;
+        this.meter.ackStalls.value++;
+      }
       const i = blocked ? this.pipe.findIndex((q) => q.bypassAcks) : 0;
       if (i < 0) return;
       const q = this.pipe[i]!;
@@ -237,6 +255,9 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
       this.bucket?.tryTake(bytes.length, now);
       this.pipe.splice(i, 1);
       this.pipeBytes -= q.body.length;
+      this.meter.queued.value--;
+      this.meter.messagesSent.value++;
+      this.meter.bytesSent.value += bytes.length;
       if (this.options.ackWindow !== undefined) {
         if (q.type === this.protocol.server.number.set_ack) this.messagesWindow = 0;
         else this.messagesWindow++;
@@ -249,12 +270,14 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
 
   private onData(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.meter.bytesReceived.value += chunk.length;
     const r = this.reader.push(chunk);
     if (!r.ok) return this.close({ by: 'server', why: r.error });
     for (const raw of r.messages) {
       if (this.closed) return;
       const m = decodeMessage(this.protocol.client, raw.type, raw.body);
       if (!m.ok) return this.close({ by: 'server', why: `bad message: ${m.error}` });
+      this.meter.messagesReceived.value++;
       if (this.tracing) this.options.log.trace({ peer: this.peer, channel: this.protocol.name, received: m.value.name }, 'message received');
       if (!this.handleBase(m.value as MessageOf<BaseClient>)) this.messageHandler(m.value);
     }

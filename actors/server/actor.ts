@@ -17,7 +17,8 @@ import { negotiateLink } from './link-stage.js';
 import { openListeners, socketFd, type Listening } from './listeners.js';
 import { StartError } from '../../runtime/start-error.js';
 import { tlsOnlyChannels } from '../../config/channel-security.js';
-import { Sessions } from './sessions.js';
+import { Sessions, type SessionId } from './sessions.js';
+import { LiveChannels } from './live-channels.js';
 
 /**
  * The red server: listens, runs each connection's link stage (TLS, tickets, sessions) and
@@ -29,6 +30,10 @@ export default defineActor<ServerContract>(async (ctx) => {
   const keys = new LinkKeys();
   const throttle = new AuthThrottle();
   const sessions = new Sessions();
+  const live = new LiveChannels();
+  const refusedBy = (error: string) => ctx.meter.counter('spice_link_refused_total', 'Links refused, by the kind of refusal (permissionDenied: a wrong or expired ticket).', { reason: error });
+  ctx.meter.gauge('spice_clients', 'Clients connected (sessions with their main channel open).', {}, () => (sessions.active === null ? 0 : 1));
+  ctx.meter.gauge('spice_channels_linked', 'Channel connections linked and open.', {}, () => live.list().length);
   const offered = new Set(channels.map((c) => `${c.type}:${c.id}`));
   const secureChannels = new Set<number>(tlsOnlyChannels(config).map((name) => ChannelType[name]));
   const startedAt = monotonicClock.now();
@@ -55,7 +60,8 @@ export default defineActor<ServerContract>(async (ctx) => {
     const link = ctx.peer(serverToChannel(c));
     peers.set(name, link);
     link.messages$.subscribe((m) => {
-      if (m.kind === 'main-closed' && sessions.end(m.session as never)) endSession(m.session);
+      live.closed(m.session, m.channelType, m.channelId, m.peer);
+      if (m.channelType === ChannelType.main && sessions.end(m.session as SessionId)) endSession(m.session);
     });
   };
   channels.forEach(offer);
@@ -63,6 +69,7 @@ export default defineActor<ServerContract>(async (ctx) => {
     if (m.kind === 'add-channels') m.channels.forEach(offer);
   });
   const endSession = (session: number) => {
+    live.endSession(session);
     for (const link of peers.values()) void link.send({ kind: 'end-session', session });
   };
 
@@ -108,6 +115,7 @@ export default defineActor<ServerContract>(async (ctx) => {
       (outcome) => {
         if (!outcome.ok) {
           log.info({ peer, reason: outcome.reason }, 'link refused');
+          refusedBy(outcome.error).value++;
           void ctx.parent.send({ kind: 'link-refused', peer, reason: outcome.reason });
           return;
         }
@@ -118,6 +126,12 @@ export default defineActor<ServerContract>(async (ctx) => {
           endSession(outcome.replaced);
         }
         handOver(socket, secure, link, outcome.leftover);
+        live.add(
+          socket.remoteAddress !== undefined
+            ? { host: socket.remoteAddress, port: String(socket.remotePort), family: socket.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4', session: link.session, channelType: link.channelType, channelId: link.channelId, tls: secure }
+            : { host: config.addr, port: '', family: 'unix', session: link.session, channelType: link.channelType, channelId: link.channelId, tls: secure },
+          peer,
+        );
         // As spice-server does: keystrokes in the clear deserve a word to the user.
         if (link.channelType === ChannelType.inputs && !secure) void peers.get(actorName.main)?.send({ kind: 'notify', session: link.session, text: 'keyboard channel is insecure' });
       },
@@ -139,14 +153,34 @@ export default defineActor<ServerContract>(async (ctx) => {
   log.info({ port: listening.port, tlsPort: listening.tlsPort, addr: config.addr }, 'listening');
   await ctx.parent.send({ kind: 'listening', port: listening.port, tlsPort: listening.tlsPort });
 
+  /** Ends a session now, as a client leaving would (its channels close, new links need a new main). */
+  const disconnect = (session: number) => {
+    sessions.end(session as SessionId);
+    endSession(session);
+  };
   ctx.parent.serve({
-    'set-password': ({ password, expiresInS }) => {
+    'set-password': ({ password, connected }) => {
       // As spice-server: a longer password is refused, not cut.
       if (password !== null && Buffer.byteLength(password) > maxPasswordLength) return { ok: false, error: `a password has at most ${maxPasswordLength} bytes` };
+      // As spice-server's set_ticket: fail refuses while a client is connected, disconnect ends its session first.
+      const active = sessions.active;
+      if (active !== null && connected === 'fail') return { ok: false, error: 'Could not set password' };
+      if (active !== null && connected === 'disconnect') disconnect(active);
       if (password === null) delete policy.password;
       else policy.password = password;
-      if (expiresInS === undefined || expiresInS === 0) delete policy.expiresAt;
-      else policy.expiresAt = monotonicClock.now() + expiresInS * 1000;
+      return { ok: true };
+    },
+    'expire-password': ({ inS }) => {
+      if (inS === null) delete policy.expiresAt;
+      else policy.expiresAt = monotonicClock.now() + inS * 1000;
+      return { ok: true };
+    },
+    'query-channels': () => live.list(),
+    disconnect: ({ session }) => {
+      const target = session ?? sessions.active;
+      if (target === null) return { ok: false, error: 'no client is connected' };
+      if (target !== sessions.active && !live.has(target)) return { ok: false, error: `no session ${target}` };
+      disconnect(target);
       return { ok: true };
     },
   });

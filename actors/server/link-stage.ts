@@ -50,7 +50,8 @@ export interface LinkStageContext {
 
 export type LinkOutcome =
   | { readonly ok: true; readonly link: LinkedChannel; readonly leftover: Buffer; readonly replaced: number | null }
-  | { readonly ok: false; readonly reason: string; readonly ticketRefused?: boolean };
+  /** `error`: the refusal's kind, a short fixed name (the link error's, noChannel, linkStage) for counting; `reason` says more. */
+  | { readonly ok: false; readonly error: string; readonly reason: string; readonly ticketRefused?: boolean };
 
 /** Runs the link stage on `stream`; on success the stream is paused and its surplus returned. */
 export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Promise<LinkOutcome> {
@@ -59,7 +60,7 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
   const refuse = (code: LinkErrorCode, why: string, asResult = false): LinkOutcome => {
     stream.end(asResult ? encodeLinkResult(code) : encodeLinkReply(code, null, [], []));
     reader.release();
-    return { ok: false, reason: `${linkErrorName(code)}: ${why}`, ticketRefused: code === LinkError.permissionDenied };
+    return { ok: false, error: linkErrorName(code), reason: `${linkErrorName(code)}: ${why}`, ticketRefused: code === LinkError.permissionDenied };
   };
   try {
     const head = decodeOrThrow(LinkHeader, await reader.read(linkHeaderBytes, deadline));
@@ -78,7 +79,7 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
       // spice-server closes without a reply here.
       stream.destroy();
       reader.release();
-      return { ok: false, reason: `no channel ${channelType}:${channelId}` };
+      return { ok: false, error: 'noChannel', reason: `no channel ${channelType}:${channelId}` };
     }
     const key = await ctx.keys.next();
     stream.write(encodeLinkReply(LinkError.ok, key.publicDer, serverCommonCaps, ctx.channelCaps(channelType)));
@@ -116,7 +117,7 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
   } catch (err) {
     reader.release();
     stream.destroy();
-    if (err instanceof ReadError) return { ok: false, reason: `link stage: ${err.message}` };
+    if (err instanceof ReadError) return { ok: false, error: 'linkStage', reason: `link stage: ${err.message}` };
     throw err;
   }
 }
