@@ -41,7 +41,8 @@ export async function openMetrics(addr: string, supervisor: Supervisor, log: Log
     // Actors run on threads named after them; the compressor threads share one name.
     const cpu = new Map<string, number>();
     for (const t of threadTimes(process.pid)) cpu.set(t.name, (cpu.get(t.name) ?? 0) + t.seconds);
-    for (const [thread, seconds] of cpu) {
+    for (const [thread, total] of cpu) {
+      const seconds = Math.round(total * 1000) / 1000; // whole ticks; the rounding only hides float sums
       samples.push({ name: 'spice_thread_cpu_seconds_total', help: "CPU time (user and system) of the process's threads by name (an actor's restart starts its count afresh).", type: 'counter', labels: { thread }, value: seconds });
     }
     // Figures come whole from their owners: each scrape sets them afresh.
