@@ -10,6 +10,8 @@ export const maxLineBytes = 64 * 1024;
 const maxConnections = 8;
 /** Requests read ahead of their replies before the connection stops being read. */
 const maxPending = 16;
+/** Replies a peer leaves unread before it is dropped (it sends and never reads). */
+const maxUnreadBytes = 1024 * 1024;
 
 export interface ControlSocket {
   close(): Promise<void>;
@@ -68,7 +70,13 @@ function removeStale(path: string): void {
 
 function serveConnection(socket: Socket, version: string, run: (command: ControlCommand) => Promise<ControlReply>, log: Logger): void {
   const write = (reply: object) => {
-    if (!socket.writableEnded) socket.write(JSON.stringify(reply) + '\n');
+    if (socket.writableEnded) return;
+    if (socket.writableLength > maxUnreadBytes) {
+      log.warn({ unread: socket.writableLength }, 'control socket: the peer does not read its replies; closing the connection');
+      socket.destroy();
+      return;
+    }
+    socket.write(JSON.stringify(reply) + '\n');
   };
   socket.on('error', (err) => log.debug({ err: err.message }, 'control connection error'));
   write(greeting(version));
