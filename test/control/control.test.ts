@@ -1,7 +1,8 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { StartError } from '../../runtime/start-error.js';
 import { LinkError } from '../../codecs/protocol/link.js';
 import { LinkRefused } from '../../client/link.js';
 import { SpiceClient } from '../../client/session.js';
@@ -106,4 +107,17 @@ test('spice-companion control SOCKET COMMAND [JSON] prints the reply; exit 0 for
   t.like(usage, { code: 2 });
   t.true(cli.lines.some((l) => l.msg === 'control command' && l.command === 'set_password'), 'logged by name (never the password)');
   t.false(cli.lines.some((l) => JSON.stringify(l).includes('"p"')));
+});
+
+test('a control-socket path holding something else than a socket stops start-up; a stale socket is replaced', async (t) => {
+  const path = controlPath();
+  writeFileSync(path, 'not mine');
+  await t.throwsAsync(startTestServer(['--disable-ticketing', '--control-socket', path]), { instanceOf: StartError, message: `control-socket: ${path} exists and is not a socket` });
+  const stale = controlPath();
+  // A process killed while listening leaves its socket file behind.
+  await run(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`]).catch(() => {});
+  t.true(statSync(stale).isSocket());
+  const s = await startTestServer(['--disable-ticketing', '--control-socket', stale]);
+  t.teardown(() => s.stop());
+  t.is(((await control(stale, 'query-spice')).return as { port: number }).port, s.port, 'the companion listens there');
 });

@@ -2,6 +2,10 @@ import test from 'ava';
 import { SpiceClient } from '../../client/session.js';
 import { LinkRefused } from '../../client/link.js';
 import { startConfiguredServer } from '../helpers/server.js';
+import { createServer } from 'node:net';
+import { loadConfig, ConfigError } from '../../config/load.js';
+import { parseArgs } from '../../config/flags.js';
+import { StartError } from '../../runtime/start-error.js';
 
 /** The value of one series in a Prometheus text scrape (NaN when absent). */
 const value = (scrape: string, series: string): number => {
@@ -44,4 +48,16 @@ test('/metrics: traffic and frames grow while a client watches the live demo; a 
   t.true(Number.isNaN(value(after, 'spice_link_refused_total{actor="server",reason="permissionDenied"}')), 'no refusal yet');
   await t.throwsAsync(SpiceClient.connect({ host: '127.0.0.1', port: s.port, password: 'wrong' }), { instanceOf: LinkRefused });
   t.is(value(await scrape(), 'spice_link_refused_total{actor="server",reason="permissionDenied"}'), 1, 'the wrong ticket counted');
+});
+
+test('metrics-addr takes HOST:PORT (IPv6 in brackets); a port in use stops start-up with one line naming it', async (t) => {
+  const load = (addr: string) => loadConfig({ args: parseArgs(['--metrics-addr', addr]), env: {} }).config['metrics-addr'];
+  t.is(load('[::1]:9500'), '[::1]:9500');
+  t.is(load('localhost:0'), 'localhost:0');
+  for (const bad of ['9500', '127.0.0.1', '127.0.0.1:70000', '::1:9500']) t.throws(() => load(bad), { instanceOf: ConfigError }, bad);
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  t.teardown(() => void taken.close());
+  const port = (taken.address() as { port: number }).port;
+  await t.throwsAsync(startConfiguredServer(['--demo', 'off', '--metrics-addr', `127.0.0.1:${port}`]), { instanceOf: StartError, message: `metrics-addr: cannot listen on 127.0.0.1:${port}: EADDRINUSE` });
 });
