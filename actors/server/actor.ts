@@ -73,11 +73,12 @@ export default defineActor<ServerContract>(async (ctx) => {
     for (const link of peers.values()) void link.send({ kind: 'end-session', session });
   };
 
-  const handOver = (socket: Socket | TLSSocket, secure: boolean, link: LinkedChannel, leftover: Buffer) => {
+  /** False when no actor serves the channel (the connection is closed). */
+  const handOver = (socket: Socket | TLSSocket, secure: boolean, link: LinkedChannel, leftover: Buffer): boolean => {
     const peer = peers.get(channelActorName({ type: link.channelType, id: link.channelId }));
     if (!peer) {
       socket.destroy();
-      return;
+      return false;
     }
     if (!secure) {
       // A plain socket moves to the channel's thread whole: a duplicate of its fd, adopted there;
@@ -85,7 +86,7 @@ export default defineActor<ServerContract>(async (ctx) => {
       const fd = dup(socketFd(socket));
       socket.destroy();
       void peer.send({ kind: 'connection', link, fd, leftover: moved(new Uint8Array(leftover)) });
-      return;
+      return true;
     }
     // TLS state cannot leave this thread: the plaintext goes over a port, what the link stage
     // read past the link first.
@@ -93,10 +94,19 @@ export default defineActor<ServerContract>(async (ctx) => {
     const relayed = relaySocket(socket, port1, leftover);
     relayed.on('error', (err) => log.debug({ peer: link.peer, err: err.message }, 'relayed connection ended'));
     void peer.send({ kind: 'relayed-connection', link, port: moved(port2) });
+    return true;
   };
 
+  let unixConnections = 0;
   const onConnection = (socket: Socket | TLSSocket, secure: boolean) => {
-    const peer = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : `unix:${config.addr}`;
+    // Where the client is, for the control plane: read now, before the socket is handed over.
+    const from =
+      socket.remoteAddress !== undefined
+        ? { host: socket.remoteAddress, port: String(socket.remotePort), family: socket.remoteFamily === 'IPv6' ? ('ipv6' as const) : ('ipv4' as const) }
+        : { host: config.addr, port: '', family: 'unix' as const };
+    // Unix clients have no address of their own: a number tells their connections apart (in logs, and when one closes).
+    const address = socket.remoteAddress ?? `unix:${config.addr}`;
+    const peer = socket.remoteAddress !== undefined ? `${address}:${socket.remotePort}` : `${address}#${++unixConnections}`;
     socket.on('error', (err) => log.debug({ peer, err: err.message }, 'connection error'));
     negotiateLink(socket, {
       keys,
@@ -108,7 +118,7 @@ export default defineActor<ServerContract>(async (ctx) => {
       channelExists: (type, id) => offered.has(`${type}:${id}`),
       channelCaps: (type) => serverChannelCaps[type] ?? [],
       peer,
-      address: socket.remoteAddress ?? peer,
+      address,
       timeoutMs: 15_000,
       now: () => monotonicClock.now(),
     }).then(
@@ -125,13 +135,7 @@ export default defineActor<ServerContract>(async (ctx) => {
           log.info({ session: outcome.replaced }, 'a new client replaces the connected one');
           endSession(outcome.replaced);
         }
-        handOver(socket, secure, link, outcome.leftover);
-        live.add(
-          socket.remoteAddress !== undefined
-            ? { host: socket.remoteAddress, port: String(socket.remotePort), family: socket.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4', session: link.session, channelType: link.channelType, channelId: link.channelId, tls: secure }
-            : { host: config.addr, port: '', family: 'unix', session: link.session, channelType: link.channelType, channelId: link.channelId, tls: secure },
-          peer,
-        );
+        if (handOver(socket, secure, link, outcome.leftover)) live.add({ ...from, session: link.session, channelType: link.channelType, channelId: link.channelId, tls: secure }, peer);
         // As spice-server does: keystrokes in the clear deserve a word to the user.
         if (link.channelType === ChannelType.inputs && !secure) void peers.get(actorName.main)?.send({ kind: 'notify', session: link.session, text: 'keyboard channel is insecure' });
       },
