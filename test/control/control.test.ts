@@ -67,6 +67,8 @@ test('hostile input gets error replies; a line over 64 KiB closes its connection
   };
   t.is(await error('{"execute": \n'), 'GenericError', 'bad JSON');
   t.is(await error('[1,2]\n'), 'GenericError', 'not an object');
+  t.is(await error(`${'['.repeat(32_000)}${']'.repeat(32_000)}\n`), 'GenericError', 'deeply nested, within the line limit');
+  t.is(await error(`{"execute":"set_password","arguments":{"protocol":"spice","password":${'['.repeat(30_000)}${']'.repeat(30_000)}}}\n`), 'GenericError', 'a nested password');
   t.is(await error('{"arguments": {}}\n'), 'GenericError', 'no execute');
   t.is(await error('{"execute": "quit"}\n'), 'CommandNotFound');
   t.is(await error('{"execute": "set_password", "arguments": {"protocol": "vnc", "password": "x"}}\n'), 'GenericError');

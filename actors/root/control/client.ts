@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 /** How long the companion has to answer. */
 const timeoutMs = 10_000;
 
-export const controlUsage = 'usage: spice-companion control SOCKET COMMAND [JSON-ARGUMENTS]\n';
+const controlUsage = 'usage: spice-companion control SOCKET COMMAND [JSON-ARGUMENTS]\n';
 
 /**
  * `spice-companion control SOCKET COMMAND [JSON-ARGUMENTS]`: sends one command to a running

@@ -31,7 +31,7 @@ const commands = z.discriminatedUnion('execute', [
 ]);
 
 export type ControlCommand = z.infer<typeof commands>;
-export const commandNames: readonly string[] = commands.options.map((o) => o.shape.execute.value);
+const commandNames: readonly string[] = commands.options.map((o) => o.shape.execute.value);
 
 /** QMP's error classes that apply here. */
 export type ErrorClass = 'GenericError' | 'CommandNotFound';
@@ -41,7 +41,7 @@ export type ControlReply = { readonly return: unknown } | { readonly error: { re
 export const failure = (desc: string, errorClass: ErrorClass = 'GenericError'): ControlReply => ({ error: { class: errorClass, desc } });
 
 /** The id a request carries, echoed in its reply (any JSON value, as QMP). */
-export type RequestId = { readonly id?: unknown };
+type RequestId = { readonly id?: unknown };
 
 /** A request line: the command, or the error reply it gets. */
 export function parseRequest(line: string): { command: ControlCommand; id: RequestId } | { reply: ControlReply; id: RequestId } {

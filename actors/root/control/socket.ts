@@ -5,7 +5,7 @@ import { StartError } from '../../../runtime/start-error.js';
 import { failure, greeting, parseRequest, type ControlCommand, type ControlReply } from './protocol.js';
 
 /** Longest request line; a longer one closes its connection (QMP's own limit is in this range). */
-export const maxLineBytes = 64 * 1024;
+const maxLineBytes = 64 * 1024;
 /** Connections at once: management tools, not clients; more are closed at once. */
 const maxConnections = 8;
 /** Requests read ahead of their replies before the connection stops being read. */
