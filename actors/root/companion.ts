@@ -36,7 +36,7 @@ import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
 import { openControlSocket, type ControlSocket } from './control/socket.js';
 import { execute } from './control/commands.js';
-import { openMetrics, type MetricsEndpoint } from './metrics.js';
+import type { MetricsEndpoint } from './metrics.js';
 
 export { StartError };
 
@@ -192,7 +192,8 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   try {
     const target = { config, version, ...listening, server, main, nowS: () => Date.now() / 1000 };
     if (config['control-socket'] !== undefined) control = await openControlSocket(config['control-socket'], version, (command) => execute(command, target), log);
-    if (config['metrics-addr'] !== undefined) metrics = await openMetrics(config['metrics-addr'], supervisor, log);
+    // Loaded only when asked for: prom-client, and the CPU clock's tick rate read at import.
+    if (config['metrics-addr'] !== undefined) metrics = await (await import('./metrics.js')).openMetrics(config['metrics-addr'], supervisor, log);
   } catch (err) {
     await stop();
     throw err;
