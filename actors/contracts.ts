@@ -63,13 +63,13 @@ export type Handoff =
 /** The server actor hands linked connections to a channel actor and hears when they end. */
 export interface ServerToChannel {
   send: Handoff | { kind: 'end-session'; session: number } | { kind: 'notify'; session: number; text: string };
-  recv: MainClosed;
+  recv: ChannelClosed;
   asks: {};
   answers: {};
 }
 
-/** What the main channel tells the server actor: its client's main channel closed. */
-export type MainClosed = { kind: 'main-closed'; session: number };
+/** A channel actor tells the server actor that a connection it was handed closed; a main channel's closing ends its session. */
+export type ChannelClosed = { kind: 'channel-closed'; session: number; channelType: number; channelId: number; peer: string };
 
 export const serverToChannel = (channel: ChannelAddress): Port<ServerToChannel> => port(actorName.server, channelActorName(channel));
 
@@ -86,15 +86,39 @@ export interface ServerInit {
   readonly channels: readonly ChannelAddress[];
 }
 
+/** A linked channel connection, as the control plane lists it (QEMU's SpiceChannel). */
+export interface LiveChannel {
+  readonly host: string;
+  readonly port: string;
+  readonly family: 'ipv4' | 'ipv6' | 'unix';
+  readonly session: number;
+  readonly channelType: number;
+  readonly channelId: number;
+  readonly tls: boolean;
+}
+
+/** What a client already connected meets when the password changes, as QEMU's set_password `connected`. */
+export type OnConnected = 'keep' | 'fail' | 'disconnect';
+
+/** A request the server actor may refuse, with why. */
+export type Done = { ok: true } | { ok: false; error: string };
+
 export interface ServerContract {
   init: ServerInit;
-  in: { kind: 'set-password'; password: string | null; expiresInS?: number } | { kind: 'add-channels'; channels: readonly ChannelAddress[] };
+  in:
+    | { kind: 'set-password'; password: string | null; connected: OnConnected }
+    /** Null: never expires; else seconds from now (0 or less: expired now). */
+    | { kind: 'expire-password'; inS: number | null }
+    | { kind: 'query-channels' }
+    /** Ends a client's session (null: the connected one). */
+    | { kind: 'disconnect'; session: number | null }
+    | { kind: 'add-channels'; channels: readonly ChannelAddress[] };
   out:
     | { kind: 'listening'; port: number | null; tlsPort: number | null }
     | { kind: 'link-refused'; peer: string; reason: string }
     /** The listeners could not open: a problem the operator fixes, in one line. */
     | { kind: 'start-failed'; reason: string };
-  replies: { 'set-password': { ok: true } | { ok: false; error: string } };
+  replies: { 'set-password': Done; 'expire-password': Done; 'query-channels': readonly LiveChannel[]; disconnect: Done };
 }
 
 export interface MainInit {
@@ -118,10 +142,10 @@ export interface NetTest {
 
 export interface MainContract {
   init: MainInit;
-  /** Channels started after the first list (a display the host announced later). */
-  in: { kind: 'add-channels'; channels: readonly ChannelAddress[] };
+  /** Channels started after the first list (a display the host announced later); the mouse mode in use. */
+  in: { kind: 'add-channels'; channels: readonly ChannelAddress[] } | { kind: 'mouse-mode' };
   out: { kind: 'net-test'; session: number } & NetTest;
-  replies: {};
+  replies: { 'mouse-mode': 'client' | 'server' };
 }
 
 /** A session's net test waiting for a busy owner: only its latest result is worth reading. */

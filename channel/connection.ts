@@ -10,6 +10,7 @@ import { mergeInto, type MergeRules, type RuleTable } from '../runtime/merge-rul
 import { TokenBucket } from '../runtime/qos/token-bucket.js';
 import { SharedBudget } from '../runtime/qos/shared-budget.js';
 import type { ChannelQos, LinkedChannel } from '../actors/contracts.js';
+import { channelMeter, type ChannelMeter } from './meter.js';
 
 type BaseServer = typeof baseServer;
 type BaseClient = typeof baseClient;
@@ -31,6 +32,8 @@ export interface ConnectionOptions<S extends Defs = Defs> {
   /** Period of the latency pings after the first pair; 0: no latency monitor. */
   readonly latencyIntervalMs?: number;
   readonly clock?: Clock;
+  /** The channel actor's figures; a private one when not given (tests). */
+  readonly meter?: ChannelMeter;
 }
 
 interface Queued {
@@ -77,6 +80,9 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   private readonly input: RawMessage[] = [];
   private inputHeld = false;
   private taking = false;
+  private readonly meter: ChannelMeter;
+  /** In an ACK stall now: one is counted when it starts. */
+  private stalled = false;
 
   // ACK flow control (red-channel-client.cpp): stop sending while more than 2x window are unacked.
   private ackGeneration = 0;
@@ -98,6 +104,8 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     private readonly options: ConnectionOptions<S>,
   ) {
     this.clock = options.clock ?? monotonicClock;
+    this.meter = options.meter ?? channelMeter();
+    this.meter.connections.value++;
     this.tracing = options.log.isLevelEnabled('trace');
     this.header = hasCap(link.commonCaps, CommonCap.miniHeader) ? 'mini' : 'full';
     this.reader = new MessageReader(this.header, options.maxBody);
@@ -202,6 +210,8 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     else this.options.log.info({ peer: this.peer, channel: this.protocol.name, ...(reason.why !== undefined && { reason: reason.why }) }, 'client disconnected');
     for (const t of this.timers) clearTimeout(t);
     if (this.pacingTimer) clearTimeout(this.pacingTimer);
+    this.meter.connections.value--;
+    this.meter.queued.value -= this.pipe.length;
     this.pipe.length = 0;
     this.pipeBytes = 0;
     this.input.length = 0;
@@ -220,10 +230,15 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     const queued: Queued = { msg: { kind: name }, type, body, ...(bypassAcks ? { bypassAcks, pinned: true } : {}) };
     if (this.options.rules) {
       const { replaced } = mergeInto(this.pipe, queued.msg, this.options.rules as RuleTable);
-      if (replaced) this.pipeBytes -= replaced.body.length;
+      if (replaced) {
+        this.pipeBytes -= replaced.body.length;
+        this.meter.queued.value--;
+        this.meter.dropped.value++;
+      }
     }
     this.pipe.push(queued);
     this.pipeBytes += body.length;
+    this.meter.queued.value++;
     const limit = this.options.maxPipeBytes ?? 64 * 1024 * 1024;
     if (this.pipeBytes > limit) {
       this.close({ by: 'server', why: `client too slow: ${this.pipeBytes} bytes queued (limit ${limit})` });
@@ -241,6 +256,11 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     while (!this.closed && this.writable && this.pipe.length > 0 && !this.pacingTimer) {
       // Messages that bypass the window (SET_ACK, pings) go first when the window is shut.
       const blocked = this.ackBlocked();
+      if (!blocked) this.stalled = false;
+      else if (!this.stalled) {
+        this.stalled = true;
+        this.meter.ackStalls.value++;
+      }
       const i = blocked ? this.pipe.findIndex((q) => q.bypassAcks) : 0;
       if (i < 0) return;
       const q = this.pipe[i]!;
@@ -260,6 +280,9 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
       this.bucket?.tryTake(bytes.length, now);
       this.pipe.splice(i, 1);
       this.pipeBytes -= q.body.length;
+      this.meter.queued.value--;
+      this.meter.messagesSent.value++;
+      this.meter.bytesSent.value += bytes.length;
       if (this.options.ackWindow !== undefined) {
         if (q.type === this.protocol.server.number.set_ack) this.messagesWindow = 0;
         else this.messagesWindow++;
@@ -272,6 +295,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
 
   private onData(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.meter.bytesReceived.value += chunk.length;
     const r = this.reader.push(chunk);
     if (!r.ok) return this.close({ by: 'server', why: r.error });
     for (const raw of r.messages) this.input.push(raw);
@@ -288,6 +312,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         const raw = this.input[taken++]!;
         const m = decodeMessage(this.protocol.client, raw.type, raw.body);
         if (!m.ok) return this.close({ by: 'server', why: `bad message: ${m.error}` });
+        this.meter.messagesReceived.value++;
         if (this.tracing) this.options.log.trace({ peer: this.peer, channel: this.protocol.name, received: m.value.name }, 'message received');
         if (!this.handleBase(m.value as MessageOf<BaseClient>)) this.messageHandler(m.value);
       }

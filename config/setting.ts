@@ -99,6 +99,20 @@ export function size() {
   };
 }
 
+/** HOST:PORT to listen on, an IPv6 host in brackets ([::1]:9500); port 0 picks a free one (kept as written; `parseHostPort` splits it). */
+export function hostPort() {
+  return {
+    schema: z.preprocess(trimmed, z.string().refine((v) => parseHostPort(v) !== null, 'expected HOST:PORT, e.g. 127.0.0.1:9500 or [::1]:9500')) as z.ZodType<string>,
+    range: 'HOST:PORT (an IPv6 host in brackets), port 0..65535',
+  };
+}
+
+export function parseHostPort(v: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]\s]+)):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[3]) : NaN;
+  return m && port <= 65535 ? { host: m[1] ?? m[2]!, port } : null;
+}
+
 export const parseSize = (v: string): [width: number, height: number] => v.split('x').map(Number) as [number, number];
 
 /** A UUID in its usual 8-4-4-4-12 hex form. */

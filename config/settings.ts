@@ -1,6 +1,6 @@
 import { logLevels } from '../runtime/log.js';
 import { maxPasswordLength } from '../codecs/protocol/link.js';
-import { argv, bandwidth, bool, dbusAddress, int, listOf, oneOf, optional, setting, shortText, size, text, uuid, type Setting } from './setting.js';
+import { argv, bandwidth, bool, dbusAddress, hostPort, int, listOf, oneOf, optional, setting, shortText, size, text, uuid, type Setting } from './setting.js';
 
 /**
  * Every configuration key, described once. Names follow QEMU's `-spice` options where one
@@ -213,6 +213,14 @@ export const settings = {
   'dump-frame': optional(text(), {
     doc: "With --demo still: write the demo's frame to this PPM file and exit, without serving.",
     example: 'frame.ppm',
+  }),
+  'control-socket': optional(text(), {
+    doc: "Unix socket (mode 0600) for management commands in QMP's JSON shape: set_password, expire_password, query-spice, spice-disconnect (see spice-companion control). Unset: none.",
+    example: '/run/vm1/spice-control.sock',
+  }),
+  'metrics-addr': optional(hostPort(), {
+    doc: 'Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (channel traffic, frames, encodings, refused links, actor restarts and CPU). Unset: none.',
+    example: '127.0.0.1:9500',
   }),
   'log-level': setting(oneOf(logLevels), {
     doc: 'Least severe log level written (JSON lines on stdout).',

@@ -3,6 +3,7 @@ import { Subject } from './streams.js';
 import type { ActorContext, ActorDefinition, PeerEvent } from './actor.js';
 import { Link } from './link.js';
 import { createLogger } from './log.js';
+import { Meter } from './meter.js';
 import type { ActorSide, Contract, LinkTypes } from './message.js';
 import type { Port } from './port.js';
 import type { HostData, SystemDown, SystemUp } from './system.js';
@@ -26,6 +27,7 @@ const parent = new Link<ActorSide<Contract>>(data.parent, {
 });
 const peers = new Map<string, Link<LinkTypes>>();
 const peers$ = new Subject<PeerEvent>();
+const meter = new Meter();
 const stopHooks: Array<() => void | Promise<void>> = [];
 let started = false;
 
@@ -51,6 +53,9 @@ control.on('message', async (msg: SystemDown) => {
       peers.get(msg.name)?.detach(`${msg.name} went down`);
       peers$.next({ type: 'down', peer: msg.name });
       return;
+    case 'metrics':
+      control.postMessage({ sys: 'metrics', id: msg.id, samples: meter.samples() } satisfies SystemUp);
+      return;
     case 'stop':
       for (const hook of stopHooks.reverse()) {
         try {
@@ -73,6 +78,7 @@ const ctx: ActorContext<Contract> = {
     if (port.a !== data.name) throw new Error(`${data.name} took the ${port.a} end of the port ${port.a}–${port.b}`);
     return peer(port.b) as unknown as Link<L>;
   },
+  meter,
   peers$: peers$.asObservable(),
   onStop: (hook) => void stopHooks.push(hook),
 };

@@ -1,6 +1,7 @@
 import type { Observable } from './streams.js';
 import type { Link, LinkOptions } from './link.js';
 import type { Logger } from './log.js';
+import type { Meter } from './meter.js';
 import type { ActorSide, Contract, LinkTypes } from './message.js';
 import type { Port } from './port.js';
 
@@ -18,6 +19,8 @@ export interface ActorContext<C extends Contract> {
    * before the peer is connected and survives its restarts.
    */
   peer<L extends LinkTypes>(port: Port<L>): Link<L>;
+  /** Its counters, collected by the root when scraped. */
+  readonly meter: Meter;
   /** Peers connecting, going down with a crash, and coming back. */
   readonly peers$: Observable<PeerEvent>;
   /** Runs when the supervisor stops the actor, before its thread ends. */

@@ -2,6 +2,7 @@ import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads
 import { Observable, Subject } from './streams.js';
 import { Link, type LinkOptions } from './link.js';
 import type { Logger, LogLevel } from './log.js';
+import type { Sample } from './meter.js';
 import type { Contract, LinkTypes, ParentSide } from './message.js';
 import { endOptions, flip, type Port } from './port.js';
 import type { HostData, SystemDown, SystemUp } from './system.js';
@@ -44,6 +45,15 @@ export type SupervisorEvent =
   | { readonly type: 'restarting'; readonly actor: string; readonly attempt: number; readonly delayMs: number }
   | { readonly type: 'escalated'; readonly actor: string; readonly error: string; readonly crashLoop: boolean }
   | { readonly type: 'stopped'; readonly actor: string };
+
+/** One actor's figures: its meter's, and what its supervisor knows of it. */
+export interface ActorMetrics {
+  readonly actor: string;
+  /** Times it was started again after a crash. */
+  readonly restarts: number;
+  /** Empty when it is down or did not answer in time. */
+  readonly samples: readonly Sample[];
+}
 
 /** The owner's handle on a supervised actor; it stays valid across restarts. */
 export class ActorRef<C extends Contract> {
@@ -89,6 +99,8 @@ export class Supervisor {
   private readonly events = new Subject<SupervisorEvent>();
   readonly events$: Observable<SupervisorEvent> = this.events.asObservable();
   private readonly log: Logger;
+  private nextMetrics = 1;
+  private readonly metricsWaiters = new Map<number, (samples: readonly Sample[]) => void>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.log = options.log;
@@ -129,6 +141,32 @@ export class Supervisor {
     });
   }
 
+  /**
+   * Every actor's meter, asked over its thread's control port; an actor busy beyond `timeoutMs`
+   * (or down) is reported without samples rather than holding the scrape.
+   */
+  metrics(timeoutMs = 1_000): Promise<ActorMetrics[]> {
+    return Promise.all(
+      [...this.actors.values()].map(async (ref) => {
+        const restarts = Math.max(0, ref.generation - 1);
+        const worker = ref.worker;
+        if (!worker) return { actor: ref.spec.name, restarts, samples: [] };
+        const id = this.nextMetrics++;
+        const samples = await new Promise<readonly Sample[]>((resolve) => {
+          const timer = setTimeout(() => done([]), timeoutMs);
+          const done = (s: readonly Sample[]) => {
+            clearTimeout(timer);
+            this.metricsWaiters.delete(id);
+            resolve(s);
+          };
+          this.metricsWaiters.set(id, done);
+          worker.postMessage({ sys: 'metrics', id } satisfies SystemDown);
+        });
+        return { actor: ref.spec.name, restarts, samples };
+      }),
+    );
+  }
+
   /** Stops every actor, last spawned first, and closes their links. */
   async stop(): Promise<void> {
     for (const ref of [...this.actors.values()].reverse()) await this.stopActor(ref);
@@ -156,6 +194,7 @@ export class Supervisor {
     ref.link.attach(port1);
     worker.on('message', (msg: SystemUp) => {
       if (msg.sys === 'ready') this.events.next({ type: 'started', actor: ref.spec.name, generation, threadId: worker.threadId });
+      else this.metricsWaiters.get(msg.id)?.(msg.samples);
     });
     worker.on('error', (err) => {
       ref.lastError = err instanceof Error ? err.stack ?? err.message : String(err);

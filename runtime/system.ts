@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { LinkOptions } from './link.js';
 import type { LogLevel } from './log.js';
+import type { Sample } from './meter.js';
 
 /** What a supervisor hands a new actor thread. */
 export interface HostData {
@@ -16,7 +17,9 @@ export interface HostData {
 export type SystemDown =
   | { readonly sys: 'peer'; readonly name: string; readonly port: MessagePort; readonly link: LinkOptions }
   | { readonly sys: 'peer-down'; readonly name: string }
-  | { readonly sys: 'stop' };
+  | { readonly sys: 'stop' }
+  /** The actor's meter now, answered with the same id. */
+  | { readonly sys: 'metrics'; readonly id: number };
 
 /** Actor thread -> supervisor. */
-export type SystemUp = { readonly sys: 'ready' };
+export type SystemUp = { readonly sys: 'ready' } | { readonly sys: 'metrics'; readonly id: number; readonly samples: readonly Sample[] };

@@ -1,86 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync, writeFileSync } from 'node:fs';
-import { helpText, formatValue } from '../../config/docs.js';
-import { parseArgs } from '../../config/flags.js';
-import { ConfigError, loadConfig, type Loaded } from '../../config/load.js';
-import { leaves } from '../../config/settings.js';
-import { capabilities } from '../../config/capabilities.js';
-import { describeSource } from '../../config/sources.js';
-import { createLogger } from '../../runtime/log.js';
-import { configuredHost, startCompanion, StartError } from './companion.js';
-import { stillFrame } from '../hosts/demo-host/scene.js';
-import { writePpm } from '../../codecs/image/ppm.js';
-import { parseSize } from '../../config/setting.js';
-
-const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-function printConfig({ config, sources }: Loaded): void {
-  for (const leaf of leaves()) {
-    const value = leaf.path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
-    process.stdout.write(`${leaf.path}: ${formatValue(leaf.setting, value) ?? 'unset'}  # ${describeSource(sources.get(leaf.path)!)}\n`);
-  }
-}
-
-const args = parseArgs(process.argv.slice(2));
-if (args.command.help) {
-  process.stdout.write(helpText(version));
-  process.exit(0);
-}
-if (args.command.printCapabilities) {
-  process.stdout.write(JSON.stringify(capabilities(version), null, 2) + '\n');
-  process.exit(0);
-}
-if (args.command.version) {
-  process.stdout.write(`${version}\n`);
-  process.exit(0);
-}
-let loaded: Loaded;
-try {
-  loaded = loadConfig({ args, env: process.env });
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`spice-companion: ${err.message}\n`);
-  process.exit(2);
-}
-if (loaded.command.printConfig) {
-  printConfig(loaded);
-  process.exit(0);
-}
-
-if (loaded.config['dump-frame'] !== undefined) {
-  if (loaded.config.demo !== 'still') {
-    process.stderr.write('spice-companion: --dump-frame writes the frame of --demo still\n');
-    process.exit(2);
-  }
-  writeFileSync(loaded.config['dump-frame'], writePpm(stillFrame(...parseSize(loaded.config['demo-size']))));
-  process.exit(0);
-}
-
-const log = createLogger(loaded.config['log-level'], { name: 'spice-companion' });
-const companion = await startCompanion(loaded.config, log, version, configuredHost(loaded.config)).catch((err: unknown) => {
-  // What the operator must fix, in one line; anything else is a bug, logged whole.
-  if (!(err instanceof StartError)) log.fatal({ err }, 'start-up failed');
-  process.stderr.write(`spice-companion: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    companion.stop().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
+// The command-line entry: `control` talks to a running companion and loads nothing of the
+// server; anything else starts one.
+if (process.argv[2] === 'control') {
+  const { runControl } = await import('./control/client.js');
+  process.exitCode = await runControl(process.argv.slice(3));
+} else {
+  await import('./serve.js');
 }

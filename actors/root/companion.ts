@@ -34,13 +34,19 @@ import type { ChannelName } from '../../config/settings.js';
 import { parseSize } from '../../config/setting.js';
 import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
+import { openControlSocket, type ControlSocket } from './control/socket.js';
+import { execute } from './control/commands.js';
+import type { MetricsEndpoint } from './metrics.js';
 
 export { StartError };
 
 export interface Companion {
   readonly port: number | null;
   readonly tlsPort: number | null;
+  /** The port of the metrics endpoint (metrics-addr), null without one. */
+  readonly metricsPort: number | null;
   readonly supervisor: Supervisor;
+  readonly server: ActorRef<ServerContract>;
   /** The host actor (the VDI host: demo desktop, QEMU bridge, or a test's recording host). */
   readonly host: ActorRef<Contract> | null;
   readonly main: ActorRef<MainContract>;
@@ -175,6 +181,23 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     await supervisor.stop().finally(stopProcess);
     throw err;
   });
+  // The operator's ends: the control socket and the metrics endpoint, once the ports are known.
+  let control: ControlSocket | null = null;
+  let metrics: MetricsEndpoint | null = null;
+  const stop = async () => {
+    await control?.close();
+    await metrics?.close();
+    await supervisor.stop().finally(stopProcess);
+  };
+  try {
+    const target = { config, version, ...listening, server, main, nowS: () => Date.now() / 1000 };
+    if (config['control-socket'] !== undefined) control = await openControlSocket(config['control-socket'], version, (command) => execute(command, target), log);
+    // Loaded only when asked for: prom-client, and the CPU clock's tick rate read at import.
+    if (config['metrics-addr'] !== undefined) metrics = await (await import('./metrics.js')).openMetrics(config['metrics-addr'], supervisor, log);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   log.info({ version, ...listening, addr: config.addr }, 'spice-companion started');
-  return { ...listening, supervisor, host, main, stop: () => supervisor.stop().finally(stopProcess) };
+  return { ...listening, metricsPort: metrics?.port ?? null, supervisor, server, host, main, stop };
 }

@@ -17,7 +17,8 @@ import { negotiateLink } from './link-stage.js';
 import { openListeners, socketFd, type Listening } from './listeners.js';
 import { StartError } from '../../runtime/start-error.js';
 import { tlsOnlyChannels } from '../../config/channel-security.js';
-import { Sessions } from './sessions.js';
+import { Sessions, type SessionId } from './sessions.js';
+import { LiveChannels } from './live-channels.js';
 import { saslProblem, saslSessionFor } from './sasl-sessions.js';
 
 /**
@@ -30,6 +31,10 @@ export default defineActor<ServerContract>(async (ctx) => {
   const keys = new LinkKeys();
   const throttle = new AuthThrottle();
   const sessions = new Sessions();
+  const live = new LiveChannels();
+  const refusedBy = (error: string) => ctx.meter.counter('spice_link_refused_total', 'Links refused, by the kind of refusal (permissionDenied: a wrong or expired ticket).', { reason: error });
+  ctx.meter.gauge('spice_clients', 'Clients connected (sessions with their main channel open).', {}, () => (sessions.active === null ? 0 : 1));
+  ctx.meter.gauge('spice_channels_linked', 'Channel connections linked and open.', {}, () => live.list().length);
   const offered = new Set(channels.map((c) => `${c.type}:${c.id}`));
   const secureChannels = new Set<number>(tlsOnlyChannels(config).map((name) => ChannelType[name]));
   const startedAt = monotonicClock.now();
@@ -61,7 +66,8 @@ export default defineActor<ServerContract>(async (ctx) => {
     const link = ctx.peer(serverToChannel(c));
     peers.set(name, link);
     link.messages$.subscribe((m) => {
-      if (m.kind === 'main-closed' && sessions.end(m.session as never)) endSession(m.session);
+      live.closed(m.session, m.channelType, m.channelId, m.peer);
+      if (m.channelType === ChannelType.main && sessions.end(m.session as SessionId)) endSession(m.session);
     });
   };
   channels.forEach(offer);
@@ -69,14 +75,16 @@ export default defineActor<ServerContract>(async (ctx) => {
     if (m.kind === 'add-channels') m.channels.forEach(offer);
   });
   const endSession = (session: number) => {
+    live.endSession(session);
     for (const link of peers.values()) void link.send({ kind: 'end-session', session });
   };
 
-  const handOver = (socket: Socket | TLSSocket, secure: boolean, link: LinkedChannel, leftover: Buffer) => {
+  /** False when no actor serves the channel (the connection is closed). */
+  const handOver = (socket: Socket | TLSSocket, secure: boolean, link: LinkedChannel, leftover: Buffer): boolean => {
     const peer = peers.get(channelActorName({ type: link.channelType, id: link.channelId }));
     if (!peer) {
       socket.destroy();
-      return;
+      return false;
     }
     if (!secure) {
       // A plain socket moves to the channel's thread whole: a duplicate of its fd, adopted there;
@@ -84,7 +92,7 @@ export default defineActor<ServerContract>(async (ctx) => {
       const fd = dup(socketFd(socket));
       socket.destroy();
       void peer.send({ kind: 'connection', link, fd, leftover: moved(new Uint8Array(leftover)) });
-      return;
+      return true;
     }
     // TLS state cannot leave this thread: the plaintext goes over a port, what the link stage
     // read past the link first.
@@ -92,10 +100,19 @@ export default defineActor<ServerContract>(async (ctx) => {
     const relayed = relaySocket(socket, port1, leftover);
     relayed.on('error', (err) => log.debug({ peer: link.peer, err: err.message }, 'relayed connection ended'));
     void peer.send({ kind: 'relayed-connection', link, port: moved(port2) });
+    return true;
   };
 
+  let unixConnections = 0;
   const onConnection = (socket: Socket | TLSSocket, secure: boolean) => {
-    const peer = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : `unix:${config.addr}`;
+    // Where the client is, for the control plane: read now, before the socket is handed over.
+    const from =
+      socket.remoteAddress !== undefined
+        ? { host: socket.remoteAddress, port: String(socket.remotePort), family: socket.remoteFamily === 'IPv6' ? ('ipv6' as const) : ('ipv4' as const) }
+        : { host: config.addr, port: '', family: 'unix' as const };
+    // Unix clients have no address of their own: a number tells their connections apart (in logs, and when one closes).
+    const address = socket.remoteAddress ?? `unix:${config.addr}`;
+    const peer = socket.remoteAddress !== undefined ? `${address}:${socket.remotePort}` : `${address}#${++unixConnections}`;
     socket.on('error', (err) => log.debug({ peer, err: err.message }, 'connection error'));
     negotiateLink(socket, {
       keys,
@@ -107,7 +124,7 @@ export default defineActor<ServerContract>(async (ctx) => {
       channelExists: (type, id) => offered.has(`${type}:${id}`),
       channelCaps: (type) => serverChannelCaps[type] ?? [],
       peer,
-      address: socket.remoteAddress ?? peer,
+      address,
       timeoutMs: 15_000,
       now: () => monotonicClock.now(),
       // SASL only over TLS: with no SASL security layer, a plain link would carry it in the clear.
@@ -116,6 +133,7 @@ export default defineActor<ServerContract>(async (ctx) => {
       (outcome) => {
         if (!outcome.ok) {
           log.info({ peer, reason: outcome.reason }, 'link refused');
+          refusedBy(outcome.error).value++;
           void ctx.parent.send({ kind: 'link-refused', peer, reason: outcome.reason });
           return;
         }
@@ -125,7 +143,7 @@ export default defineActor<ServerContract>(async (ctx) => {
           log.info({ session: outcome.replaced }, 'a new client replaces the connected one');
           endSession(outcome.replaced);
         }
-        handOver(socket, secure, link, outcome.leftover);
+        if (handOver(socket, secure, link, outcome.leftover)) live.add({ ...from, session: link.session, channelType: link.channelType, channelId: link.channelId, tls: secure }, peer);
         // As spice-server does: keystrokes in the clear deserve a word to the user.
         if (link.channelType === ChannelType.inputs && !secure) void peers.get(actorName.main)?.send({ kind: 'notify', session: link.session, text: 'keyboard channel is insecure' });
       },
@@ -147,14 +165,34 @@ export default defineActor<ServerContract>(async (ctx) => {
   log.info({ port: listening.port, tlsPort: listening.tlsPort, addr: config.addr }, 'listening');
   await ctx.parent.send({ kind: 'listening', port: listening.port, tlsPort: listening.tlsPort });
 
+  /** Ends a session now, as a client leaving would (its channels close, new links need a new main). */
+  const disconnect = (session: number) => {
+    sessions.end(session as SessionId);
+    endSession(session);
+  };
   ctx.parent.serve({
-    'set-password': ({ password, expiresInS }) => {
+    'set-password': ({ password, connected }) => {
       // As spice-server: a longer password is refused, not cut.
       if (password !== null && Buffer.byteLength(password) > maxPasswordLength) return { ok: false, error: `a password has at most ${maxPasswordLength} bytes` };
+      // As spice-server's set_ticket: fail refuses while a client is connected, disconnect ends its session first.
+      const active = sessions.active;
+      if (active !== null && connected === 'fail') return { ok: false, error: 'Could not set password' };
+      if (active !== null && connected === 'disconnect') disconnect(active);
       if (password === null) delete policy.password;
       else policy.password = password;
-      if (expiresInS === undefined || expiresInS === 0) delete policy.expiresAt;
-      else policy.expiresAt = monotonicClock.now() + expiresInS * 1000;
+      return { ok: true };
+    },
+    'expire-password': ({ inS }) => {
+      if (inS === null) delete policy.expiresAt;
+      else policy.expiresAt = monotonicClock.now() + inS * 1000;
+      return { ok: true };
+    },
+    'query-channels': () => live.list(),
+    disconnect: ({ session }) => {
+      const target = session ?? sessions.active;
+      if (target === null) return { ok: false, error: 'no client is connected' };
+      if (target !== sessions.active && !live.has(target)) return { ok: false, error: `no session ${target}` };
+      disconnect(target);
       return { ok: true };
     },
   });

@@ -56,7 +56,8 @@ export interface LinkStageContext {
 
 export type LinkOutcome =
   | { readonly ok: true; readonly link: LinkedChannel; readonly leftover: Buffer; readonly replaced: number | null; readonly user?: string }
-  | { readonly ok: false; readonly reason: string; readonly ticketRefused?: boolean };
+  /** `error`: the refusal's kind, a short fixed name (the link error's, noChannel, linkStage) for counting; `reason` says more. */
+  | { readonly ok: false; readonly error: string; readonly reason: string; readonly ticketRefused?: boolean };
 
 /** Runs the link stage on `stream`; on success the stream is paused and its surplus returned. */
 export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Promise<LinkOutcome> {
@@ -65,7 +66,7 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
   const refuse = (code: LinkErrorCode, why: string, asResult = false): LinkOutcome => {
     stream.end(asResult ? encodeLinkResult(code) : encodeLinkReply(code, null, [], []));
     reader.release();
-    return { ok: false, reason: `${linkErrorName(code)}: ${why}`, ticketRefused: code === LinkError.permissionDenied };
+    return { ok: false, error: linkErrorName(code), reason: `${linkErrorName(code)}: ${why}`, ticketRefused: code === LinkError.permissionDenied };
   };
   // Every turn of the throttle taken ends in failed() or succeeded().
   let turnTaken = false;
@@ -91,7 +92,7 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
       // spice-server closes without a reply here.
       stream.destroy();
       reader.release();
-      return { ok: false, reason: `no channel ${channelType}:${channelId}` };
+      return { ok: false, error: 'noChannel', reason: `no channel ${channelType}:${channelId}` };
     }
     // Under SASL no ticket is taken, so no key is made: the reply's key is zeros, as spice-server
     // sends it to a SASL client.
@@ -117,7 +118,7 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
           reader.release();
           // A client that broke the protocol may keep its end open for good: closed once our last word is out.
           stream.end(verdict.denied ? undefined : () => stream.destroy());
-          return { ok: false, reason: `${verdict.reason}${failedTurn()}`, ticketRefused: verdict.denied };
+          return { ok: false, error: verdict.denied ? 'permissionDenied' : 'sasl', reason: `${verdict.reason}${failedTurn()}`, ticketRefused: verdict.denied };
         }
         user = verdict.username;
       } finally {
@@ -153,7 +154,7 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
   } catch (err) {
     reader.release();
     stream.destroy();
-    if (err instanceof ReadError) return { ok: false, reason: `link stage: ${err.message}${failedTurn()}` };
+    if (err instanceof ReadError) return { ok: false, error: 'linkStage', reason: `link stage: ${err.message}${failedTurn()}` };
     throw err;
   }
 }

@@ -39,7 +39,7 @@ test('set-password changes the ticket at run time, like QEMU set_password', asyn
   const s = await startTestServer(['--password', 'old']);
   t.teardown(() => s.stop());
   const server = s.companion.supervisor as unknown as { actors: Map<string, { link: { ask(m: unknown): Promise<unknown> } }> };
-  await server.actors.get('server')!.link.ask({ kind: 'set-password', password: 'new' });
+  await server.actors.get('server')!.link.ask({ kind: 'set-password', password: 'new', connected: 'keep' });
   const ep = { host: '127.0.0.1', port: s.port };
   t.is(await refusal(SpiceClient.connect({ ...ep, password: 'old' })), LinkError.permissionDenied);
   const linked = await SpiceClient.connect({ ...ep, password: 'new' });

@@ -4,6 +4,7 @@ import { flip } from '../../../runtime/port.js';
 import { ChannelType } from '../../../codecs/protocol/enums.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
+import { channelMeter } from '../../../channel/meter.js';
 import { serverToChannel, type CursorContract, type CursorShape } from '../../contracts.js';
 import { CursorCache } from './client-cache.js';
 import { badShape, wireCursor } from './shape.js';
@@ -27,6 +28,7 @@ interface Client {
  * client, so a shape seen before goes as a reference. Positions coalesce while they wait.
  */
 export default defineActor<CursorContract>((ctx) => {
+  const meter = channelMeter(ctx.meter);
   const server = ctx.peer(flip(serverToChannel({ type: ChannelType.cursor, id: ctx.init.id })));
   const source = ctx.peer(ctx.init.source);
   const clients = new Set<Client>();
@@ -76,7 +78,7 @@ export default defineActor<CursorContract>((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 5 * 60_000, qos: ctx.init.qos, rules: cursorClientRules });
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 5 * 60_000, qos: ctx.init.qos, rules: cursorClientRules, meter });
       const client: Client = { session: link.session, c, cache: new CursorCache() };
       clients.add(client);
       c.onClose(() => clients.delete(client));
@@ -92,6 +94,7 @@ export default defineActor<CursorContract>((ctx) => {
         },
       });
       c.feed(leftover);
+      return c;
     },
     sessionEnded(session) {
       for (const cl of clients) if (cl.session === session) cl.c.close({ by: 'session', why: 'session ended' });

@@ -4,6 +4,7 @@ import { flip } from '../../../runtime/port.js';
 import { ChannelType } from '../../../codecs/protocol/enums.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
+import { channelMeter } from '../../../channel/meter.js';
 import { displayToWorker, serverToChannel, type DisplayContract } from '../../contracts.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
@@ -21,6 +22,7 @@ const highWater = 64 * 1024;
  * up, the worker's link is held, so the worker coalesces instead of this actor queueing.
  */
 export default defineActor<DisplayContract>((ctx) => {
+  const meter = channelMeter(ctx.meter);
   const server = ctx.peer(flip(serverToChannel({ type: ChannelType.display, id: ctx.init.id })));
   const worker = ctx.peer(displayToWorker(ctx.init.id));
   const clients = new Map<number, Connection>();
@@ -38,7 +40,7 @@ export default defineActor<DisplayContract>((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 15_000, qos: ctx.init.qos });
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 15_000, qos: ctx.init.qos, meter });
       clients.get(link.session)?.close({ by: 'session', why: 'replaced by a new display connection' });
       clients.set(link.session, c);
       const timer = setTimeout(() => c.close({ by: 'server', why: `no DISPLAY_INIT within ${initTimeoutMs} ms` }), initTimeoutMs);
@@ -72,6 +74,7 @@ export default defineActor<DisplayContract>((ctx) => {
         }
       });
       c.feed(leftover);
+      return c;
     },
     sessionEnded(session) {
       clients.get(session)?.close({ by: 'session', why: 'session ended' });

@@ -4,6 +4,7 @@ import { flip } from '../../../runtime/port.js';
 import { ChannelType } from '../../../codecs/protocol/enums.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
+import { channelMeter } from '../../../channel/meter.js';
 import { inputsToHost, serverToChannel, type InputEvent, type InputsContract } from '../../contracts.js';
 import { parseScancodes, unpackKeyCode, type KeyStroke } from './scancodes.js';
 
@@ -28,6 +29,7 @@ function badButtons(m: { name: string; body: object }): string | null {
  * still down when a client goes are released.
  */
 export default defineActor<InputsContract>((ctx) => {
+  const meter = channelMeter(ctx.meter);
   const server = ctx.peer(flip(serverToChannel({ type: ChannelType.inputs, id: 0 })));
   const host = ctx.peer(inputsToHost);
   const clients = new Set<{ session: number; c: Connection }>();
@@ -54,7 +56,7 @@ export default defineActor<InputsContract>((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, qos: ctx.init.qos });
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, qos: ctx.init.qos, meter });
       const entry = { session: link.session, c };
       clients.add(entry);
       const pressed = new Set<number>();
@@ -99,6 +101,7 @@ export default defineActor<InputsContract>((ctx) => {
       });
       c.send({ name: 'init', body: { keyboard_modifiers: leds } });
       c.feed(leftover);
+      return c;
     },
     sessionEnded(session) {
       for (const { session: s, c } of clients) if (s === session) c.close({ by: 'session', why: 'session ended' });

@@ -6,6 +6,7 @@ import type { AgentEndpoint } from './agent/endpoint.js';
 import { flip } from '../../../runtime/port.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
+import { channelMeter } from '../../../channel/meter.js';
 import { mainReports, mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
 import { mmTimeDeltaMs, mmTimeNow } from './mm-time.js';
 import { runNetTest, type NetTest } from './net-test.js';
@@ -34,11 +35,13 @@ const ackWindow = 20;
  * go to the host.
  */
 export default defineActor<MainContract>((ctx) => {
+  const meter = channelMeter(ctx.meter);
   const { config, displayChannels, agent: serveAgent } = ctx.init;
   const channels = [...ctx.init.channels];
   /** Clients that attached, so they hear of channels added later (spice-server sends a one-entry list each). */
   const attachedClients = new Set<Connection>();
   ctx.parent.messages$.subscribe((m) => {
+    if (m.kind !== 'add-channels') return;
     channels.push(...m.channels);
     for (const c of attachedClients) c.send({ name: 'channels_list', body: { channels: m.channels.map(({ type, id }) => ({ type, id })) } });
   });
@@ -75,18 +78,18 @@ export default defineActor<MainContract>((ctx) => {
     announceMouseMode();
   });
 
+  ctx.parent.serve({ 'mouse-mode': () => (mode === MouseMode.client ? 'client' : 'server') });
+
   serveHandoffs(server, {
     connected(socket, link, leftover) {
       // The ACK window spice-server leaves off on main (it is asked for here): SET_ACK after INIT.
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, ackAfterFirst: true, qos: ctx.init.qos });
+      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, ackAfterFirst: true, qos: ctx.init.qos, meter });
       clients.get(link.session)?.connection.close({ by: 'session', why: 'replaced by a new main connection' });
       const client: Client = { connection: c, link: null };
       clients.set(link.session, client);
       c.onClose(() => {
         attachedClients.delete(c);
-        if (clients.get(link.session) !== client) return;
-        clients.delete(link.session);
-        void server.send({ kind: 'main-closed', session: link.session });
+        if (clients.get(link.session) === client) clients.delete(link.session);
       });
       const agent: AgentEndpoint | null = serveAgent
         ? new CompanionAgent(
@@ -164,6 +167,7 @@ export default defineActor<MainContract>((ctx) => {
         },
         () => {},
       );
+      return c;
     },
     sessionEnded(session) {
       clients.get(session)?.connection.close({ by: 'session', why: 'session ended' });

@@ -17,6 +17,7 @@ import { drawingMessage } from './drawing-message.js';
 import { intersect, isEmpty, type Box } from '../../../codecs/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
+import type { Cell } from '../../../runtime/meter.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = { 1: 'off', 2: 'auto_glz', 3: 'auto_lz', 4: 'quic', 5: 'glz', 6: 'lz', 7: 'lz4' };
@@ -44,6 +45,17 @@ export default defineActor<RedWorkerContract>((ctx) => {
   let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
   let imageId = 0n;
   let sent = 0;
+  const { meter } = ctx;
+  meter.counter('spice_display_drawings_sent_total', 'Drawings sent to the display channel (frames, in SPICE terms).', {}, () => sent);
+  meter.counter('spice_display_drawings_dropped_total', 'Drawings dropped unsent: covered by newer ones in the pipe.', {}, () => pipe.dropped);
+  meter.counter('spice_display_encode_seconds_total', 'Time the compressor threads spent choosing and encoding images.', {}, () => pool.stages.encodeUs.sum / 1e6);
+  /** Images by the encoding chosen, one cell each (a handful of encodings). */
+  const byEncoding = new Map<string, Cell>();
+  const countImage = (encoding: string) => {
+    let cell = byEncoding.get(encoding);
+    if (!cell) byEncoding.set(encoding, (cell = meter.counter('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', { encoding })));
+    cell.value++;
+  };
   let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
 
   /** While the cursor channel is behind, its ring waits in the device (the host keeps its latest cursor); taken again once there is room. */
@@ -217,6 +229,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
           batch.map(async (d) => {
             if (d.kind !== 'image') return encodeMessage(displayProtocol.server, drawingMessage(d));
             const result = await compress(d, mode, lz4);
+            countImage(result.encoding);
             const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
             const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
             recycle(d);

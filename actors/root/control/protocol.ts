@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * The control socket's protocol, in QMP's shape: one JSON object a line each way; a greeting
+ * first; `{"execute": NAME, "arguments": {...}, "id": ...}` answered by `{"return": ...}` or
+ * `{"error": {"class", "desc"}}`, with the request's `id` echoed. Commands are named as QEMU's
+ * where QEMU has one, with its arguments.
+ */
+
+const spice = z.literal('spice', { error: 'only spice is served here' });
+
+const commands = z.discriminatedUnion('execute', [
+  /** Accepted for QMP clients that negotiate first; nothing to negotiate. */
+  z.strictObject({ execute: z.literal('qmp_capabilities'), arguments: z.strictObject({}).optional() }),
+  z.strictObject({
+    execute: z.literal('set_password'),
+    arguments: z.strictObject({ protocol: spice, password: z.string(), connected: z.enum(['keep', 'fail', 'disconnect']).optional() }),
+  }),
+  /** time: now, never, +SECONDS from now, or SECONDS since the epoch, as QEMU. */
+  z.strictObject({
+    execute: z.literal('expire_password'),
+    arguments: z.strictObject({ protocol: spice, time: z.string().regex(/^(now|never|\+?\d{1,15})$/, 'expected now, never, +SECONDS or SECONDS since the epoch') }),
+  }),
+  z.strictObject({ execute: z.literal('query-spice'), arguments: z.strictObject({}).optional() }),
+  /** Not QEMU's: ends a client's session (default the connected one). */
+  z.strictObject({ execute: z.literal('spice-disconnect'), arguments: z.strictObject({ 'connection-id': z.number().int().nonnegative().optional() }).optional() }),
+  z.strictObject({
+    execute: z.literal('client_migrate_info'),
+    arguments: z.strictObject({ protocol: spice, hostname: z.string(), port: z.number().int().optional(), 'tls-port': z.number().int().optional(), 'cert-subject': z.string().optional() }),
+  }),
+]);
+
+export type ControlCommand = z.infer<typeof commands>;
+const commandNames: readonly string[] = commands.options.map((o) => o.shape.execute.value);
+
+/** QMP's error classes that apply here. */
+export type ErrorClass = 'GenericError' | 'CommandNotFound';
+
+export type ControlReply = { readonly return: unknown } | { readonly error: { readonly class: ErrorClass; readonly desc: string } };
+
+export const failure = (desc: string, errorClass: ErrorClass = 'GenericError'): ControlReply => ({ error: { class: errorClass, desc } });
+
+/** The id a request carries, echoed in its reply (any JSON value, as QMP). */
+type RequestId = { readonly id?: unknown };
+
+/** A request line: the command, or the error reply it gets. */
+export function parseRequest(line: string): { command: ControlCommand; id: RequestId } | { reply: ControlReply; id: RequestId } {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (err) {
+    return { reply: failure(`JSON parse error, ${(err as Error).message}`), id: {} };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { reply: failure('QMP input must be a JSON object'), id: {} };
+  const { id, ...request } = json as Record<string, unknown>;
+  const echo: RequestId = id === undefined ? {} : { id };
+  if (typeof request.execute !== 'string') return { reply: failure("QMP input lacks member 'execute'"), id: echo };
+  if (!commandNames.includes(request.execute)) return { reply: failure(`The command ${request.execute} has not been found`, 'CommandNotFound'), id: echo };
+  const parsed = commands.safeParse(request);
+  if (!parsed.success) return { reply: failure(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')), id: echo };
+  return { command: parsed.data, id: echo };
+}
+
+/** The greeting sent on connect, as QMP's (`capabilities` empty: nothing to negotiate). */
+export const greeting = (version: string) => ({ QMP: { version: { 'spice-companion': version }, capabilities: [] as string[] } });
+
+/** QEMU's SpiceChannel. */
+export interface SpiceChannelInfo {
+  readonly host: string;
+  readonly port: string;
+  readonly family: 'ipv4' | 'ipv6' | 'unix';
+  readonly 'connection-id': number;
+  readonly 'channel-type': number;
+  readonly 'channel-id': number;
+  readonly tls: boolean;
+}
+
+/** QEMU's SpiceInfo, as far as it applies. */
+export interface SpiceInfo {
+  readonly enabled: true;
+  readonly migrated: false;
+  readonly host: string;
+  readonly port?: number;
+  readonly 'tls-port'?: number;
+  readonly auth: 'spice' | 'none';
+  readonly 'compiled-version': string;
+  readonly 'mouse-mode': 'client' | 'server' | 'unknown';
+  readonly channels: readonly SpiceChannelInfo[];
+}

@@ -1,0 +1,63 @@
+import test from 'ava';
+import { SpiceClient } from '../../client/session.js';
+import { LinkRefused } from '../../client/link.js';
+import { startConfiguredServer } from '../helpers/server.js';
+import { createServer } from 'node:net';
+import { loadConfig, ConfigError } from '../../config/load.js';
+import { parseArgs } from '../../config/flags.js';
+import { StartError } from '../../runtime/start-error.js';
+
+/** The value of one series in a Prometheus text scrape (NaN when absent). */
+const value = (scrape: string, series: string): number => {
+  const line = scrape.split('\n').find((l) => l.startsWith(series + ' '));
+  return line === undefined ? NaN : Number(line.slice(series.length + 1));
+};
+
+test('/metrics: traffic and frames grow while a client watches the live demo; a wrong ticket counts as a refused link', async (t) => {
+  const s = await startConfiguredServer(['--demo', 'live', '--demo-size', '320x240', '--password', 'pw', '--metrics-addr', '127.0.0.1:0', '--compressor-threads', '1']);
+  t.teardown(() => s.stop());
+  const url = `http://127.0.0.1:${s.companion.metricsPort}/metrics`;
+  const scrape = async () => {
+    const res = await fetch(url);
+    t.is(res.status, 200);
+    t.regex(res.headers.get('content-type') ?? '', /^text\/plain/);
+    return res.text();
+  };
+  t.is((await fetch(`http://127.0.0.1:${s.companion.metricsPort}/other`)).status, 404);
+
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port, password: 'pw' });
+  t.teardown(() => client.close());
+  await client.displayReady();
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = await scrape();
+  await new Promise((r) => setTimeout(r, 1500));
+  const after = await scrape();
+  for (const series of ['spice_channel_sent_bytes_total{actor="display-0"}', 'spice_channel_sent_messages_total{actor="display-0"}', 'spice_display_drawings_sent_total{actor="red-worker-0"}']) {
+    t.true(value(after, series) > value(before, series), `${series} grows: ${value(before, series)} -> ${value(after, series)}`);
+  }
+  t.true(value(after, 'spice_channel_received_messages_total{actor="display-0"}') >= 1, 'DISPLAY_INIT and ACKs received');
+  t.is(value(after, 'spice_clients{actor="server"}'), 1);
+  t.is(value(after, 'spice_channels_linked{actor="server"}'), 4, 'main, inputs, cursor, display');
+  t.is(value(after, 'spice_channel_connections{actor="display-0"}'), 1);
+  t.true(after.split('\n').some((l) => l.startsWith('spice_display_images_total{actor="red-worker-0",encoding=')), 'images by encoding');
+  t.true(value(after, 'spice_display_encode_seconds_total{actor="red-worker-0"}') > 0);
+  t.is(value(after, 'spice_actor_restarts_total{actor="display-0"}'), 0);
+  t.true(value(after, 'spice_thread_cpu_seconds_total{thread="red-worker-0"}') >= 0);
+  t.true(after.includes('process_resident_memory_bytes'), "prom-client's process figures");
+
+  t.true(Number.isNaN(value(after, 'spice_link_refused_total{actor="server",reason="permissionDenied"}')), 'no refusal yet');
+  await t.throwsAsync(SpiceClient.connect({ host: '127.0.0.1', port: s.port, password: 'wrong' }), { instanceOf: LinkRefused });
+  t.is(value(await scrape(), 'spice_link_refused_total{actor="server",reason="permissionDenied"}'), 1, 'the wrong ticket counted');
+});
+
+test('metrics-addr takes HOST:PORT (IPv6 in brackets); a port in use stops start-up with one line naming it', async (t) => {
+  const load = (addr: string) => loadConfig({ args: parseArgs(['--metrics-addr', addr]), env: {} }).config['metrics-addr'];
+  t.is(load('[::1]:9500'), '[::1]:9500');
+  t.is(load('localhost:0'), 'localhost:0');
+  for (const bad of ['9500', '127.0.0.1', '127.0.0.1:70000', '::1:9500']) t.throws(() => load(bad), { instanceOf: ConfigError }, bad);
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  t.teardown(() => void taken.close());
+  const port = (taken.address() as { port: number }).port;
+  await t.throwsAsync(startConfiguredServer(['--demo', 'off', '--metrics-addr', `127.0.0.1:${port}`]), { instanceOf: StartError, message: `metrics-addr: cannot listen on 127.0.0.1:${port}: EADDRINUSE` });
+});
