@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { CommonCap, hasCap } from '../codecs/protocol/enums.js';
 import { frame, MessageReader, type HeaderKind, type RawMessage } from '../codecs/protocol/framing.js';
 import { decodeMessage, encodeMessage, type ChannelProtocol, type Defs, type MessageOf } from '../codecs/protocol/table.js';
-import { baseClient, baseServer } from '../codecs/protocol/channels/base.js';
+import type { baseClient, baseServer } from '../codecs/protocol/channels/base.js';
 import { monotonicClock, processClock, type Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/log.js';
 import { mergeInto, type MergeRules, type RuleTable } from '../runtime/merge-rules.js';

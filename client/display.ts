@@ -5,7 +5,7 @@ import { Canvas } from '../codecs/image/canvas.js';
 import { decodeLz } from '../codecs/image/lz/decoder.js';
 import { writePpm } from '../codecs/image/ppm.js';
 import { decodeQuic } from '../codecs/image/quic/decoder.js';
-import { displayProtocol } from '../codecs/protocol/channels/display.js';
+import type { displayProtocol } from '../codecs/protocol/channels/display.js';
 import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, SurfaceFlags } from '../codecs/protocol/enums.js';
 import type { Clip, Image } from '../codecs/protocol/structs.js';
 import type { MessageOf } from '../codecs/protocol/table.js';

@@ -108,7 +108,7 @@ export function hostPort() {
 }
 
 export function parseHostPort(v: string): { host: string; port: number } | null {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]\s]+)):(\d{1,5})$/.exec(v);
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(v);
   const port = m ? Number(m[3]) : NaN;
   return m && port <= 65535 ? { host: m[1] ?? m[2]!, port } : null;
 }

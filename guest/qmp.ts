@@ -1,5 +1,5 @@
 /** The product's QMP client (actors/hosts/qemu-bridge/qmp.ts) and the commands only tests send with it. */
-import { Qmp } from '../actors/hosts/qemu-bridge/qmp.js';
+import type { Qmp } from '../actors/hosts/qemu-bridge/qmp.js';
 
 export { Qmp, QmpError, type QmpEvent } from '../actors/hosts/qemu-bridge/qmp.js';
 

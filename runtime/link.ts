@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { BehaviorSubject, Observable, Subject } from './streams.js';
+import { BehaviorSubject, type Observable, Subject } from './streams.js';
 import { pack, unpack } from './envelope.js';
 import { mergeInto, type MergeRules, type Queued, type RuleTable } from './merge-rules.js';
 import type { LinkTypes, Msg, OfKind } from './message.js';

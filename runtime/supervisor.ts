@@ -1,5 +1,5 @@
 import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
-import { Observable, Subject } from './streams.js';
+import { type Observable, Subject } from './streams.js';
 import { Link, type LinkOptions } from './link.js';
 import type { Logger, LogLevel } from './log.js';
 import type { Sample } from './meter.js';

@@ -24,7 +24,7 @@ test('a bad value stops start-up with exit code 2 and names the key', (t) => {
 test('a --qemu-dbus that is no D-Bus address stops start-up at once with exit code 2', (t) => {
   const r = spawnSync(process.execPath, [cli, '--port', '0', '--qemu-dbus', 'garbage'], { encoding: 'utf8', timeout: 10_000 });
   t.is(r.status, 2);
-  t.regex(r.stderr, /^spice-companion: invalid configuration:\n  - qemu-dbus: 'garbage' from --qemu-dbus is not valid: expected a D-Bus address/);
+  t.regex(r.stderr, /^spice-companion: invalid configuration:\n {2}- qemu-dbus: 'garbage' from --qemu-dbus is not valid: expected a D-Bus address/);
 });
 
 test('--qemu with a QEMU program that does not exist: exit code 1 at once, with one line saying so', (t) => {

@@ -10,7 +10,7 @@ export interface UnixAddress {
   readonly socketPath: string;
 }
 
-function unescape(value: string): string | undefined {
+function unescapeValue(value: string): string | undefined {
   if (!/^(?:[-0-9A-Za-z_/.\\*]|%[0-9A-Fa-f]{2})*$/.test(value)) return undefined;
   try {
     return decodeURIComponent(value);
@@ -29,7 +29,7 @@ export function parseAddress(address: string): Decoded<UnixAddress[]> {
     const keys = new Map<string, string>();
     for (const pair of entry.slice(colon + 1).split(',').filter((p) => p !== '')) {
       const eq = pair.indexOf('=');
-      const value = eq > 0 ? unescape(pair.slice(eq + 1)) : undefined;
+      const value = eq > 0 ? unescapeValue(pair.slice(eq + 1)) : undefined;
       if (value === undefined) return { ok: false, error: `bad D-Bus address entry: ${JSON.stringify(pair)}` };
       keys.set(pair.slice(0, eq), value);
     }

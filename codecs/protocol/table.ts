@@ -4,6 +4,7 @@ import { decode, encode, type Codec, type Decoded, type TypeOf } from './wire.js
  * The messages one side of a channel sends: name -> [type number, body description]. From a
  * table follow the typed message union, the decoder by type number and the encoder by name.
  */
+// biome-ignore lint/suspicious/noExplicitAny: each entry's body type differs; MessageOf recovers it per name.
 export type Defs = { readonly [name: string]: readonly [number, Codec<any>] };
 
 /** A decoded (or to-be-encoded) message of table `D`: `{ name, body }`, discriminated by name. */

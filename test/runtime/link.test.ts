@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { MessageChannel } from 'node:worker_threads';
-import { moved, shared, Moved, Shared } from '../../runtime/envelope.js';
+import { moved, shared, Moved, type Shared } from '../../runtime/envelope.js';
 import { Link, RemoteError } from '../../runtime/link.js';
 import type { Flip } from '../../runtime/message.js';
 import { eventually, settle } from '../helpers/eventually.js';

@@ -31,7 +31,7 @@ export function loadSpiceHtml5Quic(): QuicJs {
   if (script === source) throw new Error(`${SPICE_HTML5_QUIC}: no trailing export statement, layout changed`);
   const context = vm.createContext({ console: { log: () => {} } });
   vm.runInContext(script, context, { filename: SPICE_HTML5_QUIC });
-  const decoder = context['encoder'] as {
+  const decoder = context.encoder as {
     simple_quic_decode(bytes: Uint8Array): Uint8Array | undefined;
     type: number;
     width: number;

@@ -431,7 +431,7 @@ export class DBusConnection implements ByteSink {
 const to = (call: MethodCall) => (call.sender !== undefined ? { destination: call.sender } : {});
 
 function matches(rule: MatchRule, s: Signal): boolean {
-  if (rule.sender !== undefined && rule.sender.startsWith(':') && s.sender !== rule.sender) return false;
+  if (rule.sender?.startsWith(':') && s.sender !== rule.sender) return false;
   return (
     (rule.path === undefined || s.path === rule.path) &&
     (rule.interface === undefined || s.interface === rule.interface) &&
