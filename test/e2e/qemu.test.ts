@@ -424,3 +424,28 @@ qemuTest('two consoles (virtio-vga max_outputs=2): spice-gtk gets two display ch
   t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
   t.is(await p.quit(), 0);
 });
+
+qemuTest("the metrics endpoint moves while spice-gtk watches the test guest's desktop workload", async (t) => {
+  const bus = await startBus();
+  t.teardown(() => bus.stop());
+  const server = await startConfiguredServer(['--disable-ticketing', '--qemu-dbus', bus.address, '--metrics-addr', '127.0.0.1:0']);
+  t.teardown(() => server.stop());
+  const guest = await guestOnBus(t, bus, { workload: 'desktop', vga: 'virtio', kernelArgs: ['draw=drm'] });
+  await guest.waitReady();
+  const p = probe(t, server.port);
+  await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'display', 'display channel open');
+  const scrape = async () => (await fetch(`http://127.0.0.1:${server.companion.metricsPort}/metrics`)).text();
+  const series = (text: string, name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? NaN);
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = await scrape();
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = await scrape();
+  const moved = ['spice_channel_sent_bytes_total{actor="display-0"}', 'spice_display_drawings_sent_total{actor="red-worker-0"}'].map((name) => {
+    const [a, b] = [series(before, name), series(after, name)];
+    t.true(b > a, `${name}: ${a} -> ${b}`);
+    return `${name} ${a} -> ${b}`;
+  });
+  t.is(series(after, 'spice_clients{actor="server"}'), 1);
+  t.log(`2 s of the desktop workload: ${moved.join('; ')}`);
+  t.is(await p.quit(), 0);
+});
