@@ -1,0 +1,202 @@
+/**
+ * `npm run bench:startup`: what the companion costs to start and to sit idle, against references
+ * measured in the same run (an empty worker thread's boot, a bare node process's start).
+ *
+ * Each repetition spawns `node dist/actors/root/cli.js --port 0 --disable-ticketing --demo MODE`
+ * twice: once with a TS client (client/session.ts) that connects as soon as the server says it is
+ * listening, for the time to each actor's start, to 'listening' and to the first drawing, then CPU
+ * with the client on a still screen and after it left; once with no client, for the CPU with
+ * nobody connected. Figures are medians over the repetitions.
+ *
+ *     npm run bench:startup -- [--reps N] [--demo still|live] [--window S]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import { loadavg } from 'node:os';
+import { SpiceClient } from '../client/session.js';
+import { threadTimes, type ThreadTime } from '../runtime/thread-times.js';
+import { percentile, table } from './stats.js';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+};
+const reps = Number(arg('reps', '3'));
+const demo = arg('demo', 'still');
+const windowS = Number(arg('window', '5'));
+const cli = new URL('../actors/root/cli.js', import.meta.url).pathname;
+const median = (xs: readonly number[]): number => (xs.length ? percentile(xs, 50) : NaN);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wall time of an empty worker thread from `new Worker` to its first message: the unit an actor's start is counted in. */
+function emptyWorkerMs(): Promise<number> {
+  const t0 = performance.now();
+  const w = new Worker("require('node:worker_threads').parentPort.postMessage(0)", { eval: true });
+  return new Promise((resolve) => w.once('message', () => resolve(performance.now() - t0))).finally(() => w.terminate()) as Promise<number>;
+}
+
+/** Wall time from spawning a bare node process to its first output: what the companion starts from. */
+function bareNodeMs(): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['-e', "process.stdout.write('x')"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => child.stdout!.once('data', () => resolve(performance.now() - t0)));
+}
+
+interface Started {
+  readonly child: ChildProcess;
+  /** Spawn time on the log's clock (Date.now()). */
+  readonly t0: number;
+  /** Each actor's 'actor started', ms after spawn. */
+  readonly actors: Map<string, number>;
+  readonly listening: Promise<{ port: number; ms: number }>;
+}
+
+function startCompanion(): Started {
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--demo', demo, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const actors = new Map<string, number>();
+  const listening = new Promise<{ port: number; ms: number }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`companion exited with ${code} before listening`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let m: { msg?: string; time?: number; actor?: string; port?: number };
+      try {
+        m = JSON.parse(line) as typeof m;
+      } catch {
+        return;
+      }
+      if (m.msg === 'actor started' && m.actor) actors.set(m.actor, m.time! - t0);
+      if (m.msg === 'listening' && m.port) resolve({ port: m.port, ms: m.time! - t0 });
+    });
+  });
+  return { child, t0, actors, listening };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU % of one core, process-wide and by thread name, over `seconds`. */
+async function cpuOver(pid: number, seconds: number): Promise<{ total: number; byName: Record<string, number> }> {
+  const before = new Map(threadTimes(pid).map((t) => [t.tid, t.seconds]));
+  await sleep(seconds * 1000);
+  const spentNow: ThreadTime[] = threadTimes(pid).map((t) => ({ ...t, seconds: t.seconds - (before.get(t.tid) ?? 0) }));
+  const byName: Record<string, number> = {};
+  for (const t of spentNow) byName[t.name] = (byName[t.name] ?? 0) + (100 * t.seconds) / seconds;
+  return { total: Object.values(byName).reduce((a, b) => a + b, 0), byName };
+}
+
+const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+interface Rep {
+  emptyWorker: number;
+  bareNode: number;
+  actors: Map<string, number>;
+  listening: number;
+  firstDrawing: number;
+  /** CPU ms per thread name at the first drawing. */
+  startCpu: Record<string, number>;
+  idleClient: number;
+  idleAfter: number;
+  idleNoClient: number;
+  idleNoClientByName: Record<string, number>;
+  threadsNoClient: number;
+  rssNoClient: number;
+  threadsAfter: number;
+}
+
+async function repetition(): Promise<Rep> {
+  const workerSample = [await emptyWorkerMs(), await emptyWorkerMs(), await emptyWorkerMs()];
+  const nodeSample = [await bareNodeMs(), await bareNodeMs(), await bareNodeMs()];
+
+  const s = startCompanion();
+  const pid = s.child.pid!;
+  try {
+    const { port, ms: listening } = await s.listening;
+    const client = await SpiceClient.connect({ host: '127.0.0.1', port });
+    const display = await client.displayReady();
+    if (display.draws === 0) await new Promise((r) => display.drawn$.subscribe(r));
+    const firstDrawing = Date.now() - s.t0;
+    const startCpu: Record<string, number> = {};
+    for (const t of threadTimes(pid)) startCpu[t.name] = (startCpu[t.name] ?? 0) + t.seconds * 1000;
+    await sleep(1000);
+    const idleClient = (await cpuOver(pid, windowS)).total;
+    client.close();
+    await sleep(1000);
+    const idleAfter = (await cpuOver(pid, windowS)).total;
+    const threadsAfter = threadTimes(pid).length;
+    await stop(s.child);
+
+    const quiet = startCompanion();
+    const qpid = quiet.child.pid!;
+    try {
+      await quiet.listening;
+      await sleep(2000);
+      const idle = await cpuOver(qpid, windowS);
+      return {
+        emptyWorker: median(workerSample),
+        bareNode: median(nodeSample),
+        actors: s.actors,
+        listening,
+        firstDrawing,
+        startCpu,
+        idleClient,
+        idleAfter,
+        idleNoClient: idle.total,
+        idleNoClientByName: idle.byName,
+        threadsNoClient: threadTimes(qpid).length,
+        rssNoClient: rssMiB(qpid),
+        threadsAfter,
+      };
+    } finally {
+      await stop(quiet.child);
+    }
+  } finally {
+    await stop(s.child);
+  }
+}
+
+const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+const runs: Rep[] = [];
+for (let i = 0; i < reps; i++) {
+  runs.push(await repetition());
+  process.stderr.write(`repetition ${i + 1}/${reps} done\n`);
+}
+const loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
+const med = (f: (r: Rep) => number) => median(runs.map(f));
+const unit = med((r) => r.emptyWorker);
+const bare = med((r) => r.bareNode);
+
+console.log(`bench:startup, --demo ${demo}, ${reps} repetitions (medians); load average ${load} before, ${loadAfter} after`);
+console.log(`references: empty worker boot ${unit.toFixed(0)} ms, bare node process ${bare.toFixed(0)} ms\n`);
+const names = [...new Set(runs.flatMap((r) => [...r.actors.keys()]))].sort((a, b) => med((r) => r.actors.get(a) ?? NaN) - med((r) => r.actors.get(b) ?? NaN));
+const rows: (string | number)[][] = names.map((n) => {
+  const ms = med((r) => r.actors.get(n) ?? NaN);
+  return [`actor ${n} started`, ms, ms / unit, ms / bare];
+});
+for (const [label, f] of [['listening', (r: Rep) => r.listening], ['first drawing', (r: Rep) => r.firstDrawing]] as const) {
+  const ms = med(f);
+  rows.push([label, ms, ms / unit, ms / bare]);
+}
+console.log(table(['after spawn', 'ms', '/ empty worker', '/ bare node'], rows));
+
+const threadNames = [...new Set(runs.flatMap((r) => Object.keys(r.startCpu)))].sort();
+console.log('\nCPU spent by the first drawing, by thread name');
+console.log(table(['thread', 'CPU ms', '/ empty worker'], threadNames.map((n) => {
+  const ms = med((r) => r.startCpu[n] ?? 0);
+  return [n, ms, ms / unit];
+})));
+
+console.log(`\nidle (still screen), CPU % of one core over ${windowS} s`);
+console.log(table(['state', 'CPU %'], [
+  ['no client ever', med((r) => r.idleNoClient)],
+  ['client connected', med((r) => r.idleClient)],
+  ['after the client left', med((r) => r.idleAfter)],
+]));
+const idleNames = [...new Set(runs.flatMap((r) => Object.keys(r.idleNoClientByName)))].filter((n) => med((r) => r.idleNoClientByName[n] ?? 0) > 0);
+if (idleNames.length) console.log(`no client, by thread: ${idleNames.map((n) => `${n} ${med((r) => r.idleNoClientByName[n] ?? 0).toFixed(2)}`).join(', ')}`);
+console.log(`threads: ${med((r) => r.threadsNoClient)} with no client, ${med((r) => r.threadsAfter)} after a client left; RSS with no client ${med((r) => r.rssNoClient).toFixed(0)} MiB`);
