@@ -8,7 +8,10 @@
  * with the client on a still screen and after it left; once with no client, for the CPU with
  * nobody connected. Figures are medians over the repetitions.
  *
- *     npm run bench:startup -- [--reps N] [--demo still|live] [--window S]
+ *     npm run bench:startup -- [--reps N] [--demo still|live] [--window S] [--cli PATH]
+ *
+ * `--cli` runs another build's cli.js (e.g. an older commit's, built apart) for a before/after
+ * in the same conditions.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,7 +29,9 @@ const arg = (name: string, fallback: string): string => {
 const reps = Number(arg('reps', '3'));
 const demo = arg('demo', 'still');
 const windowS = Number(arg('window', '5'));
-const cli = new URL('../actors/root/cli.js', import.meta.url).pathname;
+const cli = arg('cli', new URL('../actors/root/cli.js', import.meta.url).pathname);
+/** The actors of a companion serving the demo desktop: the idle windows start once all have started. */
+const actorCount = 8;
 const median = (xs: readonly number[]): number => (xs.length ? percentile(xs, 50) : NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,12 +56,16 @@ interface Started {
   /** Each actor's 'actor started', ms after spawn. */
   readonly actors: Map<string, number>;
   readonly listening: Promise<{ port: number; ms: number }>;
+  /** Resolves once every actor has started. */
+  readonly allStarted: Promise<void>;
 }
 
 function startCompanion(): Started {
   const t0 = Date.now();
   const child = spawn(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--demo', demo, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const actors = new Map<string, number>();
+  let everyActor = () => {};
+  const allStarted = new Promise<void>((resolve) => (everyActor = resolve));
   const listening = new Promise<{ port: number; ms: number }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`companion exited with ${code} before listening`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -67,10 +76,11 @@ function startCompanion(): Started {
         return;
       }
       if (m.msg === 'actor started' && m.actor) actors.set(m.actor, m.time! - t0);
+      if (actors.size === actorCount) everyActor();
       if (m.msg === 'listening' && m.port) resolve({ port: m.port, ms: m.time! - t0 });
     });
   });
-  return { child, t0, actors, listening };
+  return { child, t0, actors, listening, allStarted };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -121,6 +131,7 @@ async function repetition(): Promise<Rep> {
     const display = await client.displayReady();
     if (display.draws === 0) await new Promise((r) => display.drawn$.subscribe(r));
     const firstDrawing = Date.now() - s.t0;
+    await s.allStarted;
     const startCpu: Record<string, number> = {};
     for (const t of threadTimes(pid)) startCpu[t.name] = (startCpu[t.name] ?? 0) + t.seconds * 1000;
     await sleep(1000);
@@ -134,7 +145,7 @@ async function repetition(): Promise<Rep> {
     const quiet = startCompanion();
     const qpid = quiet.child.pid!;
     try {
-      await quiet.listening;
+      await quiet.allStarted;
       await sleep(2000);
       const idle = await cpuOver(qpid, windowS);
       return {
@@ -171,7 +182,7 @@ const med = (f: (r: Rep) => number) => median(runs.map(f));
 const unit = med((r) => r.emptyWorker);
 const bare = med((r) => r.bareNode);
 
-console.log(`bench:startup, --demo ${demo}, ${reps} repetitions (medians); load average ${load} before, ${loadAfter} after`);
+console.log(`bench:startup, ${cli}, --demo ${demo}, ${reps} repetitions (medians); load average ${load} before, ${loadAfter} after`);
 console.log(`references: empty worker boot ${unit.toFixed(0)} ms, bare node process ${bare.toFixed(0)} ms\n`);
 const names = [...new Set(runs.flatMap((r) => [...r.actors.keys()]))].sort((a, b) => med((r) => r.actors.get(a) ?? NaN) - med((r) => r.actors.get(b) ?? NaN));
 const rows: (string | number)[][] = names.map((n) => {
@@ -191,7 +202,7 @@ console.log(table(['thread', 'CPU ms', '/ empty worker'], threadNames.map((n) =>
   return [n, ms, ms / unit];
 })));
 
-console.log(`\nidle (still screen), CPU % of one core over ${windowS} s`);
+console.log(`\nidle (--demo ${demo}), CPU % of one core over ${windowS} s`);
 console.log(table(['state', 'CPU %'], [
   ['no client ever', med((r) => r.idleNoClient)],
   ['client connected', med((r) => r.idleClient)],

@@ -1,5 +1,6 @@
 import { logLevels } from '../runtime/log.js';
 import { maxPasswordLength } from '../codecs/protocol/link.js';
+import { channelNames, type ChannelName } from './channel-names.js';
 import { argv, bandwidth, bool, dbusAddress, int, listOf, oneOf, optional, setting, shortText, size, text, uuid, type Setting } from './setting.js';
 
 /**
@@ -8,9 +9,7 @@ import { argv, bandwidth, bool, dbusAddress, int, listOf, oneOf, optional, setti
  * example file and the `Config` type are all derived from this tree.
  */
 
-/** The channels this server has (audio and the tunnels join as they are built). */
-export const channelNames = ['main', 'display', 'inputs', 'cursor'] as const;
-export type ChannelName = (typeof channelNames)[number];
+export { channelNames, type ChannelName };
 
 /** Lower runs first: input and cursor, then main, then the display. */
 const defaultPriority: Record<ChannelName, number> = {

@@ -99,7 +99,6 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const budget = Number.isFinite(config['max-bandwidth']) ? SharedBudget.create(config['max-bandwidth'], processClock.now()).memory : undefined;
   const qos = (name: ChannelName): ChannelQos => ({ priority: config.channels[name].priority, maxBandwidth: config.channels[name]['max-bandwidth'], ...(budget ? { budget } : {}) });
   await hostSpec?.process?.start(log);
-  const host = hostSpec ? supervisor.spawn<Contract>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const display = hostSpec?.display === true;
   // Registration order; the main channel lists them newest first, as spice-server does. Display
   // channels join as the dispatcher starts their red-workers.
@@ -107,6 +106,30 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     { type: ChannelType.inputs, id: 0 },
     { type: ChannelType.cursor, id: 0 },
   ];
+  // The server starts alone, the other actors once it listens: each actor is an isolate and a
+  // module graph to load, and all at once they kept the port closed for seconds on a busy
+  // machine. A connection that comes first waits in the server's link to its channel's actor.
+  const server = supervisor.spawn<ServerContract>({
+    name: actorName.server,
+    module: here('../server/actor.js'),
+    init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
+  });
+  const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
+  const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
+    const sub = server.link.messages$.subscribe((m) => {
+      if (m.kind === 'listening') {
+        sub.unsubscribe();
+        resolve({ port: m.port, tlsPort: m.tlsPort });
+      }
+      if (m.kind === 'start-failed') reject(new StartError(m.reason));
+    });
+    supervisor.next(actorName.server, 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
+  }).catch(async (err: unknown) => {
+    await supervisor.stop().finally(stopProcess);
+    throw err;
+  });
+
+  const host = hostSpec ? supervisor.spawn<Contract>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const main = supervisor.spawn<MainContract>({
     name: actorName.main,
     module: here('../channels/main/actor.js'),
@@ -117,11 +140,6 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     supervisor.spawn<CursorContract>({ name: channelActorName({ type: ChannelType.cursor, id }), module: here('../channels/cursor/actor.js'), init: { id, source, qos: qos('cursor') } });
   // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
   cursor(0, display ? cursorFromWorker(0) : cursorFromHost);
-  const server = supervisor.spawn<ServerContract>({
-    name: actorName.server,
-    module: here('../server/actor.js'),
-    init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
-  });
   for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect(serverToChannel(c));
   if (host) {
     supervisor.connect(mainToHost);
@@ -160,21 +178,10 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     const dispatcher = supervisor.spawn<DispatcherContract>({ name: actorName.dispatcher, module: here('../pipeline/dispatcher/actor.js'), init: {} });
     supervisor.connect(hostToDispatcher);
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
+    // Display 0's actors boot beside the host's instead of after its first device: they are on the
+    // way to a client's first drawing.
+    startDisplay(0);
   }
-  const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
-  const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
-    const sub = server.link.messages$.subscribe((m) => {
-      if (m.kind === 'listening') {
-        sub.unsubscribe();
-        resolve({ port: m.port, tlsPort: m.tlsPort });
-      }
-      if (m.kind === 'start-failed') reject(new StartError(m.reason));
-    });
-    supervisor.next(actorName.server, 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
-  }).catch(async (err: unknown) => {
-    await supervisor.stop().finally(stopProcess);
-    throw err;
-  });
   log.info({ version, ...listening, addr: config.addr }, 'spice-companion started');
   return { ...listening, supervisor, host, main, stop: () => supervisor.stop().finally(stopProcess) };
 }
