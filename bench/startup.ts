@@ -8,10 +8,10 @@
  * with the client on a still screen and after it left; once with no client, for the CPU with
  * nobody connected. Figures are medians over the repetitions.
  *
- *     npm run bench:startup -- [--reps N] [--demo still|live] [--window S] [--cli PATH]
+ *     npm run bench:startup -- [--reps N] [--demo still|live] [--window S] [--against PATH]
  *
- * `--cli` runs another build's cli.js (e.g. an older commit's, built apart) for a before/after
- * in the same conditions.
+ * `--against` takes another build's cli.js (e.g. an older commit's, built apart): each repetition
+ * runs it, then this build, and the summary gives this build's figures as ratios of that one's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,7 +29,8 @@ const arg = (name: string, fallback: string): string => {
 const reps = Number(arg('reps', '3'));
 const demo = arg('demo', 'still');
 const windowS = Number(arg('window', '5'));
-const cli = arg('cli', new URL('../actors/root/cli.js', import.meta.url).pathname);
+const ours = new URL('../actors/root/cli.js', import.meta.url).pathname;
+const against = arg('against', '');
 /** The actors of a companion serving the demo desktop: the idle windows start once all have started. */
 const actorCount = 8;
 const median = (xs: readonly number[]): number => (xs.length ? percentile(xs, 50) : NaN);
@@ -60,7 +61,7 @@ interface Started {
   readonly allStarted: Promise<void>;
 }
 
-function startCompanion(): Started {
+function startCompanion(cli: string): Started {
   const t0 = Date.now();
   const child = spawn(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--demo', demo, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const actors = new Map<string, number>();
@@ -119,11 +120,11 @@ interface Rep {
   threadsAfter: number;
 }
 
-async function repetition(): Promise<Rep> {
+async function repetition(cli: string): Promise<Rep> {
   const workerSample = [await emptyWorkerMs(), await emptyWorkerMs(), await emptyWorkerMs()];
   const nodeSample = [await bareNodeMs(), await bareNodeMs(), await bareNodeMs()];
 
-  const s = startCompanion();
+  const s = startCompanion(cli);
   const pid = s.child.pid!;
   try {
     const { port, ms: listening } = await s.listening;
@@ -142,7 +143,7 @@ async function repetition(): Promise<Rep> {
     const threadsAfter = threadTimes(pid).length;
     await stop(s.child);
 
-    const quiet = startCompanion();
+    const quiet = startCompanion(cli);
     const qpid = quiet.child.pid!;
     try {
       await quiet.allStarted;
@@ -172,42 +173,62 @@ async function repetition(): Promise<Rep> {
 }
 
 const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-const runs: Rep[] = [];
+const builds = against ? [against, ours] : [ours];
+const runs = new Map<string, Rep[]>(builds.map((b) => [b, []]));
 for (let i = 0; i < reps; i++) {
-  runs.push(await repetition());
+  for (const b of builds) runs.get(b)!.push(await repetition(b));
   process.stderr.write(`repetition ${i + 1}/${reps} done\n`);
 }
 const loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
-const med = (f: (r: Rep) => number) => median(runs.map(f));
-const unit = med((r) => r.emptyWorker);
-const bare = med((r) => r.bareNode);
+console.log(`bench:startup, --demo ${demo}, ${reps} repetitions (medians); load average ${load} before, ${loadAfter} after`);
 
-console.log(`bench:startup, ${cli}, --demo ${demo}, ${reps} repetitions (medians); load average ${load} before, ${loadAfter} after`);
-console.log(`references: empty worker boot ${unit.toFixed(0)} ms, bare node process ${bare.toFixed(0)} ms\n`);
-const names = [...new Set(runs.flatMap((r) => [...r.actors.keys()]))].sort((a, b) => med((r) => r.actors.get(a) ?? NaN) - med((r) => r.actors.get(b) ?? NaN));
-const rows: (string | number)[][] = names.map((n) => {
-  const ms = med((r) => r.actors.get(n) ?? NaN);
-  return [`actor ${n} started`, ms, ms / unit, ms / bare];
-});
-for (const [label, f] of [['listening', (r: Rep) => r.listening], ['first drawing', (r: Rep) => r.firstDrawing]] as const) {
-  const ms = med(f);
-  rows.push([label, ms, ms / unit, ms / bare]);
+/** The figures the summary compares, by name. */
+function report(cli: string, rs: readonly Rep[]): Map<string, number> {
+  const med = (f: (r: Rep) => number) => median(rs.map(f));
+  const unit = med((r) => r.emptyWorker);
+  const bare = med((r) => r.bareNode);
+  console.log(`\n== ${cli}`);
+  console.log(`references: empty worker boot ${unit.toFixed(0)} ms, bare node process ${bare.toFixed(0)} ms\n`);
+  const names = [...new Set(rs.flatMap((r) => [...r.actors.keys()]))].sort((a, b) => med((r) => r.actors.get(a) ?? NaN) - med((r) => r.actors.get(b) ?? NaN));
+  const rows: (string | number)[][] = names.map((n) => {
+    const ms = med((r) => r.actors.get(n) ?? NaN);
+    return [`actor ${n} started`, ms, ms / unit, ms / bare];
+  });
+  const key = new Map<string, number>();
+  for (const [label, f] of [['listening', (r: Rep) => r.listening], ['first drawing', (r: Rep) => r.firstDrawing]] as const) {
+    const ms = med(f);
+    rows.push([label, ms, ms / unit, ms / bare]);
+    key.set(`${label} / empty worker`, med((r) => f(r) / r.emptyWorker));
+  }
+  console.log(table(['after spawn', 'ms', '/ empty worker', '/ bare node'], rows));
+
+  const threadNames = [...new Set(rs.flatMap((r) => Object.keys(r.startCpu)))].sort();
+  console.log('\nCPU spent by the first drawing, by thread name');
+  console.log(table(['thread', 'CPU ms', '/ empty worker'], threadNames.map((n) => {
+    const ms = med((r) => r.startCpu[n] ?? 0);
+    return [n, ms, ms / unit];
+  })));
+  key.set('start CPU, all threads / empty worker', med((r) => Object.values(r.startCpu).reduce((a, b) => a + b, 0) / r.emptyWorker));
+
+  console.log(`\nidle (--demo ${demo}), CPU % of one core over ${windowS} s`);
+  const idle: Array<[string, (r: Rep) => number]> = [
+    ['no client ever', (r) => r.idleNoClient],
+    ['client connected', (r) => r.idleClient],
+    ['after the client left', (r) => r.idleAfter],
+  ];
+  console.log(table(['state', 'CPU %'], idle.map(([label, f]) => [label, med(f)])));
+  for (const [label, f] of idle) key.set(`idle CPU %, ${label}`, med(f));
+  const idleNames = [...new Set(rs.flatMap((r) => Object.keys(r.idleNoClientByName)))].filter((n) => med((r) => r.idleNoClientByName[n] ?? 0) > 0);
+  if (idleNames.length) console.log(`no client, by thread: ${idleNames.map((n) => `${n} ${med((r) => r.idleNoClientByName[n] ?? 0).toFixed(2)}`).join(', ')}`);
+  console.log(`threads: ${med((r) => r.threadsNoClient)} with no client, ${med((r) => r.threadsAfter)} after a client left; RSS with no client ${med((r) => r.rssNoClient).toFixed(0)} MiB`);
+  key.set('threads, no client', med((r) => r.threadsNoClient));
+  key.set('RSS MiB, no client', med((r) => r.rssNoClient));
+  return key;
 }
-console.log(table(['after spawn', 'ms', '/ empty worker', '/ bare node'], rows));
 
-const threadNames = [...new Set(runs.flatMap((r) => Object.keys(r.startCpu)))].sort();
-console.log('\nCPU spent by the first drawing, by thread name');
-console.log(table(['thread', 'CPU ms', '/ empty worker'], threadNames.map((n) => {
-  const ms = med((r) => r.startCpu[n] ?? 0);
-  return [n, ms, ms / unit];
-})));
-
-console.log(`\nidle (--demo ${demo}), CPU % of one core over ${windowS} s`);
-console.log(table(['state', 'CPU %'], [
-  ['no client ever', med((r) => r.idleNoClient)],
-  ['client connected', med((r) => r.idleClient)],
-  ['after the client left', med((r) => r.idleAfter)],
-]));
-const idleNames = [...new Set(runs.flatMap((r) => Object.keys(r.idleNoClientByName)))].filter((n) => med((r) => r.idleNoClientByName[n] ?? 0) > 0);
-if (idleNames.length) console.log(`no client, by thread: ${idleNames.map((n) => `${n} ${med((r) => r.idleNoClientByName[n] ?? 0).toFixed(2)}`).join(', ')}`);
-console.log(`threads: ${med((r) => r.threadsNoClient)} with no client, ${med((r) => r.threadsAfter)} after a client left; RSS with no client ${med((r) => r.rssNoClient).toFixed(0)} MiB`);
+const figures = builds.map((b) => report(b, runs.get(b)!));
+if (figures.length === 2) {
+  const [before, after] = figures as [Map<string, number>, Map<string, number>];
+  console.log('\n== this build against the other, same run');
+  console.log(table(['figure', 'other', 'this', 'this / other'], [...before].map(([k, v]) => [k, v, after.get(k)!, after.get(k)! / v])));
+}
