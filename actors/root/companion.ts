@@ -135,17 +135,10 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     module: here('../channels/main/actor.js'),
     init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, agent: hostSpec?.monitorsConfig === true, qos: qos('main') },
   });
-  supervisor.spawn<InputsContract>({ name: actorName.inputs, module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
+  supervisor.connect(serverToChannel({ type: ChannelType.main, id: 0 }));
+  if (host) supervisor.connect(mainToHost);
   const cursor = (id: number, source: Port<CursorFromSource>) =>
     supervisor.spawn<CursorContract>({ name: channelActorName({ type: ChannelType.cursor, id }), module: here('../channels/cursor/actor.js'), init: { id, source, qos: qos('cursor') } });
-  // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
-  cursor(0, display ? cursorFromWorker(0) : cursorFromHost);
-  for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect(serverToChannel(c));
-  if (host) {
-    supervisor.connect(mainToHost);
-    supervisor.connect(inputsToHost);
-    if (!display) supervisor.connect(cursorFromHost);
-  }
 
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
@@ -168,7 +161,8 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       },
     });
     supervisor.connect(displayToWorker(id));
-    supervisor.connect(cursorFromWorker(id));
+    // Display 0's cursor actor starts later (see below) and connects its own link then.
+    if (id > 0) supervisor.connect(cursorFromWorker(id));
     supervisor.connect(workerFromDispatcher(id));
     for (const c of added) supervisor.connect(serverToChannel(c));
     void server.link.send({ kind: 'add-channels', channels: added });
@@ -182,6 +176,25 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     // way to a client's first drawing.
     startDisplay(0);
   }
+
+  // Inputs and display 0's cursor once what a client's first picture needs is up (main, the host,
+  // display 0's actors): booting beside them, they took the cores from them.
+  let stopping = false;
+  const firstNeeds = [actorName.main, ...(host ? [actorName.host] : []), ...(display ? [actorName.dispatcher, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)] : [])];
+  void Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(() => {
+    if (stopping) return;
+    supervisor.spawn<InputsContract>({ name: actorName.inputs, module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
+    // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
+    cursor(0, display ? cursorFromWorker(0) : cursorFromHost);
+    for (const c of channels) supervisor.connect(serverToChannel(c));
+    if (host) supervisor.connect(inputsToHost);
+    if (display) supervisor.connect(cursorFromWorker(0));
+    else if (host) supervisor.connect(cursorFromHost);
+  });
+  const stop = () => {
+    stopping = true;
+    return supervisor.stop().finally(stopProcess);
+  };
   log.info({ version, ...listening, addr: config.addr }, 'spice-companion started');
-  return { ...listening, supervisor, host, main, stop: () => supervisor.stop().finally(stopProcess) };
+  return { ...listening, supervisor, host, main, stop };
 }
