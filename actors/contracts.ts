@@ -282,10 +282,14 @@ export interface DeviceHandoff {
   readonly producerEventFd: number;
 }
 
+/** A client is shown the display (its red-worker has one), or no longer is. */
+export type DisplayWatched = { kind: 'watched'; display: number; watched: boolean };
+
 /** A VDI host announces each display device it drives to the dispatcher (the host's view). */
 export interface HostToDispatcher {
   send: { kind: 'device'; display: number; device: DeviceHandoff };
-  recv: never;
+  /** Whether a client is shown display `display` now: a host may stop drawing for nobody. */
+  recv: DisplayWatched;
   asks: {};
   answers: {};
 }
@@ -356,9 +360,9 @@ export interface DispatcherContract {
   replies: {};
 }
 
-/** The dispatcher routes each display's device to its red-worker (the red-worker's view). */
+/** The dispatcher routes each display's device to its red-worker, and whether a client watches it back to the host (the red-worker's view). */
 export interface WorkerFromHost {
-  send: never;
+  send: DisplayWatched;
   recv: { kind: 'device'; device: DeviceHandoff };
   asks: {};
   answers: {};

@@ -1,5 +1,5 @@
-import type { Config, ChannelName } from './settings.js';
-import { channelNames } from './settings.js';
+import type { Config } from './settings.js';
+import { channelNames, type ChannelName } from './channel-names.js';
 
 /**
  * The channels a client may link only over TLS: those named, or with `default` all but the

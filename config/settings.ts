@@ -1,5 +1,6 @@
 import { logLevels } from '../runtime/log.js';
 import { maxPasswordLength } from '../codecs/protocol/link.js';
+import { channelNames, type ChannelName } from './channel-names.js';
 import { argv, bandwidth, bool, dbusAddress, hostPort, int, listOf, oneOf, optional, setting, shortText, size, text, uuid, type Setting } from './setting.js';
 
 /**
@@ -8,9 +9,7 @@ import { argv, bandwidth, bool, dbusAddress, hostPort, int, listOf, oneOf, optio
  * example file and the `Config` type are all derived from this tree.
  */
 
-/** The channels this server has (audio and the tunnels join as they are built). */
-export const channelNames = ['main', 'display', 'inputs', 'cursor'] as const;
-export type ChannelName = (typeof channelNames)[number];
+export { channelNames, type ChannelName };
 
 /** Lower runs first: input and cursor, then main, then the display. */
 const defaultPriority: Record<ChannelName, number> = {
@@ -141,7 +140,7 @@ export const settings = {
     notYet: { values: ['auto_glz', 'glz', 'lz4'], why: 'GLZ and LZ4 images are not implemented yet; use auto_lz, lz, quic or off' },
   }),
   'compressor-threads': setting(int(0, 256), {
-    doc: "Threads compressing each display's images (every display has its own pool); 0: one per core.",
+    doc: "Threads compressing each display's images at most (every display has its own pool); 0: one per core. A pool starts with one thread and grows while images wait for one; a thread beyond the first ends after 10 s without work.",
     example: '2',
     default: 0,
   }),

@@ -105,7 +105,6 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const budget = Number.isFinite(config['max-bandwidth']) ? SharedBudget.create(config['max-bandwidth'], processClock.now()).memory : undefined;
   const qos = (name: ChannelName): ChannelQos => ({ priority: config.channels[name].priority, maxBandwidth: config.channels[name]['max-bandwidth'], ...(budget ? { budget } : {}) });
   await hostSpec?.process?.start(log);
-  const host = hostSpec ? supervisor.spawn<Contract>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const display = hostSpec?.display === true;
   // Registration order; the main channel lists them newest first, as spice-server does. Display
   // channels join as the dispatcher starts their red-workers.
@@ -113,27 +112,39 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     { type: ChannelType.inputs, id: 0 },
     { type: ChannelType.cursor, id: 0 },
   ];
-  const main = supervisor.spawn<MainContract>({
-    name: actorName.main,
-    module: here('../channels/main/actor.js'),
-    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, agent: hostSpec?.monitorsConfig === true, qos: qos('main') },
-  });
-  supervisor.spawn<InputsContract>({ name: actorName.inputs, module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
-  const cursor = (id: number, source: Port<CursorFromSource>) =>
-    supervisor.spawn<CursorContract>({ name: channelActorName({ type: ChannelType.cursor, id }), module: here('../channels/cursor/actor.js'), init: { id, source, qos: qos('cursor') } });
-  // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
-  cursor(0, display ? cursorFromWorker(0) : cursorFromHost);
+  // The server starts alone, the other actors once it listens: each actor is an isolate and a
+  // module graph to load, and all at once they kept the port closed for seconds on a busy
+  // machine. A connection that comes first waits in the server's link to its channel's actor.
   const server = supervisor.spawn<ServerContract>({
     name: actorName.server,
     module: here('../server/actor.js'),
     init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
   });
-  for (const c of [{ type: ChannelType.main, id: 0 }, ...channels]) supervisor.connect(serverToChannel(c));
-  if (host) {
-    supervisor.connect(mainToHost);
-    supervisor.connect(inputsToHost);
-    if (!display) supervisor.connect(cursorFromHost);
-  }
+  const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
+  const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
+    const sub = server.link.messages$.subscribe((m) => {
+      if (m.kind === 'listening') {
+        sub.unsubscribe();
+        resolve({ port: m.port, tlsPort: m.tlsPort });
+      }
+      if (m.kind === 'start-failed') reject(new StartError(m.reason));
+    });
+    supervisor.next(actorName.server, 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
+  }).catch(async (err: unknown) => {
+    await supervisor.stop().finally(stopProcess);
+    throw err;
+  });
+
+  const host = hostSpec ? supervisor.spawn<Contract>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
+  const main = supervisor.spawn<MainContract>({
+    name: actorName.main,
+    module: here('../channels/main/actor.js'),
+    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, agent: hostSpec?.monitorsConfig === true, qos: qos('main') },
+  });
+  supervisor.connect(serverToChannel({ type: ChannelType.main, id: 0 }));
+  if (host) supervisor.connect(mainToHost);
+  const cursor = (id: number, source: Port<CursorFromSource>) =>
+    supervisor.spawn<CursorContract>({ name: channelActorName({ type: ChannelType.cursor, id }), module: here('../channels/cursor/actor.js'), init: { id, source, qos: qos('cursor') } });
 
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
@@ -156,7 +167,8 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       },
     });
     supervisor.connect(displayToWorker(id));
-    supervisor.connect(cursorFromWorker(id));
+    // Display 0's cursor actor starts later (see below) and connects its own link then.
+    if (id > 0) supervisor.connect(cursorFromWorker(id));
     supervisor.connect(workerFromDispatcher(id));
     for (const c of added) supervisor.connect(serverToChannel(c));
     void server.link.send({ kind: 'add-channels', channels: added });
@@ -166,25 +178,30 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     const dispatcher = supervisor.spawn<DispatcherContract>({ name: actorName.dispatcher, module: here('../pipeline/dispatcher/actor.js'), init: {} });
     supervisor.connect(hostToDispatcher);
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
+    // Display 0's actors boot beside the host's instead of after its first device: they are on the
+    // way to a client's first drawing.
+    startDisplay(0);
   }
-  const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
-  const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
-    const sub = server.link.messages$.subscribe((m) => {
-      if (m.kind === 'listening') {
-        sub.unsubscribe();
-        resolve({ port: m.port, tlsPort: m.tlsPort });
-      }
-      if (m.kind === 'start-failed') reject(new StartError(m.reason));
-    });
-    supervisor.next(actorName.server, 'crashed').then((e) => reject(new Error(`server failed to start: ${e.error}`)), reject);
-  }).catch(async (err: unknown) => {
-    await supervisor.stop().finally(stopProcess);
-    throw err;
+
+  // Inputs and display 0's cursor once what a client's first picture needs is up (main, the host,
+  // display 0's actors): booting beside them, they took the cores from them.
+  let stopping = false;
+  const firstNeeds = [actorName.main, ...(host ? [actorName.host] : []), ...(display ? [actorName.dispatcher, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)] : [])];
+  void Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(() => {
+    if (stopping) return;
+    supervisor.spawn<InputsContract>({ name: actorName.inputs, module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
+    // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
+    cursor(0, display ? cursorFromWorker(0) : cursorFromHost);
+    for (const c of channels) supervisor.connect(serverToChannel(c));
+    if (host) supervisor.connect(inputsToHost);
+    if (display) supervisor.connect(cursorFromWorker(0));
+    else if (host) supervisor.connect(cursorFromHost);
   });
   // The operator's ends: the control socket and the metrics endpoint, once the ports are known.
   let control: ControlSocket | null = null;
   let metrics: MetricsEndpoint | null = null;
   const stop = async () => {
+    stopping = true;
     await control?.close();
     await metrics?.close();
     await supervisor.stop().finally(stopProcess);

@@ -9,6 +9,16 @@ import { inSharedMemory } from './shared-bitmap.js';
 
 const job = { ...inSharedMemory(noise(128, 128, 9), 'rgb32'), encoding: 'lz' } satisfies CompressJob;
 
+test('a pool starts one thread and grows to its limit only while jobs wait for one', async (t) => {
+  const pool = new CompressorPool({ threads: 3, maxQueue: 6 });
+  t.teardown(() => pool.destroy());
+  t.is(pool.threadIds.length, 1, 'one thread before any work');
+  await pool.compress(job);
+  t.is(pool.threadIds.length, 1, 'one job at a time needs no other');
+  await Promise.all(Array.from({ length: 9 }, () => pool.compress(job)));
+  t.is(pool.threadIds.length, 3, 'a burst brings the others, and no more than the limit');
+});
+
 test('close() finishes the jobs in flight, refuses new ones and stops every thread', async (t) => {
   const pool = new CompressorPool({ threads: 2, maxQueue: 4 });
   const inFlight = [1, 2, 3, 4, 5].map(() => pool.compress(job));

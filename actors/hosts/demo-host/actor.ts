@@ -10,7 +10,8 @@ import { DemoScene } from './scene.js';
 /**
  * The built-in demo desktop, a VDI host like the QEMU bridge: it owns a QXL device, draws the
  * demo scene and hands what changed to the red-worker as DRAW_COPY commands through the rings.
- * `still` draws one deterministic frame (t = 0) and nothing after it.
+ * `still` draws one deterministic frame (t = 0) and nothing after it; `live` animates only while
+ * a client is shown the display (a frame nobody sees costs the host and the red-worker each).
  */
 export default defineActor<DemoHostContract>((ctx) => {
   const { mode, width, height } = ctx.init;
@@ -22,7 +23,8 @@ export default defineActor<DemoHostContract>((ctx) => {
   let pending: Box[] = [];
   let waiting = false;
 
-  void ctx.peer(hostToDispatcher).send({ kind: 'device', display: 0, device: device.handoff });
+  const dispatcher = ctx.peer(hostToDispatcher);
+  void dispatcher.send({ kind: 'device', display: 0, device: device.handoff });
   // Input has nowhere to go on a desktop that is a picture; it is read so it does not queue.
   ctx.peer(flip(inputsToHost)).messages$.subscribe(() => {});
 
@@ -52,7 +54,16 @@ export default defineActor<DemoHostContract>((ctx) => {
   frame(0);
   if (mode === 'live') {
     const start = performance.now();
-    const timer = setInterval(() => frame(performance.now() - start), 1000 / fps);
+    let timer: NodeJS.Timeout | undefined;
+    dispatcher.messages$.subscribe(({ display, watched }) => {
+      if (display !== 0 || watched === (timer !== undefined)) return;
+      clearInterval(timer);
+      timer = undefined;
+      if (!watched) return;
+      // The scene as it is now, then on at the frame rate.
+      frame(performance.now() - start);
+      timer = setInterval(() => frame(performance.now() - start), 1000 / fps);
+    });
     ctx.onStop(() => clearInterval(timer));
   }
   ctx.onStop(() => device.close());

@@ -64,6 +64,9 @@ export default defineActor<RedWorkerContract>((ctx) => {
     if (cursor.waiting > 0) void sent.then(consume);
   };
 
+  /** Tells the device's host whether anyone is shown this display, so that it may rest while nobody is. */
+  const watched = () => void host.send({ kind: 'watched', display: init.id, watched: client !== null });
+
   const fullImage = (c: Canvas): Drawing => ({ kind: 'image', box: c.bounds, bitmap: snapshot(c, c.bounds) });
 
   /** What a client needs to show the surface from scratch: create, monitors, all of it, mark. */
@@ -178,6 +181,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
     });
     device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, producerFd };
     poller.start();
+    watched();
     consume();
   });
 
@@ -186,6 +190,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
       case 'client':
         pipe.clear();
         client = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+        watched();
         if (canvas) introduce(canvas);
         void pump();
         return;
@@ -193,6 +198,7 @@ export default defineActor<RedWorkerContract>((ctx) => {
         if (client?.session === m.session) {
           client = null;
           pipe.clear();
+          watched();
         }
         return;
       case 'preferred-compression': {

@@ -3,8 +3,11 @@ import { Piscina } from 'piscina';
 import { Histogram } from '../../../../runtime/histogram.js';
 import { type CompressJob, type Compressed, monotonicNs, type TaskReply } from './job.js';
 
+/** A pool thread beyond the first ends after this long without a job. */
+const IDLE_THREAD_MS = 10_000;
+
 export interface CompressorPoolOptions {
-  /** Pool threads; default: every core (`os.availableParallelism()`). */
+  /** Pool threads at most; default: every core (`os.availableParallelism()`). */
   readonly threads?: number;
   /** Jobs allowed to wait for a thread, beyond one running on each; default 2 per thread. */
   readonly maxQueue?: number;
@@ -58,11 +61,13 @@ export class CompressorPool {
     this.capacity = this.threads + this.maxQueue;
     this.piscina = new Piscina<CompressJob, TaskReply>({
       filename: new URL('./task.js', import.meta.url).href,
-      minThreads: this.threads,
+      // One thread from the start, booting beside the other actors rather than on the way to a
+      // client's first image; the others only while there is work for them.
+      minThreads: 1,
       maxThreads: this.threads,
       // piscina's own bound, as a backstop behind ours (a 0 there would mean "no queue at all").
       maxQueue: Math.max(1, this.maxQueue),
-      idleTimeout: Infinity,
+      idleTimeout: IDLE_THREAD_MS,
       // Our stage histograms replace piscina's.
       recordTiming: false,
     });
