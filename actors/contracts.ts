@@ -391,7 +391,10 @@ export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { stats: {
  * (after DISPLAY_INIT) and when it has gone.
  */
 export interface DisplayToWorker {
-  send: { kind: 'client'; session: number; caps: readonly number[]; compression?: number } | { kind: 'client-gone'; session: number } | { kind: 'preferred-compression'; session: number; compression: number };
+  send:
+    | { kind: 'client'; session: number; caps: readonly number[]; compression?: number }
+    | { kind: 'client-gone'; session: number }
+    | { kind: 'preferred-compression'; session: number; compression: number };
   recv: { kind: 'wire'; session: number; type: number; body: Moved<Uint8Array> };
   asks: {};
   answers: {};
@@ -402,4 +405,5 @@ export const displayToWorker = (display: number): Port<DisplayToWorker> =>
   port(channelActorName({ type: ChannelType.display, id: display }), redWorkerName(display), { window: 2, maxQueue: 2 });
 
 /** With QXL devices, a display's cursor comes through its red-worker (the cursor ring). */
-export const cursorFromWorker = (display: number): Port<CursorFromSource> => port(channelActorName({ type: ChannelType.cursor, id: display }), redWorkerName(display), cursorRules);
+export const cursorFromWorker = (display: number): Port<CursorFromSource> =>
+  port(channelActorName({ type: ChannelType.cursor, id: display }), redWorkerName(display), cursorRules);

@@ -78,5 +78,7 @@ function figures(image: string, codec: string, bytes: number, seconds: number, s
   return [image, codec, speed, zlibSpeed, speed / zlibSpeed, ratio, zlibRatio, ratio / zlibRatio];
 }
 
-console.log(`bench/codecs: ${format}, median of ${rounds} rounds, Node ${process.version}; MB/s of raw input (width*height*4), ratio = raw / encoded`);
+console.log(
+  `bench/codecs: ${format}, median of ${rounds} rounds, Node ${process.version}; MB/s of raw input (width*height*4), ratio = raw / encoded`,
+);
 console.log(table(['image', 'codec', 'MB/s', 'zlib-1 MB/s', 'speed x zlib', 'ratio', 'zlib-1 ratio', 'ratio x zlib'], rows));

@@ -81,7 +81,8 @@ async function updatesThroughSocket(count: number): Promise<number> {
   const client = new DBusConnection(UnixTransport.fromFd(b), { bus: false });
   await Promise.all([server.ready, client.ready]);
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < count; i++) void client.call({ path: LISTENER_PATH }, Listener.update, [0, 0, 1024, 1024, 4096, 0x20020888, pixels], { noReply: true });
+  for (let i = 0; i < count; i++)
+    void client.call({ path: LISTENER_PATH }, Listener.update, [0, 0, 1024, 1024, 4096, 0x20020888, pixels], { noReply: true });
   await all;
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   client.close();

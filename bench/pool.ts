@@ -22,7 +22,8 @@ const images = corpus();
 function sharedJob(bitmap: Bitmap32, encoding: CompressedEncoding): CompressJob {
   const pixels = new SharedArrayBuffer(bitmap.width * bitmap.height * 4);
   const view = new Uint8Array(pixels);
-  for (let y = 0; y < bitmap.height; y++) view.set(bitmap.pixels.subarray(y * bitmap.stride, y * bitmap.stride + bitmap.width * 4), y * bitmap.width * 4);
+  for (let y = 0; y < bitmap.height; y++)
+    view.set(bitmap.pixels.subarray(y * bitmap.stride, y * bitmap.stride + bitmap.width * 4), y * bitmap.width * 4);
   for (let i = 3; i < view.length; i += 4) view[i] = 0;
   return { pixels, byteOffset: 0, width: bitmap.width, height: bitmap.height, stride: bitmap.width * 4, format: 'rgb32', encoding };
 }
@@ -146,14 +147,33 @@ for (const encoding of Object.keys(imageEncoders) as CompressedEncoding[]) {
 
     const serial: SerialTimes = { trip: [], threadEncode: [], inline: [] };
     for (let r = 0; r < rounds; r++) await timeSerial(one, jobs, serialPasses, serial);
-    const [trip, inline, threadEncode] = [serial.trip, serial.inline, serial.threadEncode].map((xs) => percentile(xs, 50)) as [number, number, number];
-    const hop = percentile(serial.trip.map((t, i) => t - serial.threadEncode[i]!), 50);
+    const [trip, inline, threadEncode] = [serial.trip, serial.inline, serial.threadEncode].map((xs) => percentile(xs, 50)) as [
+      number,
+      number,
+      number,
+    ];
+    const hop = percentile(
+      serial.trip.map((t, i) => t - serial.threadEncode[i]!),
+      50,
+    );
     overheadRows.push([`${encoding}, ${name}`, inline, trip, trip - inline, trip / inline, threadEncode, threadEncode / inline, hop]);
   }
 
-  for (const [label, pool] of [['1 thread', one], ['2 threads', two]] as const) {
+  for (const [label, pool] of [
+    ['1 thread', one],
+    ['2 threads', two],
+  ] as const) {
     const { queueWaitUs: q, encodeUs: e, roundTripUs: rt } = pool.stages;
-    stageRows.push([`${encoding}, ${label}`, String(q.count), q.quantile(0.5), q.quantile(0.99), e.quantile(0.5), e.quantile(0.99), rt.quantile(0.5), rt.quantile(0.99)]);
+    stageRows.push([
+      `${encoding}, ${label}`,
+      String(q.count),
+      q.quantile(0.5),
+      q.quantile(0.99),
+      e.quantile(0.5),
+      e.quantile(0.99),
+      rt.quantile(0.5),
+      rt.quantile(0.99),
+    ]);
   }
   await Promise.all([one.close(), two.close()]);
 }
@@ -162,7 +182,22 @@ console.log(`bench/pool: corpus ${images.map((i) => i.name).join(', ')}; rgb32; 
 console.log('\nThroughput: inline = the task code back to back on this thread; pools kept full by a producer waiting on drained()');
 console.log('(medians of the rounds; MB/s of raw input, width*height*4; "1 thr/inline" = the 1-thread pool\'s share of inline speed):');
 console.log(
-  table(['jobs', 'inline img/s', '1 thr img/s', '2 thr img/s', 'inline MB/s', '1 thr MB/s', '2 thr MB/s', '1 thr/inline', 'speed-up 2/1', 'speed-up range', 'best/best'], throughputRows),
+  table(
+    [
+      'jobs',
+      'inline img/s',
+      '1 thr img/s',
+      '2 thr img/s',
+      'inline MB/s',
+      '1 thr MB/s',
+      '2 thr MB/s',
+      '1 thr/inline',
+      'speed-up 2/1',
+      'speed-up range',
+      'best/best',
+    ],
+    throughputRows,
+  ),
 );
 console.log('\nPer-job cost, one job at a time: the 1-thread pool against the same task code called inline on this thread (µs, p50);');
 console.log('"in thread" is the task as timed on the pool thread, "hop" the rest of the trip (queue, messages, wake-ups):');

@@ -40,7 +40,9 @@ function cProducer(n: number, lockstep: boolean): Promise<Consumed> {
 function threadProducer(n: number): Promise<Consumed> {
   return withDevice(size, async ({ memory, consumerEvfd, producerEvfd }) => {
     const shared = { memory, consumerEvfd, producerEvfd, count: n };
-    const consumer = new Worker(fixture('../native/qxl/fixtures/qxl-thread-consumer.js'), { workerData: { ...shared, slots: [slot], verify: false } });
+    const consumer = new Worker(fixture('../native/qxl/fixtures/qxl-thread-consumer.js'), {
+      workerData: { ...shared, slots: [slot], verify: false },
+    });
     const producer = new Worker(fixture('../native/qxl/fixtures/qxl-thread-producer.js'), { workerData: { ...shared, slot } });
     const exited = Promise.all([once(consumer, 'exit'), once(producer, 'exit')]); // listening before either can end
     const [[consumed], [produced]] = await Promise.all([once(consumer, 'message'), once(producer, 'message')]);
@@ -99,8 +101,18 @@ console.log(
   table(
     ['stream', 'msgs/s', 'µs/msg', 'vs MessagePort'],
     [
-      ['QXL ring, C process -> main thread', perSecond(count, median(t.c)), (median(t.c) * 1000) / count, perSecond(count, median(t.c)) / ref],
-      ['QXL ring, worker -> worker', perSecond(count, median(t.thread)), (median(t.thread) * 1000) / count, perSecond(count, median(t.thread)) / ref],
+      [
+        'QXL ring, C process -> main thread',
+        perSecond(count, median(t.c)),
+        (median(t.c) * 1000) / count,
+        perSecond(count, median(t.c)) / ref,
+      ],
+      [
+        'QXL ring, worker -> worker',
+        perSecond(count, median(t.thread)),
+        (median(t.thread) * 1000) / count,
+        perSecond(count, median(t.thread)) / ref,
+      ],
       ['MessagePort posts, worker -> main (reference)', ref, (median(t.port) * 1000) / count, 1],
     ],
   ),

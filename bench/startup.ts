@@ -63,7 +63,9 @@ interface Started {
 
 function startCompanion(cli: string): Started {
   const t0 = Date.now();
-  const child = spawn(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--demo', demo, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--demo', demo, '--log-level', 'debug'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const actors = new Map<string, number>();
   let everyActor = () => {};
   const allStarted = new Promise<void>((resolve) => (everyActor = resolve));
@@ -172,14 +174,18 @@ async function repetition(cli: string): Promise<Rep> {
   }
 }
 
-const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 const builds = against ? [against, ours] : [ours];
 const runs = new Map<string, Rep[]>(builds.map((b) => [b, []]));
 for (let i = 0; i < reps; i++) {
   for (const b of builds) runs.get(b)!.push(await repetition(b));
   process.stderr.write(`repetition ${i + 1}/${reps} done\n`);
 }
-const loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAfter = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 console.log(`bench:startup, --demo ${demo}, ${reps} repetitions (medians); load average ${load} before, ${loadAfter} after`);
 
 /** The figures the summary compares, by name. */
@@ -189,26 +195,42 @@ function report(cli: string, rs: readonly Rep[]): Map<string, number> {
   const bare = med((r) => r.bareNode);
   console.log(`\n== ${cli}`);
   console.log(`references: empty worker boot ${unit.toFixed(0)} ms, bare node process ${bare.toFixed(0)} ms\n`);
-  const names = [...new Set(rs.flatMap((r) => [...r.actors.keys()]))].sort((a, b) => med((r) => r.actors.get(a) ?? NaN) - med((r) => r.actors.get(b) ?? NaN));
+  const names = [...new Set(rs.flatMap((r) => [...r.actors.keys()]))].sort(
+    (a, b) => med((r) => r.actors.get(a) ?? NaN) - med((r) => r.actors.get(b) ?? NaN),
+  );
   const rows: (string | number)[][] = names.map((n) => {
     const ms = med((r) => r.actors.get(n) ?? NaN);
     return [`actor ${n} started`, ms, ms / unit, ms / bare];
   });
   const key = new Map<string, number>();
-  for (const [label, f] of [['listening', (r: Rep) => r.listening], ['first drawing', (r: Rep) => r.firstDrawing]] as const) {
+  for (const [label, f] of [
+    ['listening', (r: Rep) => r.listening],
+    ['first drawing', (r: Rep) => r.firstDrawing],
+  ] as const) {
     const ms = med(f);
     rows.push([label, ms, ms / unit, ms / bare]);
-    key.set(`${label} / empty worker`, med((r) => f(r) / r.emptyWorker));
+    key.set(
+      `${label} / empty worker`,
+      med((r) => f(r) / r.emptyWorker),
+    );
   }
   console.log(table(['after spawn', 'ms', '/ empty worker', '/ bare node'], rows));
 
   const threadNames = [...new Set(rs.flatMap((r) => Object.keys(r.startCpu)))].sort();
   console.log('\nCPU spent by the first drawing, by thread name');
-  console.log(table(['thread', 'CPU ms', '/ empty worker'], threadNames.map((n) => {
-    const ms = med((r) => r.startCpu[n] ?? 0);
-    return [n, ms, ms / unit];
-  })));
-  key.set('start CPU, all threads / empty worker', med((r) => Object.values(r.startCpu).reduce((a, b) => a + b, 0) / r.emptyWorker));
+  console.log(
+    table(
+      ['thread', 'CPU ms', '/ empty worker'],
+      threadNames.map((n) => {
+        const ms = med((r) => r.startCpu[n] ?? 0);
+        return [n, ms, ms / unit];
+      }),
+    ),
+  );
+  key.set(
+    'start CPU, all threads / empty worker',
+    med((r) => Object.values(r.startCpu).reduce((a, b) => a + b, 0) / r.emptyWorker),
+  );
 
   console.log(`\nidle (--demo ${demo}), CPU % of one core over ${windowS} s`);
   const idle: Array<[string, (r: Rep) => number]> = [
@@ -216,13 +238,29 @@ function report(cli: string, rs: readonly Rep[]): Map<string, number> {
     ['client connected', (r) => r.idleClient],
     ['after the client left', (r) => r.idleAfter],
   ];
-  console.log(table(['state', 'CPU %'], idle.map(([label, f]) => [label, med(f)])));
+  console.log(
+    table(
+      ['state', 'CPU %'],
+      idle.map(([label, f]) => [label, med(f)]),
+    ),
+  );
   for (const [label, f] of idle) key.set(`idle CPU %, ${label}`, med(f));
-  const idleNames = [...new Set(rs.flatMap((r) => Object.keys(r.idleNoClientByName)))].filter((n) => med((r) => r.idleNoClientByName[n] ?? 0) > 0);
-  if (idleNames.length) console.log(`no client, by thread: ${idleNames.map((n) => `${n} ${med((r) => r.idleNoClientByName[n] ?? 0).toFixed(2)}`).join(', ')}`);
-  console.log(`threads: ${med((r) => r.threadsNoClient)} with no client, ${med((r) => r.threadsAfter)} after a client left; RSS with no client ${med((r) => r.rssNoClient).toFixed(0)} MiB`);
-  key.set('threads, no client', med((r) => r.threadsNoClient));
-  key.set('RSS MiB, no client', med((r) => r.rssNoClient));
+  const idleNames = [...new Set(rs.flatMap((r) => Object.keys(r.idleNoClientByName)))].filter(
+    (n) => med((r) => r.idleNoClientByName[n] ?? 0) > 0,
+  );
+  if (idleNames.length)
+    console.log(`no client, by thread: ${idleNames.map((n) => `${n} ${med((r) => r.idleNoClientByName[n] ?? 0).toFixed(2)}`).join(', ')}`);
+  console.log(
+    `threads: ${med((r) => r.threadsNoClient)} with no client, ${med((r) => r.threadsAfter)} after a client left; RSS with no client ${med((r) => r.rssNoClient).toFixed(0)} MiB`,
+  );
+  key.set(
+    'threads, no client',
+    med((r) => r.threadsNoClient),
+  );
+  key.set(
+    'RSS MiB, no client',
+    med((r) => r.rssNoClient),
+  );
   return key;
 }
 
@@ -230,5 +268,10 @@ const figures = builds.map((b) => report(b, runs.get(b)!));
 if (figures.length === 2) {
   const [before, after] = figures as [Map<string, number>, Map<string, number>];
   console.log('\n== this build against the other, same run');
-  console.log(table(['figure', 'other', 'this', 'this / other'], [...before].map(([k, v]) => [k, v, after.get(k)!, after.get(k)! / v])));
+  console.log(
+    table(
+      ['figure', 'other', 'this', 'this / other'],
+      [...before].map(([k, v]) => [k, v, after.get(k)!, after.get(k)! / v]),
+    ),
+  );
 }

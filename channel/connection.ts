@@ -50,7 +50,10 @@ interface Queued {
  * Why a connection closed: the client went; its session ended or a new connection of the client
  * replaced it (both ordinary, logged at info); or the server closed it for a fault (a warning).
  */
-export type CloseReason = { readonly by: 'client'; readonly why?: string } | { readonly by: 'session'; readonly why: string } | { readonly by: 'server'; readonly why: string };
+export type CloseReason =
+  | { readonly by: 'client'; readonly why?: string }
+  | { readonly by: 'session'; readonly why: string }
+  | { readonly by: 'server'; readonly why: string };
 
 /** Socket errors that only say the client went away (a reset, a write after its close): no warning. */
 const clientGone = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
@@ -154,7 +157,10 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   startAcks(): void {
     if (this.options.ackWindow === undefined || this.ackGeneration > 0) return;
     this.ackGeneration = 1;
-    this.enqueue({ name: 'set_ack', body: { generation: this.ackGeneration, window: this.options.ackWindow } } as MessageOf<S & BaseServer>, true);
+    this.enqueue(
+      { name: 'set_ack', body: { generation: this.ackGeneration, window: this.options.ackWindow } } as MessageOf<S & BaseServer>,
+      true,
+    );
   }
 
   /** Queues a message, merged with what waits by the connection's rules. */
@@ -205,9 +211,15 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   close(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
-    if (reason.by === 'server') this.options.log.warn({ peer: this.peer, channel: this.protocol.name, reason: reason.why }, 'closing connection');
-    else if (reason.by === 'session') this.options.log.info({ peer: this.peer, channel: this.protocol.name, reason: reason.why }, 'closing connection');
-    else this.options.log.info({ peer: this.peer, channel: this.protocol.name, ...(reason.why !== undefined && { reason: reason.why }) }, 'client disconnected');
+    if (reason.by === 'server')
+      this.options.log.warn({ peer: this.peer, channel: this.protocol.name, reason: reason.why }, 'closing connection');
+    else if (reason.by === 'session')
+      this.options.log.info({ peer: this.peer, channel: this.protocol.name, reason: reason.why }, 'closing connection');
+    else
+      this.options.log.info(
+        { peer: this.peer, channel: this.protocol.name, ...(reason.why !== undefined && { reason: reason.why }) },
+        'client disconnected',
+      );
     for (const t of this.timers) clearTimeout(t);
     if (this.pacingTimer) clearTimeout(this.pacingTimer);
     this.meter.connections.value--;
@@ -288,7 +300,16 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         else this.messagesWindow++;
       }
       this.writable = this.socket.write(bytes);
-      if (this.tracing) this.options.log.trace({ peer: this.peer, channel: this.protocol.name, sent: this.protocol.server.byNumber.get(q.type)?.name ?? q.type, bytes: bytes.length }, 'message sent');
+      if (this.tracing)
+        this.options.log.trace(
+          {
+            peer: this.peer,
+            channel: this.protocol.name,
+            sent: this.protocol.server.byNumber.get(q.type)?.name ?? q.type,
+            bytes: bytes.length,
+          },
+          'message sent',
+        );
     }
     if (this.pipe.length === 0 && this.writable) for (const h of this.drainHandlers) h();
   }
@@ -313,7 +334,8 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         const m = decodeMessage(this.protocol.client, raw.type, raw.body);
         if (!m.ok) return this.close({ by: 'server', why: `bad message: ${m.error}` });
         this.meter.messagesReceived.value++;
-        if (this.tracing) this.options.log.trace({ peer: this.peer, channel: this.protocol.name, received: m.value.name }, 'message received');
+        if (this.tracing)
+          this.options.log.trace({ peer: this.peer, channel: this.protocol.name, received: m.value.name }, 'message received');
         if (!this.handleBase(m.value as MessageOf<BaseClient>)) this.messageHandler(m.value);
       }
     } finally {

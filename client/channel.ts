@@ -41,7 +41,8 @@ export class ClientChannel<S extends Defs, C extends Defs> {
   ) {
     this.ack = options.ack ?? true;
     this.pong = options.pong ?? true;
-    this.header = hasCap(linked.serverCommonCaps, CommonCap.miniHeader) && hasCap(linked.commonCaps, CommonCap.miniHeader) ? 'mini' : 'full';
+    this.header =
+      hasCap(linked.serverCommonCaps, CommonCap.miniHeader) && hasCap(linked.commonCaps, CommonCap.miniHeader) ? 'mini' : 'full';
     this.reader = new MessageReader(this.header, 256 * 1024 * 1024);
     const socket = linked.socket;
     socket.on('data', (c: Buffer) => this.onData(c));
@@ -89,7 +90,8 @@ export class ClientChannel<S extends Defs, C extends Defs> {
       this.send({ name: 'ack_sync', body: { generation: m.body.generation } } as MessageOf<C & typeof baseClient>);
       return;
     }
-    if (m.name === 'ping' && this.pong) this.send({ name: 'pong', body: { id: m.body.id, timestamp: m.body.timestamp } } as MessageOf<C & typeof baseClient>);
+    if (m.name === 'ping' && this.pong)
+      this.send({ name: 'pong', body: { id: m.body.id, timestamp: m.body.timestamp } } as MessageOf<C & typeof baseClient>);
     if (this.ackWindow > 0 && --this.ackCount === 0) {
       this.ackCount = this.ackWindow;
       if (this.ack) this.send({ name: 'ack', body: {} } as MessageOf<C & typeof baseClient>);

@@ -18,7 +18,12 @@ type DisplayMessage = MessageOf<Display['server']['defs']>;
 const clipBoxes = (c: Clip): Box[] | undefined => (c.type === ClipType.rects ? c.rects!.rects : undefined);
 
 /** spice-gtk's DISPLAY_INIT: pixmap cache of 80 MiB in pixels, GLZ dictionary 1 with a 16 MiB window. */
-export const spiceGtkDisplayInit = { pixmap_cache_id: 1, pixmap_cache_size: 20_971_520n, glz_dictionary_id: 1, glz_dictionary_window_size: 4_194_304 };
+export const spiceGtkDisplayInit = {
+  pixmap_cache_id: 1,
+  pixmap_cache_size: 20_971_520n,
+  glz_dictionary_id: 1,
+  glz_dictionary_window_size: 4_194_304,
+};
 
 /** Decodes a SpiceImage to pixels, or says why it cannot. */
 export function decodeImage(image: Image): Bitmap32 | string {
@@ -31,7 +36,8 @@ export function decodeImage(image: Image): Bitmap32 | string {
       if (data.flags & BitmapFlags.topDown) return { width, height, stride: data.stride, pixels: data.data };
       // Bottom-up: the first row in the data is the bottom line.
       const pixels = new Uint8Array(width * height * 4);
-      for (let y = 0; y < height; y++) pixels.set(data.data.subarray((height - 1 - y) * data.stride, (height - 1 - y) * data.stride + width * 4), y * width * 4);
+      for (let y = 0; y < height; y++)
+        pixels.set(data.data.subarray((height - 1 - y) * data.stride, (height - 1 - y) * data.stride + width * 4), y * width * 4);
       return { width, height, stride: width * 4, pixels };
     }
     case ImageType.quic: {

@@ -83,7 +83,13 @@ export async function linkChannel(ep: Endpoint, req: LinkRequest): Promise<Linke
   try {
     const commonCaps = req.commonCaps ?? defaultCommonCaps;
     socket.write(
-      encodeLinkMess({ connectionId: req.connectionId, channelType: req.channelType, channelId: req.channelId, commonCaps, channelCaps: req.channelCaps ?? [] }),
+      encodeLinkMess({
+        connectionId: req.connectionId,
+        channelType: req.channelType,
+        channelId: req.channelId,
+        commonCaps,
+        channelCaps: req.channelCaps ?? [],
+      }),
     );
     const head = decode(LinkHeader, await read(linkHeaderBytes));
     if (!head.ok) throw new LinkRefused(null, head.error);

@@ -22,7 +22,11 @@ type Body<S extends Defs, N> = Extract<MessageOf<S>, { name: N }>['body'];
 const defaultWaitMs = 60_000;
 
 /** The next message named `name` to arrive on a channel (rejected after `timeoutMs`). */
-export function next<S extends Defs, N extends MessageOf<S>['name']>(ch: { messages$: Observable<MessageOf<S>> }, name: N, timeoutMs = defaultWaitMs): Promise<Body<S, N>> {
+export function next<S extends Defs, N extends MessageOf<S>['name']>(
+  ch: { messages$: Observable<MessageOf<S>> },
+  name: N,
+  timeoutMs = defaultWaitMs,
+): Promise<Body<S, N>> {
   return firstValueFrom(
     ch.messages$.pipe(
       filter((m): m is Extract<MessageOf<S>, { name: N }> => m.name === name),
@@ -33,7 +37,10 @@ export function next<S extends Defs, N extends MessageOf<S>['name']>(ch: { messa
 }
 
 /** The first message named `name` a channel received, or the next to arrive. */
-export function first<S extends Defs, N extends MessageOf<S>['name']>(ch: { messages$: Observable<MessageOf<S>>; history: readonly MessageOf<S>[] }, name: N): Promise<Body<S, N>> {
+export function first<S extends Defs, N extends MessageOf<S>['name']>(
+  ch: { messages$: Observable<MessageOf<S>>; history: readonly MessageOf<S>[] },
+  name: N,
+): Promise<Body<S, N>> {
   const seen = ch.history.find((m) => m.name === name);
   return seen ? Promise.resolve(seen.body as Body<S, N>) : next(ch, name);
 }
@@ -54,7 +61,10 @@ export class SpiceClient {
     readonly channels: ReadonlyArray<{ type: number; id: number }>,
   ) {}
 
-  static async connect(endpoint: Endpoint, options: { open?: readonly number[]; channelOptions?: ClientChannelOptions } = {}): Promise<SpiceClient> {
+  static async connect(
+    endpoint: Endpoint,
+    options: { open?: readonly number[]; channelOptions?: ClientChannelOptions } = {},
+  ): Promise<SpiceClient> {
     const linked = await linkChannel(endpoint, {
       channelType: ChannelType.main,
       channelId: 0,
@@ -71,9 +81,12 @@ export class SpiceClient {
     const link = async (c: { type: number; id: number }) => {
       if (!open.includes(c.type)) return;
       if (c.type === ChannelType.inputs) client.inputs = await client.openChannel(inputsProtocol, c.id, options.channelOptions);
-      if (c.type === ChannelType.cursor && c.id === 0) client.cursor = await client.openChannel(cursorProtocol, c.id, options.channelOptions);
+      if (c.type === ChannelType.cursor && c.id === 0)
+        client.cursor = await client.openChannel(cursorProtocol, c.id, options.channelOptions);
       if (c.type === ChannelType.display && c.id === 0) {
-        client.display = new ClientDisplay(await client.openChannel(displayProtocol, c.id, options.channelOptions, capWords([DisplayCap.monitorsConfig])));
+        client.display = new ClientDisplay(
+          await client.openChannel(displayProtocol, c.id, options.channelOptions, capWords([DisplayCap.monitorsConfig])),
+        );
         client.displayUp.forEach((up) => up(client.display!));
       }
     };
@@ -84,7 +97,10 @@ export class SpiceClient {
         void link(c).catch(() => {});
       }
     };
-    main.history.filter((m) => m.name === 'channels_list').slice(1).forEach((m) => more((m.body as { channels: { type: number; id: number }[] }).channels));
+    main.history
+      .filter((m) => m.name === 'channels_list')
+      .slice(1)
+      .forEach((m) => more((m.body as { channels: { type: number; id: number }[] }).channels));
     const later = main.messages$.subscribe((m) => {
       if (m.name === 'channels_list') more(m.body.channels);
     });

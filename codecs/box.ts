@@ -23,7 +23,12 @@ export const intersect = (a: Box, b: Box): Box => ({
 export const intersects = (a: Box, b: Box): boolean => !isEmpty(intersect(a, b));
 export const area = (b: Box): number => (isEmpty(b) ? 0 : boxWidth(b) * boxHeight(b));
 /** The box of `width` x `height` pixels whose top-left pixel is x,y. */
-export const boxAt = (x: number, y: number, width: number, height: number): Box => ({ left: x, top: y, right: x + width, bottom: y + height });
+export const boxAt = (x: number, y: number, width: number, height: number): Box => ({
+  left: x,
+  top: y,
+  right: x + width,
+  bottom: y + height,
+});
 
 /** The smallest box holding both. */
 export const bounding = (a: Box, b: Box): Box => ({

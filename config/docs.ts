@@ -19,7 +19,7 @@ export function helpText(version: string): string {
     `spice-companion ${version}: a SPICE server beside QEMU's D-Bus display`,
     '',
     'Usage: spice-companion [--config FILE] [--KEY VALUE ...] [--qemu -- QEMU-ARGS ...]',
-    '       spice-companion control SOCKET COMMAND [JSON-ARGUMENTS]   (a command to a running companion\'s control-socket)',
+    "       spice-companion control SOCKET COMMAND [JSON-ARGUMENTS]   (a command to a running companion's control-socket)",
     '',
     'Command options:',
     '  -c, --config FILE     read configuration keys from a YAML file (see config/spice-companion.example.yaml)',

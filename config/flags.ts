@@ -35,7 +35,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const errors: string[] = [];
   /** Keys from --spice: flags of their own win over them. */
   const spiceGiven = new Map<string, Given>();
-  const command = { help: false, version: false, printConfig: false, printCapabilities: false, configFile: undefined as string | undefined };
+  const command = {
+    help: false,
+    version: false,
+    printConfig: false,
+    printCapabilities: false,
+    configFile: undefined as string | undefined,
+  };
   const dashes = argv.indexOf('--');
   const rest = dashes < 0 ? undefined : argv.slice(dashes + 1);
   let restTaken = false;
@@ -73,7 +79,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     if (flag === '--spice') {
       const text = inline ?? next;
-      if (text === undefined || (inline === undefined && text.startsWith('--'))) errors.push("--spice needs QEMU's -spice options, e.g. --spice 'port=5930,disable-ticketing=on'");
+      if (text === undefined || (inline === undefined && text.startsWith('--')))
+        errors.push("--spice needs QEMU's -spice options, e.g. --spice 'port=5930,disable-ticketing=on'");
       else {
         const spice = fromQemuSpice(text);
         for (const [path, g] of spice.given) spiceGiven.set(path, g);
@@ -97,7 +104,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       continue;
     }
     if (leaf.setting.rest) {
-      if (inline !== undefined || rest === undefined || rest.length === 0) errors.push(`${flag} takes its arguments after --, as the last option: ${flag} -- ${leaf.setting.example}`);
+      if (inline !== undefined || rest === undefined || rest.length === 0)
+        errors.push(`${flag} takes its arguments after --, as the last option: ${flag} -- ${leaf.setting.example}`);
       else {
         given.set(leaf.path, { raw: rest, source: { kind: 'flag', flag } });
         restTaken = true;

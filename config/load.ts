@@ -54,7 +54,7 @@ function fromFile(file: string, text: string, problems: string[]): Map<string, G
   return given;
 }
 
-const show = (raw: unknown): string => (typeof raw === 'string' ? `'${raw}'` : JSON.stringify(raw) ?? String(raw));
+const show = (raw: unknown): string => (typeof raw === 'string' ? `'${raw}'` : (JSON.stringify(raw) ?? String(raw)));
 
 /** Defaults, then the file named by --config, then the environment, then flags: the last given wins. */
 export function loadConfig(input: LoadInput): Loaded {
@@ -84,8 +84,10 @@ export function loadConfig(input: LoadInput): Loaded {
     const checked = leaf.setting.schema.safeParse(given.raw);
     const value = leaf.setting.secret ? '(hidden)' : show(given.raw);
     const notYet = leaf.setting.notYet;
-    if (!checked.success) problems.push(`${leaf.path}: ${value} from ${describeSource(given.source)} is not valid: expected ${leaf.setting.range}`);
-    else if (notYet?.values.includes(checked.data)) problems.push(`${leaf.path}: ${value} from ${describeSource(given.source)}: ${notYet.why}`);
+    if (!checked.success)
+      problems.push(`${leaf.path}: ${value} from ${describeSource(given.source)} is not valid: expected ${leaf.setting.range}`);
+    else if (notYet?.values.includes(checked.data))
+      problems.push(`${leaf.path}: ${value} from ${describeSource(given.source)}: ${notYet.why}`);
     else {
       values.set(leaf.path, checked.data);
       sources.set(leaf.path, given.source);
@@ -93,10 +95,12 @@ export function loadConfig(input: LoadInput): Loaded {
   }
   const known = new Set(leaves().map(envName));
   for (const name of Object.keys(env)) {
-    if (name.startsWith(envPrefix) && !known.has(name)) problems.push(`environment variable ${name} names no configuration key (see --help)`);
+    if (name.startsWith(envPrefix) && !known.has(name))
+      problems.push(`environment variable ${name} names no configuration key (see --help)`);
   }
   // QEMU's rule, kept: a plain port only when asked for, or when nothing else is.
-  if (values.get('port') === undefined && values.get('tls-port') === undefined && values.get('unix') !== true) values.set('port', defaultPort);
+  if (values.get('port') === undefined && values.get('tls-port') === undefined && values.get('unix') !== true)
+    values.set('port', defaultPort);
   if (problems.length === 0) problems.push(...crossChecks(values));
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: nest(values) as Config, sources, command: args.command };
@@ -110,15 +114,21 @@ function crossChecks(v: ReadonlyMap<string, unknown>): string[] {
   const problems: string[] = [];
   const tlsPort = v.get('tls-port') as number | undefined;
   const files = ['x509-key-file', 'x509-cert-file', 'x509-cacert-file'];
-  if (tlsPort !== undefined && v.get('x509-dir') === undefined && files.some((f) => v.get(f) === undefined)) problems.push('tls-port: TLS needs x509-dir (ca-cert.pem, server-cert.pem, server-key.pem), or x509-key-file, x509-cert-file and x509-cacert-file');
+  if (tlsPort !== undefined && v.get('x509-dir') === undefined && files.some((f) => v.get(f) === undefined))
+    problems.push(
+      'tls-port: TLS needs x509-dir (ca-cert.pem, server-cert.pem, server-key.pem), or x509-key-file, x509-cert-file and x509-cacert-file',
+    );
   if (tlsPort !== undefined && tlsPort !== 0 && tlsPort === v.get('port')) problems.push(`tls-port: ${tlsPort} is also the plain port`);
-  if ((v.get('secure-channels') as string[]).length > 0 && tlsPort === undefined) problems.push('secure-channels: needs a tls-port to be reachable');
+  if ((v.get('secure-channels') as string[]).length > 0 && tlsPort === undefined)
+    problems.push('secure-channels: needs a tls-port to be reachable');
   if (v.get('sasl') === true && tlsPort === undefined) problems.push('sasl: SASL is offered over TLS only; give tls-port');
   const hasPassword = v.get('password') !== undefined || v.get('password-file') !== undefined;
   if (v.get('password') !== undefined && v.get('password-file') !== undefined) problems.push('password, password-file: give one');
   if (v.get('password-expiry') !== undefined && !hasPassword) problems.push('password-expiry: there is no password to expire');
-  if (v.get('unix') === true && v.get('port') !== undefined) problems.push('port: with unix, plain connections come through the socket at addr');
-  if (v.get('unix') === true && tlsPort !== undefined) problems.push('tls-port: with unix, addr is a socket path; a unix socket is served plain');
+  if (v.get('unix') === true && v.get('port') !== undefined)
+    problems.push('port: with unix, plain connections come through the socket at addr');
+  if (v.get('unix') === true && tlsPort !== undefined)
+    problems.push('tls-port: with unix, addr is a socket path; a unix socket is served plain');
   const vms = ['qemu-dbus', 'qemu-qmp', 'qemu'].filter((k) => v.get(k) !== undefined);
   if (vms.length > 1) problems.push(`${vms.join(', ')}: give one way to reach QEMU`);
   return problems;

@@ -53,7 +53,8 @@ export function fromQemuSpice(text: string): { given: Map<string, Given>; errors
       lists.set(list, values);
       given.set(list, { raw: values.join(','), source });
     } else if (key === 'gl') {
-      if (!/^(off|no|false|0)$/i.test(value)) errors.push(`--spice gl=${value}: the companion takes the display through D-Bus without GL; only gl=off`);
+      if (!/^(off|no|false|0)$/i.test(value))
+        errors.push(`--spice gl=${value}: the companion takes the display through D-Bus without GL; only gl=off`);
     } else if (refused[key]) errors.push(`--spice ${key}: ${refused[key]}`);
     else if (known.has(key) && !key.includes('.')) given.set(key, { raw: value, source });
     else errors.push(`--spice ${key}: not one of QEMU's -spice options (see --help)`);

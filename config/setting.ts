@@ -82,7 +82,13 @@ export function text() {
 
 /** Text of 1..`max` bytes in UTF-8. */
 export function shortText(max: number) {
-  return { schema: z.string().min(1).refine((v) => Buffer.byteLength(v) <= max), range: `a non-empty string of at most ${max} bytes` };
+  return {
+    schema: z
+      .string()
+      .min(1)
+      .refine((v) => Buffer.byteLength(v) <= max),
+    range: `a non-empty string of at most ${max} bytes`,
+  };
 }
 
 /** A size as WIDTHxHEIGHT, each 1..16384 (kept as written; `parseSize` splits it). */
@@ -102,7 +108,10 @@ export function size() {
 /** HOST:PORT to listen on, an IPv6 host in brackets ([::1]:9500); port 0 picks a free one (kept as written; `parseHostPort` splits it). */
 export function hostPort() {
   return {
-    schema: z.preprocess(trimmed, z.string().refine((v) => parseHostPort(v) !== null, 'expected HOST:PORT, e.g. 127.0.0.1:9500 or [::1]:9500')) as z.ZodType<string>,
+    schema: z.preprocess(
+      trimmed,
+      z.string().refine((v) => parseHostPort(v) !== null, 'expected HOST:PORT, e.g. 127.0.0.1:9500 or [::1]:9500'),
+    ) as z.ZodType<string>,
     range: 'HOST:PORT (an IPv6 host in brackets), port 0..65535',
   };
 }
@@ -117,7 +126,15 @@ export const parseSize = (v: string): [width: number, height: number] => v.split
 
 /** A UUID in its usual 8-4-4-4-12 hex form. */
 export function uuid() {
-  return { schema: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a UUID like 12345678-9abc-def0-1234-56789abcdef0'), range: 'UUID' };
+  return {
+    schema: z
+      .string()
+      .regex(
+        /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+        'expected a UUID like 12345678-9abc-def0-1234-56789abcdef0',
+      ),
+    range: 'UUID',
+  };
 }
 
 /**
@@ -126,7 +143,10 @@ export function uuid() {
  */
 export function dbusAddress() {
   return {
-    schema: z.preprocess(trimmed, z.string().refine((v) => parseAddress(v).ok)) as z.ZodType<string>,
+    schema: z.preprocess(
+      trimmed,
+      z.string().refine((v) => parseAddress(v).ok),
+    ) as z.ZodType<string>,
     range: 'a D-Bus address with a unix socket (unix:path=PATH or unix:abstract=NAME)',
   };
 }
@@ -134,7 +154,9 @@ export function dbusAddress() {
 /** A program's arguments: a list from the command line or a YAML sequence, or space-separated text. */
 export function argv() {
   return {
-    schema: z.preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v), z.array(z.string()).min(1)) as z.ZodType<string[]>,
+    schema: z.preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v), z.array(z.string()).min(1)) as z.ZodType<
+      string[]
+    >,
     range: 'arguments (after -- on the command line; a YAML sequence, or space-separated text)',
   };
 }
@@ -143,7 +165,13 @@ export function argv() {
 export function listOf<const V extends readonly [string, ...string[]]>(values: V) {
   return {
     schema: z.preprocess(
-      (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : v,
       z.array(z.enum(values)),
     ) as z.ZodType<V[number][]>,
     range: `a list of ${values.join(', ')} (comma-separated on the command line)`,
@@ -168,14 +196,17 @@ const bandwidthUnits: Record<string, number> = {
 /** Bytes per second; `unlimited` is Infinity. Units as tc writes them: 10mbit, 512kbit, 2MB. */
 export function bandwidth() {
   return {
-    schema: z.preprocess((v) => {
-      const s = trimmed(v);
-      if (typeof s !== 'string') return s;
-      if (s.toLowerCase() === 'unlimited') return Infinity;
-      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*?)(?:\/s|ps)?$/i.exec(s);
-      const unit = m ? bandwidthUnits[m[2]!.toLowerCase()] : undefined;
-      return m && unit ? Number(m[1]) * unit : s;
-    }, z.union([z.number().positive(), z.literal(Infinity)])),
+    schema: z.preprocess(
+      (v) => {
+        const s = trimmed(v);
+        if (typeof s !== 'string') return s;
+        if (s.toLowerCase() === 'unlimited') return Infinity;
+        const m = /^(\d+(?:\.\d+)?)\s*([a-z]*?)(?:\/s|ps)?$/i.exec(s);
+        const unit = m ? bandwidthUnits[m[2]!.toLowerCase()] : undefined;
+        return m && unit ? Number(m[1]) * unit : s;
+      },
+      z.union([z.number().positive(), z.literal(Infinity)]),
+    ),
     range: "'unlimited' or a rate: bytes per second, or with a unit (bit, kbit, mbit, gbit, B, KB, MB, GB, KiB, MiB, GiB)",
   };
 }

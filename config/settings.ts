@@ -1,7 +1,23 @@
 import { logLevels } from '../runtime/log.js';
 import { maxPasswordLength } from '../codecs/protocol/link.js';
 import { channelNames, type ChannelName } from './channel-names.js';
-import { argv, bandwidth, bool, dbusAddress, hostPort, int, listOf, oneOf, optional, setting, shortText, size, text, uuid, type Setting } from './setting.js';
+import {
+  argv,
+  bandwidth,
+  bool,
+  dbusAddress,
+  hostPort,
+  int,
+  listOf,
+  oneOf,
+  optional,
+  setting,
+  shortText,
+  size,
+  text,
+  uuid,
+  type Setting,
+} from './setting.js';
 
 /**
  * Every configuration key, described once. Names follow QEMU's `-spice` options where one
@@ -81,7 +97,7 @@ export const settings = {
     example: 'HIGH:!aNULL',
   }),
   'secure-channels': setting(listOf([...channelNames, 'default']), {
-    doc: "Channels that may only be used over TLS; a plain link to them is refused with \"need secured\". default: every channel not in plaintext-channels (QEMU's tls-channel).",
+    doc: 'Channels that may only be used over TLS; a plain link to them is refused with "need secured". default: every channel not in plaintext-channels (QEMU\'s tls-channel).',
     example: 'main,inputs',
     default: [],
   }),
@@ -126,7 +142,7 @@ export const settings = {
     notYet: { values: [false], why: 'file transfer to the guest agent is not implemented yet: it stays disabled' },
   }),
   name: optional(text(), {
-    doc: "The VM's name, shown by clients in their title (QEMU's -name). Unset beside QEMU: the name QEMU has (its -name, or \"QEMU\" and its version).",
+    doc: 'The VM\'s name, shown by clients in their title (QEMU\'s -name). Unset beside QEMU: the name QEMU has (its -name, or "QEMU" and its version).',
     example: 'my-vm',
   }),
   uuid: optional(uuid(), {
@@ -190,7 +206,7 @@ export const settings = {
     example: 'unix:path=/run/vm1/dbus.sock',
   }),
   'qemu-qmp': optional(text(), {
-    doc: "QMP unix socket of a QEMU started with -display dbus,p2p=yes -qmp unix:PATH,server=on,wait=off: the companion hands QEMU a peer-to-peer D-Bus link there (no bus needed) and serves every graphic console of the VM, attaching again whenever QEMU is back. Replaces the demo desktop.",
+    doc: 'QMP unix socket of a QEMU started with -display dbus,p2p=yes -qmp unix:PATH,server=on,wait=off: the companion hands QEMU a peer-to-peer D-Bus link there (no bus needed) and serves every graphic console of the VM, attaching again whenever QEMU is back. Replaces the demo desktop.',
     example: '/run/vm1/qmp.sock',
   }),
   qemu: optional(argv(), {

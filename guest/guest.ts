@@ -28,11 +28,15 @@ export const defaultGuestDir = (): string => process.env.GUEST_DIR ?? join(repoR
 /** Runs guest/build.sh (a no-op when its cached products are current) and names them. */
 export async function buildGuest(outDir = defaultGuestDir()): Promise<GuestImage> {
   const { stdout } = await promisify(execFile)('bash', [join(repoRoot, 'guest/build.sh'), outDir], { maxBuffer: 1 << 20 });
-  const vars = new Map(stdout.split('\n').flatMap((l) => {
-    const m = /^(\w+)=(.*)$/.exec(l);
-    return m ? [[m[1]!, m[2]!] as const] : [];
-  }));
-  const kernel = vars.get('GUEST_KERNEL'), vmlinux = vars.get('GUEST_VMLINUX'), initrd = vars.get('GUEST_INITRD');
+  const vars = new Map(
+    stdout.split('\n').flatMap((l) => {
+      const m = /^(\w+)=(.*)$/.exec(l);
+      return m ? [[m[1]!, m[2]!] as const] : [];
+    }),
+  );
+  const kernel = vars.get('GUEST_KERNEL'),
+    vmlinux = vars.get('GUEST_VMLINUX'),
+    initrd = vars.get('GUEST_INITRD');
   const kernelVersion = vars.get('GUEST_KERNEL_VERSION');
   if (!kernel || !vmlinux || !initrd || !kernelVersion) throw new Error(`build.sh named no products: ${stdout}`);
   return { kernel, vmlinux, initrd, kernelVersion };
@@ -106,18 +110,28 @@ export class Guest {
       ...(options.kernelArgs ?? []),
     ];
     const args = [
-      '-machine', 'pc',
-      '-accel', 'tcg',
-      '-m', String(options.memoryMb ?? 256),
+      '-machine',
+      'pc',
+      '-accel',
+      'tcg',
+      '-m',
+      String(options.memoryMb ?? 256),
       '-nodefaults',
       '-no-user-config',
-      ...(options.vga === 'virtio' ? ['-device', `virtio-vga,id=video0${options.outputs ? `,max_outputs=${options.outputs}` : ''}`] : ['-vga', 'std']),
+      ...(options.vga === 'virtio'
+        ? ['-device', `virtio-vga,id=video0${options.outputs ? `,max_outputs=${options.outputs}` : ''}`]
+        : ['-vga', 'std']),
       ...(options.display ?? ['-display', 'none']),
-      '-chardev', 'stdio,id=console,signal=off',
-      '-serial', 'chardev:console',
-      '-kernel', options.image.vmlinux,
-      '-initrd', options.image.initrd,
-      '-append', append.join(' '),
+      '-chardev',
+      'stdio,id=console,signal=off',
+      '-serial',
+      'chardev:console',
+      '-kernel',
+      options.image.vmlinux,
+      '-initrd',
+      options.image.initrd,
+      '-append',
+      append.join(' '),
       ...(options.paused ? ['-S'] : []),
       ...(options.qemuArgs ?? []),
     ];
@@ -169,7 +183,10 @@ export class Guest {
         reject: (e) => (settle(), reject(e)),
       };
       const timer = setTimeout(
-        () => waiter.reject(new Error(`no serial line matching ${pattern} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join('\n')}`)),
+        () =>
+          waiter.reject(
+            new Error(`no serial line matching ${pattern} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join('\n')}`),
+          ),
         timeoutMs,
       );
       this.waiters.add(waiter);

@@ -25,7 +25,10 @@ export async function screendump(qmp: Qmp, file: string, device?: string, head?:
 
 /** Presses the keys together, holds them `holdMs`, releases them (QEMU times the release). */
 export async function sendKey(qmp: Qmp, keys: readonly QKeyCode[], holdMs?: number): Promise<void> {
-  await qmp.execute('send-key', { keys: keys.map((data) => ({ type: 'qcode', data })), ...(holdMs === undefined ? {} : { 'hold-time': holdMs }) });
+  await qmp.execute('send-key', {
+    keys: keys.map((data) => ({ type: 'qcode', data })),
+    ...(holdMs === undefined ? {} : { 'hold-time': holdMs }),
+  });
 }
 
 export async function inputSendEvent(qmp: Qmp, events: readonly InputEvent[], device?: string): Promise<void> {

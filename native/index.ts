@@ -157,4 +157,5 @@ export interface SaslSession {
  * A SASL session for one connection: `local` and `remote` as "ip;port" (null on a unix socket),
  * `externalSsf` the transport's strength (the TLS cipher's bits). No security layer is offered.
  */
-export const saslSession = (local: string | null, remote: string | null, externalSsf: number): SaslSession => new addon.SaslServer(local, remote, externalSsf);
+export const saslSession = (local: string | null, remote: string | null, externalSsf: number): SaslSession =>
+  new addon.SaslServer(local, remote, externalSsf);

@@ -35,9 +35,6 @@ export interface ActorDefinition<C extends Contract> {
 }
 
 /** The default export of an actor module. */
-export function defineActor<C extends Contract>(
-  main: ActorDefinition<C>['main'],
-  link?: LinkOptions<C['out']>,
-): ActorDefinition<C> {
+export function defineActor<C extends Contract>(main: ActorDefinition<C>['main'], link?: LinkOptions<C['out']>): ActorDefinition<C> {
   return { main, ...(link ? { link } : {}) };
 }

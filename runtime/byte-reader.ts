@@ -1,7 +1,10 @@
 import type { Duplex } from 'node:stream';
 
 export class ReadError extends Error {
-  constructor(readonly reason: 'closed' | 'timeout' | 'too-large', message: string) {
+  constructor(
+    readonly reason: 'closed' | 'timeout' | 'too-large',
+    message: string,
+  ) {
     super(message);
     this.name = 'ReadError';
   }

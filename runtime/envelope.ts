@@ -58,7 +58,12 @@ function fromRef(ref: Ref): unknown {
 }
 
 addExtension({ Class: Moved, type: 0x51, write: (m: Moved) => refOf(m.value), read: (r: Ref) => new Moved(fromRef(r) as Movable) });
-addExtension({ Class: Shared, type: 0x52, write: (s: Shared) => refOf(s.value), read: (r: Ref) => new Shared(fromRef(r) as SharedArrayBuffer) });
+addExtension({
+  Class: Shared,
+  type: 0x52,
+  write: (s: Shared) => refOf(s.value),
+  read: (r: Ref) => new Shared(fromRef(r) as SharedArrayBuffer),
+});
 
 const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'bigint' });
 

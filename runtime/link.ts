@@ -129,7 +129,8 @@ export class Link<L extends LinkTypes> {
     if (!(Number.isInteger(window) && window >= 1 && Number.isInteger(maxQueue) && maxQueue >= 1)) {
       throw new RangeError(`link ${this.name}: window and maxQueue must be integers >= 1`);
     }
-    if (maxWaiting !== undefined && !(Number.isInteger(maxWaiting) && maxWaiting >= 0)) throw new RangeError(`link ${this.name}: maxWaiting must be an integer >= 0`);
+    if (maxWaiting !== undefined && !(Number.isInteger(maxWaiting) && maxWaiting >= 0))
+      throw new RangeError(`link ${this.name}: maxWaiting must be an integer >= 0`);
     this.window = window;
     this.maxQueue = maxQueue;
     this.maxWaiting = maxWaiting;
@@ -248,7 +249,8 @@ export class Link<L extends LinkTypes> {
     }
     for (const id of [...this.pending.keys()]) {
       // Requests still queued are re-sent to the next peer; only those in flight are lost.
-      if (!this.outbox.some((o) => o.ask === id) && !this.waitingSends.some((o) => o.ask === id)) this.fail(id, new LinkDownError(this.name, why));
+      if (!this.outbox.some((o) => o.ask === id) && !this.waitingSends.some((o) => o.ask === id))
+        this.fail(id, new LinkDownError(this.name, why));
     }
   }
 

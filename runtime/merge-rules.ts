@@ -15,13 +15,18 @@ type NumericField<M> = { [F in keyof M]: M[F] extends number ? F : never }[keyof
  * - `sum`: those fields add up into one message (relative motion); it merges only with the
  *   message at the tail, with the same `key` values (a motion with other buttons down stays).
  */
-type MergeRule<M extends Msg> = { readonly key?: readonly Field<M>[] } & ({ readonly latest: true } | { readonly sum: readonly NumericField<M>[] });
+type MergeRule<M extends Msg> = { readonly key?: readonly Field<M>[] } & (
+  | { readonly latest: true }
+  | { readonly sum: readonly NumericField<M>[] }
+);
 
 /** The rules of the messages `M` one end of a link sends, by kind. */
 export type MergeRules<M extends Msg> = { readonly [K in M['kind']]?: MergeRule<Extract<M, { kind: K }>> };
 
 /** Rules as a link applies them, their fields checked where they were declared (`MergeRules`). */
-export type RuleTable = Readonly<Record<string, { readonly latest?: true; readonly sum?: readonly string[]; readonly key?: readonly string[] } | undefined>>;
+export type RuleTable = Readonly<
+  Record<string, { readonly latest?: true; readonly sum?: readonly string[]; readonly key?: readonly string[] } | undefined>
+>;
 
 /** A queued message; requests (`pinned`) are never merged, someone awaits their reply. */
 export interface Queued<M extends Msg> {

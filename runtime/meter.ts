@@ -46,7 +46,13 @@ export class Meter {
   }
 
   samples(): Sample[] {
-    return [...this.entries.values()].map(({ name, help, type, labels, cell, read }) => ({ name, help, type, labels, value: read ? read() : cell.value }));
+    return [...this.entries.values()].map(({ name, help, type, labels, cell, read }) => ({
+      name,
+      help,
+      type,
+      labels,
+      value: read ? read() : cell.value,
+    }));
   }
 
   private entry(type: SampleType, name: string, help: string, labels: Labels, read?: () => number): Cell {

@@ -67,7 +67,10 @@ export class ActorRef<C extends Contract> {
   lastError = '';
   timer: NodeJS.Timeout | null = null;
 
-  constructor(readonly spec: ActorSpec<C>, readonly policy: RestartPolicy) {
+  constructor(
+    readonly spec: ActorSpec<C>,
+    readonly policy: RestartPolicy,
+  ) {
     this.link = new Link(null, { ...spec.link, name: `parent>${spec.name}` });
   }
 
@@ -197,7 +200,7 @@ export class Supervisor {
       else this.metricsWaiters.get(msg.id)?.(msg.samples);
     });
     worker.on('error', (err) => {
-      ref.lastError = err instanceof Error ? err.stack ?? err.message : String(err);
+      ref.lastError = err instanceof Error ? (err.stack ?? err.message) : String(err);
     });
     worker.on('exit', (code) => this.onExit(ref, worker, code));
     for (const c of this.connections) if (c.a === ref.spec.name || c.b === ref.spec.name) this.wire(c);

@@ -29,7 +29,8 @@ export function threadTimes(pid: number): ThreadTime[] {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       // "tid (comm) state ...": comm may hold spaces and parentheses, so split at the last ')'.
-      const open = stat.indexOf('('), close = stat.lastIndexOf(')');
+      const open = stat.indexOf('('),
+        close = stat.lastIndexOf(')');
       const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
       const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 utime, 15 stime
       return [{ tid: Number(tid), name: stat.slice(open + 1, close), seconds: ticks / ticksPerSecond }];

@@ -24,11 +24,17 @@ test('a bad value stops start-up with exit code 2 and names the key', (t) => {
 test('a --qemu-dbus that is no D-Bus address stops start-up at once with exit code 2', (t) => {
   const r = spawnSync(process.execPath, [cli, '--port', '0', '--qemu-dbus', 'garbage'], { encoding: 'utf8', timeout: 10_000 });
   t.is(r.status, 2);
-  t.regex(r.stderr, /^spice-companion: invalid configuration:\n {2}- qemu-dbus: 'garbage' from --qemu-dbus is not valid: expected a D-Bus address/);
+  t.regex(
+    r.stderr,
+    /^spice-companion: invalid configuration:\n {2}- qemu-dbus: 'garbage' from --qemu-dbus is not valid: expected a D-Bus address/,
+  );
 });
 
 test('--qemu with a QEMU program that does not exist: exit code 1 at once, with one line saying so', (t) => {
-  const r = spawnSync(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--qemu', '--', '/no/such/qemu', '-m', '64'], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--qemu', '--', '/no/such/qemu', '-m', '64'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   t.is(r.status, 1);
   t.regex(r.stderr, /^spice-companion: QEMU exited at start \(exit code 127\): .*\/no\/such\/qemu: No such file or directory\n$/);
 });
@@ -70,15 +76,24 @@ test('start-up problems after the config checks end the process with one line na
   const tls = (dir: string) => ['--port', '0', '--tls-port', '0', '--x509-dir', dir];
   const cases: Array<[string[], RegExp]> = [
     [['--port', String(busyPort)], new RegExp(`^spice-companion: cannot listen on 127\\.0\\.0\\.1 port ${busyPort}: the port is in use$`)],
-    [['--port', '0', '--addr', '192.0.2.7'], /^spice-companion: cannot listen on 192\.0\.2\.7 port 0: the address is not one of this host$/],
-    [['--port', '0', '--addr', 'no-such-host.invalid'], /^spice-companion: cannot listen on no-such-host\.invalid port 0: the address does not resolve$/],
+    [
+      ['--port', '0', '--addr', '192.0.2.7'],
+      /^spice-companion: cannot listen on 192\.0\.2\.7 port 0: the address is not one of this host$/,
+    ],
+    [
+      ['--port', '0', '--addr', 'no-such-host.invalid'],
+      /^spice-companion: cannot listen on no-such-host\.invalid port 0: the address does not resolve$/,
+    ],
     [tls('/no/such/dir'), /^spice-companion: x509-dir: cannot read \/no\/such\/dir\/server-key\.pem: no such file or directory$/],
     [tls(mismatched), /^spice-companion: x509-dir: .*: server-key\.pem is not the key of server-cert\.pem$/],
     [tls(notPem), /^spice-companion: x509-dir: .*: a file is not PEM$/],
   ];
   for (const [args, message] of cases) {
     // Generous: each case starts the actors before the listeners fail, slow on a loaded machine.
-    const r = spawnSync(process.execPath, [cli, ...args, '--disable-ticketing', '--demo', 'off', '--log-level', 'silent'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [cli, ...args, '--disable-ticketing', '--demo', 'off', '--log-level', 'silent'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     t.is(r.status, 1, `${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
     t.regex(r.stderr.trimEnd(), message, args.join(' '));
     t.is(r.stderr.trimEnd().split('\n').length, 1, `one line for ${args.join(' ')}`);

@@ -11,14 +11,18 @@ const ava = spawn(process.execPath, ['node_modules/ava/entrypoints/cli.mjs', '--
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 const lines = createInterface({ input: ava.stdout });
 lines.on('line', (line) => {
   process.stdout.write(line + '\n');
   if (/^ok \d+/.test(line)) {
-    if (/# SKIP|# TODO/.test(line)) skipped++; else passed++;
+    if (/# SKIP|# TODO/.test(line)) skipped++;
+    else passed++;
   } else if (/^not ok \d+/.test(line)) {
-    if (/# TODO/.test(line)) skipped++; else failed++;
+    if (/# TODO/.test(line)) skipped++;
+    else failed++;
   }
 });
 ava.on('close', (code) => {

@@ -102,8 +102,14 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     }
   });
   // The client's link budget, shared by its channels by priority, when `max-bandwidth` limits it.
-  const budget = Number.isFinite(config['max-bandwidth']) ? SharedBudget.create(config['max-bandwidth'], processClock.now()).memory : undefined;
-  const qos = (name: ChannelName): ChannelQos => ({ priority: config.channels[name].priority, maxBandwidth: config.channels[name]['max-bandwidth'], ...(budget ? { budget } : {}) });
+  const budget = Number.isFinite(config['max-bandwidth'])
+    ? SharedBudget.create(config['max-bandwidth'], processClock.now()).memory
+    : undefined;
+  const qos = (name: ChannelName): ChannelQos => ({
+    priority: config.channels[name].priority,
+    maxBandwidth: config.channels[name]['max-bandwidth'],
+    ...(budget ? { budget } : {}),
+  });
   await hostSpec?.process?.start(log);
   const display = hostSpec?.display === true;
   // Registration order; the main channel lists them newest first, as spice-server does. Display
@@ -139,12 +145,22 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const main = supervisor.spawn<MainContract>({
     name: actorName.main,
     module: here('../channels/main/actor.js'),
-    init: { config: { name: config.name, uuid: config.uuid }, channels, displayChannels: display ? 1 : 0, agent: hostSpec?.monitorsConfig === true, qos: qos('main') },
+    init: {
+      config: { name: config.name, uuid: config.uuid },
+      channels,
+      displayChannels: display ? 1 : 0,
+      agent: hostSpec?.monitorsConfig === true,
+      qos: qos('main'),
+    },
   });
   supervisor.connect(serverToChannel({ type: ChannelType.main, id: 0 }));
   if (host) supervisor.connect(mainToHost);
   const cursor = (id: number, source: Port<CursorFromSource>) =>
-    supervisor.spawn<CursorContract>({ name: channelActorName({ type: ChannelType.cursor, id }), module: here('../channels/cursor/actor.js'), init: { id, source, qos: qos('cursor') } });
+    supervisor.spawn<CursorContract>({
+      name: channelActorName({ type: ChannelType.cursor, id }),
+      module: here('../channels/cursor/actor.js'),
+      init: { id, source, qos: qos('cursor') },
+    });
 
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
@@ -156,7 +172,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       cursor(id, cursorFromWorker(id));
       added.push({ type: ChannelType.cursor, id });
     }
-    supervisor.spawn<DisplayContract>({ name: channelActorName({ type: ChannelType.display, id }), module: here('../channels/display/actor.js'), init: { id, qos: qos('display') } });
+    supervisor.spawn<DisplayContract>({
+      name: channelActorName({ type: ChannelType.display, id }),
+      module: here('../channels/display/actor.js'),
+      init: { id, qos: qos('display') },
+    });
     supervisor.spawn<RedWorkerContract>({
       name: redWorkerName(id),
       module: here('../pipeline/red-worker/actor.js'),
@@ -175,7 +195,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     void main.link.send({ kind: 'add-channels', channels: added });
   };
   if (display) {
-    const dispatcher = supervisor.spawn<DispatcherContract>({ name: actorName.dispatcher, module: here('../pipeline/dispatcher/actor.js'), init: {} });
+    const dispatcher = supervisor.spawn<DispatcherContract>({
+      name: actorName.dispatcher,
+      module: here('../pipeline/dispatcher/actor.js'),
+      init: {},
+    });
     supervisor.connect(hostToDispatcher);
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
     // Display 0's actors boot beside the host's instead of after its first device: they are on the
@@ -186,7 +210,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   // Inputs and display 0's cursor once what a client's first picture needs is up (main, the host,
   // display 0's actors): booting beside them, they took the cores from them.
   let stopping = false;
-  const firstNeeds = [actorName.main, ...(host ? [actorName.host] : []), ...(display ? [actorName.dispatcher, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)] : [])];
+  const firstNeeds = [
+    actorName.main,
+    ...(host ? [actorName.host] : []),
+    ...(display ? [actorName.dispatcher, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)] : []),
+  ];
   void Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(() => {
     if (stopping) return;
     supervisor.spawn<InputsContract>({ name: actorName.inputs, module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
@@ -208,9 +236,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   };
   try {
     const target = { config, version, ...listening, server, main, nowS: () => Date.now() / 1000 };
-    if (config['control-socket'] !== undefined) control = await openControlSocket(config['control-socket'], version, (command) => execute(command, target), log);
+    if (config['control-socket'] !== undefined)
+      control = await openControlSocket(config['control-socket'], version, (command) => execute(command, target), log);
     // Loaded only when asked for: prom-client, and the CPU clock's tick rate read at import.
-    if (config['metrics-addr'] !== undefined) metrics = await (await import('./metrics.js')).openMetrics(config['metrics-addr'], supervisor, log);
+    if (config['metrics-addr'] !== undefined)
+      metrics = await (await import('./metrics.js')).openMetrics(config['metrics-addr'], supervisor, log);
   } catch (err) {
     await stop();
     throw err;

@@ -35,7 +35,13 @@ export async function openMetrics(addr: string, supervisor: Supervisor, log: Log
   const scrape = async (): Promise<string> => {
     const samples: Sample[] = [];
     for (const { actor, restarts, samples: own } of await supervisor.metrics()) {
-      samples.push({ name: 'spice_actor_restarts_total', help: 'Times an actor was started again after a crash.', type: 'counter', labels: { actor }, value: restarts });
+      samples.push({
+        name: 'spice_actor_restarts_total',
+        help: 'Times an actor was started again after a crash.',
+        type: 'counter',
+        labels: { actor },
+        value: restarts,
+      });
       for (const s of own) samples.push({ ...s, labels: { actor, ...s.labels } });
     }
     // Actors run on threads named after them; the compressor threads share one name.
@@ -43,7 +49,13 @@ export async function openMetrics(addr: string, supervisor: Supervisor, log: Log
     for (const t of threadTimes(process.pid)) cpu.set(t.name, (cpu.get(t.name) ?? 0) + t.seconds);
     for (const [thread, total] of cpu) {
       const seconds = Math.round(total * 1000) / 1000; // whole ticks; the rounding only hides float sums
-      samples.push({ name: 'spice_thread_cpu_seconds_total', help: "CPU time (user and system) of the process's threads by name (an actor's restart starts its count afresh).", type: 'counter', labels: { thread }, value: seconds });
+      samples.push({
+        name: 'spice_thread_cpu_seconds_total',
+        help: "CPU time (user and system) of the process's threads by name (an actor's restart starts its count afresh).",
+        type: 'counter',
+        labels: { thread },
+        value: seconds,
+      });
     }
     // Figures come whole from their owners: each scrape sets them afresh.
     for (const f of families.values()) f.reset();
@@ -69,7 +81,9 @@ export async function openMetrics(addr: string, supervisor: Supervisor, log: Log
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new StartError(`metrics-addr: cannot listen on ${addr}: ${err.code ?? err.message}`)));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new StartError(`metrics-addr: cannot listen on ${addr}: ${err.code ?? err.message}`)),
+    );
     server.listen(port, host, resolve);
   });
   const bound = (server.address() as { port: number }).port;

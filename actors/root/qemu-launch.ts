@@ -27,7 +27,6 @@ const STOP_GRACE_MS = 5_000;
 /** Between attempts to reach QMP while QEMU starts. */
 const QMP_POLL_MS = 50;
 
-
 /** Something the companion runs beside its host actor, started before it and stopped after it. */
 export interface HostProcess {
   start(log: Logger): Promise<void>;

@@ -8,7 +8,15 @@ import type { Link } from '../../runtime/link.js';
 import { relaySocket } from '../../channel/relay.js';
 import { dup } from '../../native/index.js';
 import { ChannelType, channelTypeName } from '../../codecs/protocol/enums.js';
-import { actorName, channelActorName, serverToChannel, type ChannelAddress, type LinkedChannel, type ServerContract, type ServerToChannel } from '../contracts.js';
+import {
+  actorName,
+  channelActorName,
+  serverToChannel,
+  type ChannelAddress,
+  type LinkedChannel,
+  type ServerContract,
+  type ServerToChannel,
+} from '../contracts.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { serverChannelCaps } from './channel-caps.js';
 import { LinkKeys, readPasswordFile, type TicketPolicy } from './ticket.js';
@@ -32,8 +40,13 @@ export default defineActor<ServerContract>(async (ctx) => {
   const throttle = new AuthThrottle();
   const sessions = new Sessions();
   const live = new LiveChannels();
-  const refusedBy = (error: string) => ctx.meter.counter('spice_link_refused_total', 'Links refused, by the kind of refusal (permissionDenied: a wrong or expired ticket).', { reason: error });
-  ctx.meter.gauge('spice_clients', 'Clients connected (sessions with their main channel open).', {}, () => (sessions.active === null ? 0 : 1));
+  const refusedBy = (error: string) =>
+    ctx.meter.counter('spice_link_refused_total', 'Links refused, by the kind of refusal (permissionDenied: a wrong or expired ticket).', {
+      reason: error,
+    });
+  ctx.meter.gauge('spice_clients', 'Clients connected (sessions with their main channel open).', {}, () =>
+    sessions.active === null ? 0 : 1,
+  );
   ctx.meter.gauge('spice_channels_linked', 'Channel connections linked and open.', {}, () => live.list().length);
   const offered = new Set(channels.map((c) => `${c.type}:${c.id}`));
   const secureChannels = new Set<number>(tlsOnlyChannels(config).map((name) => ChannelType[name]));
@@ -48,7 +61,10 @@ export default defineActor<ServerContract>(async (ctx) => {
   }
   const saslBroken = config.sasl ? saslProblem() : null;
   if (saslBroken !== null) {
-    await ctx.parent.send({ kind: 'start-failed', reason: `sasl: ${saslBroken} (spice.conf from ${process.env.SASL_CONF_PATH ?? '/etc/sasl2'})` });
+    await ctx.parent.send({
+      kind: 'start-failed',
+      reason: `sasl: ${saslBroken} (spice.conf from ${process.env.SASL_CONF_PATH ?? '/etc/sasl2'})`,
+    });
     return;
   }
   const policy: TicketPolicy = {
@@ -56,7 +72,8 @@ export default defineActor<ServerContract>(async (ctx) => {
     ...(password !== undefined ? { password } : {}),
     ...(config['password-expiry'] !== undefined ? { expiresAt: startedAt + config['password-expiry'] * 1000 } : {}),
   };
-  if (!config.sasl && policy.ticketing && policy.password === undefined) log.warn('ticketing is on and no password is set: every client will be refused (set password or disable-ticketing)');
+  if (!config.sasl && policy.ticketing && policy.password === undefined)
+    log.warn('ticketing is on and no password is set: every client will be refused (set password or disable-ticketing)');
 
   const peers = new Map<string, Link<ServerToChannel>>();
   const offer = (c: ChannelAddress) => {
@@ -108,7 +125,11 @@ export default defineActor<ServerContract>(async (ctx) => {
     // Where the client is, for the control plane: read now, before the socket is handed over.
     const from =
       socket.remoteAddress !== undefined
-        ? { host: socket.remoteAddress, port: String(socket.remotePort), family: socket.remoteFamily === 'IPv6' ? ('ipv6' as const) : ('ipv4' as const) }
+        ? {
+            host: socket.remoteAddress,
+            port: String(socket.remotePort),
+            family: socket.remoteFamily === 'IPv6' ? ('ipv6' as const) : ('ipv4' as const),
+          }
         : { host: config.addr, port: '', family: 'unix' as const };
     // Unix clients have no address of their own: a number tells their connections apart (in logs, and when one closes).
     const address = socket.remoteAddress ?? `unix:${config.addr}`;
@@ -138,14 +159,26 @@ export default defineActor<ServerContract>(async (ctx) => {
           return;
         }
         const { link } = outcome;
-        log.info({ peer, channel: channelTypeName(link.channelType), id: link.channelId, session: link.session, secure, ...(outcome.user !== undefined ? { user: outcome.user } : {}) }, 'linked');
+        log.info(
+          {
+            peer,
+            channel: channelTypeName(link.channelType),
+            id: link.channelId,
+            session: link.session,
+            secure,
+            ...(outcome.user !== undefined ? { user: outcome.user } : {}),
+          },
+          'linked',
+        );
         if (outcome.replaced !== null) {
           log.info({ session: outcome.replaced }, 'a new client replaces the connected one');
           endSession(outcome.replaced);
         }
-        if (handOver(socket, secure, link, outcome.leftover)) live.add({ ...from, session: link.session, channelType: link.channelType, channelId: link.channelId, tls: secure }, peer);
+        if (handOver(socket, secure, link, outcome.leftover))
+          live.add({ ...from, session: link.session, channelType: link.channelType, channelId: link.channelId, tls: secure }, peer);
         // As spice-server does: keystrokes in the clear deserve a word to the user.
-        if (link.channelType === ChannelType.inputs && !secure) void peers.get(actorName.main)?.send({ kind: 'notify', session: link.session, text: 'keyboard channel is insecure' });
+        if (link.channelType === ChannelType.inputs && !secure)
+          void peers.get(actorName.main)?.send({ kind: 'notify', session: link.session, text: 'keyboard channel is insecure' });
       },
       (err: unknown) => {
         log.error({ peer, err }, 'link stage failed');
@@ -173,7 +206,8 @@ export default defineActor<ServerContract>(async (ctx) => {
   ctx.parent.serve({
     'set-password': ({ password, connected }) => {
       // As spice-server: a longer password is refused, not cut.
-      if (password !== null && Buffer.byteLength(password) > maxPasswordLength) return { ok: false, error: `a password has at most ${maxPasswordLength} bytes` };
+      if (password !== null && Buffer.byteLength(password) > maxPasswordLength)
+        return { ok: false, error: `a password has at most ${maxPasswordLength} bytes` };
       // As spice-server's set_ticket: fail refuses while a client is connected, disconnect ends its session first.
       const active = sessions.active;
       if (active !== null && connected === 'fail') return { ok: false, error: 'Could not set password' };

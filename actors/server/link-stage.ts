@@ -66,7 +66,12 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
   const refuse = (code: LinkErrorCode, why: string, asResult = false): LinkOutcome => {
     stream.end(asResult ? encodeLinkResult(code) : encodeLinkReply(code, null, [], []));
     reader.release();
-    return { ok: false, error: linkErrorName(code), reason: `${linkErrorName(code)}: ${why}`, ticketRefused: code === LinkError.permissionDenied };
+    return {
+      ok: false,
+      error: linkErrorName(code),
+      reason: `${linkErrorName(code)}: ${why}`,
+      ticketRefused: code === LinkError.permissionDenied,
+    };
   };
   // Every turn of the throttle taken ends in failed() or succeeded().
   let turnTaken = false;
@@ -78,13 +83,22 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
   try {
     const head = decodeOrThrow(LinkHeader, await reader.read(linkHeaderBytes, deadline));
     if (head.magic !== linkMagic) return refuse(LinkError.invalidMagic, `magic 0x${head.magic.toString(16)}`);
-    if (head.major_version !== protocolMajor) return refuse(LinkError.versionMismatch, `protocol ${head.major_version}.${head.minor_version}`);
+    if (head.major_version !== protocolMajor)
+      return refuse(LinkError.versionMismatch, `protocol ${head.major_version}.${head.minor_version}`);
     if (head.size < linkMessBytes || head.size > linkMessMax) return refuse(LinkError.invalidData, `link message of ${head.size} bytes`);
     const body = await reader.read(head.size, deadline);
     const mess = decodeOrThrow(LinkMess, body);
-    const { connection_id: connectionId, channel_type: channelType, channel_id: channelId, num_common_caps: numCommon, num_channel_caps: numChannel } = mess;
-    if (numCommon > maxCapWords || numChannel > maxCapWords) return refuse(LinkError.invalidData, `${numCommon}+${numChannel} capability words`);
-    const caps = numCommon + numChannel > 0 && mess.caps_offset < linkMessBytes ? null : readCaps(body, mess.caps_offset, numCommon, numChannel);
+    const {
+      connection_id: connectionId,
+      channel_type: channelType,
+      channel_id: channelId,
+      num_common_caps: numCommon,
+      num_channel_caps: numChannel,
+    } = mess;
+    if (numCommon > maxCapWords || numChannel > maxCapWords)
+      return refuse(LinkError.invalidData, `${numCommon}+${numChannel} capability words`);
+    const caps =
+      numCommon + numChannel > 0 && mess.caps_offset < linkMessBytes ? null : readCaps(body, mess.caps_offset, numCommon, numChannel);
     if (!caps) return refuse(LinkError.invalidData, `capabilities at ${mess.caps_offset} overrun the ${head.size}-byte message`);
     const { common: commonCaps, channel: channelCaps } = caps;
     if (!ctx.secure && ctx.secureChannels.has(channelType)) return refuse(LinkError.needSecured, `channel ${channelType} is TLS-only`);
@@ -97,7 +111,9 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
     // Under SASL no ticket is taken, so no key is made: the reply's key is zeros, as spice-server
     // sends it to a SASL client.
     const key = ctx.sasl ? null : await ctx.keys.next();
-    stream.write(encodeLinkReply(LinkError.ok, key?.publicDer ?? null, ctx.sasl ? saslCommonCaps : serverCommonCaps, ctx.channelCaps(channelType)));
+    stream.write(
+      encodeLinkReply(LinkError.ok, key?.publicDer ?? null, ctx.sasl ? saslCommonCaps : serverCommonCaps, ctx.channelCaps(channelType)),
+    );
     const selects = hasCap(commonCaps, CommonCap.authSelection);
     const mechanism = selects ? (await reader.read(4, deadline)).readUInt32LE(0) : authMechanism.spice;
     const turn = async (): Promise<boolean> => {
@@ -110,7 +126,8 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
     let user: string | undefined;
     if (ctx.sasl) {
       if (!selects) return refuse(LinkError.versionMismatch, 'SASL is on and the client cannot select it (no AUTH_SELECTION)');
-      if (mechanism !== authMechanism.sasl) return refuse(LinkError.invalidData, `auth mechanism ${mechanism} (only SASL is offered)`, true);
+      if (mechanism !== authMechanism.sasl)
+        return refuse(LinkError.invalidData, `auth mechanism ${mechanism} (only SASL is offered)`, true);
       const session = ctx.sasl();
       try {
         const verdict = await runSaslExchange({ reader, stream, session, deadline, turn });
@@ -118,7 +135,12 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
           reader.release();
           // A client that broke the protocol may keep its end open for good: closed once our last word is out.
           stream.end(verdict.denied ? undefined : () => stream.destroy());
-          return { ok: false, error: verdict.denied ? 'permissionDenied' : 'sasl', reason: `${verdict.reason}${failedTurn()}`, ticketRefused: verdict.denied };
+          return {
+            ok: false,
+            error: verdict.denied ? 'permissionDenied' : 'sasl',
+            reason: `${verdict.reason}${failedTurn()}`,
+            ticketRefused: verdict.denied,
+          };
         }
         user = verdict.username;
       } finally {
@@ -129,17 +151,20 @@ export async function negotiateLink(stream: Duplex, ctx: LinkStageContext): Prom
       const ticket = await reader.read(ticketBytes, deadline);
       if (!(await turn())) return refuse(LinkError.permissionDenied, `too many tickets from ${ctx.address} waiting for their turn`, true);
       const verdict = checkTicket(key!, ticket, ctx.policy(), ctx.now());
-      if (verdict !== 'ok') return refuse(LinkError.permissionDenied, `${verdict === 'expired' ? 'password expired' : 'wrong ticket'}${failedTurn()}`, true);
+      if (verdict !== 'ok')
+        return refuse(LinkError.permissionDenied, `${verdict === 'expired' ? 'password expired' : 'wrong ticket'}${failedTurn()}`, true);
     }
     ctx.throttle.succeeded(ctx.address, Date.now());
     turnTaken = false;
     let session: number;
     let replaced: number | null = null;
     if (channelType === ChannelType.main) {
-      if (connectionId !== 0) return refuse(LinkError.badConnectionId, `main link with connection id ${connectionId} (migration is not supported)`, true);
+      if (connectionId !== 0)
+        return refuse(LinkError.badConnectionId, `main link with connection id ${connectionId} (migration is not supported)`, true);
       ({ session, replaced } = ctx.sessions.startMain());
     } else {
-      if (!ctx.sessions.accepts(connectionId)) return refuse(LinkError.badConnectionId, `connection id ${connectionId} is no live session`, true);
+      if (!ctx.sessions.accepts(connectionId))
+        return refuse(LinkError.badConnectionId, `connection id ${connectionId} is no live session`, true);
       session = connectionId;
     }
     stream.write(encodeLinkResult(LinkError.ok));

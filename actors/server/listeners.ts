@@ -68,7 +68,10 @@ export const socketFd = (socket: Socket): number => (socket as unknown as { _han
  * The plain and TLS listeners of QEMU's -spice `port` and `tls-port`. TLS is from the first
  * byte (no STARTTLS), certificates from an x509 directory laid out like QEMU's.
  */
-export async function openListeners(config: Config, onConnection: (socket: Socket | TLSSocket, secure: boolean) => void): Promise<Listening> {
+export async function openListeners(
+  config: Config,
+  onConnection: (socket: Socket | TLSSocket, secure: boolean) => void,
+): Promise<Listening> {
   // allowHalfOpen: a client's FIN must not end our side before we are done (facts §3).
   const wantPlain = config.port !== undefined || config.unix;
   const plain = wantPlain ? createServer({ allowHalfOpen: true, noDelay: true }, (s) => onConnection(s, false)) : null;
@@ -79,7 +82,8 @@ export async function openListeners(config: Config, onConnection: (socket: Socke
     tls = createServer({ allowHalfOpen: true, noDelay: true }, (raw) => acceptTls(raw, context, (s) => onConnection(s, true)));
   }
   // The raw TCP connection, before TLS wraps it: the option stays with the socket wherever it goes.
-  for (const server of config.unix ? [tls] : [plain, tls]) server?.on('connection', (raw: Socket) => setNotSentLowat(socketFd(raw), NOTSENT_LOWAT));
+  for (const server of config.unix ? [tls] : [plain, tls])
+    server?.on('connection', (raw: Socket) => setNotSentLowat(socketFd(raw), NOTSENT_LOWAT));
   if (config.unix) removeStaleSocket(config.addr);
   const port = plain ? await listen(plain, config.unix ? null : config.port!, config.addr) : null;
   const tlsPort = tls && tlsPortWanted !== undefined ? await listen(tls, tlsPortWanted, config.addr) : null;
@@ -98,10 +102,16 @@ function tlsContext(config: Config): SecureContext {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new StartError(`${config[key] !== undefined ? key : 'x509-dir'}: cannot read ${path}: ${(err as Error).message.replace(/^\w+: /, '').replace(/, open .*/, '')}`);
+      throw new StartError(
+        `${config[key] !== undefined ? key : 'x509-dir'}: cannot read ${path}: ${(err as Error).message.replace(/^\w+: /, '').replace(/, open .*/, '')}`,
+      );
     }
   };
-  const files = { key: read('x509-key-file', 'server-key.pem'), cert: read('x509-cert-file', 'server-cert.pem'), ca: read('x509-cacert-file', 'ca-cert.pem') };
+  const files = {
+    key: read('x509-key-file', 'server-key.pem'),
+    cert: read('x509-cert-file', 'server-cert.pem'),
+    ca: read('x509-cacert-file', 'ca-cert.pem'),
+  };
   const dhparam = read('x509-dh-key-file');
   try {
     return createSecureContext({

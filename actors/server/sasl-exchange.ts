@@ -64,7 +64,10 @@ export async function runSaslExchange(exchange: SaslExchange): Promise<SaslOutco
 async function converse({ reader, stream, session, deadline, turn }: SaslExchange): Promise<SaslOutcome> {
   const list = session.mechanisms();
   const listBytes = Buffer.from(list, 'utf8');
-  if (listBytes.length > saslLimits.mechanismListBytes) throw new Error(`SASL mechanism list of ${listBytes.length} bytes (spice-gtk reads ${saslLimits.mechanismListBytes}): shorten mech_list in spice.conf`);
+  if (listBytes.length > saslLimits.mechanismListBytes)
+    throw new Error(
+      `SASL mechanism list of ${listBytes.length} bytes (spice-gtk reads ${saslLimits.mechanismListBytes}): shorten mech_list in spice.conf`,
+    );
   stream.write(Buffer.concat([u32(listBytes.length), listBytes]));
 
   const nameLength = (await reader.read(4, deadline)).readUInt32LE(0);

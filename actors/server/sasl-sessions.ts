@@ -7,7 +7,11 @@ import { saslSession, type SaslSession } from '../../native/index.js';
  */
 export function saslSessionFor(socket: TLSSocket): SaslSession {
   const address = (ip: string | undefined, port: number | undefined) => (ip !== undefined && port !== undefined ? `${ip};${port}` : null);
-  return saslSession(address(socket.localAddress, socket.localPort), address(socket.remoteAddress, socket.remotePort), cipherBits(socket.getCipher()?.name ?? ''));
+  return saslSession(
+    address(socket.localAddress, socket.localPort),
+    address(socket.remoteAddress, socket.remotePort),
+    cipherBits(socket.getCipher()?.name ?? ''),
+  );
 }
 
 /** The secret bits of an OpenSSL cipher suite's bulk cipher, from its name (TLS 1.2 and 1.3 suites); 0 when not known. */

@@ -16,7 +16,8 @@ export function readPasswordFile(path: string): string {
   }
   const password = text.replace(/\r?\n$/, '');
   if (password.length === 0) throw new StartError(`password-file: ${path} is empty`);
-  if (Buffer.byteLength(password) > maxPasswordLength) throw new StartError(`password-file: the password in ${path} is longer than ${maxPasswordLength} bytes`);
+  if (Buffer.byteLength(password) > maxPasswordLength)
+    throw new StartError(`password-file: the password in ${path} is longer than ${maxPasswordLength} bytes`);
   return password;
 }
 

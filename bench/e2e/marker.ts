@@ -18,7 +18,8 @@ const check = (r: number, g: number): number => (r * 31 + g * 17 + 0x5a) & 0xff;
 
 /** The marker's colour for n, as 0xRRGGBB (as the guest computes it). */
 export function markerRgb(n: number): number {
-  const r = (n >> 8) & 0xff, g = n & 0xff;
+  const r = (n >> 8) & 0xff,
+    g = n & 0xff;
   return (r << 16) | (g << 8) | check(r, g);
 }
 

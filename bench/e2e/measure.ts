@@ -104,7 +104,10 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
 function figures(workload: BenchWorkload, settleS: number, start: Reading, end: Reading, marks: MarkerTimes): WorkloadFigures {
   const seconds = (end.at - start.at) / 1000;
   const channels = Object.keys(end.probe.bytes) as ChannelName[];
-  const bytes = Object.fromEntries(channels.map((c) => [c, (end.probe.bytes[c] - start.probe.bytes[c]) / seconds])) as Record<ChannelName, number>;
+  const bytes = Object.fromEntries(channels.map((c) => [c, (end.probe.bytes[c] - start.probe.bytes[c]) / seconds])) as Record<
+    ChannelName,
+    number
+  >;
   const total = channels.reduce((s, c) => s + bytes[c], 0);
   const companion = spent(start.companion, end.companion);
   return {

@@ -27,7 +27,12 @@ if (args.vga !== 'std' && args.vga !== 'virtio') throw new Error(`--vga ${args.v
 const vga = args.vga;
 
 const smoke = args.smoke;
-const sizes: ReadonlyArray<readonly [number, number]> = smoke ? [[1024, 768]] : [[1024, 768], [1920, 1080]];
+const sizes: ReadonlyArray<readonly [number, number]> = smoke
+  ? [[1024, 768]]
+  : [
+      [1024, 768],
+      [1920, 1080],
+    ];
 const links: readonly LinkName[] = ['plain', 'shaped'];
 const shape: LinkShape = { mbit: 10, rttMs: 40 };
 const plan: Plan = {
@@ -38,15 +43,20 @@ const plan: Plan = {
 };
 const servers: readonly ServerKind[] = ['theirs', 'ours'];
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const out = args.out ?? join(repoRoot, 'dist', 'bench', `e2e-${smoke ? 'smoke-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+const out =
+  args.out ?? join(repoRoot, 'dist', 'bench', `e2e-${smoke ? 'smoke-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 
 const notes = [
-  `Both servers: ${Object.entries(imageSettings).map(([k, v]) => `${k}=${v}`).join(', ')}, no ticketing. Lossless LZ/QUIC images only: GLZ, JPEG and MJPEG video streams are not in the comparison (the companion has none yet).`,
+  `Both servers: ${Object.entries(imageSettings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(
+      ', ',
+    )}, no ticketing. Lossless LZ/QUIC images only: GLZ, JPEG and MJPEG video streams are not in the comparison (the companion has none yet).`,
   `Same QEMU (TCG, 1 vCPU) and test guest: ${vga === 'virtio' ? 'virtio-vga' : 'std VGA (bochs)'}, DRM drawing at the run's size. Theirs: QEMU -spice (spice-server in QEMU). Ours: QEMU -display dbus,p2p=yes + the spice-companion process (--qemu-qmp), spawned together.`,
   'Client: our TypeScript client (client/) on a worker thread of the bench: bytes per channel socket, drawings applied per second; it decodes every image into its canvas.',
   'CPU (% of one core): server = theirs the "SPICE Worker" thread, ours the companion process (all threads); QEMU non-vCPU = QEMU threads other than vCPUs and SPICE Worker (main loop: display refresh; for theirs the main and inputs channels of spice-server, whose display channel runs in SPICE Worker; D-Bus for ours).',
   'Latency: the guest draws a 16x16 marker whose colour encodes n every 137 ms (in every workload; "idle" is the idle frame plus the marker), then prints GUEST-MARK n on its serial console; latency = client decoded n - serial line arrived (serial under TCG adds at most a few hundred µs). "markers shown" = markers the client decoded / markers drawn in the window.',
-  'Time to first drawing / guest frame: first process spawned -> first drawing decoded at the client (the firmware screen) / the guest\'s first marker decoded; the client retries connecting from the start.',
+  "Time to first drawing / guest frame: first process spawned -> first drawing decoded at the client (the firmware screen) / the guest's first marker decoded; the client retries connecting from the start.",
   `Shaped link: ${shape.mbit} Mbit/s each way with tbf on a veth pair into a network namespace where the servers run (this kernel has no sch_netem), ${shape.rttMs} ms RTT added by a delay relay in the bench process (${shape.rttMs / 2} ms each way, buffering bounded to about the bandwidth-delay product).`,
 ];
 
@@ -54,7 +64,9 @@ const started = performance.now();
 const image = await buildGuest();
 const boots: BootFigures[] = [];
 const blocks: string[] = [];
-console.log(`bench:e2e${smoke ? ' (smoke)' : ''}: ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; window ${plan.windowMs / 1000} s per workload`);
+console.log(
+  `bench:e2e${smoke ? ' (smoke)' : ''}: ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; window ${plan.windowMs / 1000} s per workload`,
+);
 console.log(notes.map((n) => `- ${n}`).join('\n'));
 
 for (const link of links) {
@@ -80,11 +92,17 @@ for (const link of links) {
         };
         const t0 = performance.now();
         const figures = await measureBoot(kind, setup, plan);
-        console.error(`  ${link} ${width}x${height} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s${figures.errors.length ? `; errors: ${figures.errors.join('; ')}` : ''}`);
+        console.error(
+          `  ${link} ${width}x${height} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s${figures.errors.length ? `; errors: ${figures.errors.join('; ')}` : ''}`,
+        );
         pair.push(figures);
         boots.push(figures);
       }
-      const block = formatBlock(pair[0]!, pair[1]!, shaped ? `shaped link (${shape.mbit} Mbit/s, ${shape.rttMs} ms RTT)` : 'plain link (loopback)');
+      const block = formatBlock(
+        pair[0]!,
+        pair[1]!,
+        shaped ? `shaped link (${shape.mbit} Mbit/s, ${shape.rttMs} ms RTT)` : 'plain link (loopback)',
+      );
       blocks.push(block);
       console.log(`\n${block}`);
     }

@@ -95,7 +95,12 @@ export async function startServer(kind: ServerKind, o: ServerOptions): Promise<R
 }
 
 async function startTheirs(o: ServerOptions): Promise<RunningServer> {
-  const spice = [`port=${o.port}`, `addr=${o.addr}`, 'disable-ticketing=on', ...Object.entries(imageSettings).map(([k, v]) => `${k}=${v}`)].join(',');
+  const spice = [
+    `port=${o.port}`,
+    `addr=${o.addr}`,
+    'disable-ticketing=on',
+    ...Object.entries(imageSettings).map(([k, v]) => `${k}=${v}`),
+  ].join(',');
   const startedAt = wallClock();
   const guest = await Guest.start(guestOptions(o, ['-display', 'none', '-spice', spice]));
   return { kind: 'theirs', guest, startedAt, qemuPid: guest.pid, companionPid: null, stop: () => guest.stop() };
@@ -106,12 +111,16 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
   const qmp = join(dir, 'companion-qmp.sock');
   const flags = [
-    '--port', String(o.port),
-    '--addr', o.addr,
+    '--port',
+    String(o.port),
+    '--addr',
+    o.addr,
     '--disable-ticketing',
     ...Object.entries(imageSettings).flatMap(([k, v]) => [`--${k}`, v]),
-    '--qemu-qmp', qmp,
-    '--log-level', node.logLevel ?? 'warn',
+    '--qemu-qmp',
+    qmp,
+    '--log-level',
+    node.logLevel ?? 'warn',
   ];
   const startedAt = wallClock();
   // setpriv: the companion dies with the bench; `wrap` (ip netns exec) execs it, keeping the pid.

@@ -34,7 +34,11 @@ smokeTest('bench:e2e --smoke measures both servers on every workload, with marke
       if (!boot) return t.fail(`no ${server} boot on the ${link} link`);
       const what = `${server}, ${link} link`;
       t.deepEqual(boot.errors, [], `${what}: the client decoded everything`);
-      t.deepEqual(boot.workloads.map((w) => w.workload), ['text', 'desktop', 'video', 'idle'], what);
+      t.deepEqual(
+        boot.workloads.map((w) => w.workload),
+        ['text', 'desktop', 'video', 'idle'],
+        what,
+      );
       t.true(boot.firstDrawMs > 0, `${what}: a first drawing`);
       t.not(boot.firstGuestFrameMs, null, `${what}: a first guest frame`);
       for (const w of boot.workloads) {
@@ -43,7 +47,10 @@ smokeTest('bench:e2e --smoke measures both servers on every workload, with marke
         t.true(w.latency.announced > 0, `${what}, ${w.workload}: markers drawn`);
         t.true(w.latency.shown > 0 && w.latency.p50Ms !== null, `${what}, ${w.workload}: markers decoded at the client`);
       }
-      t.true(boot.workloads.some((w) => w.cpu.serverThreads > 0), `${what}: server CPU counted`);
+      t.true(
+        boot.workloads.some((w) => w.cpu.serverThreads > 0),
+        `${what}: server CPU counted`,
+      );
       const actorCpu = boot.workloads.some((w) => (w.companionCpuByThread['red-worker-0'] ?? 0) > 0);
       t.is(actorCpu, server === 'ours', `${what}: the companion's CPU by actor thread`);
     }

@@ -6,7 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface CpuProfile {
-  readonly nodes: ReadonlyArray<{ readonly id: number; readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number } }>;
+  readonly nodes: ReadonlyArray<{
+    readonly id: number;
+    readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  }>;
   /** µs on the monotonic clock. */
   readonly startTime: number;
   readonly samples: readonly number[];
@@ -25,7 +28,12 @@ export interface ThreadProfile {
 /** `CPU.<date>.<time>.<pid>.<threadId>.<seq>.cpuprofile` */
 const threadIdOf = (file: string): number => Number(file.split('.')[4]);
 
-export function readCpuProfiles(dir: string, names: ReadonlyMap<number, string>, window: { fromNs: bigint; toNs: bigint }, topN = 8): ThreadProfile[] {
+export function readCpuProfiles(
+  dir: string,
+  names: ReadonlyMap<number, string>,
+  window: { fromNs: bigint; toNs: bigint },
+  topN = 8,
+): ThreadProfile[] {
   const from = Number(window.fromNs / 1000n);
   const to = Number(window.toNs / 1000n);
   return readdirSync(dir)
@@ -54,7 +62,12 @@ export function readCpuProfiles(dir: string, names: ReadonlyMap<number, string>,
         .sort((a, b) => b[1] - a[1])
         .slice(0, topN)
         .map(([fn, us]) => ({ fn, selfS: us / 1e6 }));
-      return { threadId, name: names.get(threadId) ?? (waiting > 0 ? 'compressor pool thread' : `thread ${threadId}`), busyS: busy / 1e6, top };
+      return {
+        threadId,
+        name: names.get(threadId) ?? (waiting > 0 ? 'compressor pool thread' : `thread ${threadId}`),
+        busyS: busy / 1e6,
+        top,
+      };
     })
     .sort((a, b) => b.busyS - a.busyS);
 }

@@ -40,16 +40,24 @@ export interface ThreadDoctor {
 
 const files = (dir: string) => {
   const id = basename(dir).replace(/\.clinic-doctor$/, '');
-  return { processstat: join(dir, `${id}.clinic-doctor-processstat`), systeminfo: join(dir, `${id}.clinic-doctor-systeminfo`), traceevent: join(dir, `${id}.clinic-doctor-traceevent`) };
+  return {
+    processstat: join(dir, `${id}.clinic-doctor-processstat`),
+    systeminfo: join(dir, `${id}.clinic-doctor-systeminfo`),
+    traceevent: join(dir, `${id}.clinic-doctor-traceevent`),
+  };
 };
 
 const readAll = <T>(stream: Readable): Promise<T[]> =>
   new Promise((resolve, reject) => {
     const out: T[] = [];
-    stream.on('data', (d: T) => out.push(d)).on('end', () => resolve(out)).on('error', reject);
+    stream
+      .on('data', (d: T) => out.push(d))
+      .on('end', () => resolve(out))
+      .on('error', reject);
   });
 
-const quantile = (xs: readonly number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const quantile = (xs: readonly number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
 /**
  * Every thread's directory under `dest` for the companion `pid` (`PID.clinic-doctor` for the main
@@ -57,20 +65,31 @@ const quantile = (xs: readonly number[], q: number) => [...xs].sort((a, b) => a 
  * Doctor's analysis needs the trace events, which only the main thread writes (GC is per process).
  */
 export async function readDoctor(dest: string, pid: number, window: { fromMs: number; toMs: number }): Promise<ThreadDoctor[]> {
-  const dirs = readdirSync(dest).filter((d) => d.startsWith(`${pid}`) && d.endsWith('.clinic-doctor')).map((d) => join(dest, d));
+  const dirs = readdirSync(dest)
+    .filter((d) => d.startsWith(`${pid}`) && d.endsWith('.clinic-doctor'))
+    .map((d) => join(dest, d));
   const mainDir = join(dest, `${pid}.clinic-doctor`);
   const trace = files(mainDir).traceevent;
   const out: ThreadDoctor[] = [];
   for (const dir of dirs) {
     const f = files(dir);
-    const name = basename(dir) === `${pid}.clinic-doctor` ? 'main thread' : basename(dir).replace(`${pid}-`, '').replace(/\.clinic-doctor$/, '');
+    const name =
+      basename(dir) === `${pid}.clinic-doctor`
+        ? 'main thread'
+        : basename(dir)
+            .replace(`${pid}-`, '')
+            .replace(/\.clinic-doctor$/, '');
     const all = await readAll<Sample>(pumpify.obj(createReadStream(f.processstat), new ProcessStatDecoder()));
     const inWindow = all.filter((s) => s.timestamp >= window.fromMs && s.timestamp <= window.toMs);
     let issues: unknown = 'not analysed (no trace events)';
     if (existsSync(trace) && all.length > 0) {
       const system = pumpify.obj(createReadStream(f.systeminfo), new SystemInfoDecoder());
       const analysis = await readAll<{ issues?: unknown }>(
-        new Analysis(system, pumpify.obj(createReadStream(trace), new TraceEventDecoder(system)), pumpify.obj(createReadStream(f.processstat), new ProcessStatDecoder())),
+        new Analysis(
+          system,
+          pumpify.obj(createReadStream(trace), new TraceEventDecoder(system)),
+          pumpify.obj(createReadStream(f.processstat), new ProcessStatDecoder()),
+        ),
       );
       issues = analysis[0]?.issues ?? analysis;
     }

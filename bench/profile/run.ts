@@ -30,7 +30,8 @@ const { values: args, positionals } = parseArgs({
   },
 });
 const tool = positionals[0];
-if (tool !== 'cpu' && tool !== 'doctor' && tool !== 'flame') throw new Error('usage: bench:profile -- cpu|doctor|flame [--workload NAME] [--seconds N] [--size WxH]');
+if (tool !== 'cpu' && tool !== 'doctor' && tool !== 'flame')
+  throw new Error('usage: bench:profile -- cpu|doctor|flame [--workload NAME] [--seconds N] [--size WxH]');
 const workload = args.workload as BenchWorkload;
 const [width, height] = args.size.split('x').map(Number) as [number, number];
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -60,11 +61,37 @@ const onOutput = (chunk: string) => {
   }
 };
 const node = process.execPath;
-const companionNode = ({
-  cpu: { command: [node, '--cpu-prof', '--cpu-prof-dir', dest], stopSignal: 'SIGTERM', stopGraceMs: 30_000, logLevel: 'debug', onOutput },
-  doctor: { command: [clinic, 'doctor', '--open=false', '--dest', dest, '--', node, '-r', fileURLToPath(new URL('../../../bench/profile/doctor-per-thread.cjs', import.meta.url))], stopSignal: 'SIGINT', stopPid: () => companionPid || undefined, stopGraceMs: 180_000, logLevel: 'debug', onOutput },
-  flame: { command: [clinic, 'flame', '--open=false', '--dest', dest, '--', node], stopSignal: 'SIGINT', stopPid: () => companionPid || undefined, stopGraceMs: 180_000, logLevel: 'debug', onOutput },
-} satisfies Record<string, CompanionNode>)[tool];
+const companionNode = (
+  {
+    cpu: { command: [node, '--cpu-prof', '--cpu-prof-dir', dest], stopSignal: 'SIGTERM', stopGraceMs: 30_000, logLevel: 'debug', onOutput },
+    doctor: {
+      command: [
+        clinic,
+        'doctor',
+        '--open=false',
+        '--dest',
+        dest,
+        '--',
+        node,
+        '-r',
+        fileURLToPath(new URL('../../../bench/profile/doctor-per-thread.cjs', import.meta.url)),
+      ],
+      stopSignal: 'SIGINT',
+      stopPid: () => companionPid || undefined,
+      stopGraceMs: 180_000,
+      logLevel: 'debug',
+      onOutput,
+    },
+    flame: {
+      command: [clinic, 'flame', '--open=false', '--dest', dest, '--', node],
+      stopSignal: 'SIGINT',
+      stopPid: () => companionPid || undefined,
+      stopGraceMs: 180_000,
+      logLevel: 'debug',
+      onOutput,
+    },
+  } satisfies Record<string, CompanionNode>
+)[tool];
 
 let window = { fromNs: 0n, toNs: 0n, fromMs: 0, toMs: 0 };
 const plan: Plan = {
@@ -81,7 +108,17 @@ const port = await freePort();
 const image = await buildGuest();
 const figures = await measureBoot(
   'ours',
-  { image, width, height, vga: 'virtio', link: 'plain', addr: '127.0.0.1', port, companionNode, clientTarget: async (s) => ({ host: '127.0.0.1', port: s.port, close: async () => {} }) },
+  {
+    image,
+    width,
+    height,
+    vga: 'virtio',
+    link: 'plain',
+    addr: '127.0.0.1',
+    port,
+    companionNode,
+    clientTarget: async (s) => ({ host: '127.0.0.1', port: s.port, close: async () => {} }),
+  },
   plan,
 );
 const w = figures.workloads[0]!;
@@ -93,7 +130,9 @@ const lines = [
 ];
 if (tool === 'cpu') {
   for (const t of readCpuProfiles(dest, actorThreads, window)) {
-    lines.push(`\n${t.name} (thread ${t.threadId}): busy ${t.busyS.toFixed(2)} s (${((t.busyS * 1e9) / Number(window.toNs - window.fromNs) * 100).toFixed(1)} %)`);
+    lines.push(
+      `\n${t.name} (thread ${t.threadId}): busy ${t.busyS.toFixed(2)} s (${(((t.busyS * 1e9) / Number(window.toNs - window.fromNs)) * 100).toFixed(1)} %)`,
+    );
     for (const f of t.top) lines.push(`  ${(f.selfS * 1000).toFixed(0).padStart(6)} ms  ${f.fn}`);
   }
 } else if (tool === 'doctor') {
@@ -101,7 +140,9 @@ if (tool === 'cpu') {
   for (const t of await readDoctor(dest, companionPid, window)) {
     // piscina's threads wait for jobs in Atomics.wait: their event loop, and so doctor's sampler, never runs.
     if (t.samples === 0) {
-      lines.push(`${t.name.padEnd(26)}       0  (a compressor pool thread: between jobs it blocks in Atomics.wait, so no event-loop samples)`);
+      lines.push(
+        `${t.name.padEnd(26)}       0  (a compressor pool thread: between jobs it blocks in Atomics.wait, so no event-loop samples)`,
+      );
       continue;
     }
     lines.push(
@@ -109,7 +150,13 @@ if (tool === 'cpu') {
     );
   }
 } else {
-  lines.push('', `flame graph (main thread): ${readdirSync(dest).filter((f) => f.endsWith('.html')).map((f) => join(dest, f)).join(', ')}`);
+  lines.push(
+    '',
+    `flame graph (main thread): ${readdirSync(dest)
+      .filter((f) => f.endsWith('.html'))
+      .map((f) => join(dest, f))
+      .join(', ')}`,
+  );
 }
 lines.push('', `profiles in ${dest}`);
 writeFileSync(join(dest, 'summary.txt'), lines.join('\n') + '\n');

@@ -27,7 +27,10 @@ export function parseAddress(address: string): Decoded<UnixAddress[]> {
     if (colon < 0) return { ok: false, error: `D-Bus address without a transport: ${JSON.stringify(entry)}` };
     if (entry.slice(0, colon) !== 'unix') continue;
     const keys = new Map<string, string>();
-    for (const pair of entry.slice(colon + 1).split(',').filter((p) => p !== '')) {
+    for (const pair of entry
+      .slice(colon + 1)
+      .split(',')
+      .filter((p) => p !== '')) {
       const eq = pair.indexOf('=');
       const value = eq > 0 ? unescapeValue(pair.slice(eq + 1)) : undefined;
       if (value === undefined) return { ok: false, error: `bad D-Bus address entry: ${JSON.stringify(pair)}` };

@@ -113,7 +113,7 @@ export class WireWriter {
 }
 
 const fail = (what: string, v: unknown): never => {
-  throw new TypeError(`D-Bus marshal: ${what}, got ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v) ?? String(v)}`);
+  throw new TypeError(`D-Bus marshal: ${what}, got ${typeof v === 'bigint' ? `${v}n` : (JSON.stringify(v) ?? String(v))}`);
 };
 
 const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -179,7 +179,8 @@ function writeValue(w: WireWriter, type: ElementType, v: Value, fds: FdList, dep
     case 'a':
       return writeArray(w, type.elem, v, fds, depth + 1);
     case '(': {
-      if (!Array.isArray(v) || v.length !== type.fields.length) return fail(`${signatureOf(type)} must be a ${type.fields.length}-tuple`, v);
+      if (!Array.isArray(v) || v.length !== type.fields.length)
+        return fail(`${signatureOf(type)} must be a ${type.fields.length}-tuple`, v);
       if (depth + 1 > MAX_DEPTH) return fail('containers nest deeper than 64', '…');
       w.pad(8);
       for (let i = 0; i < v.length; i++) writeValue(w, type.fields[i]!, v[i] as Value, fds, depth + 1);
@@ -234,4 +235,3 @@ export function marshal(w: WireWriter, types: readonly SingleType[], values: rea
   if (values.length !== types.length) fail(`${types.map(signatureOf).join('')} takes ${types.length} values`, values.length);
   for (let i = 0; i < types.length; i++) writeValue(w, types[i]!, values[i]!, fds, 0);
 }
-

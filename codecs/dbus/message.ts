@@ -155,10 +155,11 @@ export function encodeMessage(m: Outgoing, serial: number, littleEndian = true):
   }
   if (m.destination !== undefined) writeField(w, Field.DESTINATION, 's', () => writeString(w, m.destination!));
   if (m.sender !== undefined) writeField(w, Field.SENDER, 's', () => writeString(w, m.sender!));
-  if (m.signature !== '') writeField(w, Field.SIGNATURE, 'g', () => {
-    w.u8(m.signature.length);
-    w.text(m.signature);
-  });
+  if (m.signature !== '')
+    writeField(w, Field.SIGNATURE, 'g', () => {
+      w.u8(m.signature.length);
+      w.text(m.signature);
+    });
   const fieldsEnd = w.at;
   w.pad(8);
   const slot = w.reserve(8);
@@ -331,7 +332,12 @@ export function decodeMessage(bytes: Uint8Array, available: readonly Fd[] = []):
         case 'method_return':
           return { ...common, type, replySerial: required(head, h.replySerial, 'REPLY_SERIAL') };
         case 'error':
-          return { ...common, type, errorName: required(head, h.errorName, 'ERROR_NAME'), replySerial: required(head, h.replySerial, 'REPLY_SERIAL') };
+          return {
+            ...common,
+            type,
+            errorName: required(head, h.errorName, 'ERROR_NAME'),
+            replySerial: required(head, h.replySerial, 'REPLY_SERIAL'),
+          };
       }
     })();
     return { ok: true, value };

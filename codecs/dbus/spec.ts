@@ -41,7 +41,11 @@ export const signalSpec = <V extends readonly Value[]>(iface: string, member: st
   args: signalArgs,
 });
 
-export const propertySpec = <V extends Value>(iface: string, name: string, type: DType<V>): PropertySpec<V> => ({ interface: iface, name, type });
+export const propertySpec = <V extends Value>(iface: string, name: string, type: DType<V>): PropertySpec<V> => ({
+  interface: iface,
+  name,
+  type,
+});
 
 /**
  * The body of `m` as `expected` types it, if its signature is exactly that. Decoded values

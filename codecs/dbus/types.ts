@@ -88,5 +88,3 @@ export function variantOf(signature: string, value: Value): Variant {
 
 export const isVariant = (v: Value): v is Variant =>
   typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v) && !(v instanceof Map) && 'type' in v;
-
-

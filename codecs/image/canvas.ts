@@ -9,7 +9,10 @@ export class Canvas {
   readonly bitmap: Bitmap32;
   readonly bounds: Box;
 
-  constructor(readonly width: number, readonly height: number) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
     this.bitmap = { width, height, stride: width * 4, pixels: new Uint8Array(new SharedArrayBuffer(width * height * 4)) };
     this.bounds = { left: 0, top: 0, right: width, bottom: height };
   }
@@ -30,9 +33,17 @@ export class Canvas {
     const px = new Uint8Array(4);
     new DataView(px.buffer).setUint32(0, color & 0xffffff, true);
     for (const part of this.parts(dest, clip)) {
-      const row = this.bitmap.pixels.subarray(part.top * this.bitmap.stride + part.left * 4, part.top * this.bitmap.stride + part.right * 4);
+      const row = this.bitmap.pixels.subarray(
+        part.top * this.bitmap.stride + part.left * 4,
+        part.top * this.bitmap.stride + part.right * 4,
+      );
       for (let i = 0; i < row.length; i += 4) row.set(px, i);
-      for (let y = part.top + 1; y < part.bottom; y++) this.bitmap.pixels.copyWithin(y * this.bitmap.stride + part.left * 4, part.top * this.bitmap.stride + part.left * 4, part.top * this.bitmap.stride + part.right * 4);
+      for (let y = part.top + 1; y < part.bottom; y++)
+        this.bitmap.pixels.copyWithin(
+          y * this.bitmap.stride + part.left * 4,
+          part.top * this.bitmap.stride + part.left * 4,
+          part.top * this.bitmap.stride + part.right * 4,
+        );
     }
   }
 

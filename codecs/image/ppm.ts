@@ -45,7 +45,8 @@ export function readPpm(data: Uint8Array): Decoded<Bitmap32> {
   if (width === 0 || height === 0) return decodeError('ppm: empty image');
   if (i >= data.length || !isSpace(data[i]!)) return decodeError('ppm: bad header');
   i++;
-  if (data.length - i < width * height * 3) return decodeError(`ppm: ${width}x${height} needs ${width * height * 3} bytes, ${data.length - i} there`);
+  if (data.length - i < width * height * 3)
+    return decodeError(`ppm: ${width}x${height} needs ${width * height * 3} bytes, ${data.length - i} there`);
   const pixels = new Uint8Array(width * height * 4);
   for (let p = 0, s = i; p < pixels.length; p += 4, s += 3) {
     pixels[p] = data[s + 2]!;

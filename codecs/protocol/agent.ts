@@ -88,5 +88,8 @@ export const maxMonitorsConfigSize = 8 + maxMonitors * (20 + 4);
 export const agentMessages = table({
   monitors_config: [AgentMessageType.monitorsConfig, MonitorsConfig],
   reply: [AgentMessageType.reply, struct('VDAgentReply', { type: u32, error: u32 })],
-  announce_capabilities: [AgentMessageType.announceCapabilities, struct('VDAgentAnnounceCapabilities', { request: u32, caps: restOf(u32) })],
+  announce_capabilities: [
+    AgentMessageType.announceCapabilities,
+    struct('VDAgentAnnounceCapabilities', { request: u32, caps: restOf(u32) }),
+  ],
 });

@@ -75,9 +75,32 @@ export const ImageType = {
   lz4: 109,
 } as const;
 export const ImageFlags = { cacheMe: 1, highBitsSet: 2, cacheReplaceMe: 4 } as const;
-export const BitmapFormat = { bit1Le: 1, bit1Be: 2, bit4Le: 3, bit4Be: 4, bit8: 5, bit16: 6, bit24: 7, bit32: 8, rgba: 9, bit8A: 10 } as const;
+export const BitmapFormat = {
+  bit1Le: 1,
+  bit1Be: 2,
+  bit4Le: 3,
+  bit4Be: 4,
+  bit8: 5,
+  bit16: 6,
+  bit24: 7,
+  bit32: 8,
+  rgba: 9,
+  bit8A: 10,
+} as const;
 export const BitmapFlags = { palCacheMe: 1, palFromCache: 2, topDown: 4 } as const;
-export const Ropd = { inversSrc: 1, inversBrush: 2, inversDest: 4, opPut: 8, opOr: 16, opAnd: 32, opXor: 64, blackness: 128, whiteness: 256, invers: 512, inversRes: 1024 } as const;
+export const Ropd = {
+  inversSrc: 1,
+  inversBrush: 2,
+  inversDest: 4,
+  opPut: 8,
+  opOr: 16,
+  opAnd: 32,
+  opXor: 64,
+  blackness: 128,
+  whiteness: 256,
+  invers: 512,
+  inversRes: 1024,
+} as const;
 export const ScaleMode = { interpolate: 0, nearest: 1 } as const;
 export const SurfaceFormat = { a1: 1, a8: 8, rgb555: 16, xrgb32: 32, rgb565: 80, argb32: 96 } as const;
 export const SurfaceFlags = { primary: 1, streamingMode: 2 } as const;

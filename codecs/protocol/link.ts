@@ -32,17 +32,37 @@ export const linkErrorName = (code: number): string => Object.entries(LinkError)
 export const LinkHeader = struct('LinkHeader', { magic: u32, major_version: u32, minor_version: u32, size: u32 });
 export const linkHeaderBytes = 16;
 
-export const LinkMess = struct('LinkMess', { connection_id: u32, channel_type: u8, channel_id: u8, num_common_caps: u32, num_channel_caps: u32, caps_offset: u32 });
+export const LinkMess = struct('LinkMess', {
+  connection_id: u32,
+  channel_type: u8,
+  channel_id: u8,
+  num_common_caps: u32,
+  num_channel_caps: u32,
+  caps_offset: u32,
+});
 export type LinkMess = TypeOf<typeof LinkMess>;
 export const linkMessBytes = 18;
 
-export const LinkReply = struct('LinkReply', { error: u32, pub_key: fixedBytes(ticketPubkeyBytes), num_common_caps: u32, num_channel_caps: u32, caps_offset: u32 });
+export const LinkReply = struct('LinkReply', {
+  error: u32,
+  pub_key: fixedBytes(ticketPubkeyBytes),
+  num_common_caps: u32,
+  num_channel_caps: u32,
+  caps_offset: u32,
+});
 export type LinkReply = TypeOf<typeof LinkReply>;
 export const linkReplyBytes = 178;
 
 function withCaps(fixed: Uint8Array, common: readonly number[], channel: readonly number[]): Uint8Array {
   const out = new Uint8Array(linkHeaderBytes + fixed.length + 4 * (common.length + channel.length));
-  out.set(encode(LinkHeader, { magic: linkMagic, major_version: protocolMajor, minor_version: protocolMinor, size: out.length - linkHeaderBytes }));
+  out.set(
+    encode(LinkHeader, {
+      magic: linkMagic,
+      major_version: protocolMajor,
+      minor_version: protocolMinor,
+      size: out.length - linkHeaderBytes,
+    }),
+  );
   out.set(fixed, linkHeaderBytes);
   const v = new DataView(out.buffer);
   [...common, ...channel].forEach((c, i) => v.setUint32(linkHeaderBytes + fixed.length + 4 * i, c >>> 0, true));
@@ -50,7 +70,13 @@ function withCaps(fixed: Uint8Array, common: readonly number[], channel: readonl
 }
 
 /** The client's link: header, SpiceLinkMess, caps. */
-export function encodeLinkMess(m: { connectionId: number; channelType: number; channelId: number; commonCaps: readonly number[]; channelCaps: readonly number[] }): Uint8Array {
+export function encodeLinkMess(m: {
+  connectionId: number;
+  channelType: number;
+  channelId: number;
+  commonCaps: readonly number[];
+  channelCaps: readonly number[];
+}): Uint8Array {
   const fixed = encode(LinkMess, {
     connection_id: m.connectionId,
     channel_type: m.channelType,
@@ -63,7 +89,12 @@ export function encodeLinkMess(m: { connectionId: number; channelType: number; c
 }
 
 /** The server's reply: an error alone (zeroed body, no caps), or OK with the ticket key and caps. */
-export function encodeLinkReply(error: LinkErrorCode, pubKey: Uint8Array | null, common: readonly number[], channel: readonly number[]): Uint8Array {
+export function encodeLinkReply(
+  error: LinkErrorCode,
+  pubKey: Uint8Array | null,
+  common: readonly number[],
+  channel: readonly number[],
+): Uint8Array {
   const ok = error === LinkError.ok;
   const fixed = encode(LinkReply, {
     error,
@@ -80,7 +111,12 @@ export function encodeLinkReply(error: LinkErrorCode, pubKey: Uint8Array | null,
 export const encodeLinkResult = (code: LinkErrorCode): Uint8Array => encode(u32, code);
 
 /** Capability words at `offset` of a link body; null when they overrun it. */
-export function readCaps(body: Uint8Array, offset: number, common: number, channel: number): { common: number[]; channel: number[] } | null {
+export function readCaps(
+  body: Uint8Array,
+  offset: number,
+  common: number,
+  channel: number,
+): { common: number[]; channel: number[] } | null {
   const n = common + channel;
   if (n === 0) return { common: [], channel: [] };
   if (offset + 4 * n > body.length) return null;
@@ -88,4 +124,3 @@ export function readCaps(body: Uint8Array, offset: number, common: number, chann
   const words = Array.from({ length: n }, (_, i) => v.getUint32(offset + 4 * i, true));
   return { common: words.slice(0, common), channel: words.slice(common) };
 }
-

@@ -124,7 +124,10 @@ export const Path = struct('Path', { segments: array(u32, ptr(PathSegment)) });
 export const LineAttr = struct('LineAttr', {
   flags: u8,
   style_nseg: when((b) => ((b.flags as number) & LineFlags.styled) !== 0, u8),
-  style: when((b) => ((b.flags as number) & LineFlags.styled) !== 0, dependent('LineAttr.style', (b) => ptr(sizedFixed(b.style_nseg as number)))),
+  style: when(
+    (b) => ((b.flags as number) & LineFlags.styled) !== 0,
+    dependent('LineAttr.style', (b) => ptr(sizedFixed(b.style_nseg as number))),
+  ),
 });
 
 /** `n` fixed28_4 values. */

@@ -151,13 +151,48 @@ const int = <T>(name: string, read: (r: Reader) => T, write: (w: Writer, v: T) =
 
 const inRange = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
 
-export const u8 = int('u8', (r) => r.u8(), (w, v) => w.u8(v), inRange(0, 0xff));
-export const u16 = int('u16', (r) => r.u16(), (w, v) => w.u16(v), inRange(0, 0xffff));
-export const u32 = int('u32', (r) => r.u32(), (w, v) => w.u32(v), inRange(0, 0xffffffff));
-export const i16 = int('i16', (r) => r.i16(), (w, v) => w.i16(v), inRange(-0x8000, 0x7fff));
-export const i32 = int('i32', (r) => r.i32(), (w, v) => w.i32(v), inRange(-0x80000000, 0x7fffffff));
-export const u64 = int('u64', (r) => r.u64(), (w, v) => w.u64(v), (v) => v >= 0n && v < 1n << 64n);
-export const i64 = int('i64', (r) => r.i64(), (w, v) => w.i64(v), (v) => v >= -(1n << 63n) && v < 1n << 63n);
+export const u8 = int(
+  'u8',
+  (r) => r.u8(),
+  (w, v) => w.u8(v),
+  inRange(0, 0xff),
+);
+export const u16 = int(
+  'u16',
+  (r) => r.u16(),
+  (w, v) => w.u16(v),
+  inRange(0, 0xffff),
+);
+export const u32 = int(
+  'u32',
+  (r) => r.u32(),
+  (w, v) => w.u32(v),
+  inRange(0, 0xffffffff),
+);
+export const i16 = int(
+  'i16',
+  (r) => r.i16(),
+  (w, v) => w.i16(v),
+  inRange(-0x8000, 0x7fff),
+);
+export const i32 = int(
+  'i32',
+  (r) => r.i32(),
+  (w, v) => w.i32(v),
+  inRange(-0x80000000, 0x7fffffff),
+);
+export const u64 = int(
+  'u64',
+  (r) => r.u64(),
+  (w, v) => w.u64(v),
+  (v) => v >= 0n && v < 1n << 64n,
+);
+export const i64 = int(
+  'i64',
+  (r) => r.i64(),
+  (w, v) => w.i64(v),
+  (v) => v >= -(1n << 63n) && v < 1n << 63n,
+);
 
 /** Exactly `n` bytes. */
 export const fixedBytes = (n: number): Codec<Uint8Array> => ({
@@ -246,7 +281,12 @@ export const when = <T>(present: (before: Record<string, unknown>) => boolean, c
   dependent(`${c.name}?`, (before) => (present(before) ? c : null));
 
 /** Laid out by the number an earlier field holds; numbers in `none` take no bytes, others are malformed. */
-export function select<T>(name: string, pick: (before: Record<string, unknown>) => number, cases: ReadonlyArray<readonly [number | readonly number[], Codec<T>]>, none: readonly number[] = []): Dependent<T> {
+export function select<T>(
+  name: string,
+  pick: (before: Record<string, unknown>) => number,
+  cases: ReadonlyArray<readonly [number | readonly number[], Codec<T>]>,
+  none: readonly number[] = [],
+): Dependent<T> {
   const byNumber = new Map<number, Codec<T>>();
   for (const [ns, c] of cases) for (const n of [ns].flat()) byNumber.set(n, c);
   return dependent(name, (before) => {
@@ -323,7 +363,6 @@ export function ptr<T>(target: Codec<T>): Codec<T | null> {
 
 /** No bytes: a message with an empty body, or a union variant with no fields. */
 export const empty: Codec<Record<string, never>> = { name: 'empty', read: () => ({}), write: () => {} };
-
 
 export type { Decoded };
 

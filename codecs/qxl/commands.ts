@@ -25,7 +25,16 @@ export const QxlDrawType = {
   alphaBlend: 13,
   composite: 14,
 } as const;
-export const QxlEffect = { blend: 0, opaque: 1, revertOnDup: 2, blacknessOnDup: 3, whitenessOnDup: 4, nopOnDup: 5, nop: 6, opaqueBrush: 7 } as const;
+export const QxlEffect = {
+  blend: 0,
+  opaque: 1,
+  revertOnDup: 2,
+  blacknessOnDup: 3,
+  whitenessOnDup: 4,
+  nopOnDup: 5,
+  nop: 6,
+  opaqueBrush: 7,
+} as const;
 export const QxlSurfaceCmdType = { create: 0, destroy: 1 } as const;
 export const QxlCursorCmdType = { set: 0, move: 1, hide: 2, trail: 3 } as const;
 export const QxlBitmapFlags = { direct: 1, unstable: 2, topDown: 4 } as const;
@@ -115,4 +124,3 @@ export const QxlCursor = struct('QXLCursor', {
   chunk: QxlDataChunk,
 });
 export const qxlCursorHeaderSize = 18 + 4 + qxlDataChunkHeaderSize;
-

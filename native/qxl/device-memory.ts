@@ -33,4 +33,3 @@ export function checkDeviceMemory(memory: SharedArrayBuffer): DeviceMemoryError 
 
 /** The heap's byte range in a device memory of this size. */
 export const heapRange = (memory: SharedArrayBuffer): { start: number; end: number } => ({ start: HEAP_OFFSET, end: memory.byteLength });
-

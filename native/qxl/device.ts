@@ -135,20 +135,32 @@ export class QxlDevice {
       data: pixels.address,
     });
     if (!image) return this.undo([pixels.offset]);
-    return this.drawable(QxlDrawType.copy, box, QxlCopy, {
-      src_bitmap: image.address,
-      src_area: { top: 0, left: 0, bottom: h, right: w },
-      rop_descriptor: 8,
-      scale_mode: 0,
-      mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: 0n },
-    }, [pixels.offset, image.offset]);
+    return this.drawable(
+      QxlDrawType.copy,
+      box,
+      QxlCopy,
+      {
+        src_bitmap: image.address,
+        src_area: { top: 0, left: 0, bottom: h, right: w },
+        rop_descriptor: 8,
+        scale_mode: 0,
+        mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: 0n },
+      },
+      [pixels.offset, image.offset],
+    );
   }
 
   /** DRAW_FILL of `box` with 0x00RRGGBB. */
   fill(box: Box, color: number): boolean {
     const u = new Uint8Array(16);
     new DataView(u.buffer).setUint32(0, color >>> 0, true);
-    return this.drawable(QxlDrawType.fill, box, QxlFill, { brush: { type: QxlBrushType.solid, u }, rop_descriptor: 8, mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: 0n } }, []);
+    return this.drawable(
+      QxlDrawType.fill,
+      box,
+      QxlFill,
+      { brush: { type: QxlBrushType.solid, u }, rop_descriptor: 8, mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: 0n } },
+      [],
+    );
   }
 
   /** COPY_BITS: `box` gets what is at (`srcX`, `srcY`). */
@@ -171,7 +183,11 @@ export class QxlDevice {
     if (!block) return false;
     this.bytes.set(header, block.offset);
     this.bytes.set(shape.data, block.offset + header.length);
-    return this.cursorCommand(QxlCursorCmdType.set, encode(QxlCursorSet, { position: { x, y }, visible: visible ? 1 : 0, shape: block.address }), [block.offset]);
+    return this.cursorCommand(
+      QxlCursorCmdType.set,
+      encode(QxlCursorSet, { position: { x, y }, visible: visible ? 1 : 0, shape: block.address }),
+      [block.offset],
+    );
   }
 
   cursorMove(x: number, y: number): boolean {
@@ -255,7 +271,12 @@ export class QxlDevice {
     return this.push(type, cmd, []);
   }
 
-  private push(type: (typeof QxlCmd)[keyof typeof QxlCmd], cmd: { offset: number; address: QxlPhysical }, owned: number[], cursor = false): boolean {
+  private push(
+    type: (typeof QxlCmd)[keyof typeof QxlCmd],
+    cmd: { offset: number; address: QxlPhysical },
+    owned: number[],
+    cursor = false,
+  ): boolean {
     const pushed = (cursor ? this.producer.cursor : this.producer.commands).push({ type, data: cmd.address });
     if (pushed !== true) return this.undo([cmd.offset, ...owned]);
     if (owned.length) this.owned.set(cmd.offset, owned);

@@ -8,7 +8,8 @@ import { CommandRing, type RingError } from './ring.js';
 
 function checkSlot(memory: SharedArrayBuffer, slot: MemSlot): void {
   const heap = heapRange(memory);
-  if (slot.start < heap.start || slot.end > heap.end) throw new RangeError(`memory slot [${slot.start}, ${slot.end}) is not within the heap [${heap.start}, ${heap.end})`);
+  if (slot.start < heap.start || slot.end > heap.end)
+    throw new RangeError(`memory slot [${slot.start}, ${slot.end}) is not within the heap [${heap.start}, ${heap.end})`);
 }
 
 /** A struct allocated in the device memory: where it is for us, and its address for the consumer. */
@@ -36,7 +37,12 @@ export class QxlProducer {
   };
 
   /** `slot` must lie within the heap; `wakeConsumer` signals the consumer's eventfd. */
-  constructor(memory: SharedArrayBuffer, readonly slot: MemSlot, wakeConsumer: () => void, bits: MemSlotBits = QEMU_MEMSLOT_BITS) {
+  constructor(
+    memory: SharedArrayBuffer,
+    readonly slot: MemSlot,
+    wakeConsumer: () => void,
+    bits: MemSlotBits = QEMU_MEMSLOT_BITS,
+  ) {
     checkSlot(memory, slot);
     this.commands = new CommandRing(memory, COMMAND_RING, wakeConsumer);
     this.cursor = new CommandRing(memory, CURSOR_RING, wakeConsumer);
@@ -77,7 +83,13 @@ export class QxlConsumer {
   readonly slots: MemSlots;
 
   /** `slots` must lie within the heap; `wakeProducer` signals the producer's eventfd. */
-  constructor(memory: SharedArrayBuffer, slots: readonly MemSlot[], wakeProducer: () => void, bits: MemSlotBits = QEMU_MEMSLOT_BITS, releaseBatch = 32) {
+  constructor(
+    memory: SharedArrayBuffer,
+    slots: readonly MemSlot[],
+    wakeProducer: () => void,
+    bits: MemSlotBits = QEMU_MEMSLOT_BITS,
+    releaseBatch = 32,
+  ) {
     this.commands = new CommandRing(memory, COMMAND_RING, wakeProducer);
     this.cursor = new CommandRing(memory, CURSOR_RING, wakeProducer);
     this.releases = new ReleaseWriter(memory, wakeProducer, releaseBatch);

@@ -11,8 +11,22 @@ export class DeviceHeap {
   readonly #used = new Map<number, number>();
   #usedBytes = 0;
 
-  constructor(readonly start: number, readonly end: number, readonly align = 8) {
-    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start < end && align > 0 && (align & (align - 1)) === 0 && start % align === 0)) {
+  constructor(
+    readonly start: number,
+    readonly end: number,
+    readonly align = 8,
+  ) {
+    if (
+      !(
+        Number.isSafeInteger(start) &&
+        Number.isSafeInteger(end) &&
+        start >= 0 &&
+        start < end &&
+        align > 0 &&
+        (align & (align - 1)) === 0 &&
+        start % align === 0
+      )
+    ) {
       throw new RangeError(`heap [${start}, ${end}) aligned ${align}`);
     }
     this.#free = [{ start, end }];

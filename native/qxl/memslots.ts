@@ -28,7 +28,10 @@ export class MemSlots {
   readonly #genMask: bigint;
   readonly #addressMask: bigint;
 
-  constructor(readonly bits: MemSlotBits = QEMU_MEMSLOT_BITS, count = Math.min(8, 2 ** bits.idBits)) {
+  constructor(
+    readonly bits: MemSlotBits = QEMU_MEMSLOT_BITS,
+    count = Math.min(8, 2 ** bits.idBits),
+  ) {
     const { idBits, generationBits } = bits;
     if (!(idBits >= 1 && generationBits >= 0 && idBits + generationBits <= 32 && count >= 1 && count <= 2 ** idBits)) {
       throw new RangeError(`memslot bits ${idBits}+${generationBits} with ${count} slots`);
@@ -44,10 +47,21 @@ export class MemSlots {
   add(slot: MemSlot): void {
     const { id, generation, start, end } = slot;
     const ok =
-      Number.isInteger(id) && id >= 0 && id < this.#slots.length &&
-      Number.isInteger(generation) && generation >= 0 && BigInt(generation) <= this.#genMask &&
-      Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start < end && BigInt(end) <= this.#addressMask + 1n;
-    if (!ok) throw new RangeError(`memory slot ${JSON.stringify(slot)} does not fit ${this.bits.idBits}+${this.bits.generationBits} bits and ${this.#slots.length} slots`);
+      Number.isInteger(id) &&
+      id >= 0 &&
+      id < this.#slots.length &&
+      Number.isInteger(generation) &&
+      generation >= 0 &&
+      BigInt(generation) <= this.#genMask &&
+      Number.isSafeInteger(start) &&
+      Number.isSafeInteger(end) &&
+      start >= 0 &&
+      start < end &&
+      BigInt(end) <= this.#addressMask + 1n;
+    if (!ok)
+      throw new RangeError(
+        `memory slot ${JSON.stringify(slot)} does not fit ${this.bits.idBits}+${this.bits.generationBits} bits and ${this.#slots.length} slots`,
+      );
     this.#slots[id] = { id, generation, start, end };
   }
 

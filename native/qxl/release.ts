@@ -18,7 +18,12 @@ export class ReleaseWriter {
   #last: number | undefined;
   #pending = 0;
 
-  constructor(memory: SharedArrayBuffer, private readonly wakePeer: () => void, readonly batch = 32, spec: RingSpec = RELEASE_RING) {
+  constructor(
+    memory: SharedArrayBuffer,
+    private readonly wakePeer: () => void,
+    readonly batch = 32,
+    spec: RingSpec = RELEASE_RING,
+  ) {
     if (spec.itemSize !== 8 || spec.numItems < 2) throw new RangeError('a release ring holds at least two u64 items');
     this.ring = new SpiceRing(memory, spec);
     this.#view = new DataView(memory);
@@ -67,7 +72,11 @@ export class ReleaseReader {
   readonly ring: SpiceRing;
   readonly #view: DataView;
 
-  constructor(memory: SharedArrayBuffer, private readonly wakePeer: () => void, spec: RingSpec = RELEASE_RING) {
+  constructor(
+    memory: SharedArrayBuffer,
+    private readonly wakePeer: () => void,
+    spec: RingSpec = RELEASE_RING,
+  ) {
     if (spec.itemSize !== 8) throw new RangeError('a release ring holds u64 items');
     this.ring = new SpiceRing(memory, spec);
     this.#view = new DataView(memory);

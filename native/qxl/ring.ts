@@ -1,4 +1,13 @@
-import { QXL_COMMAND_SIZE, RING_HEADER_SIZE, RingWord, ringBytes, isQxlCmdType, type QxlCommand, type QxlPhysical, type RingSpec } from './layout.js';
+import {
+  QXL_COMMAND_SIZE,
+  RING_HEADER_SIZE,
+  RingWord,
+  ringBytes,
+  isQxlCmdType,
+  type QxlCommand,
+  type QxlPhysical,
+  type RingSpec,
+} from './layout.js';
 
 /** The other side wrote ring indexes that cannot be: more items in flight than the ring holds. */
 export interface RingError {
@@ -24,7 +33,10 @@ export class SpiceRing {
   readonly #items: number;
   readonly #mask: number;
 
-  constructor(memory: SharedArrayBuffer, readonly spec: RingSpec) {
+  constructor(
+    memory: SharedArrayBuffer,
+    readonly spec: RingSpec,
+  ) {
     const { offset, numItems, itemSize } = spec;
     const pow2 = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
     if (offset % 4 !== 0 || !pow2(numItems) || !pow2(itemSize) || offset + ringBytes(spec) > memory.byteLength) {
@@ -60,7 +72,7 @@ export class SpiceRing {
     const full = this.spec.numItems - spare;
     const prod = Atomics.load(w, RingWord.prod);
     let cons = Atomics.load(w, RingWord.cons);
-    if (((prod - cons) >>> 0) >= full) {
+    if ((prod - cons) >>> 0 >= full) {
       Atomics.store(w, RingWord.notifyOnCons, (cons + 1) >>> 0);
       cons = Atomics.load(w, RingWord.cons);
     }
@@ -96,7 +108,7 @@ export class SpiceRing {
       prod = Atomics.load(w, RingWord.prod);
       if (prod === cons) return undefined;
     }
-    if (((prod - cons) >>> 0) > this.spec.numItems) return { error: 'corrupt-ring', prod, cons };
+    if ((prod - cons) >>> 0 > this.spec.numItems) return { error: 'corrupt-ring', prod, cons };
     return this.#items + (cons & this.#mask) * this.spec.itemSize;
   }
 
@@ -122,7 +134,11 @@ export class CommandRing {
   readonly ring: SpiceRing;
   readonly #view: DataView;
 
-  constructor(memory: SharedArrayBuffer, spec: RingSpec, private readonly wakePeer: () => void) {
+  constructor(
+    memory: SharedArrayBuffer,
+    spec: RingSpec,
+    private readonly wakePeer: () => void,
+  ) {
     if (spec.itemSize !== QXL_COMMAND_SIZE) throw new RangeError('a command ring holds 16-byte QXLCommands');
     this.ring = new SpiceRing(memory, spec);
     this.#view = new DataView(memory);

@@ -32,7 +32,8 @@ function agentMessage(type: number, data: Uint8Array, protocol = 1, size = data.
   return out;
 }
 
-const chunks = (bytes: Uint8Array, size: number): Uint8Array[] => Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+const chunks = (bytes: Uint8Array, size: number): Uint8Array[] =>
+  Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
 
 const twoMonitors: MonitorsConfig = {
   flags: MonitorsConfigFlags.usePos | MonitorsConfigFlags.physicalSize,
@@ -59,7 +60,10 @@ test('VD_AGENT_MONITORS_CONFIG lays out as vd_agent.h says: count, flags, 20-byt
   t.deepEqual(back, { ok: true, value: { name: 'monitors_config', body: twoMonitors } });
 
   // Without the physical-size flag, no sizes follow; a count beyond the data is malformed.
-  const bare = encodeMessage(agentMessages, { name: 'monitors_config', body: { flags: 0, monitors: twoMonitors.monitors!, physical_sizes: undefined } });
+  const bare = encodeMessage(agentMessages, {
+    name: 'monitors_config',
+    body: { flags: 0, monitors: twoMonitors.monitors!, physical_sizes: undefined },
+  });
   t.is(bare.body.length, 8 + 40);
   const lying = bare.body.slice();
   lying[0] = 3;
@@ -72,9 +76,17 @@ test('the requests a monitor list makes: entry N for display N, disabled entries
     { display: 0, width: 800, height: 600, x: 0, y: 0, widthMm: 211, heightMm: 158 },
     { display: 1, width: 1024, height: 768, x: 800, y: -10, widthMm: 270, heightMm: 203 },
   ]);
-  const sparse: MonitorsConfig = { flags: 0, monitors: [{ height: 0, width: 0, depth: 32, x: 0, y: 0 }, twoMonitors.monitors![1]!], physical_sizes: undefined };
+  const sparse: MonitorsConfig = {
+    flags: 0,
+    monitors: [{ height: 0, width: 0, depth: 32, x: 0, y: 0 }, twoMonitors.monitors![1]!],
+    physical_sizes: undefined,
+  };
   t.deepEqual(monitorRequests(sparse), [{ display: 1, width: 1024, height: 768, x: 800, y: -10, widthMm: 0, heightMm: 0 }]);
-  const absurd: MonitorsConfig = { flags: 0, monitors: [{ height: 600, width: 0xffffffff, depth: 32, x: 0, y: 0 }], physical_sizes: undefined };
+  const absurd: MonitorsConfig = {
+    flags: 0,
+    monitors: [{ height: 600, width: 0xffffffff, depth: 32, x: 0, y: 0 }],
+    physical_sizes: undefined,
+  };
   t.deepEqual(monitorRequests(absurd), [], 'a 4-billion-pixel-wide monitor is not asked for');
 });
 
@@ -99,18 +111,24 @@ test('reassembly: a message split anywhere, header included, comes out whole onc
   const both = r.push(new Uint8Array([...whole, ...unserved, ...empty]));
   t.true(both.ok);
   if (both.ok) {
-    t.deepEqual(both.value.map((m) => [m.header.type, m.data?.length ?? null]), [
-      [AgentMessageType.monitorsConfig, data.length],
-      [AgentMessageType.clipboard, null], // passed over, not stored
-      [AgentMessageType.monitorsConfig, 0],
-    ]);
+    t.deepEqual(
+      both.value.map((m) => [m.header.type, m.data?.length ?? null]),
+      [
+        [AgentMessageType.monitorsConfig, data.length],
+        [AgentMessageType.clipboard, null], // passed over, not stored
+        [AgentMessageType.monitorsConfig, 0],
+      ],
+    );
   }
 });
 
 test('reassembly refuses a body over 2048 bytes, another protocol, a served type over its limit; and stays refused', (t) => {
   const limits = new Map([[AgentMessageType.monitorsConfig, maxMonitorsConfigSize]]);
   t.regex(expectError(new AgentStreamReader(limits).push(new Uint8Array(2049))), /2049 bytes/);
-  t.regex(expectError(new AgentStreamReader(limits).push(agentMessage(AgentMessageType.monitorsConfig, new Uint8Array(8), 2))), /protocol 2/);
+  t.regex(
+    expectError(new AgentStreamReader(limits).push(agentMessage(AgentMessageType.monitorsConfig, new Uint8Array(8), 2))),
+    /protocol 2/,
+  );
   const huge = new AgentStreamReader(limits);
   t.regex(expectError(huge.push(agentMessage(AgentMessageType.monitorsConfig, new Uint8Array(0), 1, 0xffffffff))), /4294967295 bytes/);
   t.false(huge.push(agentMessage(AgentMessageType.monitorsConfig, new Uint8Array(0))).ok, 'a broken stream stays broken');
@@ -131,10 +149,19 @@ function agentUnderTest() {
   const returned: number[] = [];
   const closed: string[] = [];
   const layouts: MonitorRequest[][] = [];
-  const agent = new CompanionAgent({ data: (c) => sent.push(c.slice()), tokens: (n) => returned.push(n), close: (why) => closed.push(why) }, silent, (m) => layouts.push(m));
+  const agent = new CompanionAgent(
+    { data: (c) => sent.push(c.slice()), tokens: (n) => returned.push(n), close: (why) => closed.push(why) },
+    silent,
+    (m) => layouts.push(m),
+  );
   /** The agent messages it sent so far, reassembled. */
   const messages = () => {
-    const r = new AgentStreamReader(new Map([[AgentMessageType.reply, 8], [AgentMessageType.announceCapabilities, 256]]));
+    const r = new AgentStreamReader(
+      new Map([
+        [AgentMessageType.reply, 8],
+        [AgentMessageType.announceCapabilities, 256],
+      ]),
+    );
     return sent.flatMap((c) => {
       const m = r.push(c);
       if (!m.ok) throw new Error(m.error);
@@ -159,12 +186,16 @@ test('the companion agent: caps on request (monitors config, no file transfer), 
   if (caps?.ok && caps.value.name === 'announce_capabilities') {
     t.is(caps.value.body.request, 0);
     for (const cap of [AgentCap.monitorsConfig, AgentCap.reply, AgentCap.fileXferDisabled]) t.true(hasCap(caps.value.body.caps, cap));
-    for (const cap of [AgentCap.mouseState, AgentCap.clipboardByDemand, AgentCap.displayConfig, AgentCap.sparseMonitorsConfig]) t.false(hasCap(caps.value.body.caps, cap));
+    for (const cap of [AgentCap.mouseState, AgentCap.clipboardByDemand, AgentCap.displayConfig, AgentCap.sparseMonitorsConfig])
+      t.false(hasCap(caps.value.body.caps, cap));
   }
   // spice-gtk's size: the whole monitor list in chunks.
   for (const c of chunks(clientMessage({ name: 'monitors_config', body: twoMonitors }), 16)) a.agent.data(c);
   t.deepEqual(a.layouts, [monitorRequests(twoMonitors)]);
-  t.deepEqual(a.messages()[1], { ok: true, value: { name: 'reply', body: { type: AgentMessageType.monitorsConfig, error: AgentReplyError.success } } });
+  t.deepEqual(a.messages()[1], {
+    ok: true,
+    value: { name: 'reply', body: { type: AgentMessageType.monitorsConfig, error: AgentReplyError.success } },
+  });
   t.deepEqual(a.closed, []);
 });
 
@@ -185,7 +216,10 @@ test('the companion agent: tokens come back in fives; a malformed or oversized m
   t.is(a.sent.length, 1);
   a.agent.tokens(1);
   t.is(a.sent.length, 2);
-  t.deepEqual(a.messages().map((m) => m.ok && m.value.name), ['announce_capabilities', 'reply']);
+  t.deepEqual(
+    a.messages().map((m) => m.ok && m.value.name),
+    ['announce_capabilities', 'reply'],
+  );
 
   const lying = agentUnderTest();
   const body = encodeMessage(agentMessages, { name: 'monitors_config', body: twoMonitors }).body.slice();

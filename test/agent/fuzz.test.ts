@@ -8,7 +8,14 @@ import test from 'ava';
 import { pino } from 'pino';
 import { CompanionAgent, maxMonitorSide } from '../../actors/channels/main/agent/companion-agent.js';
 import type { MonitorRequest } from '../../actors/contracts.js';
-import { agentMaxDataSize, agentMessages, AgentMessageHeader, AgentMessageType, maxMonitors, MonitorsConfigFlags } from '../../codecs/protocol/agent.js';
+import {
+  agentMaxDataSize,
+  agentMessages,
+  AgentMessageHeader,
+  AgentMessageType,
+  maxMonitors,
+  MonitorsConfigFlags,
+} from '../../codecs/protocol/agent.js';
 import { encodeMessage, type MessageOf } from '../../codecs/protocol/table.js';
 import { encode } from '../../codecs/protocol/wire.js';
 import { mutate } from '../helpers/fuzz.js';
@@ -25,8 +32,14 @@ const stream = Uint8Array.from([
     name: 'monitors_config',
     body: {
       flags: MonitorsConfigFlags.physicalSize | MonitorsConfigFlags.usePos,
-      monitors: [{ width: 1920, height: 1080, depth: 32, x: 0, y: 0 }, { width: 1280, height: 1024, depth: 32, x: 1920, y: 0 }],
-      physical_sizes: [{ width: 530, height: 300 }, { width: 340, height: 270 }],
+      monitors: [
+        { width: 1920, height: 1080, depth: 32, x: 0, y: 0 },
+        { width: 1280, height: 1024, depth: 32, x: 1920, y: 0 },
+      ],
+      physical_sizes: [
+        { width: 530, height: 300 },
+        { width: 340, height: 270 },
+      ],
     },
   }),
   ...encode(AgentMessageHeader, { protocol: 1, type: AgentMessageType.clipboard, opaque: 0n, size: 6 }),
@@ -41,7 +54,11 @@ test('3000 mutated agent streams in random chunks: never a throw; served or clos
     const input = mutate(stream, rnd);
     const reasons: string[] = [];
     const layouts: MonitorRequest[][] = [];
-    const agent = new CompanionAgent({ data: () => {}, tokens: () => {}, close: (why) => reasons.push(why) }, pino({ level: 'silent' }), (m) => layouts.push(m));
+    const agent = new CompanionAgent(
+      { data: () => {}, tokens: () => {}, close: (why) => reasons.push(why) },
+      pino({ level: 'silent' }),
+      (m) => layouts.push(m),
+    );
     agent.start(0xffffffff);
     for (let at = 0; at < input.length && reasons.length === 0; ) {
       const n = 1 + Math.floor(rnd() * (rnd() < 0.9 ? 64 : agentMaxDataSize + 8));
@@ -55,7 +72,16 @@ test('3000 mutated agent streams in random chunks: never a throw; served or clos
     for (const layout of layouts) {
       served++;
       t.true(layout.length <= maxMonitors);
-      for (const m of layout) t.true(m.width > 0 && m.height > 0 && m.width <= maxMonitorSide && m.height <= maxMonitorSide && m.display >= 0 && m.display < maxMonitors, JSON.stringify(m));
+      for (const m of layout)
+        t.true(
+          m.width > 0 &&
+            m.height > 0 &&
+            m.width <= maxMonitorSide &&
+            m.height <= maxMonitorSide &&
+            m.display >= 0 &&
+            m.display < maxMonitors,
+          JSON.stringify(m),
+        );
     }
   }
   t.log(`${served} layouts served, ${closed} streams closed`);

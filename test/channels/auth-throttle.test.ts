@@ -17,13 +17,19 @@ test('the throttle doubles the wait per failure up to its cap, and spaces parall
     th.failed('10.0.0.1', now);
   }
   t.deepEqual(waits.slice(0, 8), [0, 250, 500, 1000, 2000, 4000, 8000, 8000]);
-  t.true(waits.slice(6).every((w) => w === 8000), 'capped, never shorter again');
+  t.true(
+    waits.slice(6).every((w) => w === 8000),
+    'capped, never shorter again',
+  );
   // Another address is not slowed by the first one's failures.
   t.is(th.turn('10.0.0.2', now), 0);
   th.succeeded('10.0.0.2', now);
   // Sixteen tickets of the guessing address at once wait in line, 8 s apart; the seventeenth is refused.
   const parallel = Array.from({ length: 17 }, () => th.turn('10.0.0.1', now));
-  t.deepEqual(parallel.slice(0, 16), Array.from({ length: 16 }, (_, i) => 8000 * (1 + i)));
+  t.deepEqual(
+    parallel.slice(0, 16),
+    Array.from({ length: 16 }, (_, i) => 8000 * (1 + i)),
+  );
   t.is(parallel[16], null);
   // A right ticket clears the address; quiet does too.
   th.succeeded('10.0.0.1', now);
@@ -31,14 +37,15 @@ test('the throttle doubles the wait per failure up to its cap, and spaces parall
   t.is(th.turn('10.0.0.1', now + 60_001 + 8000 * 40), 0);
 });
 
-
 test('wrong tickets from one address slow that address down, while another address links at full speed', async (t) => {
   const s = await startTestServer(['--password', 'sesame']);
   t.teardown(() => s.stop());
   const main = { channelType: ChannelType.main, channelId: 0, connectionId: 0 };
   const timed = async (localAddress: string, password: string) => {
     const started = Date.now();
-    const code = await refusal(linkChannel({ host: '127.0.0.1', port: s.port, localAddress, password }, main).then((l) => l.socket.destroy()));
+    const code = await refusal(
+      linkChannel({ host: '127.0.0.1', port: s.port, localAddress, password }, main).then((l) => l.socket.destroy()),
+    );
     return { code, ms: Date.now() - started };
   };
   const guesses: number[] = [];

@@ -15,14 +15,7 @@ async function connected(flags: string[] = []): Promise<{ s: TestServer; client:
 }
 
 const hostInputs = (s: TestServer, n: number): Promise<InputEvent[]> =>
-  firstValueFrom(
-    s.host.link.messages$.pipe(
-      filter(isInput),
-      take(n),
-      toArray(),
-      timeout(30_000),
-    ),
-  ).then((ms) => ms.map((m) => m.event));
+  firstValueFrom(s.host.link.messages$.pipe(filter(isInput), take(n), toArray(), timeout(30_000))).then((ms) => ms.map((m) => m.event));
 
 test('keys, lock keys, mouse motion, positions and buttons reach the host in order', async (t) => {
   const { s, client } = await connected();
@@ -103,7 +96,10 @@ test('client mouse mode is offered only while the host takes absolute positions'
   t.is(client.init.supported_mouse_modes, MouseMode.server);
   client.main.send({ name: 'mouse_mode_request', body: { mode: MouseMode.client } });
   await settle(100);
-  t.false(client.main.history.some((m) => m.name === 'mouse_mode'), 'a request the host cannot serve changes nothing');
+  t.false(
+    client.main.history.some((m) => m.name === 'mouse_mode'),
+    'a request the host cannot serve changes nothing',
+  );
   let mode = next(client.main, 'mouse_mode');
   void s.host.link.send({ kind: 'absolute', value: true });
   t.deepEqual(await mode, { supported_modes: MouseMode.server | MouseMode.client, current_mode: MouseMode.server });
@@ -165,7 +161,10 @@ test('the VM name and UUID the host reports go to clients as NAME and UUID, to t
   const early = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
   t.teardown(() => early.close());
   await settle(100);
-  t.false(early.main.history.some((m) => m.name === 'name' || m.name === 'uuid'), 'nothing to say before the host knows the VM');
+  t.false(
+    early.main.history.some((m) => m.name === 'name' || m.name === 'uuid'),
+    'nothing to say before the host knows the VM',
+  );
   const [name, uuid] = [next(early.main, 'name'), next(early.main, 'uuid')];
   void s.host.link.send({ kind: 'vm', name: 'guest-7', uuid: '00112233-4455-6677-8899-aabbccddeeff' });
   t.is(Buffer.from((await name).name).toString(), 'guest-7\0');
@@ -214,12 +213,23 @@ test('cursor shapes round-trip: alpha and mono, cached by id, replayed to a new 
   t.true(got.cursor.data.every((b) => b === 0xab));
   t.deepEqual(got.position, { x: 10, y: 20 });
   // Mono: AND then XOR masks, ((w+7)/8)*h bytes each.
-  const mono = { unique: 9n, type: 'mono' as const, width: 12, height: 3, hotX: 0, hotY: 0, data: moved(Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => i)) };
+  const mono = {
+    unique: 9n,
+    type: 'mono' as const,
+    width: 12,
+    height: 3,
+    hotX: 0,
+    hotY: 0,
+    data: moved(Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => i)),
+  };
   set = next(cursor, 'set');
   sendCursor({ kind: 'cursor-set', shape: mono, x: 1, y: 1, visible: true });
   got = await set;
   t.is(got.cursor.header!.type, CursorType.mono);
-  t.deepEqual([...got.cursor.data], Array.from({ length: 12 }, (_, i) => i));
+  t.deepEqual(
+    [...got.cursor.data],
+    Array.from({ length: 12 }, (_, i) => i),
+  );
   set = next(cursor, 'set');
   sendCursor({ kind: 'cursor-set', shape: alpha(7n, 16, 16, 0xab), x: 3, y: 3, visible: true });
   got = await set;
@@ -243,7 +253,11 @@ test('the cursor cache evicts the least recently used shape with INVAL_ONE', asy
   const { s, client } = await connected();
   t.teardown(() => s.stop());
   const cursor = client.cursor!;
-  for (let i = 1; i <= 257; i++) void s.host.link.send({ kind: 'cursor', event: { kind: 'cursor-set', shape: alpha(BigInt(i), 4, 4, i & 0xff), x: 0, y: 0, visible: true } });
+  for (let i = 1; i <= 257; i++)
+    void s.host.link.send({
+      kind: 'cursor',
+      event: { kind: 'cursor-set', shape: alpha(BigInt(i), 4, 4, i & 0xff), x: 0, y: 0, visible: true },
+    });
   const inval = await first(cursor, 'inval_one');
   t.is(inval.id, 1n, 'the 257th shape evicts the first');
   client.close();

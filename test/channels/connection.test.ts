@@ -21,7 +21,15 @@ test('queued bytes count what the socket still holds: a large message handed to 
   await new Promise((r) => socket.once('connect', r));
   await eventually('the peer', () => peer !== undefined);
   t.teardown(() => (socket.destroy(), server.close()));
-  const link = { session: 1, channelType: 2, channelId: 0, commonCaps: [1 << CommonCap.miniHeader], channelCaps: [], secure: false, peer: 'test' };
+  const link = {
+    session: 1,
+    channelType: 2,
+    channelId: 0,
+    commonCaps: [1 << CommonCap.miniHeader],
+    channelCaps: [],
+    secure: false,
+    peer: 'test',
+  };
   const c = new ChannelConnection(socket, link, displayProtocol, { log: createLogger('silent'), maxBody: 1024 });
   let drained = 0;
   c.onDrain(() => drained++);
@@ -38,7 +46,15 @@ test('queued bytes count what the socket still holds: a large message handed to 
 
 test('paused input: no client message is taken until resumed, then each once and in order, even when a handler resumes it at once', (t) => {
   const socket = new Duplex({ read() {}, write: (_chunk, _enc, done) => done() });
-  const link = { session: 1, channelType: 3, channelId: 0, commonCaps: [1 << CommonCap.miniHeader], channelCaps: [], secure: false, peer: 'test' };
+  const link = {
+    session: 1,
+    channelType: 3,
+    channelId: 0,
+    commonCaps: [1 << CommonCap.miniHeader],
+    channelCaps: [],
+    secure: false,
+    peer: 'test',
+  };
   const c = new ChannelConnection(socket, link, inputsProtocol, { log: createLogger('silent'), maxBody: 2048 });
   const got: number[] = [];
   c.onMessage((m) => {

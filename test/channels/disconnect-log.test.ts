@@ -12,6 +12,13 @@ test('a client that resets its connections is logged as gone, without a warning'
   await server.lineWith('client disconnected');
   await new Promise((r) => setTimeout(r, 500));
   const gone = server.lines.filter((l) => l.msg === 'client disconnected');
-  t.true(gone.some((l) => /ECONNRESET/.test(String(l.reason))), 'the reset is said, at info level');
-  t.deepEqual(server.lines.filter((l) => (l.level as number) >= 40), [], 'no warning or error');
+  t.true(
+    gone.some((l) => /ECONNRESET/.test(String(l.reason))),
+    'the reset is said, at info level',
+  );
+  t.deepEqual(
+    server.lines.filter((l) => (l.level as number) >= 40),
+    [],
+    'no warning or error',
+  );
 });

@@ -35,7 +35,7 @@ function flood(count: number): InputEvent[] {
   let buttons = 0;
   const send = (e: InputEvent) => void sent.push(e);
   for (let i = 0; i < count; i++) {
-    const code = 0x10 + ((i / 40) | 0) % 16;
+    const code = 0x10 + (((i / 40) | 0) % 16);
     if (i % 40 === 0) send({ kind: 'key', code, down: true });
     if (i % 40 === 23) send({ kind: 'key', code, down: false });
     const button = 1 + (((i / 100) | 0) % 3);
@@ -75,7 +75,10 @@ function effect(segment: readonly InputEvent[]) {
 }
 
 /** Runs a flood from a client against the recording host, stalled at first; `drive` sends it and paces the host. */
-async function floodAgainst(t: ExecutionContext, drive: (s: TestServer, inputs: InputsChannel, events: readonly InputEvent[]) => Promise<void>) {
+async function floodAgainst(
+  t: ExecutionContext,
+  drive: (s: TestServer, inputs: InputsChannel, events: readonly InputEvent[]) => Promise<void>,
+) {
   const s = await startTestServer(['--disable-ticketing']);
   t.teardown(() => s.stop());
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });

@@ -10,7 +10,6 @@ import { makeTestCa } from '../helpers/test-ca.js';
 import { startTestServer } from '../helpers/server.js';
 import { refusal } from '../helpers/refusal.js';
 
-
 test('the right password links, a wrong one is refused with PERMISSION_DENIED', async (t) => {
   const s = await startTestServer(['--password', 'sesame']);
   t.teardown(() => s.stop());
@@ -61,7 +60,10 @@ test('TLS links with the test CA; secure-channels refuses those channels on plai
   t.is((await mods).modifiers, 4, 'messages flow over the relayed TLS connection');
   // The same session, inputs over plain TCP: NEED_SECURED.
   const plain = { host: '127.0.0.1', port: s.port };
-  t.is(await refusal(linkChannel(plain, { channelType: ChannelType.inputs, channelId: 0, connectionId: client.init.session_id })), LinkError.needSecured);
+  t.is(
+    await refusal(linkChannel(plain, { channelType: ChannelType.inputs, channelId: 0, connectionId: client.init.session_id })),
+    LinkError.needSecured,
+  );
   client.close();
 });
 
@@ -70,7 +72,10 @@ test('a channel of another session is refused with BAD_CONNECTION_ID; a garbage 
   t.teardown(() => s.stop());
   const ep = { host: '127.0.0.1', port: s.port };
   const client = await SpiceClient.connect(ep);
-  t.is(await refusal(linkChannel(ep, { channelType: ChannelType.inputs, channelId: 0, connectionId: (client.init.session_id + 1) >>> 0 })), LinkError.badConnectionId);
+  t.is(
+    await refusal(linkChannel(ep, { channelType: ChannelType.inputs, channelId: 0, connectionId: (client.init.session_id + 1) >>> 0 })),
+    LinkError.badConnectionId,
+  );
   client.close();
 });
 
@@ -81,7 +86,12 @@ test('mini and full data headers: the server follows the client caps', async (t)
   const client = await SpiceClient.connect(ep);
   t.is(client.main.header, 'mini');
   for (const commonCaps of [capWords([CommonCap.authSelection]), capWords([CommonCap.authSelection, CommonCap.miniHeader])]) {
-    const linked = await linkChannel(ep, { channelType: ChannelType.inputs, channelId: 0, connectionId: client.init.session_id, commonCaps });
+    const linked = await linkChannel(ep, {
+      channelType: ChannelType.inputs,
+      channelId: 0,
+      connectionId: client.init.session_id,
+      commonCaps,
+    });
     const ch = new ClientChannel(linked, inputsProtocol);
     t.is(ch.header, commonCaps[0]! & (1 << CommonCap.miniHeader) ? 'mini' : 'full');
     const init = await first(ch, 'init');

@@ -9,8 +9,7 @@ import { startTestServer } from '../helpers/server.js';
 import { makeTestCa } from '../helpers/test-ca.js';
 import { refusal } from '../helpers/refusal.js';
 
-
-test("unix=on serves clients on the socket at addr, replacing a stale socket file", async (t) => {
+test('unix=on serves clients on the socket at addr, replacing a stale socket file', async (t) => {
   const path = join(mkdtempSync(join(tmpdir(), 'spice-unix-')), 'spice.sock');
   // A socket file left by an earlier run (python exits without unlinking it).
   execFileSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(path)})`]);
@@ -27,14 +26,23 @@ test('TLS only: no plain port is opened; the x509 files may be given one by one,
   const ca = makeTestCa();
   const key = join(ca.dir, 'server-key.enc.pem');
   execFileSync('openssl', ['pkey', '-in', join(ca.dir, 'server-key.pem'), '-aes256', '-passout', 'pass:k3y', '-out', key]);
-  const s = await startTestServer([
-    '--tls-port', '0',
-    '--x509-key-file', key,
-    '--x509-key-password', 'k3y',
-    '--x509-cert-file', join(ca.dir, 'server-cert.pem'),
-    '--x509-cacert-file', ca.caFile,
-    '--disable-ticketing',
-  ], undefined, { plainPort: false });
+  const s = await startTestServer(
+    [
+      '--tls-port',
+      '0',
+      '--x509-key-file',
+      key,
+      '--x509-key-password',
+      'k3y',
+      '--x509-cert-file',
+      join(ca.dir, 'server-cert.pem'),
+      '--x509-cacert-file',
+      ca.caFile,
+      '--disable-ticketing',
+    ],
+    undefined,
+    { plainPort: false },
+  );
   t.teardown(() => s.stop());
   t.is(s.companion.port, null, 'no plain port');
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.tlsPort!, tls: { ca: readFileSync(ca.caFile) } });

@@ -17,7 +17,8 @@ function simulatedLink(latencyMs: number, bitsPerSecond: number, delays: number[
   return { ping, sent, elapsedMs: () => now };
 }
 
-const within = (value: number | null, expected: number, factor: number) => value !== null && value > expected / factor && value < expected * factor;
+const within = (value: number | null, expected: number, factor: number) =>
+  value !== null && value > expected / factor && value < expected * factor;
 
 test('a late answer to the latency ping does not make a loopback link infinitely fast (it made 2,048,000 Mbit/s)', async (t) => {
   const link = simulatedLink(0.1, 5e9, [0, 5]);

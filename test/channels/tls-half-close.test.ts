@@ -21,7 +21,9 @@ const partialHello = Uint8Array.from([0x16, 0x03, 0x01, 0x00, 0xc8, 0x01, 0x00, 
 
 test('connections half-closed before the TLS handshake are closed, under a low fd limit, and clients still link on both ports', async (t) => {
   const ca = makeTestCa();
-  const server = startCli(['--port', '0', '--tls-port', '0', '--x509-dir', ca.dir, '--disable-ticketing', '--demo', 'off'], { maxFds: 256 });
+  const server = startCli(['--port', '0', '--tls-port', '0', '--x509-dir', ca.dir, '--disable-ticketing', '--demo', 'off'], {
+    maxFds: 256,
+  });
   t.teardown(() => server.child.kill('SIGKILL'));
   const started = await server.lineWith('spice-companion started');
   const tlsPort = started.tlsPort as number;
@@ -29,7 +31,9 @@ test('connections half-closed before the TLS handshake are closed, under a low f
   let closedByServer = 0;
   const total = 2_000;
   for (let i = 0; i < total; i += 50) {
-    const batch = await Promise.all(Array.from({ length: 50 }, (_, j) => halfClose(j % 3 === 2 ? plainPort : tlsPort, j % 3 === 1 ? partialHello : new Uint8Array(0))));
+    const batch = await Promise.all(
+      Array.from({ length: 50 }, (_, j) => halfClose(j % 3 === 2 ? plainPort : tlsPort, j % 3 === 1 ? partialHello : new Uint8Array(0))),
+    );
     closedByServer += batch.filter(Boolean).length;
   }
   t.is(closedByServer, total, 'the server closed every half-closed connection');

@@ -9,9 +9,6 @@ test('mergeBoxes clips, drops what is outside, merges neighbours and keeps stran
     [boxAt(0, 0, 18, 7)],
     'three glyph cells in a row',
   );
-  t.deepEqual(
-    mergeBoxes([boxAt(0, 0, 10, 10), boxAt(50, 50, 10, 10)], screen),
-    [boxAt(0, 0, 10, 10), boxAt(50, 50, 10, 10)],
-  );
+  t.deepEqual(mergeBoxes([boxAt(0, 0, 10, 10), boxAt(50, 50, 10, 10)], screen), [boxAt(0, 0, 10, 10), boxAt(50, 50, 10, 10)]);
   t.deepEqual(mergeBoxes([boxAt(10, 10, 40, 30), boxAt(13, 12, 40, 30)], screen), [boxAt(10, 10, 43, 32)], 'a window moved a little');
 });

@@ -7,7 +7,12 @@ import { gradient, makeBitmap, noise, solid } from '../helpers/images.js';
 
 /** Black strokes on white, like terminal text: flat areas and sharp edges. */
 const textLike = (width: number, height: number, padding = 0) =>
-  makeBitmap(width, height, (x, y) => ((x % 9 < 2 && y % 16 < 11) || (y % 16 === 5 && x % 9 < 6) ? [0, 0, 0, 255] : [255, 255, 255, 255]), padding);
+  makeBitmap(
+    width,
+    height,
+    (x, y) => ((x % 9 < 2 && y % 16 < 11) || (y % 16 === 5 && x % 9 < 6) ? [0, 0, 0, 255] : [255, 255, 255, 255]),
+    padding,
+  );
 
 const images = corpus();
 const named = (name: string) => images.find((i) => i.name.startsWith(name))?.bitmap;
@@ -26,7 +31,10 @@ test('graduality: samples every 15 pixels and steps back from a row end', (t) =>
   const b = makeBitmap(7, 10, (x, y) => (x === 6 && y === 6 ? [200, 200, 200, 0] : [20, 20, 20, 0]));
   t.is(gradualityScore(b), (1 + 0.5 + 0.5) / (5 * 3));
   // Rows are reached through the stride, so padding does not move the samples.
-  t.is(gradualityScore(makeBitmap(7, 10, (x, y) => (x === 6 && y === 6 ? [200, 200, 200, 0] : [20, 20, 20, 0]), 8)), (1 + 0.5 + 0.5) / (5 * 3));
+  t.is(
+    gradualityScore(makeBitmap(7, 10, (x, y) => (x === 6 && y === 6 ? [200, 200, 200, 0] : [20, 20, 20, 0]), 8)),
+    (1 + 0.5 + 0.5) / (5 * 3),
+  );
 });
 
 test('graduality: photos and 2-D gradients are HIGH, text and desktops LOW', (t) => {
@@ -48,8 +56,22 @@ const modes: ImageCompressionMode[] = ['auto_glz', 'auto_lz', 'quic', 'glz', 'lz
 test('choose: under 54 bytes everything goes raw, whatever the mode', (t) => {
   for (const mode of modes) t.is(choose(mode, gradient(3, 4), true), 'raw', mode); // 4 rows of 12 bytes
   t.is(choose('quic', gradient(3, 5)), 'quic', '60 bytes');
-  t.is(choose('lz', makeBitmap(1, 13, () => [1, 2, 3, 4])), 'raw', '52 bytes');
-  t.is(choose('lz', makeBitmap(1, 13, () => [1, 2, 3, 4], 1)), 'lz', '13 rows of 5 bytes: the stride counts');
+  t.is(
+    choose(
+      'lz',
+      makeBitmap(1, 13, () => [1, 2, 3, 4]),
+    ),
+    'raw',
+    '52 bytes',
+  );
+  t.is(
+    choose(
+      'lz',
+      makeBitmap(1, 13, () => [1, 2, 3, 4], 1),
+    ),
+    'lz',
+    '13 rows of 5 bytes: the stride counts',
+  );
 });
 
 test('choose: off is raw; quic needs 3x3 or goes raw', (t) => {

@@ -31,14 +31,16 @@ test('malformed PPM is an error value', (t) => {
 
 test('writePpm writes the P6 header and R,G,B triples, row by row', (t) => {
   const image = makeBitmap(2, 2, (x, y) => [x, y, 0x80 + x + 2 * y, 0xee]);
-  t.deepEqual(
-    Buffer.from(writePpm(image)),
-    ppm('P6\n2 2\n255\n', [0x80, 0, 0, 0x81, 0, 1, 0x82, 1, 0, 0x83, 1, 1]),
-  );
+  t.deepEqual(Buffer.from(writePpm(image)), ppm('P6\n2 2\n255\n', [0x80, 0, 0, 0x81, 0, 1, 0x82, 1, 0, 0x83, 1, 1]));
 });
 
 test('write then read gives the pixels back, whatever the stride; the 4th byte reads as 0', (t) => {
-  for (const [w, h, padding] of [[1, 1, 0], [7, 3, 4], [33, 17, 12], [64, 2, 0]] as const) {
+  for (const [w, h, padding] of [
+    [1, 1, 0],
+    [7, 3, 4],
+    [33, 17, 12],
+    [64, 2, 0],
+  ] as const) {
     const image = noise(w, h, w * 100 + h, padding);
     const r = readPpm(writePpm(image));
     if (!r.ok) return t.fail(r.error);

@@ -42,7 +42,8 @@ test('corpus images go through the pool from shared memory and decode back exact
       const result = results[i]!;
       t.is(result.chosen, 'lz', name);
       t.is(result.pixels, undefined, `${name}: shared memory never leaves, so nothing is handed back`);
-      if (result.encoding === 'raw') t.true(imageEncoders.lz(bitmap, format).byteLength >= bitmap.height * bitmap.stride, `${name} went raw`);
+      if (result.encoding === 'raw')
+        t.true(imageEncoders.lz(bitmap, format).byteLength >= bitmap.height * bitmap.stride, `${name} went raw`);
       else decodesTo(t, result, bitmap, format, name);
     });
     t.is(pool.counts.completed, images.length);
@@ -65,10 +66,14 @@ test("'auto' picks what choose.ts picks, and returns the graduality it used", as
   const pool = new CompressorPool({ threads: 2, maxQueue: samples.length * modes.length * 2 });
   try {
     const cases = samples.flatMap(([name, bitmap]) =>
-      modes.flatMap((mode) => [false, true].map((clientHasLz4) => ({ name: `${name} ${mode} lz4:${clientHasLz4}`, bitmap, mode, clientHasLz4 }))),
+      modes.flatMap((mode) =>
+        [false, true].map((clientHasLz4) => ({ name: `${name} ${mode} lz4:${clientHasLz4}`, bitmap, mode, clientHasLz4 })),
+      ),
     );
     const results = await Promise.all(
-      cases.map(({ bitmap, mode, clientHasLz4 }) => pool.compress({ ...inSharedMemory(bitmap, 'rgb32'), encoding: 'auto', mode, clientHasLz4 })),
+      cases.map(({ bitmap, mode, clientHasLz4 }) =>
+        pool.compress({ ...inSharedMemory(bitmap, 'rgb32'), encoding: 'auto', mode, clientHasLz4 }),
+      ),
     );
     cases.forEach(({ name, bitmap, mode, clientHasLz4 }, i) => {
       const result = results[i]!;
@@ -82,7 +87,13 @@ test("'auto' picks what choose.ts picks, and returns the graduality it used", as
 
     // A graduality the caller already knows is used, not measured again.
     const sharp = samples[2]![1];
-    const given = await pool.compress({ ...inSharedMemory(sharp, 'rgb32'), encoding: 'auto', mode: 'auto_lz', clientHasLz4: false, graduality: 'high' });
+    const given = await pool.compress({
+      ...inSharedMemory(sharp, 'rgb32'),
+      encoding: 'auto',
+      mode: 'auto_lz',
+      clientHasLz4: false,
+      graduality: 'high',
+    });
     t.is(gradualityLevel(sharp), 'low', 'precondition: measured, it would be LZ');
     t.is(given.graduality, 'high');
     t.is(given.chosen, 'quic');
@@ -198,7 +209,11 @@ test('a bad job rejects alone, with a clear error, and the same threads keep ser
       ['unknown encoding', { ...good, encoding: 'jpeg' }, /unknown encoding jpeg/],
       ['unknown mode', { ...good, encoding: 'auto', mode: 'fast', clientHasLz4: false }, /unknown compression mode fast/],
       ['clientHasLz4 missing', { ...good, encoding: 'auto', mode: 'lz4' }, /clientHasLz4 must be a boolean/],
-      ...missingEncoders.map((e): [string, unknown, RegExp] => [`${e} asked for, no encoder`, { ...good, encoding: e }, new RegExp(`no ${e} encoder`)]),
+      ...missingEncoders.map((e): [string, unknown, RegExp] => [
+        `${e} asked for, no encoder`,
+        { ...good, encoding: e },
+        new RegExp(`no ${e} encoder`),
+      ]),
     ];
     const outcomes = await Promise.allSettled([...bad.map(([, job]) => pool.compress(job as CompressJob)), pool.compress(good)]);
     bad.forEach(([name, , message], i) => {

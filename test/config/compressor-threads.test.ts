@@ -11,7 +11,10 @@ const compressorThreads = () => threadTimes(process.pid).filter((t) => t.name ==
 // make it grow (the red-worker has at most two images in flight: the display link's window).
 test.serial("compressor-threads bounds the size of a display's compressor pool", async (t) => {
   for (const n of [1, 3]) {
-    const server = await startDisplayTestServer(['--disable-ticketing', '--compressor-threads', String(n), '--image-compression', 'lz'], { width: 256, height: 192 });
+    const server = await startDisplayTestServer(['--disable-ticketing', '--compressor-threads', String(n), '--image-compression', 'lz'], {
+      width: 256,
+      height: 192,
+    });
     try {
       await eventually('the first compressor thread', () => compressorThreads() === 1, 20_000);
       const client = await SpiceClient.connect({ host: '127.0.0.1', port: server.port });

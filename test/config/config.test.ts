@@ -56,7 +56,19 @@ test('flags win over the environment, which wins over the file', (t) => {
 
 test('values are coerced from text the same way from every source', (t) => {
   const { config } = load(
-    ['--agent-mouse', 'off', '--no-playback-compression', '--secure-channels=main,inputs', '--max-bandwidth', '10mbit', '--channels.display.max-bandwidth=2MiB', '--tls-port', '5931', '--x509-dir', '/pki'],
+    [
+      '--agent-mouse',
+      'off',
+      '--no-playback-compression',
+      '--secure-channels=main,inputs',
+      '--max-bandwidth',
+      '10mbit',
+      '--channels.display.max-bandwidth=2MiB',
+      '--tls-port',
+      '5931',
+      '--x509-dir',
+      '/pki',
+    ],
     { SPICE_COMPANION_DISABLE_TICKETING: 'yes' },
   );
   t.false(config['agent-mouse']);
@@ -72,7 +84,10 @@ test('a bad value is refused with a message naming the key, the value and where 
   const [flag] = problems(() => load(['--port', 'abc']));
   t.is(flag, "port: 'abc' from --port is not valid: expected an integer 0..65535");
   const [env] = problems(() => load([], { SPICE_COMPANION_IMAGE_COMPRESSION: 'zip' }));
-  t.regex(env!, /^image-compression: 'zip' from environment variable SPICE_COMPANION_IMAGE_COMPRESSION is not valid: expected one of auto_glz/);
+  t.regex(
+    env!,
+    /^image-compression: 'zip' from environment variable SPICE_COMPANION_IMAGE_COMPRESSION is not valid: expected one of auto_glz/,
+  );
   const [file] = problems(() => load(['-c', 'x.yaml'], {}, { 'x.yaml': 'channels:\n  cursor:\n    priority: 9\n' }));
   t.is(file, 'channels.cursor.priority: 9 from config file x.yaml is not valid: expected an integer 0..7');
 });
@@ -89,10 +104,16 @@ test('unknown keys, missing values and broken files are refused, all problems at
 
 test('values that do nothing yet are refused, naming the key and what works instead; the defaults are what happens', (t) => {
   const refused: Array<[string[], RegExp]> = [
-    [['--image-compression', 'auto_glz'], /^image-compression: 'auto_glz' from --image-compression: GLZ and LZ4 images are not implemented yet; use auto_lz, lz, quic or off$/],
+    [
+      ['--image-compression', 'auto_glz'],
+      /^image-compression: 'auto_glz' from --image-compression: GLZ and LZ4 images are not implemented yet; use auto_lz, lz, quic or off$/,
+    ],
     [['--image-compression', 'glz'], /GLZ and LZ4 images are not implemented yet/],
     [['--image-compression', 'lz4'], /GLZ and LZ4 images are not implemented yet/],
-    [['--jpeg-wan-compression', 'auto'], /^jpeg-wan-compression: 'auto' from --jpeg-wan-compression: JPEG images are not implemented yet; only never works$/],
+    [
+      ['--jpeg-wan-compression', 'auto'],
+      /^jpeg-wan-compression: 'auto' from --jpeg-wan-compression: JPEG images are not implemented yet; only never works$/,
+    ],
     [['--zlib-glz-wan-compression', 'always'], /ZLIB_GLZ images are not implemented yet/],
     [['--streaming-video', 'filter'], /video streams are not implemented yet; only off works/],
     [['--playback-compression'], /there is no playback channel yet/],
@@ -100,28 +121,47 @@ test('values that do nothing yet are refused, naming the key and what works inst
     [['--seamless-migration', 'on'], /migration is not implemented yet/],
   ];
   for (const [argv, message] of refused) t.regex(problems(() => load(argv)).join('\n'), message, argv.join(' '));
-  t.regex(problems(() => load([], { SPICE_COMPANION_STREAMING_VIDEO: 'all' }))[0]!, /from environment variable SPICE_COMPANION_STREAMING_VIDEO: video streams/);
+  t.regex(
+    problems(() => load([], { SPICE_COMPANION_STREAMING_VIDEO: 'all' }))[0]!,
+    /from environment variable SPICE_COMPANION_STREAMING_VIDEO: video streams/,
+  );
   const { config } = load(['--jpeg-wan-compression', 'never', '--streaming-video', 'off', '--image-compression', 'quic']);
   t.is(config['streaming-video'], 'off');
   const defaults = load([]).config;
   for (const { path, setting } of leaves()) {
-    if (setting.notYet) t.false(setting.notYet.values.includes(path.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], defaults)), `${path}'s default works`);
+    if (setting.notYet)
+      t.false(
+        setting.notYet.values.includes(path.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], defaults)),
+        `${path}'s default works`,
+      );
   }
 });
 
 test('channels that do not exist are refused in secure-channels and channels.*', (t) => {
-  t.regex(problems(() => load(['--secure-channels', 'main,playback', '--tls-port', '1', '--x509-dir', '/p']))[0]!, /^secure-channels: 'main,playback' from --secure-channels is not valid: expected a list of main, display, inputs, cursor/);
+  t.regex(
+    problems(() => load(['--secure-channels', 'main,playback', '--tls-port', '1', '--x509-dir', '/p']))[0]!,
+    /^secure-channels: 'main,playback' from --secure-channels is not valid: expected a list of main, display, inputs, cursor/,
+  );
   t.regex(problems(() => load(['--channels.usbredir.priority', '4']))[0]!, /unknown option --channels.usbredir.priority/);
 });
 
 test('unknown SPICE_COMPANION_ variables are refused like unknown keys and flags', (t) => {
-  t.deepEqual(problems(() => load([], { SPICE_COMPANION_PROT: '1', SPICE_COMPANION_PORT: '5930', OTHER_VAR: 'x' })), ['environment variable SPICE_COMPANION_PROT names no configuration key (see --help)']);
+  t.deepEqual(
+    problems(() => load([], { SPICE_COMPANION_PROT: '1', SPICE_COMPANION_PORT: '5930', OTHER_VAR: 'x' })),
+    ['environment variable SPICE_COMPANION_PROT names no configuration key (see --help)'],
+  );
 });
 
 test('a password over 60 bytes is refused (spice-server refuses it), not cut', (t) => {
   t.is(load(['--password', 'x'.repeat(60)]).config.password, 'x'.repeat(60));
-  t.deepEqual(problems(() => load(['--password', 'x'.repeat(61)])), ['password: (hidden) from --password is not valid: expected a non-empty string of at most 60 bytes']);
-  t.truthy(problems(() => load(['--password', 'é'.repeat(31)])), 'counted in bytes');
+  t.deepEqual(
+    problems(() => load(['--password', 'x'.repeat(61)])),
+    ['password: (hidden) from --password is not valid: expected a non-empty string of at most 60 bytes'],
+  );
+  t.truthy(
+    problems(() => load(['--password', 'é'.repeat(31)])),
+    'counted in bytes',
+  );
 });
 
 test('a password is never echoed in an error', (t) => {
@@ -131,22 +171,34 @@ test('a password is never echoed in an error', (t) => {
 });
 
 test('rules between keys hold', (t) => {
-  t.deepEqual(problems(() => load(['--tls-port', '5931'])), ['tls-port: TLS needs x509-dir (ca-cert.pem, server-cert.pem, server-key.pem), or x509-key-file, x509-cert-file and x509-cacert-file']);
-  t.deepEqual(problems(() => load(['--secure-channels', 'main'])), ['secure-channels: needs a tls-port to be reachable']);
-  t.deepEqual(problems(() => load(['--password-expiry', '10'])), ['password-expiry: there is no password to expire']);
+  t.deepEqual(
+    problems(() => load(['--tls-port', '5931'])),
+    ['tls-port: TLS needs x509-dir (ca-cert.pem, server-cert.pem, server-key.pem), or x509-key-file, x509-cert-file and x509-cacert-file'],
+  );
+  t.deepEqual(
+    problems(() => load(['--secure-channels', 'main'])),
+    ['secure-channels: needs a tls-port to be reachable'],
+  );
+  t.deepEqual(
+    problems(() => load(['--password-expiry', '10'])),
+    ['password-expiry: there is no password to expire'],
+  );
 });
 
-test('--qemu takes everything after -- as QEMU\'s arguments, untouched; the file and the environment give them as a list or text', (t) => {
+test("--qemu takes everything after -- as QEMU's arguments, untouched; the file and the environment give them as a list or text", (t) => {
   const { config } = load(['--port', '5930', '--qemu', '--', '-m', '2G', '--port', '1', '-drive', 'file=a b.qcow2']);
   t.deepEqual(config.qemu, ['-m', '2G', '--port', '1', '-drive', 'file=a b.qcow2']);
-  t.is(config.port, 5930, 'options after -- are not the companion\'s');
+  t.is(config.port, 5930, "options after -- are not the companion's");
   t.deepEqual(load([], { SPICE_COMPANION_QEMU: '-m 2G  -vga std' }).config.qemu, ['-m', '2G', '-vga', 'std']);
   t.deepEqual(load(['-c', 'f.yaml'], {}, { 'f.yaml': 'qemu: [-m, 2G, -name, "my vm"]\n' }).config.qemu, ['-m', '2G', '-name', 'my vm']);
   t.is(load([]).config.qemu, undefined);
   t.regex(problems(() => load(['--qemu']))[0]!, /--qemu takes its arguments after --/);
   t.regex(problems(() => load(['--qemu', '--']))[0]!, /--qemu takes its arguments after --/);
   t.regex(problems(() => load(['--', '-m', '2G']))[0]!, /arguments after -- are QEMU's, for --qemu: -m 2G/);
-  t.deepEqual(problems(() => load(['--qemu-qmp', '/q.sock', '--qemu', '--', '-m', '1G'])), ['qemu-qmp, qemu: give one way to reach QEMU']);
+  t.deepEqual(
+    problems(() => load(['--qemu-qmp', '/q.sock', '--qemu', '--', '-m', '1G'])),
+    ['qemu-qmp, qemu: give one way to reach QEMU'],
+  );
 });
 
 test('every key is documented, and its example and default are valid values', (t) => {
@@ -175,15 +227,22 @@ test('a flag with a bare value: --demo alone is live, --demo still is still; siz
   t.is(load(['--demo', 'off']).demo, 'off');
   t.is(load(['--demo-size', '801x599'])['demo-size'], '801x599');
   t.throws(() => load(['--demo-size', '0x10']), { instanceOf: ConfigError, message: /demo-size: '0x10' from --demo-size is not valid/ });
-  t.throws(() => load(['--demo-size', '20000x10']), { instanceOf: ConfigError, message: /demo-size: '20000x10' from --demo-size is not valid: expected WIDTHxHEIGHT, each 1..16384/ });
+  t.throws(() => load(['--demo-size', '20000x10']), {
+    instanceOf: ConfigError,
+    message: /demo-size: '20000x10' from --demo-size is not valid: expected WIDTHxHEIGHT, each 1..16384/,
+  });
 });
 
 test('qemu-dbus must be a D-Bus address the companion can connect to; a socket that is not there yet is fine', (t) => {
   const expected = 'expected a D-Bus address with a unix socket (unix:path=PATH or unix:abstract=NAME)';
-  t.deepEqual(problems(() => load(['--qemu-dbus', 'garbage'])), [`qemu-dbus: 'garbage' from --qemu-dbus is not valid: ${expected}`]);
-  t.deepEqual(problems(() => load([], { SPICE_COMPANION_QEMU_DBUS: 'tcp:host=localhost,port=4000' })), [
-    `qemu-dbus: 'tcp:host=localhost,port=4000' from environment variable SPICE_COMPANION_QEMU_DBUS is not valid: ${expected}`,
-  ]);
+  t.deepEqual(
+    problems(() => load(['--qemu-dbus', 'garbage'])),
+    [`qemu-dbus: 'garbage' from --qemu-dbus is not valid: ${expected}`],
+  );
+  t.deepEqual(
+    problems(() => load([], { SPICE_COMPANION_QEMU_DBUS: 'tcp:host=localhost,port=4000' })),
+    [`qemu-dbus: 'tcp:host=localhost,port=4000' from environment variable SPICE_COMPANION_QEMU_DBUS is not valid: ${expected}`],
+  );
   t.is(problems(() => load(['--qemu-dbus', 'unix:path=/run/a b'])).length, 1, 'a space must be %-escaped');
   t.is(problems(() => load(['--qemu-dbus', 'unix:tmpdir=/tmp'])).length, 1, 'a listening address names no socket to connect to');
   t.is(load(['--qemu-dbus', 'unix:path=/no/such/dir/bus.sock']).config['qemu-dbus'], 'unix:path=/no/such/dir/bus.sock');
@@ -210,7 +269,11 @@ test("--spice takes QEMU's -spice string as is; flags of their own win over it",
   t.true(load(['--spice', 'port=1,disable-ticketing']).config['disable-ticketing']);
   // tls-channel=default and plaintext-channel as spice-server takes them.
   const d = load(['--spice', 'tls-port=5931,x509-dir=/p,tls-channel=default,plaintext-channel=cursor']).config;
-  t.deepEqual([d['secure-channels'], d['plaintext-channels'], d.port], [['default'], ['cursor'], undefined], 'no plain port unless asked for');
+  t.deepEqual(
+    [d['secure-channels'], d['plaintext-channels'], d.port],
+    [['default'], ['cursor'], undefined],
+    'no plain port unless asked for',
+  );
   const refused: Array<[string, RegExp]> = [
     ['port=1,password-secret=sec0', /^--spice password-secret: names a QEMU secret object.*give its file as password-file$/],
     ['port=1,ipv6=on', /^--spice ipv6: give addr=:: /],
@@ -219,7 +282,10 @@ test("--spice takes QEMU's -spice string as is; flags of their own win over it",
     ['port=1,frobnicate=3', /^--spice frobnicate: not one of QEMU's -spice options/],
     ['port=1,streaming-video=filter', /^streaming-video: 'filter' from --spice streaming-video: video streams are not implemented yet/],
     ['port=1,sasl=on', /^sasl: SASL is offered over TLS only; give tls-port$/],
-    ['port=1,disable-copy-paste=off', /^disable-copy-paste: 'off' from --spice disable-copy-paste: the clipboard relay is not implemented yet/],
+    [
+      'port=1,disable-copy-paste=off',
+      /^disable-copy-paste: 'off' from --spice disable-copy-paste: the clipboard relay is not implemented yet/,
+    ],
   ];
   for (const [text, message] of refused) t.regex(problems(() => load(['--spice', text])).join('\n'), message, text);
 });
@@ -228,7 +294,17 @@ test('the plain port: 5900 when nothing else is given, none for TLS only or unix
   t.is(load([]).config.port, 5900);
   t.is(load(['--tls-port', '5901', '--x509-dir', '/p']).config.port, undefined);
   t.is(load(['--unix', '--addr', '/run/s.sock']).config.port, undefined);
-  t.deepEqual(problems(() => load(['--unix', '--port', '1'])), ['port: with unix, plain connections come through the socket at addr']);
-  t.deepEqual(problems(() => load(['--password', 'a', '--password-file', '/f'])), ['password, password-file: give one']);
-  t.is(load(['--tls-port', '1', '--x509-key-file', '/k', '--x509-cert-file', '/c', '--x509-cacert-file', '/ca']).config['x509-dir'], undefined, 'x509 files without a directory');
+  t.deepEqual(
+    problems(() => load(['--unix', '--port', '1'])),
+    ['port: with unix, plain connections come through the socket at addr'],
+  );
+  t.deepEqual(
+    problems(() => load(['--password', 'a', '--password-file', '/f'])),
+    ['password, password-file: give one'],
+  );
+  t.is(
+    load(['--tls-port', '1', '--x509-key-file', '/k', '--x509-cert-file', '/c', '--x509-cacert-file', '/ca']).config['x509-dir'],
+    undefined,
+    'x509 files without a directory',
+  );
 });

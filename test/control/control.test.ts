@@ -36,7 +36,11 @@ test('set_password, expire_password and spice-disconnect act on the server; quer
   t.deepEqual(info.channels.map((c) => c['channel-type']).sort(), [1, 3, 4], 'main, inputs, cursor');
   t.true(info.channels.every((c) => c['connection-id'] === first.init.session_id && c.family === 'ipv4' && c.tls === false));
 
-  t.deepEqual(await control(path, 'set_password', { protocol: 'spice', password: 'new', connected: 'fail' }), { error: { class: 'GenericError', desc: 'Could not set password' } }, 'fail: a client is connected');
+  t.deepEqual(
+    await control(path, 'set_password', { protocol: 'spice', password: 'new', connected: 'fail' }),
+    { error: { class: 'GenericError', desc: 'Could not set password' } },
+    'fail: a client is connected',
+  );
   t.deepEqual(await control(path, 'set_password', { protocol: 'spice', password: 'new' }), { return: {} });
   t.is(await refusal(SpiceClient.connect({ ...ep, password: 'old' })), LinkError.permissionDenied, 'the old password is refused');
   const second = await SpiceClient.connect({ ...ep, password: 'new' });
@@ -68,12 +72,18 @@ test('hostile input gets error replies; a line over 64 KiB closes its connection
   t.is(await error('{"execute": \n'), 'GenericError', 'bad JSON');
   t.is(await error('[1,2]\n'), 'GenericError', 'not an object');
   t.is(await error(`${'['.repeat(32_000)}${']'.repeat(32_000)}\n`), 'GenericError', 'deeply nested, within the line limit');
-  t.is(await error(`{"execute":"set_password","arguments":{"protocol":"spice","password":${'['.repeat(30_000)}${']'.repeat(30_000)}}}\n`), 'GenericError', 'a nested password');
+  t.is(
+    await error(`{"execute":"set_password","arguments":{"protocol":"spice","password":${'['.repeat(30_000)}${']'.repeat(30_000)}}}\n`),
+    'GenericError',
+    'a nested password',
+  );
   t.is(await error('{"arguments": {}}\n'), 'GenericError', 'no execute');
   t.is(await error('{"execute": "quit"}\n'), 'CommandNotFound');
   t.is(await error('{"execute": "set_password", "arguments": {"protocol": "vnc", "password": "x"}}\n'), 'GenericError');
   t.is(await error('{"execute": "query-spice", "arguments": {"extra": 1}}\n'), 'GenericError', 'unknown arguments');
-  t.deepEqual(await client.request('client_migrate_info', { protocol: 'spice', hostname: 'h', port: 5900 }), { error: { class: 'GenericError', desc: 'migration is not implemented yet' } });
+  t.deepEqual(await client.request('client_migrate_info', { protocol: 'spice', hostname: 'h', port: 5900 }), {
+    error: { class: 'GenericError', desc: 'migration is not implemented yet' },
+  });
   client.send('{"execute": "qmp_capabilities", "id": 7}\n');
   t.deepEqual(await client.next(), { return: {}, id: 7 }, 'the id comes back');
   // Many requests in one write are answered in order.
@@ -107,17 +117,26 @@ test('spice-companion control SOCKET COMMAND [JSON] prints the reply; exit 0 for
   t.regex(bad.stdout, /CommandNotFound/);
   const usage = await run(process.execPath, [cliPath, 'control', path]).catch((err: { code: number; stderr: string }) => err);
   t.like(usage, { code: 2 });
-  t.true(cli.lines.some((l) => l.msg === 'control command' && l.command === 'set_password'), 'logged by name (never the password)');
+  t.true(
+    cli.lines.some((l) => l.msg === 'control command' && l.command === 'set_password'),
+    'logged by name (never the password)',
+  );
   t.false(cli.lines.some((l) => JSON.stringify(l).includes('"p"')));
 });
 
 test('a control-socket path holding something else than a socket stops start-up; a stale socket is replaced', async (t) => {
   const path = controlPath();
   writeFileSync(path, 'not mine');
-  await t.throwsAsync(startTestServer(['--disable-ticketing', '--control-socket', path]), { instanceOf: StartError, message: `control-socket: ${path} exists and is not a socket` });
+  await t.throwsAsync(startTestServer(['--disable-ticketing', '--control-socket', path]), {
+    instanceOf: StartError,
+    message: `control-socket: ${path} exists and is not a socket`,
+  });
   const stale = controlPath();
   // A process killed while listening leaves its socket file behind.
-  await run(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`]).catch(() => {});
+  await run(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`,
+  ]).catch(() => {});
   t.true(statSync(stale).isSocket());
   const s = await startTestServer(['--disable-ticketing', '--control-socket', stale]);
   t.teardown(() => s.stop());

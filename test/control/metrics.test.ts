@@ -14,7 +14,18 @@ const value = (scrape: string, series: string): number => {
 };
 
 test('/metrics: traffic and frames grow while a client watches the live demo; a wrong ticket counts as a refused link', async (t) => {
-  const s = await startConfiguredServer(['--demo', 'live', '--demo-size', '320x240', '--password', 'pw', '--metrics-addr', '127.0.0.1:0', '--compressor-threads', '1']);
+  const s = await startConfiguredServer([
+    '--demo',
+    'live',
+    '--demo-size',
+    '320x240',
+    '--password',
+    'pw',
+    '--metrics-addr',
+    '127.0.0.1:0',
+    '--compressor-threads',
+    '1',
+  ]);
   t.teardown(() => s.stop());
   const url = `http://127.0.0.1:${s.companion.metricsPort}/metrics`;
   const scrape = async () => {
@@ -32,14 +43,21 @@ test('/metrics: traffic and frames grow while a client watches the live demo; a 
   const before = await scrape();
   await new Promise((r) => setTimeout(r, 1500));
   const after = await scrape();
-  for (const series of ['spice_channel_sent_bytes_total{actor="display-0"}', 'spice_channel_sent_messages_total{actor="display-0"}', 'spice_display_drawings_sent_total{actor="red-worker-0"}']) {
+  for (const series of [
+    'spice_channel_sent_bytes_total{actor="display-0"}',
+    'spice_channel_sent_messages_total{actor="display-0"}',
+    'spice_display_drawings_sent_total{actor="red-worker-0"}',
+  ]) {
     t.true(value(after, series) > value(before, series), `${series} grows: ${value(before, series)} -> ${value(after, series)}`);
   }
   t.true(value(after, 'spice_channel_received_messages_total{actor="display-0"}') >= 1, 'DISPLAY_INIT and ACKs received');
   t.is(value(after, 'spice_clients{actor="server"}'), 1);
   t.is(value(after, 'spice_channels_linked{actor="server"}'), 4, 'main, inputs, cursor, display');
   t.is(value(after, 'spice_channel_connections{actor="display-0"}'), 1);
-  t.true(after.split('\n').some((l) => l.startsWith('spice_display_images_total{actor="red-worker-0",encoding=')), 'images by encoding');
+  t.true(
+    after.split('\n').some((l) => l.startsWith('spice_display_images_total{actor="red-worker-0",encoding=')),
+    'images by encoding',
+  );
   t.true(value(after, 'spice_display_encode_seconds_total{actor="red-worker-0"}') > 0);
   t.is(value(after, 'spice_actor_restarts_total{actor="display-0"}'), 0);
   t.true(value(after, 'spice_thread_cpu_seconds_total{thread="red-worker-0"}') >= 0);
@@ -59,5 +77,8 @@ test('metrics-addr takes HOST:PORT (IPv6 in brackets); a port in use stops start
   await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
   t.teardown(() => void taken.close());
   const port = (taken.address() as { port: number }).port;
-  await t.throwsAsync(startConfiguredServer(['--demo', 'off', '--metrics-addr', `127.0.0.1:${port}`]), { instanceOf: StartError, message: `metrics-addr: cannot listen on 127.0.0.1:${port}: EADDRINUSE` });
+  await t.throwsAsync(startConfiguredServer(['--demo', 'off', '--metrics-addr', `127.0.0.1:${port}`]), {
+    instanceOf: StartError,
+    message: `metrics-addr: cannot listen on 127.0.0.1:${port}: EADDRINUSE`,
+  });
 });

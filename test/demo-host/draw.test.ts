@@ -9,7 +9,9 @@ const all = (w: number, h: number) => boxAt(0, 0, w, h);
 
 /** The picture as rows of '#' (rgb) and '.' (anything else). */
 function art(b: ReturnType<typeof target>, rgb: number): string[] {
-  return Array.from({ length: b.height }, (_, y) => Array.from({ length: b.width }, (_, x) => (rgbAt(b, x, y) === rgb ? '#' : '.')).join(''));
+  return Array.from({ length: b.height }, (_, y) =>
+    Array.from({ length: b.width }, (_, x) => (rgbAt(b, x, y) === rgb ? '#' : '.')).join(''),
+  );
 }
 
 test('fillRect writes 0x00RRGGBB as B,G,R,0, only inside both the rectangle and the clip', (t) => {

@@ -21,7 +21,13 @@ export function changedOutside(a: Bitmap32, b: Bitmap32, boxes: readonly Box[]):
     const row = y * a.stride;
     for (let x = 0; x < a.width; x++) {
       const o = row + x * 4;
-      if (a.pixels[o] === b.pixels[o] && a.pixels[o + 1] === b.pixels[o + 1] && a.pixels[o + 2] === b.pixels[o + 2] && a.pixels[o + 3] === b.pixels[o + 3]) continue;
+      if (
+        a.pixels[o] === b.pixels[o] &&
+        a.pixels[o + 1] === b.pixels[o + 1] &&
+        a.pixels[o + 2] === b.pixels[o + 2] &&
+        a.pixels[o + 3] === b.pixels[o + 3]
+      )
+        continue;
       if (!inside(boxes, x, y)) out.push({ x, y });
     }
   }

@@ -22,7 +22,17 @@ function times(seed: number, n: number): number[] {
   for (let i = 1; i < n; i++) {
     const r = rnd();
     const prev = out[i - 1]!;
-    out.push(r < 0.6 ? prev + 1000 / 60 : r < 0.75 ? prev + rnd() * 5 : r < 0.9 ? prev + rnd() * 90_000 : r < 0.97 ? prev - rnd() * 3000 : -rnd() * 500);
+    out.push(
+      r < 0.6
+        ? prev + 1000 / 60
+        : r < 0.75
+          ? prev + rnd() * 5
+          : r < 0.9
+            ? prev + rnd() * 90_000
+            : r < 0.97
+              ? prev - rnd() * 3000
+              : -rnd() * 500,
+    );
   }
   return out;
 }
@@ -39,10 +49,11 @@ test('the still frame: background, title bars, text and taskbar where they belon
   t.is(rgbAt(frame, L.video.left + 2, L.video.top + TITLE_H - 1), STYLES.video.titleRgb, 'the Video title bar');
   t.is(rgbAt(frame, 5, 479), TASKBAR_RGB, 'the taskbar');
   // The heading "spice-companion" at scale 2 in the About body: the 's' has its top row at x 2..9 of the glyph.
-  const hx = L.about.left + 1 + 16, hy = L.about.top + 1 + TITLE_H + 16;
+  const hx = L.about.left + 1 + 16,
+    hy = L.about.top + 1 + TITLE_H + 16;
   let heading = 0;
   for (let y = hy; y < hy + 14; y++) for (let x = hx; x < hx + 180; x++) if (rgbAt(frame, x, y) === STYLES.about.titleRgb) heading++;
-  t.true(heading > 300 && heading < 180 * 14 / 2, `heading pixels ${heading}`);
+  t.true(heading > 300 && heading < (180 * 14) / 2, `heading pixels ${heading}`);
   t.is(rgbAt(frame, hx + 2, hy + 4), STYLES.about.titleRgb, "the 's' of the heading");
   t.is(rgbAt(frame, hx, hy), STYLES.about.bodyRgb, 'and the body around it');
   // "00:00.0": the first 0's top row is pixels 1..3 of 5.
@@ -51,7 +62,8 @@ test('the still frame: background, title bars, text and taskbar where they belon
   t.is(rgbAt(frame, sw.x, sw.y), STYLES.stopwatch.bodyRgb, 'its corner is blank');
   for (let y = 0; y < 480; y++) {
     for (let x = 0; x < 640; x++) if (frame.pixels[y * frame.stride + x * 4 + 3] !== 0) return t.fail(`4th byte at ${x},${y}`);
-    for (let i = 640 * 4; i < frame.stride; i++) if (frame.pixels[y * frame.stride + i] !== 0xa5) return t.fail(`padding written on row ${y}`);
+    for (let i = 640 * 4; i < frame.stride; i++)
+      if (frame.pixels[y * frame.stride + i] !== 0xa5) return t.fail(`padding written on row ${y}`);
   }
 });
 
@@ -69,7 +81,12 @@ test('deterministic: two scenes given the same times draw the same bytes and the
 });
 
 test('damage covers every changed pixel, and a frame drawn by damage equals one drawn whole', (t) => {
-  for (const [w, h, seed] of [[640, 480, 1], [801, 599, 2], [300, 200, 3], [97, 61, 4]] as const) {
+  for (const [w, h, seed] of [
+    [640, 480, 1],
+    [801, 599, 2],
+    [300, 200, 3],
+    [97, 61, 4],
+  ] as const) {
     const scene = new DemoScene(w, h);
     const frame = target(w, h, 8);
     for (const tMs of times(seed, 30)) {
@@ -80,7 +97,10 @@ test('damage covers every changed pixel, and a frame drawn by damage equals one 
         t.true(r.left >= 0 && r.top >= 0 && r.right <= w && r.bottom <= h, `${JSON.stringify(r)} inside ${w}x${h}`);
       }
       const missed = changedOutside(before, frame, damage);
-      if (missed.length) return t.fail(`${w}x${h} at ${tMs} ms: ${missed.length} changed pixels outside ${JSON.stringify(damage)}, e.g. ${JSON.stringify(missed[0])}`);
+      if (missed.length)
+        return t.fail(
+          `${w}x${h} at ${tMs} ms: ${missed.length} changed pixels outside ${JSON.stringify(damage)}, e.g. ${JSON.stringify(missed[0])}`,
+        );
       const fresh = target(w, h, 8);
       new DemoScene(w, h).draw(fresh, tMs);
       if (!sameBytes(fresh.pixels, frame.pixels)) return t.fail(`${w}x${h} at ${tMs} ms: incremental frame differs from a whole one`);
@@ -94,7 +114,13 @@ test('each target gets the damage since its own last frame; a new Bitmap32 over 
   const two = target(320, 240);
   t.is(area(scene.draw(one, 0)), 320 * 240);
   t.is(area(scene.draw(two, 0)), 320 * 240, 'a second target starts with a whole frame');
-  for (const [tMs, into] of [[100, one], [2000, one], [2100, two], [5000, one], [5017, two]] as const) {
+  for (const [tMs, into] of [
+    [100, one],
+    [2000, one],
+    [2100, two],
+    [5000, one],
+    [5017, two],
+  ] as const) {
     const before = copyOf(into);
     const damage = scene.draw({ ...into }, tMs);
     t.true(area(damage) < 320 * 240, 'not a whole frame');
@@ -134,20 +160,35 @@ test('the clock and the stopwatch damage only the digits that change', (t) => {
   };
   const moved = (t0: number, t1: number) => bounding(mover(t0), mover(t1));
   scene.draw(frame, 1000);
-  t.deepEqual(sorted(scene.draw(frame, 1100)), sorted([cell(sw, 6, STOPWATCH_SCALE), moved(1000, 1100), plasma]), 'the tenths digit, where the moving window was and is (one rectangle: they overlap), the video');
+  t.deepEqual(
+    sorted(scene.draw(frame, 1100)),
+    sorted([cell(sw, 6, STOPWATCH_SCALE), moved(1000, 1100), plasma]),
+    'the tenths digit, where the moving window was and is (one rectangle: they overlap), the video',
+  );
   scene.draw(frame, 1999);
   const second = scene.draw(frame, 2000);
   for (const c of [cell(sw, 4, STOPWATCH_SCALE), cell(sw, 6, STOPWATCH_SCALE), cell(clock, 7, 1)]) {
-    t.true(second.some((r) => JSON.stringify(r) === JSON.stringify(c)), `${JSON.stringify(c)} in ${JSON.stringify(second)}`);
+    t.true(
+      second.some((r) => JSON.stringify(r) === JSON.stringify(c)),
+      `${JSON.stringify(c)} in ${JSON.stringify(second)}`,
+    );
   }
 });
 
 test('1920x1080, 640x480, odd and tiny sizes draw; the whole frame stays inside the target', (t) => {
-  for (const [w, h] of [[1920, 1080], [640, 480], [801, 599], [33, 17], [1, 1]] as const) {
+  for (const [w, h] of [
+    [1920, 1080],
+    [640, 480],
+    [801, 599],
+    [33, 17],
+    [1, 1],
+  ] as const) {
     const { frame, damage } = still(w, h, 4);
     t.deepEqual(damage, [boxAt(0, 0, w, h)]);
     t.is(rgbAt(frame, 0, 0), h > 28 ? BACKGROUND_TOP_RGB : rgbAt(frame, 0, 0));
-    for (let y = 0; y < h; y++) for (let i = w * 4; i < frame.stride; i++) if (frame.pixels[y * frame.stride + i] !== 0xa5) return t.fail(`${w}x${h}: padding written`);
+    for (let y = 0; y < h; y++)
+      for (let i = w * 4; i < frame.stride; i++)
+        if (frame.pixels[y * frame.stride + i] !== 0xa5) return t.fail(`${w}x${h}: padding written`);
   }
 });
 
@@ -172,8 +213,16 @@ test('bad sizes, times and targets are RangeErrors', (t) => {
   const scene = new DemoScene(8, 8);
   t.throws(() => scene.draw(target(8, 8), Number.NaN), { instanceOf: RangeError });
   t.throws(() => scene.draw(target(8, 8, 2), 0), { instanceOf: RangeError }, 'a stride that is not whole words');
-  t.throws(() => scene.draw({ width: 8, height: 8, stride: 32, pixels: new Uint8Array(255) }, 0), { instanceOf: RangeError }, 'too few bytes');
-  t.throws(() => scene.draw({ width: 8, height: 8, stride: 32, pixels: new Uint8Array(260).subarray(2) }, 0), { instanceOf: RangeError }, 'unaligned');
+  t.throws(
+    () => scene.draw({ width: 8, height: 8, stride: 32, pixels: new Uint8Array(255) }, 0),
+    { instanceOf: RangeError },
+    'too few bytes',
+  );
+  t.throws(
+    () => scene.draw({ width: 8, height: 8, stride: 32, pixels: new Uint8Array(260).subarray(2) }, 0),
+    { instanceOf: RangeError },
+    'unaligned',
+  );
 });
 
 test('a frame written as PPM reads back as the same pixels', (t) => {

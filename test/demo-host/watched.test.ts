@@ -27,11 +27,15 @@ test('the live demo draws frames only while a client watches', async (t) => {
 
   client.close();
   const gone = frames;
-  await eventually('the animation stopping', async () => {
-    const before = frames;
-    await settle(300);
-    return frames === before;
-  }, 20_000);
+  await eventually(
+    'the animation stopping',
+    async () => {
+      const before = frames;
+      await settle(300);
+      return frames === before;
+    },
+    20_000,
+  );
   const stopped = frames;
   await settle(500);
   t.is(frames, stopped, 'no frame once the client has gone');

@@ -26,7 +26,12 @@ async function ackRoundTrips(flags: string[]): Promise<{ worst: number; displayB
     for (let i = 0; i < 4; i++) {
       await new Promise((r) => setTimeout(r, 100));
       const t0 = performance.now();
-      const ack = firstValueFrom(inputs.messages$.pipe(filter((m) => m.name === 'mouse_motion_ack'), timeout(30_000)));
+      const ack = firstValueFrom(
+        inputs.messages$.pipe(
+          filter((m) => m.name === 'mouse_motion_ack'),
+          timeout(30_000),
+        ),
+      );
       for (let k = 0; k < 4; k++) inputs.send({ name: 'mouse_motion', body: { dx: 1, dy: 0, buttons_state: 0 } });
       await ack;
       trips.push(performance.now() - t0);
@@ -44,7 +49,9 @@ async function ackRoundTrips(flags: string[]): Promise<{ worst: number; displayB
 test.serial('with max-bandwidth, input goes ahead of a display flood; with the priorities turned round it waits behind it', async (t) => {
   const inputFirst = await ackRoundTrips([]);
   const displayFirst = await ackRoundTrips(['--channels.inputs.priority', '7', '--channels.display.priority', '0']);
-  t.log(`slowest motion-ack round trip during the flood: input first ${inputFirst.worst.toFixed(1)} ms, display first ${displayFirst.worst.toFixed(1)} ms (${(displayFirst.worst / inputFirst.worst).toFixed(1)}x); display received ${(inputFirst.displayBytesPerS / 1e3).toFixed(0)} and ${(displayFirst.displayBytesPerS / 1e3).toFixed(0)} kB/s on a 250 kB/s link`);
+  t.log(
+    `slowest motion-ack round trip during the flood: input first ${inputFirst.worst.toFixed(1)} ms, display first ${displayFirst.worst.toFixed(1)} ms (${(displayFirst.worst / inputFirst.worst).toFixed(1)}x); display received ${(inputFirst.displayBytesPerS / 1e3).toFixed(0)} and ${(displayFirst.displayBytesPerS / 1e3).toFixed(0)} kB/s on a 250 kB/s link`,
+  );
   t.true(displayFirst.worst > 5 * inputFirst.worst, 'priority decides who waits');
   // The link budget holds: what the display got stays near 2 Mbit/s (plus one burst and one frame).
   t.true(inputFirst.displayBytesPerS < 250_000 * 1.5 + 64 * 1024 + 80_000, `display at ${inputFirst.displayBytesPerS.toFixed(0)} B/s`);

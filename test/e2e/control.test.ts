@@ -8,9 +8,10 @@ import { control, controlPath } from '../helpers/control.js';
 
 // The control socket with spice-gtk 0.42 connected: what it lists, and what its commands do to a real client.
 
-const opened = (p: SpiceProbe, ch: string) => p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && `${e.channel}:${e.id}` === ch, `${ch} opened`);
+const opened = (p: SpiceProbe, ch: string) =>
+  p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && `${e.channel}:${e.id}` === ch, `${ch} opened`);
 
-test('query-spice lists spice-gtk\'s channels; set_password and expire_password refuse new links; spice-disconnect closes it', async (t) => {
+test("query-spice lists spice-gtk's channels; set_password and expire_password refuse new links; spice-disconnect closes it", async (t) => {
   const path = controlPath();
   const s = await startTestServer(['--password', 'old', '--control-socket', path]);
   t.teardown(() => s.stop());
@@ -41,7 +42,10 @@ test('query-spice lists spice-gtk\'s channels; set_password and expire_password 
 
   t.deepEqual(await control(path, 'spice-disconnect', { 'connection-id': [...sessions][0] }), { return: {} });
   for (const ch of ['main:0', 'inputs:0', 'cursor:0']) {
-    await gtk.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_CLOSED' && `${e.channel}:${e.id}` === ch, `${ch} closed by the server`);
+    await gtk.waitFor(
+      (e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_CLOSED' && `${e.channel}:${e.id}` === ch,
+      `${ch} closed by the server`,
+    );
   }
   t.deepEqual(((await control(path, 'query-spice')).return as { channels: unknown[] }).channels, [], 'nothing left connected');
 });

@@ -24,7 +24,15 @@ const cases: Array<[compression: string, size: string]> = [
 
 for (const [compression, size] of cases) {
   test(`spicy-screenshot gets exactly the still frame with image-compression ${compression} at ${size}`, async (t) => {
-    const s = await startConfiguredServer(['--disable-ticketing', '--demo', 'still', '--demo-size', size, '--image-compression', compression]);
+    const s = await startConfiguredServer([
+      '--disable-ticketing',
+      '--demo',
+      'still',
+      '--demo-size',
+      size,
+      '--image-compression',
+      compression,
+    ]);
     t.teardown(() => s.stop());
     const out = join(mkdtempSync(join(tmpdir(), 'spicy-shot-')), 'shot.ppm');
     await run('spicy-screenshot', ['-h', '127.0.0.1', '-p', String(s.port), '-o', out], { timeout: 60_000 });

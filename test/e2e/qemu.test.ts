@@ -57,7 +57,13 @@ const probe = (t: ExecutionContext, port: number) => {
 };
 
 /** The next probe event matching `match` after the `from`th. */
-async function nextEvent(p: SpiceProbe, from: number, match: (e: ProbeEvent) => boolean, what: string, timeoutMs = 30_000): Promise<ProbeEvent> {
+async function nextEvent(
+  p: SpiceProbe,
+  from: number,
+  match: (e: ProbeEvent) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<ProbeEvent> {
   return p.waitFor((e) => p.events.indexOf(e) >= from && match(e), what, timeoutMs);
 }
 
@@ -67,7 +73,10 @@ qemuTest('SeaBIOS on QEMU -display dbus: spicy-screenshot shows exactly what QMP
   const c = await companion(t, bus);
   // A client waits on the companion before QEMU exists: it gets the display when QEMU comes.
   const p = probe(t, c.port);
-  await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'display', 'display channel open');
+  await p.waitFor(
+    (e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'display',
+    'display channel open',
+  );
   const t0 = performance.now();
   const qemu = await seabios(bus);
   t.teardown(() => qemu.stop());
@@ -85,42 +94,47 @@ qemuTest('SeaBIOS on QEMU -display dbus: spicy-screenshot shows exactly what QMP
   const stats = await c.stats();
   t.true(stats.attached);
   t.is(stats.attachments, 1);
-  t.log(`bridge: ${stats.display.scanouts} Scanout, ${stats.display.updates} Updates, latency p50 ${stats.display.latencyUs.p50} µs p99 ${stats.display.latencyUs.p99} µs`);
+  t.log(
+    `bridge: ${stats.display.scanouts} Scanout, ${stats.display.updates} Updates, latency p50 ${stats.display.latencyUs.p50} µs p99 ${stats.display.latencyUs.p99} µs`,
+  );
 });
 
-qemuTest('QEMU restarts on the same bus: the display is disabled meanwhile, then the companion reattaches and shows the new QEMU exactly', async (t) => {
-  const bus = await startBus();
-  t.teardown(() => bus.stop());
-  const c = await companion(t, bus);
-  const first = await seabios(bus);
-  t.teardown(() => first.stop());
-  await first.qmp.execute('cont');
-  const p = probe(t, c.port);
-  await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the first QEMU in text mode');
+qemuTest(
+  'QEMU restarts on the same bus: the display is disabled meanwhile, then the companion reattaches and shows the new QEMU exactly',
+  async (t) => {
+    const bus = await startBus();
+    t.teardown(() => bus.stop());
+    const c = await companion(t, bus);
+    const first = await seabios(bus);
+    t.teardown(() => first.stop());
+    await first.qmp.execute('cont');
+    const p = probe(t, c.port);
+    await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the first QEMU in text mode');
 
-  const gone = p.events.length;
-  first.stop();
-  await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU went', 10_000);
-  t.false((await c.stats()).attached);
+    const gone = p.events.length;
+    first.stop();
+    await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU went', 10_000);
+    t.false((await c.stats()).attached);
 
-  const back = p.events.length;
-  const t0 = performance.now();
-  const second = await seabios(bus);
-  t.teardown(() => second.stop());
-  await nextEvent(p, back, (e) => e.event === 'primary-create', 'a surface from the second QEMU');
-  t.log(`second QEMU start → its first frame at the still-connected client: ${since(t0)} ms`);
-  t.is(p.events.filter((e) => e.event === 'disconnected').length, 0, 'the client stayed connected throughout');
-  // The server takes one client at a time: spicy-screenshot would replace the probe.
-  t.is(await p.quit(), 0);
-  await second.qmp.execute('cont');
-  const dump = screendump(second, bus.dir);
-  await eventually('the second QEMU in text mode', async () => (await dump()).width === 720, 20_000);
-  const match = await clientMatchesGuest(dump, () => spicyScreenshot(c.port, bus.dir));
-  t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
-  const stats = await c.stats();
-  t.is(stats.attachments, 2);
-  t.true(stats.attached);
-});
+    const back = p.events.length;
+    const t0 = performance.now();
+    const second = await seabios(bus);
+    t.teardown(() => second.stop());
+    await nextEvent(p, back, (e) => e.event === 'primary-create', 'a surface from the second QEMU');
+    t.log(`second QEMU start → its first frame at the still-connected client: ${since(t0)} ms`);
+    t.is(p.events.filter((e) => e.event === 'disconnected').length, 0, 'the client stayed connected throughout');
+    // The server takes one client at a time: spicy-screenshot would replace the probe.
+    t.is(await p.quit(), 0);
+    await second.qmp.execute('cont');
+    const dump = screendump(second, bus.dir);
+    await eventually('the second QEMU in text mode', async () => (await dump()).width === 720, 20_000);
+    const match = await clientMatchesGuest(dump, () => spicyScreenshot(c.port, bus.dir));
+    t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
+    const stats = await c.stats();
+    t.is(stats.attachments, 2);
+    t.true(stats.attached);
+  },
+);
 
 /** The test guest on the companion's bus, booted and drawing. */
 async function guestOnBus(t: ExecutionContext, bus: PrivateBus, options: Omit<Parameters<typeof Guest.start>[0], 'image' | 'display'>) {
@@ -147,50 +161,64 @@ async function textLatency(t: ExecutionContext, guest: Guest, stats: (reset?: bo
   t.true(l.count > 0, 'the text workload produced updates');
 }
 
-qemuTest('the test guest on std VGA: the client shows its frame exactly; keys, buttons, wheel and motion typed in spice-gtk reach the guest', async (t) => {
-  const bus = await startBus();
-  t.teardown(() => bus.stop());
-  const c = await companion(t, bus);
-  const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'std' });
-  t.deepEqual(await guest.waitReady(), { workload: 'idle', width: 1280, height: 800 });
-  const match = await clientMatchesGuest(() => guest.screendump(), () => spicyScreenshot(c.port, guest.dir));
-  t.deepEqual([match.screen.width, match.screen.height], [1280, 800]);
-  t.false((await c.stats()).absolute, 'a PS/2 mouse only: QEMU takes relative motion');
+qemuTest(
+  'the test guest on std VGA: the client shows its frame exactly; keys, buttons, wheel and motion typed in spice-gtk reach the guest',
+  async (t) => {
+    const bus = await startBus();
+    t.teardown(() => bus.stop());
+    const c = await companion(t, bus);
+    const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'std' });
+    t.deepEqual(await guest.waitReady(), { workload: 'idle', width: 1280, height: 800 });
+    const match = await clientMatchesGuest(
+      () => guest.screendump(),
+      () => spicyScreenshot(c.port, guest.dir),
+    );
+    t.deepEqual([match.screen.width, match.screen.height], [1280, 800]);
+    t.false((await c.stats()).absolute, 'a PS/2 mouse only: QEMU takes relative motion');
 
-  const p = probe(t, c.port);
-  await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'inputs', 'inputs channel open');
-  const typed = async (cmd: Record<string, unknown>, ...lines: RegExp[]) => {
-    const from = guest.mark();
-    await p.command(cmd);
-    for (const line of lines) await guest.waitForLine(line, { from, timeoutMs: 15_000 });
-  };
-  await typed({ cmd: 'key-press-release', scancode: 0x1e }, /^KEY 30 1$/, /^KEY 30 0$/); // A
-  await typed({ cmd: 'key-press-release', scancode: 0x148 }, /^KEY 103 1$/, /^KEY 103 0$/); // Up (E0 48)
-  await typed({ cmd: 'key-press-release', scancode: 0x11d }, /^KEY 97 1$/, /^KEY 97 0$/); // Right Ctrl (E0 1D)
-  await typed({ cmd: 'button-press', button: 1, buttons: 1 }, /^BTN 272 1$/); // left
-  await typed({ cmd: 'button-release', button: 1, buttons: 0 }, /^BTN 272 0$/);
-  await typed({ cmd: 'button-press', button: 3, buttons: 4 }, /^BTN 273 1$/); // right
-  await typed({ cmd: 'button-release', button: 3, buttons: 0 }, /^BTN 273 0$/);
-  await typed({ cmd: 'button-press', button: 2, buttons: 2 }, /^BTN 274 1$/); // middle
-  await typed({ cmd: 'button-release', button: 2, buttons: 0 }, /^BTN 274 0$/);
-  await typed({ cmd: 'button-press', button: 4, buttons: 0 }, /^REL wheel 1$/); // wheel up: one step
-  await p.command({ cmd: 'button-release', button: 4, buttons: 0 });
-  await typed({ cmd: 'button-press', button: 5, buttons: 0 }, /^REL wheel -1$/);
-  await p.command({ cmd: 'button-release', button: 5, buttons: 0 });
-  await typed({ cmd: 'motion', dx: 7, dy: 3, buttons: 0 }, /^REL x 7$/, /^REL y 3$/);
-  // Lock keys both ways: the client's Caps Lock is pressed in the guest, and the guest's LED comes back.
-  await typed({ cmd: 'key-locks', locks: 4 }, /^KEY 58 1$/, /^KEY 58 0$/);
-  await p.waitFor((e) => e.event === 'inputs-modifiers' && ((e.modifiers as number) & 4) !== 0, 'the Caps Lock LED at the client');
-  t.is(await p.quit(), 0);
+    const p = probe(t, c.port);
+    await p.waitFor(
+      (e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'inputs',
+      'inputs channel open',
+    );
+    const typed = async (cmd: Record<string, unknown>, ...lines: RegExp[]) => {
+      const from = guest.mark();
+      await p.command(cmd);
+      for (const line of lines) await guest.waitForLine(line, { from, timeoutMs: 15_000 });
+    };
+    await typed({ cmd: 'key-press-release', scancode: 0x1e }, /^KEY 30 1$/, /^KEY 30 0$/); // A
+    await typed({ cmd: 'key-press-release', scancode: 0x148 }, /^KEY 103 1$/, /^KEY 103 0$/); // Up (E0 48)
+    await typed({ cmd: 'key-press-release', scancode: 0x11d }, /^KEY 97 1$/, /^KEY 97 0$/); // Right Ctrl (E0 1D)
+    await typed({ cmd: 'button-press', button: 1, buttons: 1 }, /^BTN 272 1$/); // left
+    await typed({ cmd: 'button-release', button: 1, buttons: 0 }, /^BTN 272 0$/);
+    await typed({ cmd: 'button-press', button: 3, buttons: 4 }, /^BTN 273 1$/); // right
+    await typed({ cmd: 'button-release', button: 3, buttons: 0 }, /^BTN 273 0$/);
+    await typed({ cmd: 'button-press', button: 2, buttons: 2 }, /^BTN 274 1$/); // middle
+    await typed({ cmd: 'button-release', button: 2, buttons: 0 }, /^BTN 274 0$/);
+    await typed({ cmd: 'button-press', button: 4, buttons: 0 }, /^REL wheel 1$/); // wheel up: one step
+    await p.command({ cmd: 'button-release', button: 4, buttons: 0 });
+    await typed({ cmd: 'button-press', button: 5, buttons: 0 }, /^REL wheel -1$/);
+    await p.command({ cmd: 'button-release', button: 5, buttons: 0 });
+    await typed({ cmd: 'motion', dx: 7, dy: 3, buttons: 0 }, /^REL x 7$/, /^REL y 3$/);
+    // Lock keys both ways: the client's Caps Lock is pressed in the guest, and the guest's LED comes back.
+    await typed({ cmd: 'key-locks', locks: 4 }, /^KEY 58 1$/, /^KEY 58 0$/);
+    await p.waitFor((e) => e.event === 'inputs-modifiers' && ((e.modifiers as number) & 4) !== 0, 'the Caps Lock LED at the client');
+    t.is(await p.quit(), 0);
 
-  await textLatency(t, guest, c.stats, 5_000, 'std VGA (bochs-drm fbdev) 1280x800');
-});
+    await textLatency(t, guest, c.stats, 5_000, 'std VGA (bochs-drm fbdev) 1280x800');
+  },
+);
 
 qemuTest('the test guest on virtio-vga with a tablet: client mouse mode, absolute positions, the hardware cursor', async (t) => {
   const bus = await startBus();
   t.teardown(() => bus.stop());
   const c = await companion(t, bus);
-  const guest = await guestOnBus(t, bus, { workload: 'input', vga: 'virtio', kernelArgs: ['draw=drm'], qemuArgs: ['-device', 'virtio-tablet-pci'] });
+  const guest = await guestOnBus(t, bus, {
+    workload: 'input',
+    vga: 'virtio',
+    kernelArgs: ['draw=drm'],
+    qemuArgs: ['-device', 'virtio-tablet-pci'],
+  });
   const ready = await guest.waitReady();
   await guest.waitForLine(/GUEST-CURSOR/);
   const p = probe(t, c.port);
@@ -218,7 +246,10 @@ qemuTest('the test guest on virtio-vga with a tablet: client mouse mode, absolut
   await p.command({ cmd: 'position', x: ready.width + 50, y: 0, buttons: 0 });
   t.true(Number((await guest.waitForLine(/^ABS x (\d+)$/, { from: edge }))[1]) > 0x7fff * 0.99);
   // The guest moves its cursor plane to the pointer: QEMU's MouseSet comes back as a cursor move.
-  await p.waitFor((e) => e.event === 'cursor-move' && Math.abs((e.x as number) - x) <= 1 && Math.abs((e.y as number) - y) <= 1, 'the cursor at the pointer');
+  await p.waitFor(
+    (e) => e.event === 'cursor-move' && Math.abs((e.x as number) - x) <= 1 && Math.abs((e.y as number) - y) <= 1,
+    'the cursor at the pointer',
+  );
   t.is(await p.quit(), 0);
 
   await textLatency(t, guest, c.stats, 5_000, `virtio-vga (DRM) ${ready.width}x${ready.height}`);
@@ -240,91 +271,121 @@ async function companionWith(t: ExecutionContext, flags: readonly string[]) {
   return { port: server.port, stats, hostSpec: server.hostSpec, stop: () => server.stop() };
 }
 
-qemuTest('p2p mode (--qemu-qmp): the link handed over by QMP getfd + add_client shows exactly what screendump shows; a restarted QEMU is attached again', async (t) => {
-  const dir = scratch(t);
-  // QEMU serves one client per QMP socket: the companion gets its own, the test keeps qmp.sock.
-  const bridgeQmp = join(dir, 'bridge-qmp.sock');
-  const seabiosP2p = () => startBiosQemu(dir, 'dbus,p2p=yes', ['-m', '128', '-qmp', `unix:${bridgeQmp},server=on,wait=off`]);
-  const c = await companionWith(t, ['--qemu-qmp', bridgeQmp]);
-  const first = await seabiosP2p();
-  t.teardown(() => first.stop());
-  await first.qmp.execute('cont');
-  const dump = screendump(first, dir);
-  await eventually('the BIOS text mode', async () => (await dump()).width === 720, 20_000);
-  const match = await clientMatchesGuest(dump, () => spicyScreenshot(c.port, dir));
-  t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
-  t.like(await c.stats(), { attached: true, attachments: 1 });
+qemuTest(
+  'p2p mode (--qemu-qmp): the link handed over by QMP getfd + add_client shows exactly what screendump shows; a restarted QEMU is attached again',
+  async (t) => {
+    const dir = scratch(t);
+    // QEMU serves one client per QMP socket: the companion gets its own, the test keeps qmp.sock.
+    const bridgeQmp = join(dir, 'bridge-qmp.sock');
+    const seabiosP2p = () => startBiosQemu(dir, 'dbus,p2p=yes', ['-m', '128', '-qmp', `unix:${bridgeQmp},server=on,wait=off`]);
+    const c = await companionWith(t, ['--qemu-qmp', bridgeQmp]);
+    const first = await seabiosP2p();
+    t.teardown(() => first.stop());
+    await first.qmp.execute('cont');
+    const dump = screendump(first, dir);
+    await eventually('the BIOS text mode', async () => (await dump()).width === 720, 20_000);
+    const match = await clientMatchesGuest(dump, () => spicyScreenshot(c.port, dir));
+    t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
+    t.like(await c.stats(), { attached: true, attachments: 1 });
 
-  const p = probe(t, c.port);
-  await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the first QEMU in text mode');
-  const gone = p.events.length;
-  await first.stop();
-  await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU went', 10_000);
-  t.false((await c.stats()).attached);
-  const back = p.events.length;
-  const second = await seabiosP2p();
-  t.teardown(() => second.stop());
-  await nextEvent(p, back, (e) => e.event === 'primary-create', 'a surface from the second QEMU');
-  t.like(await c.stats(), { attached: true, attachments: 2 });
-});
+    const p = probe(t, c.port);
+    await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the first QEMU in text mode');
+    const gone = p.events.length;
+    await first.stop();
+    await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU went', 10_000);
+    t.false((await c.stats()).attached);
+    const back = p.events.length;
+    const second = await seabiosP2p();
+    t.teardown(() => second.stop());
+    await nextEvent(p, back, (e) => e.event === 'primary-create', 'a surface from the second QEMU');
+    t.like(await c.stats(), { attached: true, attachments: 2 });
+  },
+);
 
-qemuTest('--qemu -- ARGS: the companion launches QEMU (p2p display, private QMP), serves its SeaBIOS screen exactly, keeps serving when QEMU exits, and stops QEMU when it stops', async (t) => {
-  const dir = scratch(t);
-  const launch = async () => {
-    const c = await companionWith(t, ['--qemu', '--', '-accel', 'tcg', '-m', '128', '-nodefaults', '-vga', 'std']);
-    const launcher = c.hostSpec?.process;
-    if (!(launcher instanceof QemuLauncher)) throw new Error('no QEMU launcher in the host spec');
-    return { ...c, launcher };
-  };
-  const c = await launch();
-  const pid = c.launcher.pid;
-  t.true(pid !== undefined && alive(pid), 'QEMU runs');
-  await eventually('attached to the launched QEMU', async () => (await c.stats()).attached, 20_000);
-  // The bridge closed its QMP connection after the handover: the same socket is free for screendumps.
-  const qmp = await Qmp.connect(c.launcher.qmpPath);
-  t.teardown(() => qmp.close());
-  const dump = async () => {
-    const file = join(dir, 'dump.ppm');
-    await qmp.execute('screendump', { filename: file });
-    return readScreen(file);
-  };
-  await eventually('the BIOS text mode', async () => (await dump()).width === 720, 20_000);
-  const match = await clientMatchesGuest(dump, () => spicyScreenshot(c.port, dir));
-  t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
+qemuTest(
+  '--qemu -- ARGS: the companion launches QEMU (p2p display, private QMP), serves its SeaBIOS screen exactly, keeps serving when QEMU exits, and stops QEMU when it stops',
+  async (t) => {
+    const dir = scratch(t);
+    const launch = async () => {
+      const c = await companionWith(t, ['--qemu', '--', '-accel', 'tcg', '-m', '128', '-nodefaults', '-vga', 'std']);
+      const launcher = c.hostSpec?.process;
+      if (!(launcher instanceof QemuLauncher)) throw new Error('no QEMU launcher in the host spec');
+      return { ...c, launcher };
+    };
+    const c = await launch();
+    const pid = c.launcher.pid;
+    t.true(pid !== undefined && alive(pid), 'QEMU runs');
+    await eventually('attached to the launched QEMU', async () => (await c.stats()).attached, 20_000);
+    // The bridge closed its QMP connection after the handover: the same socket is free for screendumps.
+    const qmp = await Qmp.connect(c.launcher.qmpPath);
+    t.teardown(() => qmp.close());
+    const dump = async () => {
+      const file = join(dir, 'dump.ppm');
+      await qmp.execute('screendump', { filename: file });
+      return readScreen(file);
+    };
+    await eventually('the BIOS text mode', async () => (await dump()).width === 720, 20_000);
+    const match = await clientMatchesGuest(dump, () => spicyScreenshot(c.port, dir));
+    t.deepEqual([match.screen.width, match.screen.height], [720, 400]);
 
-  // QEMU goes on its own: the companion stays up with the display disabled.
-  const p = probe(t, c.port);
-  await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the launched QEMU in text mode');
-  const gone = p.events.length;
-  qmp.quit();
-  await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU quit', 10_000);
-  await eventually('the launcher saw QEMU exit', () => c.launcher.pid === undefined && !alive(pid!), 10_000);
-  t.false((await c.stats()).attached);
-  t.is(p.events.filter((e) => e.event === 'disconnected').length, 0, 'the client stayed connected');
-  t.is(await p.quit(), 0);
+    // QEMU goes on its own: the companion stays up with the display disabled.
+    const p = probe(t, c.port);
+    await p.waitFor((e) => e.event === 'primary-create' && e.width === 720, 'the launched QEMU in text mode');
+    const gone = p.events.length;
+    qmp.quit();
+    await nextEvent(p, gone, (e) => e.event === 'primary-destroy', 'the display disabled when QEMU quit', 10_000);
+    await eventually('the launcher saw QEMU exit', () => c.launcher.pid === undefined && !alive(pid!), 10_000);
+    t.false((await c.stats()).attached);
+    t.is(p.events.filter((e) => e.event === 'disconnected').length, 0, 'the client stayed connected');
+    t.is(await p.quit(), 0);
 
-  // A second companion's QEMU ends with the companion.
-  const d = await launch();
-  const pid2 = d.launcher.pid!;
-  await eventually('attached to the second launched QEMU', async () => (await d.stats()).attached, 20_000);
-  await d.stop();
-  t.false(alive(pid2), 'QEMU has exited');
-  t.false(existsSync(d.launcher.dir), 'the private directory is removed');
-});
+    // A second companion's QEMU ends with the companion.
+    const d = await launch();
+    const pid2 = d.launcher.pid!;
+    await eventually('attached to the second launched QEMU', async () => (await d.stats()).attached, 20_000);
+    await d.stop();
+    t.false(alive(pid2), 'QEMU has exited');
+    t.false(existsSync(d.launcher.dir), 'the private directory is removed');
+  },
+);
 
-qemuTest('the VM\'s -name and -uuid reach spice-gtk as the session\'s name and UUID (the window title), from QEMU through the bridge', async (t) => {
-  const uuid = '6f1c2a9e-3b4d-4c5e-8f60-718293a4b5c6';
-  const c = await companionWith(t, ['--qemu', '--', '-accel', 'tcg', '-m', '64', '-nodefaults', '-vga', 'std', '-S', '-name', 'vm-under-test', '-uuid', uuid]);
-  const p = probe(t, c.port);
-  await p.waitFor((e) => e.event === 'session-name' && e.name === 'vm-under-test', 'the VM name at the client', 20_000);
-  await p.waitFor((e) => e.event === 'session-uuid' && e.uuid === uuid.replace(/-/g, ''), 'the VM UUID at the client');
-  t.is(await p.quit(), 0);
-});
+qemuTest(
+  "the VM's -name and -uuid reach spice-gtk as the session's name and UUID (the window title), from QEMU through the bridge",
+  async (t) => {
+    const uuid = '6f1c2a9e-3b4d-4c5e-8f60-718293a4b5c6';
+    const c = await companionWith(t, [
+      '--qemu',
+      '--',
+      '-accel',
+      'tcg',
+      '-m',
+      '64',
+      '-nodefaults',
+      '-vga',
+      'std',
+      '-S',
+      '-name',
+      'vm-under-test',
+      '-uuid',
+      uuid,
+    ]);
+    const p = probe(t, c.port);
+    await p.waitFor((e) => e.event === 'session-name' && e.name === 'vm-under-test', 'the VM name at the client', 20_000);
+    await p.waitFor((e) => e.event === 'session-uuid' && e.uuid === uuid.replace(/-/g, ''), 'the VM UUID at the client');
+    t.is(await p.quit(), 0);
+  },
+);
 
-qemuTest('--qemu -- ARGS that QEMU refuses: the companion exits with code 1 and QEMU\'s own message', async (t) => {
-  const r = spawnSync(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--qemu', '--', '-this-is-not-an-option'], { encoding: 'utf8', timeout: 20_000 });
+qemuTest("--qemu -- ARGS that QEMU refuses: the companion exits with code 1 and QEMU's own message", async (t) => {
+  const r = spawnSync(process.execPath, [cli, '--port', '0', '--disable-ticketing', '--qemu', '--', '-this-is-not-an-option'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   t.is(r.status, 1);
-  t.regex(r.stderr, /^spice-companion: QEMU exited at start \(exit code 1\): qemu-system-x86_64: -this-is-not-an-option: invalid option\n$/);
+  t.regex(
+    r.stderr,
+    /^spice-companion: QEMU exited at start \(exit code 1\): qemu-system-x86_64: -this-is-not-an-option: invalid option\n$/,
+  );
 });
 
 /** Whether a process with this id exists (an exited child is reaped by the time its exit event fired). */
@@ -344,13 +405,19 @@ qemuTest('the guest changes resolution and the client follows: a new primary sur
   const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', kernelArgs: ['draw=drm'] });
   const ready = await guest.waitReady();
   const p = probe(t, c.port);
-  await p.waitFor((e) => e.event === 'primary-create' && e.width === ready.width && e.height === ready.height, `the ${ready.width}x${ready.height} surface`);
+  await p.waitFor(
+    (e) => e.event === 'primary-create' && e.width === ready.width && e.height === ready.height,
+    `the ${ready.width}x${ready.height} surface`,
+  );
   const from = p.events.length;
   guest.sendSerial('mode 800x600');
   await guest.waitForLine(/^GUEST-MODE 800x600$/);
   await nextEvent(p, from, (e) => e.event === 'primary-create' && e.width === 800 && e.height === 600, 'the 800x600 surface at the client');
   t.is(await p.quit(), 0);
-  const match = await clientMatchesGuest(() => guest.screendump(), () => spicyScreenshot(c.port, guest.dir));
+  const match = await clientMatchesGuest(
+    () => guest.screendump(),
+    () => spicyScreenshot(c.port, guest.dir),
+  );
   t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
 });
 
@@ -372,58 +439,98 @@ const headDump = (guest: Guest, head: number) => async () => {
   return readScreen(file);
 };
 
-qemuTest('client-driven resolution: spice-gtk asks its agent for 800x600, the companion passes it to SetUIInfo, the guest follows and the client gets the new surface, exactly', async (t) => {
-  const bus = await startBus();
-  t.teardown(() => bus.stop());
-  const c = await companion(t, bus);
-  const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', kernelArgs: ['draw=drm', 'mode=follow'] });
-  const ready = await guest.waitReady();
-  const p = probe(t, c.port);
-  // The companion announces an agent in INIT; spice-gtk starts it and learns its caps.
-  await p.waitFor((e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0, 'the agent with the monitors-config cap');
-  await p.waitFor((e) => e.event === 'primary-create' && e.width === ready.width && e.height === ready.height, `the ${ready.width}x${ready.height} surface`);
-  const from = p.events.length;
-  const line = guest.mark();
-  await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, width: 800, height: 600 }] });
-  await guest.waitForLine(/^GUEST-MODE 800x600$/, { from: line });
-  await nextEvent(p, from, (e) => e.event === 'primary-create' && e.width === 800 && e.height === 600, 'the 800x600 surface at the client');
-  const match = await clientMatchesGuest(() => guest.screendump(), () => probeScreen(p, guest.dir));
-  t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
-  t.is((await c.stats()).uiInfo, 1);
-  t.is(p.events.filter((e) => e.event === 'disconnected').length, 0);
-  t.is(await p.quit(), 0);
-});
+qemuTest(
+  'client-driven resolution: spice-gtk asks its agent for 800x600, the companion passes it to SetUIInfo, the guest follows and the client gets the new surface, exactly',
+  async (t) => {
+    const bus = await startBus();
+    t.teardown(() => bus.stop());
+    const c = await companion(t, bus);
+    const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', kernelArgs: ['draw=drm', 'mode=follow'] });
+    const ready = await guest.waitReady();
+    const p = probe(t, c.port);
+    // The companion announces an agent in INIT; spice-gtk starts it and learns its caps.
+    await p.waitFor(
+      (e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0,
+      'the agent with the monitors-config cap',
+    );
+    await p.waitFor(
+      (e) => e.event === 'primary-create' && e.width === ready.width && e.height === ready.height,
+      `the ${ready.width}x${ready.height} surface`,
+    );
+    const from = p.events.length;
+    const line = guest.mark();
+    await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, width: 800, height: 600 }] });
+    await guest.waitForLine(/^GUEST-MODE 800x600$/, { from: line });
+    await nextEvent(
+      p,
+      from,
+      (e) => e.event === 'primary-create' && e.width === 800 && e.height === 600,
+      'the 800x600 surface at the client',
+    );
+    const match = await clientMatchesGuest(
+      () => guest.screendump(),
+      () => probeScreen(p, guest.dir),
+    );
+    t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
+    t.is((await c.stats()).uiInfo, 1);
+    t.is(p.events.filter((e) => e.event === 'disconnected').length, 0);
+    t.is(await p.quit(), 0);
+  },
+);
 
-qemuTest('two consoles (virtio-vga max_outputs=2): spice-gtk gets two display channels, each showing its own head exactly; a two-monitor layout goes to each console', async (t) => {
-  const bus = await startBus();
-  t.teardown(() => bus.stop());
-  const c = await companion(t, bus);
-  const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', outputs: 2, kernelArgs: ['draw=drm', 'mode=follow'] });
-  const ready = await guest.waitReady();
-  const p = probe(t, c.port);
-  await p.waitFor((e) => e.event === 'primary-create' && e.id === 0 && e.width === ready.width, 'display 0 at the guest size');
-  await p.waitFor((e) => e.event === 'primary-create' && e.id === 1, 'display 1');
-  t.deepEqual(p.opened().filter((ch) => ch.startsWith('display')).sort(), ['display:0', 'display:1']);
-  for (const head of [0, 1]) {
-    const match = await clientMatchesGuest(headDump(guest, head), () => probeScreen(p, guest.dir, head));
-    t.log(`display ${head}: ${match.screen.width}x${match.screen.height} = screendump head ${head} (attempt ${match.attempts})`);
-  }
-  const [zero, one] = [await headDump(guest, 0)(), await headDump(guest, 1)()];
-  t.notDeepEqual(zero.pixels, one.pixels, 'two different pictures');
-  t.deepEqual(Object.keys((await c.stats()).displays), ['0', '1']);
+qemuTest(
+  'two consoles (virtio-vga max_outputs=2): spice-gtk gets two display channels, each showing its own head exactly; a two-monitor layout goes to each console',
+  async (t) => {
+    const bus = await startBus();
+    t.teardown(() => bus.stop());
+    const c = await companion(t, bus);
+    const guest = await guestOnBus(t, bus, { workload: 'idle', vga: 'virtio', outputs: 2, kernelArgs: ['draw=drm', 'mode=follow'] });
+    const ready = await guest.waitReady();
+    const p = probe(t, c.port);
+    await p.waitFor((e) => e.event === 'primary-create' && e.id === 0 && e.width === ready.width, 'display 0 at the guest size');
+    await p.waitFor((e) => e.event === 'primary-create' && e.id === 1, 'display 1');
+    t.deepEqual(
+      p
+        .opened()
+        .filter((ch) => ch.startsWith('display'))
+        .sort(),
+      ['display:0', 'display:1'],
+    );
+    for (const head of [0, 1]) {
+      const match = await clientMatchesGuest(headDump(guest, head), () => probeScreen(p, guest.dir, head));
+      t.log(`display ${head}: ${match.screen.width}x${match.screen.height} = screendump head ${head} (attempt ${match.attempts})`);
+    }
+    const [zero, one] = [await headDump(guest, 0)(), await headDump(guest, 1)()];
+    t.notDeepEqual(zero.pixels, one.pixels, 'two different pictures');
+    t.deepEqual(Object.keys((await c.stats()).displays), ['0', '1']);
 
-  // Monitor N to console N: the guest draws on head 0 and follows its size (not the second monitor's).
-  await p.waitFor((e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0, 'the agent');
-  const line = guest.mark();
-  const from = p.events.length;
-  await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, width: 800, height: 600 }, { id: 1, x: 800, width: 1024, height: 768 }] });
-  await guest.waitForLine(/^GUEST-MODE 800x600$/, { from: line });
-  await nextEvent(p, from, (e) => e.event === 'primary-create' && e.id === 0 && e.width === 800 && e.height === 600, 'the 800x600 surface on display 0');
-  await eventually('both consoles took their monitor', async () => (await c.stats()).uiInfo === 2, 10_000);
-  const match = await clientMatchesGuest(headDump(guest, 0), () => probeScreen(p, guest.dir, 0));
-  t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
-  t.is(await p.quit(), 0);
-});
+    // Monitor N to console N: the guest draws on head 0 and follows its size (not the second monitor's).
+    await p.waitFor(
+      (e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0,
+      'the agent',
+    );
+    const line = guest.mark();
+    const from = p.events.length;
+    await p.command({
+      cmd: 'monitor-config',
+      monitors: [
+        { id: 0, width: 800, height: 600 },
+        { id: 1, x: 800, width: 1024, height: 768 },
+      ],
+    });
+    await guest.waitForLine(/^GUEST-MODE 800x600$/, { from: line });
+    await nextEvent(
+      p,
+      from,
+      (e) => e.event === 'primary-create' && e.id === 0 && e.width === 800 && e.height === 600,
+      'the 800x600 surface on display 0',
+    );
+    await eventually('both consoles took their monitor', async () => (await c.stats()).uiInfo === 2, 10_000);
+    const match = await clientMatchesGuest(headDump(guest, 0), () => probeScreen(p, guest.dir, 0));
+    t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
+    t.is(await p.quit(), 0);
+  },
+);
 
 qemuTest("the metrics endpoint moves while spice-gtk watches the test guest's desktop workload", async (t) => {
   const bus = await startBus();
@@ -433,18 +540,29 @@ qemuTest("the metrics endpoint moves while spice-gtk watches the test guest's de
   const guest = await guestOnBus(t, bus, { workload: 'desktop', vga: 'virtio', kernelArgs: ['draw=drm'] });
   await guest.waitReady();
   const p = probe(t, server.port);
-  await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'display', 'display channel open');
+  await p.waitFor(
+    (e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && e.channel === 'display',
+    'display channel open',
+  );
   const scrape = async () => (await fetch(`http://127.0.0.1:${server.companion.metricsPort}/metrics`)).text();
-  const series = (text: string, name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? NaN);
+  const series = (text: string, name: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `))
+        ?.slice(name.length + 1) ?? NaN,
+    );
   await new Promise((r) => setTimeout(r, 1000));
   const before = await scrape();
   await new Promise((r) => setTimeout(r, 2000));
   const after = await scrape();
-  const moved = ['spice_channel_sent_bytes_total{actor="display-0"}', 'spice_display_drawings_sent_total{actor="red-worker-0"}'].map((name) => {
-    const [a, b] = [series(before, name), series(after, name)];
-    t.true(b > a, `${name}: ${a} -> ${b}`);
-    return `${name} ${a} -> ${b}`;
-  });
+  const moved = ['spice_channel_sent_bytes_total{actor="display-0"}', 'spice_display_drawings_sent_total{actor="red-worker-0"}'].map(
+    (name) => {
+      const [a, b] = [series(before, name), series(after, name)];
+      t.true(b > a, `${name}: ${a} -> ${b}`);
+      return `${name} ${a} -> ${b}`;
+    },
+  );
   t.is(series(after, 'spice_clients{actor="server"}'), 1);
   t.log(`2 s of the desktop workload: ${moved.join('; ')}`);
   t.is(await p.quit(), 0);

@@ -18,7 +18,10 @@ test('spice-gtk links main, inputs and cursor with the password, and its keys an
   const p = probe(['--port', String(s.port), '--password', 'gtk-secret']);
   t.teardown(() => p.kill());
   for (const ch of ['main:0', 'inputs:0', 'cursor:0']) {
-    await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && `${e.channel}:${e.id}` === ch, `${ch} opened`);
+    await p.waitFor(
+      (e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && `${e.channel}:${e.id}` === ch,
+      `${ch} opened`,
+    );
   }
   t.deepEqual(p.opened().sort(), ['cursor:0', 'inputs:0', 'main:0']);
   const events = firstValueFrom(
@@ -74,13 +77,27 @@ test('spice-gtk links over TLS, checking the certificate against the CA and the 
   const ca = makeTestCa();
   // Trace: once in several full runs spice-gtk opened main over TLS and never got CHANNELS_LIST
   // (not reproduced alone); the messages each channel took and sent then show in the test's output.
-  const s = await startTestServer(['--disable-ticketing', '--tls-port', '0', '--x509-dir', ca.dir, '--secure-channels', 'main,inputs,cursor', '--log-level', 'trace']);
+  const s = await startTestServer([
+    '--disable-ticketing',
+    '--tls-port',
+    '0',
+    '--x509-dir',
+    ca.dir,
+    '--secure-channels',
+    'main,inputs,cursor',
+    '--log-level',
+    'trace',
+  ]);
   t.teardown(() => s.stop());
   const p = probe(['--port', String(s.port), '--tls-port', String(s.tlsPort), '--ca-file', ca.caFile, '--host-subject', ca.subject]);
   t.teardown(() => p.kill());
   for (const ch of ['main:0', 'inputs:0', 'cursor:0']) {
     // A loaded machine (QEMU guests under TCG in the same run) makes RSA keys and TLS slow.
-    await p.waitFor((e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && `${e.channel}:${e.id}` === ch, `${ch} opened over TLS`, 45_000);
+    await p.waitFor(
+      (e) => e.event === 'channel-event' && e.name === 'SPICE_CHANNEL_OPENED' && `${e.channel}:${e.id}` === ch,
+      `${ch} opened over TLS`,
+      45_000,
+    );
   }
   t.is(await p.quit(), 0);
 });

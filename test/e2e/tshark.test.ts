@@ -27,7 +27,15 @@ test('tshark dissects a whole spice-gtk session (link, main, inputs, cursor) wit
   t.teardown(() => p.kill());
   await p.waitFor((e) => e.event === 'channel-event' && e.channel === 'inputs' && e.name === 'SPICE_CHANNEL_OPENED', 'inputs opened');
   await p.waitFor((e) => e.event === 'channel-event' && e.channel === 'cursor' && e.name === 'SPICE_CHANNEL_OPENED', 'cursor opened');
-  const shape = { unique: 5n, type: 'alpha' as const, width: 8, height: 8, hotX: 0, hotY: 0, data: moved(new Uint8Array(8 * 8 * 4).fill(200)) };
+  const shape = {
+    unique: 5n,
+    type: 'alpha' as const,
+    width: 8,
+    height: 8,
+    hotX: 0,
+    hotY: 0,
+    data: moved(new Uint8Array(8 * 8 * 4).fill(200)),
+  };
   void s.host.link.send({ kind: 'cursor', event: { kind: 'cursor-set', shape, x: 3, y: 4, visible: true } });
   await p.waitFor((e) => e.event === 'cursor-set', 'spice-gtk got the cursor shape');
   void s.host.link.send({ kind: 'cursor', event: { kind: 'cursor-move', x: 30, y: 40 } });
@@ -42,12 +50,26 @@ test('tshark dissects a whole spice-gtk session (link, main, inputs, cursor) wit
   capture.kill('SIGINT');
   await new Promise((r) => capture.once('exit', r));
   const read = (filter: string) =>
-    execFileSync('tshark', ['-r', file, '-d', `tcp.port==${s.port},spice`, '-Y', filter], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    execFileSync('tshark', ['-r', file, '-d', `tcp.port==${s.port},spice`, '-Y', filter], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .split('\n')
       .filter((l) => l.trim());
   const spice = read('spice');
-  for (const what of ['Server INIT', 'CHANNELS_LIST', 'Client PONG', 'Server SET_ACK', 'Client KEY_SCANCODE', 'MOUSE_MOTION_ACK', 'Server SET']) {
-    t.true(spice.some((l) => l.includes(what)), `the capture shows ${what}`);
+  for (const what of [
+    'Server INIT',
+    'CHANNELS_LIST',
+    'Client PONG',
+    'Server SET_ACK',
+    'Client KEY_SCANCODE',
+    'MOUSE_MOTION_ACK',
+    'Server SET',
+  ]) {
+    t.true(
+      spice.some((l) => l.includes(what)),
+      `the capture shows ${what}`,
+    );
   }
   t.deepEqual(read('_ws.malformed || _ws.expert.severity == error'), [], 'no malformed SPICE packet');
 });

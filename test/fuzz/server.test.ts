@@ -35,25 +35,31 @@ function channelSeeds(): Record<number, Uint8Array[]> {
     { name: 'disconnecting', body: { time_stamp: 1n, reason: 0 } },
   ] as never[];
   return {
-    [ChannelType.main]: enc(mainProtocol as never, [
-      ...base,
-      { name: 'attach_channels', body: {} },
-      { name: 'mouse_mode_request', body: { mode: 2 } },
-      { name: 'agent_start', body: { num_tokens: 10 } },
-      { name: 'agent_data', body: { data: new Uint8Array(40).fill(1) } },
-      { name: 'agent_token', body: { num_tokens: 3 } },
-    ] as never[]),
-    [ChannelType.inputs]: enc(inputsProtocol as never, [
-      ...base,
-      { name: 'key_down', body: { code: 0x48e0 } },
-      { name: 'key_up', body: { code: 0x9e } },
-      { name: 'key_scancode', body: { data: Uint8Array.of(0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5) } },
-      { name: 'key_modifiers', body: { modifiers: 7 } },
-      { name: 'mouse_motion', body: { dx: -5, dy: 5, buttons_state: 1 } },
-      { name: 'mouse_position', body: { x: 10, y: 20, buttons_state: 0, display_id: 0 } },
-      { name: 'mouse_press', body: { button: 3, buttons_state: 4 } },
-      { name: 'mouse_release', body: { button: 3, buttons_state: 0 } },
-    ] as never[]),
+    [ChannelType.main]: enc(
+      mainProtocol as never,
+      [
+        ...base,
+        { name: 'attach_channels', body: {} },
+        { name: 'mouse_mode_request', body: { mode: 2 } },
+        { name: 'agent_start', body: { num_tokens: 10 } },
+        { name: 'agent_data', body: { data: new Uint8Array(40).fill(1) } },
+        { name: 'agent_token', body: { num_tokens: 3 } },
+      ] as never[],
+    ),
+    [ChannelType.inputs]: enc(
+      inputsProtocol as never,
+      [
+        ...base,
+        { name: 'key_down', body: { code: 0x48e0 } },
+        { name: 'key_up', body: { code: 0x9e } },
+        { name: 'key_scancode', body: { data: Uint8Array.of(0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5) } },
+        { name: 'key_modifiers', body: { modifiers: 7 } },
+        { name: 'mouse_motion', body: { dx: -5, dy: 5, buttons_state: 1 } },
+        { name: 'mouse_position', body: { x: 10, y: 20, buttons_state: 0, display_id: 0 } },
+        { name: 'mouse_press', body: { button: 3, buttons_state: 4 } },
+        { name: 'mouse_release', body: { button: 3, buttons_state: 0 } },
+      ] as never[],
+    ),
     [ChannelType.cursor]: enc(cursorProtocol as never, base),
   };
 }
@@ -61,8 +67,20 @@ function channelSeeds(): Record<number, Uint8Array[]> {
 function linkSeeds(): Uint8Array[] {
   const common = capWords([CommonCap.authSelection, CommonCap.miniHeader]);
   const links = [
-    encodeLinkMess({ connectionId: 0, channelType: ChannelType.main, channelId: 0, commonCaps: common, channelCaps: capWords([MainCap.nameAndUuid]) }),
-    encodeLinkMess({ connectionId: 0, channelType: ChannelType.inputs, channelId: 0, commonCaps: common, channelCaps: capWords([InputsCap.keyScancode]) }),
+    encodeLinkMess({
+      connectionId: 0,
+      channelType: ChannelType.main,
+      channelId: 0,
+      commonCaps: common,
+      channelCaps: capWords([MainCap.nameAndUuid]),
+    }),
+    encodeLinkMess({
+      connectionId: 0,
+      channelType: ChannelType.inputs,
+      channelId: 0,
+      commonCaps: common,
+      channelCaps: capWords([InputsCap.keyScancode]),
+    }),
     encodeLinkMess({ connectionId: 5, channelType: ChannelType.cursor, channelId: 0, commonCaps: [], channelCaps: [] }),
   ];
   // With the auth mechanism and a (garbage) ticket behind, so later stages get mutated too.
@@ -125,7 +143,11 @@ test('mutated link and channel messages never take the server down, and its memo
       const type = types[Math.floor(rand() * types.length)]!;
       let linked;
       try {
-        linked = await linkChannel(ep, { channelType: type, channelId: 0, connectionId: type === ChannelType.main ? 0 : session.init.session_id });
+        linked = await linkChannel(ep, {
+          channelType: type,
+          channelId: 0,
+          connectionId: type === ChannelType.main ? 0 : session.init.session_id,
+        });
       } catch {
         // The session may have ended (a fuzzed main connection replaced it): start another.
         session.close();
@@ -165,7 +187,9 @@ test('mutated link and channel messages never take the server down, and its memo
   t.truthy(client.inputs && client.cursor);
   client.close();
   const growthMiB = (rssPeak - rssStart) / 2 ** 20;
-  t.log(`fuzz: ${tried} messages in ${seconds.toFixed(1)} s (seed ${seed}), ${closedByServer} channel connections closed by the server, peak RSS ${(rssPeak / 2 ** 20).toFixed(0)} MiB (+${growthMiB.toFixed(0)} MiB)`);
+  t.log(
+    `fuzz: ${tried} messages in ${seconds.toFixed(1)} s (seed ${seed}), ${closedByServer} channel connections closed by the server, peak RSS ${(rssPeak / 2 ** 20).toFixed(0)} MiB (+${growthMiB.toFixed(0)} MiB)`,
+  );
   t.true(tried > 1000, 'the fuzzer got through');
   // And bad input does close its connection: a message type the inputs channel does not have.
   const probe = await SpiceClient.connect(ep);

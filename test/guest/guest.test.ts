@@ -29,7 +29,8 @@ function idleSpots(w: number, h: number): Array<{ what: string; x: number; y: nu
 const idleDrawn = (img: Bitmap32): boolean => idleSpots(img.width, img.height).every((s) => rgbAt(img, s.x, s.y) === s.rgb);
 
 function assertIdle(t: { is: (a: string, b: string, m: string) => void }, img: Bitmap32): void {
-  for (const s of idleSpots(img.width, img.height)) t.is(rgbAt(img, s.x, s.y).toString(16), s.rgb.toString(16), `${s.what} at ${s.x},${s.y}`);
+  for (const s of idleSpots(img.width, img.height))
+    t.is(rgbAt(img, s.x, s.y).toString(16), s.rgb.toString(16), `${s.what} at ${s.x},${s.y}`);
 }
 
 /** Pixels that differ between two dumps of the same size, inside the rectangle. */
@@ -59,13 +60,15 @@ test.serial('std VGA (bochs-drm, fbdev): the idle frame, keyboard and PS/2 mouse
 
   let from = guest.mark();
   await sendKey(guest.qmp, ['shift', 'a']);
-  for (const line of [/^KEY 42 1$/, /^KEY 30 1$/, /^KEY 30 0$/, /^KEY 42 0$/]) t.truthy(await guest.waitForLine(line, { from, timeoutMs: 10_000 }));
+  for (const line of [/^KEY 42 1$/, /^KEY 30 1$/, /^KEY 30 0$/, /^KEY 42 0$/])
+    t.truthy(await guest.waitForLine(line, { from, timeoutMs: 10_000 }));
 
   from = guest.mark();
   await inputSendEvent(guest.qmp, [rel('x', 5), rel('y', -3)]);
   await inputSendEvent(guest.qmp, [button('left', true)]);
   await inputSendEvent(guest.qmp, [button('left', false)]);
-  for (const line of [/^REL x 5$/, /^REL y -3$/, /^BTN 272 1$/, /^BTN 272 0$/]) t.truthy(await guest.waitForLine(line, { from, timeoutMs: 10_000 }));
+  for (const line of [/^REL x 5$/, /^REL y -3$/, /^BTN 272 1$/, /^BTN 272 0$/])
+    t.truthy(await guest.waitForLine(line, { from, timeoutMs: 10_000 }));
 
   from = guest.mark();
   guest.sendSerial('workload text');
@@ -106,7 +109,8 @@ test.serial('virtio-vga (virtio-gpu, DRM): tablet pointer drawn where sent, hard
   await inputSendEvent(guest.qmp, [abs('x', 0x4000), abs('y', 0x2000)]);
   t.truthy(await guest.waitForLine(/^ABS x 16384$/, { from, timeoutMs: 10_000 }));
   t.truthy(await guest.waitForLine(/^ABS y 8192$/, { from, timeoutMs: 10_000 }));
-  const mx = Math.floor((0x4000 * 1279) / 0x7fff), my = Math.floor((0x2000 * 799) / 0x7fff);
+  const mx = Math.floor((0x4000 * 1279) / 0x7fff),
+    my = Math.floor((0x2000 * 799) / 0x7fff);
   const marked = await guest.screendumpUntil((img) => rgbAt(img, mx, my) === 0xff00ff);
   t.is(rgbAt(marked, mx, my).toString(16), 'ff00ff', 'the marker is at the tablet position');
   t.is(rgbAt(marked, 640, 400).toString(16), '202020', 'and no longer at the centre');

@@ -31,7 +31,9 @@ export function startCli(args: readonly string[], { maxFds, env }: { maxFds?: nu
     lines.push(JSON.parse(l) as Record<string, unknown>);
     waiters.splice(0).forEach((w) => w());
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (waiters.splice(0).forEach((w) => w()), resolve(code))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => (waiters.splice(0).forEach((w) => w()), resolve(code))),
+  );
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
   const lineWith = async (msg: string) => {

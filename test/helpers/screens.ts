@@ -72,5 +72,7 @@ export async function clientMatchesGuest(
     last = describeDiff(d);
     await new Promise((r) => setTimeout(r, pauseMs));
   }
-  throw new Error(`the client never showed the guest's screen in ${attempts} attempts (the guest changed during ${unstable} of them); last, client vs the dump before: ${last}`);
+  throw new Error(
+    `the client never showed the guest's screen in ${attempts} attempts (the guest changed during ${unstable} of them); last, client vs the dump before: ${last}`,
+  );
 }

@@ -8,7 +8,10 @@ import type { QxlTestHostContract } from '../fixtures/actors/qxl-test-host.js';
 
 /** Flags as on the command line, on a free plain port unless unix or `plainPort: false`, logs silent unless SPICE_TEST_LOG names a level. */
 function testConfig(flags: readonly string[], plainPort = !flags.includes('--unix')) {
-  return loadConfig({ args: parseArgs([...(plainPort ? ['--port', '0'] : []), '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]), env: {} }).config;
+  return loadConfig({
+    args: parseArgs([...(plainPort ? ['--port', '0'] : []), '--log-level', process.env.SPICE_TEST_LOG ?? 'silent', ...flags]),
+    env: {},
+  }).config;
 }
 
 export interface TestServer {
@@ -24,10 +27,17 @@ export interface TestServer {
  * line; `monitorsConfig`: the host takes client monitor layouts (the main channel serves an
  * agent). Logs are silent unless SPICE_TEST_LOG names a level.
  */
-export async function startTestServer(flags: readonly string[] = [], log?: Logger, { monitorsConfig = false, plainPort }: { monitorsConfig?: boolean; plainPort?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  flags: readonly string[] = [],
+  log?: Logger,
+  { monitorsConfig = false, plainPort }: { monitorsConfig?: boolean; plainPort?: boolean } = {},
+): Promise<TestServer> {
   const config = testConfig(flags, plainPort);
   const logger = log ?? createLogger(config['log-level']);
-  const companion = await startCompanion(config, logger, 'test', { module: new URL('../fixtures/actors/recording-host.js', import.meta.url), monitorsConfig });
+  const companion = await startCompanion(config, logger, 'test', {
+    module: new URL('../fixtures/actors/recording-host.js', import.meta.url),
+    monitorsConfig,
+  });
   return {
     companion,
     port: companion.port!,
@@ -38,7 +48,9 @@ export async function startTestServer(flags: readonly string[] = [], log?: Logge
 }
 
 /** The companion in this process as the CLI runs it: the host the flags ask for (e.g. --demo still). */
-export async function startConfiguredServer(flags: readonly string[]): Promise<{ companion: Companion; hostSpec: HostSpec | undefined; port: number; stop(): Promise<void> }> {
+export async function startConfiguredServer(
+  flags: readonly string[],
+): Promise<{ companion: Companion; hostSpec: HostSpec | undefined; port: number; stop(): Promise<void> }> {
   const config = testConfig(flags);
   const hostSpec = configuredHost(config);
   const companion = await startCompanion(config, createLogger(config['log-level']), 'test', hostSpec);
@@ -53,5 +65,10 @@ export async function startDisplayTestServer(flags: readonly string[], size: { w
     init: size,
     display: true,
   });
-  return { companion, port: companion.port!, host: companion.host as unknown as ActorRef<QxlTestHostContract>, stop: () => companion.stop() };
+  return {
+    companion,
+    port: companion.port!,
+    host: companion.host as unknown as ActorRef<QxlTestHostContract>,
+    stop: () => companion.stop(),
+  };
 }

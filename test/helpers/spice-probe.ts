@@ -28,10 +28,12 @@ export class SpiceProbe {
       this.waiters.splice(0).forEach((w) => w());
     });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => {
-      this.waiters.splice(0).forEach((w) => w());
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code) => {
+        this.waiters.splice(0).forEach((w) => w());
+        resolve(code);
+      }),
+    );
   }
 
   /** The first event matching `match`, waiting up to `timeoutMs`. */

@@ -62,7 +62,9 @@ test('another process receives a memfd over a unix socket and writes into it', a
   const [ours, theirs] = socketPair();
   const memfd = memfdCreate('for-child', 4096);
   t.teardown(() => [ours, memfd].forEach(close));
-  const child = spawn(process.execPath, [new URL('./fixtures/fd-receiver.js', import.meta.url).pathname], { stdio: ['ignore', 'inherit', 'inherit', theirs] });
+  const child = spawn(process.execPath, [new URL('./fixtures/fd-receiver.js', import.meta.url).pathname], {
+    stdio: ['ignore', 'inherit', 'inherit', theirs],
+  });
   close(theirs);
   sendFds(ours, Buffer.from('written by the child'), [memfd]);
   const buf = new Uint8Array(16);

@@ -18,7 +18,10 @@ test('a memfd maps as shared memory seen by every mapping and by a worker', asyn
   const w = new Worker(fixture('shm-writer'), { workerData: { sab: a } });
   await new Promise((resolve) => w.once('message', resolve));
   await w.terminate();
-  t.true(new Uint8Array(b).subarray(100, 200).every((v) => v === 0x5a), 'the worker wrote into the same memory');
+  t.true(
+    new Uint8Array(b).subarray(100, 200).every((v) => v === 0x5a),
+    'the worker wrote into the same memory',
+  );
 });
 
 test('another process writes into the same memfd', (t) => {
@@ -26,7 +29,9 @@ test('another process writes into the same memfd', (t) => {
   t.teardown(() => close(fd));
   const sab = mapShared(fd, 4096);
   // The child gets the memfd as its fd 3 and writes through /proc/self/fd/3, plain file I/O.
-  const r = spawnSync(process.execPath, ['-e', "require('fs').writeSync(3, Buffer.from('from-child'), 0, 10, 32)"], { stdio: ['ignore', 'inherit', 'inherit', fd] });
+  const r = spawnSync(process.execPath, ['-e', "require('fs').writeSync(3, Buffer.from('from-child'), 0, 10, 32)"], {
+    stdio: ['ignore', 'inherit', 'inherit', fd],
+  });
   t.is(r.status, 0);
   t.is(Buffer.from(sab, 32, 10).toString(), 'from-child');
 });

@@ -89,7 +89,9 @@ test('a release the producer does not know is an error value', (t) => {
 test('views refuse memory slots outside the heap, so no address can resolve outside the memory', (t) => {
   const { memory } = device();
   const wake = () => {};
-  t.throws(() => new QxlConsumer(memory, [{ id: 0, generation: 0, start: HEAP_OFFSET, end: memory.byteLength + 8 }], wake), { instanceOf: RangeError });
+  t.throws(() => new QxlConsumer(memory, [{ id: 0, generation: 0, start: HEAP_OFFSET, end: memory.byteLength + 8 }], wake), {
+    instanceOf: RangeError,
+  });
   t.throws(() => new QxlConsumer(memory, [{ id: 0, generation: 0, start: 0, end: HEAP_OFFSET }], wake), { instanceOf: RangeError });
   t.throws(() => new QxlProducer(memory, { id: 0, generation: 0, start: 4096, end: HEAP_OFFSET + 64 }, wake), { instanceOf: RangeError });
 });

@@ -20,7 +20,7 @@ async function takenByKernel(lowat?: number): Promise<number> {
   return taken;
 }
 
-test('TCP_NOTSENT_LOWAT keeps a stalled connection\'s backlog out of the kernel: it stays in node, where it can still be dropped', async (t) => {
+test("TCP_NOTSENT_LOWAT keeps a stalled connection's backlog out of the kernel: it stays in node, where it can still be dropped", async (t) => {
   const plain = await takenByKernel();
   const low = await takenByKernel(64 * 1024);
   t.log(`kernel took ${plain} bytes by default, ${low} with a 64 KiB low-water mark`);

@@ -86,7 +86,11 @@ test('the poller watches its own copy of the fd: the caller may close theirs', a
 test('a started poller keeps its process alive until signalled; a stopped one does not', async (t) => {
   const fd = eventfdCreate();
   t.teardown(() => close(fd));
-  const stopped = spawnSync(process.execPath, [fileOf('poller-child'), 'stop'], { stdio: ['ignore', 'pipe', 'inherit', fd], timeout: 20_000, encoding: 'utf8' });
+  const stopped = spawnSync(process.execPath, [fileOf('poller-child'), 'stop'], {
+    stdio: ['ignore', 'pipe', 'inherit', fd],
+    timeout: 20_000,
+    encoding: 'utf8',
+  });
   t.is(stopped.status, 0, 'the process ended by itself');
   t.is(stopped.stdout, '');
 
@@ -133,7 +137,8 @@ test("'readable' mode reports a socket ready to read, without reading it", async
   const buf = new Uint8Array(64);
   let wake: () => void = () => {};
   const poller = new Poller(b, 'readable', () => {
-    for (let r = recvFds(b, buf); r !== null && r.bytes > 0; r = recvFds(b, buf)) got.push(Buffer.from(buf.subarray(0, r.bytes)).toString());
+    for (let r = recvFds(b, buf); r !== null && r.bytes > 0; r = recvFds(b, buf))
+      got.push(Buffer.from(buf.subarray(0, r.bytes)).toString());
     wake();
   });
   t.teardown(() => (poller.close(), close(a), close(b)));

@@ -67,7 +67,10 @@ test('pixman formats: the 32-bit 8-bit-channel orders are known, all others are 
 /** A console that records the calls it gets. */
 function recorder() {
   const calls: string[] = [];
-  const rec = (name: string) => async (...args: unknown[]) => void calls.push(`${name}(${args.filter((a) => typeof a === 'number').join(',')})`);
+  const rec =
+    (name: string) =>
+    async (...args: unknown[]) =>
+      void calls.push(`${name}(${args.filter((a) => typeof a === 'number').join(',')})`);
   const target: InputTarget = {
     keyPress: rec('keyPress'),
     keyRelease: rec('keyRelease'),
@@ -82,7 +85,10 @@ function recorder() {
 test('input events become the console calls QEMU takes, by mouse mode; lock keys toggle only what differs', (t) => {
   const { calls, target } = recorder();
   const second = recorder();
-  const screens = [{ target, size: { width: 800, height: 600 } }, { target: second.target, size: { width: 640, height: 480 } }];
+  const screens = [
+    { target, size: { width: 800, height: 600 } },
+    { target: second.target, size: { width: 640, height: 480 } },
+  ];
   const input = new QemuInput(target, pino({ level: 'silent' }), (display) => screens[display]);
   const events: InputEvent[] = [
     { kind: 'key', code: 0xe048, down: true },

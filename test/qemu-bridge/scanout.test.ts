@@ -68,7 +68,12 @@ const surface = (c: Canvas | null): Uint8Array => {
   return out;
 };
 
-const updateOf = (b: Bitmap32, x: number, y: number, format = X8R8G8B8): Update => ({ ...boxAt(x, y, b.width, b.height), stride: b.stride, format, data: b.pixels });
+const updateOf = (b: Bitmap32, x: number, y: number, format = X8R8G8B8): Update => ({
+  ...boxAt(x, y, b.width, b.height),
+  stride: b.stride,
+  format,
+  data: b.pixels,
+});
 
 function setup(deviceBytes = 16 * 1024 * 1024) {
   const device = QxlDevice.create(deviceBytes);
@@ -174,7 +179,9 @@ test('the cursor: its shape with the hot spot, positions as the hot spot, hidden
   s.feed.mouseSet(12, 21, true);
   s.drain();
   t.deepEqual(
-    s.cursor.map((w) => (w.kind === 'cursor-set' ? { kind: w.kind, x: w.x, y: w.y, visible: w.visible, hot: [w.shape.hotX, w.shape.hotY] } : w)),
+    s.cursor.map((w) =>
+      w.kind === 'cursor-set' ? { kind: w.kind, x: w.x, y: w.y, visible: w.visible, hot: [w.shape.hotX, w.shape.hotY] } : w,
+    ),
     [
       { kind: 'cursor-set', x: 3, y: 4, visible: false, hot: [3, 4] },
       { kind: 'cursor-set', x: 13, y: 24, visible: true, hot: [3, 4] },

@@ -8,7 +8,12 @@ const image = (b: Box, clip?: Box[]): Drawing => ({
   kind: 'image',
   box: b,
   ...(clip ? { clip } : {}),
-  bitmap: { width: b.right - b.left, height: b.bottom - b.top, stride: (b.right - b.left) * 4, pixels: new Uint8Array((b.right - b.left) * (b.bottom - b.top) * 4) },
+  bitmap: {
+    width: b.right - b.left,
+    height: b.bottom - b.top,
+    stride: (b.right - b.left) * 4,
+    pixels: new Uint8Array((b.right - b.left) * (b.bottom - b.top) * 4),
+  },
 });
 const fill = (b: Box, clip?: Box[]): Drawing => ({ kind: 'fill', box: b, ...(clip ? { clip } : {}), color: 0 });
 const copyBits = (b: Box): Drawing => ({ kind: 'copy-bits', box: b, srcX: 0, srcY: 0 });
@@ -75,7 +80,15 @@ test('the pipe by the table: what is queued x a newer drawing -> replaced, dropp
   const a = image(inside); // covered by the newer one
   const b = image(across); // overlapped, not covered
   const c = fill(apart); // apart
-  const names = new Map<Drawing, string>([[a, 'A'], [b, 'B'], [c, 'C'], [others.mark, 'mark'], [others.monitors, 'monitors'], [others.reset, 'reset'], [others['surface-create'], 'create']]);
+  const names = new Map<Drawing, string>([
+    [a, 'A'],
+    [b, 'B'],
+    [c, 'C'],
+    [others.mark, 'mark'],
+    [others.monitors, 'monitors'],
+    [others.reset, 'reset'],
+    [others['surface-create'], 'create'],
+  ]);
   const cb = copyBits(apart);
   names.set(cb, 'copy-bits');
   const rows: [string, Drawing[], Drawing, string[]][] = [
@@ -96,7 +109,7 @@ test('the pipe by the table: what is queued x a newer drawing -> replaced, dropp
     for (const q of queued) p.push(q);
     p.push(d);
     const out: string[] = [];
-    for (let q = p.shift(); q; q = p.shift()) out.push(q === d ? 'N' : names.get(q) ?? '?');
+    for (let q = p.shift(); q; q = p.shift()) out.push(q === d ? 'N' : (names.get(q) ?? '?'));
     t.deepEqual(out, after, situation);
   }
 });

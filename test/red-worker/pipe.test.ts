@@ -4,7 +4,12 @@ import { Pipe, type Drawing } from '../../actors/pipeline/red-worker/pipe.js';
 const img = (left: number, top: number, right: number, bottom: number): Drawing => ({
   kind: 'image',
   box: { left, top, right, bottom },
-  bitmap: { width: right - left, height: bottom - top, stride: (right - left) * 4, pixels: new Uint8Array((right - left) * (bottom - top) * 4) },
+  bitmap: {
+    width: right - left,
+    height: bottom - top,
+    stride: (right - left) * 4,
+    pixels: new Uint8Array((right - left) * (bottom - top) * 4),
+  },
 });
 /** Takes `count` drawings (default all) off the pipe, named. */
 const kinds = (p: Pipe, count = Infinity) => {

@@ -37,10 +37,13 @@ test('bad addresses, sizes and types are error values, never reads outside the d
     ['image address beyond the memory', (v, at) => v.setBigUint64(at + qxlDrawableUnionOffset, 0x0000_0000_7fff_0000n, true)],
     ['source area', (v, at) => v.setInt32(at + qxlDrawableUnionOffset + 8 + 8, 100, true)],
     ['clip type', (v, at) => v.setUint32(at + 47, 9, true)],
-    ['clip rects address', (v, at) => {
-      v.setUint32(at + 47, 1, true);
-      v.setBigUint64(at + 51, 0xffff_ffff_ffff_ffffn, true);
-    }],
+    [
+      'clip rects address',
+      (v, at) => {
+        v.setUint32(at + 47, 1, true);
+        v.setBigUint64(at + 51, 0xffff_ffff_ffff_ffffn, true);
+      },
+    ],
   ];
   for (const [what, corrupt] of cases) {
     const { device, cmd, view, offset, reader } = pushed((d) => d.drawCopy(box, src, 0, 0));
@@ -65,7 +68,10 @@ test('a surface too large to allocate and a bitmap whose data runs past its slot
 
 test('a cursor shape reads back whole', (t) => {
   const data = Uint8Array.from({ length: 2 * 2 * 4 }, (_, i) => i + 1);
-  const { device, cmd, reader } = pushed((d) => d.cursorSet({ unique: 9n, type: 0, width: 2, height: 2, hotX: 1, hotY: 0, data }, 5, 6, true), true);
+  const { device, cmd, reader } = pushed(
+    (d) => d.cursorSet({ unique: 9n, type: 0, width: 2, height: 2, hotX: 1, hotY: 0, data }, 5, 6, true),
+    true,
+  );
   t.teardown(() => device.close());
   const w = reader.read(cmd);
   if (!('kind' in w) || w.kind !== 'cursor-set') return t.fail(JSON.stringify(w, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));

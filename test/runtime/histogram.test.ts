@@ -16,7 +16,11 @@ test('quantiles stay within 1/16 of the true value across magnitudes', (t) => {
     const values = Array.from({ length: 1000 }, (_, i) => (i + 1) * scale);
     // Shuffled order: the result must not depend on it.
     for (let i = 0; i < values.length; i++) h.record(values[(i * 7919) % values.length]!);
-    for (const [q, truth] of [[0.5, 500 * scale], [0.99, 990 * scale], [0.1, 100 * scale]] as const) {
+    for (const [q, truth] of [
+      [0.5, 500 * scale],
+      [0.99, 990 * scale],
+      [0.1, 100 * scale],
+    ] as const) {
       const got = h.quantile(q);
       t.true(Math.abs(got - truth) <= truth / 16, `scale ${scale} q ${q}: ${got} vs ${truth}`);
     }

@@ -5,7 +5,11 @@ import { Link, RemoteError } from '../../runtime/link.js';
 import type { Flip } from '../../runtime/message.js';
 import { eventually, settle } from '../helpers/eventually.js';
 
-type Msg = { kind: 'n'; n: number } | { kind: 'pos'; x: number } | { kind: 'double'; n: number } | { kind: 'blob'; data: Moved<Uint8Array> };
+type Msg =
+  | { kind: 'n'; n: number }
+  | { kind: 'pos'; x: number }
+  | { kind: 'double'; n: number }
+  | { kind: 'blob'; data: Moved<Uint8Array> };
 interface A {
   send: Msg;
   recv: never;
@@ -97,7 +101,11 @@ test('sends wait for room in order, at most maxWaiting of them (merged by the ru
   b.pause();
   await eventually('the initial grant', () => a.availableCredits === 1);
   const settled: string[] = [];
-  const send = (m: Msg, name: string) => a.send(m).then(() => settled.push(name), (e: unknown) => settled.push(`${name} refused: ${(e as Error).name}`));
+  const send = (m: Msg, name: string) =>
+    a.send(m).then(
+      () => settled.push(name),
+      (e: unknown) => settled.push(`${name} refused: ${(e as Error).name}`),
+    );
   // One in flight, two in the outbox, then three waiting.
   const sends = [0, 1, 2, 3, 4].map((n) => send({ kind: 'n', n }, `n${n}`));
   sends.push(send({ kind: 'pos', x: 1 }, 'pos1'));

@@ -19,7 +19,13 @@ import { cursorClientRules } from '../../actors/channels/cursor/client-rules.js'
 
 type Outcome = 'kept' | 'replaced' | 'merged';
 /** One row: what is queued (oldest first; `pinned` marks a request), what comes, what happens, and the queue after. */
-type Row<M extends Msg> = readonly [situation: string, queued: readonly (M | { pinned: M })[], incoming: M, outcome: Outcome, after: readonly M[]];
+type Row<M extends Msg> = readonly [
+  situation: string,
+  queued: readonly (M | { pinned: M })[],
+  incoming: M,
+  outcome: Outcome,
+  after: readonly M[],
+];
 
 function check<M extends Msg>(t: import('ava').ExecutionContext, rules: RuleTable, rows: readonly Row<M>[]): void {
   for (const [situation, queued, incoming, outcome, after] of rows) {
@@ -47,14 +53,32 @@ test('inputs to the host: positions latest per display, motion summed, keys, but
   check<InputEvent>(t, rules, [
     ['a position after one of its display', [position(1)], position(2), 'replaced', [position(2)]],
     ['a position after one of another display', [position(1, 1)], position(2), 'kept', [position(1, 1), position(2)]],
-    ['a position looks past other displays to its own', [position(1), position(5, 1)], position(2), 'replaced', [position(5, 1), position(2)]],
+    [
+      'a position looks past other displays to its own',
+      [position(1), position(5, 1)],
+      position(2),
+      'replaced',
+      [position(5, 1), position(2)],
+    ],
     ['a position never passes a key', [position(1), key(0x1e, true)], position(2), 'kept', [position(1), key(0x1e, true), position(2)]],
     ['a position never passes a button', [position(1), button(true)], position(2), 'kept', [position(1), button(true), position(2)]],
     ['a position never passes a motion', [position(1), motion(1, 1)], position(2), 'kept', [position(1), motion(1, 1), position(2)]],
     ['a motion after a motion with the same buttons', [motion(1, 2)], motion(3, -5), 'merged', [motion(4, -3)]],
     ['a motion after one with other buttons', [motion(1, 2, 1)], motion(3, 4), 'kept', [motion(1, 2, 1), motion(3, 4)]],
-    ['a motion merges with the tail only', [motion(1, 1), motion(1, 1, 1)], motion(2, 2), 'kept', [motion(1, 1), motion(1, 1, 1), motion(2, 2)]],
-    ['a motion never passes a button release', [motion(1, 1, 1), button(false)], motion(2, 2), 'kept', [motion(1, 1, 1), button(false), motion(2, 2)]],
+    [
+      'a motion merges with the tail only',
+      [motion(1, 1), motion(1, 1, 1)],
+      motion(2, 2),
+      'kept',
+      [motion(1, 1), motion(1, 1, 1), motion(2, 2)],
+    ],
+    [
+      'a motion never passes a button release',
+      [motion(1, 1, 1), button(false)],
+      motion(2, 2),
+      'kept',
+      [motion(1, 1, 1), button(false), motion(2, 2)],
+    ],
     ['a motion never passes a key', [motion(1, 1), key(0x1e, false)], motion(2, 2), 'kept', [motion(1, 1), key(0x1e, false), motion(2, 2)]],
     ['a motion never passes lock keys', [motion(1, 1), locks(2)], motion(2, 2), 'kept', [motion(1, 1), locks(2), motion(2, 2)]],
     ['a motion never passes a position', [motion(1, 1), position(3)], motion(2, 2), 'kept', [motion(1, 1), position(3), motion(2, 2)]],
@@ -98,7 +122,13 @@ test('cursor channel to its client: a MOVE only the latest, SET, HIDE and pings 
 
 test('reports to an owner: only the latest figures, a net test per session', (t) => {
   type NetTest = MainContract['out'];
-  const net = (session: number, latencyMs: number): NetTest => ({ kind: 'net-test', session, latencyMs, bitsPerSecond: null, lowBandwidth: false });
+  const net = (session: number, latencyMs: number): NetTest => ({
+    kind: 'net-test',
+    session,
+    latencyMs,
+    bitsPerSecond: null,
+    lowBandwidth: false,
+  });
   check<NetTest>(t, mainReports as RuleTable, [
     ['a session tested again', [net(1, 5)], net(1, 3), 'replaced', [net(1, 3)]],
     ['another session', [net(1, 5)], net(2, 3), 'kept', [net(1, 5), net(2, 3)]],
@@ -116,7 +146,13 @@ test('the rule language: keyed latest, sums of several fields, pinned requests u
   const scroll = (dx: number, window = 0): M => ({ kind: 'scroll', dx, dy: -dx, window });
   check<M>(t, rules, [
     ['latest with a key replaces only its key', [bitmap(0, 1), bitmap(1, 2)], bitmap(0, 3), 'replaced', [bitmap(1, 2), bitmap(0, 3)]],
-    ['a pinned one of the kind stops the search', [bitmap(0, 1), { pinned: bitmap(1, 2) }], bitmap(0, 3), 'kept', [bitmap(0, 1), bitmap(1, 2), bitmap(0, 3)]],
+    [
+      'a pinned one of the kind stops the search',
+      [bitmap(0, 1), { pinned: bitmap(1, 2) }],
+      bitmap(0, 3),
+      'kept',
+      [bitmap(0, 1), bitmap(1, 2), bitmap(0, 3)],
+    ],
     ['sums add every summed field', [scroll(2)], scroll(3), 'merged', [scroll(5)]],
     ['sums keep their key apart', [scroll(2, 1)], scroll(3), 'kept', [scroll(2, 1), scroll(3)]],
     ['a kind without a rule is delivered', [{ kind: 'other' }], { kind: 'other' }, 'kept', [{ kind: 'other' }, { kind: 'other' }]],

@@ -20,15 +20,24 @@ test('a meter gives one cell per name and labels, and reads figures kept elsewhe
   ]);
 });
 
-test('the supervisor collects every actor\'s meter and counts restarts', async (t) => {
+test("the supervisor collects every actor's meter and counts restarts", async (t) => {
   const sup = new Supervisor({ log: createLogger('silent'), logLevel: 'silent' });
   t.teardown(() => sup.stop());
-  const a = sup.spawn<CounterContract>({ name: 'a', module: new URL('../fixtures/actors/counter.js', import.meta.url), init: { start: 3 }, policy: { backoffMs: { initial: 20, max: 20 } } });
+  const a = sup.spawn<CounterContract>({
+    name: 'a',
+    module: new URL('../fixtures/actors/counter.js', import.meta.url),
+    init: { start: 3 },
+    policy: { backoffMs: { initial: 20, max: 20 } },
+  });
   await a.link.send({ kind: 'add', n: 4 });
   t.is(await a.link.ask({ kind: 'get' }), 7);
   t.like(await sup.metrics(), [{ actor: 'a', restarts: 0, samples: [{ name: 'counter_total', value: 7 }] }]);
   const back = sup.next('a', 'started');
   await a.link.ask({ kind: 'crash' }).catch(() => {});
   await back;
-  t.like(await sup.metrics(), [{ actor: 'a', restarts: 1, samples: [{ name: 'counter_total', value: 3 }] }], 'a fresh meter after the restart');
+  t.like(
+    await sup.metrics(),
+    [{ actor: 'a', restarts: 1, samples: [{ name: 'counter_total', value: 3 }] }],
+    'a fresh meter after the restart',
+  );
 });

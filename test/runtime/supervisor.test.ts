@@ -3,7 +3,15 @@ import { LinkDownError } from '../../runtime/link.js';
 import { createLogger } from '../../runtime/log.js';
 import { moved, shared } from '../../runtime/envelope.js';
 import { Supervisor, type SupervisorEvent } from '../../runtime/supervisor.js';
-import { coalescingProducerToConsumer, counterPeers, producerToConsumer, type ConsumerContract, type CounterContract, type CrashOnStartContract, type ProducerContract } from '../fixtures/actors/contracts.js';
+import {
+  coalescingProducerToConsumer,
+  counterPeers,
+  producerToConsumer,
+  type ConsumerContract,
+  type CounterContract,
+  type CrashOnStartContract,
+  type ProducerContract,
+} from '../fixtures/actors/contracts.js';
 import { eventually, settle } from '../helpers/eventually.js';
 
 const actor = (name: string) => new URL(`../fixtures/actors/${name}.js`, import.meta.url);
@@ -41,7 +49,10 @@ test('a crashing actor is restarted with fresh state while its peer keeps runnin
   const crash = events.find((e) => e.type === 'crashed');
   t.like(crash, { type: 'crashed', actor: 'a', generation: 1 });
   t.regex(crash?.type === 'crashed' ? crash.error : '', /counter asked to crash/);
-  t.like(events.find((e) => e.type === 'restarting'), { actor: 'a', attempt: 1, delayMs: 50 });
+  t.like(
+    events.find((e) => e.type === 'restarting'),
+    { actor: 'a', attempt: 1, delayMs: 50 },
+  );
   t.false(events.some((e) => e.actor === 'b' && e.type !== 'started'));
 });
 
@@ -72,7 +83,10 @@ test('the stop policy leaves a crashed actor down', async (t) => {
   sup.spawn<CrashOnStartContract>({ name: 'once', module: actor('crash-on-start'), init: null, policy: { strategy: 'stop' } });
   await stopped;
   await settle(100);
-  t.deepEqual(events.map((e) => e.type), ['crashed', 'stopped']);
+  t.deepEqual(
+    events.map((e) => e.type),
+    ['crashed', 'stopped'],
+  );
 });
 
 test('an actor taking the end of a port that is not its own fails at start', async (t) => {
@@ -97,7 +111,10 @@ test('moved buffers and shared memory round-trip intact through a worker', async
   const n = await c.link.ask({ kind: 'fill', data: shared(new Uint8Array(sab, 1024, 2048)), value: 0xab });
   t.is(n, 2048);
   const view = new Uint8Array(sab);
-  t.true(view.subarray(1024, 3072).every((v) => v === 0xab), 'the worker wrote into our memory');
+  t.true(
+    view.subarray(1024, 3072).every((v) => v === 0xab),
+    'the worker wrote into our memory',
+  );
   t.true(view.subarray(0, 1024).every((v) => v === 0) && view.subarray(3072).every((v) => v === 0), 'only its slice');
 });
 

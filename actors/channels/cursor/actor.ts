@@ -50,7 +50,8 @@ export default defineActor<CursorContract>((ctx) => {
           return;
         }
         Object.assign(state, { shape: e.shape, x: e.x, y: e.y, visible: e.visible });
-        for (const cl of clients) cl.c.send({ name: 'set', body: { position: { x: e.x, y: e.y }, visible: e.visible ? 1 : 0, cursor: cursorFor(cl, e.shape) } });
+        for (const cl of clients)
+          cl.c.send({ name: 'set', body: { position: { x: e.x, y: e.y }, visible: e.visible ? 1 : 0, cursor: cursorFor(cl, e.shape) } });
         return;
       }
       case 'cursor-move':
@@ -78,7 +79,15 @@ export default defineActor<CursorContract>((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 5 * 60_000, qos: ctx.init.qos, rules: cursorClientRules, meter });
+      const c: Connection = new ChannelConnection(socket, link, protocol, {
+        log: ctx.log,
+        maxBody,
+        ackWindow,
+        latencyIntervalMs: 5 * 60_000,
+        qos: ctx.init.qos,
+        rules: cursorClientRules,
+        meter,
+      });
       const client: Client = { session: link.session, c, cache: new CursorCache() };
       clients.add(client);
       c.onClose(() => clients.delete(client));

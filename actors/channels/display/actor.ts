@@ -40,7 +40,14 @@ export default defineActor<DisplayContract>((ctx) => {
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
-      const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, ackWindow, latencyIntervalMs: 15_000, qos: ctx.init.qos, meter });
+      const c: Connection = new ChannelConnection(socket, link, protocol, {
+        log: ctx.log,
+        maxBody,
+        ackWindow,
+        latencyIntervalMs: 15_000,
+        qos: ctx.init.qos,
+        meter,
+      });
       clients.get(link.session)?.close({ by: 'session', why: 'replaced by a new display connection' });
       clients.set(link.session, c);
       const timer = setTimeout(() => c.close({ by: 'server', why: `no DISPLAY_INIT within ${initTimeoutMs} ms` }), initTimeoutMs);

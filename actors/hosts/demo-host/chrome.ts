@@ -23,7 +23,8 @@ export const coverOf = (frame: Box): Box => ({ ...frame, right: frame.right + SH
 /** Draws the window's decorations and empty body, the part inside `clip` only. */
 export function drawWindow(c: Canvas, clip: Box, frame: Box, style: WindowStyle): void {
   const { left: x, top: y } = frame;
-  const w = boxWidth(frame), h = boxHeight(frame);
+  const w = boxWidth(frame),
+    h = boxHeight(frame);
   fillRect(c, clip, x + w, y + SHADOW, SHADOW, h, SHADOW_RGB);
   fillRect(c, clip, x + SHADOW, y + h, w - SHADOW, SHADOW, SHADOW_RGB);
   strokeRect(c, clip, x, y, w, h, BORDER_RGB);

@@ -16,9 +16,12 @@ export interface Canvas {
 /** The word view of `target`; throws RangeError unless its rows are whole, 4-byte aligned words that fit its bytes. */
 export function canvasOf(target: Bitmap32): Canvas {
   const { width, height, stride, pixels } = target;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new RangeError(`canvas: bad size ${width}x${height}`);
-  if (stride % 4 !== 0 || pixels.byteOffset % 4 !== 0) throw new RangeError(`canvas: stride ${stride} / offset ${pixels.byteOffset} not 4-byte aligned`);
-  if (stride < width * 4 || pixels.length < stride * (height - 1) + width * 4) throw new RangeError(`canvas: ${width}x${height} stride ${stride} does not fit ${pixels.length} bytes`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new RangeError(`canvas: bad size ${width}x${height}`);
+  if (stride % 4 !== 0 || pixels.byteOffset % 4 !== 0)
+    throw new RangeError(`canvas: stride ${stride} / offset ${pixels.byteOffset} not 4-byte aligned`);
+  if (stride < width * 4 || pixels.length < stride * (height - 1) + width * 4)
+    throw new RangeError(`canvas: ${width}x${height} stride ${stride} does not fit ${pixels.length} bytes`);
   const words = new Uint32Array(pixels.buffer, pixels.byteOffset, (stride * (height - 1)) / 4 + width);
   return { words, pitch: stride / 4, width, height };
 }
@@ -42,7 +45,8 @@ export function strokeRect(c: Canvas, clip: Box, x: number, y: number, w: number
 }
 
 /** Width of `text` at `scale`, the trailing blank column left out. */
-export const textWidth = (text: string, scale: number): number => (text.length > 0 ? (text.length * ADVANCE_X - (ADVANCE_X - GLYPH_W)) * scale : 0);
+export const textWidth = (text: string, scale: number): number =>
+  text.length > 0 ? (text.length * ADVANCE_X - (ADVANCE_X - GLYPH_W)) * scale : 0;
 
 /** Draws the glyph pixels of `text` with its top-left at x,y, each font pixel a scale x scale square; the rest is left as it is. */
 export function drawText(c: Canvas, clip: Box, x: number, y: number, text: string, rgb: number, scale: number): void {

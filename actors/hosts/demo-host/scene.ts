@@ -90,7 +90,8 @@ export class DemoScene {
 
   /** A new screen size: the next draw into any target is a whole frame. */
   resize(width: number, height: number): void {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new RangeError(`demo scene: bad size ${width}x${height}`);
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+      throw new RangeError(`demo scene: bad size ${width}x${height}`);
     this.#layout = layoutFor(width, height);
     this.#generation++;
     this.#rows = new Uint32Array(height);

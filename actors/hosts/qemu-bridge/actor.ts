@@ -1,6 +1,14 @@
 import { defineActor } from '../../../runtime/actor.js';
 import { flip } from '../../../runtime/port.js';
-import { hostToDispatcher, inputsToHost, mainToHost, maxDisplays, type MonitorRequest, type QemuBridgeContract, type QemuLink } from '../../contracts.js';
+import {
+  hostToDispatcher,
+  inputsToHost,
+  mainToHost,
+  maxDisplays,
+  type MonitorRequest,
+  type QemuBridgeContract,
+  type QemuLink,
+} from '../../contracts.js';
 import { QxlDevice } from '../../../native/qxl/device.js';
 import { QemuInput } from './input.js';
 import { ScanoutFeed } from './scanout.js';
@@ -99,7 +107,10 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         (err: Error) => {
           if (refusedUiInfo.has(m.display)) return;
           refusedUiInfo.add(m.display);
-          ctx.log.warn({ display: m.display, label: c.info.label, err: err.message }, 'QEMU refused the client monitor layout (the device does not follow the host window size)');
+          ctx.log.warn(
+            { display: m.display, label: c.info.label, err: err.message },
+            'QEMU refused the client monitor layout (the device does not follow the host window size)',
+          );
         },
       );
     }
@@ -156,7 +167,10 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         input.leds = leds;
         attachments++;
         lastProblem = '';
-        ctx.log.info({ ...where, qemu: s.qemu, vm: s.vmName, consoles: s.consoles.map((c) => `${c.display}:${c.info.label}`) }, 'attached to QEMU');
+        ctx.log.info(
+          { ...where, qemu: s.qemu, vm: s.vmName, consoles: s.consoles.map((c) => `${c.display}:${c.info.label}`) },
+          'attached to QEMU',
+        );
         void main.send({ kind: 'vm', name: s.vmName, uuid: s.vmUuid });
         const reason = await s.closed;
         session = null;

@@ -22,7 +22,8 @@ export class Framebuffer implements Bitmap32 {
     if (width === this.width && height === this.height) return;
     const next = new Uint8Array(width * height * 4);
     const keep = Math.min(width, this.width) * 4;
-    for (let y = 0; y < Math.min(height, this.height); y++) next.set(this.pixels.subarray(y * this.stride, y * this.stride + keep), y * width * 4);
+    for (let y = 0; y < Math.min(height, this.height); y++)
+      next.set(this.pixels.subarray(y * this.stride, y * this.stride + keep), y * width * 4);
     this.width = width;
     this.height = height;
     this.stride = width * 4;

@@ -15,7 +15,10 @@ import { lockKeys, qnumOf } from './keymap.js';
 import { clampPosition, qemuButton } from './mouse.js';
 
 /** The console calls input needs. */
-export type InputTarget = Pick<QemuConsole, 'keyPress' | 'keyRelease' | 'mousePress' | 'mouseRelease' | 'mouseSetAbsPosition' | 'mouseRelMotion'>;
+export type InputTarget = Pick<
+  QemuConsole,
+  'keyPress' | 'keyRelease' | 'mousePress' | 'mouseRelease' | 'mouseSetAbsPosition' | 'mouseRelMotion'
+>;
 
 /** A display's console and its size now, for absolute positions on it. */
 export interface PointerScreen {

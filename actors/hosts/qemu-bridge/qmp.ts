@@ -9,7 +9,11 @@ export interface QmpEvent {
 }
 
 export class QmpError extends Error {
-  constructor(readonly command: string, readonly errorClass: string, desc: string) {
+  constructor(
+    readonly command: string,
+    readonly errorClass: string,
+    desc: string,
+  ) {
     super(`QMP ${command}: ${errorClass}: ${desc}`);
   }
 }
@@ -98,7 +102,10 @@ export class Qmp {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { command, resolve, reject });
-      this.transport.write(Buffer.from(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + '\n'), fds);
+      this.transport.write(
+        Buffer.from(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + '\n'),
+        fds,
+      );
     });
   }
 

@@ -43,7 +43,15 @@ export class ScanoutFeed {
   /** The size of the surface the device has (as commanded), or null for none. */
   private onDevice: { width: number; height: number } | null = null;
   private damage: Box[] = [];
-  private readonly cursor: CursorState = { shape: undefined, x: 0, y: 0, visible: false, shapeChanged: false, moved: false, shownChanged: false };
+  private readonly cursor: CursorState = {
+    shape: undefined,
+    x: 0,
+    y: 0,
+    visible: false,
+    shapeChanged: false,
+    moved: false,
+    shownChanged: false,
+  };
   private waiting = false;
   private closed = false;
   private readonly timed: number[] = [];
@@ -130,7 +138,14 @@ export class ScanoutFeed {
   stats(reset = false): ScanoutStats {
     const latencyUs = this.latency.summary();
     if (reset) this.latency = new Histogram();
-    return { width: this.fb.width, height: this.fb.height, scanouts: this.scanouts, updates: this.updates, deferred: this.deferred, latencyUs };
+    return {
+      width: this.fb.width,
+      height: this.fb.height,
+      scanouts: this.scanouts,
+      updates: this.updates,
+      deferred: this.deferred,
+      latencyUs,
+    };
   }
 
   /** Nothing more is pushed (the device is closing). */

@@ -183,7 +183,8 @@ export async function attach(
       await c.console.onPropertiesChanged((iface, changed) => {
         if (iface === CONSOLE_IFACE) size(c.display, numberIn(changed, 'Width'), numberIn(changed, 'Height'));
         else if (!vmWide) return;
-        else if (iface === MOUSE_IFACE && typeof changed.get('IsAbsolute')?.value === 'boolean') events.absolute(changed.get('IsAbsolute')!.value as boolean);
+        else if (iface === MOUSE_IFACE && typeof changed.get('IsAbsolute')?.value === 'boolean')
+          events.absolute(changed.get('IsAbsolute')!.value as boolean);
         else if (iface === KEYBOARD_IFACE) {
           const m = numberIn(changed, 'Modifiers');
           if (m !== undefined) events.leds(m);

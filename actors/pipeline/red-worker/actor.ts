@@ -10,7 +10,14 @@ import { moved } from '../../../runtime/envelope.js';
 import { flip } from '../../../runtime/port.js';
 import { CompressorPool } from './compressor-pool/pool.js';
 import type { Compressed } from './compressor-pool/job.js';
-import { cursorFromWorker, displayToWorker, redWorkerReports, workerFromDispatcher, type CursorEvent, type RedWorkerContract } from '../../contracts.js';
+import {
+  cursorFromWorker,
+  displayToWorker,
+  redWorkerReports,
+  workerFromDispatcher,
+  type CursorEvent,
+  type RedWorkerContract,
+} from '../../contracts.js';
 import { Canvas } from '../../../codecs/image/canvas.js';
 import { SharedBuffers } from '../../../codecs/image/shared-buffers.js';
 import { drawingMessage } from './drawing-message.js';
@@ -20,7 +27,15 @@ import { QxlReader, type QxlWork } from './qxl-reader.js';
 import type { Cell } from '../../../runtime/meter.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
-const compressionModes: Record<number, ImageCompressionMode> = { 1: 'off', 2: 'auto_glz', 3: 'auto_lz', 4: 'quic', 5: 'glz', 6: 'lz', 7: 'lz4' };
+const compressionModes: Record<number, ImageCompressionMode> = {
+  1: 'off',
+  2: 'auto_glz',
+  3: 'auto_lz',
+  4: 'quic',
+  5: 'glz',
+  6: 'lz',
+  7: 'lz4',
+};
 
 /**
  * The red-worker of one display: consumes the QXL command ring its host fills, draws into the
@@ -29,237 +44,272 @@ const compressionModes: Record<number, ImageCompressionMode> = { 1: 'off', 2: 'a
  * compressed by the pool at send time, so dropped ones cost nothing, and go to the display
  * channel encoded, in order, as its link takes them.
  */
-export default defineActor<RedWorkerContract>((ctx) => {
-  const { init } = ctx;
-  const host = ctx.peer(workerFromDispatcher(init.id));
-  const display = ctx.peer(flip(displayToWorker(init.id)));
-  const cursor = ctx.peer(flip(cursorFromWorker(init.id)));
-  const pool = new CompressorPool(init.threads !== undefined ? { threads: init.threads } : {});
-  let canvas: Canvas | null = null;
-  const snapshots = new SharedBuffers();
-  const recycle = (d: Drawing) => {
-    if (d.kind === 'image') snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
-  };
-  const pipe = new Pipe(recycle);
-  const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
-  let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
-  let imageId = 0n;
-  let sent = 0;
-  const { meter } = ctx;
-  meter.counter('spice_display_drawings_sent_total', 'Drawings sent to the display channel (frames, in SPICE terms).', {}, () => sent);
-  meter.counter('spice_display_drawings_dropped_total', 'Drawings dropped unsent: covered by newer ones in the pipe.', {}, () => pipe.dropped);
-  meter.counter('spice_display_encode_seconds_total', 'Time the compressor threads spent choosing and encoding images.', {}, () => pool.stages.encodeUs.sum / 1e6);
-  /** Images by the encoding chosen, one cell each (a handful of encodings). */
-  const byEncoding = new Map<string, Cell>();
-  const countImage = (encoding: string) => {
-    let cell = byEncoding.get(encoding);
-    if (!cell) byEncoding.set(encoding, (cell = meter.counter('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', { encoding })));
-    cell.value++;
-  };
-  let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
-
-  /** While the cursor channel is behind, its ring waits in the device (the host keeps its latest cursor); taken again once there is room. */
-  const toCursor = (e: CursorEvent) => {
-    const sent = cursor.send(e).catch((err: unknown) => ctx.log.warn({ err }, 'cursor event not sent'));
-    if (cursor.waiting > 0) void sent.then(consume);
-  };
-
-  /** Tells the device's host whether anyone is shown this display, so that it may rest while nobody is. */
-  const watched = () => void host.send({ kind: 'watched', display: init.id, watched: client !== null });
-
-  const fullImage = (c: Canvas): Drawing => ({ kind: 'image', box: c.bounds, bitmap: snapshot(c, c.bounds) });
-
-  /** What a client needs to show the surface from scratch: create, monitors, all of it, mark. */
-  const introduce = (c: Canvas) => {
-    if (!client) return;
-    pipe.push({ kind: 'surface-create', width: c.width, height: c.height });
-    if (hasCap(client.caps, DisplayCap.monitorsConfig)) pipe.push({ kind: 'monitors', width: c.width, height: c.height });
-    pipe.push(fullImage(c));
-    if (!client.marked) {
-      pipe.push({ kind: 'mark' });
-      client.marked = true;
-    }
-  };
-
-  const apply = (w: QxlWork) => {
-    switch (w.kind) {
-      case 'surface-create':
-        if (canvas && client) pipe.push({ kind: 'surface-destroy' });
-        canvas = new Canvas(w.width, w.height);
-        if (client) introduce(canvas);
-        return;
-      case 'surface-destroy':
-        if (canvas && client) pipe.push({ kind: 'surface-destroy' });
-        canvas = null;
-        return;
-      case 'copy':
-      case 'fill':
-      case 'copy-bits': {
-        if (!canvas) return void ctx.log.warn({ kind: w.kind }, 'drawing before any surface: dropped');
-        if (w.kind === 'copy') canvas.copy(w.box, w.src, w.srcX, w.srcY, w.clip);
-        else if (w.kind === 'fill') canvas.fill(w.box, w.color, w.clip);
-        else canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
-        const box = intersect(w.box, canvas.bounds);
-        if (!client || isEmpty(box)) return;
-        const clip = w.clip ? { clip: w.clip } : {};
-        if (w.kind === 'copy') pipe.push({ kind: 'image', box, ...clip, bitmap: snapshot(canvas, box) });
-        else if (w.kind === 'fill') pipe.push({ kind: 'fill', box, ...clip, color: w.color });
-        else pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
-        return;
-      }
-      case 'update':
-        return;
-      case 'cursor-set':
-        toCursor({
-          kind: 'cursor-set',
-          x: w.x,
-          y: w.y,
-          visible: w.visible,
-          shape: { unique: w.shape.unique, type: w.shape.type === 1 ? 'mono' : 'alpha', width: w.shape.width, height: w.shape.height, hotX: w.shape.hotX, hotY: w.shape.hotY, data: moved(w.shape.data.slice()) },
-        });
-        return;
-      case 'cursor-move':
-        toCursor({ kind: 'cursor-move', x: w.x, y: w.y });
-        return;
-      case 'cursor-hide':
-        toCursor({ kind: 'cursor-hide' });
-        return;
-      case 'cursor-trail':
-        toCursor({ kind: 'cursor-trail', length: w.length, frequency: w.frequency });
-        return;
-    }
-  };
-
-  /** Takes every command waiting on both rings, then lets the pipe move. */
-  const consume = () => {
-    if (!device) return;
-    const { consumer, reader } = device;
-    for (const ring of [consumer.commands, consumer.cursor]) {
-      for (;;) {
-        if (ring === consumer.cursor && cursor.waiting > 0) break;
-        const cmd = ring.pop();
-        if (cmd === undefined) break;
-        if ('error' in cmd) {
-          ctx.log.error({ problem: cmd }, 'QXL ring is corrupt: the device is dropped');
-          return detach();
-        }
-        const work = reader.read(cmd);
-        if ('error' in work) ctx.log.warn({ reason: work.error }, 'bad QXL command dropped');
-        else apply(work);
-        const released = consumer.release(cmd);
-        if (released) ctx.log.warn({ problem: released }, 'QXL command could not be released');
-      }
-    }
-    consumer.releases.flush();
-    void pump();
-  };
-
-  const detach = () => {
-    if (!device) return;
-    device.poller.close();
-    close(device.producerFd);
-    device = null;
-  };
-
-  host.messages$.subscribe((m) => {
-    // A device replacing another (the host restarted): the client forgets the old picture.
-    if (device && client) {
-      pipe.push({ kind: 'reset' });
-      client.marked = false;
-    }
-    detach();
-    const h = m.device;
-    const memory = mapShared(h.memoryFd as Fd, h.size);
-    const bad = checkDeviceMemory(memory);
-    if (bad) return void ctx.log.error({ reason: bad.reason }, 'device memory refused');
-    // The fds are the host's: this thread keeps duplicates of its own (the poller takes one itself).
-    const producerFd = dup(h.producerEventFd);
-    const consumer = new QxlConsumer(memory, [h.slot], () => eventfdSignal(producerFd));
-    const poller = new Poller(h.consumerEventFd as Fd, 'eventfd', (err) => {
-      if (err) ctx.log.error({ err: err.message }, 'device wake-up failed');
-      else consume();
-    });
-    device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, producerFd };
-    poller.start();
-    watched();
-    consume();
-  });
-
-  display.messages$.subscribe((m) => {
-    switch (m.kind) {
-      case 'client':
-        pipe.clear();
-        client = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
-        watched();
-        if (canvas) introduce(canvas);
-        void pump();
-        return;
-      case 'client-gone':
-        if (client?.session === m.session) {
-          client = null;
-          pipe.clear();
-          watched();
-        }
-        return;
-      case 'preferred-compression': {
-        const mode = compressionModes[m.compression];
-        if (client?.session === m.session && mode) client.mode = mode;
-        return;
-      }
-    }
-  });
-
-  const compress = (d: Extract<Drawing, { kind: 'image' }>, mode: ImageCompressionMode, lz4: boolean): Promise<Compressed> =>
-    pool.compress({ pixels: d.bitmap.pixels.buffer as SharedArrayBuffer, byteOffset: d.bitmap.pixels.byteOffset, width: d.bitmap.width, height: d.bitmap.height, stride: d.bitmap.stride, format: 'rgb32', encoding: 'auto', mode, clientHasLz4: lz4 });
-
-  let pumping = false;
-  /** Sends the pipe's head in order while the display channel takes it; compresses a batch at a time. */
-  const pump = async () => {
-    if (pumping) return;
-    pumping = true;
-    try {
-      while (client && pipe.length > 0) {
-        // Drawings leave the pipe only as the display channel takes them (its link's credit): what
-        // waits stays where a newer drawing can replace it. A client that is behind (the channel
-        // holds its link) takes one at a time, as spice-server sends.
-        await display.credited();
-        // Closed: the actor is stopping.
-        if (!client || pipe.length === 0 || display.state === 'closed') break;
-        if (pipe.overflowing && canvas) pipe.collapse(fullImage(canvas));
-        const { session, mode, caps } = client;
-        const take = display.availableCredits;
-        const batch: Drawing[] = [];
-        while (batch.length < take && pipe.length > 0) batch.push(pipe.shift()!);
-        const lz4 = hasCap(caps, DisplayCap.lz4Compression);
-        const encoded = await Promise.all(
-          batch.map(async (d) => {
-            if (d.kind !== 'image') return encodeMessage(displayProtocol.server, drawingMessage(d));
-            const result = await compress(d, mode, lz4);
-            countImage(result.encoding);
-            const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
-            const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
-            recycle(d);
-            return message;
-          }),
+export default defineActor<RedWorkerContract>(
+  (ctx) => {
+    const { init } = ctx;
+    const host = ctx.peer(workerFromDispatcher(init.id));
+    const display = ctx.peer(flip(displayToWorker(init.id)));
+    const cursor = ctx.peer(flip(cursorFromWorker(init.id)));
+    const pool = new CompressorPool(init.threads !== undefined ? { threads: init.threads } : {});
+    let canvas: Canvas | null = null;
+    const snapshots = new SharedBuffers();
+    const recycle = (d: Drawing) => {
+      if (d.kind === 'image') snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
+    };
+    const pipe = new Pipe(recycle);
+    const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
+    let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
+    let imageId = 0n;
+    let sent = 0;
+    const { meter } = ctx;
+    meter.counter('spice_display_drawings_sent_total', 'Drawings sent to the display channel (frames, in SPICE terms).', {}, () => sent);
+    meter.counter(
+      'spice_display_drawings_dropped_total',
+      'Drawings dropped unsent: covered by newer ones in the pipe.',
+      {},
+      () => pipe.dropped,
+    );
+    meter.counter(
+      'spice_display_encode_seconds_total',
+      'Time the compressor threads spent choosing and encoding images.',
+      {},
+      () => pool.stages.encodeUs.sum / 1e6,
+    );
+    /** Images by the encoding chosen, one cell each (a handful of encodings). */
+    const byEncoding = new Map<string, Cell>();
+    const countImage = (encoding: string) => {
+      let cell = byEncoding.get(encoding);
+      if (!cell)
+        byEncoding.set(
+          encoding,
+          (cell = meter.counter('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', { encoding })),
         );
-        for (const { type, body } of encoded) {
-          if (client?.session !== session) break;
-          // Waits while the display channel holds its link (its client is not keeping up).
-          await display.send({ kind: 'wire', session, type, body: moved(body) });
-          sent++;
+      cell.value++;
+    };
+    let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
+
+    /** While the cursor channel is behind, its ring waits in the device (the host keeps its latest cursor); taken again once there is room. */
+    const toCursor = (e: CursorEvent) => {
+      const sent = cursor.send(e).catch((err: unknown) => ctx.log.warn({ err }, 'cursor event not sent'));
+      if (cursor.waiting > 0) void sent.then(consume);
+    };
+
+    /** Tells the device's host whether anyone is shown this display, so that it may rest while nobody is. */
+    const watched = () => void host.send({ kind: 'watched', display: init.id, watched: client !== null });
+
+    const fullImage = (c: Canvas): Drawing => ({ kind: 'image', box: c.bounds, bitmap: snapshot(c, c.bounds) });
+
+    /** What a client needs to show the surface from scratch: create, monitors, all of it, mark. */
+    const introduce = (c: Canvas) => {
+      if (!client) return;
+      pipe.push({ kind: 'surface-create', width: c.width, height: c.height });
+      if (hasCap(client.caps, DisplayCap.monitorsConfig)) pipe.push({ kind: 'monitors', width: c.width, height: c.height });
+      pipe.push(fullImage(c));
+      if (!client.marked) {
+        pipe.push({ kind: 'mark' });
+        client.marked = true;
+      }
+    };
+
+    const apply = (w: QxlWork) => {
+      switch (w.kind) {
+        case 'surface-create':
+          if (canvas && client) pipe.push({ kind: 'surface-destroy' });
+          canvas = new Canvas(w.width, w.height);
+          if (client) introduce(canvas);
+          return;
+        case 'surface-destroy':
+          if (canvas && client) pipe.push({ kind: 'surface-destroy' });
+          canvas = null;
+          return;
+        case 'copy':
+        case 'fill':
+        case 'copy-bits': {
+          if (!canvas) return void ctx.log.warn({ kind: w.kind }, 'drawing before any surface: dropped');
+          if (w.kind === 'copy') canvas.copy(w.box, w.src, w.srcX, w.srcY, w.clip);
+          else if (w.kind === 'fill') canvas.fill(w.box, w.color, w.clip);
+          else canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
+          const box = intersect(w.box, canvas.bounds);
+          if (!client || isEmpty(box)) return;
+          const clip = w.clip ? { clip: w.clip } : {};
+          if (w.kind === 'copy') pipe.push({ kind: 'image', box, ...clip, bitmap: snapshot(canvas, box) });
+          else if (w.kind === 'fill') pipe.push({ kind: 'fill', box, ...clip, color: w.color });
+          else pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
+          return;
+        }
+        case 'update':
+          return;
+        case 'cursor-set':
+          toCursor({
+            kind: 'cursor-set',
+            x: w.x,
+            y: w.y,
+            visible: w.visible,
+            shape: {
+              unique: w.shape.unique,
+              type: w.shape.type === 1 ? 'mono' : 'alpha',
+              width: w.shape.width,
+              height: w.shape.height,
+              hotX: w.shape.hotX,
+              hotY: w.shape.hotY,
+              data: moved(w.shape.data.slice()),
+            },
+          });
+          return;
+        case 'cursor-move':
+          toCursor({ kind: 'cursor-move', x: w.x, y: w.y });
+          return;
+        case 'cursor-hide':
+          toCursor({ kind: 'cursor-hide' });
+          return;
+        case 'cursor-trail':
+          toCursor({ kind: 'cursor-trail', length: w.length, frequency: w.frequency });
+          return;
+      }
+    };
+
+    /** Takes every command waiting on both rings, then lets the pipe move. */
+    const consume = () => {
+      if (!device) return;
+      const { consumer, reader } = device;
+      for (const ring of [consumer.commands, consumer.cursor]) {
+        for (;;) {
+          if (ring === consumer.cursor && cursor.waiting > 0) break;
+          const cmd = ring.pop();
+          if (cmd === undefined) break;
+          if ('error' in cmd) {
+            ctx.log.error({ problem: cmd }, 'QXL ring is corrupt: the device is dropped');
+            return detach();
+          }
+          const work = reader.read(cmd);
+          if ('error' in work) ctx.log.warn({ reason: work.error }, 'bad QXL command dropped');
+          else apply(work);
+          const released = consumer.release(cmd);
+          if (released) ctx.log.warn({ problem: released }, 'QXL command could not be released');
         }
       }
-    } catch (err) {
-      ctx.log.error({ err }, 'display pipe failed');
-    } finally {
-      pumping = false;
-    }
-    if (client && pipe.length > 0 && display.state !== 'closed') void pump();
-    else void ctx.parent.send({ kind: 'stats', dropped: pipe.dropped, sent });
-  };
+      consumer.releases.flush();
+      void pump();
+    };
 
-  ctx.onStop(async () => {
-    detach();
-    await pool.close();
-  });
-}, { rules: redWorkerReports });
+    const detach = () => {
+      if (!device) return;
+      device.poller.close();
+      close(device.producerFd);
+      device = null;
+    };
+
+    host.messages$.subscribe((m) => {
+      // A device replacing another (the host restarted): the client forgets the old picture.
+      if (device && client) {
+        pipe.push({ kind: 'reset' });
+        client.marked = false;
+      }
+      detach();
+      const h = m.device;
+      const memory = mapShared(h.memoryFd as Fd, h.size);
+      const bad = checkDeviceMemory(memory);
+      if (bad) return void ctx.log.error({ reason: bad.reason }, 'device memory refused');
+      // The fds are the host's: this thread keeps duplicates of its own (the poller takes one itself).
+      const producerFd = dup(h.producerEventFd);
+      const consumer = new QxlConsumer(memory, [h.slot], () => eventfdSignal(producerFd));
+      const poller = new Poller(h.consumerEventFd as Fd, 'eventfd', (err) => {
+        if (err) ctx.log.error({ err: err.message }, 'device wake-up failed');
+        else consume();
+      });
+      device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, producerFd };
+      poller.start();
+      watched();
+      consume();
+    });
+
+    display.messages$.subscribe((m) => {
+      switch (m.kind) {
+        case 'client':
+          pipe.clear();
+          client = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          watched();
+          if (canvas) introduce(canvas);
+          void pump();
+          return;
+        case 'client-gone':
+          if (client?.session === m.session) {
+            client = null;
+            pipe.clear();
+            watched();
+          }
+          return;
+        case 'preferred-compression': {
+          const mode = compressionModes[m.compression];
+          if (client?.session === m.session && mode) client.mode = mode;
+          return;
+        }
+      }
+    });
+
+    const compress = (d: Extract<Drawing, { kind: 'image' }>, mode: ImageCompressionMode, lz4: boolean): Promise<Compressed> =>
+      pool.compress({
+        pixels: d.bitmap.pixels.buffer as SharedArrayBuffer,
+        byteOffset: d.bitmap.pixels.byteOffset,
+        width: d.bitmap.width,
+        height: d.bitmap.height,
+        stride: d.bitmap.stride,
+        format: 'rgb32',
+        encoding: 'auto',
+        mode,
+        clientHasLz4: lz4,
+      });
+
+    let pumping = false;
+    /** Sends the pipe's head in order while the display channel takes it; compresses a batch at a time. */
+    const pump = async () => {
+      if (pumping) return;
+      pumping = true;
+      try {
+        while (client && pipe.length > 0) {
+          // Drawings leave the pipe only as the display channel takes them (its link's credit): what
+          // waits stays where a newer drawing can replace it. A client that is behind (the channel
+          // holds its link) takes one at a time, as spice-server sends.
+          await display.credited();
+          // Closed: the actor is stopping.
+          if (!client || pipe.length === 0 || display.state === 'closed') break;
+          if (pipe.overflowing && canvas) pipe.collapse(fullImage(canvas));
+          const { session, mode, caps } = client;
+          const take = display.availableCredits;
+          const batch: Drawing[] = [];
+          while (batch.length < take && pipe.length > 0) batch.push(pipe.shift()!);
+          const lz4 = hasCap(caps, DisplayCap.lz4Compression);
+          const encoded = await Promise.all(
+            batch.map(async (d) => {
+              if (d.kind !== 'image') return encodeMessage(displayProtocol.server, drawingMessage(d));
+              const result = await compress(d, mode, lz4);
+              countImage(result.encoding);
+              const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
+              const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
+              recycle(d);
+              return message;
+            }),
+          );
+          for (const { type, body } of encoded) {
+            if (client?.session !== session) break;
+            // Waits while the display channel holds its link (its client is not keeping up).
+            await display.send({ kind: 'wire', session, type, body: moved(body) });
+            sent++;
+          }
+        }
+      } catch (err) {
+        ctx.log.error({ err }, 'display pipe failed');
+      } finally {
+        pumping = false;
+      }
+      if (client && pipe.length > 0 && display.state !== 'closed') void pump();
+      else void ctx.parent.send({ kind: 'stats', dropped: pipe.dropped, sent });
+    };
+
+    ctx.onStop(async () => {
+      detach();
+      await pool.close();
+    });
+  },
+  { rules: redWorkerReports },
+);

@@ -1,6 +1,15 @@
 import type { Compressed } from './compressor-pool/job.js';
 import type { displayProtocol } from '../../../codecs/protocol/channels/display.js';
-import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, Ropd, SurfaceFlags, SurfaceFormat } from '../../../codecs/protocol/enums.js';
+import {
+  BitmapFlags,
+  BitmapFormat,
+  BrushType,
+  ClipType,
+  ImageType,
+  Ropd,
+  SurfaceFlags,
+  SurfaceFormat,
+} from '../../../codecs/protocol/enums.js';
 import type { Clip, Image } from '../../../codecs/protocol/structs.js';
 import type { MessageOf } from '../../../codecs/protocol/table.js';
 import type { Box } from '../../../codecs/box.js';
@@ -9,7 +18,8 @@ import type { Drawing } from './pipe.js';
 export type DisplayMessage = MessageOf<(typeof displayProtocol)['server']['defs']>;
 
 const rect = (b: Box) => ({ top: b.top, left: b.left, bottom: b.bottom, right: b.right });
-const clipOf = (clip?: readonly Box[]): Clip => (clip ? { type: ClipType.rects, rects: { rects: clip.map(rect) } } : { type: ClipType.none, rects: undefined });
+const clipOf = (clip?: readonly Box[]): Clip =>
+  clip ? { type: ClipType.rects, rects: { rects: clip.map(rect) } } : { type: ClipType.none, rects: undefined };
 const base = (box: Box, clip?: readonly Box[]) => ({ surface_id: 0, box: rect(box), clip: clipOf(clip) });
 const noMask = { flags: 0, pos: { x: 0, y: 0 }, bitmap: null };
 
@@ -21,7 +31,16 @@ function image(id: bigint, bitmap: { width: number; height: number; pixels: Uint
   if (c.encoding === 'raw') {
     return {
       descriptor: { ...descriptor, type: ImageType.bitmap },
-      data: { format: BitmapFormat.bit32, flags: BitmapFlags.topDown, x: bitmap.width, y: bitmap.height, stride: bitmap.width * 4, palette_id: undefined, palette: null, data: bitmap.pixels.subarray(0, bitmap.width * bitmap.height * 4) },
+      data: {
+        format: BitmapFormat.bit32,
+        flags: BitmapFlags.topDown,
+        x: bitmap.width,
+        y: bitmap.height,
+        stride: bitmap.width * 4,
+        palette_id: undefined,
+        palette: null,
+        data: bitmap.pixels.subarray(0, bitmap.width * bitmap.height * 4),
+      },
     } as Image;
   }
   return { descriptor: { ...descriptor, type: imageType[c.encoding] }, data: { data: c.data } } as Image;
@@ -49,16 +68,29 @@ export function drawingMessage(d: Drawing, compressed?: { id: bigint; result: Co
     case 'fill':
       return {
         name: 'draw_fill',
-        body: { base: base(d.box, d.clip), data: { brush: { type: BrushType.solid, color: d.color & 0xffffff, pattern: undefined }, rop_descriptor: Ropd.opPut, mask: noMask } },
+        body: {
+          base: base(d.box, d.clip),
+          data: {
+            brush: { type: BrushType.solid, color: d.color & 0xffffff, pattern: undefined },
+            rop_descriptor: Ropd.opPut,
+            mask: noMask,
+          },
+        },
       };
     case 'copy-bits':
       return { name: 'copy_bits', body: { base: base(d.box, d.clip), src_pos: { x: d.srcX, y: d.srcY } } };
     case 'surface-create':
-      return { name: 'surface_create', body: { surface_id: 0, width: d.width, height: d.height, format: SurfaceFormat.xrgb32, flags: SurfaceFlags.primary } };
+      return {
+        name: 'surface_create',
+        body: { surface_id: 0, width: d.width, height: d.height, format: SurfaceFormat.xrgb32, flags: SurfaceFlags.primary },
+      };
     case 'surface-destroy':
       return { name: 'surface_destroy', body: { surface_id: 0 } };
     case 'monitors':
-      return { name: 'monitors_config', body: { max_allowed: 1, heads: [{ monitor_id: 0, surface_id: 0, width: d.width, height: d.height, x: 0, y: 0, flags: 0 }] } };
+      return {
+        name: 'monitors_config',
+        body: { max_allowed: 1, heads: [{ monitor_id: 0, surface_id: 0, width: d.width, height: d.height, x: 0, y: 0, flags: 0 }] },
+      };
     case 'mark':
       return { name: 'mark', body: {} };
     case 'reset':

@@ -36,7 +36,14 @@ import type { Box } from '../../../codecs/box.js';
 export type QxlWork =
   | { readonly kind: 'surface-create'; readonly width: number; readonly height: number }
   | { readonly kind: 'surface-destroy' }
-  | { readonly kind: 'copy'; readonly box: Box; readonly clip?: readonly Box[]; readonly src: Bitmap32; readonly srcX: number; readonly srcY: number }
+  | {
+      readonly kind: 'copy';
+      readonly box: Box;
+      readonly clip?: readonly Box[];
+      readonly src: Bitmap32;
+      readonly srcX: number;
+      readonly srcY: number;
+    }
   | { readonly kind: 'fill'; readonly box: Box; readonly clip?: readonly Box[]; readonly color: number }
   | { readonly kind: 'copy-bits'; readonly box: Box; readonly clip?: readonly Box[]; readonly srcX: number; readonly srcY: number }
   | { readonly kind: 'update' }
@@ -114,7 +121,8 @@ export class QxlReader {
     if (s.surface_id !== 0) return { error: `surface ${s.surface_id}: only the primary surface is supported` };
     if (s.type === QxlSurfaceCmdType.destroy) return { kind: 'surface-destroy' };
     if (s.type !== QxlSurfaceCmdType.create) return { error: `surface command type ${s.type}` };
-    if (!(s.width >= 1 && s.width <= maxSurfaceSide && s.height >= 1 && s.height <= maxSurfaceSide)) return { error: `surface of ${s.width}x${s.height}` };
+    if (!(s.width >= 1 && s.width <= maxSurfaceSide && s.height >= 1 && s.height <= maxSurfaceSide))
+      return { error: `surface of ${s.width}x${s.height}` };
     return { kind: 'surface-create', width: s.width, height: s.height };
   }
 
@@ -129,7 +137,14 @@ export class QxlReader {
         if (d.effect !== QxlEffect.opaque) return { error: `copy with effect ${d.effect}` };
         const src = this.bitmap(c.src_bitmap);
         const a = c.src_area;
-        if (a.left < 0 || a.top < 0 || a.right > src.width || a.bottom > src.height || a.right - a.left !== box.right - box.left || a.bottom - a.top !== box.bottom - box.top) {
+        if (
+          a.left < 0 ||
+          a.top < 0 ||
+          a.right > src.width ||
+          a.bottom > src.height ||
+          a.right - a.left !== box.right - box.left ||
+          a.bottom - a.top !== box.bottom - box.top
+        ) {
           return { error: 'copy source area does not fit its bitmap or its box' };
         }
         return { kind: 'copy', box, ...(clip ? { clip } : {}), src, srcX: a.left, srcY: a.top };
@@ -170,7 +185,8 @@ export class QxlReader {
     if (img.format !== BitmapFormat.bit32 && img.format !== BitmapFormat.rgba) throw new Bad(`bitmap format ${img.format}`);
     if ((img.flags & QxlBitmapFlags.direct) === 0) throw new Bad('chunked bitmap data is not supported');
     if ((img.flags & QxlBitmapFlags.topDown) === 0) throw new Bad('bottom-up bitmap');
-    if (!(img.x >= 1 && img.x <= maxSurfaceSide && img.y >= 1 && img.y <= maxSurfaceSide && img.stride >= img.x * 4)) throw new Bad(`bitmap ${img.x}x${img.y} stride ${img.stride}`);
+    if (!(img.x >= 1 && img.x <= maxSurfaceSide && img.y >= 1 && img.y <= maxSurfaceSide && img.stride >= img.x * 4))
+      throw new Bad(`bitmap ${img.x}x${img.y} stride ${img.stride}`);
     const bytes = img.stride * (img.y - 1) + img.x * 4;
     const pixels = this.view(img.data, 'bitmap data');
     if (pixels.length < bytes) throw new Bad(`bitmap data of ${bytes} bytes runs out of its memory slot`);
@@ -183,7 +199,8 @@ export class QxlReader {
       case QxlCursorCmdType.set: {
         const s = this.struct(QxlCursorSet, address, qxlCursorCmdUnionOffset);
         const shape = this.struct(QxlCursor, s.shape);
-        if (shape.chunk.data_size !== shape.data_size || shape.chunk.next_chunk !== 0n) throw new Bad('cursor shape spans more than one chunk');
+        if (shape.chunk.data_size !== shape.data_size || shape.chunk.next_chunk !== 0n)
+          throw new Bad('cursor shape spans more than one chunk');
         const data = this.view(s.shape, 'cursor shape').subarray(qxlCursorHeaderSize);
         if (data.length < shape.data_size) throw new Bad('cursor shape runs out of its memory slot');
         return {
@@ -191,7 +208,15 @@ export class QxlReader {
           x: s.position.x,
           y: s.position.y,
           visible: s.visible !== 0,
-          shape: { unique: shape.unique, type: shape.type, width: shape.width, height: shape.height, hotX: shape.hot_spot_x, hotY: shape.hot_spot_y, data: data.subarray(0, shape.data_size) },
+          shape: {
+            unique: shape.unique,
+            type: shape.type,
+            width: shape.width,
+            height: shape.height,
+            hotX: shape.hot_spot_x,
+            hotY: shape.hot_spot_y,
+            data: data.subarray(0, shape.data_size),
+          },
         };
       }
       case QxlCursorCmdType.move: {

@@ -32,7 +32,10 @@ export async function execute(command: ControlCommand, t: ControlTarget): Promis
       return done(await t.server.link.ask({ kind: 'expire-password', inS }));
     }
     case 'query-spice': {
-      const [channels, mouseMode] = await Promise.all([t.server.link.ask({ kind: 'query-channels' }), t.main.link.ask({ kind: 'mouse-mode' })]);
+      const [channels, mouseMode] = await Promise.all([
+        t.server.link.ask({ kind: 'query-channels' }),
+        t.main.link.ask({ kind: 'mouse-mode' }),
+      ]);
       const info: SpiceInfo = {
         enabled: true,
         migrated: false,
@@ -42,7 +45,15 @@ export async function execute(command: ControlCommand, t: ControlTarget): Promis
         auth: t.config['disable-ticketing'] ? 'none' : 'spice',
         'compiled-version': t.version,
         'mouse-mode': mouseMode,
-        channels: channels.map((c) => ({ host: c.host, port: c.port, family: c.family, 'connection-id': c.session, 'channel-type': c.channelType, 'channel-id': c.channelId, tls: c.tls })),
+        channels: channels.map((c) => ({
+          host: c.host,
+          port: c.port,
+          family: c.family,
+          'connection-id': c.session,
+          'channel-type': c.channelType,
+          'channel-id': c.channelId,
+          tls: c.tls,
+        })),
       };
       return { return: info };
     }

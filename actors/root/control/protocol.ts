@@ -19,14 +19,26 @@ const commands = z.discriminatedUnion('execute', [
   /** time: now, never, +SECONDS from now, or SECONDS since the epoch, as QEMU. */
   z.strictObject({
     execute: z.literal('expire_password'),
-    arguments: z.strictObject({ protocol: spice, time: z.string().regex(/^(now|never|\+?\d{1,15})$/, 'expected now, never, +SECONDS or SECONDS since the epoch') }),
+    arguments: z.strictObject({
+      protocol: spice,
+      time: z.string().regex(/^(now|never|\+?\d{1,15})$/, 'expected now, never, +SECONDS or SECONDS since the epoch'),
+    }),
   }),
   z.strictObject({ execute: z.literal('query-spice'), arguments: z.strictObject({}).optional() }),
   /** Not QEMU's: ends a client's session (default the connected one). */
-  z.strictObject({ execute: z.literal('spice-disconnect'), arguments: z.strictObject({ 'connection-id': z.number().int().nonnegative().optional() }).optional() }),
+  z.strictObject({
+    execute: z.literal('spice-disconnect'),
+    arguments: z.strictObject({ 'connection-id': z.number().int().nonnegative().optional() }).optional(),
+  }),
   z.strictObject({
     execute: z.literal('client_migrate_info'),
-    arguments: z.strictObject({ protocol: spice, hostname: z.string(), port: z.number().int().optional(), 'tls-port': z.number().int().optional(), 'cert-subject': z.string().optional() }),
+    arguments: z.strictObject({
+      protocol: spice,
+      hostname: z.string(),
+      port: z.number().int().optional(),
+      'tls-port': z.number().int().optional(),
+      'cert-subject': z.string().optional(),
+    }),
   }),
 ]);
 
@@ -51,13 +63,16 @@ export function parseRequest(line: string): { command: ControlCommand; id: Reque
   } catch (err) {
     return { reply: failure(`JSON parse error, ${(err as Error).message}`), id: {} };
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { reply: failure('QMP input must be a JSON object'), id: {} };
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return { reply: failure('QMP input must be a JSON object'), id: {} };
   const { id, ...request } = json as Record<string, unknown>;
   const echo: RequestId = id === undefined ? {} : { id };
   if (typeof request.execute !== 'string') return { reply: failure("QMP input lacks member 'execute'"), id: echo };
-  if (!commandNames.includes(request.execute)) return { reply: failure(`The command ${request.execute} has not been found`, 'CommandNotFound'), id: echo };
+  if (!commandNames.includes(request.execute))
+    return { reply: failure(`The command ${request.execute} has not been found`, 'CommandNotFound'), id: echo };
   const parsed = commands.safeParse(request);
-  if (!parsed.success) return { reply: failure(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')), id: echo };
+  if (!parsed.success)
+    return { reply: failure(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')), id: echo };
   return { command: parsed.data, id: echo };
 }
 

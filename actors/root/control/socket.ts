@@ -22,7 +22,12 @@ export interface ControlSocket {
  * and runs each request line with `run`, in order per connection. Bad input gets an error reply;
  * a line over `maxLineBytes` closes the connection, with a log line.
  */
-export async function openControlSocket(path: string, version: string, run: (command: ControlCommand) => Promise<ControlReply>, log: Logger): Promise<ControlSocket> {
+export async function openControlSocket(
+  path: string,
+  version: string,
+  run: (command: ControlCommand) => Promise<ControlReply>,
+  log: Logger,
+): Promise<ControlSocket> {
   removeStale(path);
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
@@ -36,7 +41,9 @@ export async function openControlSocket(path: string, version: string, run: (com
     serveConnection(socket, version, run, log);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new StartError(`control-socket: cannot listen on ${path}: ${err.code ?? err.message}`)));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new StartError(`control-socket: cannot listen on ${path}: ${err.code ?? err.message}`)),
+    );
     // The socket is made under this umask, so it is never open to others, not even briefly.
     const umask = process.umask(0o177);
     try {
@@ -88,8 +95,12 @@ function serveConnection(socket: Socket, version: string, run: (command: Control
   const handle = async (line: string) => {
     if (line.trim() === '') return;
     const request = parseRequest(line);
-    const reply = 'command' in request ? await run(request.command).catch((err: unknown) => failure(err instanceof Error ? err.message : String(err))) : request.reply;
-    if ('error' in reply) log.info({ command: 'command' in request ? request.command.execute : null, error: reply.error.desc }, 'control command failed');
+    const reply =
+      'command' in request
+        ? await run(request.command).catch((err: unknown) => failure(err instanceof Error ? err.message : String(err)))
+        : request.reply;
+    if ('error' in reply)
+      log.info({ command: 'command' in request ? request.command.execute : null, error: reply.error.desc }, 'control command failed');
     else if ('command' in request) log.info({ command: request.command.execute }, 'control command');
     write({ ...reply, ...request.id });
   };
@@ -111,9 +122,11 @@ function serveConnection(socket: Socket, version: string, run: (command: Control
       start = nl + 1;
       pending++;
       if (pending >= maxPending) socket.pause();
-      queue = queue.then(() => handle(line)).finally(() => {
-        if (--pending < maxPending) socket.resume();
-      });
+      queue = queue
+        .then(() => handle(line))
+        .finally(() => {
+          if (--pending < maxPending) socket.resume();
+        });
     }
     if (socket.writableEnded || start === chunk.length) return;
     partialBytes += chunk.length - start;

@@ -64,7 +64,8 @@ export function decodeLz(data: Uint8Array, options: LzDecodeOptions = {}): Decod
   if (width === 0 || height === 0) return decodeError(`lz: empty image ${width}x${height}`);
   const n = width * height;
   if (n > (options.maxPixels ?? DEFAULT_MAX_PIXELS)) return decodeError(`lz: image ${width}x${height} exceeds the size limit`);
-  if (stride !== width * RGB_BYTES_PER_PIXEL[type as LzImageType]!) return decodeError(`lz: stride ${stride} does not match width ${width} for type ${type}`);
+  if (stride !== width * RGB_BYTES_PER_PIXEL[type as LzImageType]!)
+    return decodeError(`lz: stride ${stride} does not match width ${width} for type ${type}`);
   // No code covers more than 255 pixels a byte: refuse to allocate for what cannot be there.
   if (n * passes.length > (data.length - LZ_HEADER_SIZE) * 255) return decodeError(`lz: stream too short for a ${width}x${height} image`);
 

@@ -18,10 +18,7 @@ const HEADER_BITS = 5 * 32;
  * RGB24 give format rgb32 with the 4th byte 0, RGBA gives rgba. GRAY and RGB16 (spice-server
  * sends RGB16 only for 16-bit bitmaps) are refused. Malformed input gives an error value.
  */
-export function decodeQuic(
-  bytes: Uint8Array,
-  options: QuicDecodeOptions = {},
-): Decoded<{ bitmap: Bitmap32; format: Bitmap32Format }> {
+export function decodeQuic(bytes: Uint8Array, options: QuicDecodeOptions = {}): Decoded<{ bitmap: Bitmap32; format: Bitmap32Format }> {
   const reader = new QuicBitReader(bytes);
   const header = readHeader(reader);
   if (!header.ok) return header;

@@ -1,4 +1,20 @@
-import { Brush, ChannelWait, Clip, Composite, DisplayBase, Head, Image, LineAttr, Path, Point, QMask, Rect, ResourceId, SpiceString, StreamDataHeader } from '../structs.js';
+import {
+  Brush,
+  ChannelWait,
+  Clip,
+  Composite,
+  DisplayBase,
+  Head,
+  Image,
+  LineAttr,
+  Path,
+  Point,
+  QMask,
+  Rect,
+  ResourceId,
+  SpiceString,
+  StreamDataHeader,
+} from '../structs.js';
 import { channelProtocol } from '../table.js';
 import { array, counted, empty, i32, i64, lengthOf, ptr, rest, sizedBy, struct, u16, u32, u64, u8, type Codec } from '../wire.js';
 import { baseClient, baseServer } from './base.js';
@@ -42,26 +58,53 @@ export const displayProtocol = channelProtocol(
     stream_destroy: [125, struct('stream_destroy', { id: u32 })],
     stream_destroy_all: [126, empty],
     draw_fill: [302, draw('draw_fill', struct('Fill', { brush: Brush, rop_descriptor: u16, mask: QMask }))],
-    draw_opaque: [303, draw('draw_opaque', struct('Opaque', { src_bitmap: ptr(Image), src_area: Rect, brush: Brush, rop_descriptor: u16, scale_mode: u8, mask: QMask }))],
+    draw_opaque: [
+      303,
+      draw(
+        'draw_opaque',
+        struct('Opaque', { src_bitmap: ptr(Image), src_area: Rect, brush: Brush, rop_descriptor: u16, scale_mode: u8, mask: QMask }),
+      ),
+    ],
     draw_copy: [304, draw('draw_copy', Copy)],
     draw_blend: [305, draw('draw_blend', Copy)],
     draw_blackness: [306, draw('draw_blackness', maskOnly)],
     draw_whiteness: [307, draw('draw_whiteness', maskOnly)],
     draw_invers: [308, draw('draw_invers', maskOnly)],
-    draw_rop3: [309, draw('draw_rop3', struct('Rop3', { src_bitmap: ptr(Image), src_area: Rect, brush: Brush, rop3: u8, scale_mode: u8, mask: QMask }))],
-    draw_stroke: [310, draw('draw_stroke', struct('Stroke', { path: ptr(Path), attr: LineAttr, brush: Brush, fore_mode: u16, back_mode: u16 }))],
+    draw_rop3: [
+      309,
+      draw('draw_rop3', struct('Rop3', { src_bitmap: ptr(Image), src_area: Rect, brush: Brush, rop3: u8, scale_mode: u8, mask: QMask })),
+    ],
+    draw_stroke: [
+      310,
+      draw('draw_stroke', struct('Stroke', { path: ptr(Path), attr: LineAttr, brush: Brush, fore_mode: u16, back_mode: u16 })),
+    ],
     draw_text: [
       311,
-      draw('draw_text', struct('Text', { str: ptr(SpiceString), back_area: Rect, fore_brush: Brush, back_brush: Brush, fore_mode: u16, back_mode: u16 })),
+      draw(
+        'draw_text',
+        struct('Text', { str: ptr(SpiceString), back_area: Rect, fore_brush: Brush, back_brush: Brush, fore_mode: u16, back_mode: u16 }),
+      ),
     ],
-    draw_transparent: [312, draw('draw_transparent', struct('Transparent', { src_bitmap: ptr(Image), src_area: Rect, src_color: u32, true_color: u32 }))],
-    draw_alpha_blend: [313, draw('draw_alpha_blend', struct('AlphaBlend', { alpha_flags: u8, alpha: u8, src_bitmap: ptr(Image), src_area: Rect }))],
+    draw_transparent: [
+      312,
+      draw('draw_transparent', struct('Transparent', { src_bitmap: ptr(Image), src_area: Rect, src_color: u32, true_color: u32 })),
+    ],
+    draw_alpha_blend: [
+      313,
+      draw('draw_alpha_blend', struct('AlphaBlend', { alpha_flags: u8, alpha: u8, src_bitmap: ptr(Image), src_area: Rect })),
+    ],
     surface_create: [314, struct('surface_create', { surface_id: u32, width: u32, height: u32, format: u32, flags: u32 })],
     surface_destroy: [315, struct('surface_destroy', { surface_id: u32 })],
-    stream_data_sized: [316, struct('stream_data_sized', { base: StreamDataHeader, width: u32, height: u32, dest: Rect, data: counted(u32) })],
+    stream_data_sized: [
+      316,
+      struct('stream_data_sized', { base: StreamDataHeader, width: u32, height: u32, dest: Rect, data: counted(u32) }),
+    ],
     monitors_config: [317, struct('monitors_config', { count: lengthOf('heads', u16), max_allowed: u16, heads: sizedBy('count', Head) })],
     draw_composite: [318, draw('draw_composite', Composite)],
-    stream_activate_report: [319, struct('stream_activate_report', { stream_id: u32, unique_id: u32, max_window_size: u32, timeout_ms: u32 })],
+    stream_activate_report: [
+      319,
+      struct('stream_activate_report', { stream_id: u32, unique_id: u32, max_window_size: u32, timeout_ms: u32 }),
+    ],
     // The dma-buf fd travels beside the message (SCM_RIGHTS); the body holds the rest.
     gl_scanout_unix: [320, struct('gl_scanout_unix', { width: u32, height: u32, stride: u32, drm_fourcc_format: u32, flags: u32 })],
     gl_draw: [321, struct('gl_draw', { x: u32, y: u32, w: u32, h: u32 })],

@@ -30,14 +30,36 @@ const cases: [string, Value[], string][] = [
   ['as', [['a', '', 'bc']], "(['a', '', 'bc'],)"],
   ['yat', [1, [5n, 6n]], '(byte 1, [uint64 5, 6])'],
   ['ya(yt)', [1, []], '(byte 1, @a(yt) [])'],
-  ['a(yt)', [[[1, 2n], [3, 4n]]], '([(byte 1, uint64 2), (byte 3, uint64 4)],)'],
-  ['a{sv}', [new Map([['a', variant(T.u32, 5)], ['b', variantOf('as', ['x'])]])], "({'a': <uint32 5>, 'b': <['x']>},)"],
+  [
+    'a(yt)',
+    [
+      [
+        [1, 2n],
+        [3, 4n],
+      ],
+    ],
+    '([(byte 1, uint64 2), (byte 3, uint64 4)],)',
+  ],
+  [
+    'a{sv}',
+    [
+      new Map([
+        ['a', variant(T.u32, 5)],
+        ['b', variantOf('as', ['x'])],
+      ]),
+    ],
+    "({'a': <uint32 5>, 'b': <['x']>},)",
+  ],
   ['a{ia{sv}}', [new Map([[-1, new Map([['k', variant(T.double, 0.5)]])]])], "({-1: {'k': <0.5>}},)"],
   ['v', [variantOf('v', variantOf('(nay)', [-3, new Uint8Array([7])]))], '(<<(int16 -3, [byte 7])>>,)'],
   ['av', [[variant(T.byte, 1), variant(T.string, 's')]], "([<byte 1>, <'s'>],)"],
   ['aay', [[new Uint8Array([1]), new Uint8Array(0)]], '([[byte 1], []],)'],
   ['(y(qt)s)', [[1, [2, 3n], 'x']], "((byte 1, (uint16 2, uint64 3), 'x'),)"],
-  ['uuuuay', [4, 2, 16, 0x20020888, Uint8Array.from({ length: 32 }, (_, i) => i)], `(uint32 4, uint32 2, uint32 16, uint32 0x20020888, [${Array.from({ length: 32 }, (_, i) => `byte ${i}`).join(', ')}])`],
+  [
+    'uuuuay',
+    [4, 2, 16, 0x20020888, Uint8Array.from({ length: 32 }, (_, i) => i)],
+    `(uint32 4, uint32 2, uint32 16, uint32 0x20020888, [${Array.from({ length: 32 }, (_, i) => `byte ${i}`).join(', ')}])`,
+  ],
   ['huuuutb', [41 as Fd, 1, 2, 3, 4, 5n, true], '(handle 0, uint32 1, uint32 2, uint32 3, uint32 4, uint64 5, true)'],
 ];
 
@@ -56,7 +78,9 @@ const ours = (signature: string, body: readonly Value[]): Outgoing => ({
 const fdsIn = (s: string) => (s.includes('h') ? 1 : 0);
 
 test("bodies are byte-identical to GLib's, both byte orders", (t) => {
-  const requests = cases.flatMap(([signature, , text]) => (['l', 'B'] as const).map((order) => ({ op: 'encode', signature, text, order, fds: fdsIn(signature) })));
+  const requests = cases.flatMap(([signature, , text]) =>
+    (['l', 'B'] as const).map((order) => ({ op: 'encode', signature, text, order, fds: fdsIn(signature) })),
+  );
   const answers = glib(requests);
   requests.forEach((r, i) => {
     const [signature, body] = cases[Math.floor(i / 2)]!;
@@ -67,7 +91,9 @@ test("bodies are byte-identical to GLib's, both byte orders", (t) => {
 });
 
 test("GLib's messages decode to the same header fields and values", (t) => {
-  const requests = cases.flatMap(([signature, , text]) => (['l', 'B'] as const).map((order) => ({ op: 'encode', signature, text, order, fds: fdsIn(signature) })));
+  const requests = cases.flatMap(([signature, , text]) =>
+    (['l', 'B'] as const).map((order) => ({ op: 'encode', signature, text, order, fds: fdsIn(signature) })),
+  );
   const answers = glib(requests);
   requests.forEach((r, i) => {
     const [signature, body] = cases[Math.floor(i / 2)]!;
@@ -75,7 +101,15 @@ test("GLib's messages decode to the same header fields and values", (t) => {
     if (!decoded.ok) return t.fail(`${signature} ${r.order}: ${decoded.error}`);
     const m = decoded.value;
     if (m.type !== 'signal') return t.fail(m.type);
-    t.like(m, { serial: 7, path: '/test/Values', interface: 'org.example.Test', member: 'Values', destination: ':1.10', sender: ':1.9', signature });
+    t.like(m, {
+      serial: 7,
+      path: '/test/Values',
+      interface: 'org.example.Test',
+      member: 'Values',
+      destination: ':1.10',
+      sender: ':1.9',
+      signature,
+    });
     // GLib numbers fds from 0: ours arrive as the fds handed in, in order
     const expected = signature.includes('h') ? body.map((v) => (v === 40 || v === 41 ? 40 : v)) : body;
     t.deepEqual(plain(m.body), plain(expected), `${signature} ${r.order}`);
@@ -90,7 +124,16 @@ test('GLib decodes our messages to the same values, both byte orders', (t) => {
   answers.forEach((a, i) => {
     const [signature] = cases[Math.floor(i / 2)]!;
     t.is(a.error, undefined, signature);
-    t.like(a, { type: 'signal', serial: 7, path: '/test/Values', interface: 'org.example.Test', member: 'Values', destination: ':1.10', sender: ':1.9', fds: fdsIn(signature) });
+    t.like(a, {
+      type: 'signal',
+      serial: 7,
+      path: '/test/Values',
+      interface: 'org.example.Test',
+      member: 'Values',
+      destination: ':1.10',
+      sender: ':1.9',
+      fds: fdsIn(signature),
+    });
     t.is(a.signature, signature);
     t.is(a.body ?? '()', printed[Math.floor(i / 2)]!.body as string, signature);
   });

@@ -70,5 +70,8 @@ export function glib(requests: readonly object[]): GlibAnswer[] {
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(`gdbus-blob.py: ${run.stderr}`);
-  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as GlibAnswer);
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as GlibAnswer);
 }

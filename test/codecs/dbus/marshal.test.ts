@@ -50,11 +50,36 @@ for (const [name, le] of orders) {
       ['as', [['a', '', 'bc']]],
       ['ao', [[objectPath('/'), objectPath('/x/y')]]],
       ['(y(qt)s)', [[1, [2, 3n], 'x']]],
-      ['a(yt)', [[[1, 2n], [3, 4n]]]],
+      [
+        'a(yt)',
+        [
+          [
+            [1, 2n],
+            [3, 4n],
+          ],
+        ],
+      ],
       ['a(yt)', [[]]],
-      ['a{sv}', [new Map([['a', variant(T.u32, 5)], ['b', variantOf('as', ['x', 'y'])], ['c', variantOf('a{sv}', new Map([['d', variant(T.bool, true)]]))]])]],
+      [
+        'a{sv}',
+        [
+          new Map([
+            ['a', variant(T.u32, 5)],
+            ['b', variantOf('as', ['x', 'y'])],
+            ['c', variantOf('a{sv}', new Map([['d', variant(T.bool, true)]]))],
+          ]),
+        ],
+      ],
       ['a{yy}', [new Map([[1, 2]])]],
-      ['a{bs}', [new Map([[true, 'yes'], [false, 'no']])]],
+      [
+        'a{bs}',
+        [
+          new Map([
+            [true, 'yes'],
+            [false, 'no'],
+          ]),
+        ],
+      ],
       ['a{nq}', [new Map([[-1, 1]])]],
       ['a{iu}', [new Map([[-5, 5]])]],
       ['a{xt}', [new Map([[-5n, 5n]])]],
@@ -95,7 +120,10 @@ test('alignment is counted from the message start, padding is zeros, empty array
   // y at with one element: length 8 counts the element only, not the padding before it
   t.is(toHex(bodyOf(encodeMessage(signal('yat', [1, [5n]]), 1).bytes)), '01000000' + '08000000' + '0500000000000000');
   // n, s at 4, g at 11 (1-aligned), v at 14 whose b pads to 20
-  t.is(toHex(bodyOf(encodeMessage(signal('nsgv', [-2, 'ab', 'u', variant(T.bool, true)]), 1).bytes)), 'feff0000' + '02000000616200' + '017500' + '016200' + '000000' + '01000000');
+  t.is(
+    toHex(bodyOf(encodeMessage(signal('nsgv', [-2, 'ab', 'u', variant(T.bool, true)]), 1).bytes)),
+    'feff0000' + '02000000616200' + '017500' + '016200' + '000000' + '01000000',
+  );
   // big-endian numbers
   t.is(toHex(bodyOf(encodeMessage(signal('qu', [0x102, 0x3040506]), 1, false).bytes)), '0102' + '0000' + '03040506');
 });
@@ -127,7 +155,8 @@ test('values that do not fit their type are TypeErrors when encoding, nothing is
     ['v', [5]],
     ['u', []],
   ];
-  for (const [signature, body] of bad) t.throws(() => encodeMessage(signal(signature, body), 1), { instanceOf: TypeError }, `${signature} ${String(body[0])}`);
+  for (const [signature, body] of bad)
+    t.throws(() => encodeMessage(signal(signature, body), 1), { instanceOf: TypeError }, `${signature} ${String(body[0])}`);
   const base = signal('', []) as Extract<Outgoing, { type: 'signal' }>;
   t.throws(() => encodeMessage({ ...base, member: 'bad-member' }, 1), { instanceOf: TypeError });
   t.throws(() => encodeMessage({ ...base, interface: 'nodots' }, 1), { instanceOf: TypeError });

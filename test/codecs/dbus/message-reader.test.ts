@@ -23,7 +23,13 @@ function stream(): { bytes: Uint8Array; messages: Outgoing[]; starts: number[] }
     call('GetAll', 's', ['org.qemu.Display1.Listener']),
     call('Scanout', 'uuuuay', [16, 8, 64, 0x20020888, new Uint8Array(64 * 8).fill(3)]),
     call('Update', 'iiiiuuay', [0, 4, 9, 4, 36, 0x20020888, new Uint8Array(36 * 4).fill(9)]),
-    { type: 'method_return', flags: 0, replySerial: 3, signature: 'a{sv}', body: [new Map([['Interfaces', variant(T.array(T.string), [])]])] },
+    {
+      type: 'method_return',
+      flags: 0,
+      replySerial: 3,
+      signature: 'a{sv}',
+      body: [new Map([['Interfaces', variant(T.array(T.string), [])]])],
+    },
     { type: 'error', flags: 0, replySerial: 4, errorName: 'org.freedesktop.DBus.Error.Failed', signature: 's', body: ['no'] },
     call('ScanoutDMABUF', 'huuuutb', [5 as Fd, 1, 2, 3, 4, 5n, true]),
     signal('', []),
@@ -35,7 +41,11 @@ function stream(): { bytes: Uint8Array; messages: Outgoing[]; starts: number[] }
 }
 
 /** Feeds `bytes` cut at `cuts` (offsets), the fds with the first byte of each message. */
-function feed(bytes: Uint8Array, cuts: number[], fdsAt: Map<number, Fd[]> = new Map()): { got: Delivered[]; reader: MessageReader; error?: string } {
+function feed(
+  bytes: Uint8Array,
+  cuts: number[],
+  fdsAt: Map<number, Fd[]> = new Map(),
+): { got: Delivered[]; reader: MessageReader; error?: string } {
   const got: Delivered[] = [];
   const reader = new MessageReader((m) => (got.push(m), false));
   const points = [0, ...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length];
@@ -67,7 +77,8 @@ test('a stream cut at every single offset yields the same messages, fds given to
   for (let cut = 1; cut < bytes.length; cut++) {
     const split = feed(bytes, [cut], fdsAt);
     if (split.error !== undefined || split.got.length !== messages.length) bad.push(`cut at ${cut}: ${split.error ?? split.got.length}`);
-    else if (JSON.stringify(split.got.map((m) => m.fds)) !== JSON.stringify(whole.got.map((m) => m.fds))) bad.push(`fds differ, cut at ${cut}`);
+    else if (JSON.stringify(split.got.map((m) => m.fds)) !== JSON.stringify(whole.got.map((m) => m.fds)))
+      bad.push(`fds differ, cut at ${cut}`);
   }
   t.deepEqual(bad, [], 'every cut gives the same messages and fds');
 });
@@ -75,10 +86,14 @@ test('a stream cut at every single offset yields the same messages, fds given to
 test('bytes arriving one at a time, and in random runs, give the same messages', (t) => {
   const { bytes, messages, starts } = stream();
   const fdsAt = new Map([[starts[5]!, [77 as Fd]]]);
-  const oneByOne = feed(bytes, Array.from({ length: bytes.length }, (_, i) => i), fdsAt);
+  const oneByOne = feed(
+    bytes,
+    Array.from({ length: bytes.length }, (_, i) => i),
+    fdsAt,
+  );
   t.is(oneByOne.got.length, messages.length);
   let seed = 1;
-  const rnd = () => ((seed = (seed * 48271) % 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 48271) % 0x7fffffff) / 0x7fffffff;
   for (let round = 0; round < 50; round++) {
     const cuts = Array.from({ length: 1 + Math.floor(rnd() * 20) }, () => Math.floor(rnd() * bytes.length));
     const r = feed(bytes, cuts, fdsAt);
@@ -137,7 +152,10 @@ test('a large message given back (deliver returns true) lends its buffer to the 
   t.is(got.length, 2);
   t.true(pixelsOf(got[1]!).every((b) => b === 0xcd));
   const sharedBuffers = [...second].filter((b) => first.has(b));
-  t.true(sharedBuffers.some((b) => b.byteLength >= 512 * 512 * 4), 'the second message was read into the first one\'s buffer');
+  t.true(
+    sharedBuffers.some((b) => b.byteLength >= 512 * 512 * 4),
+    "the second message was read into the first one's buffer",
+  );
 });
 
 test('a message kept (deliver returns false) keeps its bytes: the next one gets fresh buffers', (t) => {
@@ -145,8 +163,15 @@ test('a message kept (deliver returns false) keeps its bytes: the next one gets 
   const reader = new MessageReader((m) => (got.push(m), false));
   const first = readAll(reader, scanout(0xab));
   const second = readAll(reader, scanout(0xcd));
-  t.deepEqual([...second].filter((b) => first.has(b) && b.byteLength >= 512 * 512 * 4), [], 'no message buffer shared');
-  t.true(pixelsOf(got[0]!).every((b) => b === 0xab), 'the first message is intact');
+  t.deepEqual(
+    [...second].filter((b) => first.has(b) && b.byteLength >= 512 * 512 * 4),
+    [],
+    'no message buffer shared',
+  );
+  t.true(
+    pixelsOf(got[0]!).every((b) => b === 0xab),
+    'the first message is intact',
+  );
 });
 
 test('small messages in a read chunk: the chunk is read into again only when every one was given back', (t) => {
@@ -200,7 +225,7 @@ test('fuzz: mutated real messages only ever give messages or an error, never an 
   ).map((a) => hex(a.hex as string));
   const corpus = [stream().bytes, ...glibMessages, Buffer.concat(glibMessages)];
   let seed = 20261125;
-  const rnd = () => ((seed = (seed * 48271) % 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 48271) % 0x7fffffff) / 0x7fffffff;
   const deadline = Date.now() + 2_000;
   let runs = 0;
   let errors = 0;

@@ -3,7 +3,23 @@ import { alignmentOf, parseSignature, parseSingle, signatureOf } from '../../../
 import { args, T } from '../../../codecs/dbus/types.js';
 
 test('valid signatures parse and print back unchanged', (t) => {
-  for (const s of ['', 'y', 'bnqiuxtdsogh', 'v', 'ay', 'a{sv}', 'a{ya{sv}}', '(i)', '((i)(s))', 'a(yv)', 'aay', 'a{oa{sa{sv}}}', 'uuuuay', 'iiiiuuay', 'huuuutb']) {
+  for (const s of [
+    '',
+    'y',
+    'bnqiuxtdsogh',
+    'v',
+    'ay',
+    'a{sv}',
+    'a{ya{sv}}',
+    '(i)',
+    '((i)(s))',
+    'a(yv)',
+    'aay',
+    'a{oa{sa{sv}}}',
+    'uuuuay',
+    'iiiiuuay',
+    'huuuutb',
+  ]) {
     const parsed = parseSignature(s);
     t.true(parsed.ok, s);
     if (parsed.ok) t.is(parsed.value.map(signatureOf).join(''), s);
@@ -36,7 +52,25 @@ test('a variant signature is exactly one complete type', (t) => {
 });
 
 test('alignments follow the specification', (t) => {
-  const expected: Record<string, number> = { y: 1, b: 4, n: 2, q: 2, i: 4, u: 4, x: 8, t: 8, d: 8, s: 4, o: 4, g: 1, h: 4, a: 4, '(': 8, '{': 8, v: 1 };
+  const expected: Record<string, number> = {
+    y: 1,
+    b: 4,
+    n: 2,
+    q: 2,
+    i: 4,
+    u: 4,
+    x: 8,
+    t: 8,
+    d: 8,
+    s: 4,
+    o: 4,
+    g: 1,
+    h: 4,
+    a: 4,
+    '(': 8,
+    '{': 8,
+    v: 1,
+  };
   for (const [code, alignment] of Object.entries(expected)) t.is(alignmentOf(code as never) as number, alignment, code);
 });
 

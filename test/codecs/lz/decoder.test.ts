@@ -5,7 +5,13 @@ import { LZ_HEADER_SIZE, LzImageType, writeHeader } from '../../../codecs/image/
 import { makeBitmap, noise } from '../../helpers/images.js';
 
 /** A hand-made LZ payload: header fields then stream bytes. */
-function stream(type: number, width: number, height: number, body: readonly number[], opts: { stride?: number; topDown?: number } = {}): Uint8Array {
+function stream(
+  type: number,
+  width: number,
+  height: number,
+  body: readonly number[],
+  opts: { stride?: number; topDown?: number } = {},
+): Uint8Array {
   const bpp = type === LzImageType.RGB16 ? 2 : type === LzImageType.RGB24 ? 3 : 4;
   const out = new Uint8Array(LZ_HEADER_SIZE + body.length);
   writeHeader(out, { type, width, height, stride: opts.stride ?? width * bpp, topDown: opts.topDown ?? 1 });

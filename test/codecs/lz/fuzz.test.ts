@@ -19,7 +19,7 @@ function seeds(): Uint8Array[] {
   const bitmaps = [
     noise(7, 5, 1),
     makeBitmap(64, 16, (x, y) => [x & 0xf0, y * 16, (x ^ y) & 8 ? 255 : 0, x < 32 ? 255 : y]),
-    makeBitmap(300, 40, (x, y) => (Math.floor(x / 9) + y) % 5 === 0 ? [0, 0, 0, 255] : [250, 250, 250, 255]),
+    makeBitmap(300, 40, (x, y) => ((Math.floor(x / 9) + y) % 5 === 0 ? [0, 0, 0, 255] : [250, 250, 250, 255])),
   ];
   // A 96x64 crop of each corpus image: real screen content, small enough to mutate quickly.
   for (const { bitmap } of corpus()) {
@@ -70,7 +70,13 @@ test(`decoder survives mutated streams (seed ${seed}, ${budgetMs} ms)`, (t) => {
   t.true(runs > 1000, `only ${runs} runs`);
   // The mutants must exercise the stream checks, not only the header's.
   for (const kind of ['truncated', 'trailing', 'before the start', 'past the end']) {
-    t.true([...errors].some((e) => e.includes(kind)), `no mutant hit "${kind}"`);
+    t.true(
+      [...errors].some((e) => e.includes(kind)),
+      `no mutant hit "${kind}"`,
+    );
   }
-  t.true(corpusStreams.every((s) => decodeLz(s).ok), 'every seed stream is valid');
+  t.true(
+    corpusStreams.every((s) => decodeLz(s).ok),
+    'every seed stream is valid',
+  );
 });

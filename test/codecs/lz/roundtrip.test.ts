@@ -45,11 +45,25 @@ const generated: [string, Bitmap32][] = [
   ['stride > width*4', noise(37, 11, 4, 12)],
   // Rows or pixels not on 4-byte boundaries: the encoder reads bytes instead of words.
   ['stride not a multiple of 4', noise(37, 11, 4, 3)],
-  ['pixels at an odd byte offset', (() => { const b = noise(20, 5, 8); const buf = new Uint8Array(b.pixels.length + 1); buf.set(b.pixels, 1); return { ...b, pixels: buf.subarray(1) }; })()],
+  [
+    'pixels at an odd byte offset',
+    (() => {
+      const b = noise(20, 5, 8);
+      const buf = new Uint8Array(b.pixels.length + 1);
+      buf.set(b.pixels, 1);
+      return { ...b, pixels: buf.subarray(1) };
+    })(),
+  ],
   ['stride > width*4, one colour', makeBitmap(50, 20, () => [1, 2, 3, 4], 8)],
   ['gradient', gradient(300, 200)],
   // Runs longer than the length escape carries in one byte, and a run crossing rows.
-  ['runs of every length', makeBitmap(2000, 3, (x, y) => { const r = Math.floor(Math.sqrt(x + y * 2000)); return [r & 0xff, r >> 8, 0, r & 1 ? 255 : 0]; })],
+  [
+    'runs of every length',
+    makeBitmap(2000, 3, (x, y) => {
+      const r = Math.floor(Math.sqrt(x + y * 2000));
+      return [r & 0xff, r >> 8, 0, r & 1 ? 255 : 0];
+    }),
+  ],
   // Repeats 9000 and 70000 pixels back: only the 16-bit far distance reaches them.
   ['far repeats', repeatingNoise(1000, 90, 9000, 5)],
   ['repeat at the farthest distance', repeatingNoise(1000, 148, MAX_FAR_DISTANCE, 6)],
@@ -80,7 +94,10 @@ test('the header is the spice-common layout, big-endian, top-down', (t) => {
 });
 
 test('a 2x1 image is one literal run of 2 B,G,R pixels', (t) => {
-  const s = encodeLz(makeBitmap(2, 1, (x) => [10 + x, 20 + x, 30 + x, 99]), 'rgb32');
+  const s = encodeLz(
+    makeBitmap(2, 1, (x) => [10 + x, 20 + x, 30 + x, 99]),
+    'rgb32',
+  );
   t.deepEqual([...s.subarray(28)], [1, 10, 20, 30, 11, 21, 31]);
 });
 

@@ -18,10 +18,27 @@ function roundTrip<S extends Defs>(t: import('ava').ExecutionContext, p: Channel
 test('main INIT is 32 bytes of u32s in order; CHANNELS_LIST and NAME as spice.proto lays them out', (t) => {
   const init = roundTrip(t, mainProtocol, {
     name: 'init',
-    body: { session_id: 1, display_channels_hint: 2, supported_mouse_modes: 3, current_mouse_mode: 1, agent_connected: 0, agent_tokens: 10, multi_media_time: 7, ram_hint: 9 },
+    body: {
+      session_id: 1,
+      display_channels_hint: 2,
+      supported_mouse_modes: 3,
+      current_mouse_mode: 1,
+      agent_connected: 0,
+      agent_tokens: 10,
+      multi_media_time: 7,
+      ram_hint: 9,
+    },
   });
   t.deepEqual([...new Uint32Array(init.slice().buffer)], [1, 2, 3, 1, 0, 10, 7, 9]);
-  const list = roundTrip(t, mainProtocol, { name: 'channels_list', body: { channels: [{ type: 3, id: 0 }, { type: 4, id: 1 }] } });
+  const list = roundTrip(t, mainProtocol, {
+    name: 'channels_list',
+    body: {
+      channels: [
+        { type: 3, id: 0 },
+        { type: 4, id: 1 },
+      ],
+    },
+  });
   t.deepEqual([...list], [2, 0, 0, 0, 3, 0, 4, 1]);
   const name = roundTrip(t, mainProtocol, { name: 'name', body: { name: Uint8Array.from(Buffer.from('vm\0')) } });
   t.deepEqual([...name], [3, 0, 0, 0, 0x76, 0x6d, 0]);
@@ -36,7 +53,16 @@ test('DRAW_COPY: a 57-byte fixed part, the image behind a pointer from the body 
       data: {
         src_bitmap: {
           descriptor: { id: 5n, type: ImageType.bitmap, flags: 0, width: 2, height: 3 },
-          data: { format: BitmapFormat.bit32, flags: BitmapFlags.topDown, x: 2, y: 3, stride: 8, palette_id: undefined, palette: null, data: pixels },
+          data: {
+            format: BitmapFormat.bit32,
+            flags: BitmapFlags.topDown,
+            x: 2,
+            y: 3,
+            stride: 8,
+            palette_id: undefined,
+            palette: null,
+            data: pixels,
+          },
         },
         src_area: { top: 0, left: 0, bottom: 3, right: 2 },
         rop_descriptor: Ropd.opPut,
@@ -59,7 +85,13 @@ test('MONITORS_CONFIG counts its heads; a cursor without a shape is its flags al
   t.is(body[0], 1);
   const hide = roundTrip(t, cursorProtocol, {
     name: 'init',
-    body: { position: { x: 1, y: 2 }, trail_length: 0, trail_frequency: 0, visible: 0, cursor: { flags: CursorFlags.none, header: undefined, data: new Uint8Array(0) } },
+    body: {
+      position: { x: 1, y: 2 },
+      trail_length: 0,
+      trail_frequency: 0,
+      visible: 0,
+      cursor: { flags: CursorFlags.none, header: undefined, data: new Uint8Array(0) },
+    },
   } as never);
   t.is(hide.length, 4 + 2 + 2 + 1 + 2);
 });
@@ -68,7 +100,11 @@ test('a large body grows the writer without losing what was written', (t) => {
   const data = Uint8Array.from({ length: 300_000 }, (_, i) => i * 7);
   roundTrip(t, cursorProtocol, {
     name: 'set',
-    body: { position: { x: 1, y: 1 }, visible: 1, cursor: { flags: 0, header: { unique: 1n, type: 0, width: 1, height: 1, hot_spot_x: 0, hot_spot_y: 0 }, data } },
+    body: {
+      position: { x: 1, y: 1 },
+      visible: 1,
+      cursor: { flags: 0, header: { unique: 1n, type: 0, width: 1, height: 1, hot_spot_x: 0, hot_spot_y: 0 }, data },
+    },
   } as never);
 });
 
@@ -80,7 +116,12 @@ test('malformed client messages are error values: short bodies, unknown types, c
   bad(inputsProtocol, 'client', 111, [1, 0, 0]); // motion cut short
   bad(inputsProtocol, 'client', 99, []); // no such message
   bad(mainProtocol, 'server', 104, [0xff, 0xff, 0xff, 0x7f]); // a channel count the body cannot hold
-  bad(displayProtocol, 'server', 304, new Array(57).fill(0).map((_, i) => (i === 21 ? 200 : 0))); // image pointer past the end
+  bad(
+    displayProtocol,
+    'server',
+    304,
+    new Array(57).fill(0).map((_, i) => (i === 21 ? 200 : 0)),
+  ); // image pointer past the end
   bad(displayProtocol, 'client', 101, [1, 2, 3]);
 });
 
@@ -91,7 +132,13 @@ test('the message reader cuts messages at any chunking and refuses an oversized 
   for (let cut = 0; cut <= all.length; cut++) {
     const r = new MessageReader('mini', 16);
     const got = [r.push(all.subarray(0, cut)), r.push(all.subarray(cut))].flatMap((x) => (x.ok ? x.messages : []));
-    t.deepEqual(got.map((m) => [m.type, [...m.body]]), [[101, [1, 2, 3]], [102, []]]);
+    t.deepEqual(
+      got.map((m) => [m.type, [...m.body]]),
+      [
+        [101, [1, 2, 3]],
+        [102, []],
+      ],
+    );
   }
   const full = new MessageReader('full', 16);
   const f = full.push(frame('full', 7, new Uint8Array(4), 9n));

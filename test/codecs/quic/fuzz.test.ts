@@ -19,14 +19,44 @@ const seeds = [
 type Mutation = (s: Uint8Array, next: () => number) => Uint8Array;
 const at = (s: Uint8Array, next: () => number) => Math.floor(next() * s.length);
 const mutations: Mutation[] = [
-  (s, next) => { const c = s.slice(); const bit = Math.floor(next() * c.length * 8); c[bit >> 3]! ^= 1 << (bit & 7); return c; },
-  (s, next) => { const c = s.slice(); c[at(c, next)] = Math.floor(next() * 256); return c; },
+  (s, next) => {
+    const c = s.slice();
+    const bit = Math.floor(next() * c.length * 8);
+    c[bit >> 3]! ^= 1 << (bit & 7);
+    return c;
+  },
+  (s, next) => {
+    const c = s.slice();
+    c[at(c, next)] = Math.floor(next() * 256);
+    return c;
+  },
   (s, next) => s.slice(0, at(s, next)),
-  (s, next) => { const i = at(s, next); const n = 1 + Math.floor(next() * 16); return Uint8Array.from([...s.subarray(0, i), ...s.subarray(i + n)]); },
-  (s, next) => { const i = at(s, next); return Uint8Array.from([...s.subarray(0, i), ...Array.from({ length: 1 + Math.floor(next() * 16) }, () => Math.floor(next() * 256)), ...s.subarray(i)]); },
-  (s, next) => { const c = s.slice(); c.fill(next() < 0.5 ? 0 : 0xff, at(c, next), at(c, next)); return c; },
+  (s, next) => {
+    const i = at(s, next);
+    const n = 1 + Math.floor(next() * 16);
+    return Uint8Array.from([...s.subarray(0, i), ...s.subarray(i + n)]);
+  },
+  (s, next) => {
+    const i = at(s, next);
+    return Uint8Array.from([
+      ...s.subarray(0, i),
+      ...Array.from({ length: 1 + Math.floor(next() * 16) }, () => Math.floor(next() * 256)),
+      ...s.subarray(i),
+    ]);
+  },
+  (s, next) => {
+    const c = s.slice();
+    c.fill(next() < 0.5 ? 0 : 0xff, at(c, next), at(c, next));
+    return c;
+  },
   // Header fields: a size word set to something near the edges, shifted by the 16-bit halves.
-  (s, next) => { const c = s.slice(); const v = new DataView(c.buffer); const field = 12 + 4 * Math.floor(next() * 2); if (c.length >= field + 4) v.setUint32(field, [1, 2, 3, 0xffff, 0x10000, 0x7fffffff, 0x80000000][Math.floor(next() * 7)]!, true); return c; },
+  (s, next) => {
+    const c = s.slice();
+    const v = new DataView(c.buffer);
+    const field = 12 + 4 * Math.floor(next() * 2);
+    if (c.length >= field + 4) v.setUint32(field, [1, 2, 3, 0xffff, 0x10000, 0x7fffffff, 0x80000000][Math.floor(next() * 7)]!, true);
+    return c;
+  },
 ];
 
 test(`mutation fuzz: ${BUDGET_MS} ms of damaged streams never throw`, (t) => {

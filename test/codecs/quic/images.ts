@@ -12,15 +12,22 @@ export function image(width: number, height: number, f: (x: number, y: number, c
 }
 
 export const gradient = (w: number, h: number) =>
-  image(w, h, (x, y, c) => [Math.floor((x * 255) / Math.max(1, w - 1)), Math.floor((y * 255) / Math.max(1, h - 1)), (x + y) >> 1, 255 - ((x * y) & 0xff)][c]!);
+  image(
+    w,
+    h,
+    (x, y, c) =>
+      [Math.floor((x * 255) / Math.max(1, w - 1)), Math.floor((y * 255) / Math.max(1, h - 1)), (x + y) >> 1, 255 - ((x * y) & 0xff)][c]!,
+  );
 
 /** Flat rectangles of random colours with a few noisy ones: runs, run breaks and escapes together. */
 export function blocks(w: number, h: number, seed: number): Bitmap32 {
   const next = prng(seed);
   const bmp = solid(w, h, [30, 60, 90, 255]);
   for (let n = 0; n < 40; n++) {
-    const x0 = Math.floor(next() * w), y0 = Math.floor(next() * h);
-    const x1 = Math.min(w, x0 + 1 + Math.floor(next() * w / 3)), y1 = Math.min(h, y0 + 1 + Math.floor(next() * h / 3));
+    const x0 = Math.floor(next() * w),
+      y0 = Math.floor(next() * h);
+    const x1 = Math.min(w, x0 + 1 + Math.floor((next() * w) / 3)),
+      y1 = Math.min(h, y0 + 1 + Math.floor((next() * h) / 3));
     const colour = [0, 1, 2, 3].map(() => Math.floor(next() * 256));
     const noisy = next() < 0.2;
     for (let y = y0; y < y1; y++) {

@@ -27,7 +27,12 @@ test('header checks: magic, version, type, size', (t) => {
   t.regex(error(withHeader(sample, [0x43495551, 0x10000])), /unsupported version/);
   for (const type of [0, 6, 0xffffffff]) t.regex(error(withHeader(sample, [0x43495551, 0, type])), /bad image type/);
   for (const type of [1, 2]) t.regex(error(withHeader(sample, [0x43495551, 0, type])), /not decoded to 32-bit/);
-  for (const [w, h] of [[0, 20], [30, 0], [2 ** 31, 1], [1, 0xffffffff]]) {
+  for (const [w, h] of [
+    [0, 20],
+    [30, 0],
+    [2 ** 31, 1],
+    [1, 0xffffffff],
+  ]) {
     t.regex(error(withHeader(sample, [0x43495551, 0, 5, w!, h!])), /invalid size/);
   }
   t.regex(error(withHeader(sample, [0x43495551, 0, 5, 65536, 8192])), /image too large/, '512 Mi pixels');

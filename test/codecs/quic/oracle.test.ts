@@ -41,7 +41,10 @@ for (const format of ['rgb32', 'rgba'] as const satisfies readonly Bitmap32Forma
         t.fail(`${what}: quic.js refused the stream`);
         continue;
       }
-      t.deepEqual([seen.type, seen.width, seen.height], [format === 'rgba' ? QuicImageType.RGBA : QuicImageType.RGB32, bmp.width, bmp.height]);
+      t.deepEqual(
+        [seen.type, seen.width, seen.height],
+        [format === 'rgba' ? QuicImageType.RGBA : QuicImageType.RGB32, bmp.width, bmp.height],
+      );
       t.is(firstDifference(seen.pixels, packed(bmp, format)), -1, `${what}: pixels differ`);
     }
   });

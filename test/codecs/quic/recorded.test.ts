@@ -35,7 +35,10 @@ const recorded: Record<string, { rgb32: string; rgba: string }> = {
 
 test('the corpus encodes to the bytes quic.c writes', (t) => {
   const images = corpus();
-  t.deepEqual(images.map((i) => i.name), Object.keys(recorded));
+  t.deepEqual(
+    images.map((i) => i.name),
+    Object.keys(recorded),
+  );
   for (const { name, bitmap } of images) {
     for (const format of ['rgb32', 'rgba'] as const) {
       const sha = createHash('sha256').update(encodeQuic(bitmap, format)).digest('hex');

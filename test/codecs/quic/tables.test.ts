@@ -9,7 +9,11 @@ import { bitsOf, streamOf } from './bits.js';
 test('the 8-bit family has quic.c code parameters', (t) => {
   t.deepEqual([...family8.grCount], [18, 36, 72, 144, 240, 224, 192, 128]);
   t.deepEqual([...family8.escapeLen], [26, 26, 26, 25, 19, 12, 9, 8]);
-  t.deepEqual([...family8.bucketStart], [0, 1, 3, 7, 15, 31, 63, 127, 256], 'buckets of 1, 2, 4, ... contexts, the last one taking the rest');
+  t.deepEqual(
+    [...family8.bucketStart],
+    [0, 1, 3, 7, 15, 31, 63, 127, 256],
+    'buckets of 1, 2, 4, ... contexts, the last one taking the rest',
+  );
   t.is(family8.buckets, 8);
   t.is(Math.max(...family8.codeLen), 26, 'DEFmaxclen');
 });

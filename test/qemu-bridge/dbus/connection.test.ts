@@ -206,8 +206,15 @@ test('standard interfaces: Properties Get/GetAll/Set, Introspect with children, 
   t.is(await getProperty(client, target, Calc.count), 1);
   const [all] = await client.call(target, StandardMethods.getAll, [IFACE]);
   t.deepEqual([...all.keys()], ['Count']);
-  t.is((await t.throwsAsync(client.call(target, StandardMethods.get, [IFACE, 'Nope']), { instanceOf: DBusError }))?.errorName, Errors.UnknownProperty);
-  t.is((await t.throwsAsync(client.call(target, StandardMethods.set, [IFACE, 'Count', variant(T.u32, 5)]), { instanceOf: DBusError }))?.errorName, Errors.PropertyReadOnly);
+  t.is(
+    (await t.throwsAsync(client.call(target, StandardMethods.get, [IFACE, 'Nope']), { instanceOf: DBusError }))?.errorName,
+    Errors.UnknownProperty,
+  );
+  t.is(
+    (await t.throwsAsync(client.call(target, StandardMethods.set, [IFACE, 'Count', variant(T.u32, 5)]), { instanceOf: DBusError }))
+      ?.errorName,
+    Errors.PropertyReadOnly,
+  );
   const [xml] = await client.call(target, StandardMethods.introspect, []);
   t.regex(xml, /<interface name="org.example.Calc">/);
   t.regex(xml, /<method name="Echo">\s*<arg type="ay" direction="in"\/>\s*<arg type="a\{sv\}" direction="in"\/>/);
@@ -236,7 +243,11 @@ test('authentication failures: a server that rejects, a peer that closes, garbag
   const [e, f] = socketPair();
   const confused = new DBusConnection(UnixTransport.fromFd(e), { bus: false });
   const other = UnixTransport.fromFd(f);
-  other.start({ space: () => new Uint8Array(256), filled: () => other.write(Buffer.from('HTTP/1.1 400 Bad Request\r\n')), ended: () => {} });
+  other.start({
+    space: () => new Uint8Array(256),
+    filled: () => other.write(Buffer.from('HTTP/1.1 400 Bad Request\r\n')),
+    ended: () => {},
+  });
   await t.throwsAsync(confused.ready, { message: /unexpected "HTTP/ });
   other.close();
 });
@@ -250,7 +261,10 @@ test('SASL lines, as the specification shows them, both sides', (t) => {
   noFds.line('OK 0123456789abcdef0123456789abcdef');
   t.like(noFds.line('ERROR "no"'), { kind: 'done', unixFds: false });
   t.like(new SaslClient(0, false).line('OK 0123456789abcdef0123456789abcdef'), { kind: 'done', unixFds: false, send: 'BEGIN' });
-  t.like(new SaslClient(0, true).line('REJECTED DBUS_COOKIE_SHA1'), { kind: 'failed', error: 'D-Bus auth: EXTERNAL rejected (server offers: DBUS_COOKIE_SHA1)' });
+  t.like(new SaslClient(0, true).line('REJECTED DBUS_COOKIE_SHA1'), {
+    kind: 'failed',
+    error: 'D-Bus auth: EXTERNAL rejected (server offers: DBUS_COOKIE_SHA1)',
+  });
   t.like(new SaslClient(0, true).line('OK not-a-guid'), { kind: 'failed' });
 
   const server = new SaslServer('0123456789abcdef0123456789abcdef', 1000, true);

@@ -7,7 +7,13 @@ import test from 'ava';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { close, mapShared, memfdCreate, socketPair, type Fd } from '../../../native/index.js';
 import { DBusConnection } from '../../../actors/hosts/qemu-bridge/dbus/connection.js';
-import { listenerInterfaces, type ListenerHandlers, type MapScanout, type Scanout, type Update } from '../../../actors/hosts/qemu-bridge/dbus/display1-listener.js';
+import {
+  listenerInterfaces,
+  type ListenerHandlers,
+  type MapScanout,
+  type Scanout,
+  type Update,
+} from '../../../actors/hosts/qemu-bridge/dbus/display1-listener.js';
 import { Listener, LISTENER, LISTENER_PATH, LISTENER_UNIX_MAP, ListenerUnixMap } from '../../../actors/hosts/qemu-bridge/dbus/display1.js';
 import { DBusError, Errors } from '../../../actors/hosts/qemu-bridge/dbus/errors.js';
 import { StandardMethods } from '../../../actors/hosts/qemu-bridge/dbus/exported.js';
@@ -89,8 +95,16 @@ test('inconsistent sizes are refused with InvalidArgs and never reach a handler'
   t.is(await refused(qemu.call(target, Listener.scanout, [6, 2, 32, XRGB, new Uint8Array(32 + 23)])), Errors.InvalidArgs, 'last row short');
   t.is(await refused(qemu.call(target, Listener.scanout, [6, 2, 20, XRGB, new Uint8Array(64)])), Errors.InvalidArgs, 'stride below a row');
   t.is(await refused(qemu.call(target, Listener.scanout, [0, 2, 32, XRGB, new Uint8Array(64)])), Errors.InvalidArgs, 'empty');
-  t.is(await refused(qemu.call(target, Listener.scanout, [70000, 1, 280000, XRGB, new Uint8Array(280000)])), Errors.InvalidArgs, 'absurd width');
-  t.is(await refused(qemu.call(target, Listener.scanout, [2, 2, 8, 0x07020888, new Uint8Array(16)])), Errors.InvalidArgs, 'not whole bytes per pixel');
+  t.is(
+    await refused(qemu.call(target, Listener.scanout, [70000, 1, 280000, XRGB, new Uint8Array(280000)])),
+    Errors.InvalidArgs,
+    'absurd width',
+  );
+  t.is(
+    await refused(qemu.call(target, Listener.scanout, [2, 2, 8, 0x07020888, new Uint8Array(16)])),
+    Errors.InvalidArgs,
+    'not whole bytes per pixel',
+  );
   t.is(await refused(qemu.call(target, Listener.update, [-1, 0, 1, 1, 4, XRGB, new Uint8Array(4)])), Errors.InvalidArgs, 'negative x');
   t.is(await refused(qemu.call(target, Listener.update, [0, 0, 2, 2, 8, XRGB, new Uint8Array(15)])), Errors.InvalidArgs, 'short update');
   t.is(await refused(qemu.call(target, Listener.cursorDefine, [2, 2, 0, 0, new Uint8Array(15)])), Errors.InvalidArgs, 'short cursor');
@@ -116,7 +130,9 @@ test('Unix.Map: ScanoutMap hands over the memfd, UpdateMap is answered; unhandle
   const e = await t.throwsAsync(qemu.call(target, Listener.scanoutDmabuf, [dmabuf as Fd, 1, 1, 4, 0, 0n, true]), { instanceOf: DBusError });
   t.is(e?.errorName, Errors.UnknownMethod);
   close(dmabuf);
-  await eventually('the refused fd closed on our side', () => readdirSync('/proc/self/fd').every((fd) => !safeLink(fd).startsWith('memfd:not-a-dmabuf')));
+  await eventually('the refused fd closed on our side', () =>
+    readdirSync('/proc/self/fd').every((fd) => !safeLink(fd).startsWith('memfd:not-a-dmabuf')),
+  );
 });
 
 function safeLink(fd: string): string {

@@ -97,7 +97,9 @@ test('dbus-daemon: Hello gives a unique name, ListNames lists it, errors come ba
   const [names] = await conn.call({ destination: BUS_NAME, path: BUS_PATH }, Bus.listNames, []);
   t.true(names.includes(BUS_NAME));
   t.true(names.includes(conn.uniqueName!));
-  const e = await t.throwsAsync(conn.call({ destination: BUS_NAME, path: BUS_PATH }, Bus.getNameOwner, ['org.example.Nobody']), { instanceOf: DBusError });
+  const e = await t.throwsAsync(conn.call({ destination: BUS_NAME, path: BUS_PATH }, Bus.getNameOwner, ['org.example.Nobody']), {
+    instanceOf: DBusError,
+  });
   t.is(e?.errorName, 'org.freedesktop.DBus.Error.NameHasNoOwner');
   t.deepEqual(await conn.call({ destination: BUS_NAME, path: BUS_PATH }, Bus.requestName, ['org.example.Interop', 4]), [1]);
   const [owner] = await conn.call({ destination: BUS_NAME, path: BUS_PATH }, Bus.getNameOwner, ['org.example.Interop']);
@@ -107,9 +109,32 @@ test('dbus-daemon: Hello gives a unique name, ListNames lists it, errors come ba
 test('gdbus calls our object with every basic type and gets them back', async (t) => {
   const { bus, conn } = await setup(t);
   const { received } = serve(conn);
-  const { stdout } = await gdbus(bus.address, 'call', '--dest', conn.uniqueName!, '--object-path', path, '--method', `${IFACE}.All`, '--',
-    '0xfe', 'true', '-2', '65535', '-2147483648', '4294967295', '-9223372036854775808', '18446744073709551615', '2.5', 'héllo', '/a/b', 'a{sv}');
-  t.deepEqual(received, [[0xfe, true, -2, 65535, -2147483648, 4294967295, -9223372036854775808n, 18446744073709551615n, 2.5, 'héllo', '/a/b', 'a{sv}']]);
+  const { stdout } = await gdbus(
+    bus.address,
+    'call',
+    '--dest',
+    conn.uniqueName!,
+    '--object-path',
+    path,
+    '--method',
+    `${IFACE}.All`,
+    '--',
+    '0xfe',
+    'true',
+    '-2',
+    '65535',
+    '-2147483648',
+    '4294967295',
+    '-9223372036854775808',
+    '18446744073709551615',
+    '2.5',
+    'héllo',
+    '/a/b',
+    'a{sv}',
+  );
+  t.deepEqual(received, [
+    [0xfe, true, -2, 65535, -2147483648, 4294967295, -9223372036854775808n, 18446744073709551615n, 2.5, 'héllo', '/a/b', 'a{sv}'],
+  ]);
   t.is(
     stdout.trim(),
     "(byte 0xfe, true, int16 -2, uint16 65535, -2147483648, uint32 4294967295, int64 -9223372036854775808, uint64 18446744073709551615, 2.5, 'héllo', objectpath '/a/b', signature 'a{sv}')",
@@ -119,14 +144,30 @@ test('gdbus calls our object with every basic type and gets them back', async (t
 test('gdbus calls with containers: ay, a{sv}, a(is), v', async (t) => {
   const { bus, conn } = await setup(t);
   const { received } = serve(conn);
-  const { stdout } = await gdbus(bus.address, 'call', '--dest', conn.uniqueName!, '--object-path', path, '--method', `${IFACE}.Containers`, '--',
-    '[byte 1, 2, 3]', "{'k': <uint32 7>, 'n': <['x', 'y']>}", "[(1, 'a'), (-2, 'b')]", "<'inside'>");
+  const { stdout } = await gdbus(
+    bus.address,
+    'call',
+    '--dest',
+    conn.uniqueName!,
+    '--object-path',
+    path,
+    '--method',
+    `${IFACE}.Containers`,
+    '--',
+    '[byte 1, 2, 3]',
+    "{'k': <uint32 7>, 'n': <['x', 'y']>}",
+    "[(1, 'a'), (-2, 'b')]",
+    "<'inside'>",
+  );
   t.is(stdout.trim(), "(uint32 7, '1a,-2b|inside')");
   const [bytes, dict, list, v] = received[0] as [Uint8Array, Map<string, Variant>, [number, string][], Variant];
   t.deepEqual([...bytes], [1, 2, 3]);
   t.deepEqual(dict.get('k'), variant(T.u32, 7));
   t.deepEqual(dict.get('n')?.value, ['x', 'y']);
-  t.deepEqual(list, [[1, 'a'], [-2, 'b']]);
+  t.deepEqual(list, [
+    [1, 'a'],
+    [-2, 'b'],
+  ]);
   t.deepEqual(v, variant(T.string, 'inside'));
 });
 
@@ -137,10 +178,14 @@ test('gdbus passes an fd (@h) through dbus-daemon to our handler, which reads th
   writeFileSync(file, 'through SCM_RIGHTS');
   const fd = openSync(file, 'r');
   t.teardown(() => closeSync(fd));
-  const child = spawn('gdbus', ['call', '--session', '--dest', conn.uniqueName!, '--object-path', path, '--method', `${IFACE}.ReadFd`, '@h 3'], {
-    stdio: ['ignore', 'pipe', 'inherit', fd],
-    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus.address },
-  });
+  const child = spawn(
+    'gdbus',
+    ['call', '--session', '--dest', conn.uniqueName!, '--object-path', path, '--method', `${IFACE}.ReadFd`, '@h 3'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', fd],
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus.address },
+    },
+  );
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const code = await new Promise((r) => child.on('close', r)); // 'close': stdout read to its end
@@ -186,13 +231,23 @@ test('signals through the bus: gdbus emit reaches our match rule; ours reach ano
   conn.emit(path, Spec.changed, [8, 'eight']);
   await eventually('our signal at the other connection', () => fromUs.length === 1);
   t.deepEqual(fromUs, [[8, 'eight']]);
-  t.deepEqual(got, [[7, 'seven'], [8, 'eight']], 'our own broadcast matched our rule too');
+  t.deepEqual(
+    got,
+    [
+      [7, 'seven'],
+      [8, 'eight'],
+    ],
+    'our own broadcast matched our rule too',
+  );
 
   await stop();
   await gdbus(bus.address, 'emit', '--object-path', path, '--signal', `${IFACE}.Changed`, 'uint32 9', "'nine'");
   conn.emit(path, Spec.changed, [10, 'ten']);
   await eventually('the other connection got ten', () => fromUs.length === 2);
-  t.deepEqual(got, [[7, 'seven'], [8, 'eight']]);
+  t.deepEqual(got, [
+    [7, 'seven'],
+    [8, 'eight'],
+  ]);
 });
 
 test('between two of our connections through dbus-daemon: a memfd, and an 8 MiB byte array', async (t) => {

@@ -64,7 +64,8 @@ class Mirror {
     let n = 0;
     for (let y = 0; y < this.height; y++) {
       for (let x = 0, i = y * this.width * 4, j = y * dump.stride; x < this.width; x++, i += 4, j += 4) {
-        if (this.pixels[i] !== dump.pixels[j] || this.pixels[i + 1] !== dump.pixels[j + 1] || this.pixels[i + 2] !== dump.pixels[j + 2]) n++;
+        if (this.pixels[i] !== dump.pixels[j] || this.pixels[i + 1] !== dump.pixels[j + 1] || this.pixels[i + 2] !== dump.pixels[j + 2])
+          n++;
       }
     }
     return n;
@@ -87,7 +88,9 @@ async function matchesScreendump(t: ExecutionContext, qemu: Qemu, mirror: Mirror
     const dump = await qemu.screendump();
     const diff = mirror.differences(dump);
     if (diff === 0) {
-      t.log(`mirror = screendump ${dump.width}x${dump.height} after ${mirror.scanouts} Scanout, ${mirror.updates} Updates (attempt ${attempt + 1})`);
+      t.log(
+        `mirror = screendump ${dump.width}x${dump.height} after ${mirror.scanouts} Scanout, ${mirror.updates} Updates (attempt ${attempt + 1})`,
+      );
       return;
     }
     last = diff < 0 ? `size ${mirror.width}x${mirror.height} vs ${dump.width}x${dump.height}` : `${diff} pixels differ`;
@@ -96,40 +99,43 @@ async function matchesScreendump(t: ExecutionContext, qemu: Qemu, mirror: Mirror
   t.fail(`the mirror never matched the screendump: ${last}`);
 }
 
-qemuTest('bus mode: a listener registered over the bus with a socketpair fd mirrors the SeaBIOS screen exactly; console properties follow', async (t) => {
-  const bus = await startBus();
-  t.teardown(() => bus.stop());
-  const qemu = await startBiosQemu(bus.dir, `dbus,addr=${bus.address}`, ['-name', 'dbus-interop']);
-  t.teardown(() => qemu.stop());
-  const conn = await DBusConnection.connect(bus.address);
-  t.teardown(() => conn.close());
-  let name: string | undefined;
-  await eventually('QEMU on the bus', async () => (name = await findQemu(conn, qemu.process.pid)) !== undefined, 10_000);
-  const display = new QemuDisplay(conn, name);
-  t.like(await display.vm(), { name: 'dbus-interop', consoleIds: [0] });
-  const console0 = display.console(0);
-  t.like(await console0.info(), { label: 'VGA', type: 'Graphic', head: 0, width: 640, height: 480 });
-  const sizes: string[] = [];
-  const mirror = new Mirror();
-  await console0.onPropertiesChanged((iface, changed) => {
-    const w = changed.get('Width')?.value;
-    const h = changed.get('Height')?.value;
-    if (iface === 'org.qemu.Display1.Console' && typeof w === 'number' && typeof h === 'number') {
-      sizes.push(`${w}x${h}`);
-      mirror.resize(w, h);
-    }
-  });
-  const link = await openListener(console0, handlers(mirror));
-  t.teardown(() => link.close());
-  t.true(link.unixFds, 'QEMU 7.2 negotiates fds on the listener link');
-  // QEMU answered nothing before our GetAll reply; then it pushes the whole surface.
-  await eventually('the first Scanout', () => mirror.scanouts === 1);
-  t.is(mirror.width * mirror.height, 640 * 480);
-  await qemu.qmp.execute('cont');
-  await eventually('SeaBIOS text on screen', () => sizes.includes('720x400') && mirror.lit() > 500, 10_000);
-  t.deepEqual([...mirror.formats], [X8R8G8B8]);
-  await matchesScreendump(t, qemu, mirror);
-});
+qemuTest(
+  'bus mode: a listener registered over the bus with a socketpair fd mirrors the SeaBIOS screen exactly; console properties follow',
+  async (t) => {
+    const bus = await startBus();
+    t.teardown(() => bus.stop());
+    const qemu = await startBiosQemu(bus.dir, `dbus,addr=${bus.address}`, ['-name', 'dbus-interop']);
+    t.teardown(() => qemu.stop());
+    const conn = await DBusConnection.connect(bus.address);
+    t.teardown(() => conn.close());
+    let name: string | undefined;
+    await eventually('QEMU on the bus', async () => (name = await findQemu(conn, qemu.process.pid)) !== undefined, 10_000);
+    const display = new QemuDisplay(conn, name);
+    t.like(await display.vm(), { name: 'dbus-interop', consoleIds: [0] });
+    const console0 = display.console(0);
+    t.like(await console0.info(), { label: 'VGA', type: 'Graphic', head: 0, width: 640, height: 480 });
+    const sizes: string[] = [];
+    const mirror = new Mirror();
+    await console0.onPropertiesChanged((iface, changed) => {
+      const w = changed.get('Width')?.value;
+      const h = changed.get('Height')?.value;
+      if (iface === 'org.qemu.Display1.Console' && typeof w === 'number' && typeof h === 'number') {
+        sizes.push(`${w}x${h}`);
+        mirror.resize(w, h);
+      }
+    });
+    const link = await openListener(console0, handlers(mirror));
+    t.teardown(() => link.close());
+    t.true(link.unixFds, 'QEMU 7.2 negotiates fds on the listener link');
+    // QEMU answered nothing before our GetAll reply; then it pushes the whole surface.
+    await eventually('the first Scanout', () => mirror.scanouts === 1);
+    t.is(mirror.width * mirror.height, 640 * 480);
+    await qemu.qmp.execute('cont');
+    await eventually('SeaBIOS text on screen', () => sizes.includes('720x400') && mirror.lit() > 500, 10_000);
+    t.deepEqual([...mirror.formats], [X8R8G8B8]);
+    await matchesScreendump(t, qemu, mirror);
+  },
+);
 
 qemuTest('input reaches QEMU 7.2 through the proxy; values that would crash it are refused before they are sent', async (t) => {
   const bus = await startBus();
@@ -154,7 +160,9 @@ qemuTest('input reaches QEMU 7.2 through the proxy; values that would crash it a
   await t.throwsAsync(console0.keyPress(0x100), { instanceOf: RangeError });
   const notAbsolute = await t.throwsAsync(console0.mouseSetAbsPosition(1, 1), { instanceOf: DBusError });
   t.regex(notAbsolute?.message ?? '', /not absolute/);
-  const noUiInfo = await t.throwsAsync(console0.setUIInfo({ widthMm: 300, heightMm: 200, xoff: 0, yoff: 0, width: 1024, height: 768 }), { instanceOf: DBusError });
+  const noUiInfo = await t.throwsAsync(console0.setUIInfo({ widthMm: 300, heightMm: 200, xoff: 0, yoff: 0, width: 1024, height: 768 }), {
+    instanceOf: DBusError,
+  });
   t.regex(noUiInfo?.message ?? '', /SetUIInfo is not supported/);
   // QEMU is alive and well
   t.like(await new QemuDisplay(conn, name).vm(), { consoleIds: [0] });
@@ -162,32 +170,35 @@ qemuTest('input reaches QEMU 7.2 through the proxy; values that would crash it a
   t.notRegex(qemu.stderr(), /Assertion/);
 });
 
-qemuTest('p2p mode: the link goes to QEMU by QMP getfd (SCM_RIGHTS) + add_client; no Hello; a listener registered over it mirrors the screen', async (t) => {
-  const bus = await startBus(); // only for its scratch directory
-  t.teardown(() => bus.stop());
-  const qemu = await startBiosQemu(bus.dir, 'dbus,p2p=yes');
-  t.teardown(() => qemu.stop());
-  const [ours, theirs] = socketPair();
-  await qemu.qmp.execute('getfd', { fdname: 'dbus0' }, [theirs]);
-  close(theirs);
-  const conn = new DBusConnection(UnixTransport.fromFd(ours), { bus: false });
-  t.teardown(() => conn.close());
-  await qemu.qmp.execute('add_client', { protocol: '@dbus-display', fdname: 'dbus0' });
-  await conn.ready;
-  t.is(conn.uniqueName, undefined);
-  t.true(conn.unixFds);
-  const display = new QemuDisplay(conn);
-  t.like(await display.vm(), { consoleIds: [0] });
-  const mirror = new Mirror();
-  // Signals come straight over the link (no bus, no AddMatch).
-  await display.console(0).onPropertiesChanged((_, changed) => {
-    const [w, h] = [changed.get('Width')?.value, changed.get('Height')?.value];
-    if (typeof w === 'number' && typeof h === 'number') mirror.resize(w, h);
-  });
-  const link = await openListener(display.console(0), handlers(mirror));
-  t.teardown(() => link.close());
-  await eventually('the first Scanout', () => mirror.scanouts === 1);
-  await qemu.qmp.execute('cont');
-  await eventually('SeaBIOS text on screen', () => mirror.width === 720 && mirror.height === 400 && mirror.lit() > 500, 10_000);
-  await matchesScreendump(t, qemu, mirror);
-});
+qemuTest(
+  'p2p mode: the link goes to QEMU by QMP getfd (SCM_RIGHTS) + add_client; no Hello; a listener registered over it mirrors the screen',
+  async (t) => {
+    const bus = await startBus(); // only for its scratch directory
+    t.teardown(() => bus.stop());
+    const qemu = await startBiosQemu(bus.dir, 'dbus,p2p=yes');
+    t.teardown(() => qemu.stop());
+    const [ours, theirs] = socketPair();
+    await qemu.qmp.execute('getfd', { fdname: 'dbus0' }, [theirs]);
+    close(theirs);
+    const conn = new DBusConnection(UnixTransport.fromFd(ours), { bus: false });
+    t.teardown(() => conn.close());
+    await qemu.qmp.execute('add_client', { protocol: '@dbus-display', fdname: 'dbus0' });
+    await conn.ready;
+    t.is(conn.uniqueName, undefined);
+    t.true(conn.unixFds);
+    const display = new QemuDisplay(conn);
+    t.like(await display.vm(), { consoleIds: [0] });
+    const mirror = new Mirror();
+    // Signals come straight over the link (no bus, no AddMatch).
+    await display.console(0).onPropertiesChanged((_, changed) => {
+      const [w, h] = [changed.get('Width')?.value, changed.get('Height')?.value];
+      if (typeof w === 'number' && typeof h === 'number') mirror.resize(w, h);
+    });
+    const link = await openListener(display.console(0), handlers(mirror));
+    t.teardown(() => link.close());
+    await eventually('the first Scanout', () => mirror.scanouts === 1);
+    await qemu.qmp.execute('cont');
+    await eventually('SeaBIOS text on screen', () => mirror.width === 720 && mirror.height === 400 && mirror.lit() > 500, 10_000);
+    await matchesScreendump(t, qemu, mirror);
+  },
+);

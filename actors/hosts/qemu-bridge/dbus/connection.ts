@@ -20,7 +20,15 @@ import { parseAddress } from '../../../../codecs/dbus/address.js';
 import { Bus, BUS_NAME, BUS_PATH, matchRuleText, type MatchRule } from './bus.js';
 import { DBusError, Errors } from './errors.js';
 import { ObjectRegistry, type ExportedInterface } from './exported.js';
-import { encodeMessage, Flags, type Message, type MethodCall, type MethodReturn, type Outgoing, type Signal } from '../../../../codecs/dbus/message.js';
+import {
+  encodeMessage,
+  Flags,
+  type Message,
+  type MethodCall,
+  type MethodReturn,
+  type Outgoing,
+  type Signal,
+} from '../../../../codecs/dbus/message.js';
 import { MessageReader, type Delivered } from '../../../../codecs/dbus/message-reader.js';
 import type { ObjectPath } from '../../../../codecs/dbus/names.js';
 import { LineSplitter, SaslClient, SaslServer, type AuthStep } from './sasl.js';
@@ -150,7 +158,8 @@ export class DBusConnection implements ByteSink {
     });
     try {
       await Promise.race([authenticated, timeout]);
-      if (this.options.bus) [this.name] = await Promise.race([this.call({ destination: BUS_NAME, path: BUS_PATH }, Bus.hello, []), timeout]);
+      if (this.options.bus)
+        [this.name] = await Promise.race([this.call({ destination: BUS_NAME, path: BUS_PATH }, Bus.hello, []), timeout]);
     } catch (e) {
       this.close(e as Error);
       throw e;
@@ -231,7 +240,12 @@ export class DBusConnection implements ByteSink {
   }
 
   /** Calls a described method; settles with its typed results. */
-  async call<I extends readonly Value[], O extends readonly Value[]>(target: Target, spec: MethodSpec<I, O>, values: I, options: CallOptions = {}): Promise<O> {
+  async call<I extends readonly Value[], O extends readonly Value[]>(
+    target: Target,
+    spec: MethodSpec<I, O>,
+    values: I,
+    options: CallOptions = {},
+  ): Promise<O> {
     const reply = await this.callMessage(
       {
         type: 'method_call',
@@ -376,7 +390,15 @@ export class DBusConnection implements ByteSink {
       if (!wantsReply || this.phase !== 'open') return;
       const error = e instanceof DBusError ? e : new DBusError(Errors.Failed, e instanceof Error ? e.message : String(e));
       const text = error.message.replace(/\0/g, ' '); // a D-Bus string holds no NUL
-      this.send({ type: 'error', flags: 0, replySerial: call.serial, errorName: error.errorName, ...to(call), signature: 's', body: [text] });
+      this.send({
+        type: 'error',
+        flags: 0,
+        replySerial: call.serial,
+        errorName: error.errorName,
+        ...to(call),
+        signature: 's',
+        body: [text],
+      });
     };
     if (method instanceof DBusError) {
       call.fds.forEach(closeFd); // the call reached no handler: its fds are nobody's

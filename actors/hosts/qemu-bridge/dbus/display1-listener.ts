@@ -192,7 +192,11 @@ export function listenerInterfaces(handlers: ListenerHandlers): ExportedInterfac
  * auth, the listener object already exported), hands QEMU the other end, and resolves once the
  * link is up. Closing the returned connection unregisters the listener.
  */
-export async function openListener(console: QemuConsole, handlers: ListenerHandlers, options: { readonly openTimeoutMs?: number } = {}): Promise<DBusConnection> {
+export async function openListener(
+  console: QemuConsole,
+  handlers: ListenerHandlers,
+  options: { readonly openTimeoutMs?: number } = {},
+): Promise<DBusConnection> {
   const [ours, theirs] = socketPair();
   const link = new DBusConnection(UnixTransport.fromFd(ours), { bus: false, role: 'client', ...options });
   link.export(LISTENER_PATH, listenerInterfaces(handlers));

@@ -124,7 +124,14 @@ export class QemuConsole {
     checkInt('yoff', info.yoff, -0x80000000, 0x7fffffff);
     checkInt('width', info.width, 1, 0xffffffff);
     checkInt('height', info.height, 1, 0xffffffff);
-    await this.connection.call(this.target, Console.setUIInfo, [info.widthMm, info.heightMm, info.xoff, info.yoff, info.width, info.height]);
+    await this.connection.call(this.target, Console.setUIInfo, [
+      info.widthMm,
+      info.heightMm,
+      info.xoff,
+      info.yoff,
+      info.width,
+      info.height,
+    ]);
   }
 
   async keyPress(qnum: number): Promise<void> {

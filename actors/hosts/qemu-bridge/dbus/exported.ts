@@ -95,7 +95,13 @@ export class ObjectRegistry {
     if (!found) found = find(this.standardInterfaces(call.path, own));
     const method = found && 'handle' in found ? found : found?.methods?.[member];
     if (!method) {
-      const missing = !own ? Errors.UnknownObject : found ? Errors.UnknownMethod : iface !== undefined ? Errors.UnknownInterface : Errors.UnknownMethod;
+      const missing = !own
+        ? Errors.UnknownObject
+        : found
+          ? Errors.UnknownMethod
+          : iface !== undefined
+            ? Errors.UnknownInterface
+            : Errors.UnknownMethod;
       return new DBusError(missing, `no method ${iface ?? ''}${iface ? '.' : ''}${member} at ${call.path}`);
     }
     if (call.signature !== method.in.signature) {

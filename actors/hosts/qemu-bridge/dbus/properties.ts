@@ -18,7 +18,9 @@ export const PropertiesChanged = signalSpec(
 /** The value of a variant if it has the described type. */
 export function variantAs<V extends Value>(v: Variant, type: DType<V>): Decoded<V> {
   const signature = signatureOf(v.type);
-  return signature === type.signature ? { ok: true, value: v.value as V } : { ok: false, error: `a "${signature}" where "${type.signature}" was expected` };
+  return signature === type.signature
+    ? { ok: true, value: v.value as V }
+    : { ok: false, error: `a "${signature}" where "${type.signature}" was expected` };
 }
 
 /** Reads one property; rejects if the peer gives it another type. */

@@ -92,7 +92,8 @@ export class SaslServer {
         this.state = 'authenticated';
         return { kind: 'send', line: `OK ${this.guid}` };
       }
-      if (command === 'AUTH' || command === 'CANCEL' || command === 'DATA' || command === 'ERROR') return { kind: 'send', line: 'REJECTED EXTERNAL' };
+      if (command === 'AUTH' || command === 'CANCEL' || command === 'DATA' || command === 'ERROR')
+        return { kind: 'send', line: 'REJECTED EXTERNAL' };
       if (command === 'BEGIN') return this.fail('BEGIN before authentication');
       return { kind: 'send', line: 'ERROR "unknown command"' };
     }

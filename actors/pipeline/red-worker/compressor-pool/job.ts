@@ -80,14 +80,21 @@ export function jobBitmap(job: CompressJob): Bitmap32 {
   if (!(pixels instanceof SharedArrayBuffer || pixels instanceof ArrayBuffer)) {
     throw new BadJobError('pixels must be a SharedArrayBuffer or an ArrayBuffer');
   }
-  for (const [name, value] of [['width', width], ['height', height], ['stride', stride], ['byteOffset', byteOffset]] as const) {
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+    ['stride', stride],
+    ['byteOffset', byteOffset],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value < 0) throw new BadJobError(`${name} ${String(value)} is not a non-negative integer`);
   }
   if (width === 0 || height === 0) throw new BadJobError(`empty image ${width}x${height}`);
   if (stride < width * 4) throw new BadJobError(`stride ${stride} < width * 4 = ${width * 4}`);
   const end = byteOffset + stride * (height - 1) + width * 4;
   if (end > pixels.byteLength) {
-    throw new BadJobError(`${width}x${height} stride ${stride} at offset ${byteOffset} needs ${end} bytes, the buffer has ${pixels.byteLength}`);
+    throw new BadJobError(
+      `${width}x${height} stride ${stride} at offset ${byteOffset} needs ${end} bytes, the buffer has ${pixels.byteLength}`,
+    );
   }
   if (!Object.hasOwn(formats, format)) throw new BadJobError(`unknown format ${String(format)}`);
   checkEncodingRequest(job);

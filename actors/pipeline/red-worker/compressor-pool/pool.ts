@@ -56,8 +56,10 @@ export class CompressorPool {
   constructor(options: CompressorPoolOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
     this.maxQueue = options.maxQueue ?? this.threads * 2;
-    if (!Number.isInteger(this.threads) || this.threads < 1) throw new RangeError(`compressor pool: threads ${this.threads} must be a positive integer`);
-    if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) throw new RangeError(`compressor pool: maxQueue ${this.maxQueue} must be a non-negative integer`);
+    if (!Number.isInteger(this.threads) || this.threads < 1)
+      throw new RangeError(`compressor pool: threads ${this.threads} must be a positive integer`);
+    if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0)
+      throw new RangeError(`compressor pool: maxQueue ${this.maxQueue} must be a non-negative integer`);
     this.capacity = this.threads + this.maxQueue;
     this.piscina = new Piscina<CompressJob, TaskReply>({
       filename: new URL('./task.js', import.meta.url).href,
