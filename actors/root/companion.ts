@@ -215,8 +215,12 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     ...(host ? [actorName.host] : []),
     ...(display ? [actorName.dispatcher, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)] : []),
   ];
-  void Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(() => {
+  const allStarted = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(() => {
     if (stopping) return;
+    const late = [
+      supervisor.next(actorName.inputs, 'started'),
+      supervisor.next(channelActorName({ type: ChannelType.cursor, id: 0 }), 'started'),
+    ];
     supervisor.spawn<InputsContract>({ name: actorName.inputs, module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
     // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
     cursor(0, display ? cursorFromWorker(0) : cursorFromHost);
@@ -224,6 +228,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     if (host) supervisor.connect(inputsToHost);
     if (display) supervisor.connect(cursorFromWorker(0));
     else if (host) supervisor.connect(cursorFromHost);
+    return Promise.all(late);
   });
   // The operator's ends: the control socket and the metrics endpoint, once the ports are known.
   let control: ControlSocket | null = null;
@@ -245,6 +250,10 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     await stop();
     throw err;
   }
+  // Clients may link from the moment the server listens (their connections wait in its links);
+  // the companion is started once every actor is: one stopped before then would leave the
+  // connections handed to an actor that never came in those links, their fds open.
+  await allStarted;
   log.info({ version, ...listening, addr: config.addr }, 'spice-companion started');
   return { ...listening, metricsPort: metrics?.port ?? null, supervisor, server, host, main, stop };
 }
