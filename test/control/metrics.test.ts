@@ -6,12 +6,7 @@ import { createServer } from 'node:net';
 import { loadConfig, ConfigError } from '../../config/load.js';
 import { parseArgs } from '../../config/flags.js';
 import { StartError } from '../../runtime/start-error.js';
-
-/** The value of one series in a Prometheus text scrape (NaN when absent). */
-const value = (scrape: string, series: string): number => {
-  const line = scrape.split('\n').find((l) => l.startsWith(series + ' '));
-  return line === undefined ? NaN : Number(line.slice(series.length + 1));
-};
+import { seriesValue } from '../helpers/prometheus.js';
 
 test('/metrics: traffic and frames grow while a client watches the live demo; a wrong ticket counts as a refused link', async (t) => {
   const s = await startConfiguredServer([
@@ -48,24 +43,27 @@ test('/metrics: traffic and frames grow while a client watches the live demo; a 
     'spice_channel_sent_messages_total{actor="display-0"}',
     'spice_display_drawings_sent_total{actor="red-worker-0"}',
   ]) {
-    t.true(value(after, series) > value(before, series), `${series} grows: ${value(before, series)} -> ${value(after, series)}`);
+    t.true(
+      seriesValue(after, series) > seriesValue(before, series),
+      `${series} grows: ${seriesValue(before, series)} -> ${seriesValue(after, series)}`,
+    );
   }
-  t.true(value(after, 'spice_channel_received_messages_total{actor="display-0"}') >= 1, 'DISPLAY_INIT and ACKs received');
-  t.is(value(after, 'spice_clients{actor="server"}'), 1);
-  t.is(value(after, 'spice_channels_linked{actor="server"}'), 4, 'main, inputs, cursor, display');
-  t.is(value(after, 'spice_channel_connections{actor="display-0"}'), 1);
+  t.true(seriesValue(after, 'spice_channel_received_messages_total{actor="display-0"}') >= 1, 'DISPLAY_INIT and ACKs received');
+  t.is(seriesValue(after, 'spice_clients{actor="server"}'), 1);
+  t.is(seriesValue(after, 'spice_channels_linked{actor="server"}'), 4, 'main, inputs, cursor, display');
+  t.is(seriesValue(after, 'spice_channel_connections{actor="display-0"}'), 1);
   t.true(
     after.split('\n').some((l) => l.startsWith('spice_display_images_total{actor="red-worker-0",encoding=')),
     'images by encoding',
   );
-  t.true(value(after, 'spice_display_encode_seconds_total{actor="red-worker-0"}') > 0);
-  t.is(value(after, 'spice_actor_restarts_total{actor="display-0"}'), 0);
-  t.true(value(after, 'spice_thread_cpu_seconds_total{thread="red-worker-0"}') >= 0);
+  t.true(seriesValue(after, 'spice_display_encode_seconds_total{actor="red-worker-0"}') > 0);
+  t.is(seriesValue(after, 'spice_actor_restarts_total{actor="display-0"}'), 0);
+  t.true(seriesValue(after, 'spice_thread_cpu_seconds_total{thread="red-worker-0"}') >= 0);
   t.true(after.includes('process_resident_memory_bytes'), "prom-client's process figures");
 
-  t.true(Number.isNaN(value(after, 'spice_link_refused_total{actor="server",reason="permissionDenied"}')), 'no refusal yet');
+  t.true(Number.isNaN(seriesValue(after, 'spice_link_refused_total{actor="server",reason="permissionDenied"}')), 'no refusal yet');
   await t.throwsAsync(SpiceClient.connect({ host: '127.0.0.1', port: s.port, password: 'wrong' }), { instanceOf: LinkRefused });
-  t.is(value(await scrape(), 'spice_link_refused_total{actor="server",reason="permissionDenied"}'), 1, 'the wrong ticket counted');
+  t.is(seriesValue(await scrape(), 'spice_link_refused_total{actor="server",reason="permissionDenied"}'), 1, 'the wrong ticket counted');
 });
 
 test('metrics-addr takes HOST:PORT (IPv6 in brackets); a port in use stops start-up with one line naming it', async (t) => {

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { LinkError } from '../../codecs/protocol/link.js';
-import { LinkRefused } from '../../client/link.js';
 import { SpiceClient } from '../../client/session.js';
 import { startTestServer } from '../helpers/server.js';
 import { SpiceProbe } from '../helpers/spice-probe.js';
 import { control, controlPath } from '../helpers/control.js';
+import { refusal } from '../helpers/refusal.js';
 
 // The control socket with spice-gtk 0.42 connected: what it lists, and what its commands do to a real client.
 
@@ -28,10 +28,7 @@ test("query-spice lists spice-gtk's channels; set_password and expire_password r
   t.is(info['mouse-mode'], 'server', 'the recording host takes no absolute positions');
 
   t.deepEqual(await control(path, 'set_password', { protocol: 'spice', password: 'new' }), { return: {} });
-  const refused = await SpiceClient.connect({ host: '127.0.0.1', port: s.port, password: 'old' }).then(
-    (c) => (c.close(), -1),
-    (err: unknown) => (err instanceof LinkRefused ? err.code : -2),
-  );
+  const refused = await refusal(SpiceClient.connect({ host: '127.0.0.1', port: s.port, password: 'old' }).then((c) => c.close()));
   t.is(refused, LinkError.permissionDenied, 'the old password no longer links');
   t.is(((await control(path, 'query-spice')).return as { channels: unknown[] }).channels.length, 3, 'keep: the connected client stays');
 

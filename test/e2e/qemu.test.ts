@@ -23,6 +23,7 @@ import { SpiceProbe, type ProbeEvent } from '../helpers/spice-probe.js';
 import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
 import { screendump as dumpHead } from '../../guest/qmp.js';
 import { AgentCap } from '../../codecs/protocol/agent.js';
+import { seriesValue } from '../helpers/prometheus.js';
 
 const qemuTest = haveQemu() ? test.serial : test.skip;
 if (!haveQemu()) console.warn('qemu-system-x86_64 not installed: the QEMU companion tests are skipped');
@@ -545,25 +546,18 @@ qemuTest("the metrics endpoint moves while spice-gtk watches the test guest's de
     'display channel open',
   );
   const scrape = async () => (await fetch(`http://127.0.0.1:${server.companion.metricsPort}/metrics`)).text();
-  const series = (text: string, name: string) =>
-    Number(
-      text
-        .split('\n')
-        .find((l) => l.startsWith(`${name} `))
-        ?.slice(name.length + 1) ?? NaN,
-    );
   await new Promise((r) => setTimeout(r, 1000));
   const before = await scrape();
   await new Promise((r) => setTimeout(r, 2000));
   const after = await scrape();
   const moved = ['spice_channel_sent_bytes_total{actor="display-0"}', 'spice_display_drawings_sent_total{actor="red-worker-0"}'].map(
     (name) => {
-      const [a, b] = [series(before, name), series(after, name)];
+      const [a, b] = [seriesValue(before, name), seriesValue(after, name)];
       t.true(b > a, `${name}: ${a} -> ${b}`);
       return `${name} ${a} -> ${b}`;
     },
   );
-  t.is(series(after, 'spice_clients{actor="server"}'), 1);
+  t.is(seriesValue(after, 'spice_clients{actor="server"}'), 1);
   t.log(`2 s of the desktop workload: ${moved.join('; ')}`);
   t.is(await p.quit(), 0);
 });
