@@ -142,10 +142,17 @@ export interface NetTest {
 
 export interface MainContract {
   init: MainInit;
-  /** Channels started after the first list (a display the host announced later); the mouse mode in use. */
-  in: { kind: 'add-channels'; channels: readonly ChannelAddress[] } | { kind: 'mouse-mode' };
+  /**
+   * Channels started after the first list (a display the host announced later); the mouse mode in
+   * use; sending the connected clients to another server (MIGRATE_SWITCH_HOST; ports 0: none).
+   */
+  in:
+    | { kind: 'add-channels'; channels: readonly ChannelAddress[] }
+    | { kind: 'mouse-mode' }
+    | { kind: 'migrate-switch'; host: string; port: number; tlsPort: number; certSubject: string | null };
   out: { kind: 'net-test'; session: number } & NetTest;
-  replies: { 'mouse-mode': 'client' | 'server' };
+  /** migrate-switch: how many clients were sent. */
+  replies: { 'mouse-mode': 'client' | 'server'; 'migrate-switch': number };
 }
 
 /** A session's net test waiting for a busy owner: only its latest result is worth reading. */

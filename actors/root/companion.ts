@@ -35,7 +35,7 @@ import { parseSize } from '../../config/setting.js';
 import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
 import { openControlSocket, type ControlSocket } from './control/socket.js';
-import { execute } from './control/commands.js';
+import { execute, type ControlTarget } from './control/commands.js';
 import type { MetricsEndpoint } from './metrics.js';
 
 export { StartError };
@@ -240,7 +240,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     await supervisor.stop().finally(stopProcess);
   };
   try {
-    const target = { config, version, ...listening, server, main, nowS: () => Date.now() / 1000 };
+    const target: ControlTarget = { config, version, ...listening, server, main, nowS: () => Date.now() / 1000, migration: null };
     if (config['control-socket'] !== undefined)
       control = await openControlSocket(config['control-socket'], version, (command) => execute(command, target), log);
     // Loaded only when asked for: prom-client, and the CPU clock's tick rate read at import.
