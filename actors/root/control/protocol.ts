@@ -45,7 +45,7 @@ const commands = z.discriminatedUnion('execute', [
         // spice-gtk parses it as "C=..,O=..,CN=.."; control characters and NUL have no place in it.
         'cert-subject': z
           .string()
-          .regex(/^[^\u0000-\u001f\u007f]{1,1024}$/, 'expected a certificate subject of 1..1024 printable characters')
+          .regex(/^\P{Cc}{1,1024}$/u, 'expected a certificate subject of 1..1024 printable characters')
           .optional(),
       })
       .refine((a) => (a.port ?? -1) > 0 || (a['tls-port'] ?? -1) > 0, { message: 'port or tls-port is needed' }),
