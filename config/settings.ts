@@ -194,7 +194,10 @@ export const settings = {
     doc: 'Allow seamless migration of clients to another server.',
     example: 'off',
     default: false,
-    notYet: { values: [true], why: 'migration is not implemented yet; only off works' },
+    notYet: {
+      values: [true],
+      why: "seamless migration is not implemented yet (the control socket's spice-migrate-switch moves clients); only off works",
+    },
   }),
   'max-bandwidth': setting(bandwidth(), {
     doc: "Most all channels together may send to one client (the client's link).",
