@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,9 @@ const identity = (path: string) => {
 
 test('npx spice-companion in a built checkout rebuilds nothing under a running companion; the README command starts at once', async (t) => {
   const copy = builtCopy();
+  const cache = mkdtempSync(join(tmpdir(), 'npm-cache-'));
+  // Teardowns run last-registered first: the companions are killed before their files go.
+  t.teardown(() => [copy, cache].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const cli = join(copy, 'dist/actors/root/cli.js');
   const addon = join(copy, 'native/build/Release/spice_native.node');
   const running = startCli(['--port', '0', '--disable-ticketing', '--demo', 'still'], { entry: cli });
@@ -42,7 +45,7 @@ test('npx spice-companion in a built checkout rebuilds nothing under a running c
     cwd: copy,
     encoding: 'utf8',
     timeout: 100_000,
-    env: { ...process.env, npm_config_cache: mkdtempSync(join(tmpdir(), 'npm-cache-')), npm_config_update_notifier: 'false' },
+    env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: 'false' },
   });
   t.log(`npx spice-companion --version: ${Date.now() - npxStart} ms`);
   t.deepEqual({ addon: identity(addon), cli: identity(cli) }, before, 'the addon and the entry point are the same files as before');
