@@ -88,7 +88,8 @@ interface PoolThread {
  *   `drained()` let a producer wait instead. So one source alone can keep every thread busy, and
  *   the memory every source holds here is bounded.
  * - A free thread takes the waiting job of the best priority; among equals, that of the source
- *   with the fewest jobs running (fair share when several are busy), then the oldest.
+ *   with the fewest jobs running, then of the source served least recently (so busy sources
+ *   take turns: a fair share), then the oldest.
  * - A stream's jobs (stateful encoders) run on the thread the stream was bound to at its first
  *   frame (the one holding fewest streams, a new one while the pool may grow), in order; closing
  *   the stream drops its state there.
@@ -109,6 +110,9 @@ export class CompressorPool {
   private readonly inFlightBySource = new Map<number, number>();
   private readonly streamThreads = new Map<string, PoolThread>();
   private readonly streamsBySource = new Map<number, number>();
+  /** When each source last had a job started (a count of jobs started): the least recent goes first among equals. */
+  private readonly lastServed = new Map<number, number>();
+  private started = 0;
   private drainWaiters: { source: number; wake: () => void }[] = [];
   private settledWaiters: (() => void)[] = [];
   private unsettled = 0;
@@ -266,6 +270,7 @@ export class CompressorPool {
     if (thread.idle) clearTimeout(thread.idle);
     thread.idle = null;
     thread.running = job;
+    this.lastServed.set(job.source, ++this.started);
     thread.worker.ref();
     thread.worker.postMessage({ id: job.id, work: job.work }, job.transfer);
     this.peakRunning = Math.max(this.peakRunning, this.pool.filter((t) => t.running).length);
@@ -275,7 +280,7 @@ export class CompressorPool {
   private pick(thread: PoolThread): Job | undefined {
     const running = new Map<number, number>();
     for (const t of this.pool) if (t.running) running.set(t.running.source, (running.get(t.running.source) ?? 0) + 1);
-    const rank = (j: Job) => [j.priority, running.get(j.source) ?? 0, j.seq] as const;
+    const rank = (j: Job) => [j.priority, running.get(j.source) ?? 0, this.lastServed.get(j.source) ?? 0, j.seq] as const;
     let best = -1;
     for (let i = 0; i < this.unbound.length; i++) {
       if (best < 0 || before(rank(this.unbound[i]!), rank(this.unbound[best]!))) best = i;
