@@ -107,7 +107,10 @@ test("a stream's frames run in order on one thread, its state made by the first 
       );
     }
     t.is(pool.threadIds.length, 2, 'a second thread started for the streams');
-    t.true([...pool.jobsByThread.values()].every((n) => n >= 10), `jobs by thread: ${[...pool.jobsByThread.values()].join(', ')}`);
+    t.true(
+      [...pool.jobsByThread.values()].every((n) => n >= 10),
+      `jobs by thread: ${[...pool.jobsByThread.values()].join(', ')}`,
+    );
 
     // Closed, the stream's state is gone: its next frame starts afresh. Another stream is untouched.
     await pool.closeStream(1, 0);

@@ -34,72 +34,85 @@ const colorAt = (d: ClientDisplay, i: number): number => {
   return p[i * 4]! | (p[i * 4 + 1]! << 8) | (p[i * 4 + 2]! << 16);
 };
 
-test.serial('one display uses both cores: a 1080p screen goes as 8 bands, compressed on both pool threads at once, drawn exactly', async (t) => {
-  const s = await startConfiguredServer([
-    '--disable-ticketing',
-    '--demo',
-    'still',
-    '--demo-size',
-    '1920x1080',
-    '--image-compression',
-    'auto_lz',
-    '--compressor-threads',
-    '2',
-  ]);
-  t.teardown(() => s.stop());
-  const expected = Buffer.from(writePpm(stillFrame(1920, 1080)));
-  /** A client's first picture of the still screen: its drawings, once it shows the frame exactly. */
-  const picture = async () => {
-    const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
-    try {
-      const d = await client.displayReady();
-      await eventually('the whole screen', () => d.marked && d.draws >= 8, 60_000);
-      t.is(d.error, null);
-      t.true(Buffer.from(d.ppm()).equals(expected), 'the bands make the frame exactly');
-      return d.channel.history.filter((m) => m.name === 'draw_copy').length;
-    } finally {
-      client.close();
-    }
-  };
-  // The first picture also starts the pool's second thread; the second is measured.
-  await picture();
-  const before = runNs();
-  const draws = await picture();
-  const after = runNs();
-  t.is(draws, 8, 'one DRAW_COPY per band');
-  const used = [...after].map(([tid, ns]) => (ns - (before.get(tid) ?? 0)) / 1e6);
-  t.log(`pool threads' CPU during the second picture: ${used.map((ms) => `${ms.toFixed(1)} ms`).join(', ')}`);
-  t.is(used.length, 2, 'two pool threads: compressor-threads 2');
-  t.true(
-    used.every((ms) => ms > 0),
-    'both threads compressed bands',
-  );
-  t.is(await poolFigure(s.companion, 'spice_compressor_peak_running'), 2, 'two bands compressed at once');
-});
+test.serial(
+  'one display uses both cores: a 1080p screen goes as 8 bands, compressed on both pool threads at once, drawn exactly',
+  async (t) => {
+    const s = await startConfiguredServer([
+      '--disable-ticketing',
+      '--demo',
+      'still',
+      '--demo-size',
+      '1920x1080',
+      '--image-compression',
+      'auto_lz',
+      '--compressor-threads',
+      '2',
+    ]);
+    t.teardown(() => s.stop());
+    const expected = Buffer.from(writePpm(stillFrame(1920, 1080)));
+    /** A client's first picture of the still screen: its drawings, once it shows the frame exactly. */
+    const picture = async () => {
+      const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+      try {
+        const d = await client.displayReady();
+        await eventually('the whole screen', () => d.marked && d.draws >= 8, 60_000);
+        t.is(d.error, null);
+        t.true(Buffer.from(d.ppm()).equals(expected), 'the bands make the frame exactly');
+        return d.channel.history.filter((m) => m.name === 'draw_copy').length;
+      } finally {
+        client.close();
+      }
+    };
+    // The first picture also starts the pool's second thread; the second is measured.
+    await picture();
+    const before = runNs();
+    const draws = await picture();
+    const after = runNs();
+    t.is(draws, 8, 'one DRAW_COPY per band');
+    const used = [...after].map(([tid, ns]) => (ns - (before.get(tid) ?? 0)) / 1e6);
+    t.log(`pool threads' CPU during the second picture: ${used.map((ms) => `${ms.toFixed(1)} ms`).join(', ')}`);
+    t.is(used.length, 2, 'two pool threads: compressor-threads 2');
+    t.true(
+      used.every((ms) => ms > 0),
+      'both threads compressed bands',
+    );
+    t.is(await poolFigure(s.companion, 'spice_compressor_peak_running'), 2, 'two bands compressed at once');
+  },
+);
 
-test.serial('two displays share one pool: both progress, the pool has one set of threads and no red-worker a pool of its own', async (t) => {
-  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz', '--compressor-threads', '2'], {
-    width: 1920,
-    height: 1080,
-    displays: 2,
-  });
-  t.teardown(() => s.stop());
-  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
-  t.teardown(() => client.close());
-  const d0 = await client.displayReady();
-  await eventually('display 1 listed', () => client.channels.some((c) => c.type === ChannelType.display && c.id === 1), 60_000);
-  const d1 = new ClientDisplay(await client.openChannel(displayProtocol, 1, undefined, capWords([DisplayCap.monitorsConfig])));
-  t.teardown(() => d1.channel.close());
-  const [last0, last1] = await Promise.all([
-    s.host.link.ask({ kind: 'frames', count: 20, first: 0, display: 0 }),
-    s.host.link.ask({ kind: 'frames', count: 20, first: 100, display: 1 }),
-  ]);
-  const shows = (d: ClientDisplay, color: number) => d.surface !== null && colorAt(d, 0) === color && colorAt(d, 1920 * 1080 - 1) === color;
-  await eventually('both displays show their last frame', () => shows(d0, frameColor(last0)) && shows(d1, frameColor(last1)), 60_000);
-  const jobs = [await poolFigure(s.companion, 'spice_compressor_jobs_total', { display: '0' }), await poolFigure(s.companion, 'spice_compressor_jobs_total', { display: '1' })];
-  t.log(`pool jobs by display: ${jobs.join(', ')}`);
-  t.true(jobs.every((n) => n >= 8), 'each display had its bands compressed by the pool');
-  const threads = compressorThreads().length;
-  t.true(threads >= 1 && threads <= 2, `${threads} pool threads in the process for two displays`);
-  t.is(await poolFigure(s.companion, 'spice_compressor_threads'), threads, "all of them the shared pool's");
-});
+test.serial(
+  'two displays share one pool: both progress, the pool has one set of threads and no red-worker a pool of its own',
+  async (t) => {
+    const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz', '--compressor-threads', '2'], {
+      width: 1920,
+      height: 1080,
+      displays: 2,
+    });
+    t.teardown(() => s.stop());
+    const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+    t.teardown(() => client.close());
+    const d0 = await client.displayReady();
+    await eventually('display 1 listed', () => client.channels.some((c) => c.type === ChannelType.display && c.id === 1), 60_000);
+    const d1 = new ClientDisplay(await client.openChannel(displayProtocol, 1, undefined, capWords([DisplayCap.monitorsConfig])));
+    t.teardown(() => d1.channel.close());
+    const [last0, last1] = await Promise.all([
+      s.host.link.ask({ kind: 'frames', count: 20, first: 0, display: 0 }),
+      s.host.link.ask({ kind: 'frames', count: 20, first: 100, display: 1 }),
+    ]);
+    const shows = (d: ClientDisplay, color: number) =>
+      d.surface !== null && colorAt(d, 0) === color && colorAt(d, 1920 * 1080 - 1) === color;
+    await eventually('both displays show their last frame', () => shows(d0, frameColor(last0)) && shows(d1, frameColor(last1)), 60_000);
+    const jobs = [
+      await poolFigure(s.companion, 'spice_compressor_jobs_total', { display: '0' }),
+      await poolFigure(s.companion, 'spice_compressor_jobs_total', { display: '1' }),
+    ];
+    t.log(`pool jobs by display: ${jobs.join(', ')}`);
+    t.true(
+      jobs.every((n) => n >= 8),
+      'each display had its bands compressed by the pool',
+    );
+    const threads = compressorThreads().length;
+    t.true(threads >= 1 && threads <= 2, `${threads} pool threads in the process for two displays`);
+    t.is(await poolFigure(s.companion, 'spice_compressor_threads'), threads, "all of them the shared pool's");
+  },
+);

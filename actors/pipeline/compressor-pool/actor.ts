@@ -52,18 +52,24 @@ export default defineActor<CompressorPoolContract>((ctx) => {
     // A field missing altogether (no pixels) fails here, before the pool: that job only.
     const pixels = (ref?: { pixels?: { value?: unknown } }) => ref?.pixels?.value as SharedArrayBuffer;
     if (m.kind === 'compress') {
-      pool.compress({ ...m.job, pixels: pixels(m.job) }, at).then((r) => {
-        done();
-        const common = { chosen: r.chosen, ...(r.graduality && { graduality: r.graduality }) };
-        const result: PoolCompressed =
-          r.encoding === 'raw' ? { ...common, encoding: 'raw' } : { ...common, encoding: r.encoding, data: moved(r.data) };
-        void worker.send({ kind: 'compressed', id: m.id, result });
-      }, (err: unknown) => fail(m.id, err));
+      pool.compress({ ...m.job, pixels: pixels(m.job) }, at).then(
+        (r) => {
+          done();
+          const common = { chosen: r.chosen, ...(r.graduality && { graduality: r.graduality }) };
+          const result: PoolCompressed =
+            r.encoding === 'raw' ? { ...common, encoding: 'raw' } : { ...common, encoding: r.encoding, data: moved(r.data) };
+          void worker.send({ kind: 'compressed', id: m.id, result });
+        },
+        (err: unknown) => fail(m.id, err),
+      );
     } else {
-      pool.encodeFrame(m.stream, { ...m.frame, pixels: pixels(m.frame) }, at).then((r) => {
-        done();
-        void worker.send({ kind: 'frame-encoded', id: m.id, data: moved(r.data) });
-      }, (err: unknown) => fail(m.id, err));
+      pool.encodeFrame(m.stream, { ...m.frame, pixels: pixels(m.frame) }, at).then(
+        (r) => {
+          done();
+          void worker.send({ kind: 'frame-encoded', id: m.id, data: moved(r.data) });
+        },
+        (err: unknown) => fail(m.id, err),
+      );
     }
   };
 

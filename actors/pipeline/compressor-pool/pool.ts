@@ -180,7 +180,8 @@ export class CompressorPool {
    * place: `frame.pixels` must be shared memory.
    */
   encodeFrame(stream: number, frame: StreamFrame, { source, priority }: Submitter = { source: 0 }): Promise<StreamEncoded> {
-    if (!(frame.pixels instanceof SharedArrayBuffer)) return Promise.reject(new TypeError('compressor pool: a frame must be in shared memory'));
+    if (!(frame.pixels instanceof SharedArrayBuffer))
+      return Promise.reject(new TypeError('compressor pool: a frame must be in shared memory'));
     const key = streamKey(source, stream);
     if (!this.streamThreads.has(key) && (this.streamsBySource.get(source) ?? 0) >= maxStreamsPerSource) {
       this.counts.refused++;

@@ -20,7 +20,8 @@ class RunningChecksum implements StreamEncoder {
   private frames = 0;
 
   encode({ width, height, stride, pixels }: Bitmap32): Uint8Array {
-    let { a, b } = this;
+    let a = this.a;
+    let b = this.b;
     for (let y = 0; y < height; y++) {
       const row = y * stride;
       for (let i = row; i < row + width * 4; i++) {

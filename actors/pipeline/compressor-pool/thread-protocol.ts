@@ -30,4 +30,3 @@ export const compressorThread = 'compressor-pool-thread';
 
 /** Nanoseconds on `process.hrtime`, the one monotonic clock every thread of the process shares. */
 export const monotonicNs = (): number => Number(process.hrtime.bigint());
-

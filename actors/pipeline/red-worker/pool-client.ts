@@ -50,7 +50,14 @@ export class PoolClient {
     if (this.free <= 0) return Promise.reject(new Error(`red-worker: ${this.share} pool jobs in flight already, its share`));
     const id = this.nextId++ as PoolJobId;
     const { pixels, width, height, stride } = bitmap;
-    const job = { pixels: shared(pixels.buffer as SharedArrayBuffer), byteOffset: pixels.byteOffset, width, height, stride, format: 'rgb32' as const };
+    const job = {
+      pixels: shared(pixels.buffer as SharedArrayBuffer),
+      byteOffset: pixels.byteOffset,
+      width,
+      height,
+      stride,
+      format: 'rgb32' as const,
+    };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.link.send({ kind: 'compress', id, priority: jobPriority(width, height), job: { ...job, ...request } }).catch((err: unknown) => {
