@@ -100,14 +100,14 @@ export default defineActor<RedWorkerContract>(
     /** An update's pixels as drawings: a large one in bands, which the pool compresses on all its threads at once. */
     const images = (c: Canvas, box: Box, clip?: readonly Box[]): Drawing[] =>
       bands(box).map((band) => ({ kind: 'image', box: band, ...(clip && { clip }), bitmap: snapshot(c, band) }));
-    const fullImage = (c: Canvas): Drawing[] => images(c, c.bounds);
 
     /** What a client needs to show the surface from scratch: create, monitors, all of it, mark. */
     const introduce = (c: Canvas) => {
       if (!client) return;
       pipe.push({ kind: 'surface-create', width: c.width, height: c.height });
       if (hasCap(client.caps, DisplayCap.monitorsConfig)) pipe.push({ kind: 'monitors', width: c.width, height: c.height });
-      for (const d of fullImage(c)) pipe.push(d);
+      // One image, as spice-server sends it (and spicy-screenshot, which saves the first drawing it gets, expects it whole).
+      pipe.push({ kind: 'image', box: c.bounds, bitmap: snapshot(c, c.bounds) });
       if (!client.marked) {
         pipe.push({ kind: 'mark' });
         client.marked = true;
@@ -291,7 +291,7 @@ export default defineActor<RedWorkerContract>(
             // Closed: the actor is stopping.
             if (!client || pipe.length === 0 || display.state === 'closed') break;
           }
-          if (pipe.overflowing && canvas) pipe.collapse(fullImage(canvas));
+          if (pipe.overflowing && canvas) pipe.collapse(images(canvas, canvas.bounds));
           const { session, mode, caps } = client;
           const lz4 = hasCap(caps, DisplayCap.lz4Compression);
           if (ahead.length === 0 || credited()) {
