@@ -76,8 +76,9 @@ export default defineActor<CompressorPoolContract>((ctx) => {
   // Every display a host may drive has its port, connected when its red-worker starts.
   for (let display = 0; display < maxDisplays; display++) {
     const worker = ctx.peer(flip(workerToPool(display)));
-    const jobs = meter.counter('spice_compressor_jobs_total', 'Jobs done, by display.', { display: String(display) });
-    worker.messages$.subscribe((m) => serve(display, worker, m, () => jobs.value++));
+    // Made at the display's first job: a series only for displays there are.
+    const done = () => meter.counter('spice_compressor_jobs_total', 'Jobs done, by display.', { display: String(display) }).value++;
+    worker.messages$.subscribe((m) => serve(display, worker, m, done));
   }
 
   ctx.onStop(() => pool.destroy());
