@@ -32,7 +32,7 @@ const windowS = Number(arg('window', '5'));
 const ours = new URL('../actors/root/cli.js', import.meta.url).pathname;
 const against = arg('against', '');
 /** The actors of a companion serving the demo desktop: the idle windows start once all have started. */
-const actorCount = 8;
+const actorCount = 9;
 const median = (xs: readonly number[]): number => (xs.length ? percentile(xs, 50) : NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

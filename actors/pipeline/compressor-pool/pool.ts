@@ -75,6 +75,8 @@ interface PoolThread {
   idle: NodeJS.Timeout | null;
   /** Jobs it has finished, for metrics and tests. */
   jobs: number;
+  /** What ended it, if it crashed. */
+  error?: string;
 }
 
 /**
@@ -310,7 +312,7 @@ export class CompressorPool {
     const thread: PoolThread = { worker, threadId: worker.threadId, running: null, pinned: [], streams: new Map(), idle: null, jobs: 0 };
     worker.on('message', (reply: ThreadReply) => this.onReply(thread, reply));
     // An uncaught error ends the thread; 'exit' follows and fails what it held.
-    worker.on('error', () => {});
+    worker.on('error', (err) => (thread.error = err.message));
     worker.on('exit', (code) => this.onExit(thread, code));
     this.pool.push(thread);
     return thread;
@@ -337,7 +339,7 @@ export class CompressorPool {
     if (thread.idle) clearTimeout(thread.idle);
     const at = this.pool.indexOf(thread);
     if (at >= 0) this.pool.splice(at, 1);
-    const error = new Error(`compressor pool: thread ${thread.threadId} exited (code ${code})`);
+    const error = new Error(`compressor pool: thread ${thread.threadId} exited (code ${code}${thread.error ? `: ${thread.error}` : ''})`);
     for (const job of [...(thread.running ? [thread.running] : []), ...thread.pinned.splice(0)]) this.settle(job, error);
     thread.running = null;
     for (const [key, source] of [...thread.streams]) this.unbind(key, source, thread);
