@@ -465,5 +465,9 @@ export interface WorkerToPool {
   answers: {};
 }
 
-/** Never merged nor dropped: every job is answered. The red-worker keeps within its `poolShare`, so the link never holds more. */
-export const workerToPool = (display: number): Port<WorkerToPool> => port(redWorkerName(display), actorName.compressorPool);
+/**
+ * Never merged nor dropped: every job is answered. The red-worker keeps within its `poolShare`,
+ * so the link holds no more than that: room for the most, with `compressor-threads` at 256.
+ */
+export const workerToPool = (display: number): Port<WorkerToPool> =>
+  port(redWorkerName(display), actorName.compressorPool, { maxQueue: poolShare(256) });
