@@ -1,4 +1,5 @@
 import test from 'ava';
+import { filter, firstValueFrom } from 'rxjs';
 import { readFileSync } from 'node:fs';
 import { stillFrame } from '../../actors/hosts/demo-host/scene.js';
 import { ClientDisplay } from '../../client/display.js';
@@ -109,3 +110,29 @@ test.serial(
     t.is(await poolFigure(s.companion, 'spice_compressor_threads'), threads, "all of them the shared pool's");
   },
 );
+
+test.serial('a crashed pool actor is started again and the display goes on: the client keeps getting the exact picture', async (t) => {
+  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz', '--log-level', 'silent'], {
+    width: 640,
+    height: 480,
+  });
+  t.teardown(() => s.stop());
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+  t.teardown(() => client.close());
+  const d = await client.displayReady();
+  const shows = (color: number) => d.surface !== null && colorAt(d, 0) === color && colorAt(d, 640 * 480 - 1) === color;
+  const first = await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
+  await eventually('the first frame', () => shows(frameColor(first)), 60_000);
+  const restarted = firstValueFrom(
+    s.companion.supervisor.events$.pipe(filter((e) => e.type === 'started' && e.actor === 'compressor-pool' && e.generation === 2)),
+  );
+  await s.companion.supervisor.ref('compressor-pool')!.worker!.terminate();
+  // Frames drawn while the pool is down go as they are, or compressed once it is back.
+  const during = await s.host.link.ask({ kind: 'frames', count: 3, first: 10 });
+  await eventually('the frames drawn while the pool was down', () => shows(frameColor(during)), 60_000);
+  await restarted;
+  const after = await s.host.link.ask({ kind: 'frames', count: 3, first: 20 });
+  await eventually('the frames drawn after', () => shows(frameColor(after)), 60_000);
+  t.is(d.error, null);
+  t.true((await poolFigure(s.companion, 'spice_compressor_jobs_total', { display: '0' })) >= 1, 'the new pool compresses');
+});
