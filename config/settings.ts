@@ -156,7 +156,7 @@ export const settings = {
     notYet: { values: ['auto_glz', 'glz', 'lz4'], why: 'GLZ and LZ4 images are not implemented yet; use auto_lz, lz, quic or off' },
   }),
   'compressor-threads': setting(int(0, 256), {
-    doc: "Threads compressing each display's images at most (every display has its own pool); 0: one per core. A pool starts with one thread and grows while images wait for one; a thread beyond the first ends after 10 s without work.",
+    doc: 'Threads of the compressor pool every display shares, at most; 0: one per core. The pool starts with one thread and grows while images wait for one; a thread beyond the first ends after 10 s without work.',
     example: '2',
     default: 0,
   }),

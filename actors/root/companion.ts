@@ -12,10 +12,13 @@ import {
   hostToDispatcher,
   inputsToHost,
   mainToHost,
+  poolShare,
   redWorkerName,
   serverToChannel,
   workerFromDispatcher,
+  workerToPool,
   type ChannelAddress,
+  type CompressorPoolContract,
   type ChannelQos,
   type CursorContract,
   type CursorFromSource,
@@ -37,6 +40,7 @@ import { StartError } from '../../runtime/start-error.js';
 import { openControlSocket, type ControlSocket } from './control/socket.js';
 import { execute, type ControlTarget } from './control/commands.js';
 import type { MetricsEndpoint } from './metrics.js';
+import { availableParallelism } from 'node:os';
 
 export { StartError };
 
@@ -162,6 +166,8 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       init: { id, source, qos: qos('cursor') },
     });
 
+  // One compressor pool for every display, its threads started as images wait for them.
+  const poolThreads = config['compressor-threads'] > 0 ? config['compressor-threads'] : availableParallelism();
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
   const startDisplay = (id: number) => {
@@ -183,10 +189,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       init: {
         id,
         imageCompression: config['image-compression'],
-        ...(config['compressor-threads'] > 0 ? { threads: config['compressor-threads'] } : {}),
+        poolShare: poolShare(poolThreads),
       },
     });
     supervisor.connect(displayToWorker(id));
+    supervisor.connect(workerToPool(id));
     // Display 0's cursor actor starts later (see below) and connects its own link then.
     if (id > 0) supervisor.connect(cursorFromWorker(id));
     supervisor.connect(workerFromDispatcher(id));
@@ -201,6 +208,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       init: {},
     });
     supervisor.connect(hostToDispatcher);
+    supervisor.spawn<CompressorPoolContract>({
+      name: actorName.compressorPool,
+      module: here('../pipeline/compressor-pool/actor.js'),
+      init: { threads: poolThreads },
+    });
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
     // Display 0's actors boot beside the host's instead of after its first device: they are on the
     // way to a client's first drawing.
@@ -213,7 +225,9 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const firstNeeds = [
     actorName.main,
     ...(host ? [actorName.host] : []),
-    ...(display ? [actorName.dispatcher, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)] : []),
+    ...(display
+      ? [actorName.dispatcher, actorName.compressorPool, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)]
+      : []),
   ];
   const allStarted = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(() => {
     if (stopping) return;
