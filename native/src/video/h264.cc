@@ -10,7 +10,7 @@
 // H.264 with Cisco's openh264 (BSD-licensed; x264 is GPL): constrained baseline (CAVLC, one
 // slice, no B frames), Annex-B access units (start codes, SPS and PPS before every IDR, so a
 // key frame decodes alone), bit-rate rate control without skipped frames (the caller drops
-// before encoding), an IDR on demand. The VUI says BT.601 limited range, the matrix yuv.cc uses.
+// before encoding), an IDR on demand. The VUI names the matrix yuv.cc used (limited range).
 // 4:2:0 H.264 has whole 2x2 blocks only: an odd width or height is encoded one pixel larger,
 // the last column or row repeated (a decoder shows it; SPICE scales the stream to its box).
 
@@ -84,9 +84,10 @@ class H264Encoder : public Napi::ObjectWrap<H264Encoder> {
     layer.uiVideoFormat = VF_UNDEF;
     layer.bFullRange = false;
     layer.bColorDescriptionPresent = true;
-    layer.uiColorPrimaries = CP_SMPTE170M;
-    layer.uiTransferCharacteristics = TRC_SMPTE170M;
-    layer.uiColorMatrix = CM_SMPTE170M;
+    bool hd = MatrixFor(height) == YuvMatrix::kBt709;
+    layer.uiColorPrimaries = hd ? CP_BT709 : CP_SMPTE170M;
+    layer.uiTransferCharacteristics = hd ? TRC_BT709 : TRC_SMPTE170M;
+    layer.uiColorMatrix = hd ? CM_BT709 : CM_SMPTE170M;
     if (encoder_->InitializeExt(&p) != cmResultSuccess) {
       Shut();
       Fail(env, "H.264: openh264 refused the settings (" + std::to_string(width) + "x" + std::to_string(height) + ")");
@@ -123,7 +124,7 @@ class H264Encoder : public Napi::ObjectWrap<H264Encoder> {
     uint8_t* y = yuv_.data();
     uint8_t* u = y + size_t(width) * height;
     uint8_t* v = u + size_t(width / 2) * (height / 2);
-    BgrxToI420(rows, I420{y, u, v, width, width / 2, width, height});
+    BgrxToI420(rows, I420{y, u, v, width, width / 2, width, height}, MatrixFor(height));
     SSourcePicture picture{};
     picture.iColorFormat = videoFormatI420;
     picture.iPicWidth = int(width);
@@ -227,7 +228,7 @@ class H264Decoder : public Napi::ObjectWrap<H264Decoder> {
     Napi::ArrayBuffer pixels;
     if (!NewPicture(env, uint32_t(b.iWidth), uint32_t(b.iHeight), &pixels)) return env.Undefined();
     I420ToBgrx(ConstI420{planes[0], planes[1], planes[2], size_t(b.iStride[0]), size_t(b.iStride[1]), uint32_t(b.iWidth), uint32_t(b.iHeight)},
-               static_cast<uint8_t*>(pixels.Data()), size_t(b.iWidth) * 4);
+               static_cast<uint8_t*>(pixels.Data()), size_t(b.iWidth) * 4, MatrixFor(uint32_t(b.iHeight)));
     return Decoded(env, uint32_t(b.iWidth), uint32_t(b.iHeight), pixels);
   }
 

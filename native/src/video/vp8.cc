@@ -63,10 +63,11 @@ class Vp8Encoder : public Napi::ObjectWrap<Vp8Encoder> {
     cfg.rc_max_quantizer = 56;
     cfg.rc_undershoot_pct = 95;
     cfg.rc_overshoot_pct = 15;
-    // A short buffer (ms): the rate follows the link within a few hundred ms, as spice-server's 300 ms one.
-    cfg.rc_buf_sz = 500;
-    cfg.rc_buf_initial_sz = 300;
-    cfg.rc_buf_optimal_sz = 400;
+    // A buffer of one second (ms): the rate follows the link within a second, and a key frame's
+    // cost is spread over the frames after it instead of starving the next few.
+    cfg.rc_buf_sz = 1000;
+    cfg.rc_buf_initial_sz = 600;
+    cfg.rc_buf_optimal_sz = 800;
     cfg.kf_mode = VPX_KF_AUTO;
     cfg.kf_max_dist = 300;  // a fresh start now and then, though SPICE's TCP loses nothing
     ApplyRate(&cfg);
@@ -111,7 +112,8 @@ class Vp8Encoder : public Napi::ObjectWrap<Vp8Encoder> {
       if (!Open(env)) return env.Undefined();
     }
     BgrxToI420(rows, I420{image_.planes[0], image_.planes[1], image_.planes[2], size_t(image_.stride[0]), size_t(image_.stride[1]),
-                          shape_.width, shape_.height});
+                          shape_.width, shape_.height},
+               MatrixFor(shape_.height));
     auto duration = static_cast<unsigned long>(kTimebase / frame_rate_);
     if (vpx_codec_encode(&ctx_, &image_, pts_, duration, key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME) != VPX_CODEC_OK)
       return VpxFail(env, &ctx_, "VP8 encode");
@@ -206,7 +208,7 @@ class Vp8Decoder : public Napi::ObjectWrap<Vp8Decoder> {
     if (!NewPicture(env, image->d_w, image->d_h, &pixels)) return env.Undefined();
     I420ToBgrx(ConstI420{image->planes[0], image->planes[1], image->planes[2], size_t(image->stride[0]), size_t(image->stride[1]),
                          image->d_w, image->d_h},
-               static_cast<uint8_t*>(pixels.Data()), size_t(image->d_w) * 4);
+               static_cast<uint8_t*>(pixels.Data()), size_t(image->d_w) * 4, MatrixFor(image->d_h));
     return Decoded(env, image->d_w, image->d_h, pixels);
   }
 
