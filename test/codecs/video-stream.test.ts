@@ -133,3 +133,30 @@ test('frames whose shape does not fit their pixels, and absurd rates, are refuse
   t.throws(() => createVideoEncoder('vp8', { width: 0, height: 16, bitRate: 1_000_000, frameRate: 30 }), { instanceOf: RangeError });
   t.throws(() => createVideoEncoder('h264', { width: 16, height: 16, bitRate: 1_000_000, frameRate: 0 }), { instanceOf: RangeError });
 });
+
+test('H.264 comes as Annex-B access units, constrained baseline, SPS and PPS before each IDR', (t) => {
+  const encoder = createVideoEncoder('h264', { width: WIDTH, height: HEIGHT, bitRate: 2_000_000, frameRate: 30 });
+  const frames = movie.slice(0, 3).map((f, i) => encoder.encode(f, { keyFrame: i === 2 }));
+  encoder.close();
+  /** Each NAL unit's type and first three bytes after its header, found by the 4-byte start codes. */
+  const units = (au: Uint8Array) =>
+    [...au.keys()]
+      .filter((i) => i + 4 < au.length && au[i] === 0 && au[i + 1] === 0 && au[i + 2] === 0 && au[i + 3] === 1)
+      .map((i) => ({ type: au[i + 4]! & 31, next: [...au.subarray(i + 5, i + 8)] }));
+  for (const k of [0, 2]) {
+    const nal = units(frames[k]!);
+    t.deepEqual(
+      nal.map((u) => u.type),
+      [7, 8, 5],
+      `frame ${k}: SPS, PPS, IDR slice`,
+    );
+    const [profile, constraints] = nal[0]!.next;
+    t.is(profile, 66, 'baseline');
+    t.is(constraints! & 0x40, 0x40, 'constraint_set1: constrained baseline');
+  }
+  t.deepEqual(
+    units(frames[1]!).map((u) => u.type),
+    [1],
+    'a P frame: one non-IDR slice',
+  );
+});

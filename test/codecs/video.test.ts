@@ -15,7 +15,7 @@ const sizes = [
   { width: 640, height: 360, bitRate: 3_000_000 },
   { width: 1280, height: 720, bitRate: 8_000_000 },
 ];
-const FRAMES = 20;
+const FRAMES = 12;
 
 function minimum(values: readonly number[]): number {
   return values.reduce((a, b) => Math.min(a, b), 1);
