@@ -55,3 +55,44 @@ test('a VP8 key frame that claims a huge picture is refused before it is decoded
   t.false(decoded.ok);
   if (!decoded.ok) t.regex(decoded.error, /larger than 8192x8192/);
 });
+
+/** An H.264 baseline SPS (NAL with its start code) declaring `widthMbs` x `heightMbs` macroblocks. */
+function sps(widthMbs: number, heightMbs: number): Uint8Array {
+  const bits: number[] = [];
+  const put = (value: number, n: number) => {
+    for (let i = n - 1; i >= 0; i--) bits.push((value >> i) & 1);
+  };
+  const ue = (value: number) => {
+    const n = Math.floor(Math.log2(value + 1));
+    put(0, n);
+    put(value + 1, n + 1);
+  };
+  put(66, 8); // profile_idc: baseline
+  put(0xc0, 8); // constraint flags
+  put(51, 8); // level 5.1
+  ue(0); // seq_parameter_set_id
+  ue(0); // log2_max_frame_num_minus4
+  ue(2); // pic_order_cnt_type
+  ue(1); // max_num_ref_frames
+  put(0, 1); // gaps_in_frame_num_value_allowed_flag
+  ue(widthMbs - 1);
+  ue(heightMbs - 1);
+  put(0b1101, 4); // frame_mbs_only, direct_8x8_inference, no cropping, no VUI... then the stop bit
+  while (bits.length % 8 !== 0) bits.push(0);
+  const bytes = Array.from({ length: bits.length / 8 }, (_, i) => bits.slice(i * 8, i * 8 + 8).reduce((a, b) => (a << 1) | b, 0));
+  return Uint8Array.from([0, 0, 0, 1, 0x67, ...bytes]);
+}
+
+test('an H.264 SPS that declares a huge picture is refused before openh264 allocates for it', (t) => {
+  const decoder = createVideoDecoder('h264');
+  const huge = decoder.decode(sps(1024, 1024)); // 16384x16384
+  t.false(huge.ok);
+  if (!huge.ok) t.regex(huge.error, /larger than 8192x8192/);
+  const fine = decoder.decode(sps(40, 23)); // 640x368: past the check, then no picture in it
+  t.false(fine.ok);
+  if (!fine.ok) t.notRegex(fine.error, /larger than|unreadable/);
+  const cut = decoder.decode(sps(40, 23).subarray(0, 7));
+  t.false(cut.ok);
+  if (!cut.ok) t.regex(cut.error, /unreadable SPS/);
+  decoder.close();
+});

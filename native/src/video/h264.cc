@@ -1,5 +1,6 @@
 #include <wels/codec_api.h>
 #include "../exports.h"
+#include "h264-sps.h"
 #include "stream-wrap.h"
 
 // H.264 with Cisco's openh264 (BSD-licensed; x264 is GPL): constrained baseline (CAVLC, one
@@ -142,6 +143,8 @@ class H264Decode {
 
   // One Annex-B access unit; damaged input is an error.
   std::string Decode(const uint8_t* data, size_t size, ConstI420* picture) {
+    std::string sizes = CheckSpsSizes(data, size, kMaxDecodedPixels);
+    if (!sizes.empty()) return sizes;
     unsigned char* planes[3] = {nullptr, nullptr, nullptr};
     SBufferInfo out{};
     DECODING_STATE state = decoder_->DecodeFrameNoDelay(data, int(size), planes, &out);
