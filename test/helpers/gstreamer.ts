@@ -9,9 +9,10 @@ import type { VideoCodec } from '../../codecs/video/encoder.js';
 const run = promisify(execFile);
 
 /**
- * GStreamer's decoder for each stream codec, the ones spice-gtk's channel-display-gst.c uses
- * (jpegdec for its non-GStreamer MJPEG path is libjpeg too): an independent oracle for our encoders.
- * Each frame goes in as one buffer (multifilesrc), so no parser from gst-plugins-bad is needed.
+ * GStreamer's decoder for each stream codec: an independent oracle for our encoders. vp8dec and
+ * avdec_h264 are what spice-gtk's channel-display-gst.c plays VP8 and H.264 with; for MJPEG
+ * spice-gtk calls libjpeg itself, which jpegdec wraps too. Each frame goes in as one buffer
+ * (multifilesrc), so no parser from gst-plugins-bad is needed.
  */
 const decoders: Record<VideoCodec, (width: number, height: number) => string> = {
   mjpeg: () => 'image/jpeg,framerate=30/1 ! jpegdec',
