@@ -96,13 +96,16 @@ test('streams encoded on worker threads at once, from shared memory, are the one
   t.deepEqual(answers[1], here);
 });
 
-test('MJPEG quality follows the budget in steps of 10 from 20 to 80', (t) => {
+test('MJPEG quality follows the budget in steps of 10 from 20 to 80, then the frame rate the budget allows', (t) => {
   const encoder = new MjpegEncoder({ width: WIDTH, height: HEIGHT, bitRate: 50_000_000, frameRate: 30 });
   for (const f of movie.slice(0, 5)) encoder.encode(f);
   t.is(encoder.quality, 80);
+  t.is(encoder.frameRate, 30);
   encoder.setRate(100_000, 30);
   for (const f of movie.slice(5, 10)) encoder.encode(f);
   t.is(encoder.quality, 20);
+  // ~6.6 KB frames at 12.5 KB/s: one or two a second fit.
+  t.true(encoder.frameRate >= 1 && encoder.frameRate <= 2, `${encoder.frameRate}`);
   encoder.close();
   t.throws(() => encoder.encode(movie[0]!), { message: /closed/ });
 });
