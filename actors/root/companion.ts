@@ -86,6 +86,9 @@ export function configuredHost(config: Config): HostSpec | undefined {
 
 const here = (path: string) => new URL(path, import.meta.url);
 
+/** How long inputs and cursor 0 wait for display 0's first drawing once its actors are up (none comes without a client). */
+const firstPictureWaitMs = 500;
+
 /**
  * The process's root: a supervisor for the actors, and the reaction to an escalation (a crash
  * loop nobody below can fix ends the process, so that whatever runs it can restart it).
@@ -162,6 +165,16 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       init: { id, source, qos: qos('cursor') },
     });
 
+  /** Display 0's first drawing handed to its channel (the red-worker's first report of drawings sent). */
+  let firstPicture: Promise<unknown> = Promise.resolve();
+  const firstSent = (worker: ActorRef<RedWorkerContract>) =>
+    new Promise<void>((resolve) => {
+      const sub = worker.link.messages$.subscribe((m) => {
+        if (m.kind !== 'stats' || m.sent === 0) return;
+        sub.unsubscribe();
+        resolve();
+      });
+    });
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
   const startDisplay = (id: number) => {
@@ -177,7 +190,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       module: here('../channels/display/actor.js'),
       init: { id, qos: qos('display') },
     });
-    supervisor.spawn<RedWorkerContract>({
+    const worker = supervisor.spawn<RedWorkerContract>({
       name: redWorkerName(id),
       module: here('../pipeline/red-worker/actor.js'),
       init: {
@@ -186,6 +199,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
         ...(config['compressor-threads'] > 0 ? { threads: config['compressor-threads'] } : {}),
       },
     });
+    if (id === 0) firstPicture = firstSent(worker);
     supervisor.connect(displayToWorker(id));
     // Display 0's cursor actor starts later (see below) and connects its own link then.
     if (id > 0) supervisor.connect(cursorFromWorker(id));
@@ -207,15 +221,17 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     startDisplay(0);
   }
 
-  // Inputs and display 0's cursor once what a client's first picture needs is up (main, the host,
-  // display 0's actors): booting beside them, they took the cores from them.
+  // Inputs and display 0's cursor once a client's first picture has left (main, the host, display
+  // 0's actors up and its first drawing handed to the display channel), or soon after those are up
+  // when nothing is drawn: booting beside them, they took the cores from them.
   let stopping = false;
   const firstNeeds = [
     actorName.main,
     ...(host ? [actorName.host] : []),
     ...(display ? [actorName.dispatcher, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)] : []),
   ];
-  const allStarted = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(() => {
+  const allStarted = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(async () => {
+    await Promise.race([firstPicture, new Promise((resolve) => setTimeout(resolve, firstPictureWaitMs))]);
     if (stopping) return;
     const late = [
       supervisor.next(actorName.inputs, 'started'),
