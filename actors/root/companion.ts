@@ -34,9 +34,8 @@ import type { ChannelName } from '../../config/settings.js';
 import { parseSize } from '../../config/setting.js';
 import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
-import { openControlSocket, type ControlSocket } from './control/socket.js';
-import { execute } from './control/commands.js';
 import type { MetricsEndpoint } from './metrics.js';
+import type { ControlSocket } from './control/socket.js';
 
 export { StartError };
 
@@ -257,9 +256,12 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   };
   try {
     const target = { config, version, ...listening, server, main, nowS: () => Date.now() / 1000 };
-    if (config['control-socket'] !== undefined)
+    if (config['control-socket'] !== undefined) {
+      const [{ openControlSocket }, { execute }] = await Promise.all([import('./control/socket.js'), import('./control/commands.js')]);
       control = await openControlSocket(config['control-socket'], version, (command) => execute(command, target), log);
-    // Loaded only when asked for: prom-client, and the CPU clock's tick rate read at import.
+    }
+    // Loaded only when asked for (the control socket and its commands above too): prom-client, and
+    // the CPU clock's tick rate read at import.
     if (config['metrics-addr'] !== undefined)
       metrics = await (await import('./metrics.js')).openMetrics(config['metrics-addr'], supervisor, log);
   } catch (err) {
