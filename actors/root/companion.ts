@@ -34,6 +34,7 @@ import type { ChannelName } from '../../config/settings.js';
 import { parseSize } from '../../config/setting.js';
 import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
+import { prestartActorThread } from '../../runtime/spare-thread.js';
 import type { MetricsEndpoint } from './metrics.js';
 import type { ControlSocket } from './control/socket.js';
 
@@ -128,6 +129,9 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     module: here('../server/actor.js'),
     init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
   });
+  // The host's thread boots beside the server's, on the core the main thread no longer needs: the
+  // QEMU bridge's attach (D-Bus, QEMU's first scanout) is the longest step to the first picture.
+  if (hostSpec) prestartActorThread(hostSpec.module);
   const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
   const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
     const sub = server.link.messages$.subscribe((m) => {
