@@ -22,6 +22,8 @@ interface NativeAddon {
   encodeLz(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
   encodeQuic(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
   SaslServer: new (localAddr: string | null, remoteAddr: string | null, externalSsf: number) => SaslSession;
+  OpusEncoder: new () => { encode(pcm: Uint8Array): Uint8Array };
+  OpusDecoder: new () => { decode(packet: Uint8Array): Uint8Array };
 }
 
 interface NativePoller {
@@ -159,3 +161,7 @@ export interface SaslSession {
  */
 export const saslSession = (local: string | null, remote: string | null, externalSsf: number): SaslSession =>
   new addon.SaslServer(local, remote, externalSsf);
+
+/** libopus (native/src/opus.cc), 48 kHz stereo S16 in 480-sample frames; codecs/audio/opus.ts is the entry point. */
+export const newOpusEncoder = (): { encode(pcm: Uint8Array): Uint8Array } => new addon.OpusEncoder();
+export const newOpusDecoder = (): { decode(packet: Uint8Array): Uint8Array } => new addon.OpusDecoder();

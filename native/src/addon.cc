@@ -23,6 +23,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitThread(env, exports);
   InitImageEncoders(env, exports);
   InitSasl(env, exports);
+  InitOpus(env, exports);
   return exports;
 }
 

@@ -9,3 +9,4 @@ void InitTcp(Napi::Env env, Napi::Object exports);
 void InitThread(Napi::Env env, Napi::Object exports);
 void InitImageEncoders(Napi::Env env, Napi::Object exports);
 void InitSasl(Napi::Env env, Napi::Object exports);
+void InitOpus(Napi::Env env, Napi::Object exports);
