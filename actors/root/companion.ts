@@ -81,7 +81,7 @@ export function configuredHost(config: Config): HostSpec | undefined {
   if (config['qemu-qmp'] !== undefined) return bridge({ qmp: config['qemu-qmp'] });
   if (config.qemu !== undefined) {
     const qemu = new QemuLauncher(config.qemu);
-    return bridge({ qmp: qemu.qmpPath }, qemu);
+    return bridge({ address: qemu.busAddress }, qemu);
   }
   if (config.demo === 'off') return undefined;
   const [width, height] = parseSize(config['demo-size']);
