@@ -87,13 +87,18 @@ static int pcm_open(const char *path, int flags)
     return fd;
 }
 
-/* Frames moved by a read or write ioctl; an overrun or underrun is recovered by preparing again. */
+/* Frames moved by a read or write ioctl. An overrun or underrun (EPIPE), and a stream that
+ * stalled past the kernel's timeout (EIO: seen under TCG on a loaded host, QEMU's HDA timer
+ * starved), are recovered by preparing again: a tone with a gap, never a tone that ends. */
 static int transfer(int fd, unsigned long request, int16_t *buf, unsigned frames)
 {
     struct snd_xferi x = {.buf = buf, .frames = frames};
     if (ioctl(fd, request, &x) == 0)
         return (int)x.result;
-    if (errno == EPIPE && ioctl(fd, SNDRV_PCM_IOCTL_PREPARE) == 0) {
+    int err = errno;
+    if ((err == EPIPE || err == EIO) && ioctl(fd, SNDRV_PCM_IOCTL_PREPARE) == 0) {
+        if (err == EIO)
+            printf("GUEST-SOUND stream stalled; prepared again\n");
         if (request == SNDRV_PCM_IOCTL_READI_FRAMES)
             ioctl(fd, SNDRV_PCM_IOCTL_START);
         return 0;
@@ -172,25 +177,38 @@ static double strongest(const int16_t *s, int frames, double from, double to, do
     return best;
 }
 
-static void record(int unused)
+/* One second into `pcm`; 0, or -1 with errno. */
+static int record_second(int16_t *pcm)
 {
-    (void)unused;
     int fd = pcm_open("/dev/snd/pcmC0D0c", O_RDONLY);
     if (fd < 0 || ioctl(fd, SNDRV_PCM_IOCTL_START)) {
-        printf("GUEST-ERROR record: %s\n", strerror(errno));
-        return;
+        if (fd >= 0)
+            close(fd);
+        return -1;
     }
-    static int16_t pcm[RATE * CHANNELS];
     int got = 0;
     while (got < RATE) {
         int n = transfer(fd, SNDRV_PCM_IOCTL_READI_FRAMES, pcm + got * CHANNELS, PERIOD);
         if (n < 0) {
-            printf("GUEST-ERROR record: %s\n", strerror(errno));
-            return;
+            int err = errno;
+            close(fd);
+            errno = err;
+            return -1;
         }
         got += n;
     }
     close(fd);
+    return 0;
+}
+
+static void record(int unused)
+{
+    (void)unused;
+    static int16_t pcm[RATE * CHANNELS];
+    if (record_second(pcm)) {
+        printf("GUEST-ERROR record: %s\n", strerror(errno));
+        return;
+    }
     double peak = 0;
     for (int i = 0; i < RATE; i++)
         if (abs(pcm[i * CHANNELS]) > peak)

@@ -97,7 +97,7 @@ qemuTest('spice-gtk\'s 1 kHz tone reaches the guest within 5 Hz; QEMU\'s Read is
   guest.sendSerial('record');
   await probe.waitFor((e) => e.event === 'record-start', 'record START', 30_000);
   await probe.command({ cmd: 'record-tone', hz: 1000, seconds: 6 });
-  const first = await guest.waitForLine(/GUEST-TONE ([\d.]+)/, { from, timeoutMs: 30_000 });
+  const first = await guest.waitForLine(/GUEST-TONE ([\d.]+)/, { from, timeoutMs: 60_000 });
   t.log(`first recording (it began before the client's tone): ${first[0]}`);
   // Once the tone flows, a second recording hears only it.
   const again = guest.mark();
