@@ -40,6 +40,7 @@ interface Client {
  */
 export default defineActor<RecordContract>((ctx) => {
   const meter = channelMeter(ctx.meter);
+  const malformed = ctx.meter.counter('spice_record_malformed_packets_total', 'Record packets dropped as malformed (raw PCM of broken frames, Opus libopus refused).');
   const server = ctx.peer(flip(serverToChannel({ type: ChannelType.record, id: 0 })));
   const host = ctx.peer(recordToHost);
   const clients = new Set<Client>();
@@ -56,6 +57,7 @@ export default defineActor<RecordContract>((ctx) => {
     client.c.send({ name: 'mute', body: { mute: v.mute ? 1 : 0 } });
   };
   const drop = (client: Client, why: string) => {
+    malformed.value++;
     if (client.bad++ % 100 === 0) ctx.log.warn({ peer: client.c.peer, why, dropped: client.bad }, 'record packet dropped');
   };
   const data = (client: Client, packet: Uint8Array) => {
