@@ -41,7 +41,10 @@ test('record: malformed raw DATA and hostile Opus packets are dropped with a log
   // 10 ms packets at about the pace of a microphone (the host's link drops what it cannot take).
   const enc = new OpusEncoder();
   for (let f = 0; f < 50; f++) {
-    rec.send({ name: 'data', body: { time: 10 + f, data: enc.encode(sine(1000, opusFrequency, opusChannels, opusFrameSamples, f * opusFrameSamples)) } });
+    rec.send({
+      name: 'data',
+      body: { time: 10 + f, data: enc.encode(sine(1000, opusFrequency, opusChannels, opusFrameSamples, f * opusFrameSamples)) },
+    });
     await new Promise((r) => setTimeout(r, 10));
   }
   await eventually('the good packets reached the host', () => received.reduce((n, p) => n + p.length, 0) >= 40 * 1920, 10_000);

@@ -23,13 +23,27 @@ let built: Promise<GuestImage> | undefined;
 const guestImage = (): Promise<GuestImage> => (built ??= buildGuest());
 
 /** QEMU's sound at 48 kHz both ways (no resampling for Opus), on an HDA card the guest drives. */
-const sound = ['-audiodev', 'dbus,id=snd0,out.frequency=48000,in.frequency=48000', '-device', 'intel-hda', '-device', 'hda-duplex,audiodev=snd0'];
+const sound = [
+  '-audiodev',
+  'dbus,id=snd0,out.frequency=48000,in.frequency=48000',
+  '-device',
+  'intel-hda',
+  '-device',
+  'hda-duplex,audiodev=snd0',
+];
 
 /** The companion on a private bus with `flags`, the test guest playing a `hz` tone on it, and spice-gtk connected. */
 async function setup(t: ExecutionContext, flags: readonly string[], hz = 440) {
   const bus = await startBus();
   t.teardown(() => bus.stop());
-  const server = await startConfiguredServer(['--disable-ticketing', '--qemu-dbus', bus.address, '--metrics-addr', '127.0.0.1:0', ...flags]);
+  const server = await startConfiguredServer([
+    '--disable-ticketing',
+    '--qemu-dbus',
+    bus.address,
+    '--metrics-addr',
+    '127.0.0.1:0',
+    ...flags,
+  ]);
   t.teardown(() => server.stop());
   const bridge = server.companion.host as unknown as ActorRef<QemuBridgeContract>;
   const stats = (reset = false): Promise<BridgeStats> => bridge.link.ask({ kind: 'stats', reset });
@@ -78,20 +92,27 @@ async function playback(t: ExecutionContext, flags: readonly string[]) {
   return rate;
 }
 
-qemuTest('the guest\'s 440 Hz tone reaches spice-gtk within 2 Hz as Opus (spice-gtk has the cap; playback-compression on by default)', async (t) => {
-  const bytesPerS = await playback(t, []);
-  // Raw 48 kHz stereo S16 is 192,000 B/s: Opus is a small fraction of it.
-  t.true(bytesPerS > 0 && bytesPerS < 192_000 / 4, `${bytesPerS} B/s`);
-});
+qemuTest(
+  "the guest's 440 Hz tone reaches spice-gtk within 2 Hz as Opus (spice-gtk has the cap; playback-compression on by default)",
+  async (t) => {
+    const bytesPerS = await playback(t, []);
+    // Raw 48 kHz stereo S16 is 192,000 B/s: Opus is a small fraction of it.
+    t.true(bytesPerS > 0 && bytesPerS < 192_000 / 4, `${bytesPerS} B/s`);
+  },
+);
 
-qemuTest('the guest\'s 440 Hz tone reaches spice-gtk within 2 Hz as raw PCM with playback-compression off', async (t) => {
+qemuTest("the guest's 440 Hz tone reaches spice-gtk within 2 Hz as raw PCM with playback-compression off", async (t) => {
   const bytesPerS = await playback(t, ['--playback-compression', 'off']);
   t.true(bytesPerS > 192_000 * 0.8, `${bytesPerS} B/s`);
 });
 
-qemuTest('spice-gtk\'s 1 kHz tone reaches the guest within 5 Hz; QEMU\'s Read is answered at once', async (t) => {
+qemuTest("spice-gtk's 1 kHz tone reaches the guest within 5 Hz; QEMU's Read is answered at once", async (t) => {
   const { guest, probe, stats } = await setup(t, []);
-  await probe.waitFor((e) => e.event === 'channel-event' && e.channel === 'record' && e.name === 'SPICE_CHANNEL_OPENED', 'record channel', 60_000);
+  await probe.waitFor(
+    (e) => e.event === 'channel-event' && e.channel === 'record' && e.name === 'SPICE_CHANNEL_OPENED',
+    'record channel',
+    60_000,
+  );
   const from = guest.mark();
   // The guest opens its capture device: QEMU enables its input voice, the client is asked to record.
   guest.sendSerial('record');
@@ -105,7 +126,9 @@ qemuTest('spice-gtk\'s 1 kHz tone reaches the guest within 5 Hz; QEMU\'s Read is
   const m = await guest.waitForLine(/GUEST-TONE ([\d.]+)/, { from: again, timeoutMs: 30_000 });
   const hz = Number(m[1]);
   const s = (await stats()).audio;
-  t.log(`the guest heard ${m[0]}; QEMU Reads ${s.reads}, answered with some silence ${s.underruns}; Read handled in p50 ${s.readUs.p50} µs, p99 ${s.readUs.p99} µs, max ${s.readUs.max} µs`);
+  t.log(
+    `the guest heard ${m[0]}; QEMU Reads ${s.reads}, answered with some silence ${s.underruns}; Read handled in p50 ${s.readUs.p50} µs, p99 ${s.readUs.p99} µs, max ${s.readUs.max} µs`,
+  );
   t.true(Math.abs(hz - 1000) <= 5, `${hz} Hz`);
   t.true(s.reads > 0 && s.readUs.p99 < 1000, 'Read answered within a millisecond');
 });
@@ -114,14 +137,30 @@ qemuTest('volume and mute set in the guest reach spice-gtk', async (t) => {
   const { guest, probe } = await setup(t, []);
   await probe.waitFor((e) => e.event === 'playback-volume', 'the volume a client gets as it connects', 60_000);
   // The guest's mixer starts muted (Linux's default), and QEMU reports a muted amp at volume 0.
-  t.like(await after(probe, () => guest.sendSerial('mute 0'), (e) => e.event === 'playback-mute' && e.mute === false, 'unmuted'), { mute: false });
+  t.like(
+    await after(
+      probe,
+      () => guest.sendSerial('mute 0'),
+      (e) => e.event === 'playback-mute' && e.mute === false,
+      'unmuted',
+    ),
+    { mute: false },
+  );
   // QEMU sets each channel's volume in turn: the second brings both to the new level.
   const half = (e: ProbeEvent) => e.event === 'playback-volume' && (e.volume as number[]).every((x) => x > 0 && x < 65535);
   const volume = await after(probe, () => guest.sendSerial('volume 50'), half, 'both channels at the new volume');
   const levels = volume.volume as number[];
   t.log(`the guest's volume at 50 %: spice-gtk's volume ${levels.join(', ')} of 65535`);
   t.is(levels.length, 2);
-  t.like(await after(probe, () => guest.sendSerial('mute 1'), (e) => e.event === 'playback-mute' && e.mute === true, 'muted'), { mute: true });
+  t.like(
+    await after(
+      probe,
+      () => guest.sendSerial('mute 1'),
+      (e) => e.event === 'playback-mute' && e.mute === true,
+      'muted',
+    ),
+    { mute: true },
+  );
 });
 
 /** The first probe event matching `match` after `act`. */

@@ -40,7 +40,10 @@ interface Client {
  */
 export default defineActor<RecordContract>((ctx) => {
   const meter = channelMeter(ctx.meter);
-  const malformed = ctx.meter.counter('spice_record_malformed_packets_total', 'Record packets dropped as malformed (raw PCM of broken frames, Opus libopus refused).');
+  const malformed = ctx.meter.counter(
+    'spice_record_malformed_packets_total',
+    'Record packets dropped as malformed (raw PCM of broken frames, Opus libopus refused).',
+  );
   const server = ctx.peer(flip(serverToChannel({ type: ChannelType.record, id: 0 })));
   const host = ctx.peer(recordToHost);
   const clients = new Set<Client>();
@@ -68,7 +71,8 @@ export default defineActor<RecordContract>((ctx) => {
       const r = client.decoder!.decode(packet);
       if (!r.ok) return drop(client, `Opus: ${r.error}`);
       pcm = r.value;
-    } else if (packet.length % frameBytes !== 0) return drop(client, `${packet.length} bytes of raw PCM: not whole ${frameBytes}-byte frames`);
+    } else if (packet.length % frameBytes !== 0)
+      return drop(client, `${packet.length} bytes of raw PCM: not whole ${frameBytes}-byte frames`);
     const out = converter.convert(pcm);
     // The raw bytes are the receive buffer's: a copy moves, not them.
     if (!host.offer({ kind: 'pcm', pcm: moved(out === packet ? out.slice() : out) })) meter.dropped.value++;

@@ -93,7 +93,15 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   ctx.parent.serve({
     stats: (m) => {
       const displays = Object.fromEntries([...heads].map(([d, h]) => [d, h.feed.stats(m.reset === true)]));
-      return { attached: session !== null, attachments, absolute, display: displays[0]!, displays, uiInfo, audio: audio.stats(m.reset === true) };
+      return {
+        attached: session !== null,
+        attachments,
+        absolute,
+        display: displays[0]!,
+        displays,
+        uiInfo,
+        audio: audio.stats(m.reset === true),
+      };
     },
   });
 

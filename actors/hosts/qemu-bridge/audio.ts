@@ -25,9 +25,11 @@ const MAX_READ_MS = 1000;
 
 /** Why QEMU's format cannot be served, or null. */
 export function refusedFormat(f: VoiceFormat): string | null {
-  if (f.bits !== 16 || !f.signed || f.float || f.bigEndian) return `${f.bits}-bit ${f.float ? 'float' : f.signed ? 'signed' : 'unsigned'}${f.bigEndian ? ' big-endian' : ''} samples (only S16 little-endian)`;
+  if (f.bits !== 16 || !f.signed || f.float || f.bigEndian)
+    return `${f.bits}-bit ${f.float ? 'float' : f.signed ? 'signed' : 'unsigned'}${f.bigEndian ? ' big-endian' : ''} samples (only S16 little-endian)`;
   if (f.channels < 1 || f.channels > 2) return `${f.channels} channels (1 or 2)`;
-  if (!Number.isInteger(f.frequency) || f.frequency < MIN_FREQUENCY || f.frequency > MAX_FREQUENCY) return `${f.frequency} Hz (${MIN_FREQUENCY}..${MAX_FREQUENCY})`;
+  if (!Number.isInteger(f.frequency) || f.frequency < MIN_FREQUENCY || f.frequency > MAX_FREQUENCY)
+    return `${f.frequency} Hz (${MIN_FREQUENCY}..${MAX_FREQUENCY})`;
   if (f.bytesPerFrame !== f.channels * 2 || f.bytesPerSecond !== f.frequency * f.bytesPerFrame)
     return `${f.bytesPerFrame} bytes per frame, ${f.bytesPerSecond} per second for ${f.channels} channels at ${f.frequency} Hz`;
   return null;
@@ -66,7 +68,8 @@ export class AudioBridge {
     const why = refusedFormat(f);
     const current = dir === 'playback' ? this.out : this.in;
     if (why === null && current !== null && current.id !== id) {
-      if (!this.refused.has(id)) this.log.warn({ voice: String(id), serving: String(current.id), dir }, 'QEMU audio voice not served: one voice each way');
+      if (!this.refused.has(id))
+        this.log.warn({ voice: String(id), serving: String(current.id), dir }, 'QEMU audio voice not served: one voice each way');
       this.refused.add(id);
       return null;
     }

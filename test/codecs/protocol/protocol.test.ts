@@ -4,7 +4,16 @@ import { cursorProtocol } from '../../../codecs/protocol/channels/cursor.js';
 import { displayProtocol } from '../../../codecs/protocol/channels/display.js';
 import { inputsProtocol } from '../../../codecs/protocol/channels/inputs.js';
 import { mainProtocol } from '../../../codecs/protocol/channels/main.js';
-import { AudioDataMode, AudioFormat, BitmapFlags, BitmapFormat, ClipType, CursorFlags, ImageType, Ropd } from '../../../codecs/protocol/enums.js';
+import {
+  AudioDataMode,
+  AudioFormat,
+  BitmapFlags,
+  BitmapFormat,
+  ClipType,
+  CursorFlags,
+  ImageType,
+  Ropd,
+} from '../../../codecs/protocol/enums.js';
 import { MessageReader, frame } from '../../../codecs/protocol/framing.js';
 import { decodeMessage, encodeMessage, type ChannelProtocol, type Defs, type MessageOf } from '../../../codecs/protocol/table.js';
 
@@ -150,7 +159,10 @@ test('the message reader cuts messages at any chunking and refuses an oversized 
 });
 
 test('playback START/DATA/VOLUME and record DATA as spice.proto lays them out', (t) => {
-  const start = roundTrip(t, playbackProtocol, { name: 'start', body: { channels: 2, format: AudioFormat.s16, frequency: 48000, time: 7 } });
+  const start = roundTrip(t, playbackProtocol, {
+    name: 'start',
+    body: { channels: 2, format: AudioFormat.s16, frequency: 48000, time: 7 },
+  });
   t.deepEqual([...start], [2, 0, 0, 0, 1, 0, 0x80, 0xbb, 0, 0, 7, 0, 0, 0]);
   const data = roundTrip(t, playbackProtocol, { name: 'data', body: { time: 1, data: Uint8Array.of(9, 8) } });
   t.deepEqual([...data], [1, 0, 0, 0, 9, 8]);
