@@ -3,6 +3,7 @@ import { defineActor } from '../../../runtime/actor.js';
 import { flip } from '../../../runtime/port.js';
 import { AudioDataMode, AudioFormat, ChannelType, hasCap, PlaybackCap } from '../../../codecs/protocol/enums.js';
 import { opusChannels, opusFrequency } from '../../../codecs/audio/opus.js';
+import { spiceVolume } from '../../../codecs/audio/volume.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
 import { channelMeter } from '../../../channel/meter.js';
@@ -14,8 +15,6 @@ type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof
 
 /** The client sends only base messages (acks, pongs). */
 const maxBody = 4096;
-/** QEMU's volumes are 0..255, SPICE's 0..65535 (QEMU's own spice audio scales them so). */
-const volumeScale = 257;
 
 interface Client {
   readonly session: number;
@@ -48,7 +47,7 @@ export default defineActor<PlaybackContract>((ctx) => {
   };
   const sendVolume = (client: Client, v: AudioVolume) => {
     if (!hasCap(client.c.link.channelCaps, PlaybackCap.volume)) return;
-    client.c.send({ name: 'volume', body: { volume: v.volume.map((x) => Math.min(255, x) * volumeScale) } });
+    client.c.send({ name: 'volume', body: { volume: spiceVolume(v.volume) } });
     client.c.send({ name: 'mute', body: { mute: v.mute ? 1 : 0 } });
   };
   /** Frames go out one at a time as the connection empties: the rest wait bounded in the stream. */

@@ -5,6 +5,7 @@ import { moved } from '../../../runtime/envelope.js';
 import { AudioDataMode, AudioFormat, ChannelType, hasCap, RecordCap } from '../../../codecs/protocol/enums.js';
 import { OpusDecoder, opusChannels, opusFrequency } from '../../../codecs/audio/opus.js';
 import { PcmConverter } from '../../../codecs/audio/convert.js';
+import { spiceVolume } from '../../../codecs/audio/volume.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
 import { channelMeter } from '../../../channel/meter.js';
@@ -14,7 +15,6 @@ type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof
 
 /** spice-server's record receive buffer is 32 KiB; a raw packet is a frame or a few. */
 const maxBody = 64 * 1024;
-const volumeScale = 257;
 /**
  * What clients record: 48 kHz stereo S16, Opus's format (spice-gtk's Opus encoder is stereo and
  * needs an Opus rate); the host's voice gets it converted to its own when that differs.
@@ -56,7 +56,7 @@ export default defineActor<RecordContract>((ctx) => {
   };
   const sendVolume = (client: Client, v: AudioVolume) => {
     if (!hasCap(client.c.link.channelCaps, RecordCap.volume)) return;
-    client.c.send({ name: 'volume', body: { volume: v.volume.map((x) => Math.min(255, x) * volumeScale) } });
+    client.c.send({ name: 'volume', body: { volume: spiceVolume(v.volume) } });
     client.c.send({ name: 'mute', body: { mute: v.mute ? 1 : 0 } });
   };
   const drop = (client: Client, why: string) => {
