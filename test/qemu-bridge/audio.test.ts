@@ -1,6 +1,10 @@
 import test from 'ava';
+import { pino } from 'pino';
+import { Link } from '../../runtime/link.js';
+import type { Flip } from '../../runtime/message.js';
+import type { PlaybackFromHost, RecordToHost } from '../../actors/contracts.js';
 import { JitterBuffer } from '../../actors/hosts/qemu-bridge/jitter-buffer.js';
-import { refusedFormat } from '../../actors/hosts/qemu-bridge/audio.js';
+import { AudioBridge, refusedFormat } from '../../actors/hosts/qemu-bridge/audio.js';
 import type { VoiceFormat } from '../../actors/hosts/qemu-bridge/dbus/audio-listener.js';
 import { PcmConverter } from '../../codecs/audio/convert.js';
 import { dominantHz, sine } from '../helpers/tone.js';
@@ -57,4 +61,35 @@ test('PCM conversion: 44.1 kHz mono to 48 kHz stereo and back keeps a tone, acro
   t.true(Math.abs(again.length / 2 - 44100) <= 2, `${again.length / 2} frames back`);
   t.true(Math.abs(dominantHz(again, 1, 44100) - 440) < 1);
   t.true(new PcmConverter({ frequency: 48000, channels: 2 }, { frequency: 48000, channels: 2 }).identity);
+});
+
+test('the bridge refuses a QEMU voice out of range with one log line, serves one voice each way, and answers Read with what it has then silence', (t) => {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const playback = new Link<Flip<PlaybackFromHost>>(null, { maxQueue: 16 });
+  const record = new Link<Flip<RecordToHost>>(null);
+  const audio = new AudioBridge(log, playback, record);
+  audio.outHandlers.init(1n, { ...s16(48000, 2), float: true, bits: 32 });
+  audio.outHandlers.init(1n, { ...s16(48000, 2), float: true, bits: 32 });
+  audio.outHandlers.enabled(1n, true);
+  audio.outHandlers.write(1n, new Uint8Array(64));
+  t.is(playback.queued, 0, 'nothing from a refused voice');
+  t.deepEqual(
+    lines.map((l) => l.msg),
+    ['QEMU audio voice refused: format out of range'],
+    'one line for it',
+  );
+  audio.outHandlers.init(2n, s16(44100, 2));
+  audio.outHandlers.init(3n, s16(44100, 2));
+  audio.outHandlers.enabled(2n, true);
+  audio.outHandlers.write(2n, new Uint8Array(4096));
+  t.is(playback.queued, 2, 'start and the PCM of the served voice');
+  t.is(lines.at(-1)!.msg, 'QEMU audio voice not served: one voice each way');
+  audio.inHandlers.init(5n, s16(48000, 2));
+  audio.inHandlers.enabled(5n, true);
+  t.deepEqual([...audio.inHandlers.read(5n, 8n)], [0, 0, 0, 0, 0, 0, 0, 0], 'silence while the buffer is empty');
+  t.deepEqual([...audio.inHandlers.read(5n, 10n ** 12n)], [], 'an absurd size: nothing');
+  t.is(lines.at(-1)!.msg, 'QEMU audio Read of more than a second: answered empty');
+  const s = audio.stats();
+  t.like(s, { reads: 2, written: 4096 });
 });
