@@ -194,6 +194,21 @@ export interface DisplayContract {
   replies: {};
 }
 
+/** The playback channel; `compression`: Opus to clients that have the cap (`playback-compression`). */
+export interface PlaybackContract {
+  init: { compression: boolean; qos: ChannelQos };
+  in: never;
+  out: never;
+  replies: {};
+}
+
+export interface RecordContract {
+  init: { qos: ChannelQos };
+  in: never;
+  out: never;
+  replies: {};
+}
+
 // ---- Hosts -------------------------------------------------------------------------------
 
 /** Input events for the VDI host (QEMU bridge, demo host). Key codes are PC set-1 scancodes, E0-prefixed ones as 0xE0xx. */
@@ -253,6 +268,53 @@ export interface MainToHost {
 }
 
 export const mainToHost = port<MainToHost>(actorName.main, actorName.host);
+
+/** PCM as the host's audio voices carry it: signed 16-bit little-endian samples, interleaved. */
+export interface PcmFormat {
+  readonly frequency: number;
+  readonly channels: number;
+}
+
+/** A voice's volume: 0..255 per channel, as QEMU's SetVolume gives it, and whether it is muted. */
+export type AudioVolume = { kind: 'volume'; volume: readonly number[]; mute: boolean };
+
+/** The host's audio output, as the playback channel hears it. */
+export type PlaybackEvent = { kind: 'start'; format: PcmFormat } | { kind: 'stop' } | { kind: 'pcm'; pcm: Moved<Uint8Array> } | AudioVolume;
+
+/** The playback channel hears the host's audio output. */
+export interface PlaybackFromHost {
+  send: never;
+  recv: PlaybackEvent;
+  asks: {};
+  answers: {};
+}
+
+/**
+ * A short link: the host offers PCM and drops it when the window is full (old audio is worth
+ * nothing); only the latest volume counts.
+ */
+export const playbackFromHost = port<PlaybackFromHost>(channelActorName({ type: ChannelType.playback, id: 0 }), actorName.host, {
+  window: 8,
+  maxQueue: 4,
+  backRules: { volume: { latest: true } },
+});
+
+/** The host's audio input, as the record channel hears it (start: a client should record). */
+export type RecordEvent = { kind: 'start'; format: PcmFormat } | { kind: 'stop' } | AudioVolume;
+
+/** The record channel passes the client's PCM (in the format the host's start gave) to the host's jitter buffer. */
+export interface RecordToHost {
+  send: { kind: 'pcm'; pcm: Moved<Uint8Array> };
+  recv: RecordEvent;
+  asks: {};
+  answers: {};
+}
+
+export const recordToHost = port<RecordToHost>(channelActorName({ type: ChannelType.record, id: 0 }), actorName.host, {
+  window: 8,
+  maxQueue: 4,
+  backRules: { volume: { latest: true } },
+});
 
 /** A cursor shape as the host defines it; `data` is exact (ALPHA: w*h*4 B,G,R,A; MONO: AND then XOR masks, ((w+7)/8)*h each). */
 export interface CursorShape {
@@ -347,6 +409,19 @@ export interface BridgeStats {
   readonly displays: Readonly<Record<number, ScanoutStats>>;
   /** SetUIInfo calls QEMU took (client monitor layouts passed on). */
   readonly uiInfo: number;
+  readonly audio: AudioStats;
+}
+
+/** The bridge's audio figures. */
+export interface AudioStats {
+  /** PCM bytes QEMU wrote (playback) and bytes of them the playback channel's link refused (dropped). */
+  readonly written: number;
+  readonly dropped: number;
+  /** QEMU's Read calls, and those answered (partly) with silence: the jitter buffer ran dry. */
+  readonly reads: number;
+  readonly underruns: number;
+  /** Read call received → answer handed to the socket, in microseconds: QEMU's main loop waits that long. */
+  readonly readUs: HistogramSummary;
 }
 
 /** Where QEMU's display is reached. */
@@ -363,7 +438,8 @@ export interface QemuBridgeContract {
   };
   /** The figures so far; `reset` starts the latency histograms afresh after reading them. */
   in: { kind: 'stats'; reset?: boolean };
-  out: never;
+  /** QEMU has audio (bus mode): the root starts the playback and record channels. */
+  out: { kind: 'audio' };
   replies: { stats: BridgeStats };
 }
 

@@ -16,6 +16,7 @@ const featureKeys: Record<string, string> = {
   'control-socket': 'control-socket',
   metrics: 'metrics-addr',
   sasl: 'sasl',
+  'opus-playback': 'playback-compression',
 };
 
 export interface Capabilities {

@@ -27,11 +27,13 @@ import {
 
 export { channelNames, type ChannelName };
 
-/** Lower runs first: input and cursor, then main, then the display. */
+/** Lower runs first: input and cursor, then main and audio (small and late is useless), then the display. */
 const defaultPriority: Record<ChannelName, number> = {
   inputs: 0,
   cursor: 0,
   main: 1,
+  playback: 1,
+  record: 1,
   display: 2,
 };
 
@@ -181,8 +183,7 @@ export const settings = {
   'playback-compression': setting(bool(), {
     doc: "Compress audio playback (Opus) when the client supports it (QEMU's default: on).",
     example: 'off',
-    default: false,
-    notYet: { values: [true], why: 'there is no playback channel yet; only off works' },
+    default: true,
   }),
   'agent-mouse': setting(bool(), {
     doc: "Use the guest agent for the client mouse mode when it is running (QEMU's default: on).",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the test guest from Debian 12 packages: a stock kernel (vmlinuz, and vmlinux: the same
-# kernel uncompressed, which boots faster) and an initramfs (initrd.gz) with busybox, the DRM/virtio/input modules and guestdraw (src/, a static C
+# kernel uncompressed, which boots faster) and an initramfs (initrd.gz) with busybox, the DRM/virtio/input/sound modules and guestdraw (src/, a static C
 # program that draws the workloads on the framebuffer and echoes input on the serial console).
 #
 #   guest/build.sh OUTDIR
@@ -22,6 +22,9 @@ kernel_pkg=${GUEST_KERNEL_PKG:-linux-image-amd64}
 # USB and virtio tablets and keyboards, virtio_console for the vdagent port tests; then bochs
 # (-vga std) and virtio-gpu (-device virtio-vga) with their fbdev emulation.
 modules=(evdev psmouse usbhid hid-generic xhci-pci ehci-pci uhci-hcd virtio_pci virtio_input virtio_console bochs virtio-gpu)
+# Sound for workload=tone only (init loads them then): QEMU's intel-hda with hda-duplex, whose
+# codec the generic HDA codec driver serves (loaded first, so the controller finds it).
+sound_modules=(snd-hda-codec-generic snd-hda-intel)
 
 log() { echo "guest-build: $*" >&2; }
 
@@ -102,6 +105,7 @@ for applet in $("$busybox" --list); do
 done
 install -m 755 "$here/init" "$root/init"
 printf '%s\n' "${modules[@]}" >"$root/etc/guest-modules"
+printf '%s\n' "${sound_modules[@]}" >"$root/etc/guest-sound-modules"
 # QEMU's PS/2 mouse is an IntelliMouse Explorer: probing for the other kinds costs a second of TCG.
 mkdir -p "$root/etc/modprobe.d"
 echo "options psmouse proto=exps" >"$root/etc/modprobe.d/guest.conf"
@@ -120,11 +124,11 @@ copy_module() {
     copy_module "$dep"
   done
 }
-for m in "${modules[@]}"; do copy_module "$m"; done
+for m in "${modules[@]}" "${sound_modules[@]}"; do copy_module "$m"; done
 "$busybox" depmod -b "$root" "$kver"
 
 log "compiling guestdraw"
-gcc -static -O2 -Wall -Wextra -I"$work/libdrm/usr/include/libdrm" -o "$root/bin/guestdraw" "$here"/src/*.c
+gcc -static -O2 -Wall -Wextra -I"$work/libdrm/usr/include/libdrm" -o "$root/bin/guestdraw" "$here"/src/*.c -lm
 strip "$root/bin/guestdraw" 2>/dev/null || true
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$work/initrd.gz"

@@ -28,6 +28,8 @@ interface NativeAddon {
   Vp8Decoder: new () => NativeVideoDecoder;
   H264Encoder: new (width: number, height: number, bitRate: number, frameRate: number) => NativeVideoEncoder;
   H264Decoder: new () => NativeVideoDecoder;
+  OpusEncoder: new () => { encode(pcm: Uint8Array): Uint8Array };
+  OpusDecoder: new () => { decode(packet: Uint8Array): Uint8Array };
 }
 
 interface NativePoller {
@@ -202,3 +204,6 @@ export const vp8Decoder = (): NativeVideoDecoder => new addon.Vp8Decoder();
 export const h264Encoder = (width: number, height: number, bitRate: number, frameRate: number): NativeVideoEncoder =>
   new addon.H264Encoder(width, height, bitRate, frameRate);
 export const h264Decoder = (): NativeVideoDecoder => new addon.H264Decoder();
+/** libopus (native/src/opus.cc), 48 kHz stereo S16 in 480-sample frames; codecs/audio/opus.ts is the entry point. */
+export const newOpusEncoder = (): { encode(pcm: Uint8Array): Uint8Array } => new addon.OpusEncoder();
+export const newOpusDecoder = (): { decode(packet: Uint8Array): Uint8Array } => new addon.OpusDecoder();

@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests use (real SPICE clients, QEMU, Xvfb, tshark as they
 # come in), when missing. As root it runs apt-get; otherwise it names what is missing.
 set -euo pipefail
-# Build: g++ make python3, libsasl2-dev (the addon links cyrus-sasl). SASL tests: sasl2-bin
+# Build: g++ make python3, libsasl2-dev (the addon links cyrus-sasl), libopus-dev (the addon
+# links libopus: Opus audio for the playback and record channels). SASL tests: sasl2-bin
 # (saslpasswd2 makes their password database), libsasl2-modules (SCRAM, DIGEST-MD5, PLAIN).
 # Real clients: spice-client-gtk (spicy) and its GObject bindings for test/e2e/spice-probe.py, xvfb for windows; spice-html5 (its decoders are test oracles);
 # tshark dissects SPICE; openssl makes the test CA; libspice-protocol-dev has the QXL headers;
@@ -12,7 +13,7 @@ set -euo pipefail
 # (MJPEG, JPEG), libvpx-dev (VP8), libopenh264-dev (H.264, BSD-licensed); their decoders are test
 # oracles through gst-launch-1.0 (gstreamer1.0-tools): jpegdec and vp8dec (gstreamer1.0-plugins-good),
 # avdec_h264 (gstreamer1.0-libav), videoconvert (gstreamer1.0-plugins-base).
-packages=(g++ make python3 libsasl2-dev sasl2-bin libsasl2-modules openssl spice-client-gtk gir1.2-spiceclientglib-2.0 python3-gi xvfb tshark spice-html5 libspice-protocol-dev qemu-system-x86 gcc libc6-dev cpio xz-utils dbus-daemon libglib2.0-bin iproute2 libturbojpeg0-dev libvpx-dev libopenh264-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav)
+packages=(g++ make python3 libsasl2-dev libopus-dev sasl2-bin libsasl2-modules openssl spice-client-gtk gir1.2-spiceclientglib-2.0 python3-gi xvfb tshark spice-html5 libspice-protocol-dev qemu-system-x86 gcc libc6-dev cpio xz-utils dbus-daemon libglib2.0-bin iproute2 libturbojpeg0-dev libvpx-dev libopenh264-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

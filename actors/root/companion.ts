@@ -13,6 +13,8 @@ import {
   inputsToHost,
   mainToHost,
   poolShare,
+  playbackFromHost,
+  recordToHost,
   redWorkerName,
   serverToChannel,
   workerFromDispatcher,
@@ -26,6 +28,8 @@ import {
   type DisplayContract,
   type InputsContract,
   type MainContract,
+  type PlaybackContract,
+  type RecordContract,
   type QemuBridgeContract,
   type RedWorkerContract,
   type ServerContract,
@@ -82,7 +86,7 @@ export function configuredHost(config: Config): HostSpec | undefined {
   if (config['qemu-qmp'] !== undefined) return bridge({ qmp: config['qemu-qmp'] });
   if (config.qemu !== undefined) {
     const qemu = new QemuLauncher(config.qemu);
-    return bridge({ qmp: qemu.qmpPath }, qemu);
+    return bridge({ address: qemu.busAddress }, qemu);
   }
   if (config.demo === 'off') return undefined;
   const [width, height] = parseSize(config['demo-size']);
@@ -219,6 +223,34 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     void server.link.send({ kind: 'add-channels', channels: added });
     void main.link.send({ kind: 'add-channels', channels: added });
   };
+  /** The playback and record channels, once the host says it has audio (the QEMU bridge, once QEMU's audio listeners are registered). */
+  let audioStarted = false;
+  const startAudio = () => {
+    if (audioStarted || stopping) return;
+    audioStarted = true;
+    const added: ChannelAddress[] = [
+      { type: ChannelType.playback, id: 0 },
+      { type: ChannelType.record, id: 0 },
+    ];
+    supervisor.spawn<PlaybackContract>({
+      name: channelActorName(added[0]!),
+      module: here('../channels/playback/actor.js'),
+      init: { compression: config['playback-compression'], qos: qos('playback') },
+    });
+    supervisor.spawn<RecordContract>({
+      name: channelActorName(added[1]!),
+      module: here('../channels/record/actor.js'),
+      init: { qos: qos('record') },
+    });
+    supervisor.connect(playbackFromHost);
+    supervisor.connect(recordToHost);
+    for (const c of added) supervisor.connect(serverToChannel(c));
+    void server.link.send({ kind: 'add-channels', channels: added });
+    void main.link.send({ kind: 'add-channels', channels: added });
+  };
+  host?.link.messages$.subscribe((m) => {
+    if ((m as { kind?: unknown }).kind === 'audio') startAudio();
+  });
   if (display) {
     const dispatcher = supervisor.spawn<DispatcherContract>({
       name: actorName.dispatcher,

@@ -1,4 +1,4 @@
-import { capWords, ChannelType, DisplayCap, InputsCap, MainCap } from '../../codecs/protocol/enums.js';
+import { capWords, ChannelType, DisplayCap, InputsCap, MainCap, PlaybackCap, RecordCap } from '../../codecs/protocol/enums.js';
 
 /** Channel caps the server advertises at link time, per channel type. */
 export const serverChannelCaps: Partial<Record<number, readonly number[]>> = {
@@ -8,4 +8,7 @@ export const serverChannelCaps: Partial<Record<number, readonly number[]>> = {
   [ChannelType.inputs]: capWords([InputsCap.keyScancode]),
   [ChannelType.cursor]: [],
   [ChannelType.display]: capWords([DisplayCap.monitorsConfig, DisplayCap.prefCompression]),
+  // Opus is offered; whether playback uses it is `playback-compression` and the client's cap.
+  [ChannelType.playback]: capWords([PlaybackCap.volume, PlaybackCap.latency, PlaybackCap.opus]),
+  [ChannelType.record]: capWords([RecordCap.volume, RecordCap.opus]),
 };

@@ -38,6 +38,8 @@ export const DisplayCap = {
   codecH265: 14,
 } as const;
 export const InputsCap = { keyScancode: 0 } as const;
+export const PlaybackCap = { celt051: 0, volume: 1, latency: 2, opus: 3 } as const;
+export const RecordCap = { celt051: 0, volume: 1, opus: 2 } as const;
 
 export const hasCap = (caps: readonly number[], bit: number): boolean => ((caps[bit >>> 5] ?? 0) & (1 << (bit & 31))) !== 0;
 
@@ -52,6 +54,8 @@ export function capWords(bits: readonly number[]): number[] {
 }
 
 export const MouseMode = { server: 1, client: 2 } as const;
+export const AudioDataMode = { invalid: 0, raw: 1, celt051: 2, opus: 3 } as const;
+export const AudioFormat = { invalid: 0, s16: 1 } as const;
 export const MouseButton = { left: 1, middle: 2, right: 3, up: 4, down: 5, side: 6, extra: 7 } as const;
 export const KeyboardModifier = { scrollLock: 1, numLock: 2, capsLock: 4 } as const;
 

@@ -5,18 +5,21 @@
  *                                            preferred mode, followed as it changes
  *   draw=fbdev|drm                           where to draw without mode= (default fbdev)
  *   marker=1                                 the latency marker of bench/e2e (marker.h)
+ *   tone=HZ                                  workload=tone's frequency (default 440; sound.h)
  * Serial console lines out: "GUEST-READY workload=NAME WxH" once a workload's first frame is
  * drawn, "GUEST-MODE WxH" after a mode change, "GUEST-INPUT eventN NAME" per input device, the
  * input echo (input.h), "GUEST-CURSOR 64x64 hot 0,0" when the input workload first shows a
  * hardware cursor (DRM drawing on virtio-gpu), "GUEST-ERROR ..." for a refused command.
  * Commands in (one a line on stdin, the serial console): "workload NAME", "mode WxH",
  * "mode follow", "ping" (answered "PONG"), "stats" (answered "GUEST-STATS workload=NAME
- * frame=N WxH": N counts frames drawn since boot, for a frame rate). */
+ * frame=N WxH": N counts frames drawn since boot, for a frame rate), and for sound (sound.h)
+ * "record" (answered "GUEST-TONE HZ ..."), "volume PERCENT", "mute 0|1". */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kd.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -26,6 +29,7 @@
 #include "display.h"
 #include "input.h"
 #include "marker.h"
+#include "sound.h"
 #include "workloads.h"
 
 #define CHECK_MS 500 /* how often to look for new input devices and a mode change */
@@ -106,6 +110,12 @@ static void command(struct state *st, char *line)
     } else if (!strcmp(line, "stats")) {
         printf("GUEST-STATS workload=%s frame=%u %dx%d\n", st->workload->name, st->frame, st->display.surf.width,
                st->display.surf.height);
+    } else if (!strcmp(line, "record")) {
+        sound_record();
+    } else if (!strcmp(line, "volume") && arg) {
+        sound_volume(atoi(arg));
+    } else if (!strcmp(line, "mute") && arg) {
+        sound_mute(atoi(arg));
     } else if (!strcmp(line, "workload") && arg && (wl = workload_find(arg))) {
         start_workload(st, wl);
     } else if (!strcmp(line, "mode") && arg && !strcmp(arg, "follow")) {
@@ -160,6 +170,7 @@ int main(int argc, char **argv)
 {
     static struct state st;
     const char *workload = "idle", *mode = NULL, *draw = "fbdev";
+    int tone = 440;
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "workload=", 9))
@@ -168,6 +179,8 @@ int main(int argc, char **argv)
             mode = argv[i] + 5;
         else if (!strncmp(argv[i], "draw=", 5))
             draw = argv[i] + 5;
+        else if (!strncmp(argv[i], "tone=", 5))
+            tone = atoi(argv[i] + 5);
         else if (!strcmp(argv[i], "marker=1"))
             marker_enable(now_ms());
     }
@@ -195,6 +208,8 @@ int main(int argc, char **argv)
     quiet_stdin();
     st.pointer = (struct pointer){st.display.surf.width / 2, st.display.surf.height / 2, -1, 0};
     input_scan();
+    if (!strcmp(wl->name, "tone"))
+        sound_tone(tone);
     start_workload(&st, wl);
 
     long next_frame = now_ms() + st.workload->period_ms, next_check = now_ms() + CHECK_MS;

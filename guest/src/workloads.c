@@ -215,6 +215,7 @@ static const struct workload workloads[] = {
     {"desktop", 50, 0, desktop_draw},
     {"video", 40, 0, video_draw},
     {"input", 0, 1, input_draw},
+    {"tone", 0, 0, idle_draw}, /* the idle frame while main.c plays a tone (sound.h) */
 };
 
 const struct workload *workload_find(const char *name)
@@ -227,5 +228,5 @@ const struct workload *workload_find(const char *name)
 
 const char *workload_names(void)
 {
-    return "idle|text|desktop|video|input";
+    return "idle|text|desktop|video|input|tone";
 }

@@ -26,6 +26,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitJpeg(env, exports);
   InitVp8(env, exports);
   InitH264(env, exports);
+  InitOpus(env, exports);
   return exports;
 }
 

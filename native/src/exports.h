@@ -12,3 +12,4 @@ void InitSasl(Napi::Env env, Napi::Object exports);
 void InitJpeg(Napi::Env env, Napi::Object exports);
 void InitVp8(Napi::Env env, Napi::Object exports);
 void InitH264(Napi::Env env, Napi::Object exports);
+void InitOpus(Napi::Env env, Napi::Object exports);

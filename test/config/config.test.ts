@@ -116,7 +116,6 @@ test('values that do nothing yet are refused, naming the key and what works inst
     ],
     [['--zlib-glz-wan-compression', 'always'], /ZLIB_GLZ images are not implemented yet/],
     [['--streaming-video', 'filter'], /video streams are not implemented yet; only off works/],
-    [['--playback-compression'], /there is no playback channel yet/],
     [['--agent-mouse', 'on'], /the guest agent relay is not implemented yet/],
     [['--seamless-migration', 'on'], /seamless migration is not implemented yet/],
   ];
@@ -139,8 +138,8 @@ test('values that do nothing yet are refused, naming the key and what works inst
 
 test('channels that do not exist are refused in secure-channels and channels.*', (t) => {
   t.regex(
-    problems(() => load(['--secure-channels', 'main,playback', '--tls-port', '1', '--x509-dir', '/p']))[0]!,
-    /^secure-channels: 'main,playback' from --secure-channels is not valid: expected a list of main, display, inputs, cursor/,
+    problems(() => load(['--secure-channels', 'main,tunnel', '--tls-port', '1', '--x509-dir', '/p']))[0]!,
+    /^secure-channels: 'main,tunnel' from --secure-channels is not valid: expected a list of main, display, inputs, cursor, playback, record/,
   );
   t.regex(problems(() => load(['--channels.usbredir.priority', '4']))[0]!, /unknown option --channels.usbredir.priority/);
 });

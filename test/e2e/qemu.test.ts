@@ -304,7 +304,7 @@ qemuTest(
 );
 
 qemuTest(
-  '--qemu -- ARGS: the companion launches QEMU (p2p display, private QMP), serves its SeaBIOS screen exactly, keeps serving when QEMU exits, and stops QEMU when it stops',
+  '--qemu -- ARGS: the companion launches QEMU (display on a private bus, private QMP), serves its SeaBIOS screen exactly, keeps serving when QEMU exits, and stops QEMU when it stops',
   async (t) => {
     const dir = scratch(t);
     const launch = async () => {
@@ -317,7 +317,7 @@ qemuTest(
     const pid = c.launcher.pid;
     t.true(pid !== undefined && alive(pid), 'QEMU runs');
     await eventually('attached to the launched QEMU', async () => (await c.stats()).attached, 20_000);
-    // The bridge closed its QMP connection after the handover: the same socket is free for screendumps.
+    // The bridge is on the private bus, not QMP: the QMP socket is free for screendumps.
     const qmp = await Qmp.connect(c.launcher.qmpPath);
     t.teardown(() => qmp.close());
     const dump = async () => {

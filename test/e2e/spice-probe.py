@@ -9,7 +9,9 @@ Exit codes: 0 after quit/disconnect or stdin EOF, 2 bad arguments, 3..7 the main
 (connect, TLS, link, auth, I/O; see EXIT_FOR_ERROR), 8 the server ended the session.
 """
 import argparse
+import array
 import ctypes
+import math
 import json
 import os
 import sys
@@ -31,6 +33,8 @@ EXIT_SERVER_CLOSED = 8
 # SpiceSurfaceFmt values (spice-protocol enums.h) of the 32-bit formats a primary can have.
 FORMAT_NAMES = {32: '32_xRGB', 96: '32_ARGB', 16: '16_555', 80: '16_565', 8: '8_A', 1: '1_A'}
 MOUSE_MODES = {1: 'server', 2: 'client'}
+# Playback PCM kept for playback-dump: 4 s of 48 kHz stereo S16.
+MAX_PLAYBACK_KEPT = 4 * 48000 * 4
 
 started = time.monotonic()
 loop = GLib.MainLoop()
@@ -92,6 +96,10 @@ class Probe:
         elif isinstance(ch, Spice.InputsChannel):
             self.inputs = ch
             on(ch, 'inputs-modifiers', lambda c: emit('inputs-modifiers', modifiers=c.props.key_modifiers))
+        elif isinstance(ch, Spice.PlaybackChannel):
+            self.watch_playback(ch)
+        elif isinstance(ch, Spice.RecordChannel):
+            self.watch_record(ch)
         Spice.Channel.connect(ch)
 
     def channel_destroy(self, _session, ch):
@@ -143,6 +151,85 @@ class Probe:
         on(ch, 'cursor-hide', lambda _c: emit('cursor-hide', id=cid))
         on(ch, 'cursor-reset', lambda _c: emit('cursor-reset', id=cid))
 
+    def watch_playback(self, ch):
+        # The PCM the channel hands its audio backend (decoded from Opus when the server sent
+        # Opus), kept for the test; no backend plays it.
+        self.playback = {'pcm': bytearray(), 'format': None, 'bytes': 0, 'packets': 0}
+        pb = self.playback
+
+        def start(_c, fmt, channels, rate):
+            pb['format'] = {'format': fmt, 'channels': channels, 'rate': rate}
+            pb['pcm'] = bytearray()
+            emit('playback-start', format=fmt, channels=channels, rate=rate)
+
+        def data(_c, ptr, size):
+            pb['pcm'] += ctypes.string_at(ptr, size)
+            del pb['pcm'][:-MAX_PLAYBACK_KEPT]
+            pb['bytes'] += size
+            pb['packets'] += 1
+            if pb['packets'] == 1:
+                emit('playback-data', bytes=size)
+
+        def volume(c):
+            n = c.props.nchannels
+            ptr = c.props.volume
+            levels = list((ctypes.c_uint16 * n).from_address(ptr)) if ptr and n else []
+            emit('playback-volume', volume=levels)
+
+        on(ch, 'playback-start', start)
+        on(ch, 'playback-data', data)
+        on(ch, 'playback-stop', lambda _c: emit('playback-stop', bytes=pb['bytes']))
+        on(ch, 'notify::volume', lambda c, _p: volume(c))
+        on(ch, 'notify::mute', lambda c, _p: emit('playback-mute', mute=c.props.mute))
+
+    def watch_record(self, ch):
+        self.record = ch
+        self.record_format = None
+
+        def start(_c, fmt, channels, rate):
+            self.record_format = (channels, rate)
+            emit('record-start', format=fmt, channels=channels, rate=rate)
+
+        on(ch, 'record-start', start)
+        on(ch, 'record-stop', lambda _c: emit('record-stop'))
+
+    def record_tone(self, hz, seconds):
+        # A sine sent as a microphone would: 10 ms at a time, paced by the clock.
+        if self.record_format is None:
+            raise RuntimeError('the record channel has not started')
+        channels, rate = self.record_format
+        frames_total = int(rate * seconds)
+        t0 = time.monotonic()
+        sent = 0
+
+        def tick():
+            nonlocal sent
+            due = min(frames_total, int((time.monotonic() - t0) * rate) + rate // 50)
+            if due > sent:
+                n = due - sent
+                samples = array.array('h', (int(12000 * math.sin(2 * math.pi * hz * (sent + i) / rate)) for i in range(n) for _ in range(channels)))
+                buf = ctypes.create_string_buffer(samples.tobytes())
+                self.record.send_data(ctypes.addressof(buf), len(samples) * 2, int((time.monotonic() - started) * 1000))
+                sent = due
+            if sent >= frames_total:
+                emit('record-sent', frames=sent)
+                return False
+            return True
+
+        GLib.timeout_add(10, tick)
+        return {}
+
+    def playback_dump(self, path, seconds):
+        # The last `seconds` of playback PCM, raw S16LE, for the test to analyse.
+        pb = getattr(self, 'playback', None)
+        if not pb or not pb['format']:
+            raise RuntimeError('no playback yet')
+        f = pb['format']
+        keep = int(seconds * f['rate']) * f['channels'] * 2
+        with open(path, 'wb') as out:
+            out.write(bytes(pb['pcm'][-keep:]))
+        return {'channels': f['channels'], 'rate': f['rate'], 'bytes': pb['bytes'], 'packets': pb['packets']}
+
     # -- commands --------------------------------------------------------------------------
 
     def run(self, cmd):
@@ -153,6 +240,10 @@ class Probe:
             return self.screenshot(cmd['path'], cmd.get('display', 0))
         if name == 'monitor-config':
             return self.monitor_config(cmd['monitors'])
+        if name == 'record-tone':
+            return self.record_tone(cmd['hz'], cmd.get('seconds', 1))
+        if name == 'playback-dump':
+            return self.playback_dump(cmd['path'], cmd.get('seconds', 1))
         if self.inputs is None:
             raise RuntimeError('no inputs channel')
         i = self.inputs

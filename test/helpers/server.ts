@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../../runtime/log.js';
 import type { ActorRef } from '../../runtime/supervisor.js';
 import type { RecordingHostContract } from '../fixtures/actors/recording-host.js';
 import type { QxlTestHostContract } from '../fixtures/actors/qxl-test-host.js';
+import type { AudioHostContract } from '../fixtures/actors/audio-host.js';
 
 /** Flags as on the command line, on a free plain port unless unix or `plainPort: false`, logs silent unless SPICE_TEST_LOG names a level. */
 function testConfig(flags: readonly string[], plainPort = !flags.includes('--unix')) {
@@ -71,4 +72,13 @@ export async function startDisplayTestServer(flags: readonly string[], size: Qxl
     host: companion.host as unknown as ActorRef<QxlTestHostContract>,
     stop: () => companion.stop(),
   };
+}
+
+/** The companion with sound from test/fixtures/actors/audio-host.ts. */
+export async function startAudioTestServer(flags: readonly string[] = []) {
+  const config = testConfig(flags);
+  const companion = await startCompanion(config, createLogger(config['log-level']), 'test', {
+    module: new URL('../fixtures/actors/audio-host.js', import.meta.url),
+  });
+  return { companion, port: companion.port!, host: companion.host as unknown as ActorRef<AudioHostContract>, stop: () => companion.stop() };
 }

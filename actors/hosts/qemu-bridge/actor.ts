@@ -5,6 +5,8 @@ import {
   inputsToHost,
   mainToHost,
   maxDisplays,
+  playbackFromHost,
+  recordToHost,
   type MonitorRequest,
   type QemuBridgeContract,
   type QemuLink,
@@ -13,6 +15,7 @@ import { QxlDevice } from '../../../native/qxl/device.js';
 import { QemuInput } from './input.js';
 import { ScanoutFeed } from './scanout.js';
 import type { DBusConnection } from './dbus/connection.js';
+import { AudioBridge } from './audio.js';
 import { attach, connectBus, connectP2p, waitForQemu, type Session } from './session.js';
 
 /**
@@ -43,6 +46,13 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   const dispatcher = ctx.peer(hostToDispatcher);
   const main = ctx.peer(flip(mainToHost));
   const inputs = ctx.peer(flip(inputsToHost));
+  const audio = new AudioBridge(ctx.log, ctx.peer(flip(playbackFromHost)), ctx.peer(flip(recordToHost)));
+  let audioAnnounced = false;
+  if ('qmp' in where)
+    ctx.log.warn(
+      where,
+      'no sound: QEMU 7.2 crashes when an audio listener registers over a peer-to-peer link; audio needs a bus (--qemu-dbus, or --qemu, which runs one)',
+    );
 
   let session: Session | null = null;
   let input: QemuInput | null = null;
@@ -83,7 +93,15 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   ctx.parent.serve({
     stats: (m) => {
       const displays = Object.fromEntries([...heads].map(([d, h]) => [d, h.feed.stats(m.reset === true)]));
-      return { attached: session !== null, attachments, absolute, display: displays[0]!, displays, uiInfo };
+      return {
+        attached: session !== null,
+        attachments,
+        absolute,
+        display: displays[0]!,
+        displays,
+        uiInfo,
+        audio: audio.stats(m.reset === true),
+      };
     },
   });
 
@@ -135,6 +153,16 @@ export default defineActor<QemuBridgeContract>((ctx) => {
       if (input) input.leds = modifiers;
       void inputs.send({ kind: 'leds', modifiers });
     },
+    audio: {
+      out: audio.outHandlers,
+      in: audio.inHandlers,
+      found: () => {
+        // The root starts the playback and record channels the first time only.
+        if (audioAnnounced) return;
+        audioAnnounced = true;
+        void ctx.parent.send({ kind: 'audio' });
+      },
+    },
   };
 
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -175,6 +203,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         const reason = await s.closed;
         session = null;
         input = null;
+        audio.detach();
         refusedUiInfo.clear();
         for (const h of heads.values()) h.feed.disable();
         tellAbsolute(false);

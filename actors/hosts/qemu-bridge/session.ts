@@ -17,6 +17,7 @@ import { QEMU_BUS_NAME } from './dbus/display1.js';
 import { findQemu, QemuDisplay, type ConsoleInfo, type QemuConsole } from './dbus/display1-proxy.js';
 import { openListener, type ListenerHandlers } from './dbus/display1-listener.js';
 import type { Variant } from '../../../codecs/dbus/types.js';
+import { openAudio, type AudioInHandlers, type AudioOutHandlers } from './dbus/audio-listener.js';
 
 /** What the session reports: each display's listener calls, and the rest. */
 export interface SessionEvents {
@@ -28,6 +29,8 @@ export interface SessionEvents {
   absolute(absolute: boolean): void;
   /** Keyboard.Modifiers: the guest's lock-key LEDs (Scroll 1, Num 2, Caps 4). */
   leds(modifiers: number): void;
+  /** QEMU's audio voices (bus mode only); `found` once the listeners are registered. */
+  readonly audio?: { readonly out: AudioOutHandlers; readonly in: AudioInHandlers; found(): void };
 }
 
 export interface Session {
@@ -196,9 +199,18 @@ export async function attach(
     // QEMU calls GetAll on each listener and waits for it on its main loop: the listener
     // answers in the same turn (display1-listener.ts), whatever else this thread is doing.
     for (const c of consoles) links.push(await openListener(c.console, events.listener(c.display), { openTimeoutMs: 5_000 }));
+    // Audio only on a bus: a listener registered over a peer-to-peer link crashes QEMU 7.2.
+    if (events.audio && qemu !== undefined) {
+      try {
+        links.push(...(await openAudio(bus, qemu, events.audio.out, events.audio.in, { openTimeoutMs: 5_000 })));
+        events.audio.found();
+      } catch (e) {
+        log.info({ err: (e as Error).message }, 'QEMU has no D-Bus audio (-audiodev dbus and -display dbus,audiodev=): no sound');
+      }
+    }
     const closed = new Promise<Error | undefined>((resolve) => {
       const gone = (what: string) => (reason: Error | undefined) => resolve(reason ?? new Error(`${what} closed`));
-      links.forEach((l, i) => l.onClose(gone(`listener link of console ${consoles[i]!.display}`)));
+      links.forEach((l, i) => l.onClose(gone(consoles[i] ? `listener link of console ${consoles[i].display}` : 'audio listener link')));
       bus.onClose(gone('bus connection'));
     });
     void closed.then(closeAll);

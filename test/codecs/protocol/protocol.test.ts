@@ -1,9 +1,19 @@
 import test from 'ava';
+import { playbackProtocol, recordProtocol } from '../../../codecs/protocol/channels/audio.js';
 import { cursorProtocol } from '../../../codecs/protocol/channels/cursor.js';
 import { displayProtocol } from '../../../codecs/protocol/channels/display.js';
 import { inputsProtocol } from '../../../codecs/protocol/channels/inputs.js';
 import { mainProtocol } from '../../../codecs/protocol/channels/main.js';
-import { BitmapFlags, BitmapFormat, ClipType, CursorFlags, ImageType, Ropd } from '../../../codecs/protocol/enums.js';
+import {
+  AudioDataMode,
+  AudioFormat,
+  BitmapFlags,
+  BitmapFormat,
+  ClipType,
+  CursorFlags,
+  ImageType,
+  Ropd,
+} from '../../../codecs/protocol/enums.js';
 import { MessageReader, frame } from '../../../codecs/protocol/framing.js';
 import { decodeMessage, encodeMessage, type ChannelProtocol, type Defs, type MessageOf } from '../../../codecs/protocol/table.js';
 
@@ -164,4 +174,21 @@ test('the message reader cuts messages at any chunking and refuses an oversized 
   const big = new MessageReader('mini', 16);
   const r = big.push(frame('mini', 1, new Uint8Array(0), 1n).map((x, i) => (i === 2 ? 17 : x)));
   t.false(r.ok);
+});
+
+test('playback START/DATA/VOLUME and record DATA as spice.proto lays them out', (t) => {
+  const start = roundTrip(t, playbackProtocol, {
+    name: 'start',
+    body: { channels: 2, format: AudioFormat.s16, frequency: 48000, time: 7 },
+  });
+  t.deepEqual([...start], [2, 0, 0, 0, 1, 0, 0x80, 0xbb, 0, 0, 7, 0, 0, 0]);
+  const data = roundTrip(t, playbackProtocol, { name: 'data', body: { time: 1, data: Uint8Array.of(9, 8) } });
+  t.deepEqual([...data], [1, 0, 0, 0, 9, 8]);
+  const volume = roundTrip(t, playbackProtocol, { name: 'volume', body: { volume: [0xffff, 0x100] } });
+  t.deepEqual([...volume], [2, 0xff, 0xff, 0, 1]);
+  const mode = roundTrip(t, playbackProtocol, { name: 'mode', body: { time: 0, mode: AudioDataMode.opus, data: new Uint8Array(0) } });
+  t.deepEqual([...mode], [0, 0, 0, 0, 3, 0]);
+  const rec = decodeMessage(recordProtocol.client, 101, Uint8Array.of(5, 0, 0, 0, 1, 2, 3, 4));
+  t.deepEqual(rec, { ok: true, value: { name: 'data', body: { time: 5, data: Uint8Array.of(1, 2, 3, 4) } } });
+  t.false(decodeMessage(recordProtocol.client, 103, Uint8Array.of(1, 2)).ok, 'a short START_MARK is malformed');
 });

@@ -18,6 +18,7 @@ import { Listener, LISTENER, LISTENER_PATH, LISTENER_UNIX_MAP, ListenerUnixMap }
 import { implement, implementBorrowing, readOnly, type ExportedInterface } from './exported.js';
 import { UnixTransport } from './transport.js';
 import { T } from '../../../../codecs/dbus/types.js';
+import type { ObjectPath } from '../../../../codecs/dbus/names.js';
 
 /** A pixman format code: bits per pixel in the top byte (0x20020888 = x8r8g8b8). */
 export type PixmanFormat = number;
@@ -192,16 +193,28 @@ export function listenerInterfaces(handlers: ListenerHandlers): ExportedInterfac
  * auth, the listener object already exported), hands QEMU the other end, and resolves once the
  * link is up. Closing the returned connection unregisters the listener.
  */
-export async function openListener(
+export const openListener = (
   console: QemuConsole,
   handlers: ListenerHandlers,
+  options: { readonly openTimeoutMs?: number } = {},
+): Promise<DBusConnection> => openPeerLink((fd) => console.registerListener(fd), LISTENER_PATH, listenerInterfaces(handlers), options);
+
+/**
+ * A peer-to-peer link QEMU calls us on (a console's or audio listener): our end of a socketpair
+ * with `interfaces` exported at `path` before QEMU can call, the other end handed over by
+ * `register`.
+ */
+export async function openPeerLink(
+  register: (fd: Fd) => Promise<void>,
+  path: ObjectPath,
+  interfaces: ExportedInterface[],
   options: { readonly openTimeoutMs?: number } = {},
 ): Promise<DBusConnection> {
   const [ours, theirs] = socketPair();
   const link = new DBusConnection(UnixTransport.fromFd(ours), { bus: false, role: 'client', ...options });
-  link.export(LISTENER_PATH, listenerInterfaces(handlers));
+  link.export(path, interfaces);
   try {
-    await console.registerListener(theirs);
+    await register(theirs);
   } catch (e) {
     link.close();
     throw e;

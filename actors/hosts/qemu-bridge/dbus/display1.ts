@@ -89,3 +89,39 @@ export const ListenerUnixMap = {
 export const MAX_MOUSE_BUTTON = 8;
 /** The largest qnum (set-1 code with the E0 bit as 0x80). */
 export const MAX_QNUM = 0xff;
+
+/** Only with `-display dbus,audiodev=ID`. Registering over a peer-to-peer link crashes QEMU 7.2 (fixed in 8.0): bus mode only. */
+export const AUDIO_PATH = objectPath('/org/qemu/Display1/Audio');
+export const AUDIO_OUT_LISTENER_PATH = objectPath('/org/qemu/Display1/AudioOutListener');
+export const AUDIO_IN_LISTENER_PATH = objectPath('/org/qemu/Display1/AudioInListener');
+const AUDIO = 'org.qemu.Display1.Audio';
+export const AUDIO_OUT_LISTENER = 'org.qemu.Display1.AudioOutListener';
+export const AUDIO_IN_LISTENER = 'org.qemu.Display1.AudioInListener';
+
+export const Audio = {
+  /** The fd of a unix stream socket, as for Console.RegisterListener: QEMU calls our AudioOutListener on it. */
+  registerOutListener: methodSpec(AUDIO, 'RegisterOutListener', args(T.fd), NO_ARGS),
+  registerInListener: methodSpec(AUDIO, 'RegisterInListener', args(T.fd), NO_ARGS),
+} as const;
+
+/** What QEMU calls on either audio listener; `id` names the voice. */
+const voice = (iface: string) => ({
+  /** id, bits, signed, float, frequency, channels, bytes per frame, bytes per second, big-endian. */
+  init: methodSpec(iface, 'Init', args(T.u64, T.byte, T.bool, T.bool, T.u32, T.byte, T.u32, T.u32, T.bool), NO_ARGS),
+  fini: methodSpec(iface, 'Fini', args(T.u64), NO_ARGS),
+  setEnabled: methodSpec(iface, 'SetEnabled', args(T.u64, T.bool), NO_ARGS),
+  /** id, mute, one volume 0..255 per channel. */
+  setVolume: methodSpec(iface, 'SetVolume', args(T.u64, T.bool, T.bytes), NO_ARGS),
+});
+
+export const AudioOutListener = {
+  ...voice(AUDIO_OUT_LISTENER),
+  /** id, PCM in the voice's format (7.2: 1024 frames a call). */
+  write: methodSpec(AUDIO_OUT_LISTENER, 'Write', args(T.u64, T.bytes), NO_ARGS),
+} as const;
+
+export const AudioInListener = {
+  ...voice(AUDIO_IN_LISTENER),
+  /** id, bytes wanted → PCM; QEMU waits for the answer on its main loop. */
+  read: methodSpec(AUDIO_IN_LISTENER, 'Read', args(T.u64, T.u64), args(T.bytes)),
+} as const;
