@@ -10,11 +10,14 @@ import {
   cursorFromWorker,
   displayToWorker,
   hostToDispatcher,
+  hostToAgent,
   inputsToHost,
+  mainToAgent,
   mainToHost,
   redWorkerName,
   serverToChannel,
   workerFromDispatcher,
+  type AgentContract,
   type ChannelAddress,
   type ChannelQos,
   type CursorContract,
@@ -150,11 +153,30 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       channels,
       displayChannels: display ? 1 : 0,
       agent: hostSpec?.monitorsConfig === true,
+      agentMouse: config['agent-mouse'],
       qos: qos('main'),
     },
   });
   supervisor.connect(serverToChannel({ type: ChannelType.main, id: 0 }));
   if (host) supervisor.connect(mainToHost);
+  // The agent actor only once the host finds the guest agent's port (QEMU's vdagent chardev): a VM
+  // without one costs no isolate.
+  let agentStarted = false;
+  host?.link.messages$.subscribe((m) => {
+    if ((m as { kind?: unknown }).kind !== 'agent-port' || agentStarted || stopping) return;
+    agentStarted = true;
+    supervisor.spawn<AgentContract>({
+      name: actorName.agent,
+      module: here('../agent/actor.js'),
+      init: {
+        copyPaste: !config['disable-copy-paste'],
+        fileTransfer: !config['disable-agent-file-xfer'],
+        agentMouse: config['agent-mouse'],
+      },
+    });
+    supervisor.connect(hostToAgent);
+    supervisor.connect(mainToAgent);
+  });
   const cursor = (id: number, source: Port<CursorFromSource>) =>
     supervisor.spawn<CursorContract>({
       name: channelActorName({ type: ChannelType.cursor, id }),

@@ -1,6 +1,7 @@
 import { defineActor } from '../../../runtime/actor.js';
 import { flip } from '../../../runtime/port.js';
 import {
+  hostToAgent,
   hostToDispatcher,
   inputsToHost,
   mainToHost,
@@ -14,6 +15,13 @@ import { QemuInput } from './input.js';
 import { ScanoutFeed } from './scanout.js';
 import type { DBusConnection } from './dbus/connection.js';
 import { attach, connectBus, connectP2p, waitForQemu, type Session } from './session.js';
+import { AgentMouseRoute } from './agent-mouse.js';
+import { followChardev, listChardevs, registerChardev } from './dbus/chardev.js';
+import { getProperty } from './dbus/properties.js';
+import { Chardev } from './dbus/display1.js';
+
+/** The names a `-chardev dbus` for the guest's agent port may have (spice-server's and QEMU's docs' choices). */
+const agentPortNames: ReadonlySet<string> = new Set(['org.spice-space.vdagent.0', 'com.redhat.spice.0']);
 
 /**
  * Device memory: a 4K screen's full frame (33 MB) fits with room to spare; the memfd's pages
@@ -43,6 +51,9 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   const dispatcher = ctx.peer(hostToDispatcher);
   const main = ctx.peer(flip(mainToHost));
   const inputs = ctx.peer(flip(inputsToHost));
+  const agent = ctx.peer(hostToAgent);
+  const agentMouse = new AgentMouseRoute();
+  agent.messages$.subscribe((m) => (agentMouse.wanted = m.wanted));
 
   let session: Session | null = null;
   let input: QemuInput | null = null;
@@ -76,7 +87,28 @@ export default defineActor<QemuBridgeContract>((ctx) => {
     void main.send({ kind: 'mouse-absolute', absolute: a });
   };
 
-  inputs.messages$.subscribe((e) => input?.handle(e));
+  inputs.messages$.subscribe((e) => {
+    const toAgent = agentMouse.route(e, absolute);
+    if (toAgent) void agent.send(toAgent);
+    else input?.handle(e);
+  });
+
+  /**
+   * The guest agent's port, if QEMU has one: the owner is asked for the agent actor, which gets
+   * our end of the socket registered with the chardev, and the guest's opening and closing of it.
+   */
+  const agentPort = async (s: Session, conn: DBusConnection) => {
+    const chardevs = await listChardevs(conn, s.qemu);
+    const port = chardevs.find((c) => agentPortNames.has(c.name));
+    if (!port) return void ctx.log.debug({ chardevs: chardevs.map((c) => c.name) }, 'no guest agent port');
+    void ctx.parent.send({ kind: 'agent-port' });
+    await followChardev(conn, s.qemu, port.path, (open) => void agent.send({ kind: 'guest-open', open }));
+    const fd = await registerChardev(conn, s.qemu, port.path);
+    void agent.send({ kind: 'port', fd });
+    const target = s.qemu === undefined ? { path: port.path } : { destination: s.qemu, path: port.path };
+    void agent.send({ kind: 'guest-open', open: await getProperty(conn, target, Chardev.feOpened) });
+    ctx.log.info({ name: port.name }, 'guest agent port registered');
+  };
   main.messages$.subscribe((m) => {
     if (m.kind === 'monitors-config') applyLayout(m.monitors);
   });
@@ -172,6 +204,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
           'attached to QEMU',
         );
         void main.send({ kind: 'vm', name: s.vmName, uuid: s.vmUuid });
+        agentPort(s, bus).catch((e: Error) => ctx.log.warn({ err: e.message }, 'guest agent port not taken'));
         const reason = await s.closed;
         session = null;
         input = null;
