@@ -11,7 +11,9 @@
  * hardware cursor (DRM drawing on virtio-gpu), "GUEST-ERROR ..." for a refused command.
  * Commands in (one a line on stdin, the serial console): "workload NAME", "mode WxH",
  * "mode follow", "ping" (answered "PONG"), "stats" (answered "GUEST-STATS workload=NAME
- * frame=N WxH": N counts frames drawn since boot, for a frame rate). */
+ * frame=N WxH": N counts frames drawn since boot, for a frame rate); "clipboard ...",
+ * "clipboard-big N" and "agent restart" go to the guest agent (agent.h). Run as "guestagent",
+ * it is that agent. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kd.h>
@@ -23,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "display.h"
 #include "input.h"
 #include "marker.h"
@@ -126,6 +129,11 @@ static void command(struct state *st, char *line)
             printf("GUEST-ERROR mode %dx%d refused\n", w, h);
         else
             mode_changed(st);
+    } else if (!strcmp(line, "clipboard") || !strcmp(line, "clipboard-big") || !strcmp(line, "agent")) {
+        char whole[300];
+        snprintf(whole, sizeof whole, "%s %s", line, arg ? arg : "");
+        if (agent_forward(whole))
+            printf("GUEST-ERROR no guest agent runs\n");
     } else if (*line) {
         printf("GUEST-ERROR unknown command: %s%s%s (workloads: %s)\n", line, arg ? " " : "", arg ? arg : "",
                workload_names());
@@ -160,6 +168,9 @@ int main(int argc, char **argv)
 {
     static struct state st;
     const char *workload = "idle", *mode = NULL, *draw = "fbdev";
+    const char *self = strrchr(argv[0], '/');
+    if (!strcmp(self ? self + 1 : argv[0], "guestagent"))
+        return agent_main();
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "workload=", 9))
