@@ -25,7 +25,14 @@ export interface ChannelAddress {
 }
 
 /** The actors with one instance; display, cursor and red-worker actors are one per display. */
-export const actorName = { server: 'server', main: 'main', inputs: 'inputs', host: 'host', dispatcher: 'dispatcher', agent: 'agent' } as const;
+export const actorName = {
+  server: 'server',
+  main: 'main',
+  inputs: 'inputs',
+  host: 'host',
+  dispatcher: 'dispatcher',
+  agent: 'agent',
+} as const;
 export const redWorkerName = (display: number): string => `red-worker-${display}`;
 
 /** The actor serving a channel: one per channel type, or per display for display and cursor. */

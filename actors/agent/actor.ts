@@ -132,7 +132,10 @@ export default defineActor<AgentContract>((ctx) => {
       fromGuestBytes.value += bytes.length;
       reader.push(bytes, (e) => {
         if (e.kind === 'oversized')
-          return void log.warn({ port: e.port, size: e.size }, `guest agent piece of ${e.size} bytes (at most ${agentMaxDataSize}): dropped`);
+          return void log.warn(
+            { port: e.port, size: e.size },
+            `guest agent piece of ${e.size} bytes (at most ${agentMaxDataSize}): dropped`,
+          );
         if (e.port === AgentPort.client) return fromGuestPiece(e.data);
         log.debug({ port: e.port, size: e.data.length }, 'guest agent piece for the server port: ignored');
       });

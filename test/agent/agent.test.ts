@@ -185,7 +185,13 @@ test('the companion agent: caps on request (monitors config, no file transfer, n
   if (caps?.ok && caps.value.name === 'announce_capabilities') {
     t.is(caps.value.body.request, 0);
     for (const cap of [AgentCap.monitorsConfig, AgentCap.fileXferDisabled]) t.true(hasCap(caps.value.body.caps, cap));
-    for (const cap of [AgentCap.reply, AgentCap.mouseState, AgentCap.clipboardByDemand, AgentCap.displayConfig, AgentCap.sparseMonitorsConfig])
+    for (const cap of [
+      AgentCap.reply,
+      AgentCap.mouseState,
+      AgentCap.clipboardByDemand,
+      AgentCap.displayConfig,
+      AgentCap.sparseMonitorsConfig,
+    ])
       t.false(hasCap(caps.value.body.caps, cap));
   }
   // spice-gtk's size: the whole monitor list in chunks.

@@ -5,13 +5,7 @@
  */
 import test from 'ava';
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
-import {
-  AgentCap,
-  agentHeaderSize,
-  agentMessages,
-  AgentMessageHeader,
-  AgentMessageType,
-} from '../../codecs/protocol/agent.js';
+import { AgentCap, agentHeaderSize, agentMessages, AgentMessageHeader, AgentMessageType } from '../../codecs/protocol/agent.js';
 import { AgentStreamReader } from '../../codecs/protocol/agent-stream.js';
 import { hasCap } from '../../codecs/protocol/enums.js';
 import { decodeMessage, encodeMessage } from '../../codecs/protocol/table.js';

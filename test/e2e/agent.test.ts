@@ -53,7 +53,8 @@ async function setUp(t: ExecutionContext, flags: readonly string[] = [], ready =
 }
 
 /** The guest's agent at spice-gtk with capability `cap` (the clipboard's, or FILE_XFER_DISABLED, tell it from the companion's own agent). */
-const agentWith = (cap: number) => (e: ProbeEvent) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << cap)) !== 0;
+const agentWith = (cap: number) => (e: ProbeEvent) =>
+  e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << cap)) !== 0;
 
 const after = (p: SpiceProbe, from: number, match: (e: ProbeEvent) => boolean, what: string, timeoutMs = 60_000) =>
   p.waitFor((e) => p.events.indexOf(e) >= from && match(e), what, timeoutMs);
@@ -126,7 +127,7 @@ qemuTest('disable-copy-paste and disable-agent-file-xfer: the clipboard and file
   const { guest, p } = await setUp(t, ['--disable-copy-paste', '--disable-agent-file-xfer'], agentWith(AgentCap.fileXferDisabled));
   const caps = p.events.filter(agentWith(AgentCap.fileXferDisabled)).at(-1)!.caps0 as number;
   for (const cap of [AgentCap.clipboard, AgentCap.clipboardByDemand, AgentCap.clipboardSelection])
-    t.is(caps & (1 << cap), 0, 'the clipboard capabilities taken from the guest agent\'s announce');
+    t.is(caps & (1 << cap), 0, "the clipboard capabilities taken from the guest agent's announce");
   const dir = mkdtempSync(join(tmpdir(), 'agent-xfer-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'small.bin'), randomBytes(4096));

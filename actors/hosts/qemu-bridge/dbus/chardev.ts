@@ -31,7 +31,8 @@ export async function listChardevs(bus: DBusConnection, destination: string | un
   return found;
 }
 
-const target = (destination: string | undefined, path: ObjectPath): Target => (destination === undefined ? { path } : { destination, path });
+const target = (destination: string | undefined, path: ObjectPath): Target =>
+  destination === undefined ? { path } : { destination, path };
 
 /** Registers a socket with the chardev at `path`; the returned fd, our end, is the caller's to own. */
 export async function registerChardev(bus: DBusConnection, destination: string | undefined, path: ObjectPath): Promise<Fd> {
