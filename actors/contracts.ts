@@ -133,8 +133,11 @@ export interface MainInit {
   /** The other channels a client may open, in the order they were registered. */
   readonly channels: readonly ChannelAddress[];
   readonly displayChannels: number;
-  /** The host takes client monitor layouts: the main channel announces an agent that serves them (actors/channels/main/agent). */
-  readonly agent: boolean;
+  /**
+   * The host takes client monitor layouts: the main channel announces an agent that serves them
+   * (actors/channels/main/agent); 'host-says': only once the host reports that QEMU takes them.
+   */
+  readonly agent: boolean | 'host-says';
   /** `agent-mouse`: client mouse mode through the guest's agent while it runs, without an absolute device. */
   readonly agentMouse: boolean;
   readonly qos: ChannelQos;
@@ -235,9 +238,14 @@ export interface MonitorRequest {
  * whether it takes absolute pointer positions (client mouse mode).
  */
 export interface MainToHost {
-  send: { kind: 'monitors-config'; monitors: readonly MonitorRequest[] };
+  send:
+    | { kind: 'monitors-config'; monitors: readonly MonitorRequest[] }
+    /** The client whose layouts were applied left: the displays go back to their sizes from before. */
+    | { kind: 'monitors-config-undo' };
   recv:
     | { kind: 'mouse-absolute'; absolute: boolean }
+    /** Whether QEMU takes client layouts now (SetUIInfo answered on the first console). */
+    | { kind: 'layouts-taken'; taken: boolean }
     /** The VM's name and UUID (8-4-4-4-12 hex), as QEMU has them (-name, -uuid). */
     | { kind: 'vm'; name: string; uuid: string };
   asks: {};

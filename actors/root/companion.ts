@@ -61,8 +61,8 @@ export interface HostSpec {
   readonly init?: unknown;
   /** The host drives a QXL device for display 0 (red-worker and display channel), or it reports the cursor itself. */
   readonly display?: boolean;
-  /** The host takes the client's monitor layout (MainToHost monitors-config): the main channel serves an agent for it. */
-  readonly monitorsConfig?: boolean;
+  /** The host takes the client's monitor layout (MainToHost monitors-config): the main channel serves an agent for it ('host-says': once the host reports QEMU takes them). */
+  readonly monitorsConfig?: boolean | 'host-says';
   /** A process the host serves (QEMU launched by the companion): started before the host, stopped after it. */
   readonly process?: HostProcess;
 }
@@ -73,7 +73,7 @@ export function configuredHost(config: Config): HostSpec | undefined {
     module: here('../hosts/qemu-bridge/actor.js'),
     init,
     display: true,
-    monitorsConfig: true,
+    monitorsConfig: 'host-says',
     ...(process ? { process } : {}),
   });
   if (config['qemu-dbus'] !== undefined) return bridge({ address: config['qemu-dbus'] });
@@ -152,7 +152,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       config: { name: config.name, uuid: config.uuid },
       channels,
       displayChannels: display ? 1 : 0,
-      agent: hostSpec?.monitorsConfig === true,
+      agent: hostSpec?.monitorsConfig ?? false,
       agentMouse: config['agent-mouse'],
       qos: qos('main'),
     },

@@ -23,6 +23,8 @@ interface Client {
   link: NetTest | null;
   /** Its agent: the guest's relayed, the companion's own, or none. */
   agent: AgentEndpoint | null;
+  /** The companion's agent passed a layout of its to the host (undone when it leaves). */
+  laidOut: boolean;
 }
 /** spice-server's main-channel receive buffer; the ACK window of its other channels. */
 const maxBody = 26_624;
@@ -39,7 +41,9 @@ const ackWindow = 20;
 export default defineActor<MainContract>(
   (ctx) => {
     const meter = channelMeter(ctx.meter);
-    const { config, displayChannels, agent: serveAgent } = ctx.init;
+    const { config, displayChannels } = ctx.init;
+    /** The host takes client layouts now: the companion's own agent is announced only then. */
+    let layoutsTaken = ctx.init.agent === true;
     const channels = [...ctx.init.channels];
     /** Clients that attached, so they hear of channels added later (spice-server sends a one-entry list each). */
     const attachedClients = new Set<Connection>();
@@ -82,6 +86,11 @@ export default defineActor<MainContract>(
         if (changed.name || changed.uuid) for (const { connection } of clients.values()) sendVm(connection, changed);
         return;
       }
+      if (m.kind === 'layouts-taken') {
+        if (m.taken === layoutsTaken) return;
+        layoutsTaken = m.taken;
+        return reassignAgents();
+      }
       absolute = m.absolute;
       mouseModesChanged();
     });
@@ -93,7 +102,7 @@ export default defineActor<MainContract>(
     /** A client's agent now: the guest's while it runs, else the companion's where the host takes layouts. */
     const agentFor = (session: number, c: Connection): AgentEndpoint | null => {
       if (guestConnected) return new GuestAgentRelay(session, (m) => void guestAgent.send(m));
-      if (!serveAgent) return null;
+      if (!layoutsTaken) return null;
       return new CompanionAgent(
         {
           data: (chunk) => c.send({ name: 'agent_data', body: { data: chunk } }),
@@ -101,22 +110,32 @@ export default defineActor<MainContract>(
           close: (why) => c.close({ by: 'server', why }),
         },
         ctx.log.child({ peer: c.peer }),
-        (monitors) => void host.send({ kind: 'monitors-config', monitors }),
+        (monitors) => {
+          const client = clients.get(session);
+          if (client) client.laidOut = true;
+          void host.send({ kind: 'monitors-config', monitors });
+        },
       );
+    };
+    /** Each client's agent as things are now; a client whose agent changed hears it went and which came. */
+    const reassignAgents = () => {
+      for (const [session, client] of clients) {
+        const c = client.connection;
+        const wanted = guestConnected ? GuestAgentRelay : layoutsTaken ? CompanionAgent : null;
+        if (wanted === null ? client.agent === null : client.agent instanceof wanted) continue;
+        if (client.agent) c.send({ name: 'agent_disconnected', body: { error_code: 0 } });
+        client.agent = agentFor(session, c);
+        if (!client.agent) continue;
+        if (hasCap(c.link.channelCaps, MainCap.agentConnectedTokens))
+          c.send({ name: 'agent_connected_tokens', body: { num_tokens: client.agent.initialTokens } });
+        else c.send({ name: 'agent_connected', body: {} });
+      }
     };
     guestAgent.messages$.subscribe((m) => {
       if (m.kind === 'guest') {
         if (m.connected === guestConnected) return;
         guestConnected = m.connected;
-        for (const [session, client] of clients) {
-          const c = client.connection;
-          if (client.agent) c.send({ name: 'agent_disconnected', body: { error_code: 0 } });
-          client.agent = agentFor(session, c);
-          if (!client.agent) continue;
-          if (hasCap(c.link.channelCaps, MainCap.agentConnectedTokens))
-            c.send({ name: 'agent_connected_tokens', body: { num_tokens: client.agent.initialTokens } });
-          else c.send({ name: 'agent_connected', body: {} });
-        }
+        reassignAgents();
         mouseModesChanged();
         return;
       }
@@ -144,11 +163,14 @@ export default defineActor<MainContract>(
           meter,
         });
         clients.get(link.session)?.connection.close({ by: 'session', why: 'replaced by a new main connection' });
-        const client: Client = { connection: c, link: null, agent: agentFor(link.session, c) };
+        const client: Client = { connection: c, link: null, agent: null, laidOut: false };
         clients.set(link.session, client);
+        client.agent = agentFor(link.session, c);
         c.onClose(() => {
           attachedClients.delete(c);
           if (client.agent instanceof GuestAgentRelay) void guestAgent.send({ kind: 'gone', session: link.session });
+          // QEMU's own spice leaves the display as it was: a client's layout goes with it.
+          if (client.laidOut) void host.send({ kind: 'monitors-config-undo' });
           if (clients.get(link.session) === client) clients.delete(link.session);
         });
         const agent = client.agent;

@@ -111,6 +111,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   };
   main.messages$.subscribe((m) => {
     if (m.kind === 'monitors-config') applyLayout(m.monitors);
+    else undoLayout();
   });
   ctx.parent.serve({
     stats: (m) => {
@@ -121,6 +122,8 @@ export default defineActor<QemuBridgeContract>((ctx) => {
 
   /** Consoles that refused SetUIInfo, so that a device without it (std VGA) costs one log line. */
   const refusedUiInfo = new Set<number>();
+  /** Each display's size before the first client layout changed it: what `undoLayout` puts back. */
+  const before = new Map<number, { width: number; height: number }>();
   /** The client's monitor layout: each monitor's size (and place) to its display's console. */
   const applyLayout = (monitors: readonly MonitorRequest[]) => {
     const s = session;
@@ -131,6 +134,8 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         ctx.log.debug({ display: m.display }, 'monitor for a display QEMU does not have: ignored');
         continue;
       }
+      const size = head(m.display).feed.size();
+      if (!before.has(m.display) && size.width > 0) before.set(m.display, { ...size });
       c.console.setUIInfo({ widthMm: m.widthMm, heightMm: m.heightMm, xoff: m.x, yoff: m.y, width: m.width, height: m.height }).then(
         () => {
           uiInfo++;
@@ -146,6 +151,33 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         },
       );
     }
+  };
+
+  /** The client that laid the displays out left: each goes back to its size from before (QEMU's own spice never changed it). */
+  const undoLayout = () => {
+    const s = session;
+    for (const [display, size] of before) {
+      const c = s?.consoles.find((x) => x.display === display);
+      c?.console
+        .setUIInfo({ widthMm: 0, heightMm: 0, xoff: 0, yoff: 0, ...size })
+        .then(() => ctx.log.info({ display, ...size }, 'client layout undone'))
+        .catch((err: Error) => ctx.log.debug({ display, err: err.message }, 'client layout not undone'));
+    }
+    before.clear();
+  };
+
+  /** Whether QEMU takes client layouts: SetUIInfo on the first console with its own size, which changes nothing (std VGA refuses it). */
+  const probeLayouts = async (s: Session) => {
+    const first = s.consoles[0]!;
+    const info = await first.console.info();
+    const taken = await first.console
+      .setUIInfo({ widthMm: 0, heightMm: 0, xoff: 0, yoff: 0, width: Math.max(1, info.width), height: Math.max(1, info.height) })
+      .then(
+        () => true,
+        () => false,
+      );
+    ctx.log.info({ label: first.info.label, taken }, taken ? 'QEMU takes client monitor layouts' : 'QEMU takes no client monitor layouts');
+    void main.send({ kind: 'layouts-taken', taken });
   };
 
   const listener = (display: number) => {
@@ -205,10 +237,13 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         );
         void main.send({ kind: 'vm', name: s.vmName, uuid: s.vmUuid });
         agentPort(s, bus).catch((e: Error) => ctx.log.warn({ err: e.message }, 'guest agent port not taken'));
+        probeLayouts(s).catch((e: Error) => ctx.log.warn({ err: e.message }, 'client monitor layouts not probed'));
         const reason = await s.closed;
         session = null;
         input = null;
         refusedUiInfo.clear();
+        before.clear();
+        void main.send({ kind: 'layouts-taken', taken: false });
         for (const h of heads.values()) h.feed.disable();
         tellAbsolute(false);
         if (!stopped) ctx.log.warn({ ...where, reason: reason?.message }, 'QEMU is gone; the displays are disabled until it is back');

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import {
   AgentCap,
   agentMessages,
-  AgentMessageHeader,
+  type AgentMessageHeader,
   AgentMessageType,
   agentTokensBatch,
   agentWindow,
