@@ -220,7 +220,8 @@ export default defineActor<AgentContract>((ctx) => {
       case 'start': {
         const c = client(m.session);
         c.ourTokens = m.tokens;
-        return flush(m.session, c);
+        flush(m.session, c);
+        return resume();
       }
       case 'tokens': {
         const c = clients.get(m.session);

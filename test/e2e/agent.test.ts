@@ -62,7 +62,7 @@ const after = (p: SpiceProbe, from: number, match: (e: ProbeEvent) => boolean, w
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 qemuTest(
-  'spice-gtk and the guest agent through the companion: clipboard both ways (text and 1 MiB), a 10 MiB file, agent mouse, an agent restart',
+  'spice-gtk and the guest agent through the companion: clipboard both ways (text and 1 MiB), a 10 MiB file, agent mouse, monitor config, an agent restart',
   async (t) => {
     const { guest, p } = await setUp(t);
     // Client → guest: spice-gtk grabs, the guest's agent asks, the text arrives.
@@ -106,6 +106,11 @@ qemuTest(
     from = guest.mark();
     await p.command({ cmd: 'position', x: 123, y: 45, buttons: 0 });
     await guest.waitForLine(/^GUEST-MOUSE 123 45 buttons=0 display=0$/, { from });
+
+    // A client layout goes to the guest's agent while it runs (not to SetUIInfo).
+    from = guest.mark();
+    await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, width: 1024, height: 768 }] });
+    await guest.waitForLine(/^GUEST-MONITORS 1 1024x768\+0\+0$/, { from });
 
     // The guest agent restarts: the client sees it go and come back, and the clipboard works again.
     at = p.events.length;
