@@ -49,7 +49,7 @@ async function setUp(t: ExecutionContext, flags: readonly string[] = [], ready =
   t.teardown(() => p.kill());
   // spice-gtk offers the clipboard once it has the agent's capabilities.
   await p.waitFor(ready, 'the guest agent and its capabilities at the client', 60_000);
-  return { guest, p };
+  return { guest, p, server };
 }
 
 /** The guest's agent at spice-gtk with capability `cap` (the clipboard's, or FILE_XFER_DISABLED, tell it from the companion's own agent). */
@@ -62,9 +62,9 @@ const after = (p: SpiceProbe, from: number, match: (e: ProbeEvent) => boolean, w
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 qemuTest(
-  'spice-gtk and the guest agent through the companion: clipboard both ways (text and 1 MiB), a 10 MiB file, agent mouse, monitor config, an agent restart',
+  'spice-gtk and the guest agent through the companion: clipboard both ways (text and 1 MiB), a 10 MiB file, agent mouse, monitor config, an agent restart, an agent actor crash',
   async (t) => {
-    const { guest, p } = await setUp(t);
+    const { guest, p, server } = await setUp(t);
     // Client → guest: spice-gtk grabs, the guest's agent asks, the text arrives.
     let from = guest.mark();
     await p.command({ cmd: 'clipboard-grab', text: 'hello from spice-gtk' });
@@ -123,6 +123,17 @@ qemuTest(
     for (let i = 0; i < 30 && !(await Promise.race([back.then(() => true), new Promise((r) => setTimeout(() => r(false), 1000))])); i++)
       await p.command({ cmd: 'clipboard-grab', text: 'after the restart' });
     await back;
+
+    // The agent actor crashes: the supervisor restarts it, the bridge registers the port again, the client starts over.
+    at = p.events.length;
+    await server.companion.supervisor.ref('agent')!.worker!.terminate();
+    await after(p, at, (e) => e.event === 'agent-update' && e.connected === false, 'the agent gone with its actor');
+    from = guest.mark();
+    const again = guest.waitForLine(/^GUEST-CLIPBOARD after the actor restart$/, { from });
+    for (let i = 0; i < 30 && !(await Promise.race([again.then(() => true), new Promise((r) => setTimeout(() => r(false), 1000))])); i++)
+      await p.command({ cmd: 'clipboard-grab', text: 'after the actor restart' });
+    await again;
+
     t.is(await p.quit(), 0);
     await guest.waitForLine(/^GUEST-AGENT client-disconnected$/);
   },

@@ -9,7 +9,7 @@ import { flip } from '../../../runtime/port.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
 import { channelMeter } from '../../../channel/meter.js';
-import { mainReports, mainToAgent, mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
+import { actorName, mainReports, mainToAgent, mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
 import { mmTimeDeltaMs, mmTimeNow } from './mm-time.js';
 import { runNetTest, type NetTest } from './net-test.js';
 
@@ -131,14 +131,16 @@ export default defineActor<MainContract>(
         else c.send({ name: 'agent_connected', body: {} });
       }
     };
+    const guestAgentIs = (connected: boolean) => {
+      if (connected === guestConnected) return;
+      guestConnected = connected;
+      reassignAgents();
+      mouseModesChanged();
+    };
+    // An agent actor that crashed took the relay's state with it: its clients start afresh when it is back.
+    ctx.peers$.subscribe((e) => e.type === 'down' && e.peer === actorName.agent && guestAgentIs(false));
     guestAgent.messages$.subscribe((m) => {
-      if (m.kind === 'guest') {
-        if (m.connected === guestConnected) return;
-        guestConnected = m.connected;
-        reassignAgents();
-        mouseModesChanged();
-        return;
-      }
+      if (m.kind === 'guest') return guestAgentIs(m.connected);
       const c = clients.get(m.session)?.connection;
       if (!c) return;
       if (m.kind === 'data') c.send({ name: 'agent_data', body: { data: m.data } });

@@ -1,6 +1,7 @@
 import { defineActor } from '../../../runtime/actor.js';
 import { flip } from '../../../runtime/port.js';
 import {
+  actorName,
   hostToAgent,
   hostToDispatcher,
   inputsToHost,
@@ -103,12 +104,27 @@ export default defineActor<QemuBridgeContract>((ctx) => {
     if (!port) return void ctx.log.debug({ chardevs: chardevs.map((c) => c.name) }, 'no guest agent port');
     void ctx.parent.send({ kind: 'agent-port' });
     await followChardev(conn, s.qemu, port.path, (open) => void agent.send({ kind: 'guest-open', open }));
-    const fd = await registerChardev(conn, s.qemu, port.path);
-    void agent.send({ kind: 'port', fd });
-    const target = s.qemu === undefined ? { path: port.path } : { destination: s.qemu, path: port.path };
-    void agent.send({ kind: 'guest-open', open: await getProperty(conn, target, Chardev.feOpened) });
-    ctx.log.info({ name: port.name }, 'guest agent port registered');
+    const register = async () => {
+      const fd = await registerChardev(conn, s.qemu, port.path);
+      void agent.send({ kind: 'port', fd });
+      const target = s.qemu === undefined ? { path: port.path } : { destination: s.qemu, path: port.path };
+      void agent.send({ kind: 'guest-open', open: await getProperty(conn, target, Chardev.feOpened) });
+      ctx.log.info({ name: port.name }, 'guest agent port registered');
+    };
+    reregisterAgent = () => void register().catch((e: Error) => ctx.log.warn({ err: e.message }, 'guest agent port not registered again'));
+    await register();
   };
+  /** Registers the guest agent's port again, for an agent actor that restarted (the socket went with it); null while QEMU is away. */
+  let reregisterAgent: (() => void) | null = null;
+  let agentDown = false;
+  ctx.peers$.subscribe((e) => {
+    if (e.peer !== actorName.agent) return;
+    if (e.type === 'down') agentDown = true;
+    else if (agentDown) {
+      agentDown = false;
+      reregisterAgent?.();
+    }
+  });
   main.messages$.subscribe((m) => {
     if (m.kind === 'monitors-config') applyLayout(m.monitors);
     else undoLayout();
@@ -243,6 +259,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         input = null;
         refusedUiInfo.clear();
         before.clear();
+        reregisterAgent = null;
         void main.send({ kind: 'layouts-taken', taken: false });
         for (const h of heads.values()) h.feed.disable();
         tellAbsolute(false);
