@@ -35,6 +35,7 @@ export const actorName = {
   host: 'host',
   dispatcher: 'dispatcher',
   compressorPool: 'compressor-pool',
+  agent: 'agent',
 } as const;
 export const redWorkerName = (display: number): string => `red-worker-${display}`;
 
@@ -136,8 +137,13 @@ export interface MainInit {
   /** The other channels a client may open, in the order they were registered. */
   readonly channels: readonly ChannelAddress[];
   readonly displayChannels: number;
-  /** The host takes client monitor layouts: the main channel announces an agent that serves them (actors/channels/main/agent). */
-  readonly agent: boolean;
+  /**
+   * The host takes client monitor layouts: the main channel announces an agent that serves them
+   * (actors/channels/main/agent); 'host-says': only once the host reports that QEMU takes them.
+   */
+  readonly agent: boolean | 'host-says';
+  /** `agent-mouse`: client mouse mode through the guest's agent while it runs, without an absolute device. */
+  readonly agentMouse: boolean;
   readonly qos: ChannelQos;
 }
 
@@ -258,9 +264,14 @@ export interface MonitorRequest {
  * whether it takes absolute pointer positions (client mouse mode).
  */
 export interface MainToHost {
-  send: { kind: 'monitors-config'; monitors: readonly MonitorRequest[] };
+  send:
+    | { kind: 'monitors-config'; monitors: readonly MonitorRequest[] }
+    /** The client whose layouts were applied left: the displays go back to their sizes from before. */
+    | { kind: 'monitors-config-undo' };
   recv:
     | { kind: 'mouse-absolute'; absolute: boolean }
+    /** Whether QEMU takes client layouts now (SetUIInfo answered on the first console). */
+    | { kind: 'layouts-taken'; taken: boolean }
     /** The VM's name and UUID (8-4-4-4-12 hex), as QEMU has them (-name, -uuid). */
     | { kind: 'vm'; name: string; uuid: string };
   asks: {};
@@ -438,10 +449,62 @@ export interface QemuBridgeContract {
   };
   /** The figures so far; `reset` starts the latency histograms afresh after reading them. */
   in: { kind: 'stats'; reset?: boolean };
-  /** QEMU has audio (bus mode): the root starts the playback and record channels. */
-  out: { kind: 'audio' };
+  /** QEMU has audio (bus mode): the root starts the playback and record channels. QEMU has the guest agent's chardev (`org.spice-space.vdagent.0`): the owner starts the agent actor. */
+  out: { kind: 'audio' } | { kind: 'agent-port' };
   replies: { stats: BridgeStats };
 }
+
+// ---- Guest agent ------------------------------------------------------------------------
+
+/** The agent actor relays the guest's vdagent port (actors/agent/); the settings it filters by. */
+export interface AgentContract {
+  init: { readonly copyPaste: boolean; readonly fileTransfer: boolean; readonly agentMouse: boolean };
+  in: never;
+  out: never;
+  replies: {};
+}
+
+/** A client pointer position for the guest's agent (VD_AGENT_MOUSE_STATE): buttons as SPICE's mask. */
+export type AgentMouse = { kind: 'mouse'; x: number; y: number; buttons: number; display: number };
+
+/**
+ * The host hands the agent actor the guest agent's port (a stream socket fd of this process, the
+ * other end registered with QEMU's Chardev) and says whether the guest has it open (FEOpened);
+ * with `agent-mouse`, client positions while QEMU has no absolute device. The agent says when it
+ * wants those positions (its guest agent runs).
+ */
+export interface HostToAgent {
+  send: { kind: 'port'; fd: number } | { kind: 'guest-open'; open: boolean } | AgentMouse;
+  recv: { kind: 'mouse-wanted'; wanted: boolean };
+  asks: {};
+  answers: {};
+}
+
+/** Positions for the guest agent are worth only the latest; a lagging agent never holds up the host. */
+export const hostToAgent = port<HostToAgent>(actorName.host, actorName.agent, { rules: { mouse: { latest: true } } });
+
+/**
+ * The main channel relays each client's agent traffic (AGENT_START, AGENT_DATA, AGENT_TOKEN, its
+ * leaving) to the agent actor, and back: the guest agent's coming and going, AGENT_DATA and
+ * AGENT_TOKEN for a client, or a client to close for breaking the agent protocol. Bounded by the
+ * tokens both ways (a client's window of 10 pieces, the client's own tokens for ours).
+ */
+export interface MainToAgent {
+  send:
+    | { kind: 'start'; session: number; tokens: number }
+    | { kind: 'data'; session: number; data: Uint8Array }
+    | { kind: 'tokens'; session: number; n: number }
+    | { kind: 'gone'; session: number };
+  recv:
+    | { kind: 'guest'; connected: boolean }
+    | { kind: 'data'; session: number; data: Uint8Array }
+    | { kind: 'tokens'; session: number; n: number }
+    | { kind: 'close'; session: number; why: string };
+  asks: {};
+  answers: {};
+}
+
+export const mainToAgent = port<MainToAgent>(actorName.main, actorName.agent);
 
 // ---- Display pipeline ----------------------------------------------------------------------
 

@@ -132,16 +132,14 @@ export const settings = {
     default: false,
   }),
   'disable-copy-paste': setting(bool(), {
-    doc: 'Keep the clipboard from passing between client and guest.',
-    example: 'on',
-    default: true,
-    notYet: { values: [false], why: 'the clipboard relay is not implemented yet: copy and paste stay disabled' },
+    doc: "Keep the clipboard from passing between client and guest's agent (QEMU's default: off).",
+    example: 'off',
+    default: false,
   }),
   'disable-agent-file-xfer': setting(bool(), {
-    doc: 'Keep clients from sending files to the guest through its agent.',
-    example: 'on',
-    default: true,
-    notYet: { values: [false], why: 'file transfer to the guest agent is not implemented yet: it stays disabled' },
+    doc: "Keep clients from sending files to the guest through its agent (QEMU's default: off).",
+    example: 'off',
+    default: false,
   }),
   name: optional(text(), {
     doc: 'The VM\'s name, shown by clients in their title (QEMU\'s -name). Unset beside QEMU: the name QEMU has (its -name, or "QEMU" and its version).',
@@ -186,10 +184,9 @@ export const settings = {
     default: true,
   }),
   'agent-mouse': setting(bool(), {
-    doc: "Use the guest agent for the client mouse mode when it is running (QEMU's default: on).",
-    example: 'off',
-    default: false,
-    notYet: { values: [true], why: 'the guest agent relay is not implemented yet; only off works' },
+    doc: "Use the guest agent for the client mouse mode when it is running and QEMU has no absolute device (QEMU's default: on).",
+    example: 'on',
+    default: true,
   }),
   'seamless-migration': setting(bool(), {
     doc: 'Allow seamless migration of clients to another server.',

@@ -130,6 +130,7 @@ for m in "${modules[@]}" "${sound_modules[@]}"; do copy_module "$m"; done
 log "compiling guestdraw"
 gcc -static -O2 -Wall -Wextra -I"$work/libdrm/usr/include/libdrm" -o "$root/bin/guestdraw" "$here"/src/*.c -lm
 strip "$root/bin/guestdraw" 2>/dev/null || true
+ln -sf guestdraw "$root/bin/guestagent" # the same program as the guest's SPICE agent (src/agent.h)
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$work/initrd.gz"
 

@@ -10,7 +10,9 @@ import {
   cursorFromWorker,
   displayToWorker,
   hostToDispatcher,
+  hostToAgent,
   inputsToHost,
+  mainToAgent,
   mainToHost,
   poolShare,
   playbackFromHost,
@@ -19,6 +21,7 @@ import {
   serverToChannel,
   workerFromDispatcher,
   workerToPool,
+  type AgentContract,
   type ChannelAddress,
   type CompressorPoolContract,
   type ChannelQos,
@@ -67,8 +70,8 @@ export interface HostSpec {
   readonly init?: unknown;
   /** The host drives a QXL device for display 0 (red-worker and display channel), or it reports the cursor itself. */
   readonly display?: boolean;
-  /** The host takes the client's monitor layout (MainToHost monitors-config): the main channel serves an agent for it. */
-  readonly monitorsConfig?: boolean;
+  /** The host takes the client's monitor layout (MainToHost monitors-config): the main channel serves an agent for it ('host-says': once the host reports QEMU takes them). */
+  readonly monitorsConfig?: boolean | 'host-says';
   /** A process the host serves (QEMU launched by the companion): started before the host, stopped after it. */
   readonly process?: HostProcess;
 }
@@ -79,7 +82,7 @@ export function configuredHost(config: Config): HostSpec | undefined {
     module: here('../hosts/qemu-bridge/actor.js'),
     init,
     display: true,
-    monitorsConfig: true,
+    monitorsConfig: 'host-says',
     ...(process ? { process } : {}),
   });
   if (config['qemu-dbus'] !== undefined) return bridge({ address: config['qemu-dbus'] });
@@ -164,12 +167,31 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       config: { name: config.name, uuid: config.uuid },
       channels,
       displayChannels: display ? 1 : 0,
-      agent: hostSpec?.monitorsConfig === true,
+      agent: hostSpec?.monitorsConfig ?? false,
+      agentMouse: config['agent-mouse'],
       qos: qos('main'),
     },
   });
   supervisor.connect(serverToChannel({ type: ChannelType.main, id: 0 }));
   if (host) supervisor.connect(mainToHost);
+  // The agent actor only once the host finds the guest agent's port (QEMU's vdagent chardev): a VM
+  // without one costs no isolate.
+  let agentStarted = false;
+  host?.link.messages$.subscribe((m) => {
+    if ((m as { kind?: unknown }).kind !== 'agent-port' || agentStarted || stopping) return;
+    agentStarted = true;
+    supervisor.spawn<AgentContract>({
+      name: actorName.agent,
+      module: here('../agent/actor.js'),
+      init: {
+        copyPaste: !config['disable-copy-paste'],
+        fileTransfer: !config['disable-agent-file-xfer'],
+        agentMouse: config['agent-mouse'],
+      },
+    });
+    supervisor.connect(hostToAgent);
+    supervisor.connect(mainToAgent);
+  });
   const cursor = (id: number, source: Port<CursorFromSource>) =>
     supervisor.spawn<CursorContract>({
       name: channelActorName({ type: ChannelType.cursor, id }),

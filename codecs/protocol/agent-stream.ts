@@ -7,8 +7,9 @@
  * protocol version is an error: the stream is then unusable (the caller closes the connection).
  */
 import { decodeError, type Decoded } from '../decoded.js';
-import { agentHeaderSize, agentMaxDataSize, AgentMessageHeader, agentProtocol } from './agent.js';
-import { decode } from './wire.js';
+import { agentHeaderSize, agentMaxDataSize, AgentMessageHeader, agentMessages, agentProtocol } from './agent.js';
+import { encodeMessage, type MessageOf } from './table.js';
+import { decode, encode } from './wire.js';
 
 export type AssembledMessage =
   /** A message of a type the reader keeps, whole. */
@@ -82,4 +83,20 @@ export class AgentStreamReader {
     this.failed = why;
     return decodeError(why);
   }
+}
+
+/** One agent message, header and data, as the bytes that carry it. */
+export function encodeAgentMessage(msg: MessageOf<(typeof agentMessages)['defs']>): Uint8Array {
+  const { type, body } = encodeMessage(agentMessages, msg);
+  const whole = new Uint8Array(agentHeaderSize + body.length);
+  whole.set(encode(AgentMessageHeader, { protocol: agentProtocol, type, opaque: 0n, size: body.length }));
+  whole.set(body, agentHeaderSize);
+  return whole;
+}
+
+/** `bytes` cut into pieces of at most 2048 bytes, as AGENT_DATA and VDI chunks carry them. */
+export function agentPieces(bytes: Uint8Array): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += agentMaxDataSize) pieces.push(bytes.subarray(at, at + agentMaxDataSize));
+  return pieces;
 }

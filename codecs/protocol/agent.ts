@@ -2,14 +2,22 @@
  * The SPICE agent protocol (spice-protocol vd_agent.h): what a client and a guest vdagent say to
  * each other inside the main channel's AGENT_DATA messages. A message is a VDAgentMessage header
  * and `size` bytes of data, cut into AGENT_DATA bodies of at most 2048 bytes (agent-stream.ts puts
- * them back together). Only the messages the companion reads or writes are described.
+ * them back together); toward the guest each piece has a VDIChunkHeader before it. Only the
+ * messages the companion reads or writes are described.
  */
 import { table } from './table.js';
-import { dependent, i32, lengthOf, restOf, sizedBy, struct, u16, u32, u64, type TypeOf } from './wire.js';
+import { dependent, empty, i32, lengthOf, restOf, sizedBy, struct, u16, u32, u64, u8, type TypeOf } from './wire.js';
 
 export const agentProtocol = 1;
 /** VD_AGENT_MAX_DATA_SIZE: the most one AGENT_DATA may carry. */
 export const agentMaxDataSize = 2048;
+/**
+ * spice-server's REDS_AGENT_WINDOW_SIZE: the AGENT_DATA a client may send before tokens come back
+ * (INIT's and AGENT_CONNECTED_TOKENS' agent_tokens, also when there is no agent).
+ */
+export const agentWindow = 10;
+/** spice-server's REDS_TOKENS_TO_SEND: tokens are returned in batches this large. */
+export const agentTokensBatch = 5;
 /** spice-server's limit on a client's monitor list (the CVE-2017-7506 fix). */
 export const maxMonitors = 256;
 
@@ -57,6 +65,16 @@ export const AgentCap = {
 export const AgentReplyError = { success: 1, error: 2 } as const;
 export const MonitorsConfigFlags = { usePos: 1, physicalSize: 2 } as const;
 
+/**
+ * VDIChunkHeader: what the guest's virtio port carries before each piece (at most 2048 bytes) of
+ * agent data, `port` saying whom it is for: a client, or the server itself (mouse state, a
+ * client's leaving).
+ */
+export const ChunkHeader = struct('VDIChunkHeader', { port: u32, size: u32 });
+export type ChunkHeader = TypeOf<typeof ChunkHeader>;
+export const chunkHeaderSize = 8;
+export const AgentPort = { client: 1, server: 2 } as const;
+
 /** VDAgentMessage without its data: 20 bytes. */
 export const AgentMessageHeader = struct('VDAgentMessage', { protocol: u32, type: u32, opaque: u64, size: u32 });
 export type AgentMessageHeader = TypeOf<typeof AgentMessageHeader>;
@@ -82,12 +100,14 @@ export type MonitorsConfig = TypeOf<typeof MonitorsConfig>;
 export const maxMonitorsConfigSize = 8 + maxMonitors * (20 + 4);
 
 /**
- * The agent's messages by type: what the companion serves itself. Encoders and decoders follow
+ * The agent's messages by type: what the companion serves itself or says to the guest's agent. Encoders and decoders follow
  * from it (table.ts encodeMessage/decodeMessage over a message's data).
  */
 export const agentMessages = table({
   monitors_config: [AgentMessageType.monitorsConfig, MonitorsConfig],
   reply: [AgentMessageType.reply, struct('VDAgentReply', { type: u32, error: u32 })],
+  mouse_state: [AgentMessageType.mouseState, struct('VDAgentMouseState', { x: u32, y: u32, buttons: u32, display_id: u8 })],
+  client_disconnected: [AgentMessageType.clientDisconnected, empty],
   announce_capabilities: [
     AgentMessageType.announceCapabilities,
     struct('VDAgentAnnounceCapabilities', { request: u32, caps: restOf(u32) }),

@@ -12,8 +12,10 @@
  * hardware cursor (DRM drawing on virtio-gpu), "GUEST-ERROR ..." for a refused command.
  * Commands in (one a line on stdin, the serial console): "workload NAME", "mode WxH",
  * "mode follow", "ping" (answered "PONG"), "stats" (answered "GUEST-STATS workload=NAME
- * frame=N WxH": N counts frames drawn since boot, for a frame rate), and for sound (sound.h)
- * "record" (answered "GUEST-TONE HZ ..."), "volume PERCENT", "mute 0|1". */
+ * frame=N WxH": N counts frames drawn since boot, for a frame rate), for sound (sound.h)
+ * "record" (answered "GUEST-TONE HZ ..."), "volume PERCENT", "mute 0|1"; "clipboard ...",
+ * "clipboard-big N" and "agent restart" go to the guest agent (agent.h). Run as "guestagent",
+ * it is that agent. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kd.h>
@@ -26,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "display.h"
 #include "input.h"
 #include "marker.h"
@@ -136,6 +139,11 @@ static void command(struct state *st, char *line)
             printf("GUEST-ERROR mode %dx%d refused\n", w, h);
         else
             mode_changed(st);
+    } else if (!strcmp(line, "clipboard") || !strcmp(line, "clipboard-big") || !strcmp(line, "agent")) {
+        char whole[300];
+        snprintf(whole, sizeof whole, "%s %s", line, arg ? arg : "");
+        if (agent_forward(whole))
+            printf("GUEST-ERROR no guest agent runs\n");
     } else if (*line) {
         printf("GUEST-ERROR unknown command: %s%s%s (workloads: %s)\n", line, arg ? " " : "", arg ? arg : "",
                workload_names());
@@ -170,6 +178,9 @@ int main(int argc, char **argv)
 {
     static struct state st;
     const char *workload = "idle", *mode = NULL, *draw = "fbdev";
+    const char *self = strrchr(argv[0], '/');
+    if (!strcmp(self ? self + 1 : argv[0], "guestagent"))
+        return agent_main();
     int tone = 440;
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = 1; i < argc; i++) {

@@ -5,14 +5,7 @@
  */
 import test from 'ava';
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
-import {
-  AgentCap,
-  agentHeaderSize,
-  agentMessages,
-  AgentMessageHeader,
-  AgentMessageType,
-  AgentReplyError,
-} from '../../codecs/protocol/agent.js';
+import { AgentCap, agentHeaderSize, agentMessages, AgentMessageHeader, AgentMessageType } from '../../codecs/protocol/agent.js';
 import { AgentStreamReader } from '../../codecs/protocol/agent-stream.js';
 import { hasCap } from '../../codecs/protocol/enums.js';
 import { decodeMessage, encodeMessage } from '../../codecs/protocol/table.js';
@@ -24,7 +17,7 @@ function wrap(type: number, data: Uint8Array, size = data.length): Uint8Array {
   return new Uint8Array([...encode(AgentMessageHeader, { protocol: 1, type, opaque: 0n, size }), ...data]);
 }
 
-test('a monitor layout in AGENT_DATA chunks reaches the host; caps and the reply come back as a vdagent sends them', async (t) => {
+test('a monitor layout in AGENT_DATA chunks reaches the host; caps come back, and no reply (as spice-server)', async (t) => {
   const s = await startTestServer(['--disable-ticketing'], undefined, { monitorsConfig: true });
   t.teardown(() => s.stop());
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
@@ -34,7 +27,7 @@ test('a monitor layout in AGENT_DATA chunks reaches the host; caps and the reply
   const answers = firstValueFrom(
     client.main.messages$.pipe(
       filter((m) => m.name === 'agent_data'),
-      take(2),
+      take(1),
       toArray(),
       timeout(10_000),
     ),
@@ -83,12 +76,8 @@ test('a monitor layout in AGENT_DATA chunks reaches the host; caps and the reply
     const r = m.name === 'agent_data' ? reader.push(m.body.data) : { ok: false as const, error: 'not agent data' };
     return r.ok ? r.value.map((x) => decodeMessage(agentMessages, x.header.type, x.data!)) : [];
   });
-  const [announce, reply] = messages;
+  const [announce] = messages;
   t.true(announce?.ok && announce.value.name === 'announce_capabilities' && hasCap(announce.value.body.caps, AgentCap.monitorsConfig));
-  t.deepEqual(reply, {
-    ok: true,
-    value: { name: 'reply', body: { type: AgentMessageType.monitorsConfig, error: AgentReplyError.success } },
-  });
 
   // Four bodies read: one more and the client gets five tokens back.
   const token = firstValueFrom(

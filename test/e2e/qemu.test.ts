@@ -204,6 +204,11 @@ qemuTest(
     // Lock keys both ways: the client's Caps Lock is pressed in the guest, and the guest's LED comes back.
     await typed({ cmd: 'key-locks', locks: 4 }, /^KEY 58 1$/, /^KEY 58 0$/);
     await p.waitFor((e) => e.event === 'inputs-modifiers' && ((e.modifiers as number) & 4) !== 0, 'the Caps Lock LED at the client');
+    // std VGA refuses SetUIInfo: no agent is announced for client layouts QEMU would not take.
+    t.false(
+      p.events.some((e) => e.event === 'agent-update' && e.connected === true),
+      'no agent on std VGA',
+    );
     t.is(await p.quit(), 0);
 
     await textLatency(t, guest, c.stats, 5_000, 'std VGA (bochs-drm fbdev) 1280x800');
@@ -441,7 +446,7 @@ const headDump = (guest: Guest, head: number) => async () => {
 };
 
 qemuTest(
-  'client-driven resolution: spice-gtk asks its agent for 800x600, the companion passes it to SetUIInfo, the guest follows and the client gets the new surface, exactly',
+  'client-driven resolution: spice-gtk asks its agent for 800x600, the companion passes it to SetUIInfo, the guest follows and the client gets the new surface, exactly; undone when the client leaves',
   async (t) => {
     const bus = await startBus();
     t.teardown(() => bus.stop());
@@ -475,7 +480,10 @@ qemuTest(
     t.deepEqual([match.screen.width, match.screen.height], [800, 600]);
     t.is((await c.stats()).uiInfo, 1);
     t.is(p.events.filter((e) => e.event === 'disconnected').length, 0);
+    // The client leaves: its layout goes with it, the guest back at its size from before (as with QEMU's own spice).
+    const left = guest.mark();
     t.is(await p.quit(), 0);
+    await guest.waitForLine(new RegExp(`^GUEST-MODE ${ready.width}x${ready.height}$`), { from: left });
   },
 );
 

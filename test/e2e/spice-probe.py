@@ -12,6 +12,7 @@ import argparse
 import array
 import ctypes
 import math
+import hashlib
 import json
 import os
 import sys
@@ -20,7 +21,7 @@ import time
 import gi
 
 gi.require_version('SpiceClientGLib', '2.0')
-from gi.repository import GLib, GObject, SpiceClientGLib as Spice  # noqa: E402
+from gi.repository import Gio, GLib, GObject, SpiceClientGLib as Spice  # noqa: E402
 
 EXIT_FOR_ERROR = {
     'SPICE_CHANNEL_ERROR_CONNECT': 3,
@@ -73,6 +74,7 @@ class Probe:
         self.inputs = None
         self.main = None
         self.invalidates = {}  # display id -> count
+        self.clipboard = {}  # selection -> the bytes this client grabbed it with
         on(session, 'channel-new', self.channel_new)
         on(session, 'channel-destroy', self.channel_destroy)
         on(session, 'disconnected', self.disconnected)
@@ -87,6 +89,7 @@ class Probe:
             on(ch, 'main-mouse-update', lambda c: emit('mouse-mode', mode=MOUSE_MODES.get(c.props.mouse_mode, 'unknown'), value=c.props.mouse_mode))
             on(ch, 'notify::agent-connected', lambda c, _p: emit('agent', connected=c.props.agent_connected))
             on(ch, 'main-agent-update', lambda c: emit('agent-update', connected=c.props.agent_connected, caps0=c.props.agent_caps_0))
+            self.watch_clipboard(ch)
             self.main = ch
             return  # the session connects the main channel itself
         if isinstance(ch, Spice.DisplayChannel):
@@ -143,6 +146,56 @@ class Probe:
         on(ch, 'display-primary-destroy', destroy)
         on(ch, 'display-invalidate', invalidate)
         on(ch, 'display-mark', lambda _c, mark: emit('mark', id=did, mark=mark))
+
+    def watch_clipboard(self, ch):
+        # The guest's clipboard: its grab is answered with a request for UTF-8 text (type 1), as a
+        # client's clipboard manager would when pasted into; what comes is reported (long data by its sha256).
+        def grab(c, selection, _types, ntypes):
+            emit('clipboard-grab', selection=selection, ntypes=ntypes)
+            c.clipboard_selection_request(selection, 1)
+            return True
+
+        def data(_c, selection, type_, ptr, size):
+            raw = ctypes.string_at(ptr, size) if size else b''
+            emit('clipboard', selection=selection, type=type_, size=size, sha256=hashlib.sha256(raw).hexdigest(),
+                 text=raw.decode('utf-8', 'replace') if size <= 200 else None)
+
+        def request(c, selection, type_):
+            data = self.clipboard.get(selection)
+            emit('clipboard-request', selection=selection, type=type_, have=data is not None)
+            if data is None:
+                return False
+            c.clipboard_selection_notify(selection, type_, list(data))
+            return True
+
+        on(ch, 'main-clipboard-selection-grab', grab)
+        on(ch, 'main-clipboard-selection', data)
+        on(ch, 'main-clipboard-selection-request', request)
+        on(ch, 'main-clipboard-selection-release', lambda _c, selection: emit('clipboard-release', selection=selection))
+
+    def clipboard_grab(self, cmd):
+        # 'text', or 'repeat' bytes of a pattern (for large clipboards), as UTF-8 text.
+        if self.main is None:
+            raise RuntimeError('no main channel')
+        data = cmd['text'].encode() if 'text' in cmd else bytes((97 + (i * 7 + i // 26) % 26) for i in range(cmd['size']))
+        selection = cmd.get('selection', 0)
+        self.clipboard[selection] = data
+        self.main.clipboard_selection_grab(selection, [1])
+        return {'size': len(data), 'sha256': hashlib.sha256(data).hexdigest()}
+
+    def file_copy(self, path):
+        if self.main is None:
+            raise RuntimeError('no main channel')
+
+        def done(c, result, _data):
+            try:
+                ok = c.file_copy_finish(result)
+                emit('file-copy', path=path, ok=ok, error=None)
+            except GLib.Error as e:
+                emit('file-copy', path=path, ok=False, error=e.message)
+
+        self.main.file_copy_async([Gio.File.new_for_path(path)], Gio.FileCopyFlags.NONE, None, None, None, done, None)
+        return {}
 
     def watch_cursor(self, ch):
         cid = ch.props.channel_id
@@ -244,6 +297,10 @@ class Probe:
             return self.record_tone(cmd['hz'], cmd.get('seconds', 1))
         if name == 'playback-dump':
             return self.playback_dump(cmd['path'], cmd.get('seconds', 1))
+        if name == 'clipboard-grab':
+            return self.clipboard_grab(cmd)
+        if name == 'file-copy':
+            return self.file_copy(cmd['path'])
         if self.inputs is None:
             raise RuntimeError('no inputs channel')
         i = self.inputs

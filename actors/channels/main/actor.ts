@@ -3,11 +3,13 @@ import { mainProtocol as protocol } from '../../../codecs/protocol/channels/main
 import { defineActor } from '../../../runtime/actor.js';
 import { CompanionAgent } from './agent/companion-agent.js';
 import type { AgentEndpoint } from './agent/endpoint.js';
+import { GuestAgentRelay } from './agent/guest-relay.js';
+import { agentWindow } from '../../../codecs/protocol/agent.js';
 import { flip } from '../../../runtime/port.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
 import { channelMeter } from '../../../channel/meter.js';
-import { mainReports, mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
+import { actorName, mainReports, mainToAgent, mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
 import { mmTimeDeltaMs, mmTimeNow } from '../../../channel/mm-time.js';
 import { runNetTest, type NetTest } from './net-test.js';
 
@@ -19,10 +21,11 @@ interface Client {
   readonly connection: Connection;
   /** The net test's result once it has run: the link's speed for the choices that depend on it (JPEG, video bit rate). */
   link: NetTest | null;
+  /** Its agent: the guest's relayed, the companion's own, or none. */
+  agent: AgentEndpoint | null;
+  /** The companion's agent passed a layout of its to the host (undone when it leaves). */
+  laidOut: boolean;
 }
-
-/** spice-server's REDS_AGENT_WINDOW_SIZE: what INIT says when there is no agent. */
-const noAgentTokens = 10;
 /** spice-server's main-channel receive buffer; the ACK window of its other channels. */
 const maxBody = 26_624;
 const ackWindow = 20;
@@ -32,12 +35,15 @@ const ackWindow = 20;
  * client attaches, mouse modes (client mode only while the host takes absolute positions),
  * the VM's name and UUID, and measures the link. Its closing ends the session. When the host
  * takes client monitor layouts, each client gets an agent endpoint (agent/) whose layouts
- * go to the host.
+ * go to the host; while the guest's agent runs, the client's agent traffic is relayed to the
+ * agent actor instead (AGENT_DISCONNECTED and AGENT_CONNECTED_TOKENS tell the client of the switch).
  */
 export default defineActor<MainContract>(
   (ctx) => {
     const meter = channelMeter(ctx.meter);
-    const { config, displayChannels, agent: serveAgent } = ctx.init;
+    const { config, displayChannels } = ctx.init;
+    /** The host takes client layouts now: the companion's own agent is announced only then. */
+    let layoutsTaken = ctx.init.agent === true;
     const channels = [...ctx.init.channels];
     /** Clients that attached, so they hear of channels added later (spice-server sends a one-entry list each). */
     const attachedClients = new Set<Connection>();
@@ -49,10 +55,14 @@ export default defineActor<MainContract>(
     });
     const server = ctx.peer(flip(serverToChannel({ type: ChannelType.main, id: 0 })));
     const host = ctx.peer(mainToHost);
+    const guestAgent = ctx.peer(mainToAgent);
     const clients = new Map<number, Client>();
     let absolute = false;
+    /** The guest's agent runs (the agent actor says so; it exists only when QEMU has the port). */
+    let guestConnected = false;
     let mode: number = MouseMode.server;
-    const supported = () => MouseMode.server | (absolute ? MouseMode.client : 0);
+    // With agent-mouse, the guest's agent takes client positions when no absolute device does.
+    const supported = () => MouseMode.server | (absolute || (ctx.init.agentMouse && guestConnected) ? MouseMode.client : 0);
     /** The VM's name and UUID: as configured, else as the host reports them (QEMU's -name, -uuid); unknown until then. */
     let vmName = config.name;
     let vmUuid = config.uuid;
@@ -76,9 +86,69 @@ export default defineActor<MainContract>(
         if (changed.name || changed.uuid) for (const { connection } of clients.values()) sendVm(connection, changed);
         return;
       }
+      if (m.kind === 'layouts-taken') {
+        if (m.taken === layoutsTaken) return;
+        layoutsTaken = m.taken;
+        return reassignAgents();
+      }
       absolute = m.absolute;
-      if (!absolute && mode === MouseMode.client) mode = MouseMode.server;
+      mouseModesChanged();
+    });
+    const mouseModesChanged = () => {
+      if ((supported() & mode) === 0) mode = MouseMode.server;
       announceMouseMode();
+    };
+
+    /** A client's agent now: the guest's while it runs, else the companion's where the host takes layouts. */
+    const agentFor = (session: number, c: Connection): AgentEndpoint | null => {
+      if (guestConnected) return new GuestAgentRelay(session, (m) => void guestAgent.send(m));
+      if (!layoutsTaken) return null;
+      return new CompanionAgent(
+        {
+          data: (chunk) => c.send({ name: 'agent_data', body: { data: chunk } }),
+          tokens: (n) => c.send({ name: 'agent_token', body: { num_tokens: n } }),
+          close: (why) => c.close({ by: 'server', why }),
+        },
+        ctx.log.child({ peer: c.peer }),
+        (monitors) => {
+          const client = clients.get(session);
+          if (client) client.laidOut = true;
+          void host.send({ kind: 'monitors-config', monitors });
+        },
+      );
+    };
+    /** Each client's agent as things are now; a client whose agent changed hears it went and which came. */
+    const reassignAgents = () => {
+      for (const [session, client] of clients) {
+        const c = client.connection;
+        const wanted = guestConnected ? GuestAgentRelay : layoutsTaken ? CompanionAgent : null;
+        if (wanted === null ? client.agent === null : client.agent instanceof wanted) continue;
+        if (client.agent) c.send({ name: 'agent_disconnected', body: { error_code: 0 } });
+        client.agent = agentFor(session, c);
+        if (!client.agent) continue;
+        if (hasCap(c.link.channelCaps, MainCap.agentConnectedTokens))
+          c.send({ name: 'agent_connected_tokens', body: { num_tokens: client.agent.initialTokens } });
+        else c.send({ name: 'agent_connected', body: {} });
+      }
+    };
+    const guestAgentIs = (connected: boolean) => {
+      if (connected === guestConnected) return;
+      guestConnected = connected;
+      reassignAgents();
+      mouseModesChanged();
+    };
+    // An agent actor that crashed took the relay's state with it: its clients start afresh when it is back.
+    ctx.peers$.subscribe((e) => e.type === 'down' && e.peer === actorName.agent && guestAgentIs(false));
+    guestAgent.messages$.subscribe((m) => {
+      if (m.kind === 'guest') return guestAgentIs(m.connected);
+      const c = clients.get(m.session)?.connection;
+      if (!c) return;
+      if (m.kind === 'data') c.send({ name: 'agent_data', body: { data: m.data } });
+      else if (m.kind === 'tokens') c.send({ name: 'agent_token', body: { num_tokens: m.n } });
+      else {
+        ctx.log.warn({ peer: c.peer, why: m.why }, 'agent protocol broken by the client');
+        c.close({ by: 'server', why: m.why });
+      }
     });
 
     ctx.parent.serve({
@@ -110,23 +180,17 @@ export default defineActor<MainContract>(
           meter,
         });
         clients.get(link.session)?.connection.close({ by: 'session', why: 'replaced by a new main connection' });
-        const client: Client = { connection: c, link: null };
+        const client: Client = { connection: c, link: null, agent: null, laidOut: false };
         clients.set(link.session, client);
+        client.agent = agentFor(link.session, c);
         c.onClose(() => {
           attachedClients.delete(c);
+          if (client.agent instanceof GuestAgentRelay) void guestAgent.send({ kind: 'gone', session: link.session });
+          // QEMU's own spice leaves the display as it was: a client's layout goes with it.
+          if (client.laidOut) void host.send({ kind: 'monitors-config-undo' });
           if (clients.get(link.session) === client) clients.delete(link.session);
         });
-        const agent: AgentEndpoint | null = serveAgent
-          ? new CompanionAgent(
-              {
-                data: (chunk) => c.send({ name: 'agent_data', body: { data: chunk } }),
-                tokens: (n) => c.send({ name: 'agent_token', body: { num_tokens: n } }),
-                close: (why) => c.close({ by: 'server', why }),
-              },
-              ctx.log.child({ peer: c.peer }),
-              (monitors) => void host.send({ kind: 'monitors-config', monitors }),
-            )
-          : null;
+        const agent = client.agent;
         c.send({
           name: 'init',
           body: {
@@ -136,7 +200,7 @@ export default defineActor<MainContract>(
             supported_mouse_modes: supported(),
             current_mouse_mode: mode,
             agent_connected: agent ? 1 : 0,
-            agent_tokens: agent?.initialTokens ?? noAgentTokens,
+            agent_tokens: agent?.initialTokens ?? agentWindow,
             multi_media_time: (mmTimeNow() - mmTimeDeltaMs) >>> 0,
             ram_hint: 0,
           },
@@ -166,11 +230,11 @@ export default defineActor<MainContract>(
               return;
             }
             case 'agent_start':
-              return agent ? agent.start(m.body.num_tokens) : undefined;
+              return client.agent?.start(m.body.num_tokens);
             case 'agent_token':
-              return agent ? agent.tokens(m.body.num_tokens) : undefined;
+              return client.agent?.tokens(m.body.num_tokens);
             case 'agent_data':
-              if (agent) return agent.data(m.body.data);
+              if (client.agent) return client.agent.data(m.body.data);
               // No agent announced: what a client sends for one has no one to go to.
               ctx.log.debug({ peer: c.peer }, 'no agent; agent data dropped');
               return;

@@ -1,6 +1,8 @@
 import { defineActor } from '../../../runtime/actor.js';
 import { flip } from '../../../runtime/port.js';
 import {
+  actorName,
+  hostToAgent,
   hostToDispatcher,
   inputsToHost,
   mainToHost,
@@ -17,6 +19,13 @@ import { ScanoutFeed } from './scanout.js';
 import type { DBusConnection } from './dbus/connection.js';
 import { AudioBridge } from './audio.js';
 import { attach, connectBus, connectP2p, waitForQemu, type Session } from './session.js';
+import { AgentMouseRoute } from './agent-mouse.js';
+import { followChardev, listChardevs, registerChardev } from './dbus/chardev.js';
+import { getProperty } from './dbus/properties.js';
+import { Chardev } from './dbus/display1.js';
+
+/** The names a `-chardev dbus` for the guest's agent port may have (spice-server's and QEMU's docs' choices). */
+const agentPortNames: ReadonlySet<string> = new Set(['org.spice-space.vdagent.0', 'com.redhat.spice.0']);
 
 /**
  * Device memory: a 4K screen's full frame (33 MB) fits with room to spare; the memfd's pages
@@ -53,6 +62,9 @@ export default defineActor<QemuBridgeContract>((ctx) => {
       where,
       'no sound: QEMU 7.2 crashes when an audio listener registers over a peer-to-peer link; audio needs a bus (--qemu-dbus, or --qemu, which runs one)',
     );
+  const agent = ctx.peer(hostToAgent);
+  const agentMouse = new AgentMouseRoute();
+  agent.messages$.subscribe((m) => (agentMouse.wanted = m.wanted));
 
   let session: Session | null = null;
   let input: QemuInput | null = null;
@@ -86,9 +98,46 @@ export default defineActor<QemuBridgeContract>((ctx) => {
     void main.send({ kind: 'mouse-absolute', absolute: a });
   };
 
-  inputs.messages$.subscribe((e) => input?.handle(e));
+  inputs.messages$.subscribe((e) => {
+    const toAgent = agentMouse.route(e, absolute);
+    if (toAgent) void agent.send(toAgent);
+    else input?.handle(e);
+  });
+
+  /**
+   * The guest agent's port, if QEMU has one: the owner is asked for the agent actor, which gets
+   * our end of the socket registered with the chardev, and the guest's opening and closing of it.
+   */
+  const agentPort = async (s: Session, conn: DBusConnection) => {
+    const chardevs = await listChardevs(conn, s.qemu);
+    const port = chardevs.find((c) => agentPortNames.has(c.name));
+    if (!port) return void ctx.log.debug({ chardevs: chardevs.map((c) => c.name) }, 'no guest agent port');
+    void ctx.parent.send({ kind: 'agent-port' });
+    await followChardev(conn, s.qemu, port.path, (open) => void agent.send({ kind: 'guest-open', open }));
+    const register = async () => {
+      const fd = await registerChardev(conn, s.qemu, port.path);
+      void agent.send({ kind: 'port', fd });
+      const target = s.qemu === undefined ? { path: port.path } : { destination: s.qemu, path: port.path };
+      void agent.send({ kind: 'guest-open', open: await getProperty(conn, target, Chardev.feOpened) });
+      ctx.log.info({ name: port.name }, 'guest agent port registered');
+    };
+    reregisterAgent = () => void register().catch((e: Error) => ctx.log.warn({ err: e.message }, 'guest agent port not registered again'));
+    await register();
+  };
+  /** Registers the guest agent's port again, for an agent actor that restarted (the socket went with it); null while QEMU is away. */
+  let reregisterAgent: (() => void) | null = null;
+  let agentDown = false;
+  ctx.peers$.subscribe((e) => {
+    if (e.peer !== actorName.agent) return;
+    if (e.type === 'down') agentDown = true;
+    else if (agentDown) {
+      agentDown = false;
+      reregisterAgent?.();
+    }
+  });
   main.messages$.subscribe((m) => {
     if (m.kind === 'monitors-config') applyLayout(m.monitors);
+    else undoLayout();
   });
   ctx.parent.serve({
     stats: (m) => {
@@ -107,6 +156,8 @@ export default defineActor<QemuBridgeContract>((ctx) => {
 
   /** Consoles that refused SetUIInfo, so that a device without it (std VGA) costs one log line. */
   const refusedUiInfo = new Set<number>();
+  /** Each display's size before the first client layout changed it: what `undoLayout` puts back. */
+  const before = new Map<number, { width: number; height: number }>();
   /** The client's monitor layout: each monitor's size (and place) to its display's console. */
   const applyLayout = (monitors: readonly MonitorRequest[]) => {
     const s = session;
@@ -117,6 +168,8 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         ctx.log.debug({ display: m.display }, 'monitor for a display QEMU does not have: ignored');
         continue;
       }
+      const size = head(m.display).feed.size();
+      if (!before.has(m.display) && size.width > 0) before.set(m.display, { ...size });
       c.console.setUIInfo({ widthMm: m.widthMm, heightMm: m.heightMm, xoff: m.x, yoff: m.y, width: m.width, height: m.height }).then(
         () => {
           uiInfo++;
@@ -132,6 +185,33 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         },
       );
     }
+  };
+
+  /** The client that laid the displays out left: each goes back to its size from before (QEMU's own spice never changed it). */
+  const undoLayout = () => {
+    const s = session;
+    for (const [display, size] of before) {
+      const c = s?.consoles.find((x) => x.display === display);
+      c?.console
+        .setUIInfo({ widthMm: 0, heightMm: 0, xoff: 0, yoff: 0, ...size })
+        .then(() => ctx.log.info({ display, ...size }, 'client layout undone'))
+        .catch((err: Error) => ctx.log.debug({ display, err: err.message }, 'client layout not undone'));
+    }
+    before.clear();
+  };
+
+  /** Whether QEMU takes client layouts: SetUIInfo on the first console with its own size, which changes nothing (std VGA refuses it). */
+  const probeLayouts = async (s: Session) => {
+    const first = s.consoles[0]!;
+    const info = await first.console.info();
+    const taken = await first.console
+      .setUIInfo({ widthMm: 0, heightMm: 0, xoff: 0, yoff: 0, width: Math.max(1, info.width), height: Math.max(1, info.height) })
+      .then(
+        () => true,
+        () => false,
+      );
+    ctx.log.info({ label: first.info.label, taken }, taken ? 'QEMU takes client monitor layouts' : 'QEMU takes no client monitor layouts');
+    void main.send({ kind: 'layouts-taken', taken });
   };
 
   const listener = (display: number) => {
@@ -200,11 +280,16 @@ export default defineActor<QemuBridgeContract>((ctx) => {
           'attached to QEMU',
         );
         void main.send({ kind: 'vm', name: s.vmName, uuid: s.vmUuid });
+        agentPort(s, bus).catch((e: Error) => ctx.log.warn({ err: e.message }, 'guest agent port not taken'));
+        probeLayouts(s).catch((e: Error) => ctx.log.warn({ err: e.message }, 'client monitor layouts not probed'));
         const reason = await s.closed;
         session = null;
         input = null;
         audio.detach();
         refusedUiInfo.clear();
+        before.clear();
+        reregisterAgent = null;
+        void main.send({ kind: 'layouts-taken', taken: false });
         for (const h of heads.values()) h.feed.disable();
         tellAbsolute(false);
         if (!stopped) ctx.log.warn({ ...where, reason: reason?.message }, 'QEMU is gone; the displays are disabled until it is back');

@@ -1,8 +1,8 @@
 /**
  * The agent the companion serves itself while the guest has none: what spice-server does with
  * a client's VD_AGENT_MONITORS_CONFIG when the display device takes client monitor configs
- * (reds.cpp hands it to QEMU's dpy_set_ui_info), answered as a vdagent would. It announces only
- * what it serves: monitor configs (with positions), replies, and that file transfer is off (so a
+ * (reds.cpp hands it to QEMU's dpy_set_ui_info), without a reply as spice-server. It announces
+ * only what it serves: monitor configs (with positions), and that file transfer is off (so a
  * client refuses a drop at once instead of sending files nobody reads). Flow control both ways:
  * the client spends a token per AGENT_DATA and gets them back in batches as they are read
  * (spice-server's REDS_AGENT_WINDOW_SIZE and REDS_TOKENS_TO_SEND; a body is read as it comes, so
@@ -11,31 +11,27 @@
 import type { Logger } from 'pino';
 import {
   AgentCap,
-  agentHeaderSize,
-  agentMaxDataSize,
   agentMessages,
-  AgentMessageHeader,
+  type AgentMessageHeader,
   AgentMessageType,
-  agentProtocol,
-  AgentReplyError,
+  agentTokensBatch,
+  agentWindow,
   maxMonitors,
   maxMonitorsConfigSize,
   type MonitorsConfig,
 } from '../../../../codecs/protocol/agent.js';
-import { AgentStreamReader } from '../../../../codecs/protocol/agent-stream.js';
+import { agentPieces, AgentStreamReader, encodeAgentMessage } from '../../../../codecs/protocol/agent-stream.js';
 import { capWords } from '../../../../codecs/protocol/enums.js';
-import { decodeMessage, encodeMessage, type MessageOf } from '../../../../codecs/protocol/table.js';
-import { encode } from '../../../../codecs/protocol/wire.js';
+import { decodeMessage, type MessageOf } from '../../../../codecs/protocol/table.js';
 import type { MonitorRequest } from '../../../contracts.js';
 import type { AgentClient, AgentEndpoint } from './endpoint.js';
 
-/** spice-server's REDS_AGENT_WINDOW_SIZE and REDS_TOKENS_TO_SEND. */
-export const agentWindow = 10;
-const tokensBatch = 5;
 /** AGENT_DATA bodies waiting for the client's tokens: a client that sends and never takes is closed past this. */
 export const maxOutbox = 64;
 
-const announcedCaps = capWords([AgentCap.monitorsConfig, AgentCap.reply, AgentCap.monitorsConfigPosition, AgentCap.fileXferDisabled]);
+// No REPLY: as spice-server, which answers nothing when the display device takes the layout (a
+// reply is the guest agent's to give, and spice-html5 logs "Unknown message type 109" for one).
+const announcedCaps = capWords([AgentCap.monitorsConfig, AgentCap.monitorsConfigPosition, AgentCap.fileXferDisabled]);
 
 /** The messages read whole, and their limits; anything else passes by unread. */
 const served = new Map<number, number>([
@@ -98,7 +94,7 @@ export class CompanionAgent implements AgentEndpoint {
       else this.serve(m.header, m.data);
       if (this.closed) return;
     }
-    if (++this.unreturned >= tokensBatch) {
+    if (++this.unreturned >= agentTokensBatch) {
       this.client.tokens(this.unreturned);
       this.unreturned = 0;
     }
@@ -120,21 +116,18 @@ export class CompanionAgent implements AgentEndpoint {
         const count = msg.body.monitors?.length ?? 0;
         if (count > maxMonitors) return this.close(`monitors config with ${count} monitors (at most ${maxMonitors})`);
         this.onMonitors(monitorRequests(msg.body));
-        this.send({ name: 'reply', body: { type: AgentMessageType.monitorsConfig, error: AgentReplyError.success } });
         return;
       }
       case 'reply':
-        return; // a client has nothing to reply to; harmless
+      case 'mouse_state':
+      case 'client_disconnected':
+        return; // not a client's to send; harmless
     }
   }
 
   /** Queues one agent message as AGENT_DATA bodies of at most 2048 bytes. */
   private send(msg: AgentMessage): void {
-    const { type, body } = encodeMessage(agentMessages, msg);
-    const whole = new Uint8Array(agentHeaderSize + body.length);
-    whole.set(encode(AgentMessageHeader, { protocol: agentProtocol, type, opaque: 0n, size: body.length }));
-    whole.set(body, agentHeaderSize);
-    for (let at = 0; at < whole.length; at += agentMaxDataSize) this.outbox.push(whole.subarray(at, at + agentMaxDataSize));
+    this.outbox.push(...agentPieces(encodeAgentMessage(msg)));
     this.flush();
     if (this.outbox.length > maxOutbox) this.close(`${this.outbox.length} agent messages wait for tokens the client does not give`);
   }

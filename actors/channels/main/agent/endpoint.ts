@@ -1,8 +1,8 @@
 /**
  * The agent as the main channel sees it: one endpoint per client connection, fed the client's
- * AGENT_START, AGENT_DATA and AGENT_TOKEN, answering through `AgentClient`. Today the companion
- * serves the agent itself (companion-agent.ts: monitor layouts); a guest vdagent would be another
- * endpoint relaying the chunks to its port, with the monitor layouts still taken out here.
+ * AGENT_START, AGENT_DATA and AGENT_TOKEN, answering through `AgentClient`: the guest's agent
+ * through the agent actor while it runs (guest-relay.ts), else the companion's own, serving
+ * monitor layouts (companion-agent.ts).
  */
 
 /** What an endpoint may do to the client it serves. */

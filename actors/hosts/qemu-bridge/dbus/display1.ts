@@ -59,6 +59,29 @@ export const Mouse = {
   isAbsolute: propertySpec(MOUSE, 'IsAbsolute', T.bool),
 } as const;
 
+/** The root of QEMU's exported objects: an ObjectManager lists them (the Chardev_ID ones among them). */
+export const DISPLAY_ROOT = objectPath('/org/qemu/Display1');
+export const CHARDEV = 'org.qemu.Display1.Chardev';
+
+export const ObjectManager = {
+  /** path → interface → property → value. */
+  getManagedObjects: methodSpec(
+    'org.freedesktop.DBus.ObjectManager',
+    'GetManagedObjects',
+    NO_ARGS,
+    args(T.dict(T.path, T.dict(T.string, T.dict(T.string, T.variant)))),
+  ),
+} as const;
+
+/** A `-chardev dbus`: Register hands QEMU a raw byte-stream fd (not D-Bus) that replaces any before it. */
+export const Chardev = {
+  register: methodSpec(CHARDEV, 'Register', args(T.fd), NO_ARGS),
+  /** From `-chardev dbus,name=NAME`. */
+  name: propertySpec(CHARDEV, 'Name', T.string),
+  /** The guest side has the port open (e.g. its agent runs). */
+  feOpened: propertySpec(CHARDEV, 'FEOpened', T.bool),
+} as const;
+
 /** What QEMU calls on the listener we serve at LISTENER_PATH. */
 export const Listener = {
   /** width, height, stride, pixman_format, data (stride * height bytes). */
