@@ -32,6 +32,7 @@ import { processClock } from '../../runtime/clock.js';
 import type { Port } from '../../runtime/port.js';
 import type { ChannelName } from '../../config/settings.js';
 import { parseSize } from '../../config/setting.js';
+import { parseVideoCodecs, type VideoCodecName } from '../../codecs/video/codec-list.js';
 import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
 import { openControlSocket, type ControlSocket } from './control/socket.js';
@@ -162,6 +163,14 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       init: { id, source, qos: qos('cursor') },
     });
 
+  // The settings checked the list's syntax.
+  const videoCodecList = parseVideoCodecs(config['video-codecs']) as VideoCodecName[];
+  // The client's link, measured by main, sets where its video streams' bit rates start.
+  const redWorkers: ActorRef<RedWorkerContract>[] = [];
+  main.link.messages$.subscribe((m) => {
+    for (const w of redWorkers)
+      void w.link.send({ kind: 'net-test', latencyMs: m.latencyMs, bitsPerSecond: m.bitsPerSecond, lowBandwidth: m.lowBandwidth });
+  });
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
   const startDisplay = (id: number) => {
@@ -177,15 +186,18 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       module: here('../channels/display/actor.js'),
       init: { id, qos: qos('display') },
     });
-    supervisor.spawn<RedWorkerContract>({
+    const worker = supervisor.spawn<RedWorkerContract>({
       name: redWorkerName(id),
       module: here('../pipeline/red-worker/actor.js'),
       init: {
         id,
         imageCompression: config['image-compression'],
         ...(config['compressor-threads'] > 0 ? { threads: config['compressor-threads'] } : {}),
+        streaming: config['streaming-video'],
+        videoCodecs: videoCodecList,
       },
     });
+    redWorkers.push(worker);
     supervisor.connect(displayToWorker(id));
     // Display 0's cursor actor starts later (see below) and connects its own link then.
     if (id > 0) supervisor.connect(cursorFromWorker(id));

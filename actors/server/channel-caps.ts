@@ -6,5 +6,10 @@ export const serverChannelCaps: Partial<Record<number, readonly number[]>> = {
   [ChannelType.main]: capWords([MainCap.nameAndUuid, MainCap.agentConnectedTokens]),
   [ChannelType.inputs]: capWords([InputsCap.keyScancode]),
   [ChannelType.cursor]: [],
-  [ChannelType.display]: capWords([DisplayCap.monitorsConfig, DisplayCap.prefCompression]),
+  [ChannelType.display]: capWords([
+    DisplayCap.monitorsConfig,
+    DisplayCap.prefCompression,
+    DisplayCap.streamReport,
+    DisplayCap.prefVideoCodecType,
+  ]),
 };

@@ -8,7 +8,7 @@ import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
 import { channelMeter } from '../../../channel/meter.js';
 import { mainReports, mainToHost, serverToChannel, type MainContract } from '../../contracts.js';
-import { mmTimeDeltaMs, mmTimeNow } from './mm-time.js';
+import { mmTimeDeltaMs, mmTimeNow } from '../../../channel/mm-time.js';
 import { runNetTest, type NetTest } from './net-test.js';
 
 type Main = typeof protocol;

@@ -25,6 +25,10 @@ import { intersect, isEmpty, type Box } from '../../../codecs/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 import type { Cell } from '../../../runtime/meter.js';
+import { gradualityLevel } from '../../../codecs/image/graduality.js';
+import { createVideoEncoder } from '../../../codecs/video/encoder.js';
+import { Streams } from './streams/streams.js';
+import { InThreadEncoders } from './streams/stream-encoders.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = {
@@ -54,10 +58,36 @@ export default defineActor<RedWorkerContract>(
     let canvas: Canvas | null = null;
     const snapshots = new SharedBuffers();
     const recycle = (d: Drawing) => {
-      if (d.kind === 'image') snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
+      if ('bitmap' in d) snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
     };
     const pipe = new Pipe(recycle);
     const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
+    // The one hook of video streams: each drawing's box goes through them, the parts they do not take are drawn as usual.
+    const streams =
+      init.streaming === 'off'
+        ? null
+        : new Streams(init.streaming, {
+            log: ctx.log,
+            codecs: init.videoCodecs,
+            encoders: new InThreadEncoders(createVideoEncoder),
+            // Streams also push from their timers (a frame in its slot, an idle stream's end): the pipe moves then too.
+            push: (d) => {
+              pipe.push(d);
+              void pump();
+            },
+            pushFrame: (f) => {
+              pipe.replace((q) => q.kind === 'stream-frame' && q.id === f.id, f);
+              void pump();
+            },
+            snapshot: (box) => snapshot(canvas!, box),
+            photoLike: (box) => {
+              const c = canvas!;
+              const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
+              return gradualityLevel({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view }) !== 'low';
+            },
+            bounds: () => canvas?.bounds ?? null,
+          });
+    ctx.parent.messages$.subscribe((m) => streams?.setLink(m));
     let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
     let imageId = 0n;
     let sent = 0;
@@ -86,6 +116,8 @@ export default defineActor<RedWorkerContract>(
         );
       cell.value++;
     };
+    meter.counter('spice_display_streams_total', 'Video streams created.', {}, () => streams?.created ?? 0);
+    meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
 
     /** While the cursor channel is behind, its ring waits in the device (the host keeps its latest cursor); taken again once there is room. */
@@ -114,12 +146,18 @@ export default defineActor<RedWorkerContract>(
     const apply = (w: QxlWork) => {
       switch (w.kind) {
         case 'surface-create':
-          if (canvas && client) pipe.push({ kind: 'surface-destroy' });
+          if (canvas && client) {
+            streams?.surfaceGone();
+            pipe.push({ kind: 'surface-destroy' });
+          }
           canvas = new Canvas(w.width, w.height);
           if (client) introduce(canvas);
           return;
         case 'surface-destroy':
-          if (canvas && client) pipe.push({ kind: 'surface-destroy' });
+          if (canvas && client) {
+            streams?.surfaceGone();
+            pipe.push({ kind: 'surface-destroy' });
+          }
           canvas = null;
           return;
         case 'copy':
@@ -132,7 +170,8 @@ export default defineActor<RedWorkerContract>(
           const box = intersect(w.box, canvas.bounds);
           if (!client || isEmpty(box)) return;
           const clip = w.clip ? { clip: w.clip } : {};
-          if (w.kind === 'copy') pipe.push({ kind: 'image', box, ...clip, bitmap: snapshot(canvas, box) });
+          const parts = streams ? streams.damage(box, w.kind, performance.now()) : [box];
+          if (w.kind === 'copy') for (const part of parts) pipe.push({ kind: 'image', box: part, ...clip, bitmap: snapshot(canvas, part) });
           else if (w.kind === 'fill') pipe.push({ kind: 'fill', box, ...clip, color: w.color });
           else pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
           return;
@@ -189,6 +228,7 @@ export default defineActor<RedWorkerContract>(
         }
       }
       consumer.releases.flush();
+      streams?.endTurn(performance.now());
       void pump();
     };
 
@@ -202,6 +242,7 @@ export default defineActor<RedWorkerContract>(
     host.messages$.subscribe((m) => {
       // A device replacing another (the host restarted): the client forgets the old picture.
       if (device && client) {
+        streams?.surfaceGone();
         pipe.push({ kind: 'reset' });
         client.marked = false;
       }
@@ -228,6 +269,7 @@ export default defineActor<RedWorkerContract>(
         case 'client':
           pipe.clear();
           client = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          streams?.setClient(m.caps);
           watched();
           if (canvas) introduce(canvas);
           void pump();
@@ -235,6 +277,7 @@ export default defineActor<RedWorkerContract>(
         case 'client-gone':
           if (client?.session === m.session) {
             client = null;
+            streams?.setClient(null);
             pipe.clear();
             watched();
           }
@@ -244,6 +287,12 @@ export default defineActor<RedWorkerContract>(
           if (client?.session === m.session && mode) client.mode = mode;
           return;
         }
+        case 'preferred-video-codecs':
+          if (client?.session === m.session) streams?.setPreferred(m.codecs);
+          return;
+        case 'stream-report':
+          if (client?.session === m.session) streams?.report(m.report, performance.now());
+          return;
       }
     });
 
@@ -281,6 +330,11 @@ export default defineActor<RedWorkerContract>(
           const lz4 = hasCap(caps, DisplayCap.lz4Compression);
           const encoded = await Promise.all(
             batch.map(async (d) => {
+              if (d.kind === 'stream-frame') {
+                const frame = streams ? await streams.encode(d) : null;
+                recycle(d);
+                return frame && encodeMessage(displayProtocol.server, drawingMessage(d, frame), frame.frame.length + 64);
+              }
               if (d.kind !== 'image') return encodeMessage(displayProtocol.server, drawingMessage(d));
               const result = await compress(d, mode, lz4);
               countImage(result.encoding);
@@ -290,7 +344,10 @@ export default defineActor<RedWorkerContract>(
               return message;
             }),
           );
-          for (const { type, body } of encoded) {
+          for (const message of encoded) {
+            // A frame whose stream ended meanwhile.
+            if (!message) continue;
+            const { type, body } = message;
             if (client?.session !== session) break;
             // Waits while the display channel holds its link (its client is not keeping up).
             await display.send({ kind: 'wire', session, type, body: moved(body) });
@@ -307,6 +364,7 @@ export default defineActor<RedWorkerContract>(
     };
 
     ctx.onStop(async () => {
+      streams?.close();
       detach();
       await pool.close();
     });

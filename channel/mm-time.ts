@@ -1,4 +1,4 @@
-import { processClock } from '../../../runtime/clock.js';
+import { processClock } from '../runtime/clock.js';
 
 /**
  * SPICE multi-media time: milliseconds on the clock every thread of the process shares, as a u32.

@@ -1,0 +1,25 @@
+import { DisplayCap, hasCap } from '../../../../codecs/protocol/enums.js';
+import { videoCodecType, type VideoCodecName } from '../../../../codecs/video/codec-list.js';
+
+const capOf: { readonly [K in VideoCodecName]: number } = {
+  mjpeg: DisplayCap.codecMjpeg,
+  vp8: DisplayCap.codecVp8,
+  h264: DisplayCap.codecH264,
+};
+
+/**
+ * The codecs a client may be streamed with, best first (spice-server's dcc choice): the
+ * server's list, kept to what the client advertises (a client without MULTI_CODEC decodes MJPEG
+ * only), re-sorted by the client's PREFERRED_VIDEO_CODEC_TYPE (its codecs first, in its order;
+ * the rest in the server's).
+ */
+export function codecsFor(server: readonly VideoCodecName[], caps: readonly number[], preferred: readonly number[]): VideoCodecName[] {
+  const multi = hasCap(caps, DisplayCap.multiCodec);
+  const usable = server.filter((c) => (multi ? hasCap(caps, capOf[c]) : c === 'mjpeg'));
+  const rank = (c: VideoCodecName) => {
+    const i = preferred.indexOf(videoCodecType[c]);
+    return i < 0 ? preferred.length : i;
+  };
+  // Array.prototype.sort is stable: codecs the client does not name keep the server's order.
+  return usable.sort((a, b) => rank(a) - rank(b));
+}
