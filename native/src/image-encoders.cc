@@ -2,6 +2,7 @@
 #include "../../codecs/image/lz/encoder.h"
 #include "../../codecs/image/quic/encoder.h"
 #include "exports.h"
+#include "pixel-args.h"
 
 // The C++ image encoders (codecs/image/*/encoder.cc) as JS functions: (pixels: Uint8Array,
 // width, height, stride, alpha: boolean) -> Uint8Array over an ArrayBuffer of its own, which the
@@ -13,32 +14,13 @@
 // into its own memory), and the compiled loops match spice-common's C, which is the target.
 
 static bool ArgRows(const Napi::CallbackInfo& info, PixelRows* rows, bool* alpha) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
-      !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsBoolean()) {
-    Napi::TypeError::New(env, "expected (pixels: Uint8Array, width, height, stride, alpha: boolean)").ThrowAsJavaScriptException();
+  if (!ArgPixelRows(info, 0, rows)) return false;
+  if (info.Length() < 5 || !info[4].IsBoolean()) {
+    Napi::TypeError::New(info.Env(), "expected (pixels: Uint8Array, width, height, stride, alpha: boolean)").ThrowAsJavaScriptException();
     return false;
   }
-  Napi::Uint8Array pixels = info[0].As<Napi::Uint8Array>();
-  double width = info[1].As<Napi::Number>().DoubleValue();
-  double height = info[2].As<Napi::Number>().DoubleValue();
-  double stride = info[3].As<Napi::Number>().DoubleValue();
-  // Below 2^29 pixels (QUIC's limit) and 2^40 bytes, every product below stays exact.
-  bool whole = width == double(uint32_t(width)) && height == double(uint32_t(height)) && stride == double(size_t(stride));
-  if (!whole || width < 1 || height < 1 || width * height >= double(1u << 29) || stride < width * 4 || stride > double(1ull << 40) ||
-      double(pixels.ByteLength()) < stride * (height - 1) + width * 4) {
-    Napi::RangeError::New(env, "bitmap shape does not fit its pixels").ThrowAsJavaScriptException();
-    return false;
-  }
-  *rows = PixelRows{pixels.Data(), uint32_t(width), uint32_t(height), size_t(stride)};
   *alpha = info[4].As<Napi::Boolean>().Value();
   return true;
-}
-
-static Napi::Value Result(Napi::Env env, const void* data, size_t bytes) {
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
-  std::memcpy(buffer.Data(), data, bytes);
-  return Napi::Uint8Array::New(env, bytes, buffer, 0);
 }
 
 static Napi::Value EncodeLzJs(const Napi::CallbackInfo& info) {
@@ -47,7 +29,7 @@ static Napi::Value EncodeLzJs(const Napi::CallbackInfo& info) {
   bool alpha;
   if (!ArgRows(info, &rows, &alpha)) return info.Env().Undefined();
   size_t bytes = EncodeLz(rows, alpha, scratch);
-  return Result(info.Env(), scratch.data(), bytes);
+  return CopyOut(info.Env(), scratch.data(), bytes);
 }
 
 static Napi::Value EncodeQuicJs(const Napi::CallbackInfo& info) {
@@ -56,7 +38,7 @@ static Napi::Value EncodeQuicJs(const Napi::CallbackInfo& info) {
   bool alpha;
   if (!ArgRows(info, &rows, &alpha)) return info.Env().Undefined();
   size_t words = EncodeQuic(rows, alpha, scratch);
-  return Result(info.Env(), scratch.data(), words * 4);
+  return CopyOut(info.Env(), scratch.data(), words * 4);
 }
 
 void InitImageEncoders(Napi::Env env, Napi::Object exports) {
