@@ -1,4 +1,4 @@
-import { area, bounding, boxHeight, boxWidth, contains, intersect, type Box } from '../../../../codecs/box.js';
+import { area, bounding, boxHeight, boxWidth, intersect, type Box } from '../../../../codecs/box.js';
 
 /** spice-server's detection rules (video-stream.h), on damage boxes instead of QXL drawings. */
 const minFrames = 20;
@@ -31,7 +31,7 @@ export interface Detected {
 /**
  * Finds regions re-damaged at video rates. A frame is the bounding box of the damage that
  * touches within one turn of the red-worker; a region is a candidate that frames keep landing
- * on (mostly inside it, or containing it while at most twice its size), at most 200 ms apart.
+ * on (see `matches`), at most 200 ms apart.
  * After 20 such frames (in `filter` mode, 20 % of them photo-like) it is a stream. Unlike
  * spice-server, no size limit: a full-screen 1080p video is a region like any other.
  */
@@ -55,7 +55,9 @@ export class Detector {
         continue;
       }
       if (nowMs - c.lastMs > maxGapMs) Object.assign(c, { box: frame, frames: 0, gradual: 0, firstMs: nowMs });
-      c.box = contains(c.box, frame) ? c.box : bounding(c.box, frame);
+      // The region grows to hold its frames while they wobble a little, never creeping over the screen.
+      const grown = bounding(c.box, frame);
+      if (area(grown) * 2 <= area(c.box) * 3) c.box = grown;
       if (nowMs - c.lastMs < sameFrameMs && c.frames > 0) continue;
       c.frames++;
       c.gradual += this.gradual(c.box);
@@ -93,11 +95,13 @@ export class Detector {
   }
 }
 
-/** A frame lands on a region when it lies mostly inside it, or holds it and is at most twice as large. */
+/**
+ * A frame lands on a region when they overlap by at least half of what they cover together:
+ * the same box redrawn, give or take a band (spice-server wants the very same box; damage
+ * merged by a host wobbles).
+ */
 export function matches(region: Box, frame: Box): boolean {
-  const inside = area(intersect(region, frame));
-  if (inside >= 0.8 * area(frame)) return true;
-  return contains(frame, region) && area(frame) <= 2 * area(region);
+  return area(intersect(region, frame)) * 2 >= area(bounding(region, frame));
 }
 
 /** Boxes that overlap or touch, joined into their bounding boxes (a frame banded by the host is one frame again). */

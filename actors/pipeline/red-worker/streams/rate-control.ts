@@ -10,6 +10,8 @@ const maxFps = 30;
 const raiseAfterMs = 2_000;
 /** A frame later than this, or behind the audio by more than a quarter, makes a report negative (mjpeg-encoder.c). */
 const lateFrameMs = -15;
+/** Time the client may take to decode and draw a frame, on top of the link's latency. */
+const decodeMarginMs = 50;
 
 /** What the main channel's net test measured, as the red-worker is told it. */
 export interface LinkEstimate {
@@ -65,6 +67,7 @@ export class RateControl {
 
   /** Takes a report; true when the rates changed (the encoder is to be told). */
   report(r: Report, nowMs: number): boolean {
+    this.adjustDelay(r.last_frame_delay);
     // spice-gtk sends UINT32_MAX as audio delay when there is no audio to sync with.
     const audio = r.audio_delay !== 0xffffffff && r.audio_delay > 0 ? r.audio_delay : Number.POSITIVE_INFINITY;
     const late = r.last_frame_delay < lateFrameMs || r.last_frame_delay > 1.25 * audio;
@@ -83,8 +86,23 @@ export class RateControl {
     return true;
   }
 
-  /** How long the client waits before showing a frame: two frames and the link's latency, at most 400 ms (the mm-time delta). */
+  /**
+   * How long the client waits before showing a frame (mm-time stamp minus now): two frames, the
+   * link's latency and a margin for decoding at first (mjpeg-encoder.c's estimate); longer after
+   * a report of late frames, shorter again while they are on time; at most the mm-time delta
+   * (the clients' clock runs that far behind).
+   */
   playbackDelayMs(latencyMs: number, deltaMs: number): number {
-    return Math.min(deltaMs, Math.round(2 * (1000 / this.fps) + latencyMs));
+    this.delayMs ??= 2 * (1000 / this.fps) + latencyMs + decodeMarginMs;
+    return Math.min(deltaMs, Math.round(this.delayMs));
+  }
+
+  private delayMs: number | null = null;
+
+  /** The client's last frame came `lastFrameDelay` ms before its time (negative: late). */
+  private adjustDelay(lastFrameDelay: number): void {
+    if (this.delayMs === null) return;
+    if (lastFrameDelay < 0) this.delayMs += -lastFrameDelay + decodeMarginMs;
+    else if (lastFrameDelay > 2 * decodeMarginMs) this.delayMs = Math.max(1000 / this.fps, this.delayMs - decodeMarginMs / 5);
   }
 }
