@@ -78,7 +78,7 @@ static int make_photo(int w, int h)
                 int depth = (y - horizon) * 255 / (h - horizon > 0 ? h - horizon : 1);
                 r = 40 + n / 3 + depth / 6, g = 90 + n / 2 - depth / 8, b = 30 + n / 6;
             }
-            int grain = (int)(next_random() & 15) - 8;
+            int grain = (int)(next_random() % 5) - 2; /* a light film grain: heavier, it is what a codec smooths first */
             photo[(long)y * w + x] = (uint32_t)clamp8(r + grain) << 16 | (uint32_t)clamp8(g + grain) << 8 | (uint32_t)clamp8(b + grain);
         }
     }

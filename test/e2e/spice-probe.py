@@ -69,6 +69,7 @@ class Probe:
         self.inputs = None
         self.main = None
         self.invalidates = {}  # display id -> count
+        self.displays = {}  # display id -> its channel
         on(session, 'channel-new', self.channel_new)
         on(session, 'channel-destroy', self.channel_destroy)
         on(session, 'disconnected', self.disconnected)
@@ -116,6 +117,7 @@ class Probe:
     def watch_display(self, ch):
         did = ch.props.channel_id
         self.invalidates[did] = 0
+        self.displays[did] = ch
 
         # The surface pointer comes from the signal, as in spicy-screenshot: introspection
         # misreads the fields of SpiceDisplayPrimary from spice_display_channel_get_primary.
@@ -153,6 +155,12 @@ class Probe:
             return self.screenshot(cmd['path'], cmd.get('display', 0))
         if name == 'monitor-config':
             return self.monitor_config(cmd['monitors'])
+        if name == 'preferred-video-codecs':
+            # SpiceVideoCodecType numbers, best first: MJPEG 1, VP8 2, H264 3 (as remote-viewer's menu sends them).
+            ch = self.displays[cmd.get('display', 0)]
+            if not ch.display_channel_change_preferred_video_codec_types(cmd['codecs']):
+                raise RuntimeError('spice_display_channel_change_preferred_video_codec_types refused')
+            return {}
         if self.inputs is None:
             raise RuntimeError('no inputs channel')
         i = self.inputs

@@ -86,7 +86,13 @@ export default defineActor<RedWorkerContract>(
               return gradualityLevel({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view }) !== 'low';
             },
             bounds: () => canvas?.bounds ?? null,
+            created: (codec) => {
+              let cell = streamsByCodec.get(codec);
+              if (!cell) streamsByCodec.set(codec, (cell = meter.counter('spice_display_streams_total', 'Video streams created, by codec.', { codec })));
+              cell.value++;
+            },
           });
+    const streamsByCodec = new Map<string, Cell>();
     ctx.parent.messages$.subscribe((m) => streams?.setLink(m));
     let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
     let imageId = 0n;
@@ -116,7 +122,6 @@ export default defineActor<RedWorkerContract>(
         );
       cell.value++;
     };
-    meter.counter('spice_display_streams_total', 'Video streams created.', {}, () => streams?.created ?? 0);
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
 

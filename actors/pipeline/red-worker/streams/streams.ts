@@ -34,6 +34,8 @@ export interface StreamsHost {
   /** The surface's pixels in `box` look like a photo (spice-server's graduality). */
   photoLike(box: Box): boolean;
   bounds(): Box | null;
+  /** A stream was created with `codec` (for metrics). */
+  created(codec: VideoCodecName): void;
 }
 
 interface Stream {
@@ -78,8 +80,7 @@ export class Streams {
   private ticker: ReturnType<typeof setInterval> | null = null;
   private nextUnique = 1;
   private lastBadReportMs = Number.NEGATIVE_INFINITY;
-  /** Streams created and frames sent, for metrics and tests. */
-  created = 0;
+  /** Frames sent, for metrics and tests. */
   frames = 0;
 
   constructor(
@@ -264,7 +265,7 @@ export class Streams {
       encoded: null,
     };
     this.streams.set(s.id, s);
-    this.created++;
+    this.host.created(s.codec);
     this.detector.forget(box);
     this.host.log.info(
       { stream: s.id, codec: s.codec, box, fps: rate.fps, bitRate: rate.bitRate, offered: codecs },
