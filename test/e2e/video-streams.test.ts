@@ -104,6 +104,7 @@ async function movieStream(t: ExecutionContext, codec: VideoCodecName) {
   if (process.env.VIDEO_TEST_DUMP) {
     writeFileSync(`/tmp/${codec}-client.ppm`, writePpm(crop(streamed, region)));
     writeFileSync(`/tmp/${codec}-guest.ppm`, writePpm(crop(dump, region)));
+    writeFileSync(`/tmp/${codec}-probe.log`, p.stderr);
   }
   t.true(score >= 0.9, `SSIM ${score}`);
 

@@ -15,6 +15,12 @@ const idleMs = 1_000;
 const tickMs = 100;
 /** Streams per display at once (spice-server has 50 per server); ids stay below, spice-gtk keeps them in an array. */
 const maxStreams = 8;
+/**
+ * Once its region is still, a stream of a predicting codec sends its last picture again this
+ * many times: a decoder may hold frames back (avdec_h264 with frame threads shows a frame only
+ * once the next ones came), and the client would show an old picture until the stream ends.
+ */
+const flushFrames = 3;
 /** Beyond this many visible rectangles a clipped stream ends instead (the clip travels in every STREAM_CLIP). */
 const maxClipRects = 16;
 
@@ -51,6 +57,8 @@ interface Stream {
   lastDamageMs: number;
   lastCaptureMs: number;
   dirty: boolean;
+  /** Frames sent again since the region last changed. */
+  flushed: number;
   trailing: ReturnType<typeof setTimeout> | null;
   /** The size the encoder was opened at; another size reopens it, with a key frame. */
   encoded: { width: number; height: number } | null;
@@ -59,10 +67,8 @@ interface Stream {
 interface Client {
   readonly caps: readonly number[];
   preferred: readonly number[];
-  /** Codecs that failed for this client (open or encode): not tried again. */
+  /** Codecs that failed for this client (encoder error, or it said it cannot decode them): not tried again; none left, images only. */
   readonly failed: Set<VideoCodecName>;
-  /** The client said it cannot decode streams: images only. */
-  imagesOnly: boolean;
 }
 
 /**
@@ -95,7 +101,7 @@ export class Streams {
     for (const s of this.streams.values()) this.drop(s);
     this.detector.forget();
     this.turn = [];
-    this.client = caps ? { caps, preferred: [], failed: new Set(), imagesOnly: false } : null;
+    this.client = caps ? { caps, preferred: [], failed: new Set() } : null;
   }
 
   setPreferred(codecs: readonly number[]): void {
@@ -148,6 +154,7 @@ export class Streams {
         }
         const inside = intersect(s.box, r);
         s.dirty = true;
+        s.flushed = 0;
         s.lastDamageMs = nowMs;
         // What lands where the stream does not show goes as a drawing.
         if (s.clip) next.push(...s.clip.reduce((parts, v) => parts.flatMap((p) => subtract(p, v)), [inside]));
@@ -163,7 +170,7 @@ export class Streams {
   endTurn(nowMs: number): void {
     if (!this.client) return;
     for (const s of this.streams.values()) if (s.dirty) this.capture(s, nowMs);
-    const found = this.client.imagesOnly ? [] : this.detector.frames(this.turn, nowMs);
+    const found = this.detector.frames(this.turn, nowMs);
     this.turn = [];
     for (const d of found) this.create(d, nowMs);
     if (this.streams.size > 0 || this.detector.watching > 0) this.startTicking();
@@ -198,18 +205,19 @@ export class Streams {
   /** A client's STREAM_REPORT: rates adjusted; one log line for a report that makes no sense. */
   report(r: Report & { readonly stream_id: number; readonly unique_id: number }, nowMs: number): void {
     const s = this.streams.get(r.stream_id as StreamId);
+    // spice-gtk says it cannot decode a stream (its decoder failed) without the stream's unique id.
+    if (s && cannotDecode(r)) {
+      this.host.log.warn({ stream: s.id, codec: s.codec }, 'the client cannot decode this video stream: it gets images');
+      this.client?.failed.add(s.codec);
+      this.end(s, 'client cannot decode');
+      return;
+    }
     if (!s || s.uniqueId !== r.unique_id) {
       // Reports of a stream that just ended are normal; a few are logged, never a flood.
       if (nowMs - this.lastBadReportMs > 1000) {
         this.lastBadReportMs = nowMs;
         this.host.log.info({ stream: r.stream_id, unique: r.unique_id }, 'stream report for no current stream: ignored');
       }
-      return;
-    }
-    if (cannotDecode(r)) {
-      this.host.log.warn({ stream: s.id, codec: s.codec }, 'the client cannot decode video streams: it gets images');
-      if (this.client) this.client.imagesOnly = true;
-      for (const t of [...this.streams.values()]) this.end(t, 'client cannot decode');
       return;
     }
     const why = absurd(r);
@@ -261,6 +269,7 @@ export class Streams {
       lastDamageMs: nowMs,
       lastCaptureMs: Number.NEGATIVE_INFINITY,
       dirty: true,
+      flushed: 0,
       trailing: null,
       encoded: null,
     };
@@ -346,7 +355,15 @@ export class Streams {
   }
 
   private tick(nowMs: number): void {
-    for (const s of [...this.streams.values()]) if (nowMs - s.lastDamageMs > idleMs) this.end(s, 'idle');
+    for (const s of [...this.streams.values()]) {
+      const still = nowMs - s.lastDamageMs;
+      if (still > idleMs) this.end(s, 'idle');
+      else if (s.codec !== 'mjpeg' && !s.dirty && s.flushed < flushFrames && still > 2 * (1000 / s.rate.fps)) {
+        s.flushed++;
+        s.dirty = true;
+        this.capture(s, nowMs);
+      }
+    }
     this.detector.expire(nowMs);
     if (this.streams.size === 0 && this.detector.watching === 0) this.stopTicking();
   }
