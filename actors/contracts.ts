@@ -8,7 +8,7 @@ import { ChannelType, channelTypeName } from '../codecs/protocol/enums.js';
 import type { MemSlot } from '../codecs/qxl/memslot.js';
 import type { Config } from '../config/settings.js';
 import type { StreamReport } from '../codecs/protocol/channels/display.js';
-import type { VideoCodecName } from '../codecs/video/codec-list.js';
+import type { VideoCodec } from '../codecs/video/encoder.js';
 
 /**
  * The companion's actors as the others see them, declared in one place: each actor's contract
@@ -380,7 +380,7 @@ export interface RedWorkerContract {
     readonly threads?: number;
     readonly streaming: Config['streaming-video'];
     /** The codecs streams may use, best first (the `video-codecs` setting). */
-    readonly videoCodecs: readonly VideoCodecName[];
+    readonly videoCodecs: readonly VideoCodec[];
   };
   /** The client's link as the main channel's net test measured it: streams start at a bit rate it allows. */
   in: { kind: 'net-test' } & NetTest;

@@ -32,7 +32,8 @@ import { processClock } from '../../runtime/clock.js';
 import type { Port } from '../../runtime/port.js';
 import type { ChannelName } from '../../config/settings.js';
 import { parseSize } from '../../config/setting.js';
-import { parseVideoCodecs, type VideoCodecName } from '../../codecs/video/codec-list.js';
+import { parseVideoCodecs } from '../../codecs/video/codec-list.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
 import { openControlSocket, type ControlSocket } from './control/socket.js';
@@ -164,7 +165,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     });
 
   // The settings checked the list's syntax.
-  const videoCodecList = parseVideoCodecs(config['video-codecs']) as VideoCodecName[];
+  const videoCodecList = parseVideoCodecs(config['video-codecs']) as VideoCodec[];
   // The client's link, measured by main, sets where its video streams' bit rates start.
   const redWorkers: ActorRef<RedWorkerContract>[] = [];
   main.link.messages$.subscribe((m) => {

@@ -18,7 +18,12 @@ const image = (b: Box, clip?: Box[]): Drawing => ({
 });
 const fill = (b: Box, clip?: Box[]): Drawing => ({ kind: 'fill', box: b, ...(clip ? { clip } : {}), color: 0 });
 const copyBits = (b: Box): Drawing => ({ kind: 'copy-bits', box: b, srcX: 0, srcY: 0 });
-const streamFrame = (b: Box): Drawing => ({ ...(image(b) as Extract<Drawing, { kind: 'image' }>), kind: 'stream-frame', id: 0 as StreamId, sized: false });
+const streamFrame = (b: Box): Drawing => ({
+  ...(image(b) as Extract<Drawing, { kind: 'image' }>),
+  kind: 'stream-frame',
+  id: 0 as StreamId,
+  sized: false,
+});
 const id = 0 as StreamId;
 const others: Record<
   | 'surface-create'

@@ -83,12 +83,19 @@ export default defineActor<RedWorkerContract>(
             photoLike: (box) => {
               const c = canvas!;
               const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
-              return gradualityLevel({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view }) !== 'low';
+              return (
+                gradualityLevel({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view }) !==
+                'low'
+              );
             },
             bounds: () => canvas?.bounds ?? null,
             created: (codec) => {
               let cell = streamsByCodec.get(codec);
-              if (!cell) streamsByCodec.set(codec, (cell = meter.counter('spice_display_streams_total', 'Video streams created, by codec.', { codec })));
+              if (!cell)
+                streamsByCodec.set(
+                  codec,
+                  (cell = meter.counter('spice_display_streams_total', 'Video streams created, by codec.', { codec })),
+                );
               cell.value++;
             },
           });

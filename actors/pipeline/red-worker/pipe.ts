@@ -1,6 +1,6 @@
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import type { Box } from '../../../codecs/box.js';
-import type { VideoCodecName } from '../../../codecs/video/codec-list.js';
+import type { VideoCodec } from '../../../codecs/video/encoder.js';
 import type { StreamId } from './streams/stream-encoders.js';
 import { covers, drawingRules, meet } from './pipe-rules.js';
 
@@ -18,7 +18,7 @@ export type Drawing =
   | {
       readonly kind: 'stream-create';
       readonly id: StreamId;
-      readonly codec: VideoCodecName;
+      readonly codec: VideoCodec;
       readonly dest: Box;
       readonly clip: readonly Box[] | null;
     }

@@ -16,7 +16,24 @@ import {
   StreamDataHeader,
 } from '../structs.js';
 import { channelProtocol } from '../table.js';
-import { array, counted, empty, i32, i64, lengthOf, ptr, rest, sizedBy, struct, u16, u32, u64, u8, type Codec, type TypeOf } from '../wire.js';
+import {
+  array,
+  counted,
+  empty,
+  i32,
+  i64,
+  lengthOf,
+  ptr,
+  rest,
+  sizedBy,
+  struct,
+  u16,
+  u32,
+  u64,
+  u8,
+  type Codec,
+  type TypeOf,
+} from '../wire.js';
 import { baseClient, baseServer } from './base.js';
 
 /** A drawing message: the DisplayBase, then the operation's own fields. */

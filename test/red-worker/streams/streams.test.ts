@@ -53,7 +53,8 @@ function setup(caps = gtkCaps) {
   const play = (region: Box, frames: number, fromMs = 0) => {
     for (let i = 0; i < frames; i++) {
       // As the red-worker: the parts the streams leave are drawn, then the turn ends.
-      for (const part of streams.damage(region, 'copy', fromMs + i * 40)) pushed.push({ kind: 'image', box: part, bitmap: host.snapshot(part) });
+      for (const part of streams.damage(region, 'copy', fromMs + i * 40))
+        pushed.push({ kind: 'image', box: part, bitmap: host.snapshot(part) });
       streams.endTurn(fromMs + i * 40);
     }
   };
@@ -73,7 +74,10 @@ test('after 20 frames a stream starts with the first codec the client decodes: c
   t.deepEqual(kinds.slice(20, 22), ['stream-create', 'stream-activate-report']);
   t.is(kinds.filter((k) => k === 'stream-frame').length, 1, 'one frame waits at a time: a newer one takes its place');
   const frame = s.pushed.find((d) => d.kind === 'stream-frame')!;
-  t.deepEqual(await s.streams.encode(frame as Extract<Drawing, { kind: 'stream-frame' }>).then((f) => f && [...f.frame]), [640 & 0xff, 360 & 0xff]);
+  t.deepEqual(await s.streams.encode(frame as Extract<Drawing, { kind: 'stream-frame' }>).then((f) => f && [...f.frame]), [
+    640 & 0xff,
+    360 & 0xff,
+  ]);
   s.streams.close();
 });
 
@@ -89,8 +93,15 @@ test('damage reaching past a stream grows it (SIZED_STREAM); damage drawn over p
   t.deepEqual(s.streams.damage(over, 'copy', 950), [over]);
   t.like(s.pushed.at(-1), { kind: 'stream-clip', id: 0 });
   const clip = (s.pushed.at(-1) as Extract<Drawing, { kind: 'stream-clip' }>).clip!;
-  t.true(clip.every((r) => r.left >= 700 || r.bottom <= 100), 'the covered part is out of the clip');
-  t.deepEqual(s.streams.damage(box(610, 110, 10, 10), 'copy', 960), [box(610, 110, 10, 10)], 'damage where the stream does not show is drawn');
+  t.true(
+    clip.every((r) => r.left >= 700 || r.bottom <= 100),
+    'the covered part is out of the clip',
+  );
+  t.deepEqual(
+    s.streams.damage(box(610, 110, 10, 10), 'copy', 960),
+    [box(610, 110, 10, 10)],
+    'damage where the stream does not show is drawn',
+  );
   t.deepEqual(s.streams.damage(box(900, 200, 10, 10), 'copy', 960), [], 'where it shows, it is the next frame');
   t.true(s.streams.damage(box(900, 200, 10, 10), 'fill', 970).length === 1);
   t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image'], 'a fill over a stream ends it, its area sent losslessly');
@@ -112,7 +123,16 @@ test('bad reports are ignored with one line; a cannot-decode report or an encode
   const s = setup();
   s.play(video, 21);
   const activate = s.pushed.find((d) => d.kind === 'stream-activate-report') as Extract<Drawing, { kind: 'stream-activate-report' }>;
-  const report = { stream_id: 0, unique_id: activate.uniqueId, start_frame_mm_time: 0, end_frame_mm_time: 0, num_frames: 5, num_drops: 0, last_frame_delay: 0, audio_delay: 0 };
+  const report = {
+    stream_id: 0,
+    unique_id: activate.uniqueId,
+    start_frame_mm_time: 0,
+    end_frame_mm_time: 0,
+    num_frames: 5,
+    num_drops: 0,
+    last_frame_delay: 0,
+    audio_delay: 0,
+  };
   s.streams.report({ ...report, stream_id: 7 }, 1000);
   s.streams.report({ ...report, stream_id: 9 }, 1001);
   s.streams.report({ ...report, num_drops: 6 }, 2500);
@@ -138,7 +158,10 @@ test('bad reports are ignored with one line; a cannot-decode report or an encode
 test('a client without MULTI_CODEC nor STREAM_REPORT gets MJPEG and no report request; without SIZED_STREAM a grown region is a new stream', (t) => {
   const s = setup([]);
   s.play(video, 21);
-  t.like(s.pushed.find((d) => d.kind === 'stream-create'), { codec: 'mjpeg' });
+  t.like(
+    s.pushed.find((d) => d.kind === 'stream-create'),
+    { codec: 'mjpeg' },
+  );
   t.false(s.kinds().includes('stream-activate-report'));
   s.streams.damage(box(600, 0, 640, 400), 'copy', 900);
   t.deepEqual(

@@ -1,7 +1,8 @@
 import { DisplayCap, hasCap } from '../../../../codecs/protocol/enums.js';
-import { videoCodecType, type VideoCodecName } from '../../../../codecs/video/codec-list.js';
+import { videoCodecType } from '../../../../codecs/video/codec-list.js';
+import type { VideoCodec } from '../../../../codecs/video/encoder.js';
 
-const capOf: { readonly [K in VideoCodecName]: number } = {
+const capOf: { readonly [K in VideoCodec]: number } = {
   mjpeg: DisplayCap.codecMjpeg,
   vp8: DisplayCap.codecVp8,
   h264: DisplayCap.codecH264,
@@ -13,10 +14,10 @@ const capOf: { readonly [K in VideoCodecName]: number } = {
  * only), re-sorted by the client's PREFERRED_VIDEO_CODEC_TYPE (its codecs first, in its order;
  * the rest in the server's).
  */
-export function codecsFor(server: readonly VideoCodecName[], caps: readonly number[], preferred: readonly number[]): VideoCodecName[] {
+export function codecsFor(server: readonly VideoCodec[], caps: readonly number[], preferred: readonly number[]): VideoCodec[] {
   const multi = hasCap(caps, DisplayCap.multiCodec);
   const usable = server.filter((c) => (multi ? hasCap(caps, capOf[c]) : c === 'mjpeg'));
-  const rank = (c: VideoCodecName) => {
+  const rank = (c: VideoCodec) => {
     const i = preferred.indexOf(videoCodecType[c]);
     return i < 0 ? preferred.length : i;
   };

@@ -1,23 +1,10 @@
 import type { Bitmap32 } from '../../../../codecs/image/bitmap.js';
-import type { VideoCodecName } from '../../../../codecs/video/codec-list.js';
+import type { VideoCodec, VideoEncoder, VideoEncoderOptions } from '../../../../codecs/video/encoder.js';
 
 /** A stream's number on the wire (small: spice-gtk keeps its streams in an array by id). */
 export type StreamId = number & { readonly __brand: 'StreamId' };
 
-export interface VideoParams {
-  readonly width: number;
-  readonly height: number;
-  readonly bitRate: number;
-  readonly frameRate: number;
-}
-
-/** One codec instance, as `codecs/video/encoder.ts` makes them. */
-export interface VideoEncoder {
-  encode(frame: { pixels: Uint8Array; stride: number; width: number; height: number }, options: { keyFrame?: boolean }): Uint8Array;
-  setRate(bitRate: number, frameRate: number): void;
-  close(): void;
-}
-export type MakeVideoEncoder = (codec: VideoCodecName, params: VideoParams) => VideoEncoder;
+export type MakeVideoEncoder = (codec: VideoCodec, options: VideoEncoderOptions) => VideoEncoder;
 
 /**
  * The encoders of a red-worker's streams, by stream id. VP8 and H.264 keep state from frame to
@@ -25,7 +12,7 @@ export type MakeVideoEncoder = (codec: VideoCodecName, params: VideoParams) => V
  */
 export interface StreamEncoders {
   /** Throws when the codec cannot be set up (the stream then is not created). */
-  open(id: StreamId, codec: VideoCodecName, params: VideoParams): void;
+  open(id: StreamId, codec: VideoCodec, options: VideoEncoderOptions): void;
   /** Rejects on an encoder error: the caller ends the stream. */
   encode(id: StreamId, frame: Bitmap32, keyFrame: boolean): Promise<Uint8Array>;
   setRate(id: StreamId, bitRate: number, frameRate: number): void;
@@ -42,9 +29,9 @@ export class InThreadEncoders implements StreamEncoders {
 
   constructor(private readonly make: MakeVideoEncoder) {}
 
-  open(id: StreamId, codec: VideoCodecName, params: VideoParams): void {
+  open(id: StreamId, codec: VideoCodec, options: VideoEncoderOptions): void {
     this.close(id);
-    this.encoders.set(id, this.make(codec, params));
+    this.encoders.set(id, this.make(codec, options));
   }
 
   async encode(id: StreamId, frame: Bitmap32, keyFrame: boolean): Promise<Uint8Array> {

@@ -1,7 +1,18 @@
-import { area, bounding, boxHeight, boxWidth, contains, intersect, intersects, isEmpty, subtract, type Box } from '../../../../codecs/box.js';
+import {
+  area,
+  bounding,
+  boxHeight,
+  boxWidth,
+  contains,
+  intersect,
+  intersects,
+  isEmpty,
+  subtract,
+  type Box,
+} from '../../../../codecs/box.js';
 import type { Bitmap32 } from '../../../../codecs/image/bitmap.js';
 import { DisplayCap, hasCap } from '../../../../codecs/protocol/enums.js';
-import type { VideoCodecName } from '../../../../codecs/video/codec-list.js';
+import type { VideoCodec } from '../../../../codecs/video/encoder.js';
 import { mmTimeDeltaMs, mmTimeNow } from '../../../../channel/mm-time.js';
 import type { Logger } from '../../../../runtime/log.js';
 import type { Drawing } from '../pipe.js';
@@ -29,7 +40,7 @@ type Frame = Extract<Drawing, { kind: 'stream-frame' }>;
 /** What the streams need of their red-worker. */
 export interface StreamsHost {
   readonly log: Logger;
-  readonly codecs: readonly VideoCodecName[];
+  readonly codecs: readonly VideoCodec[];
   readonly encoders: StreamEncoders;
   /** Queues a drawing for the client. */
   push(d: Drawing): void;
@@ -41,13 +52,13 @@ export interface StreamsHost {
   photoLike(box: Box): boolean;
   bounds(): Box | null;
   /** A stream was created with `codec` (for metrics). */
-  created(codec: VideoCodecName): void;
+  created(codec: VideoCodec): void;
 }
 
 interface Stream {
   readonly id: StreamId;
   readonly uniqueId: number;
-  readonly codec: VideoCodecName;
+  readonly codec: VideoCodec;
   box: Box;
   /** The parts of `box` the stream shows; null: all of it. */
   clip: Box[] | null;
@@ -68,7 +79,7 @@ interface Client {
   readonly caps: readonly number[];
   preferred: readonly number[];
   /** Codecs that failed for this client (encoder error, or it said it cannot decode them): not tried again; none left, images only. */
-  readonly failed: Set<VideoCodecName>;
+  readonly failed: Set<VideoCodec>;
 }
 
 /**
@@ -195,7 +206,10 @@ export class Streams {
       const delay = s.rate.playbackDelayMs(this.link?.latencyMs ?? 0, mmTimeDeltaMs);
       return { frame, mmTime: mmTimeNow() - mmTimeDeltaMs + delay };
     } catch (err) {
-      this.host.log.warn({ stream: s.id, codec: s.codec, err: String(err) }, 'video encoder failed: the stream ends, its area goes as images');
+      this.host.log.warn(
+        { stream: s.id, codec: s.codec, err: String(err) },
+        'video encoder failed: the stream ends, its area goes as images',
+      );
       this.client.failed.add(s.codec);
       if (this.streams.get(f.id) === s) this.end(s, 'encoder error');
       return null;
