@@ -15,8 +15,12 @@ export interface VideoDecoder {
 
 export function createVideoDecoder(codec: VideoCodec): VideoDecoder {
   switch (codec) {
-    case 'mjpeg':
-      return { codec, decode: (data) => guarded(codec, () => jpegDecode(data)), close: () => {} };
+    case 'mjpeg': {
+      // Stateless: each frame is a whole JPEG.
+      let closed = false;
+      const decode = (data: Uint8Array) => (closed ? decodeError('mjpeg: decoder closed') : guarded(codec, () => jpegDecode(data)));
+      return { codec, decode, close: () => void (closed = true) };
+    }
     case 'vp8':
       return nativeDecoder(codec, vp8Decoder());
     case 'h264':

@@ -16,22 +16,35 @@ const SMOOTHING = 0.3;
  * JPEG quality: after each frame the size at the current step is smoothed, the sizes of the
  * other steps are projected from it by STEP_GROWTH a step, and the next frame takes the highest
  * step whose projection fits the frame budget (bit rate / frame rate). Frame rate is the
- * caller's: it chooses which frames to encode.
+ * caller's (it chooses which frames to encode); `frameRate` says what the bit rate allows.
  */
 export class MjpegEncoder implements VideoEncoder {
   readonly codec = 'mjpeg';
   #step = 4; // quality 60 until the first frame's size is known
   #bytes: number | undefined;
   #budget: number;
+  #bitRate: number;
+  #frameRate: number;
   #closed = false;
 
   constructor(options: VideoEncoderOptions) {
     this.#budget = budget(options.bitRate, options.frameRate);
+    this.#bitRate = options.bitRate;
+    this.#frameRate = options.frameRate;
   }
 
   /** The JPEG quality the next frame gets. */
   get quality(): number {
     return MJPEG_QUALITIES[this.#step]!;
+  }
+
+  /**
+   * The frame rate the bit rate allows: the one asked, unless frames at the lowest quality step
+   * are still over the budget; then fewer (at least 1), as spice-server's MJPEG encoder lowers it.
+   */
+  get frameRate(): number {
+    if (this.#step > 0 || this.#bytes === undefined) return this.#frameRate;
+    return Math.max(1, Math.min(this.#frameRate, Math.floor(this.#bitRate / 8 / this.#bytes)));
   }
 
   encode(frame: VideoFrame): Uint8Array {
@@ -44,6 +57,8 @@ export class MjpegEncoder implements VideoEncoder {
 
   setRate(bitRate: number, frameRate: number): void {
     this.#budget = budget(bitRate, frameRate);
+    this.#bitRate = bitRate;
+    this.#frameRate = frameRate;
     if (this.#bytes !== undefined) this.#step = this.#nextStep(this.#bytes);
   }
 

@@ -1,16 +1,12 @@
 #include <wels/codec_api.h>
-#include <string>
-#include <vector>
 #include "../exports.h"
-#include "../pixel-args.h"
-#include "decoded.h"
-#include "encoder-args.h"
-#include "yuv.h"
+#include "h264-sps.h"
+#include "stream-wrap.h"
 
 // H.264 with Cisco's openh264 (BSD-licensed; x264 is GPL): constrained baseline (CAVLC, one
 // slice, no B frames), Annex-B access units (start codes, SPS and PPS before every IDR, so a
 // key frame decodes alone), bit-rate rate control without skipped frames (the caller drops
-// before encoding), an IDR on demand. The VUI says BT.601 limited range, the matrix yuv.cc uses.
+// before encoding), an IDR on demand. The VUI names the matrix yuv.cc used (limited range).
 // 4:2:0 H.264 has whole 2x2 blocks only: an odd width or height is encoded one pixel larger,
 // the last column or row repeated (a decoder shows it; SPICE scales the stream to its box).
 
@@ -18,45 +14,23 @@ namespace {
 
 uint32_t Even(uint32_t n) { return (n + 1) & ~1u; }
 
-Napi::Value Fail(Napi::Env env, const std::string& what) {
-  Napi::Error::New(env, what).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
-
-class H264Encoder : public Napi::ObjectWrap<H264Encoder> {
+class H264Encode {
  public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "H264Encoder",
-                       {InstanceMethod<&H264Encoder::Encode>("encode"), InstanceMethod<&H264Encoder::SetRate>("setRate"),
-                        InstanceMethod<&H264Encoder::Close>("close")});
-  }
-
-  // (width, height, bitRate, frameRate)
-  explicit H264Encoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<H264Encoder>(info) {
-    if (!ArgShape(info, 0, &shape_) || !ArgRate(info, 2, &bit_rate_, &frame_rate_)) return;
-    Open(info.Env());
-  }
-
-  ~H264Encoder() override { Shut(); }
-
- private:
-  bool Open(Napi::Env env) {
-    if (WelsCreateSVCEncoder(&encoder_) != 0 || encoder_ == nullptr) {
-      Fail(env, "H.264: openh264 encoder not created");
-      return false;
-    }
+  std::string Open(EncoderShape shape, Rate rate) {
+    if (WelsCreateSVCEncoder(&encoder_) != 0 || encoder_ == nullptr) return "H.264: openh264 encoder not created";
     int quiet = WELS_LOG_QUIET;
     encoder_->SetOption(ENCODER_OPTION_TRACE_LEVEL, &quiet);
+    width_ = Even(shape.width);
+    height_ = Even(shape.height);
     SEncParamExt p;
     encoder_->GetDefaultParams(&p);
-    uint32_t width = Even(shape_.width), height = Even(shape_.height);
     p.iUsageType = CAMERA_VIDEO_REAL_TIME;
-    p.iPicWidth = int(width);
-    p.iPicHeight = int(height);
-    p.iTargetBitrate = int(bit_rate_);
+    p.iPicWidth = int(width_);
+    p.iPicHeight = int(height_);
+    p.iTargetBitrate = int(rate.bit_rate);
     p.iMaxBitrate = UNSPECIFIED_BIT_RATE;
     p.iRCMode = RC_BITRATE_MODE;
-    p.fMaxFrameRate = float(frame_rate_);
+    p.fMaxFrameRate = float(rate.frame_rate);
     p.bEnableFrameSkip = false;
     p.iMultipleThreadIdc = 1;
     p.iSpatialLayerNum = 1;
@@ -72,10 +46,10 @@ class H264Encoder : public Napi::ObjectWrap<H264Encoder> {
     p.bPrefixNalAddingCtrl = false;
     p.iLoopFilterDisableIdc = 0;
     SSpatialLayerConfig& layer = p.sSpatialLayers[0];
-    layer.iVideoWidth = int(width);
-    layer.iVideoHeight = int(height);
-    layer.fFrameRate = float(frame_rate_);
-    layer.iSpatialBitrate = int(bit_rate_);
+    layer.iVideoWidth = int(width_);
+    layer.iVideoHeight = int(height_);
+    layer.fFrameRate = float(rate.frame_rate);
+    layer.iSpatialBitrate = int(rate.bit_rate);
     layer.iMaxSpatialBitrate = UNSPECIFIED_BIT_RATE;
     layer.uiProfileIdc = PRO_BASELINE;
     layer.uiLevelIdc = LEVEL_UNKNOWN;  // openh264 picks the level from size and rate
@@ -84,164 +58,118 @@ class H264Encoder : public Napi::ObjectWrap<H264Encoder> {
     layer.uiVideoFormat = VF_UNDEF;
     layer.bFullRange = false;
     layer.bColorDescriptionPresent = true;
-    layer.uiColorPrimaries = CP_SMPTE170M;
-    layer.uiTransferCharacteristics = TRC_SMPTE170M;
-    layer.uiColorMatrix = CM_SMPTE170M;
-    if (encoder_->InitializeExt(&p) != cmResultSuccess) {
-      Shut();
-      Fail(env, "H.264: openh264 refused the settings (" + std::to_string(width) + "x" + std::to_string(height) + ")");
-      return false;
-    }
+    bool hd = MatrixFor(height_) == YuvMatrix::kBt709;
+    layer.uiColorPrimaries = hd ? CP_BT709 : CP_SMPTE170M;
+    layer.uiTransferCharacteristics = hd ? TRC_BT709 : TRC_SMPTE170M;
+    layer.uiColorMatrix = hd ? CM_BT709 : CM_SMPTE170M;
+    if (encoder_->InitializeExt(&p) != cmResultSuccess)
+      return "H.264: openh264 refused the settings (" + std::to_string(width_) + "x" + std::to_string(height_) + ")";
+    initialized_ = true;
     int format = videoFormatI420;
     encoder_->SetOption(ENCODER_OPTION_DATAFORMAT, &format);
-    yuv_.resize(size_t(width) * height * 3 / 2);
-    return true;
+    yuv_.resize(size_t(width_) * height_ * 3 / 2);
+    frame_rate_ = rate.frame_rate;
+    return "";
   }
 
-  void Shut() {
-    if (encoder_ == nullptr) return;
-    encoder_->Uninitialize();
-    WelsDestroySVCEncoder(encoder_);
-    encoder_ = nullptr;
-  }
-
-  // (pixels, width, height, stride, keyFrame) -> one Annex-B access unit. Another size restarts
-  // the encoder, so that frame is an IDR.
-  Napi::Value Encode(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    PixelRows rows;
-    if (!ArgPixelRows(info, 0, &rows)) return env.Undefined();
-    bool key = info.Length() > 4 && info[4].ToBoolean().Value();
-    if (closed_) return Fail(env, "H.264 encoder closed");
-    if (rows.width > 8192 || rows.height > 8192) return Fail(env, "H.264: at most 8192x8192");
-    if (rows.width != shape_.width || rows.height != shape_.height) {
-      Shut();
-      shape_ = EncoderShape{rows.width, rows.height};
-    }
-    if (encoder_ == nullptr && !Open(env)) return env.Undefined();
-    uint32_t width = Even(shape_.width), height = Even(shape_.height);
+  std::string Encode(const PixelRows& rows, bool key, std::vector<uint8_t>* out) {
     uint8_t* y = yuv_.data();
-    uint8_t* u = y + size_t(width) * height;
-    uint8_t* v = u + size_t(width / 2) * (height / 2);
-    BgrxToI420(rows, I420{y, u, v, width, width / 2, width, height});
+    uint8_t* u = y + size_t(width_) * height_;
+    uint8_t* v = u + size_t(width_ / 2) * (height_ / 2);
+    BgrxToI420(rows, I420{y, u, v, width_, width_ / 2, width_, height_}, MatrixFor(height_));
     SSourcePicture picture{};
     picture.iColorFormat = videoFormatI420;
-    picture.iPicWidth = int(width);
-    picture.iPicHeight = int(height);
-    picture.iStride[0] = int(width);
-    picture.iStride[1] = picture.iStride[2] = int(width / 2);
+    picture.iPicWidth = int(width_);
+    picture.iPicHeight = int(height_);
+    picture.iStride[0] = int(width_);
+    picture.iStride[1] = picture.iStride[2] = int(width_ / 2);
     picture.pData[0] = y;
     picture.pData[1] = u;
     picture.pData[2] = v;
-    picture.uiTimeStamp = static_cast<long long>(frames_ * 1000 / frame_rate_);
+    picture.uiTimeStamp = static_cast<long long>(time_ms_);
     if (key) encoder_->ForceIntraFrame(true);
     SFrameBSInfo bits{};
-    if (encoder_->EncodeFrame(&picture, &bits) != cmResultSuccess) return Fail(env, "H.264 encode failed");
-    frames_++;
-    out_.clear();
+    if (encoder_->EncodeFrame(&picture, &bits) != cmResultSuccess) return "H.264 encode failed";
+    time_ms_ += 1000 / frame_rate_;
+    out->clear();
     for (int l = 0; l < bits.iLayerNum; l++) {
       const SLayerBSInfo& layer = bits.sLayerInfo[l];
       size_t size = 0;
       for (int n = 0; n < layer.iNalCount; n++) size += size_t(layer.pNalLengthInByte[n]);
-      out_.insert(out_.end(), layer.pBsBuf, layer.pBsBuf + size);
+      out->insert(out->end(), layer.pBsBuf, layer.pBsBuf + size);
     }
-    if (bits.eFrameType == videoFrameTypeSkip || out_.empty()) return Fail(env, "H.264 encode: no frame came out");
-    return CopyOut(env, out_.data(), out_.size());
+    return bits.eFrameType == videoFrameTypeSkip || out->empty() ? "H.264 encode: no frame came out" : "";
   }
 
-  // (bitRate, frameRate): takes effect from the next frame.
-  Napi::Value SetRate(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!ArgRate(info, 0, &bit_rate_, &frame_rate_) || encoder_ == nullptr) return env.Undefined();
-    SBitrateInfo rate{SPATIAL_LAYER_ALL, int(bit_rate_)};
-    float fps = float(frame_rate_);
-    if (encoder_->SetOption(ENCODER_OPTION_BITRATE, &rate) != cmResultSuccess ||
+  std::string SetRate(Rate rate) {
+    SBitrateInfo bits{SPATIAL_LAYER_ALL, int(rate.bit_rate)};
+    float fps = float(rate.frame_rate);
+    if (encoder_->SetOption(ENCODER_OPTION_BITRATE, &bits) != cmResultSuccess ||
         encoder_->SetOption(ENCODER_OPTION_FRAME_RATE, &fps) != cmResultSuccess)
-      return Fail(env, "H.264: openh264 refused the rate");
-    return env.Undefined();
+      return "H.264: openh264 refused the rate";
+    frame_rate_ = rate.frame_rate;
+    return "";
   }
 
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    Shut();
-    closed_ = true;
-    return info.Env().Undefined();
+  ~H264Encode() {
+    if (encoder_ == nullptr) return;
+    if (initialized_) encoder_->Uninitialize();
+    WelsDestroySVCEncoder(encoder_);
   }
 
-  EncoderShape shape_{};
-  uint32_t bit_rate_ = 0;
-  double frame_rate_ = 0;
+ private:
   ISVCEncoder* encoder_ = nullptr;
+  bool initialized_ = false;
+  uint32_t width_ = 0;
+  uint32_t height_ = 0;
+  double frame_rate_ = 30;
+  double time_ms_ = 0;
   std::vector<uint8_t> yuv_;
-  std::vector<uint8_t> out_;
-  uint64_t frames_ = 0;
-  bool closed_ = false;
 };
 
-class H264Decoder : public Napi::ObjectWrap<H264Decoder> {
+class H264Decode {
  public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "H264Decoder", {InstanceMethod<&H264Decoder::Decode>("decode"), InstanceMethod<&H264Decoder::Close>("close")});
-  }
-
-  explicit H264Decoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<H264Decoder>(info) {
-    if (WelsCreateDecoder(&decoder_) != 0 || decoder_ == nullptr) {
-      decoder_ = nullptr;
-      Fail(info.Env(), "H.264: openh264 decoder not created");
-      return;
-    }
+  std::string Open() {
+    if (WelsCreateDecoder(&decoder_) != 0 || decoder_ == nullptr) return "H.264: openh264 decoder not created";
     int quiet = WELS_LOG_QUIET;
     decoder_->SetOption(DECODER_OPTION_TRACE_LEVEL, &quiet);
     SDecodingParam p{};
     p.sVideoProperty.eVideoBsType = VIDEO_BITSTREAM_AVC;
     p.eEcActiveIdc = ERROR_CON_DISABLE;  // a damaged frame is an error, not a concealed guess
-    if (decoder_->Initialize(&p) != 0) {
-      Shut();
-      Fail(info.Env(), "H.264: openh264 decoder not initialised");
-    }
+    if (decoder_->Initialize(&p) != 0) return "H.264: openh264 decoder not initialised";
+    initialized_ = true;
+    return "";
   }
 
-  ~H264Decoder() override { Shut(); }
-
- private:
-  void Shut() {
-    if (decoder_ == nullptr) return;
-    decoder_->Uninitialize();
-    WelsDestroyDecoder(decoder_);
-    decoder_ = nullptr;
-  }
-
-  // (access unit: Uint8Array, Annex-B) -> the decoded picture; damaged input throws.
-  Napi::Value Decode(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Uint8Array data;
-    if (!ArgBytes(info, 0, &data)) return env.Undefined();
-    if (decoder_ == nullptr) return Fail(env, "H.264 decoder closed");
-    if (data.ByteLength() == 0 || data.ByteLength() > 0x7fffffff) return Fail(env, "H.264 decode: empty or oversized access unit");
+  // One Annex-B access unit; damaged input is an error.
+  std::string Decode(const uint8_t* data, size_t size, ConstI420* picture) {
+    std::string sizes = CheckSpsSizes(data, size, kMaxDecodedPixels);
+    if (!sizes.empty()) return sizes;
     unsigned char* planes[3] = {nullptr, nullptr, nullptr};
     SBufferInfo out{};
-    DECODING_STATE state = decoder_->DecodeFrameNoDelay(data.Data(), int(data.ByteLength()), planes, &out);
-    if (state != dsErrorFree) return Fail(env, "H.264 decode: damaged or unusable access unit (openh264 state " + std::to_string(state) + ")");
-    if (out.iBufferStatus != 1 || planes[0] == nullptr) return Fail(env, "H.264 decode: no picture in this access unit");
+    DECODING_STATE state = decoder_->DecodeFrameNoDelay(data, int(size), planes, &out);
+    if (state != dsErrorFree) return "H.264 decode: damaged or unusable access unit (openh264 state " + std::to_string(state) + ")";
+    if (out.iBufferStatus != 1 || planes[0] == nullptr) return "H.264 decode: no picture in this access unit";
     const SSysMEMBuffer& b = out.UsrData.sSystemBuffer;
-    if (b.iFormat != videoFormatI420 || b.iWidth < 1 || b.iHeight < 1) return Fail(env, "H.264 decode: unexpected picture format");
-    Napi::ArrayBuffer pixels;
-    if (!NewPicture(env, uint32_t(b.iWidth), uint32_t(b.iHeight), &pixels)) return env.Undefined();
-    I420ToBgrx(ConstI420{planes[0], planes[1], planes[2], size_t(b.iStride[0]), size_t(b.iStride[1]), uint32_t(b.iWidth), uint32_t(b.iHeight)},
-               static_cast<uint8_t*>(pixels.Data()), size_t(b.iWidth) * 4);
-    return Decoded(env, uint32_t(b.iWidth), uint32_t(b.iHeight), pixels);
+    if (b.iFormat != videoFormatI420 || b.iWidth < 1 || b.iHeight < 1) return "H.264 decode: unexpected picture format";
+    *picture = ConstI420{planes[0], planes[1], planes[2], size_t(b.iStride[0]), size_t(b.iStride[1]), uint32_t(b.iWidth), uint32_t(b.iHeight)};
+    return "";
   }
 
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    Shut();
-    return info.Env().Undefined();
+  ~H264Decode() {
+    if (decoder_ == nullptr) return;
+    if (initialized_) decoder_->Uninitialize();
+    WelsDestroyDecoder(decoder_);
   }
 
+ private:
   ISVCDecoder* decoder_ = nullptr;
+  bool initialized_ = false;
 };
 
 }  // namespace
 
 void InitH264(Napi::Env env, Napi::Object exports) {
-  exports.Set("H264Encoder", H264Encoder::Define(env));
-  exports.Set("H264Decoder", H264Decoder::Define(env));
+  exports.Set("H264Encoder", EncoderWrap<H264Encode>::Define(env, "H264Encoder"));
+  exports.Set("H264Decoder", DecoderWrap<H264Decode>::Define(env, "H264Decoder"));
 }

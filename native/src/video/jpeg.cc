@@ -12,6 +12,8 @@
 
 namespace {
 
+// A TurboJPEG handle is not reset after an error (libjpeg-turbo 2.1 leaves it mid-decode, and
+// every later call then fails too), so a failed call's handle is replaced.
 struct Handles {
   tjhandle compress = tjInitCompress();
   tjhandle decompress = tjInitDecompress();
@@ -26,8 +28,11 @@ Handles& ThreadHandles() {
   return handles;
 }
 
-Napi::Value Fail(Napi::Env env, tjhandle handle, const char* what) {
-  Napi::Error::New(env, std::string(what) + ": " + tjGetErrorStr2(handle)).ThrowAsJavaScriptException();
+// Throws the handle's error, then replaces the handle.
+Napi::Value Fail(Napi::Env env, tjhandle* handle, tjhandle (*fresh)(), const char* what) {
+  Napi::Error::New(env, std::string(what) + ": " + tjGetErrorStr2(*handle)).ThrowAsJavaScriptException();
+  if (*handle != nullptr) tjDestroy(*handle);
+  *handle = fresh();
   return env.Undefined();
 }
 
@@ -45,8 +50,8 @@ Napi::Value EncodeJpeg(const Napi::CallbackInfo& info) {
     Napi::RangeError::New(env, "JPEG: quality 1..100, at most 65535x65535 pixels").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  tjhandle handle = ThreadHandles().compress;
-  if (handle == nullptr) return Fail(env, handle, "tjInitCompress");
+  tjhandle& handle = ThreadHandles().compress;
+  if (handle == nullptr) return Fail(env, &handle, tjInitCompress, "tjInitCompress");
   // Into a thread's scratch of the worst-case size, so TurboJPEG never reallocates.
   thread_local std::vector<unsigned char> scratch;
   unsigned long capacity = tjBufSize(int(rows.width), int(rows.height), TJSAMP_420);
@@ -55,7 +60,7 @@ Napi::Value EncodeJpeg(const Napi::CallbackInfo& info) {
   unsigned long size = capacity;
   if (tjCompress2(handle, rows.pixels, int(rows.width), int(rows.stride), int(rows.height), TJPF_BGRX, &out, &size, TJSAMP_420, quality,
                   TJFLAG_FASTDCT | TJFLAG_NOREALLOC) != 0)
-    return Fail(env, handle, "JPEG encode");
+    return Fail(env, &handle, tjInitCompress, "JPEG encode");
   return CopyOut(env, out, size);
 }
 
@@ -64,18 +69,18 @@ Napi::Value DecodeJpeg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint8Array data;
   if (!ArgBytes(info, 0, &data)) return env.Undefined();
-  tjhandle handle = ThreadHandles().decompress;
-  if (handle == nullptr) return Fail(env, handle, "tjInitDecompress");
+  tjhandle& handle = ThreadHandles().decompress;
+  if (handle == nullptr) return Fail(env, &handle, tjInitDecompress, "tjInitDecompress");
   int width, height, subsampling, colorspace;
   if (data.ByteLength() > 0x7fffffff ||
       tjDecompressHeader3(handle, data.Data(), (unsigned long)data.ByteLength(), &width, &height, &subsampling, &colorspace) != 0)
-    return Fail(env, handle, "JPEG header");
+    return Fail(env, &handle, tjInitDecompress, "JPEG header");
   Napi::ArrayBuffer pixels;
   if (!NewPicture(env, uint32_t(width), uint32_t(height), &pixels)) return env.Undefined();
   uint8_t* out = static_cast<uint8_t*>(pixels.Data());
   // A warning (a truncated or damaged file) is an error here: a partial picture is not a frame.
   if (tjDecompress2(handle, data.Data(), (unsigned long)data.ByteLength(), out, width, width * 4, height, TJPF_BGRX, TJFLAG_STOPONWARNING) != 0)
-    return Fail(env, handle, "JPEG decode");
+    return Fail(env, &handle, tjInitDecompress, "JPEG decode");
   for (size_t i = 3; i < pixels.ByteLength(); i += 4) out[i] = 0;
   return Decoded(env, uint32_t(width), uint32_t(height), pixels);
 }

@@ -4,9 +4,15 @@
 #include "../../../codecs/image/pixel-rows.h"
 
 // Planar 4:2:0 pictures (I420: Y, then U and V at half width and height, rounded up) and their
-// conversion from and to SPICE's B,G,R,X pixels. BT.601 limited range: what VP8 declares
-// (colour space 0) and what our H.264 stream declares in its VUI, so every decoder converts back
-// with the same matrix.
+// conversion from and to SPICE's B,G,R,X pixels, limited range.
+//
+// The matrix follows GStreamer's default for pictures that do not say theirs (video-info.c):
+// BT.709 above 576 rows, BT.601 otherwise. A VP8 frame cannot say it, and spice-gtk's vp8dec !
+// videoconvert then assumes that default; our H.264 says the same one in its VUI; our decoders
+// take it by the same rule. So every client converts back with the matrix we used.
+enum class YuvMatrix { kBt601, kBt709 };
+
+inline YuvMatrix MatrixFor(uint32_t height) { return height > 576 ? YuvMatrix::kBt709 : YuvMatrix::kBt601; }
 
 struct I420 {
   uint8_t* y;
@@ -28,6 +34,6 @@ struct ConstI420 {
   uint32_t height;
 };
 
-void BgrxToI420(const PixelRows& src, const I420& dst);
+void BgrxToI420(const PixelRows& src, const I420& dst, YuvMatrix matrix);
 // Writes width*height pixels, X = 0, rows `stride` bytes apart.
-void I420ToBgrx(const ConstI420& src, uint8_t* dst, size_t stride);
+void I420ToBgrx(const ConstI420& src, uint8_t* dst, size_t stride, YuvMatrix matrix);
