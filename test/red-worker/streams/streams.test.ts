@@ -155,6 +155,20 @@ test('bad reports are ignored with one line; a cannot-decode report or an encode
   s.streams.close();
 });
 
+test("a new PREFERRED_VIDEO_CODEC_TYPE ends a stream of another codec; the region comes back in the client's choice", (t) => {
+  const s = setup();
+  s.play(video, 21);
+  t.like(lastOf(s.pushed, 'stream-create'), { codec: 'vp8' });
+  s.streams.setPreferred([2]);
+  t.is(s.streams.active, 1, 'already its choice');
+  s.streams.setPreferred([1]);
+  t.is(s.streams.active, 0);
+  t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image']);
+  s.play(video, 21, 2000);
+  t.like(lastOf(s.pushed, 'stream-create'), { codec: 'mjpeg' });
+  s.streams.close();
+});
+
 test('a client without MULTI_CODEC nor STREAM_REPORT gets MJPEG and no report request; without SIZED_STREAM a grown region is a new stream', (t) => {
   const s = setup([]);
   s.play(video, 21);

@@ -115,8 +115,13 @@ export class Streams {
     this.client = caps ? { caps, preferred: [], failed: new Set() } : null;
   }
 
+  /** PREFERRED_VIDEO_CODEC_TYPE: a stream whose codec is no longer the client's first choice ends, and comes back with that codec. */
   setPreferred(codecs: readonly number[]): void {
-    if (this.client) this.client.preferred = codecs;
+    const client = this.client;
+    if (!client) return;
+    client.preferred = codecs;
+    const best = codecsFor(this.host.codecs, client.caps, codecs).find((c) => !client.failed.has(c));
+    for (const s of [...this.streams.values()]) if (best && s.codec !== best) this.end(s, `the client prefers ${best}`);
   }
 
   setLink(link: LinkEstimate): void {
