@@ -89,17 +89,8 @@ export default defineActor<RedWorkerContract>(
               );
             },
             bounds: () => canvas?.bounds ?? null,
-            created: (codec) => {
-              let cell = streamsByCodec.get(codec);
-              if (!cell)
-                streamsByCodec.set(
-                  codec,
-                  (cell = meter.counter('spice_display_streams_total', 'Video streams created, by codec.', { codec })),
-                );
-              cell.value++;
-            },
+            created: (codec) => countStream(codec),
           });
-    const streamsByCodec = new Map<string, Cell>();
     ctx.parent.messages$.subscribe((m) => streams?.setLink(m));
     let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
     let imageId = 0n;
@@ -118,17 +109,17 @@ export default defineActor<RedWorkerContract>(
       {},
       () => pool.stages.encodeUs.sum / 1e6,
     );
-    /** Images by the encoding chosen, one cell each (a handful of encodings). */
-    const byEncoding = new Map<string, Cell>();
-    const countImage = (encoding: string) => {
-      let cell = byEncoding.get(encoding);
-      if (!cell)
-        byEncoding.set(
-          encoding,
-          (cell = meter.counter('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', { encoding })),
-        );
-      cell.value++;
+    /** A counter with one label, a cell made for each value as it first comes (a handful: encodings, codecs). */
+    const labelled = (name: string, help: string, label: string) => {
+      const cells = new Map<string, Cell>();
+      return (value: string) => {
+        let cell = cells.get(value);
+        if (!cell) cells.set(value, (cell = meter.counter(name, help, { [label]: value })));
+        cell.value++;
+      };
     };
+    const countImage = labelled('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', 'encoding');
+    const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
 
