@@ -10,6 +10,8 @@ import type { CompressedEncoding } from '../codecs/image/encoders.js';
 import { ChannelType, channelTypeName } from '../codecs/protocol/enums.js';
 import type { MemSlot } from '../codecs/qxl/memslot.js';
 import type { Config } from '../config/settings.js';
+import type { StreamReport } from '../codecs/protocol/channels/display.js';
+import type { VideoCodec } from '../codecs/video/encoder.js';
 
 /**
  * The companion's actors as the others see them, declared in one place: each actor's contract
@@ -532,8 +534,12 @@ export interface RedWorkerContract {
     readonly imageCompression: ImageCompressionMode;
     /** Its share of the compressor pool: jobs it may have there at once (`poolShare`). */
     readonly poolShare: number;
+    readonly streaming: Config['streaming-video'];
+    /** The codecs streams may use, best first (the `video-codecs` setting). */
+    readonly videoCodecs: readonly VideoCodec[];
   };
-  in: never;
+  /** The client's link as the main channel's net test measured it: streams start at a bit rate it allows. */
+  in: { kind: 'net-test' } & NetTest;
   out: { kind: 'stats'; dropped: number; sent: number };
   replies: {};
 }
@@ -550,7 +556,10 @@ export interface DisplayToWorker {
   send:
     | { kind: 'client'; session: number; caps: readonly number[]; compression?: number }
     | { kind: 'client-gone'; session: number }
-    | { kind: 'preferred-compression'; session: number; compression: number };
+    | { kind: 'preferred-compression'; session: number; compression: number }
+    /** PREFERRED_VIDEO_CODEC_TYPE: SpiceVideoCodecType numbers, best first. */
+    | { kind: 'preferred-video-codecs'; session: number; codecs: readonly number[] }
+    | { kind: 'stream-report'; session: number; report: StreamReport };
   recv: { kind: 'wire'; session: number; type: number; body: Moved<Uint8Array> };
   asks: {};
   answers: {};

@@ -67,3 +67,16 @@ export function mergeBoxes(boxes: readonly Box[], bounds: Box): Box[] {
   }
   return out;
 }
+
+/** What of `a` lies outside `b`, as at most four boxes (bands above and below, then the sides). */
+export function subtract(a: Box, b: Box): Box[] {
+  const i = intersect(a, b);
+  if (isEmpty(i)) return isEmpty(a) ? [] : [a];
+  const parts: Box[] = [
+    { left: a.left, top: a.top, right: a.right, bottom: i.top },
+    { left: a.left, top: i.bottom, right: a.right, bottom: a.bottom },
+    { left: a.left, top: i.top, right: i.left, bottom: i.bottom },
+    { left: i.right, top: i.top, right: a.right, bottom: i.bottom },
+  ];
+  return parts.filter((p) => !isEmpty(p));
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAddress } from '../codecs/dbus/address.js';
+import { parseVideoCodecs } from '../codecs/video/codec-list.js';
 
 /**
  * One configuration key: how its value is checked (strings from flags and the environment are
@@ -102,6 +103,20 @@ export function size() {
         .refine((v) => parseSize(v).every((n) => n <= 16384), 'at most 16384x16384'),
     ) as z.ZodType<string>,
     range: 'WIDTHxHEIGHT, each 1..16384',
+  };
+}
+
+/** spice-server's `video-codecs` list, `mjpeg;vp8;h264` (kept as written; `parseVideoCodecs` splits it). */
+export function videoCodecList() {
+  return {
+    schema: z.preprocess(
+      trimmed,
+      z.string().superRefine((v, ctx) => {
+        const r = parseVideoCodecs(v);
+        if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
+      }),
+    ) as z.ZodType<string>,
+    range: "codecs separated by ';' in order of preference (mjpeg, vp8, h264; a 'spice:' or 'gstreamer:' prefix is accepted)",
   };
 }
 

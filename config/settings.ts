@@ -16,6 +16,7 @@ import {
   size,
   text,
   uuid,
+  videoCodecList,
   type Setting,
 } from './setting.js';
 
@@ -173,10 +174,14 @@ export const settings = {
     notYet: { values: ['auto', 'always'], why: 'GLZ and ZLIB_GLZ images are not implemented yet; only never works' },
   }),
   'streaming-video': setting(oneOf(['off', 'all', 'filter']), {
-    doc: "Detect video regions and send them as a stream (filter: only regions that look like video; QEMU's default: off).",
-    example: 'off',
-    default: 'off',
-    notYet: { values: ['all', 'filter'], why: 'video streams are not implemented yet; only off works' },
+    doc: "Detect regions redrawn at video rates and send them as a lossy video stream (filter: only regions that look like video, photo-like; all: any; QEMU's default: off).",
+    example: 'filter',
+    default: 'filter',
+  }),
+  'video-codecs': setting(videoCodecList(), {
+    doc: "The codecs video streams may use, in order of preference (spice-server's syntax); a client gets the first it decodes, its PREFERRED_VIDEO_CODEC_TYPE first, MJPEG only without MULTI_CODEC.",
+    example: 'vp8;mjpeg',
+    default: 'mjpeg;vp8;h264',
   }),
   'playback-compression': setting(bool(), {
     doc: "Compress audio playback (Opus) when the client supports it (QEMU's default: on).",

@@ -42,6 +42,8 @@ import { processClock } from '../../runtime/clock.js';
 import type { Port } from '../../runtime/port.js';
 import type { ChannelName } from '../../config/settings.js';
 import { parseSize } from '../../config/setting.js';
+import { parseVideoCodecs } from '../../codecs/video/codec-list.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
 import type { ControlTarget } from './control/commands.js';
@@ -211,6 +213,14 @@ export async function startCompanion(config: Config, log: Logger, version: strin
         resolve();
       });
     });
+  // The settings checked the list's syntax.
+  const videoCodecList = parseVideoCodecs(config['video-codecs']) as VideoCodec[];
+  // The client's link, measured by main, sets where its video streams' bit rates start.
+  const redWorkers: ActorRef<RedWorkerContract>[] = [];
+  main.link.messages$.subscribe((m) => {
+    for (const w of redWorkers)
+      void w.link.send({ kind: 'net-test', latencyMs: m.latencyMs, bitsPerSecond: m.bitsPerSecond, lowBandwidth: m.lowBandwidth });
+  });
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
   const startDisplay = (id: number) => {
@@ -233,9 +243,12 @@ export async function startCompanion(config: Config, log: Logger, version: strin
         id,
         imageCompression: config['image-compression'],
         poolShare: poolShare(poolThreads),
+        streaming: config['streaming-video'],
+        videoCodecs: videoCodecList,
       },
     });
     if (id === 0) firstPicture = firstSent(worker);
+    redWorkers.push(worker);
     supervisor.connect(displayToWorker(id));
     supervisor.connect(workerToPool(id));
     // Display 0's cursor actor starts later (see below) and connects its own link then.

@@ -7,7 +7,12 @@ export const serverChannelCaps: Partial<Record<number, readonly number[]>> = {
   [ChannelType.main]: capWords([MainCap.nameAndUuid, MainCap.agentConnectedTokens]),
   [ChannelType.inputs]: capWords([InputsCap.keyScancode]),
   [ChannelType.cursor]: [],
-  [ChannelType.display]: capWords([DisplayCap.monitorsConfig, DisplayCap.prefCompression]),
+  [ChannelType.display]: capWords([
+    DisplayCap.monitorsConfig,
+    DisplayCap.prefCompression,
+    DisplayCap.streamReport,
+    DisplayCap.prefVideoCodecType,
+  ]),
   // Opus is offered; whether playback uses it is `playback-compression` and the client's cap.
   [ChannelType.playback]: capWords([PlaybackCap.volume, PlaybackCap.latency, PlaybackCap.opus]),
   [ChannelType.record]: capWords([RecordCap.volume, RecordCap.opus]),

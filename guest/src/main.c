@@ -1,6 +1,7 @@
 /* guestdraw: the test guest's one program. Takes the kernel command line's words as arguments
  * (unknown ones are ignored):
- *   workload=idle|text|desktop|video|input   what to draw (default idle)
+ *   workload=idle|text|desktop|video|movie|input   what to draw (default idle)
+ *   movie=WxH                                the movie workload's region (default 640x360)
  *   mode=WxH | mode=follow                   draw through DRM in that mode, or in the connector's
  *                                            preferred mode, followed as it changes
  *   draw=fbdev|drm                           where to draw without mode= (default fbdev)
@@ -12,8 +13,9 @@
  * hardware cursor (DRM drawing on virtio-gpu), "GUEST-ERROR ..." for a refused command.
  * Commands in (one a line on stdin, the serial console): "workload NAME", "mode WxH",
  * "mode follow", "ping" (answered "PONG"), "stats" (answered "GUEST-STATS workload=NAME
- * frame=N WxH": N counts frames drawn since boot, for a frame rate), for sound (sound.h)
- * "record" (answered "GUEST-TONE HZ ..."), "volume PERCENT", "mute 0|1"; "clipboard ...",
+ * frame=N WxH": N counts frames drawn since boot, for a frame rate), "pause" (no more frames nor
+ * markers; answered "GUEST-PAUSED frame=N" once the last frame is drawn) and "resume", for sound
+ * (sound.h) "record" (answered "GUEST-TONE HZ ..."), "volume PERCENT", "mute 0|1"; "clipboard ...",
  * "clipboard-big N" and "agent restart" go to the guest agent (agent.h). Run as "guestagent",
  * it is that agent. */
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include "input.h"
 #include "marker.h"
 #include "sound.h"
+#include "movie.h"
 #include "workloads.h"
 
 #define CHECK_MS 500 /* how often to look for new input devices and a mode change */
@@ -42,6 +45,7 @@ struct state {
     const struct workload *workload;
     struct pointer pointer;
     unsigned frame;
+    int paused;
 };
 
 static long now_ms(void)
@@ -119,6 +123,11 @@ static void command(struct state *st, char *line)
         sound_volume(atoi(arg));
     } else if (!strcmp(line, "mute") && arg) {
         sound_mute(atoi(arg));
+    } else if (!strcmp(line, "pause")) {
+        st->paused = 1;
+        printf("GUEST-PAUSED frame=%u\n", st->frame);
+    } else if (!strcmp(line, "resume")) {
+        st->paused = 0;
     } else if (!strcmp(line, "workload") && arg && (wl = workload_find(arg))) {
         start_workload(st, wl);
     } else if (!strcmp(line, "mode") && arg && !strcmp(arg, "follow")) {
@@ -182,6 +191,7 @@ int main(int argc, char **argv)
     if (!strcmp(self ? self + 1 : argv[0], "guestagent"))
         return agent_main();
     int tone = 440;
+    int w = 0, h = 0, opened;
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "workload=", 9))
@@ -192,6 +202,8 @@ int main(int argc, char **argv)
             draw = argv[i] + 5;
         else if (!strncmp(argv[i], "tone=", 5))
             tone = atoi(argv[i] + 5);
+        else if (!strncmp(argv[i], "movie=", 6) && parse_size(argv[i] + 6, &w, &h))
+            movie_set_size(w, h);
         else if (!strcmp(argv[i], "marker=1"))
             marker_enable(now_ms());
     }
@@ -200,7 +212,7 @@ int main(int argc, char **argv)
         printf("GUEST-ERROR unknown workload %s (workloads: %s)\n", workload, workload_names());
         return 2;
     }
-    int w = 0, h = 0, opened;
+    w = h = 0;
     if (mode && strcmp(mode, "follow") && !parse_size(mode, &w, &h)) {
         printf("GUEST-ERROR bad mode %s (WxH or follow)\n", mode);
         return 2;
@@ -228,9 +240,9 @@ int main(int argc, char **argv)
         struct pollfd fds[1 + INPUT_MAX_DEVS] = {{.fd = 0, .events = POLLIN}};
         int n = 1 + input_pollfds(fds + 1, INPUT_MAX_DEVS);
         long now = now_ms(), until = next_check;
-        if (st.workload->period_ms && next_frame < until)
+        if (st.workload->period_ms && !st.paused && next_frame < until)
             until = next_frame;
-        if (marker_due() >= 0 && marker_due() < until)
+        if (marker_due() >= 0 && !st.paused && marker_due() < until)
             until = marker_due();
         poll(fds, (nfds_t)n, until > now ? (int)(until - now) : 0);
         if (fds[0].revents & POLLIN)
@@ -250,7 +262,7 @@ int main(int argc, char **argv)
             if (display_poll_change(&st.display))
                 mode_changed(&st);
         }
-        if (st.workload->period_ms && now >= next_frame) {
+        if (st.workload->period_ms && !st.paused && now >= next_frame) {
             st.frame++;
             st.workload->draw(&st.display, &st.pointer, st.frame, 0);
             marker_restamp(&st.display);
@@ -258,6 +270,9 @@ int main(int argc, char **argv)
             if (next_frame < now) /* fell behind (TCG is slow): skip, do not burst */
                 next_frame = now + st.workload->period_ms;
         }
-        marker_tick(&st.display, now_ms());
+        if (!st.paused)
+            marker_tick(&st.display, now_ms());
+        else
+            next_frame = now_ms() + st.workload->period_ms;
     }
 }

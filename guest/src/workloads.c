@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "font.h"
+#include "movie.h"
 
 static void flush_all(struct display *d)
 {
@@ -214,6 +215,7 @@ static const struct workload workloads[] = {
     {"text", 100, 0, text_draw},
     {"desktop", 50, 0, desktop_draw},
     {"video", 40, 0, video_draw},
+    {"movie", 33, 0, movie_draw},
     {"input", 0, 1, input_draw},
     {"tone", 0, 0, idle_draw}, /* the idle frame while main.c plays a tone (sound.h) */
 };
@@ -228,5 +230,5 @@ const struct workload *workload_find(const char *name)
 
 const char *workload_names(void)
 {
-    return "idle|text|desktop|video|input|tone";
+    return "idle|text|desktop|video|movie|input|tone";
 }

@@ -115,16 +115,18 @@ test('values that do nothing yet are refused, naming the key and what works inst
       /^jpeg-wan-compression: 'auto' from --jpeg-wan-compression: JPEG images are not implemented yet; only never works$/,
     ],
     [['--zlib-glz-wan-compression', 'always'], /ZLIB_GLZ images are not implemented yet/],
-    [['--streaming-video', 'filter'], /video streams are not implemented yet; only off works/],
+    [['--video-codecs', 'mjpeg;vp9'], /^video-codecs: 'mjpeg;vp9' from --video-codecs is not valid: expected codecs separated by ';'/],
+    [['--video-codecs', 'x264:h264'], /^video-codecs: 'x264:h264' from --video-codecs is not valid/],
     [['--seamless-migration', 'on'], /seamless migration is not implemented yet/],
   ];
   for (const [argv, message] of refused) t.regex(problems(() => load(argv)).join('\n'), message, argv.join(' '));
   t.regex(
-    problems(() => load([], { SPICE_COMPANION_STREAMING_VIDEO: 'all' }))[0]!,
-    /from environment variable SPICE_COMPANION_STREAMING_VIDEO: video streams/,
+    problems(() => load([], { SPICE_COMPANION_PLAYBACK_COMPRESSION: 'on' }))[0]!,
+    /from environment variable SPICE_COMPANION_PLAYBACK_COMPRESSION: there is no playback channel yet/,
   );
-  const { config } = load(['--jpeg-wan-compression', 'never', '--streaming-video', 'off', '--image-compression', 'quic']);
-  t.is(config['streaming-video'], 'off');
+  const { config } = load(['--jpeg-wan-compression', 'never', '--streaming-video', 'all', '--image-compression', 'quic']);
+  t.is(config['streaming-video'], 'all');
+  t.is(load(['--video-codecs', 'gstreamer:vp8;spice:mjpeg']).config['video-codecs'], 'gstreamer:vp8;spice:mjpeg');
   const defaults = load([]).config;
   for (const { path, setting } of leaves()) {
     if (setting.notYet)
@@ -278,7 +280,7 @@ test("--spice takes QEMU's -spice string as is; flags of their own win over it",
     ['port=1,gl=on', /^--spice gl=on: .*only gl=off$/],
     ['port=1,rendernode=/dev/dri/renderD128', /^--spice rendernode: /],
     ['port=1,frobnicate=3', /^--spice frobnicate: not one of QEMU's -spice options/],
-    ['port=1,streaming-video=filter', /^streaming-video: 'filter' from --spice streaming-video: video streams are not implemented yet/],
+    ['port=1,video-codecs=mjpeg;av1', /^video-codecs: 'mjpeg;av1' from --spice video-codecs is not valid: expected codecs/],
     ['port=1,sasl=on', /^sasl: SASL is offered over TLS only; give tls-port$/],
   ];
   for (const [text, message] of refused) t.regex(problems(() => load(['--spice', text])).join('\n'), message, text);

@@ -11,7 +11,11 @@ import { startDisplayTestServer } from '../helpers/server.js';
 const size = { width: 160, height: 120 }; // raw frames of 75 KiB
 
 async function ackRoundTrips(flags: string[]): Promise<{ worst: number; displayBytesPerS: number }> {
-  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'off', '--max-bandwidth', '2mbit', ...flags], size);
+  // Raw images, no video stream: the flood is to fill the link.
+  const s = await startDisplayTestServer(
+    ['--disable-ticketing', '--image-compression', 'off', '--streaming-video', 'off', '--max-bandwidth', '2mbit', ...flags],
+    size,
+  );
   try {
     const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
     const d = await client.displayReady();

@@ -75,6 +75,7 @@ class Probe:
         self.main = None
         self.invalidates = {}  # display id -> count
         self.clipboard = {}  # selection -> the bytes this client grabbed it with
+        self.displays = {}  # display id -> its channel
         on(session, 'channel-new', self.channel_new)
         on(session, 'channel-destroy', self.channel_destroy)
         on(session, 'disconnected', self.disconnected)
@@ -127,6 +128,7 @@ class Probe:
     def watch_display(self, ch):
         did = ch.props.channel_id
         self.invalidates[did] = 0
+        self.displays[did] = ch
 
         # The surface pointer comes from the signal, as in spicy-screenshot: introspection
         # misreads the fields of SpiceDisplayPrimary from spice_display_channel_get_primary.
@@ -301,6 +303,12 @@ class Probe:
             return self.clipboard_grab(cmd)
         if name == 'file-copy':
             return self.file_copy(cmd['path'])
+        if name == 'preferred-video-codecs':
+            # SpiceVideoCodecType numbers, best first: MJPEG 1, VP8 2, H264 3 (as remote-viewer's menu sends them).
+            ch = self.displays[cmd.get('display', 0)]
+            if not ch.display_channel_change_preferred_video_codec_types(cmd['codecs']):
+                raise RuntimeError('spice_display_channel_change_preferred_video_codec_types refused')
+            return {}
         if self.inputs is None:
             raise RuntimeError('no inputs channel')
         i = self.inputs

@@ -2,6 +2,7 @@ import test from 'ava';
 import type { Box } from '../../codecs/box.js';
 import { Pipe, type Drawing } from '../../actors/pipeline/red-worker/pipe.js';
 import { covers, drawingRules, meet } from '../../actors/pipeline/red-worker/pipe-rules.js';
+import type { StreamId } from '../../actors/pipeline/red-worker/streams/stream-encoders.js';
 
 const box = (left: number, top: number, right: number, bottom: number): Box => ({ left, top, right, bottom });
 const image = (b: Box, clip?: Box[]): Drawing => ({
@@ -17,12 +18,36 @@ const image = (b: Box, clip?: Box[]): Drawing => ({
 });
 const fill = (b: Box, clip?: Box[]): Drawing => ({ kind: 'fill', box: b, ...(clip ? { clip } : {}), color: 0 });
 const copyBits = (b: Box): Drawing => ({ kind: 'copy-bits', box: b, srcX: 0, srcY: 0 });
-const others: Record<'surface-create' | 'surface-destroy' | 'reset' | 'monitors' | 'mark', Drawing> = {
+const streamFrame = (b: Box): Drawing => ({
+  ...(image(b) as Extract<Drawing, { kind: 'image' }>),
+  kind: 'stream-frame',
+  id: 0 as StreamId,
+  sized: false,
+});
+const id = 0 as StreamId;
+const others: Record<
+  | 'surface-create'
+  | 'surface-destroy'
+  | 'reset'
+  | 'monitors'
+  | 'mark'
+  | 'stream-create'
+  | 'stream-clip'
+  | 'stream-destroy'
+  | 'stream-destroy-all'
+  | 'stream-activate-report',
+  Drawing
+> = {
   'surface-create': { kind: 'surface-create', width: 100, height: 100 },
   'surface-destroy': { kind: 'surface-destroy' },
   reset: { kind: 'reset' },
   monitors: { kind: 'monitors', width: 100, height: 100 },
   mark: { kind: 'mark' },
+  'stream-create': { kind: 'stream-create', id, codec: 'mjpeg', dest: box(0, 0, 10, 10), clip: null },
+  'stream-clip': { kind: 'stream-clip', id, clip: null },
+  'stream-destroy': { kind: 'stream-destroy', id },
+  'stream-destroy-all': { kind: 'stream-destroy-all' },
+  'stream-activate-report': { kind: 'stream-activate-report', id, uniqueId: 1 },
 };
 
 /** The newer drawing in every row covers this box. */
@@ -47,6 +72,13 @@ test('a queued drawing meets a newer opaque one: kind x where it lies -> covered
     ['reset', others.reset, 'barrier'],
     ['monitors', others.monitors, 'ahead'],
     ['mark', others.mark, 'ahead'],
+    ['stream frame under it', streamFrame(inside), 'covered'],
+    ['stream frame it overlaps', streamFrame(across), 'ahead'],
+    ['stream-create', others['stream-create'], 'ahead'],
+    ['stream-clip', others['stream-clip'], 'ahead'],
+    ['stream-destroy', others['stream-destroy'], 'ahead'],
+    ['stream-destroy-all', others['stream-destroy-all'], 'ahead'],
+    ['stream-activate-report', others['stream-activate-report'], 'ahead'],
   ];
   for (const [situation, queued, outcome] of rows) t.is(meet(newer, queued), outcome, situation);
   t.deepEqual(new Set(rows.map(([, d]) => d.kind)), new Set(Object.keys(drawingRules)), 'every kind has its rows');

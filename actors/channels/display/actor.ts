@@ -72,9 +72,13 @@ export default defineActor<DisplayContract>((ctx) => {
             void worker.send({ kind: 'preferred-compression', session: link.session, compression: m.body.image_compression });
             return;
           case 'stream_report':
+            void worker.send({ kind: 'stream-report', session: link.session, report: m.body });
+            return;
           case 'preferred_video_codec_type':
+            void worker.send({ kind: 'preferred-video-codecs', session: link.session, codecs: m.body.codecs });
+            return;
           case 'gl_draw_done':
-            // No streams or GL yet: nothing to adjust.
+            // No GL yet: nothing to adjust.
             return;
           default:
             return c.close({ by: 'server', why: `unexpected ${m.name} on the display channel` });

@@ -28,6 +28,10 @@ import { intersect, isEmpty, type Box } from '../../../codecs/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 import type { Cell } from '../../../runtime/meter.js';
+import { gradualityLevel } from '../../../codecs/image/graduality.js';
+import { createVideoEncoder } from '../../../codecs/video/encoder.js';
+import { Streams } from './streams/streams.js';
+import { InThreadEncoders } from './streams/stream-encoders.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = {
@@ -60,10 +64,40 @@ export default defineActor<RedWorkerContract>(
     let canvas: Canvas | null = null;
     const snapshots = new SharedBuffers();
     const recycle = (d: Drawing) => {
-      if (d.kind === 'image') snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
+      if ('bitmap' in d) snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
     };
     const pipe = new Pipe(recycle);
     const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
+    // The one hook of video streams: each drawing's box goes through them, the parts they do not take are drawn as usual.
+    const streams =
+      init.streaming === 'off'
+        ? null
+        : new Streams(init.streaming, {
+            log: ctx.log,
+            codecs: init.videoCodecs,
+            encoders: new InThreadEncoders(createVideoEncoder),
+            // Streams also push from their timers (a frame in its slot, an idle stream's end): the pipe moves then too.
+            push: (d) => {
+              pipe.push(d);
+              void pump();
+            },
+            pushFrame: (f) => {
+              pipe.replace((q) => q.kind === 'stream-frame' && q.id === f.id, f);
+              void pump();
+            },
+            snapshot: (box) => snapshot(canvas!, box),
+            photoLike: (box) => {
+              const c = canvas!;
+              const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
+              return (
+                gradualityLevel({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view }) !==
+                'low'
+              );
+            },
+            bounds: () => canvas?.bounds ?? null,
+            created: (codec) => countStream(codec),
+          });
+    ctx.parent.messages$.subscribe((m) => streams?.setLink(m));
     let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
     let imageId = 0n;
     let sent = 0;
@@ -75,17 +109,18 @@ export default defineActor<RedWorkerContract>(
       {},
       () => pipe.dropped,
     );
-    /** Images by the encoding chosen, one cell each (a handful of encodings). */
-    const byEncoding = new Map<string, Cell>();
-    const countImage = (encoding: string) => {
-      let cell = byEncoding.get(encoding);
-      if (!cell)
-        byEncoding.set(
-          encoding,
-          (cell = meter.counter('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', { encoding })),
-        );
-      cell.value++;
+    /** A counter with one label, a cell made for each value as it first comes (a handful: encodings, codecs). */
+    const labelled = (name: string, help: string, label: string) => {
+      const cells = new Map<string, Cell>();
+      return (value: string) => {
+        let cell = cells.get(value);
+        if (!cell) cells.set(value, (cell = meter.counter(name, help, { [label]: value })));
+        cell.value++;
+      };
     };
+    const countImage = labelled('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', 'encoding');
+    const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
+    meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
 
     /** While the cursor channel is behind, its ring waits in the device (the host keeps its latest cursor); taken again once there is room. */
@@ -117,12 +152,18 @@ export default defineActor<RedWorkerContract>(
     const apply = (w: QxlWork) => {
       switch (w.kind) {
         case 'surface-create':
-          if (canvas && client) pipe.push({ kind: 'surface-destroy' });
+          if (canvas && client) {
+            streams?.surfaceGone();
+            pipe.push({ kind: 'surface-destroy' });
+          }
           canvas = new Canvas(w.width, w.height);
           if (client) introduce(canvas);
           return;
         case 'surface-destroy':
-          if (canvas && client) pipe.push({ kind: 'surface-destroy' });
+          if (canvas && client) {
+            streams?.surfaceGone();
+            pipe.push({ kind: 'surface-destroy' });
+          }
           canvas = null;
           return;
         case 'copy':
@@ -135,7 +176,8 @@ export default defineActor<RedWorkerContract>(
           const box = intersect(w.box, canvas.bounds);
           if (!client || isEmpty(box)) return;
           const clip = w.clip ? { clip: w.clip } : {};
-          if (w.kind === 'copy') for (const d of images(canvas, box, w.clip)) pipe.push(d);
+          const parts = streams ? streams.damage(box, w.kind, performance.now()) : [box];
+          if (w.kind === 'copy') for (const part of parts) for (const d of images(canvas, part, w.clip)) pipe.push(d);
           else if (w.kind === 'fill') pipe.push({ kind: 'fill', box, ...clip, color: w.color });
           else pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
           return;
@@ -192,6 +234,7 @@ export default defineActor<RedWorkerContract>(
         }
       }
       consumer.releases.flush();
+      streams?.endTurn(performance.now());
       void pump();
     };
 
@@ -205,6 +248,7 @@ export default defineActor<RedWorkerContract>(
     host.messages$.subscribe((m) => {
       // A device replacing another (the host restarted): the client forgets the old picture.
       if (device && client) {
+        streams?.surfaceGone();
         pipe.push({ kind: 'reset' });
         client.marked = false;
       }
@@ -231,6 +275,7 @@ export default defineActor<RedWorkerContract>(
         case 'client':
           pipe.clear();
           client = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          streams?.setClient(m.caps);
           watched();
           if (canvas) introduce(canvas);
           void pump();
@@ -238,6 +283,7 @@ export default defineActor<RedWorkerContract>(
         case 'client-gone':
           if (client?.session === m.session) {
             client = null;
+            streams?.setClient(null);
             pipe.clear();
             watched();
           }
@@ -247,6 +293,12 @@ export default defineActor<RedWorkerContract>(
           if (client?.session === m.session && mode) client.mode = mode;
           return;
         }
+        case 'preferred-video-codecs':
+          if (client?.session === m.session) streams?.setPreferred(m.codecs);
+          return;
+        case 'stream-report':
+          if (client?.session === m.session) streams?.report(m.report, performance.now());
+          return;
       }
     });
 
@@ -254,6 +306,12 @@ export default defineActor<RedWorkerContract>(
     /** A drawing's display message; an image's once the pool has compressed it (or as it is, if the pool failed it). Never rejects. */
     const encode = async (d: Drawing, session: number, mode: ImageCompressionMode, lz4: boolean): Promise<Wire | null> => {
       try {
+        if (d.kind === 'stream-frame') {
+          // A frame whose stream ended meanwhile gives nothing.
+          const frame = streams ? await streams.encode(d) : null;
+          recycle(d);
+          return frame && { session, ...encodeMessage(displayProtocol.server, drawingMessage(d, frame), frame.frame.length + 64) };
+        }
         if (d.kind !== 'image') return { session, ...encodeMessage(displayProtocol.server, drawingMessage(d)) };
         const request = { encoding: 'auto', mode, clientHasLz4: lz4 } as const;
         const result = await pool.compress(d.bitmap, request).catch((err: unknown): Compressed => {
@@ -318,7 +376,10 @@ export default defineActor<RedWorkerContract>(
       else void ctx.parent.send({ kind: 'stats', dropped: pipe.dropped, sent });
     };
 
-    ctx.onStop(detach);
+    ctx.onStop(() => {
+      streams?.close();
+      detach();
+    });
   },
   { rules: redWorkerReports },
 );

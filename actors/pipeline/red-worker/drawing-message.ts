@@ -14,11 +14,12 @@ import type { Clip, Image } from '../../../codecs/protocol/structs.js';
 import type { MessageOf } from '../../../codecs/protocol/table.js';
 import type { Box } from '../../../codecs/box.js';
 import type { Drawing } from './pipe.js';
+import { videoCodecType } from '../../../codecs/video/codec-list.js';
 
 export type DisplayMessage = MessageOf<(typeof displayProtocol)['server']['defs']>;
 
 const rect = (b: Box) => ({ top: b.top, left: b.left, bottom: b.bottom, right: b.right });
-const clipOf = (clip?: readonly Box[]): Clip =>
+const clipOf = (clip?: readonly Box[] | null): Clip =>
   clip ? { type: ClipType.rects, rects: { rects: clip.map(rect) } } : { type: ClipType.none, rects: undefined };
 const base = (box: Box, clip?: readonly Box[]) => ({ surface_id: 0, box: rect(box), clip: clipOf(clip) });
 const noMask = { flags: 0, pos: { x: 0, y: 0 }, bitmap: null };
@@ -46,8 +47,17 @@ function image(id: bigint, bitmap: { width: number; height: number; pixels: Uint
   return { descriptor: { ...descriptor, type: imageType[c.encoding] }, data: { data: c.data } } as Image;
 }
 
-/** The display message for a drawing; an image drawing needs its compressed image and a fresh id. */
-export function drawingMessage(d: Drawing, compressed?: { id: bigint; result: Compressed }): DisplayMessage {
+/** SPICE_STREAM_FLAGS_TOP_DOWN: frames are BGRX rows from the top. */
+const streamTopDown = 1;
+
+/**
+ * The display message for a drawing; an image drawing needs its compressed image and a fresh
+ * id, a stream frame its encoded bytes and multi-media time.
+ */
+export function drawingMessage(
+  d: Drawing,
+  compressed?: { id: bigint; result: Compressed } | { frame: Uint8Array; mmTime: number },
+): DisplayMessage {
   switch (d.kind) {
     case 'image': {
       const { width, height } = d.bitmap;
@@ -56,7 +66,7 @@ export function drawingMessage(d: Drawing, compressed?: { id: bigint; result: Co
         body: {
           base: base(d.box, d.clip),
           data: {
-            src_bitmap: image(compressed!.id, d.bitmap, compressed!.result),
+            src_bitmap: image((compressed as { id: bigint }).id, d.bitmap, (compressed as { result: Compressed }).result),
             src_area: { top: 0, left: 0, bottom: height, right: width },
             rop_descriptor: Ropd.opPut,
             scale_mode: 0,
@@ -95,5 +105,44 @@ export function drawingMessage(d: Drawing, compressed?: { id: bigint; result: Co
       return { name: 'mark', body: {} };
     case 'reset':
       return { name: 'reset', body: {} };
+    case 'stream-create': {
+      const width = d.dest.right - d.dest.left;
+      const height = d.dest.bottom - d.dest.top;
+      return {
+        name: 'stream_create',
+        body: {
+          surface_id: 0,
+          id: d.id,
+          flags: streamTopDown,
+          codec_type: videoCodecType[d.codec],
+          stamp: 0n,
+          stream_width: width,
+          stream_height: height,
+          src_width: width,
+          src_height: height,
+          dest: rect(d.dest),
+          clip: clipOf(d.clip),
+        },
+      };
+    }
+    case 'stream-frame': {
+      const { frame, mmTime } = compressed as { frame: Uint8Array; mmTime: number };
+      const base = { id: d.id, multi_media_time: mmTime >>> 0 };
+      return d.sized
+        ? {
+            name: 'stream_data_sized',
+            body: { base, width: d.bitmap.width, height: d.bitmap.height, dest: rect(d.box), data: frame },
+          }
+        : { name: 'stream_data', body: { base, data: frame } };
+    }
+    case 'stream-clip':
+      return { name: 'stream_clip', body: { id: d.id, clip: clipOf(d.clip) } };
+    case 'stream-destroy':
+      return { name: 'stream_destroy', body: { id: d.id } };
+    case 'stream-destroy-all':
+      return { name: 'stream_destroy_all', body: {} };
+    case 'stream-activate-report':
+      // spice-server's window and timeout (RED_STREAM_CLIENT_REPORT_WINDOW, _TIMEOUT).
+      return { name: 'stream_activate_report', body: { stream_id: d.id, unique_id: d.uniqueId, max_window_size: 5, timeout_ms: 1000 } };
   }
 }

@@ -27,12 +27,20 @@ export const drawingRules: { readonly [K in Drawing['kind']]: DrawingRule } = {
   reset: { opaque: false, queued: 'barrier', collapses: false },
   monitors: { opaque: false, queued: 'fixed', collapses: false },
   mark: { opaque: false, queued: 'fixed', collapses: false },
+  // A stream's frames replace each other themselves (Pipe.replace); one is drawn under the
+  // stream's clip, so it hides nothing for sure. The stream's own messages keep their order.
+  'stream-frame': { opaque: false, queued: 'paint', collapses: true },
+  'stream-create': { opaque: false, queued: 'fixed', collapses: false },
+  'stream-clip': { opaque: false, queued: 'fixed', collapses: false },
+  'stream-destroy': { opaque: false, queued: 'fixed', collapses: false },
+  'stream-destroy-all': { opaque: false, queued: 'fixed', collapses: false },
+  'stream-activate-report': { opaque: false, queued: 'fixed', collapses: false },
 };
 
 type Boxed = Extract<Drawing, { box: Box }>;
 
 /** The drawing hides whatever lies under its box: an opaque kind, unclipped. */
-export const covers = (d: Drawing): d is Boxed => drawingRules[d.kind].opaque && !(d as Boxed).clip;
+export const covers = (d: Drawing): d is Boxed => drawingRules[d.kind].opaque && !(d as { clip?: readonly Box[] }).clip;
 
 /**
  * What a newer drawing covering `box` does to a queued one: drops it (`covered`), keeps it and

@@ -1,5 +1,7 @@
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import type { Box } from '../../../codecs/box.js';
+import type { VideoCodec } from '../../../codecs/video/encoder.js';
+import type { StreamId } from './streams/stream-encoders.js';
 import { covers, drawingRules, meet } from './pipe-rules.js';
 
 /** What waits to be sent to a display client, in order. Images are snapshots: later drawing does not change them. */
@@ -12,9 +14,22 @@ export type Drawing =
   | { readonly kind: 'monitors'; readonly width: number; readonly height: number }
   | { readonly kind: 'mark' }
   /** The client forgets the picture (and its mark) until the next MARK: a new device replaced the old. */
-  | { readonly kind: 'reset' };
+  | { readonly kind: 'reset' }
+  | {
+      readonly kind: 'stream-create';
+      readonly id: StreamId;
+      readonly codec: VideoCodec;
+      readonly dest: Box;
+      readonly clip: readonly Box[] | null;
+    }
+  /** A snapshot of the stream's area, encoded as it leaves; `sized`: sent with its size and place (STREAM_DATA_SIZED). */
+  | { readonly kind: 'stream-frame'; readonly id: StreamId; readonly box: Box; readonly bitmap: Bitmap32; readonly sized: boolean }
+  | { readonly kind: 'stream-clip'; readonly id: StreamId; readonly clip: readonly Box[] | null }
+  | { readonly kind: 'stream-destroy'; readonly id: StreamId }
+  | { readonly kind: 'stream-destroy-all' }
+  | { readonly kind: 'stream-activate-report'; readonly id: StreamId; readonly uniqueId: number };
 
-const bytesOf = (d: Drawing): number => (d.kind === 'image' ? d.bitmap.pixels.byteLength : 64);
+const bytesOf = (d: Drawing): number => ('bitmap' in d ? d.bitmap.pixels.byteLength : 64);
 
 /**
  * A client's pipe with spice-server's main saving on slow links (the rules per drawing kind are
@@ -88,6 +103,17 @@ export class Pipe {
   /** The drawing `shift` would give, left in place. */
   peek(): Drawing | undefined {
     return this.items[0];
+  }
+
+  /** `d` takes the place of the queued drawing `same` picks (which is dropped), or goes last: a stream's newer frame replaces its unsent one. */
+  replace(same: (q: Drawing) => boolean, d: Drawing): void {
+    const i = this.items.findIndex(same);
+    if (i < 0) return this.push(d);
+    const old = this.items[i]!;
+    this.onDrop(old);
+    this.dropped++;
+    this.byteCount += bytesOf(d) - bytesOf(old);
+    this.items[i] = d;
   }
 
   shift(): Drawing | undefined {

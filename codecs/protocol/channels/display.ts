@@ -16,7 +16,24 @@ import {
   StreamDataHeader,
 } from '../structs.js';
 import { channelProtocol } from '../table.js';
-import { array, counted, empty, i32, i64, lengthOf, ptr, rest, sizedBy, struct, u16, u32, u64, u8, type Codec } from '../wire.js';
+import {
+  array,
+  counted,
+  empty,
+  i32,
+  i64,
+  lengthOf,
+  ptr,
+  rest,
+  sizedBy,
+  struct,
+  u16,
+  u32,
+  u64,
+  u8,
+  type Codec,
+  type TypeOf,
+} from '../wire.js';
 import { baseClient, baseServer } from './base.js';
 
 /** A drawing message: the DisplayBase, then the operation's own fields. */
@@ -24,6 +41,19 @@ const draw = <T>(name: string, data: Codec<T>) => struct(name, { base: DisplayBa
 
 const Copy = struct('Copy', { src_bitmap: ptr(Image), src_area: Rect, rop_descriptor: u16, scale_mode: u8, mask: QMask });
 const maskOnly = struct('MaskOnly', { mask: QMask });
+
+/** The client's figures of one stream's last frames (answering STREAM_ACTIVATE_REPORT). */
+const StreamReport = struct('stream_report', {
+  stream_id: u32,
+  unique_id: u32,
+  start_frame_mm_time: u32,
+  end_frame_mm_time: u32,
+  num_frames: u32,
+  num_drops: u32,
+  last_frame_delay: i32,
+  audio_delay: u32,
+});
+export type StreamReport = TypeOf<typeof StreamReport>;
 
 export const displayProtocol = channelProtocol(
   'display',
@@ -113,19 +143,7 @@ export const displayProtocol = channelProtocol(
   {
     ...baseClient,
     init: [101, struct('init', { pixmap_cache_id: u8, pixmap_cache_size: i64, glz_dictionary_id: u8, glz_dictionary_window_size: i32 })],
-    stream_report: [
-      102,
-      struct('stream_report', {
-        stream_id: u32,
-        unique_id: u32,
-        start_frame_mm_time: u32,
-        end_frame_mm_time: u32,
-        num_frames: u32,
-        num_drops: u32,
-        last_frame_delay: i32,
-        audio_delay: u32,
-      }),
-    ],
+    stream_report: [102, StreamReport],
     preferred_compression: [103, struct('preferred_compression', { image_compression: u8 })],
     gl_draw_done: [104, empty],
     preferred_video_codec_type: [105, struct('preferred_video_codec_type', { codecs: array(u8, u8) })],

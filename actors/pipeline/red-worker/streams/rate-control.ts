@@ -1,0 +1,108 @@
+/**
+ * A stream's bit rate and frame rate, driven by the client's STREAM_REPORTs: additive increase,
+ * multiplicative decrease (the rules of spice-server's GStreamer encoder, gstreamer-encoder.c).
+ */
+const minBitRate = 128_000;
+const maxStepUp = 1_000_000;
+const minFps = 3;
+const maxFps = 30;
+/** A good report raises the rate only this long after the last change (the client needs time to show its effect). */
+const raiseAfterMs = 2_000;
+/** A frame later than this, or behind the audio by more than a quarter, makes a report negative (mjpeg-encoder.c). */
+const lateFrameMs = -15;
+/** Time the client may take to decode and draw a frame, on top of the link's latency. */
+const decodeMarginMs = 50;
+
+/** What the main channel's net test measured, as the red-worker is told it. */
+export interface LinkEstimate {
+  readonly bitsPerSecond: number | null;
+  readonly lowBandwidth: boolean;
+  readonly latencyMs: number;
+}
+
+/**
+ * spice-server's get_initial_bit_rate: `SPICE_BIT_RATE` (Mbit/s) if set, else the net test's
+ * bandwidth (10 Mbit/s when it could not tell, 2.5 on a low-bandwidth link), times 0.8 and the
+ * stream's share of all streams' area.
+ */
+export function initialBitRate(link: LinkEstimate | null, share: number, env = process.env.SPICE_BIT_RATE): number {
+  const fromEnv = env !== undefined ? Number(env) * 1e6 : Number.NaN;
+  const measured = link?.bitsPerSecond ?? (link?.lowBandwidth ? 2.5e6 : 10e6);
+  const base = Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : measured;
+  return Math.max(minBitRate, Math.round(base * 0.8 * Math.min(1, Math.max(0, share))));
+}
+
+/** A STREAM_REPORT's figures (the ids are checked before). */
+export interface Report {
+  readonly num_frames: number;
+  readonly num_drops: number;
+  readonly last_frame_delay: number;
+  readonly audio_delay: number;
+}
+
+/** spice-gtk's "I cannot decode this stream": no frames, every one dropped. */
+export const cannotDecode = (r: Report): boolean => r.num_frames === 0 && r.num_drops === 0xffffffff;
+
+/** Why a report is not believable, or null. Bounds are generous: a window of reports is a few seconds of frames. */
+export function absurd(r: Report): string | null {
+  if (r.num_frames > 10_000) return `num_frames ${r.num_frames}`;
+  if (r.num_drops > r.num_frames) return `num_drops ${r.num_drops} of ${r.num_frames} frames`;
+  if (Math.abs(r.last_frame_delay) > 60_000) return `last_frame_delay ${r.last_frame_delay} ms`;
+  return null;
+}
+
+export class RateControl {
+  private changedMs: number;
+  private readonly wantedFps: number;
+
+  constructor(
+    public bitRate: number,
+    public fps: number,
+    nowMs: number,
+  ) {
+    this.fps = Math.min(maxFps, Math.max(minFps, fps));
+    this.wantedFps = this.fps;
+    this.changedMs = nowMs;
+  }
+
+  /** Takes a report; true when the rates changed (the encoder is to be told). */
+  report(r: Report, nowMs: number): boolean {
+    this.adjustDelay(r.last_frame_delay);
+    // spice-gtk sends UINT32_MAX as audio delay when there is no audio to sync with.
+    const audio = r.audio_delay !== 0xffffffff && r.audio_delay > 0 ? r.audio_delay : Number.POSITIVE_INFINITY;
+    const late = r.last_frame_delay < lateFrameMs || r.last_frame_delay > 1.25 * audio;
+    if (r.num_drops > 0 || late) {
+      // Many drops: the link is far too slow, halve; else reduce by a quarter.
+      const heavy = r.num_drops * 2 >= r.num_frames;
+      this.bitRate = Math.max(minBitRate, Math.round(heavy ? this.bitRate / 2 : (this.bitRate * 3) / 4));
+      if (heavy) this.fps = Math.max(minFps, Math.round((this.fps * 3) / 4));
+      this.changedMs = nowMs;
+      return true;
+    }
+    if (nowMs - this.changedMs < raiseAfterMs) return false;
+    this.bitRate += Math.min(maxStepUp, Math.round(this.bitRate / 4));
+    this.fps = Math.min(this.wantedFps, this.fps + 2);
+    this.changedMs = nowMs;
+    return true;
+  }
+
+  /**
+   * How long the client waits before showing a frame (mm-time stamp minus now): two frames, the
+   * link's latency and a margin for decoding at first (mjpeg-encoder.c's estimate); longer after
+   * a report of late frames, shorter again while they are on time; at most the mm-time delta
+   * (the clients' clock runs that far behind).
+   */
+  playbackDelayMs(latencyMs: number, deltaMs: number): number {
+    this.delayMs ??= 2 * (1000 / this.fps) + latencyMs + decodeMarginMs;
+    return Math.min(deltaMs, Math.round(this.delayMs));
+  }
+
+  private delayMs: number | null = null;
+
+  /** The client's last frame came `lastFrameDelay` ms before its time (negative: late). */
+  private adjustDelay(lastFrameDelay: number): void {
+    if (this.delayMs === null) return;
+    if (lastFrameDelay < 0) this.delayMs += -lastFrameDelay + decodeMarginMs;
+    else if (lastFrameDelay > 2 * decodeMarginMs) this.delayMs = Math.max(1000 / this.fps, this.delayMs - decodeMarginMs / 5);
+  }
+}

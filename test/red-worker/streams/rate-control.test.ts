@@ -1,0 +1,58 @@
+import test from 'ava';
+import { absurd, cannotDecode, initialBitRate, RateControl } from '../../../actors/pipeline/red-worker/streams/rate-control.js';
+
+const report = (num_frames: number, num_drops: number, last_frame_delay: number, audio_delay = 0xffffffff) => ({
+  num_frames,
+  num_drops,
+  last_frame_delay,
+  audio_delay,
+});
+
+test("initial bit rate as spice-server's: SPICE_BIT_RATE, else the net test (10 Mbit/s unknown, 2.5 on a slow link), x 0.8 x the stream's share", (t) => {
+  t.is(initialBitRate(null, 1, undefined), 8e6);
+  t.is(initialBitRate({ bitsPerSecond: null, lowBandwidth: true, latencyMs: 40 }, 1, undefined), 2e6);
+  t.is(initialBitRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }, 0.5, undefined), 20e6);
+  t.is(initialBitRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }, 1, '4'), 3.2e6);
+  t.is(initialBitRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }, 1, 'fast'), 40e6, 'a bad SPICE_BIT_RATE is not taken');
+});
+
+test('reports: drops and late frames cut the rate at once (halved when many drop), good ones raise it by at most 1 Mbit/s every 2 s', (t) => {
+  const r = new RateControl(8e6, 25, 0);
+  t.true(r.report(report(25, 1, 40), 100));
+  t.is(r.bitRate, 6e6);
+  t.is(r.fps, 25);
+  t.true(r.report(report(20, 15, 40), 200));
+  t.is(r.bitRate, 3e6);
+  t.is(r.fps, 19);
+  t.true(r.report(report(20, 0, -50), 300), 'a late frame is negative');
+  t.is(r.bitRate, 2.25e6);
+  t.false(r.report(report(20, 0, 80), 1000), 'too soon after a change');
+  t.true(r.report(report(20, 0, 80), 2400));
+  t.is(r.bitRate, 2.25e6 + 562_500);
+  t.is(r.fps, 21);
+  const fast = new RateControl(20e6, 30, 0);
+  fast.report(report(30, 0, 80), 3000);
+  t.is(fast.bitRate, 21e6, 'a step up is at most 1 Mbit/s');
+  const floor = new RateControl(200_000, 2, 0);
+  t.is(floor.fps, 3, 'at least 3 fps');
+  floor.report(report(10, 10, 0), 10);
+  t.is(floor.bitRate, 128_000, 'at least 128 kbit/s');
+});
+
+test('the playback delay starts at two frames and the latency, grows after late frames, and never passes the mm-time delta', (t) => {
+  const r = new RateControl(8e6, 25, 0);
+  t.is(r.playbackDelayMs(20, 400), 150);
+  r.report(report(25, 0, -100), 10);
+  t.is(r.playbackDelayMs(20, 400), 300);
+  r.report(report(25, 0, -300), 20);
+  t.is(r.playbackDelayMs(20, 400), 400);
+});
+
+test("spice-gtk's cannot-decode report and absurd figures are told apart", (t) => {
+  t.true(cannotDecode(report(0, 0xffffffff, 0)));
+  t.false(cannotDecode(report(0, 0, 0)));
+  t.is(absurd(report(25, 0, 10)), null);
+  t.regex(absurd(report(5, 6, 0)) ?? '', /num_drops 6 of 5/);
+  t.regex(absurd(report(1e6, 0, 0)) ?? '', /num_frames/);
+  t.regex(absurd(report(5, 0, -2e9)) ?? '', /last_frame_delay/);
+});

@@ -1,0 +1,187 @@
+import test from 'ava';
+import { Streams, type StreamsHost } from '../../../actors/pipeline/red-worker/streams/streams.js';
+import type { StreamEncoders, StreamId } from '../../../actors/pipeline/red-worker/streams/stream-encoders.js';
+import type { Drawing } from '../../../actors/pipeline/red-worker/pipe.js';
+import { capWords, DisplayCap } from '../../../codecs/protocol/enums.js';
+import { createLogger } from '../../../runtime/log.js';
+import type { Box } from '../../../codecs/box.js';
+
+const box = (left: number, top: number, width: number, height: number): Box => ({ left, top, right: left + width, bottom: top + height });
+const gtkCaps = capWords([
+  DisplayCap.sizedStream,
+  DisplayCap.streamReport,
+  DisplayCap.multiCodec,
+  DisplayCap.codecMjpeg,
+  DisplayCap.codecVp8,
+]);
+
+/** A red-worker stand-in: what the streams push, in order, and encoders that write the frame's size (or fail when told). */
+function setup(caps = gtkCaps) {
+  const pushed: Drawing[] = [];
+  const logged: string[] = [];
+  const log = createLogger('silent');
+  log.info = ((_o: unknown, m: string) => void logged.push(m)) as typeof log.info;
+  log.warn = ((_o: unknown, m: string) => void logged.push(m)) as typeof log.warn;
+  let failing = false;
+  const encoders: StreamEncoders = {
+    open: () => {},
+    encode: async (_id: StreamId, f) => {
+      if (failing) throw new Error('encoder broke');
+      return new Uint8Array([f.width & 0xff, f.height & 0xff]);
+    },
+    setRate: () => {},
+    close: () => {},
+  };
+  const bounds = box(0, 0, 1280, 800);
+  const host: StreamsHost = {
+    log,
+    codecs: ['vp8', 'mjpeg'],
+    encoders,
+    push: (d) => pushed.push(d),
+    pushFrame: (f) => {
+      const i = pushed.findIndex((q) => q.kind === 'stream-frame' && q.id === f.id);
+      if (i >= 0) pushed[i] = f;
+      else pushed.push(f);
+    },
+    snapshot: (b) => ({ width: b.right - b.left, height: b.bottom - b.top, stride: (b.right - b.left) * 4, pixels: new Uint8Array(4) }),
+    photoLike: () => true,
+    bounds: () => bounds,
+    created: () => {},
+  };
+  const streams = new Streams('filter', host);
+  streams.setClient(caps);
+  const play = (region: Box, frames: number, fromMs = 0) => {
+    for (let i = 0; i < frames; i++) {
+      // As the red-worker: the parts the streams leave are drawn, then the turn ends.
+      for (const part of streams.damage(region, 'copy', fromMs + i * 40))
+        pushed.push({ kind: 'image', box: part, bitmap: host.snapshot(part) });
+      streams.endTurn(fromMs + i * 40);
+    }
+  };
+  return { streams, pushed, logged, play, fail: () => (failing = true), kinds: () => pushed.map((d) => d.kind) };
+}
+
+const video = box(600, 0, 640, 360);
+const lastOf = (pushed: readonly Drawing[], kind: Drawing['kind']) => [...pushed].reverse().find((d) => d.kind === kind);
+
+test('after 20 frames a stream starts with the first codec the client decodes: create, activate report, then frames in place of images', async (t) => {
+  const s = setup();
+  s.play(video, 25);
+  const create = s.pushed.find((d) => d.kind === 'stream-create');
+  t.like(create, { kind: 'stream-create', id: 0, codec: 'vp8', dest: video, clip: null });
+  const kinds = s.kinds();
+  t.is(kinds.filter((k) => k === 'image').length, 20, 'images until it was a stream');
+  t.deepEqual(kinds.slice(20, 22), ['stream-create', 'stream-activate-report']);
+  t.is(kinds.filter((k) => k === 'stream-frame').length, 1, 'one frame waits at a time: a newer one takes its place');
+  const frame = s.pushed.find((d) => d.kind === 'stream-frame')!;
+  t.deepEqual(await s.streams.encode(frame as Extract<Drawing, { kind: 'stream-frame' }>).then((f) => f && [...f.frame]), [
+    640 & 0xff,
+    360 & 0xff,
+  ]);
+  s.streams.close();
+});
+
+test('damage reaching past a stream grows it (SIZED_STREAM); damage drawn over part of it clips it and goes as an image', (t) => {
+  const s = setup();
+  s.play(video, 21);
+  s.pushed.length = 0;
+  t.deepEqual(s.streams.damage(box(600, 0, 640, 400), 'copy', 900), [], 'a frame of the grown stream');
+  s.streams.endTurn(900);
+  t.like(s.pushed.at(-1), { kind: 'stream-frame', sized: true, box: box(600, 0, 640, 400) });
+  // More than twice the stream with it: not a larger stream, something over it.
+  const over = box(0, 100, 700, 600);
+  t.deepEqual(s.streams.damage(over, 'copy', 950), [over]);
+  t.like(s.pushed.at(-1), { kind: 'stream-clip', id: 0 });
+  const clip = (s.pushed.at(-1) as Extract<Drawing, { kind: 'stream-clip' }>).clip!;
+  t.true(
+    clip.every((r) => r.left >= 700 || r.bottom <= 100),
+    'the covered part is out of the clip',
+  );
+  t.deepEqual(
+    s.streams.damage(box(610, 110, 10, 10), 'copy', 960),
+    [box(610, 110, 10, 10)],
+    'damage where the stream does not show is drawn',
+  );
+  t.deepEqual(s.streams.damage(box(900, 200, 10, 10), 'copy', 960), [], 'where it shows, it is the next frame');
+  t.true(s.streams.damage(box(900, 200, 10, 10), 'fill', 970).length === 1);
+  t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image'], 'a fill over a stream ends it, its area sent losslessly');
+  s.streams.close();
+});
+
+test('a stream whose region stops changing ends after 1 s: destroy, then its area losslessly', async (t) => {
+  const s = setup();
+  const start = performance.now();
+  s.play(video, 21, start);
+  await new Promise((r) => setTimeout(r, 1400 + 21 * 40));
+  t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image']);
+  t.like(s.pushed.at(-1), { kind: 'image', box: video });
+  t.true(s.logged.includes('video stream ended'));
+  s.streams.close();
+});
+
+test('bad reports are ignored with one line; a cannot-decode report or an encoder error ends the stream, images after', async (t) => {
+  const s = setup();
+  s.play(video, 21);
+  const activate = s.pushed.find((d) => d.kind === 'stream-activate-report') as Extract<Drawing, { kind: 'stream-activate-report' }>;
+  const report = {
+    stream_id: 0,
+    unique_id: activate.uniqueId,
+    start_frame_mm_time: 0,
+    end_frame_mm_time: 0,
+    num_frames: 5,
+    num_drops: 0,
+    last_frame_delay: 0,
+    audio_delay: 0,
+  };
+  s.streams.report({ ...report, stream_id: 7 }, 1000);
+  s.streams.report({ ...report, stream_id: 9 }, 1001);
+  s.streams.report({ ...report, num_drops: 6 }, 2500);
+  t.deepEqual(s.logged.slice(-2), ['stream report for no current stream: ignored', 'stream report with absurd values: ignored']);
+  t.is(s.streams.active, 1);
+  s.streams.report({ ...report, unique_id: 0, num_frames: 0, num_drops: 0xffffffff }, 3000);
+  t.is(s.streams.active, 0);
+  t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image']);
+  // VP8 failed for this client: the next stream is MJPEG; when its encoder fails too, images only.
+  s.play(video, 21, 4000);
+  t.like(lastOf(s.pushed, 'stream-create'), { codec: 'mjpeg' });
+  s.fail();
+  const frame = lastOf(s.pushed, 'stream-frame') as Extract<Drawing, { kind: 'stream-frame' }>;
+  t.is(await s.streams.encode(frame), null);
+  t.is(s.streams.active, 0);
+  t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image']);
+  s.pushed.length = 0;
+  s.play(video, 30, 6000);
+  t.false(s.kinds().includes('stream-create'), 'no codec left: images');
+  s.streams.close();
+});
+
+test("a new PREFERRED_VIDEO_CODEC_TYPE ends a stream of another codec; the region comes back in the client's choice", (t) => {
+  const s = setup();
+  s.play(video, 21);
+  t.like(lastOf(s.pushed, 'stream-create'), { codec: 'vp8' });
+  s.streams.setPreferred([2]);
+  t.is(s.streams.active, 1, 'already its choice');
+  s.streams.setPreferred([1]);
+  t.is(s.streams.active, 0);
+  t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image']);
+  s.play(video, 21, 2000);
+  t.like(lastOf(s.pushed, 'stream-create'), { codec: 'mjpeg' });
+  s.streams.close();
+});
+
+test('a client without MULTI_CODEC nor STREAM_REPORT gets MJPEG and no report request; without SIZED_STREAM a grown region is a new stream', (t) => {
+  const s = setup([]);
+  s.play(video, 21);
+  t.like(
+    s.pushed.find((d) => d.kind === 'stream-create'),
+    { codec: 'mjpeg' },
+  );
+  t.false(s.kinds().includes('stream-activate-report'));
+  s.streams.damage(box(600, 0, 640, 400), 'copy', 900);
+  t.deepEqual(
+    s.kinds().filter((k) => k.startsWith('stream-c') || k === 'stream-destroy'),
+    ['stream-create', 'stream-destroy', 'stream-create'],
+  );
+  t.like(lastOf(s.pushed, 'stream-create'), { dest: box(600, 0, 640, 400) });
+  s.streams.close();
+});
