@@ -121,8 +121,8 @@ test('values that do nothing yet are refused, naming the key and what works inst
   ];
   for (const [argv, message] of refused) t.regex(problems(() => load(argv)).join('\n'), message, argv.join(' '));
   t.regex(
-    problems(() => load([], { SPICE_COMPANION_PLAYBACK_COMPRESSION: 'on' }))[0]!,
-    /from environment variable SPICE_COMPANION_PLAYBACK_COMPRESSION: there is no playback channel yet/,
+    problems(() => load([], { SPICE_COMPANION_JPEG_WAN_COMPRESSION: 'always' }))[0]!,
+    /from environment variable SPICE_COMPANION_JPEG_WAN_COMPRESSION: JPEG images are not implemented yet/,
   );
   const { config } = load(['--jpeg-wan-compression', 'never', '--streaming-video', 'all', '--image-compression', 'quic']);
   t.is(config['streaming-video'], 'all');
