@@ -3,6 +3,7 @@ import type { Bitmap32 } from '../codecs/image/bitmap.js';
 import type { Box } from '../codecs/box.js';
 import { Canvas } from '../codecs/image/canvas.js';
 import { decodeLz } from '../codecs/image/lz/decoder.js';
+import { decodeLz4 } from '../codecs/image/lz4/decoder.js';
 import { writePpm } from '../codecs/image/ppm.js';
 import { decodeQuic } from '../codecs/image/quic/decoder.js';
 import type { displayProtocol } from '../codecs/protocol/channels/display.js';
@@ -46,6 +47,10 @@ export function decodeImage(image: Image): Bitmap32 | string {
     }
     case ImageType.lzRgb: {
       const r = decodeLz(data.data);
+      return r.ok ? r.value : r.error;
+    }
+    case ImageType.lz4: {
+      const r = decodeLz4(data.data, width, height);
       return r.ok ? r.value : r.error;
     }
     default:

@@ -4,12 +4,13 @@
 set -euo pipefail
 # Build: g++ make python3, libsasl2-dev (the addon links cyrus-sasl). SASL tests: sasl2-bin
 # (saslpasswd2 makes their password database), libsasl2-modules (SCRAM, DIGEST-MD5, PLAIN).
+# liblz4-dev: the addon's LZ4 image encoder links Debian's liblz4.
 # Real clients: spice-client-gtk (spicy) and its GObject bindings for test/e2e/spice-probe.py, xvfb for windows; spice-html5 (its decoders are test oracles);
 # tshark dissects SPICE; openssl makes the test CA; libspice-protocol-dev has the QXL headers;
 # qemu-system-x86 boots the test guest, which gcc, libc6-dev, cpio and xz-utils build;
 # dbus-daemon and libglib2.0-bin (gdbus) check our D-Bus against the reference one; iproute2
 # (ip netns, tc) makes bench:e2e's shaped link.
-packages=(g++ make python3 libsasl2-dev sasl2-bin libsasl2-modules openssl spice-client-gtk gir1.2-spiceclientglib-2.0 python3-gi xvfb tshark spice-html5 libspice-protocol-dev qemu-system-x86 gcc libc6-dev cpio xz-utils dbus-daemon libglib2.0-bin iproute2)
+packages=(g++ make python3 libsasl2-dev liblz4-dev sasl2-bin libsasl2-modules openssl spice-client-gtk gir1.2-spiceclientglib-2.0 python3-gi xvfb tshark spice-html5 libspice-protocol-dev qemu-system-x86 gcc libc6-dev cpio xz-utils dbus-daemon libglib2.0-bin iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,5 +1,6 @@
 #include <vector>
 #include "../../codecs/image/lz/encoder.h"
+#include "../../codecs/image/lz4/encoder.h"
 #include "../../codecs/image/quic/encoder.h"
 #include "exports.h"
 
@@ -59,7 +60,21 @@ static Napi::Value EncodeQuicJs(const Napi::CallbackInfo& info) {
   return Result(info.Env(), scratch.data(), words * 4);
 }
 
+static Napi::Value EncodeLz4Js(const Napi::CallbackInfo& info) {
+  thread_local std::vector<uint8_t> scratch;
+  PixelRows rows;
+  bool alpha;
+  if (!ArgRows(info, &rows, &alpha)) return info.Env().Undefined();
+  size_t bytes = EncodeLz4(rows, alpha, scratch);
+  if (bytes == 0) {
+    Napi::Error::New(info.Env(), "liblz4 failed to compress a block").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return Result(info.Env(), scratch.data(), bytes);
+}
+
 void InitImageEncoders(Napi::Env env, Napi::Object exports) {
   exports.Set("encodeLz", Napi::Function::New(env, EncodeLzJs, "encodeLz"));
   exports.Set("encodeQuic", Napi::Function::New(env, EncodeQuicJs, "encodeQuic"));
+  exports.Set("encodeLz4", Napi::Function::New(env, EncodeLz4Js, "encodeLz4"));
 }

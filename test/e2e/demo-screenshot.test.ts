@@ -20,6 +20,8 @@ const cases: Array<[compression: string, size: string]> = [
   ['auto_lz', '1024x768'],
   ['quic', '801x599'],
   ['lz', '801x599'],
+  ['lz4', '1024x768'],
+  ['lz4', '801x599'],
 ];
 
 for (const [compression, size] of cases) {
