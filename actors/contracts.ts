@@ -392,7 +392,14 @@ export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { stats: {
  */
 export interface DisplayToWorker {
   send:
-    | { kind: 'client'; session: number; caps: readonly number[]; compression?: number }
+    | {
+        kind: 'client';
+        session: number;
+        caps: readonly number[];
+        compression?: number;
+        /** The GLZ window the client's DISPLAY_INIT asked for, in pixels, already clamped to the companion's bounds. */
+        glzWindowPixels: number;
+      }
     | { kind: 'client-gone'; session: number }
     | { kind: 'preferred-compression'; session: number; compression: number };
   recv: { kind: 'wire'; session: number; type: number; body: Moved<Uint8Array> };

@@ -153,7 +153,6 @@ export const settings = {
     doc: 'Lossless image compression for the display channel (lz4 is an extra, not a QEMU value: LZ4 for clients with the LZ4 capability, LZ for others).',
     example: 'quic',
     default: 'auto_lz',
-    notYet: { values: ['auto_glz', 'glz'], why: 'GLZ images are not implemented yet; use auto_lz, lz, lz4, quic or off' },
   }),
   'compressor-threads': setting(int(0, 256), {
     doc: "Threads compressing each display's images at most (every display has its own pool); 0: one per core. A pool starts with one thread and grows while images wait for one; a thread beyond the first ends after 10 s without work.",

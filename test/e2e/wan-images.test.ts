@@ -21,7 +21,11 @@ let built: Promise<GuestImage> | undefined;
 const guestImage = (): Promise<GuestImage> => (built ??= buildGuest());
 
 /** The image type the metrics name for each mode's images of these workloads (lz4: spice-gtk has the cap). */
-const cases = [{ mode: 'lz4', encoding: 'lz4' }] as const;
+const cases = [
+  { mode: 'lz4', encoding: 'lz4' },
+  { mode: 'glz', encoding: 'glz' },
+  { mode: 'auto_glz', encoding: 'glz' },
+] as const;
 
 for (const { mode, encoding } of cases) {
   qemuTest(`image-compression ${mode}: spice-gtk shows exactly the guest's text and desktop workloads`, async (t) => {
@@ -69,9 +73,33 @@ for (const { mode, encoding } of cases) {
       const count = (s: string) => seriesValue(s, `spice_display_images_total{actor="red-worker-0",encoding="${encoding}"}`);
       const bytes = (s: string) => seriesValue(s, 'spice_channel_sent_bytes_total{actor="display-0"}');
       const images = count(after) - count(before);
-      t.true(images > 0, `${workload}: ${encoding} images sent`);
+      if (process.env.WAN_DEBUG)
+        t.log(
+          probe.stderr
+            .split('\n')
+            .filter((l) => /glz|decode_header|warn|crit/i.test(l))
+            .slice(-15)
+            .join('\n'),
+        );
+      t.true(
+        images > 0,
+        `${workload}: ${encoding} images sent; ${after
+          .split('\n')
+          .filter((l) => l.startsWith('spice_display_images_total'))
+          .join(', ')}`,
+      );
+      const glz = (coded: string) => {
+        const series = `spice_display_glz_pixels_total{actor="red-worker-0",coded="${coded}"}`;
+        return seriesValue(after, series) - seriesValue(before, series);
+      };
+      const [earlier, same, literal] = [glz('earlier-image'), glz('same-image'), glz('literal')];
+      const share = earlier / (earlier + same + literal);
+      if (encoding === 'glz') t.true(earlier > 0, `${workload}: GLZ matches into earlier images`);
       t.log(
         `${mode}, ${workload}: ${images} ${encoding} images, ${bytes(after) - bytes(before)} display bytes in 3 s; ` +
+          (encoding === 'glz'
+            ? `GLZ pixels from earlier images ${(share * 100).toFixed(1)}% (${earlier} of ${earlier + same + literal}); `
+            : '') +
           `spice-gtk = screendump ${match.screen.width}x${match.screen.height} at attempt ${match.attempts}`,
       );
     }

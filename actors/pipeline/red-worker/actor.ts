@@ -25,6 +25,14 @@ import { intersect, isEmpty, type Box } from '../../../codecs/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 import type { Cell } from '../../../runtime/meter.js';
+import { createGlzDictionary, glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
+
+/** `f` over `items` one after another, in order. */
+async function inSequence<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await f(item));
+  return out;
+}
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = {
@@ -58,7 +66,14 @@ export default defineActor<RedWorkerContract>(
     };
     const pipe = new Pipe(recycle);
     const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
-    let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
+    let client: {
+      session: number;
+      caps: readonly number[];
+      mode: ImageCompressionMode;
+      marked: boolean;
+      /** The client's GLZ dictionary: a fresh one each client, so its ids start at 0. */
+      glz?: GlzDictionary;
+    } | null = null;
     let imageId = 0n;
     let sent = 0;
     const { meter } = ctx;
@@ -75,6 +90,26 @@ export default defineActor<RedWorkerContract>(
       {},
       () => pool.stages.encodeUs.sum / 1e6,
     );
+    /** GLZ pixels by how they were coded, over this display's clients so far (earlier clients' dictionaries are gone). */
+    const glzPast = { crossPixels: 0, samePixels: 0, literalPixels: 0 };
+    const glzPixels = (kind: keyof typeof glzPast) => () => glzPast[kind] + (client?.glz ? glzStats(client.glz)[kind] : 0);
+    const retireGlz = () => {
+      if (!client?.glz) return;
+      const now = glzStats(client.glz);
+      for (const kind of Object.keys(glzPast) as (keyof typeof glzPast)[]) glzPast[kind] += now[kind];
+    };
+    for (const [coded, kind] of [
+      ['earlier-image', 'crossPixels'],
+      ['same-image', 'samePixels'],
+      ['literal', 'literalPixels'],
+    ] as const) {
+      meter.counter(
+        'spice_display_glz_pixels_total',
+        'GLZ image pixels by how they were coded: matches into earlier images of the window, matches in their own image, literals.',
+        { coded },
+        glzPixels(kind),
+      );
+    }
     /** Images by the encoding chosen, one cell each (a handful of encodings). */
     const byEncoding = new Map<string, Cell>();
     const countImage = (encoding: string) => {
@@ -227,13 +262,23 @@ export default defineActor<RedWorkerContract>(
       switch (m.kind) {
         case 'client':
           pipe.clear();
-          client = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          retireGlz();
+          client = {
+            session: m.session,
+            caps: m.caps,
+            mode: init.imageCompression,
+            marked: false,
+            // One dictionary per client shared by its displays is not there yet: until then only
+            // display 0 sends GLZ (the client has one window for all of them), the others LZ.
+            ...(init.id === 0 && { glz: createGlzDictionary(m.glzWindowPixels) }),
+          };
           watched();
           if (canvas) introduce(canvas);
           void pump();
           return;
         case 'client-gone':
           if (client?.session === m.session) {
+            retireGlz();
             client = null;
             pipe.clear();
             watched();
@@ -247,7 +292,12 @@ export default defineActor<RedWorkerContract>(
       }
     });
 
-    const compress = (d: Extract<Drawing, { kind: 'image' }>, mode: ImageCompressionMode, lz4: boolean): Promise<Compressed> =>
+    const compress = (
+      d: Extract<Drawing, { kind: 'image' }>,
+      mode: ImageCompressionMode,
+      lz4: boolean,
+      glz: GlzDictionary | undefined,
+    ): Promise<Compressed> =>
       pool.compress({
         pixels: d.bitmap.pixels.buffer as SharedArrayBuffer,
         byteOffset: d.bitmap.pixels.byteOffset,
@@ -258,6 +308,7 @@ export default defineActor<RedWorkerContract>(
         encoding: 'auto',
         mode,
         clientHasLz4: lz4,
+        ...(glz && (mode === 'glz' || mode === 'auto_glz') && { glzDictionary: glz.memory }),
       });
 
     let pumping = false;
@@ -274,22 +325,24 @@ export default defineActor<RedWorkerContract>(
           // Closed: the actor is stopping.
           if (!client || pipe.length === 0 || display.state === 'closed') break;
           if (pipe.overflowing && canvas) pipe.collapse(fullImage(canvas));
-          const { session, mode, caps } = client;
+          const { session, mode, caps, glz } = client;
           const take = display.availableCredits;
           const batch: Drawing[] = [];
           while (batch.length < take && pipe.length > 0) batch.push(pipe.shift()!);
           const lz4 = hasCap(caps, DisplayCap.lz4Compression);
-          const encoded = await Promise.all(
-            batch.map(async (d) => {
-              if (d.kind !== 'image') return encodeMessage(displayProtocol.server, drawingMessage(d));
-              const result = await compress(d, mode, lz4);
-              countImage(result.encoding);
-              const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
-              const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
-              recycle(d);
-              return message;
-            }),
-          );
+          const encode = async (d: Drawing) => {
+            if (d.kind !== 'image') return encodeMessage(displayProtocol.server, drawingMessage(d));
+            const result = await compress(d, mode, lz4, glz);
+            countImage(result.encoding);
+            const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
+            const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
+            recycle(d);
+            return message;
+          };
+          // GLZ ids are taken as images are encoded, and the client must get them in that order
+          // on this channel (it waits for an image it has not seen): with a dictionary, one at a time.
+          const encoded =
+            glz && (mode === 'glz' || mode === 'auto_glz') ? await inSequence(batch, encode) : await Promise.all(batch.map(encode));
           for (const { type, body } of encoded) {
             if (client?.session !== session) break;
             // Waits while the display channel holds its link (its client is not keeping up).

@@ -23,13 +23,16 @@ export function glzWindowPixels(asked: number): { pixels: number; clamped: boole
 
 /** A new, empty dictionary of `windowPixels` (already clamped) pixels. */
 export function createGlzDictionary(windowPixels: number): GlzDictionary {
-  const ringAt = L.headerBytes + 2 ** L.hashLog * 8 + GLZ_MAX_IMAGES * L.entryBytes;
+  const ringAt = L.headerBytes + L.hashTables * 2 ** L.hashLog * 8 + GLZ_MAX_IMAGES * L.entryBytes;
   const memory = new SharedArrayBuffer(ringAt + windowPixels * 4);
   const view = new DataView(memory);
   view.setUint32(L.ringPixels, windowPixels, true);
   view.setUint32(L.maxImages, GLZ_MAX_IMAGES, true);
   return { memory };
 }
+
+/** The dictionary's window, in pixels. */
+export const glzWindow = (dictionary: GlzDictionary): number => new DataView(dictionary.memory).getUint32(L.ringPixels, true);
 
 /** Runs `encode` holding the dictionary's lock, waiting while another thread holds it. */
 export function withLock<T>(dictionary: GlzDictionary, encode: () => T): T {

@@ -1,5 +1,6 @@
 #include "encoder.h"
 #include <algorithm>
+#include <unordered_map>
 
 // Greedy LZ over pixels against a window of earlier images. At each pixel three candidates are
 // tried: the previous pixel (a run), the pixel a row up, and the last window position whose next
@@ -100,17 +101,64 @@ uint32_t MatchCost(uint64_t imageDistance, uint64_t offset) {
   return cost + (offset >= kLongOffset ? 1 : 0) + (imageDistance == 0 ? 0 : imageDistance < (1u << 8) ? 1 : imageDistance < (1u << 16) ? 2 : 3);
 }
 
+uint64_t RowHash(const uint32_t* px, uint32_t width) {
+  uint64_t h = 14695981039346656037ull;
+  for (uint32_t x = 0; x < width; x++) h = (h ^ px[x]) * 1099511628211ull;
+  return h;
+}
+
+bool Uniform(const uint32_t* px, uint32_t width) {
+  for (uint32_t x = 1; x < width; x++)
+    if (px[x] != px[0]) return false;
+  return true;
+}
+
+// Scroll detection: when the image before this one has the same width, the shift (as a window
+// distance, start + i - source) that puts this image's first row with content on an equal row of
+// it; 0 when there is none. A scrolled screen is then one match into the image before.
+template <typename Entry>
+uint64_t ScrollDelta(const uint32_t* ring, uint64_t ringPixels, Entry entry, uint64_t oldest, uint64_t id, uint64_t start,
+                     const uint32_t* cur, uint32_t width, uint32_t height) {
+  if (oldest >= id || Load<uint32_t>(entry(id - 1) + 12) != width) return 0;
+  const uint64_t prevStart = Load<uint64_t>(entry(id - 1));
+  const uint32_t prevRows = Load<uint32_t>(entry(id - 1) + 8) / width;
+  const uint32_t* prev = ring + prevStart % ringPixels;
+  // A few rows with content, each looked up among the previous image's rows; a shift counts
+  // when the 16 rows from there (as many as both have) are equal too, since lone rows (a rule,
+  // a border) repeat.
+  std::unordered_multimap<uint64_t, uint32_t> rows;
+  for (uint32_t y = 0; y < prevRows; y++) rows.emplace(RowHash(prev + size_t(y) * width, width), y);
+  const size_t rowBytes = size_t(width) * 4;
+  for (uint32_t y = 0, tried = 0; y < height && tried < 8; y++) {
+    const uint32_t* row = cur + size_t(y) * width;
+    if (Uniform(row, width)) continue;
+    tried++;
+    auto [from, to] = rows.equal_range(RowHash(row, width));
+    for (int candidates = 0; from != to && candidates < 16; ++from, ++candidates) {
+      const uint32_t py = from->second;
+      const uint32_t span = std::min({16u, height - y, prevRows - py});
+      if (std::memcmp(prev + size_t(py) * width, row, rowBytes * span) != 0) continue;
+      return start + uint64_t(y) * width - (prevStart + uint64_t(py) * width);
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 size_t EncodeGlz(uint8_t* dict, size_t dictBytes, const PixelRows& image, std::vector<uint8_t>& out) {
   if (dictBytes < kHeaderBytes) return 0;
   const uint64_t ringPixels = Load<uint32_t>(dict + kRingPixels);
   const uint64_t maxImages = Load<uint32_t>(dict + kMaxImages);
-  const size_t hashBytes = (size_t(1) << kHashLog) * 8;
+  // Two tables: positions in this image as it is coded, and positions in earlier images (filled
+  // once an image is done), so that a pixel triple common in this image still finds its match
+  // in the one before (a scroll).
+  const size_t hashBytes = (size_t(1) << kHashLog) * 8 * 2;
   const size_t entriesAt = kHeaderBytes + hashBytes;
   const size_t ringAt = entriesAt + maxImages * kEntryBytes;
   if (ringPixels == 0 || maxImages < 2 || dictBytes < ringAt + ringPixels * 4 || ringAt % 4 != 0) return 0;
   uint8_t* hashTable = dict + kHeaderBytes;
+  uint8_t* earlierTable = hashTable + hashBytes / 2;
   uint8_t* entries = dict + entriesAt;
   uint32_t* ring = reinterpret_cast<uint32_t*>(dict + ringAt);
   auto entry = [&](uint64_t id) { return entries + (id % maxImages) * kEntryBytes; };
@@ -173,6 +221,10 @@ size_t EncodeGlz(uint8_t* dict, size_t dictBytes, const PixelRows& image, std::v
     }
     sourceHere[k % width] = from;
   };
+  const uint64_t scrollDelta = ScrollDelta(ring, ringPixels, entry, oldest, id, start, cur, image.width, image.height);
+  uint64_t lastCrossDelta = 0;
+  const bool previousSameShape = oldest < id && Load<uint32_t>(entry(id - 1) + 12) == image.width && Load<uint32_t>(entry(id - 1) + 8) == n;
+  const uint64_t previousStart = previousSameShape ? Load<uint64_t>(entry(id - 1)) : 0;
   for (uint64_t i = 0; i < n;) {
     const uint64_t left = n - i;
     uint32_t limit = uint32_t(std::min<uint64_t>(left, 1u << 30));
@@ -202,7 +254,12 @@ size_t EncodeGlz(uint8_t* dict, size_t dictBytes, const PixelRows& image, std::v
       uint32_t refLimit = uint32_t(std::min<uint64_t>(limit, refPixels - offset));
       consider(MatchLength(cur + i, ring + g % ringPixels, refLimit), id - ref, offset, g);
     };
-    // The pixel below the source of the pixel above first: it keeps a moved region's rows on
+    // The scroll found, the shift of the last match into an earlier image, and the same pixel of the image before when it had this width (a redrawn, mostly
+    // unchanged region): each can cover the rest of the image in one match.
+    if (scrollDelta != 0) considerPosition(start + i - scrollDelta);
+    if (lastCrossDelta != 0 && lastCrossDelta != scrollDelta) considerPosition(start + i - lastCrossDelta);
+    if (bestLen < kGoodEnough && previousSameShape) considerPosition(previousStart + i);
+    // The pixel below the source of the pixel above next: it keeps a moved region's rows on
     // their source, where a run or the row above would stop at the next change.
     if (i >= width && sourceAbove[i % width] != 0) {
       const uint64_t above = sourceAbove[i % width] - 1;
@@ -216,6 +273,8 @@ size_t EncodeGlz(uint8_t* dict, size_t dictBytes, const PixelRows& image, std::v
       const uint64_t stored = Load<uint64_t>(slot);
       Store<uint64_t>(slot, start + i + 1);
       if (bestLen < kGoodEnough && stored != 0) considerPosition(stored - 1);
+      const uint64_t earlier = Load<uint64_t>(earlierTable + size_t(Hash(cur + i)) * 8);
+      if (bestLen < kGoodEnough && earlier != 0) considerPosition(earlier - 1);
     }
     if (bestLen == 0) {
       source(i, 0);
@@ -225,6 +284,7 @@ size_t EncodeGlz(uint8_t* dict, size_t dictBytes, const PixelRows& image, std::v
     w.Literals(cur + literalFrom, uint32_t(i - literalFrom));
     w.Match(bestLen, bestDistance, bestOffset);
     (bestDistance ? cross : same) += bestLen;
+    if (bestDistance) lastCrossDelta = start + i - bestFrom;
     // Later pixels may match into this one's middle: hash its positions too.
     const uint64_t hashStop = n >= 2 ? n - 2 : 0;
     for (uint64_t k = i; k < i + bestLen; k++) {
@@ -235,6 +295,7 @@ size_t EncodeGlz(uint8_t* dict, size_t dictBytes, const PixelRows& image, std::v
     literalFrom = i;
   }
   w.Literals(cur + literalFrom, uint32_t(n - literalFrom));
+  for (uint64_t k = 0; k + 2 < n; k++) Store<uint64_t>(earlierTable + size_t(Hash(cur + k)) * 8, start + k + 1);
 
   Store<uint64_t>(entry(id), start);
   Store<uint32_t>(entry(id) + 8, uint32_t(n));

@@ -26,8 +26,8 @@ export const GLZ_TYPE_RGB32 = 8;
 export const GLZ_TOP_DOWN_SHIFT = 4;
 
 /**
- * The encoder's dictionary in shared memory (encoder.cc reads the same layout): a header, a hash
- * table of window positions, one entry per image id (slot id % maxImages), and the pixel ring
+ * The encoder's dictionary in shared memory (encoder.cc reads the same layout): a header, two hash
+ * tables of window positions, one entry per image id (slot id % maxImages), and the pixel ring
  * where each image lies contiguous (B,G,R,0 words). Window positions count every pixel ever
  * added; position p is ring word p % ringPixels.
  */
@@ -46,5 +46,7 @@ export const GlzDictionaryLayout = {
   literalPixels: 56,
   headerBytes: 128,
   hashLog: 16,
+  /** Positions in the image being coded; positions in earlier images. */
+  hashTables: 2,
   entryBytes: 16,
 } as const;
