@@ -254,11 +254,12 @@ size_t EncodeGlz(uint8_t* dict, size_t dictBytes, const PixelRows& image, std::v
       uint32_t refLimit = uint32_t(std::min<uint64_t>(limit, refPixels - offset));
       consider(MatchLength(cur + i, ring + g % ringPixels, refLimit), id - ref, offset, g);
     };
-    // The scroll found, the shift of the last match into an earlier image, and the same pixel of the image before when it had this width (a redrawn, mostly
-    // unchanged region): each can cover the rest of the image in one match.
+    // The same pixel of the image before when it had this shape (a redrawn, mostly unchanged
+    // region), the scroll found, and the shift of the last match into an earlier image: each can
+    // cover the rest of the image in one match.
+    if (previousSameShape) considerPosition(previousStart + i);
     if (scrollDelta != 0) considerPosition(start + i - scrollDelta);
     if (lastCrossDelta != 0 && lastCrossDelta != scrollDelta) considerPosition(start + i - lastCrossDelta);
-    if (bestLen < kGoodEnough && previousSameShape) considerPosition(previousStart + i);
     // The pixel below the source of the pixel above next: it keeps a moved region's rows on
     // their source, where a run or the row above would stop at the next change.
     if (i >= width && sourceAbove[i % width] != 0) {
