@@ -1,9 +1,12 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { Moved } from '../runtime/envelope.js';
+import type { Moved, Shared } from '../runtime/envelope.js';
 import type { HistogramSummary } from '../runtime/histogram.js';
 import type { MergeRules } from '../runtime/merge-rules.js';
 import { port, type Port } from '../runtime/port.js';
-import type { ImageCompressionMode } from '../codecs/image/choose.js';
+import type { ImageCompressionMode, ImageEncoding } from '../codecs/image/choose.js';
+import type { EncodingRequest, JobPriority, PixelsRef, StreamCodec } from '../codecs/image/compress-job.js';
+import type { GradualityLevel } from '../codecs/image/graduality.js';
+import type { CompressedEncoding } from '../codecs/image/encoders.js';
 import { ChannelType, channelTypeName } from '../codecs/protocol/enums.js';
 import type { MemSlot } from '../codecs/qxl/memslot.js';
 import type { Config } from '../config/settings.js';
@@ -25,7 +28,14 @@ export interface ChannelAddress {
 }
 
 /** The actors with one instance; display, cursor and red-worker actors are one per display. */
-export const actorName = { server: 'server', main: 'main', inputs: 'inputs', host: 'host', dispatcher: 'dispatcher' } as const;
+export const actorName = {
+  server: 'server',
+  main: 'main',
+  inputs: 'inputs',
+  host: 'host',
+  dispatcher: 'dispatcher',
+  compressorPool: 'compressor-pool',
+} as const;
 export const redWorkerName = (display: number): string => `red-worker-${display}`;
 
 /** The actor serving a channel: one per channel type, or per display for display and cursor. */
@@ -142,10 +152,17 @@ export interface NetTest {
 
 export interface MainContract {
   init: MainInit;
-  /** Channels started after the first list (a display the host announced later); the mouse mode in use. */
-  in: { kind: 'add-channels'; channels: readonly ChannelAddress[] } | { kind: 'mouse-mode' };
+  /**
+   * Channels started after the first list (a display the host announced later); the mouse mode in
+   * use; sending the connected clients to another server (MIGRATE_SWITCH_HOST; ports 0: none).
+   */
+  in:
+    | { kind: 'add-channels'; channels: readonly ChannelAddress[] }
+    | { kind: 'mouse-mode' }
+    | { kind: 'migrate-switch'; host: string; port: number; tlsPort: number; certSubject: string | null };
   out: { kind: 'net-test'; session: number } & NetTest;
-  replies: { 'mouse-mode': 'client' | 'server' };
+  /** migrate-switch: how many clients were sent. */
+  replies: { 'mouse-mode': 'client' | 'server'; 'migrate-switch': number };
 }
 
 /** A session's net test waiting for a busy owner: only its latest result is worth reading. */
@@ -374,8 +391,8 @@ export interface RedWorkerContract {
   init: {
     readonly id: number;
     readonly imageCompression: ImageCompressionMode;
-    /** Compressor threads; default every core. */
-    readonly threads?: number;
+    /** Its share of the compressor pool: jobs it may have there at once (`poolShare`). */
+    readonly poolShare: number;
   };
   in: never;
   out: { kind: 'stats'; dropped: number; sent: number };
@@ -414,3 +431,62 @@ export const displayToWorker = (display: number): Port<DisplayToWorker> =>
 /** With QXL devices, a display's cursor comes through its red-worker (the cursor ring). */
 export const cursorFromWorker = (display: number): Port<CursorFromSource> =>
   port(channelActorName({ type: ChannelType.cursor, id: display }), redWorkerName(display), cursorRules);
+
+// ---- Compressor pool ---------------------------------------------------------------------
+
+export interface CompressorPoolContract {
+  /** Threads at most (started on demand). */
+  init: { readonly threads: number };
+  in: never;
+  out: never;
+  replies: {};
+}
+
+/**
+ * Jobs one display may have in the pool at once, running or waiting: enough to keep every
+ * thread busy with a queue behind each, so one display alone uses every core; bounded, so the
+ * pool holds a known amount per display. The pool refuses a job past it.
+ */
+export const poolShare = (threads: number): number => threads * 3;
+
+/** A red-worker's number for one of its pool jobs, unique among its jobs in flight. */
+export type PoolJobId = number & { readonly __brand: 'PoolJobId' };
+
+/** A snapshot in shared memory: a pool thread reads it in place, the red-worker keeps it until the answer. */
+export type SharedPixels = Omit<PixelsRef, 'pixels'> & { readonly pixels: Shared<SharedArrayBuffer> };
+
+/** An EncodingRequest on the link: the GLZ dictionary (shared memory) wrapped as such. */
+export type SharedEncodingRequest =
+  | Exclude<EncodingRequest, { encoding: 'auto' }>
+  | (Omit<Extract<EncodingRequest, { encoding: 'auto' }>, 'glzDictionary'> & { readonly glzDictionary?: Shared<SharedArrayBuffer> });
+
+/** What the pool made of an image: 'raw' carries no bytes (the bitmap is sent as it is); the encoded bytes are moved. */
+export type PoolCompressed = { readonly chosen: ImageEncoding; readonly graduality?: GradualityLevel } & (
+  | { readonly encoding: 'raw' }
+  | { readonly encoding: CompressedEncoding; readonly data: Moved<Uint8Array> }
+);
+
+/**
+ * A red-worker's jobs for the shared compressor pool (the red-worker's view), each with its
+ * priority (`priorityRule`); a stream's frames (stateful encoders) run in order on one pool
+ * thread until the stream is closed. Answers come back by job id.
+ */
+export interface WorkerToPool {
+  send:
+    | { kind: 'compress'; id: PoolJobId; priority: JobPriority; job: SharedPixels & SharedEncodingRequest }
+    | { kind: 'encode-frame'; id: PoolJobId; priority: JobPriority; stream: number; frame: SharedPixels & { readonly codec: StreamCodec } }
+    | { kind: 'close-stream'; stream: number };
+  recv:
+    | { kind: 'compressed'; id: PoolJobId; result: PoolCompressed }
+    | { kind: 'frame-encoded'; id: PoolJobId; data: Moved<Uint8Array> }
+    | { kind: 'job-failed'; id: PoolJobId; error: string };
+  asks: {};
+  answers: {};
+}
+
+/**
+ * Never merged nor dropped: every job is answered. The red-worker keeps within its `poolShare`,
+ * so the link holds no more than that: room for the most, with `compressor-threads` at 256.
+ */
+export const workerToPool = (display: number): Port<WorkerToPool> =>
+  port(redWorkerName(display), actorName.compressorPool, { maxQueue: poolShare(256) });

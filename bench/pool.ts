@@ -1,6 +1,6 @@
-import type { CompressJob } from '../actors/pipeline/red-worker/compressor-pool/job.js';
-import { CompressorPool } from '../actors/pipeline/red-worker/compressor-pool/pool.js';
-import { compressJob } from '../actors/pipeline/red-worker/compressor-pool/task.js';
+import type { CompressJob } from '../codecs/image/compress-job.js';
+import { CompressorPool } from '../actors/pipeline/compressor-pool/pool.js';
+import { compressJob } from '../actors/pipeline/compressor-pool/task.js';
 import type { Bitmap32 } from '../codecs/image/bitmap.js';
 import { type CompressedEncoding, imageEncoders } from '../codecs/image/encoders.js';
 import { corpus } from '../codecs/image/fixtures/corpus.js';
@@ -54,7 +54,7 @@ async function timeThroughput(pool: CompressorPool, jobs: readonly CompressJob[]
   const pending: Promise<unknown>[] = [];
   for (let p = 0; p < passes; p++) {
     for (const job of jobs) {
-      while (pool.needsDrain) await pool.drained();
+      while (pool.full()) await pool.drained();
       pending.push(pool.compress(job));
     }
   }

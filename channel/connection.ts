@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { CommonCap, hasCap } from '../codecs/protocol/enums.js';
-import { frame, MessageReader, type HeaderKind, type RawMessage } from '../codecs/protocol/framing.js';
+import { headerSize, MessageReader, writeHeader, type HeaderKind, type RawMessage } from '../codecs/protocol/framing.js';
 import { decodeMessage, encodeMessage, type ChannelProtocol, type Defs, type MessageOf } from '../codecs/protocol/table.js';
 import type { baseClient, baseServer } from '../codecs/protocol/channels/base.js';
 import { monotonicClock, processClock, type Clock } from '../runtime/clock.js';
@@ -276,11 +276,13 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
       const i = blocked ? this.pipe.findIndex((q) => q.bypassAcks) : 0;
       if (i < 0) return;
       const q = this.pipe[i]!;
-      const bytes = frame(this.header, q.type, q.body, ++this.serial);
+      const header = new Uint8Array(headerSize(this.header));
+      writeHeader(header, 0, this.header, q.type, q.body.length, ++this.serial);
+      const size = header.length + q.body.length;
       // This channel's own rate first, then the client link's budget, shared with its other channels by priority.
       const now = this.clock.now();
-      let wait = this.bucket ? this.bucket.waitFor(bytes.length, now) : 0;
-      if (wait === 0 && this.budget) wait = this.budget.take(bytes.length, this.options.qos!.priority, processClock.now());
+      let wait = this.bucket ? this.bucket.waitFor(size, now) : 0;
+      if (wait === 0 && this.budget) wait = this.budget.take(size, this.options.qos!.priority, processClock.now());
       if (wait > 0) {
         this.serial--;
         this.pacingTimer = setTimeout(() => {
@@ -289,24 +291,29 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         }, Math.ceil(wait));
         return;
       }
-      this.bucket?.tryTake(bytes.length, now);
+      this.bucket?.tryTake(size, now);
       this.pipe.splice(i, 1);
       this.pipeBytes -= q.body.length;
       this.meter.queued.value--;
       this.meter.messagesSent.value++;
-      this.meter.bytesSent.value += bytes.length;
+      this.meter.bytesSent.value += size;
       if (this.options.ackWindow !== undefined) {
         if (q.type === this.protocol.server.number.set_ack) this.messagesWindow = 0;
         else this.messagesWindow++;
       }
-      this.writable = this.socket.write(bytes);
+      // The body leaves by reference: corked, the header and the body go to the kernel in one
+      // writev, where a frame buffer copied the body (an image's bytes) once more.
+      this.socket.cork();
+      this.socket.write(header);
+      this.writable = this.socket.write(q.body);
+      this.socket.uncork();
       if (this.tracing)
         this.options.log.trace(
           {
             peer: this.peer,
             channel: this.protocol.name,
             sent: this.protocol.server.byNumber.get(q.type)?.name ?? q.type,
-            bytes: bytes.length,
+            bytes: size,
           },
           'message sent',
         );

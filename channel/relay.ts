@@ -43,6 +43,17 @@ export class RelayedSocket extends Duplex {
     this.link.send({ kind: 'data', bytes: moved(new Uint8Array(chunk)) }).then(() => done(), done);
   }
 
+  // A channel writes a message's header and body corked: one relayed chunk (one copy) for both.
+  override _writev(chunks: Array<{ chunk: Buffer }>, done: (err?: Error | null) => void): void {
+    const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.chunk.length, 0));
+    let at = 0;
+    for (const { chunk } of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    this.link.send({ kind: 'data', bytes: moved(bytes) }).then(() => done(), done);
+  }
+
   override _final(done: (err?: Error | null) => void): void {
     this.link.send({ kind: 'end' }).then(() => done(), done);
   }

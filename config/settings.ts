@@ -155,7 +155,7 @@ export const settings = {
     default: 'auto_lz',
   }),
   'compressor-threads': setting(int(0, 256), {
-    doc: "Threads compressing each display's images at most (every display has its own pool); 0: one per core. A pool starts with one thread and grows while images wait for one; a thread beyond the first ends after 10 s without work.",
+    doc: 'Threads of the compressor pool every display shares, at most; 0: one per core. The pool starts with one thread and grows while images wait for one; a thread beyond the first ends after 10 s without work.',
     example: '2',
     default: 0,
   }),
@@ -193,7 +193,10 @@ export const settings = {
     doc: 'Allow seamless migration of clients to another server.',
     example: 'off',
     default: false,
-    notYet: { values: [true], why: 'migration is not implemented yet; only off works' },
+    notYet: {
+      values: [true],
+      why: "seamless migration is not implemented yet (the control socket's spice-migrate-switch moves clients); only off works",
+    },
   }),
   'max-bandwidth': setting(bandwidth(), {
     doc: "Most all channels together may send to one client (the client's link).",

@@ -24,6 +24,12 @@ interface NativeAddon {
   encodeLz4(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
   encodeGlz(dictionary: Uint8Array, pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
   SaslServer: new (localAddr: string | null, remoteAddr: string | null, externalSsf: number) => SaslSession;
+  encodeJpeg(pixels: Uint8Array, width: number, height: number, stride: number, quality: number): Uint8Array;
+  decodeJpeg(data: Uint8Array): NativePicture;
+  Vp8Encoder: new (width: number, height: number, bitRate: number, frameRate: number) => NativeVideoEncoder;
+  Vp8Decoder: new () => NativeVideoDecoder;
+  H264Encoder: new (width: number, height: number, bitRate: number, frameRate: number) => NativeVideoEncoder;
+  H264Decoder: new () => NativeVideoDecoder;
 }
 
 interface NativePoller {
@@ -166,3 +172,40 @@ export interface SaslSession {
  */
 export const saslSession = (local: string | null, remote: string | null, externalSsf: number): SaslSession =>
   new addon.SaslServer(local, remote, externalSsf);
+
+/** A decoded picture: B,G,R,X rows `width * 4` bytes apart, X = 0, in an ArrayBuffer of its own. */
+export interface NativePicture {
+  readonly width: number;
+  readonly height: number;
+  readonly pixels: Uint8Array;
+}
+
+/**
+ * A stateful video encoder of native/src/video/ (libvpx VP8, openh264 H.264): frames in order,
+ * each giving one encoded frame in an ArrayBuffer of its own. A frame of another size restarts it
+ * (that frame is a key frame). Bad arguments throw; it is freed by close() or with its object.
+ */
+export interface NativeVideoEncoder {
+  encode(pixels: Uint8Array, width: number, height: number, stride: number, keyFrame: boolean): Uint8Array;
+  setRate(bitRate: number, frameRate: number): void;
+  close(): void;
+}
+
+/** A stateful video decoder: each frame in order; damaged input throws an Error, never crashes. */
+export interface NativeVideoDecoder {
+  decode(data: Uint8Array): NativePicture;
+  close(): void;
+}
+
+/** A complete baseline JPEG (4:2:0, fast DCT) of B,G,R,X rows, quality 1..100 (libturbojpeg). */
+export const jpegEncode = (pixels: Uint8Array, width: number, height: number, stride: number, quality: number): Uint8Array =>
+  addon.encodeJpeg(pixels, width, height, stride, quality);
+/** A JPEG to B,G,R,X pixels; a damaged or truncated one throws. */
+export const jpegDecode = (data: Uint8Array): NativePicture => addon.decodeJpeg(data);
+
+export const vp8Encoder = (width: number, height: number, bitRate: number, frameRate: number): NativeVideoEncoder =>
+  new addon.Vp8Encoder(width, height, bitRate, frameRate);
+export const vp8Decoder = (): NativeVideoDecoder => new addon.Vp8Decoder();
+export const h264Encoder = (width: number, height: number, bitRate: number, frameRate: number): NativeVideoEncoder =>
+  new addon.H264Encoder(width, height, bitRate, frameRate);
+export const h264Decoder = (): NativeVideoDecoder => new addon.H264Decoder();

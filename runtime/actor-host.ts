@@ -6,18 +6,27 @@ import { createLogger } from './log.js';
 import { Meter } from './meter.js';
 import type { ActorSide, Contract, LinkTypes } from './message.js';
 import type { Port } from './port.js';
-import type { HostData, SystemDown, SystemUp } from './system.js';
+import type { HostData, SpareData, SystemDown, SystemUp } from './system.js';
 import { setThreadName } from '../native/index.js';
 
 // The entry point of every actor thread: loads the actor module named by the supervisor,
 // gives it its context, and carries out the supervisor's system messages.
 
-const data = workerData as HostData;
+const control = parentPort!;
+const data = 'preload' in (workerData as HostData | SpareData) ? await adopted(workerData as SpareData) : (workerData as HostData);
 // The actor's name for the OS (top -H, /proc), where node calls every thread "node".
 setThreadName(data.name);
-const control = parentPort!;
 const log = createLogger(data.logLevel, { actor: data.name });
 const definition = ((await import(data.module)) as { default: ActorDefinition<Contract> }).default;
+
+/** A spare thread: loads its module while it waits for its actor's data (later messages queue on the port meanwhile). */
+async function adopted(spare: SpareData): Promise<HostData> {
+  const loading = import(spare.preload);
+  const msg = await new Promise<SystemDown>((resolve) => control.once('message', resolve));
+  if (msg.sys !== 'host') throw new Error(`a spare thread got ${msg.sys} before its actor`);
+  await loading;
+  return msg.data;
+}
 
 const parent = new Link<ActorSide<Contract>>(data.parent, {
   ...data.parentLink,

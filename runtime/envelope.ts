@@ -1,5 +1,8 @@
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
-import { addExtension, Packr } from 'msgpackr';
+// msgpackr/pack is the package without its native string extractor, whose probe for a prebuilt
+// binary (detect-libc, node-gyp-build) cost every actor thread ~30 ms of its start; link frames
+// carry few strings.
+import { addExtension, Packr } from 'msgpackr/pack';
 
 /**
  * Frames on an actor link are msgpackr bytes. Bulk data never goes through msgpack: a message

@@ -6,6 +6,7 @@ import type { Sample } from './meter.js';
 import type { Contract, LinkTypes, ParentSide } from './message.js';
 import { endOptions, flip, type Port } from './port.js';
 import type { HostData, SystemDown, SystemUp } from './system.js';
+import { actorHostModule, takeSpareThread } from './spare-thread.js';
 
 /**
  * What a supervisor does when an actor's thread dies (it threw, or its worker exited):
@@ -86,8 +87,6 @@ interface Connection {
   readonly aLink: LinkOptions;
   readonly bLink: LinkOptions;
 }
-
-const hostModule = new URL('./actor-host.js', import.meta.url);
 
 export interface SupervisorOptions {
   readonly log: Logger;
@@ -187,11 +186,15 @@ export class Supervisor {
       parentLink: { window: ref.spec.link?.window, maxQueue: ref.spec.link?.maxQueue, maxWaiting: ref.spec.link?.maxWaiting },
       logLevel: this.options.logLevel ?? 'info',
     };
-    const worker = new Worker(hostModule, {
-      workerData: data,
-      transferList: [port2],
-      ...(ref.spec.resourceLimits ? { resourceLimits: ref.spec.resourceLimits } : {}),
-    });
+    const spare = generation === 1 && !ref.spec.resourceLimits ? takeSpareThread(ref.spec.module) : undefined;
+    spare?.postMessage({ sys: 'host', data } satisfies SystemDown, [port2]);
+    const worker =
+      spare ??
+      new Worker(actorHostModule, {
+        workerData: data,
+        transferList: [port2],
+        ...(ref.spec.resourceLimits ? { resourceLimits: ref.spec.resourceLimits } : {}),
+      });
     ref.worker = worker;
     ref.lastError = '';
     ref.link.attach(port1);

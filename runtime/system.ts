@@ -13,8 +13,15 @@ export interface HostData {
   readonly logLevel: LogLevel;
 }
 
+/** What a thread booted ahead of its actor starts with (runtime/spare-thread.ts): the module to load meanwhile. */
+export interface SpareData {
+  readonly preload: string;
+}
+
 /** Supervisor -> actor thread, over the worker's own port (structured clone, not msgpack). */
 export type SystemDown =
+  /** A spare thread's actor: the first message it gets. */
+  | { readonly sys: 'host'; readonly data: HostData }
   | { readonly sys: 'peer'; readonly name: string; readonly port: MessagePort; readonly link: LinkOptions }
   | { readonly sys: 'peer-down'; readonly name: string }
   | { readonly sys: 'stop' }

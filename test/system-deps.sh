@@ -9,8 +9,11 @@ set -euo pipefail
 # tshark dissects SPICE; openssl makes the test CA; libspice-protocol-dev has the QXL headers;
 # qemu-system-x86 boots the test guest, which gcc, libc6-dev, cpio and xz-utils build;
 # dbus-daemon and libglib2.0-bin (gdbus) check our D-Bus against the reference one; iproute2
-# (ip netns, tc) makes bench:e2e's shaped link.
-packages=(g++ make python3 libsasl2-dev liblz4-dev sasl2-bin libsasl2-modules openssl spice-client-gtk gir1.2-spiceclientglib-2.0 python3-gi xvfb tshark spice-html5 libspice-protocol-dev qemu-system-x86 gcc libc6-dev cpio xz-utils dbus-daemon libglib2.0-bin iproute2)
+# (ip netns, tc) makes bench:e2e's shaped link. Video streams (native/src/video): libturbojpeg0-dev
+# (MJPEG, JPEG), libvpx-dev (VP8), libopenh264-dev (H.264, BSD-licensed); their decoders are test
+# oracles through gst-launch-1.0 (gstreamer1.0-tools): jpegdec and vp8dec (gstreamer1.0-plugins-good),
+# avdec_h264 (gstreamer1.0-libav), videoconvert (gstreamer1.0-plugins-base).
+packages=(g++ make python3 libsasl2-dev liblz4-dev sasl2-bin libsasl2-modules openssl spice-client-gtk gir1.2-spiceclientglib-2.0 python3-gi xvfb tshark spice-html5 libspice-protocol-dev qemu-system-x86 gcc libc6-dev cpio xz-utils dbus-daemon libglib2.0-bin iproute2 libturbojpeg0-dev libvpx-dev libopenh264-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -12,10 +12,13 @@ import {
   hostToDispatcher,
   inputsToHost,
   mainToHost,
+  poolShare,
   redWorkerName,
   serverToChannel,
   workerFromDispatcher,
+  workerToPool,
   type ChannelAddress,
+  type CompressorPoolContract,
   type ChannelQos,
   type CursorContract,
   type CursorFromSource,
@@ -34,9 +37,11 @@ import type { ChannelName } from '../../config/settings.js';
 import { parseSize } from '../../config/setting.js';
 import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
-import { openControlSocket, type ControlSocket } from './control/socket.js';
-import { execute } from './control/commands.js';
+import type { ControlTarget } from './control/commands.js';
+import { prestartActorThread } from '../../runtime/spare-thread.js';
 import type { MetricsEndpoint } from './metrics.js';
+import type { ControlSocket } from './control/socket.js';
+import { availableParallelism } from 'node:os';
 
 export { StartError };
 
@@ -86,6 +91,9 @@ export function configuredHost(config: Config): HostSpec | undefined {
 
 const here = (path: string) => new URL(path, import.meta.url);
 
+/** How long inputs and cursor 0 wait for display 0's first drawing once its actors are up (none comes without a client). */
+const firstPictureWaitMs = 500;
+
 /**
  * The process's root: a supervisor for the actors, and the reaction to an escalation (a crash
  * loop nobody below can fix ends the process, so that whatever runs it can restart it).
@@ -126,6 +134,9 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     module: here('../server/actor.js'),
     init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
   });
+  // The host's thread boots beside the server's, on the core the main thread no longer needs: the
+  // QEMU bridge's attach (D-Bus, QEMU's first scanout) is the longest step to the first picture.
+  if (hostSpec) prestartActorThread(hostSpec.module);
   const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
   const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
     const sub = server.link.messages$.subscribe((m) => {
@@ -162,6 +173,18 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       init: { id, source, qos: qos('cursor') },
     });
 
+  // One compressor pool for every display, its threads started as images wait for them.
+  const poolThreads = config['compressor-threads'] > 0 ? config['compressor-threads'] : availableParallelism();
+  /** Display 0's first drawing handed to its channel (the red-worker's first report of drawings sent). */
+  let firstPicture: Promise<unknown> = Promise.resolve();
+  const firstSent = (worker: ActorRef<RedWorkerContract>) =>
+    new Promise<void>((resolve) => {
+      const sub = worker.link.messages$.subscribe((m) => {
+        if (m.kind !== 'stats' || m.sent === 0) return;
+        sub.unsubscribe();
+        resolve();
+      });
+    });
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
   const startDisplay = (id: number) => {
@@ -177,16 +200,18 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       module: here('../channels/display/actor.js'),
       init: { id, qos: qos('display') },
     });
-    supervisor.spawn<RedWorkerContract>({
+    const worker = supervisor.spawn<RedWorkerContract>({
       name: redWorkerName(id),
       module: here('../pipeline/red-worker/actor.js'),
       init: {
         id,
         imageCompression: config['image-compression'],
-        ...(config['compressor-threads'] > 0 ? { threads: config['compressor-threads'] } : {}),
+        poolShare: poolShare(poolThreads),
       },
     });
+    if (id === 0) firstPicture = firstSent(worker);
     supervisor.connect(displayToWorker(id));
+    supervisor.connect(workerToPool(id));
     // Display 0's cursor actor starts later (see below) and connects its own link then.
     if (id > 0) supervisor.connect(cursorFromWorker(id));
     supervisor.connect(workerFromDispatcher(id));
@@ -201,21 +226,30 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       init: {},
     });
     supervisor.connect(hostToDispatcher);
+    supervisor.spawn<CompressorPoolContract>({
+      name: actorName.compressorPool,
+      module: here('../pipeline/compressor-pool/actor.js'),
+      init: { threads: poolThreads },
+    });
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
     // Display 0's actors boot beside the host's instead of after its first device: they are on the
     // way to a client's first drawing.
     startDisplay(0);
   }
 
-  // Inputs and display 0's cursor once what a client's first picture needs is up (main, the host,
-  // display 0's actors): booting beside them, they took the cores from them.
+  // Inputs and display 0's cursor once a client's first picture has left (main, the host, display
+  // 0's actors up and its first drawing handed to the display channel), or soon after those are up
+  // when nothing is drawn: booting beside them, they took the cores from them.
   let stopping = false;
   const firstNeeds = [
     actorName.main,
     ...(host ? [actorName.host] : []),
-    ...(display ? [actorName.dispatcher, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)] : []),
+    ...(display
+      ? [actorName.dispatcher, actorName.compressorPool, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)]
+      : []),
   ];
-  const allStarted = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(() => {
+  const allStarted = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(async () => {
+    await Promise.race([firstPicture, new Promise((resolve) => setTimeout(resolve, firstPictureWaitMs))]);
     if (stopping) return;
     const late = [
       supervisor.next(actorName.inputs, 'started'),
@@ -240,10 +274,13 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     await supervisor.stop().finally(stopProcess);
   };
   try {
-    const target = { config, version, ...listening, server, main, nowS: () => Date.now() / 1000 };
-    if (config['control-socket'] !== undefined)
+    const target: ControlTarget = { config, version, ...listening, server, main, nowS: () => Date.now() / 1000, migration: null };
+    if (config['control-socket'] !== undefined) {
+      const [{ openControlSocket }, { execute }] = await Promise.all([import('./control/socket.js'), import('./control/commands.js')]);
       control = await openControlSocket(config['control-socket'], version, (command) => execute(command, target), log);
-    // Loaded only when asked for: prom-client, and the CPU clock's tick rate read at import.
+    }
+    // Loaded only when asked for (the control socket and its commands above too): prom-client, and
+    // the CPU clock's tick rate read at import.
     if (config['metrics-addr'] !== undefined)
       metrics = await (await import('./metrics.js')).openMetrics(config['metrics-addr'], supervisor, log);
   } catch (err) {

@@ -1,19 +1,21 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { helpText, formatValue } from '../../config/docs.js';
 import { parseArgs } from '../../config/flags.js';
 import { ConfigError, loadConfig, type Loaded } from '../../config/load.js';
-import { leaves } from '../../config/settings.js';
-import { capabilities } from '../../config/capabilities.js';
-import { describeSource } from '../../config/sources.js';
 import { createLogger } from '../../runtime/log.js';
 import { configuredHost, startCompanion, StartError } from './companion.js';
-import { stillFrame } from '../hosts/demo-host/scene.js';
-import { writePpm } from '../../codecs/image/ppm.js';
 import { parseSize } from '../../config/setting.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-function printConfig({ config, sources }: Loaded): void {
+// What only a command that serves nothing needs (help text, capabilities, the still frame) is
+// loaded by that command: the main thread's module graph is on the way to the port opening.
+
+async function printConfig({ config, sources }: Loaded): Promise<void> {
+  const [{ leaves }, { formatValue }, { describeSource }] = await Promise.all([
+    import('../../config/settings.js'),
+    import('../../config/docs.js'),
+    import('../../config/sources.js'),
+  ]);
   for (const leaf of leaves()) {
     const value = leaf.path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
     process.stdout.write(`${leaf.path}: ${formatValue(leaf.setting, value) ?? 'unset'}  # ${describeSource(sources.get(leaf.path)!)}\n`);
@@ -22,11 +24,11 @@ function printConfig({ config, sources }: Loaded): void {
 
 const args = parseArgs(process.argv.slice(2));
 if (args.command.help) {
-  process.stdout.write(helpText(version));
+  process.stdout.write((await import('../../config/docs.js')).helpText(version));
   process.exit(0);
 }
 if (args.command.printCapabilities) {
-  process.stdout.write(JSON.stringify(capabilities(version), null, 2) + '\n');
+  process.stdout.write(JSON.stringify((await import('../../config/capabilities.js')).capabilities(version), null, 2) + '\n');
   process.exit(0);
 }
 if (args.command.version) {
@@ -42,7 +44,7 @@ try {
   process.exit(2);
 }
 if (loaded.command.printConfig) {
-  printConfig(loaded);
+  await printConfig(loaded);
   process.exit(0);
 }
 
@@ -51,6 +53,7 @@ if (loaded.config['dump-frame'] !== undefined) {
     process.stderr.write('spice-companion: --dump-frame writes the frame of --demo still\n');
     process.exit(2);
   }
+  const [{ stillFrame }, { writePpm }] = await Promise.all([import('../hosts/demo-host/scene.js'), import('../../codecs/image/ppm.js')]);
   writeFileSync(loaded.config['dump-frame'], writePpm(stillFrame(...parseSize(loaded.config['demo-size']))));
   process.exit(0);
 }

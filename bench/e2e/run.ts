@@ -1,5 +1,5 @@
 /**
- * npm run bench:e2e [-- --smoke] [--out FILE] [--vga std|virtio]: spice-companion against QEMU's
+ * npm run bench:e2e [-- --smoke] [--out FILE] [--vga std|virtio] [--links plain,shaped] [--workloads idle,...]: spice-companion against QEMU's
  * built-in spice-server, the same guest, workloads and client (bench/README.md says how to read
  * the figures). Prints a table per link and size and writes the figures as JSON.
  */
@@ -21,6 +21,9 @@ const { values: args } = parseArgs({
     smoke: { type: 'boolean', default: false },
     out: { type: 'string' },
     vga: { type: 'string', default: 'virtio' },
+    // Some rows only, to repeat one figure without the whole run: e.g. --links plain --workloads idle.
+    links: { type: 'string', default: 'plain,shaped' },
+    workloads: { type: 'string', default: 'text,desktop,video,idle' },
   },
 });
 if (args.vga !== 'std' && args.vga !== 'virtio') throw new Error(`--vga ${args.vga}: std or virtio`);
@@ -33,10 +36,15 @@ const sizes: ReadonlyArray<readonly [number, number]> = smoke
       [1024, 768],
       [1920, 1080],
     ];
-const links: readonly LinkName[] = ['plain', 'shaped'];
+const pick = <T extends string>(flag: string, value: string, known: readonly T[]): T[] =>
+  value.split(',').map((v) => {
+    if (!(known as readonly string[]).includes(v)) throw new Error(`--${flag} ${v}: one of ${known.join(', ')}`);
+    return v as T;
+  });
+const links = pick<LinkName>('links', args.links, ['plain', 'shaped']);
 const shape: LinkShape = { mbit: 10, rttMs: 40 };
 const plan: Plan = {
-  workloads: ['text', 'desktop', 'video', 'idle'] satisfies BenchWorkload[],
+  workloads: pick<BenchWorkload>('workloads', args.workloads, ['text', 'desktop', 'video', 'idle']),
   settleMs: smoke ? 800 : 1_500,
   settleMaxMs: smoke ? 4_000 : 8_000,
   windowMs: smoke ? 3_000 : 10_000,

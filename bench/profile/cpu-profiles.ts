@@ -54,17 +54,15 @@ export function readCpuProfiles(
         self.set(key, (self.get(key) ?? 0) + dt);
       });
       const threadId = threadIdOf(file);
-      // Blocked in Atomics.wait is not running: piscina's threads wait for work there.
-      const waiting = [...self].filter(([k]) => k.startsWith('atomicsWaitLoop ')).reduce((s, [, v]) => s + v, 0);
-      const busy = [...self.values()].reduce((s, v) => s + v, 0) - waiting;
+      const busy = [...self.values()].reduce((s, v) => s + v, 0);
       const top = [...self]
-        .filter(([k]) => !k.startsWith('atomicsWaitLoop '))
         .sort((a, b) => b[1] - a[1])
         .slice(0, topN)
         .map(([fn, us]) => ({ fn, selfS: us / 1e6 }));
       return {
         threadId,
-        name: names.get(threadId) ?? (waiting > 0 ? 'compressor pool thread' : `thread ${threadId}`),
+        // The companion's only threads that are not actors are the compressor pool's.
+        name: names.get(threadId) ?? 'compressor pool thread',
         busyS: busy / 1e6,
         top,
       };

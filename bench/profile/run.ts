@@ -138,13 +138,6 @@ if (tool === 'cpu') {
 } else if (tool === 'doctor') {
   lines.push('', 'thread                     samples  delay p50 / p99 / max ms   loop util %  heap max MiB  doctor');
   for (const t of await readDoctor(dest, companionPid, window)) {
-    // piscina's threads wait for jobs in Atomics.wait: their event loop, and so doctor's sampler, never runs.
-    if (t.samples === 0) {
-      lines.push(
-        `${t.name.padEnd(26)}       0  (a compressor pool thread: between jobs it blocks in Atomics.wait, so no event-loop samples)`,
-      );
-      continue;
-    }
     lines.push(
       `${t.name.padEnd(26)} ${String(t.samples).padStart(7)}  ${t.delayP50Ms.toFixed(1).padStart(6)} / ${t.delayP99Ms.toFixed(1).padStart(5)} / ${t.delayMaxMs.toFixed(1).padStart(6)}   ${t.loopUtilization?.toFixed(0).padStart(8) ?? '       -'}  ${t.heapMaxMiB.toFixed(0).padStart(12)}  ${JSON.stringify(t.issues)}`,
     );

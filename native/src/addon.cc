@@ -23,6 +23,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitThread(env, exports);
   InitImageEncoders(env, exports);
   InitSasl(env, exports);
+  InitJpeg(env, exports);
+  InitVp8(env, exports);
+  InitH264(env, exports);
   return exports;
 }
 

@@ -9,3 +9,6 @@ void InitTcp(Napi::Env env, Napi::Object exports);
 void InitThread(Napi::Env env, Napi::Object exports);
 void InitImageEncoders(Napi::Env env, Napi::Object exports);
 void InitSasl(Napi::Env env, Napi::Object exports);
+void InitJpeg(Napi::Env env, Napi::Object exports);
+void InitVp8(Napi::Env env, Napi::Object exports);
+void InitH264(Napi::Env env, Napi::Object exports);

@@ -4,6 +4,7 @@
 #include "../../codecs/image/lz4/encoder.h"
 #include "../../codecs/image/quic/encoder.h"
 #include "exports.h"
+#include "pixel-args.h"
 
 // The C++ image encoders (codecs/image/*/encoder.cc) as JS functions: (pixels: Uint8Array,
 // width, height, stride, alpha: boolean) -> Uint8Array over an ArrayBuffer of its own, which the
@@ -16,33 +17,13 @@
 
 // The arguments from `first` on: (pixels: Uint8Array, width, height, stride, alpha: boolean).
 static bool ArgRows(const Napi::CallbackInfo& info, PixelRows* rows, bool* alpha, size_t first = 0) {
-  Napi::Env env = info.Env();
-  const size_t p = first;
-  if (info.Length() < p + 5 || !info[p].IsTypedArray() || info[p].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
-      !info[p + 1].IsNumber() || !info[p + 2].IsNumber() || !info[p + 3].IsNumber() || !info[p + 4].IsBoolean()) {
-    Napi::TypeError::New(env, "expected (pixels: Uint8Array, width, height, stride, alpha: boolean)").ThrowAsJavaScriptException();
+  if (!ArgPixelRows(info, first, rows)) return false;
+  if (info.Length() < first + 5 || !info[first + 4].IsBoolean()) {
+    Napi::TypeError::New(info.Env(), "expected (pixels: Uint8Array, width, height, stride, alpha: boolean)").ThrowAsJavaScriptException();
     return false;
   }
-  Napi::Uint8Array pixels = info[p].As<Napi::Uint8Array>();
-  double width = info[p + 1].As<Napi::Number>().DoubleValue();
-  double height = info[p + 2].As<Napi::Number>().DoubleValue();
-  double stride = info[p + 3].As<Napi::Number>().DoubleValue();
-  // Below 2^29 pixels (QUIC's limit) and 2^40 bytes, every product below stays exact.
-  bool whole = width == double(uint32_t(width)) && height == double(uint32_t(height)) && stride == double(size_t(stride));
-  if (!whole || width < 1 || height < 1 || width * height >= double(1u << 29) || stride < width * 4 || stride > double(1ull << 40) ||
-      double(pixels.ByteLength()) < stride * (height - 1) + width * 4) {
-    Napi::RangeError::New(env, "bitmap shape does not fit its pixels").ThrowAsJavaScriptException();
-    return false;
-  }
-  *rows = PixelRows{pixels.Data(), uint32_t(width), uint32_t(height), size_t(stride)};
-  *alpha = info[p + 4].As<Napi::Boolean>().Value();
+  *alpha = info[first + 4].As<Napi::Boolean>().Value();
   return true;
-}
-
-static Napi::Value Result(Napi::Env env, const void* data, size_t bytes) {
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
-  std::memcpy(buffer.Data(), data, bytes);
-  return Napi::Uint8Array::New(env, bytes, buffer, 0);
 }
 
 static Napi::Value EncodeLzJs(const Napi::CallbackInfo& info) {
@@ -51,7 +32,7 @@ static Napi::Value EncodeLzJs(const Napi::CallbackInfo& info) {
   bool alpha;
   if (!ArgRows(info, &rows, &alpha)) return info.Env().Undefined();
   size_t bytes = EncodeLz(rows, alpha, scratch);
-  return Result(info.Env(), scratch.data(), bytes);
+  return CopyOut(info.Env(), scratch.data(), bytes);
 }
 
 static Napi::Value EncodeQuicJs(const Napi::CallbackInfo& info) {
@@ -60,7 +41,7 @@ static Napi::Value EncodeQuicJs(const Napi::CallbackInfo& info) {
   bool alpha;
   if (!ArgRows(info, &rows, &alpha)) return info.Env().Undefined();
   size_t words = EncodeQuic(rows, alpha, scratch);
-  return Result(info.Env(), scratch.data(), words * 4);
+  return CopyOut(info.Env(), scratch.data(), words * 4);
 }
 
 static Napi::Value EncodeLz4Js(const Napi::CallbackInfo& info) {
@@ -73,7 +54,7 @@ static Napi::Value EncodeLz4Js(const Napi::CallbackInfo& info) {
     Napi::Error::New(info.Env(), "liblz4 failed to compress a block").ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
-  return Result(info.Env(), scratch.data(), bytes);
+  return CopyOut(info.Env(), scratch.data(), bytes);
 }
 
 // (dictionary: Uint8Array, pixels, width, height, stride, alpha: false): the dictionary is a
@@ -94,7 +75,7 @@ static Napi::Value EncodeGlzJs(const Napi::CallbackInfo& info) {
     Napi::RangeError::New(env, "GLZ: RGB32 only, within the dictionary's window, with a well-formed dictionary").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  return Result(env, scratch.data(), bytes);
+  return CopyOut(env, scratch.data(), bytes);
 }
 
 void InitImageEncoders(Napi::Env env, Napi::Object exports) {

@@ -2,8 +2,8 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { CompressJob } from '../../actors/pipeline/red-worker/compressor-pool/job.js';
-import { CompressorPool, PoolClosedError } from '../../actors/pipeline/red-worker/compressor-pool/pool.js';
+import type { CompressJob } from '../../codecs/image/compress-job.js';
+import { CompressorPool, PoolClosedError } from '../../actors/pipeline/compressor-pool/pool.js';
 import { noise } from '../helpers/images.js';
 import { inSharedMemory } from './shared-bitmap.js';
 

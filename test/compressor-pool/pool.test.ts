@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
-import type { Compressed, CompressJob } from '../../actors/pipeline/red-worker/compressor-pool/job.js';
-import { CompressorPool, PoolFullError } from '../../actors/pipeline/red-worker/compressor-pool/pool.js';
+import type { Compressed, CompressJob } from '../../codecs/image/compress-job.js';
+import { CompressorPool, PoolFullError } from '../../actors/pipeline/compressor-pool/pool.js';
 import type { Bitmap32, Bitmap32Format } from '../../codecs/image/bitmap.js';
 import { chooseImageEncoding, type ImageCompressionMode, type ImageEncoding } from '../../codecs/image/choose.js';
 import { imageEncoders } from '../../codecs/image/encoders.js';
@@ -159,23 +159,23 @@ test('beyond threads + maxQueue jobs in flight, compress() refuses; a producer t
     t.is(pool.capacity, 3);
     const job = { ...inSharedMemory(noise(192, 192, 5), 'rgb32'), encoding: 'lz' } satisfies CompressJob;
     const accepted = [pool.compress(job), pool.compress(job), pool.compress(job)];
-    t.true(pool.needsDrain);
+    t.true(pool.full());
     t.true(pool.waiting <= pool.maxQueue);
     await t.throwsAsync(pool.compress(job), { instanceOf: PoolFullError });
     t.is(pool.counts.refused, 1);
-    t.is(pool.inFlight, 3, 'the refused job was not queued');
+    t.is(pool.inFlight(), 3, 'the refused job was not queued');
 
     await pool.drained();
-    t.false(pool.needsDrain);
-    t.true(pool.inFlight < pool.capacity);
+    t.false(pool.full());
+    t.true(pool.inFlight() < pool.capacity);
 
-    // A producer that respects needsDrain: 12 more jobs, the bound checked at every step.
+    // A producer that respects full(): 12 more jobs, the bound checked at every step.
     let peakInFlight = 0;
     let peakWaiting = 0;
     for (let i = 0; i < 12; i++) {
-      while (pool.needsDrain) await pool.drained();
+      while (pool.full()) await pool.drained();
       accepted.push(pool.compress(job));
-      peakInFlight = Math.max(peakInFlight, pool.inFlight);
+      peakInFlight = Math.max(peakInFlight, pool.inFlight());
       peakWaiting = Math.max(peakWaiting, pool.waiting);
     }
     const results = await Promise.all(accepted);

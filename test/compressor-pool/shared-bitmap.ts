@@ -1,5 +1,5 @@
 import type { Bitmap32, Bitmap32Format } from '../../codecs/image/bitmap.js';
-import type { PixelsRef } from '../../actors/pipeline/red-worker/compressor-pool/job.js';
+import type { PixelsRef } from '../../codecs/image/compress-job.js';
 
 /** Copies a bitmap into a fresh SharedArrayBuffer at `byteOffset` (rows kept at its stride): a job's pixel fields. */
 export function inSharedMemory(bitmap: Bitmap32, format: Bitmap32Format, byteOffset = 0): PixelsRef {

@@ -1,27 +1,32 @@
 import test from 'ava';
-import { Piscina } from 'piscina';
-import type { CompressJob, TaskReply } from '../../actors/pipeline/red-worker/compressor-pool/job.js';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import type { CompressJob } from '../../codecs/image/compress-job.js';
+import { runJob } from '../../actors/pipeline/compressor-pool/task.js';
+import type { ThreadReply } from '../../actors/pipeline/compressor-pool/thread-protocol.js';
 import { gradient } from '../helpers/images.js';
 import { inSharedMemory } from './shared-bitmap.js';
 
-// The result's bytes must leave the pool thread by transfer: seen from that thread, the buffer it
-// answered with is detached afterwards. The control run posts the same reply as a plain value
-// and must leave it intact, or this probe could not tell a copy from a transfer.
-test('encoded bytes are transferred out of the pool thread, not copied', async (t) => {
-  const piscina = new Piscina({ filename: new URL('./fixtures/transfer-probe.js', import.meta.url).href, minThreads: 1, maxThreads: 1 });
+// A pool thread posts its reply with the transfer list runJob gives: the encoded bytes must be in
+// it, so that they leave the thread moved (detached there), not copied. The control posts the
+// same reply without the list and must leave it intact, or this could not tell a copy from a move.
+test('encoded bytes leave a pool thread transferred, not copied', (t) => {
+  const job = { ...inSharedMemory(gradient(64, 64), 'rgb32'), encoding: 'lz' } satisfies CompressJob;
+  const { port1, port2 } = new MessageChannel();
   try {
-    const job = { ...inSharedMemory(gradient(64, 64), 'rgb32'), encoding: 'lz' } satisfies CompressJob;
+    const dataOf = (reply: ThreadReply) => (reply.ok && reply.result && 'data' in reply.result ? reply.result.data : undefined);
 
-    const moved = (await piscina.run(job, { name: 'compress' })) as TaskReply;
-    t.is(moved.result.encoding, 'lz');
-    const size = 'data' in moved.result ? moved.result.data.byteLength : 0;
+    const moved = runJob({ id: 1, work: { kind: 'image', job } });
+    const data = dataOf(moved.reply)!;
+    const size = data.byteLength;
     t.true(size > 0);
-    t.is(await piscina.run(null, { name: 'lastDataByteLength' }), 0, 'detached in the pool thread');
+    port1.postMessage(moved.reply, moved.transfer);
+    t.is(data.byteLength, 0, 'detached on the sending side');
+    t.is(dataOf(receiveMessageOnPort(port2)!.message as ThreadReply)?.byteLength, size, 'whole on the other');
 
-    const cloned = (await piscina.run(job, { name: 'compressCloned' })) as TaskReply;
-    t.is('data' in cloned.result && cloned.result.data.byteLength, size);
-    t.is(await piscina.run(null, { name: 'lastDataByteLength' }), size, 'control: a cloned reply leaves the source intact');
+    const cloned = runJob({ id: 2, work: { kind: 'image', job } });
+    port1.postMessage(cloned.reply);
+    t.is(dataOf(cloned.reply)?.byteLength, size, 'control: a cloned reply leaves the source intact');
   } finally {
-    await piscina.close();
+    port1.close();
   }
 });

@@ -7,9 +7,9 @@ import { startDisplayTestServer } from '../helpers/server.js';
 /** The pool threads of this process (the companion runs in it): they name themselves "compressor". */
 const compressorThreads = () => threadTimes(process.pid).filter((t) => t.name === 'compressor').length;
 
-// A display's pool starts one thread; `compressor-threads` bounds how far images waiting for one
-// make it grow (the red-worker has at most two images in flight: the display link's window).
-test.serial("compressor-threads bounds the size of a display's compressor pool", async (t) => {
+// The shared pool starts one thread; `compressor-threads` bounds how far images waiting for one
+// make it grow (a 256x192 frame is one image: 40 of them keep a red-worker's share of the pool busy).
+test.serial('compressor-threads bounds the size of the compressor pool', async (t) => {
   for (const n of [1, 3]) {
     const server = await startDisplayTestServer(['--disable-ticketing', '--compressor-threads', String(n), '--image-compression', 'lz'], {
       width: 256,

@@ -112,7 +112,7 @@ test('values that do nothing yet are refused, naming the key and what works inst
     [['--streaming-video', 'filter'], /video streams are not implemented yet; only off works/],
     [['--playback-compression'], /there is no playback channel yet/],
     [['--agent-mouse', 'on'], /the guest agent relay is not implemented yet/],
-    [['--seamless-migration', 'on'], /migration is not implemented yet/],
+    [['--seamless-migration', 'on'], /seamless migration is not implemented yet/],
   ];
   for (const [argv, message] of refused) t.regex(problems(() => load(argv)).join('\n'), message, argv.join(' '));
   t.regex(

@@ -81,9 +81,23 @@ test('hostile input gets error replies; a line over 64 KiB closes its connection
   t.is(await error('{"execute": "quit"}\n'), 'CommandNotFound');
   t.is(await error('{"execute": "set_password", "arguments": {"protocol": "vnc", "password": "x"}}\n'), 'GenericError');
   t.is(await error('{"execute": "query-spice", "arguments": {"extra": 1}}\n'), 'GenericError', 'unknown arguments');
-  t.deepEqual(await client.request('client_migrate_info', { protocol: 'spice', hostname: 'h', port: 5900 }), {
-    error: { class: 'GenericError', desc: 'migration is not implemented yet' },
+  const desc = async (args: object) => ((await client.request('client_migrate_info', args)).error as { desc: string } | undefined)?.desc;
+  const to = { protocol: 'spice', hostname: 'dst.example', port: 5900 };
+  t.regex((await desc({ ...to, hostname: 'dst\u0000evil' }))!, /hostname: expected a host name/, 'a NUL in the host');
+  t.regex((await desc({ ...to, hostname: 'a'.repeat(256) }))!, /hostname: expected a host name/, 'a host too long');
+  t.regex((await desc({ ...to, hostname: '' }))!, /hostname/, 'no host');
+  t.regex((await desc({ ...to, port: 70000 }))!, /port: expected 1\.\.65535 or -1/);
+  t.regex((await desc({ ...to, port: -1 }))!, /port or tls-port is needed/);
+  t.regex((await desc({ ...to, 'cert-subject': 'CN=x\nO=y' }))!, /cert-subject: expected a certificate subject/);
+  t.regex((await desc({ ...to, 'cert-subject': 'x'.repeat(1025) }))!, /cert-subject/);
+  t.deepEqual(await client.request('spice-migrate-switch'), {
+    error: { class: 'GenericError', desc: 'no migration target: give client_migrate_info first' },
   });
+  t.is(await desc({ ...to, 'tls-port': -1, 'cert-subject': 'O=x,CN=dst' }), undefined, 'a good target is taken');
+  const migration = async () => ((await client.request('query-spice')).return as { migration?: object }).migration;
+  t.deepEqual(await migration(), { hostname: 'dst.example', port: 5900, 'cert-subject': 'O=x,CN=dst' }, 'query-spice shows it');
+  t.deepEqual(await client.request('spice-migrate-switch'), { return: { clients: 0 } }, 'no client: nothing sent');
+  t.like(await migration(), { hostname: 'dst.example' }, 'kept for the next switch');
   client.send('{"execute": "qmp_capabilities", "id": 7}\n');
   t.deepEqual(await client.next(), { return: {}, id: 7 }, 'the id comes back');
   // Many requests in one write are answered in order.

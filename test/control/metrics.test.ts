@@ -56,7 +56,8 @@ test('/metrics: traffic and frames grow while a client watches the live demo; a 
     after.split('\n').some((l) => l.startsWith('spice_display_images_total{actor="red-worker-0",encoding=')),
     'images by encoding',
   );
-  t.true(seriesValue(after, 'spice_display_encode_seconds_total{actor="red-worker-0"}') > 0);
+  t.true(seriesValue(after, 'spice_compressor_encode_seconds_total{actor="compressor-pool"}') > 0);
+  t.true(seriesValue(after, 'spice_compressor_jobs_total{actor="compressor-pool",display="0"}') > 0);
   t.is(seriesValue(after, 'spice_actor_restarts_total{actor="display-0"}'), 0);
   t.true(seriesValue(after, 'spice_thread_cpu_seconds_total{thread="red-worker-0"}') >= 0);
   t.true(after.includes('process_resident_memory_bytes'), "prom-client's process figures");

@@ -17,14 +17,17 @@ export interface CliProcess {
 
 /**
  * `spice-companion ARGS` in a child process, its JSON log lines collected; `maxFds` runs it under
- * that open-file limit (`ulimit -n`); `env` adds to its environment.
+ * that open-file limit (`ulimit -n`); `env` adds to its environment; `entry`: another checkout's cli.js.
  */
-export function startCli(args: readonly string[], { maxFds, env }: { maxFds?: number; env?: Record<string, string> } = {}): CliProcess {
+export function startCli(
+  args: readonly string[],
+  { maxFds, env, entry = cliPath }: { maxFds?: number; env?: Record<string, string>; entry?: string } = {},
+): CliProcess {
   const options: SpawnOptions = { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } };
   const child =
     maxFds === undefined
-      ? spawn(process.execPath, [cliPath, ...args], options)
-      : spawn('bash', ['-c', `ulimit -n ${maxFds} && exec "$0" "$@"`, process.execPath, cliPath, ...args], options);
+      ? spawn(process.execPath, [entry, ...args], options)
+      : spawn('bash', ['-c', `ulimit -n ${maxFds} && exec "$0" "$@"`, process.execPath, entry, ...args], options);
   const lines: Record<string, unknown>[] = [];
   const waiters: Array<() => void> = [];
   createInterface({ input: child.stdout! }).on('line', (l) => {

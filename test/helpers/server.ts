@@ -58,7 +58,7 @@ export async function startConfiguredServer(
 }
 
 /** The companion with a display fed by test/fixtures/actors/qxl-test-host.ts. */
-export async function startDisplayTestServer(flags: readonly string[], size: { width: number; height: number }) {
+export async function startDisplayTestServer(flags: readonly string[], size: QxlTestHostContract['init']) {
   const config = testConfig(flags);
   const companion = await startCompanion(config, createLogger(config['log-level']), 'test', {
     module: new URL('../fixtures/actors/qxl-test-host.js', import.meta.url),

@@ -70,7 +70,7 @@ test('which newer drawings drop what they cover, and which the collapsed image s
     t.is(covers(d), covering, `${name} covers`);
     const p = new Pipe();
     p.push(d);
-    p.collapse(image(box(0, 0, 100, 100)));
+    p.collapse([image(box(0, 0, 100, 100))]);
     t.is(p.length === 2 ? 'kept' : 'dropped', collapsed, `${name} when the pipe collapses`);
   }
 });

@@ -56,7 +56,7 @@ test('past its bounds the pipe collapses into one image, keeping surface changes
   p.push({ kind: 'surface-create', width: 40, height: 40 });
   for (let i = 0; i < 10; i++) p.push(img(i * 4, 0, i * 4 + 4, 4));
   t.true(p.overflowing);
-  p.collapse(img(0, 0, 40, 40));
+  p.collapse([img(0, 0, 40, 40)]);
   t.false(p.overflowing);
   t.deepEqual(kinds(p), ['surface-create', 'image 0,0-40,40']);
   t.is(dropped.length, 10);

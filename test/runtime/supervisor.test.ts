@@ -3,6 +3,7 @@ import { LinkDownError } from '../../runtime/link.js';
 import { createLogger } from '../../runtime/log.js';
 import { moved, shared } from '../../runtime/envelope.js';
 import { Supervisor, type SupervisorEvent } from '../../runtime/supervisor.js';
+import { prestartActorThread, takeSpareThread } from '../../runtime/spare-thread.js';
 import {
   coalescingProducerToConsumer,
   counterPeers,
@@ -54,6 +55,26 @@ test('a crashing actor is restarted with fresh state while its peer keeps runnin
     { actor: 'a', attempt: 1, delayMs: 50 },
   );
   t.false(events.some((e) => e.actor === 'b' && e.type !== 'started'));
+});
+
+test('an actor on a thread booted ahead (a spare) gets its init and its peers, and a restart gets a fresh thread', async (t) => {
+  const { sup } = supervisor(t);
+  const policy = { backoffMs: { initial: 50, max: 50 } };
+  prestartActorThread(actor('counter'));
+  // The actor's data reaches the spare whether or not it has finished loading its module.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const a = sup.spawn<CounterContract>({ name: 'a', module: actor('counter'), init: { start: 10 }, policy });
+  const b = sup.spawn<CounterContract>({ name: 'b', module: actor('counter'), init: { start: 20 } });
+  sup.connect(counterPeers);
+  t.is(takeSpareThread(actor('counter')), undefined, 'the first actor of that module took the spare');
+  await a.link.send({ kind: 'add', n: 5 });
+  t.is(await a.link.ask({ kind: 'get' }), 15);
+  t.is(await b.link.ask({ kind: 'ask-peer' }), 15);
+  const restarted = sup.next('a', 'started');
+  await t.throwsAsync(a.link.ask({ kind: 'crash' }), { instanceOf: LinkDownError });
+  t.is((await restarted).generation, 2);
+  t.is(await a.link.ask({ kind: 'get' }), 10, 'restarted from its init');
+  t.is(await b.link.ask({ kind: 'ask-peer' }), 10);
 });
 
 test('a crash loop is bounded: restarts with growing backoff, then escalation', async (t) => {

@@ -81,7 +81,22 @@ export default defineActor<MainContract>(
       announceMouseMode();
     });
 
-    ctx.parent.serve({ 'mouse-mode': () => (mode === MouseMode.client ? 'client' : 'server') });
+    ctx.parent.serve({
+      'mouse-mode': () => (mode === MouseMode.client ? 'client' : 'server'),
+      // spice-server's switch-host migration: each client reconnects to the target by itself (spice-gtk
+      // links afresh there), so nothing is closed here.
+      'migrate-switch': ({ host: to, port, tlsPort, certSubject }) => {
+        const target = {
+          port,
+          sport: tlsPort,
+          host_data: Buffer.from(to + '\0', 'utf8'),
+          cert_subject_data: certSubject === null ? null : Buffer.from(certSubject + '\0', 'utf8'),
+        };
+        for (const { connection: c } of clients.values()) c.send({ name: 'migrate_switch_host', body: target });
+        ctx.log.info({ host: to, port, tlsPort, clients: clients.size }, 'clients sent to another server (switch-host)');
+        return clients.size;
+      },
+    });
 
     serveHandoffs(server, {
       connected(socket, link, leftover) {

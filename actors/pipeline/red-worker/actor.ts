@@ -8,13 +8,16 @@ import { QxlConsumer } from '../../../native/qxl/endpoints.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
 import { flip } from '../../../runtime/port.js';
-import { CompressorPool } from './compressor-pool/pool.js';
-import type { Compressed } from './compressor-pool/job.js';
+import type { Compressed } from '../../../codecs/image/compress-job.js';
+import { PoolClient } from './pool-client.js';
+import { bands } from './bands.js';
 import {
   cursorFromWorker,
   displayToWorker,
   redWorkerReports,
   workerFromDispatcher,
+  workerToPool,
+  actorName,
   type CursorEvent,
   type RedWorkerContract,
 } from '../../contracts.js';
@@ -26,13 +29,6 @@ import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 import type { Cell } from '../../../runtime/meter.js';
 import { createGlzDictionary, glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
-
-/** `f` over `items` one after another, in order. */
-async function inSequence<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (const item of items) out.push(await f(item));
-  return out;
-}
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = {
@@ -49,8 +45,8 @@ const compressionModes: Record<number, ImageCompressionMode> = {
  * The red-worker of one display: consumes the QXL command ring its host fills, draws into the
  * server's copy of the surface, and keeps what its client still has to get in a pipe that drops
  * overdrawn drawings (and collapses into one image when the client is far behind). Images are
- * compressed by the pool at send time, so dropped ones cost nothing, and go to the display
- * channel encoded, in order, as its link takes them.
+ * compressed by the shared compressor pool at send time, so dropped ones cost nothing, and go to
+ * the display channel encoded, in order, as its link takes them.
  */
 export default defineActor<RedWorkerContract>(
   (ctx) => {
@@ -58,7 +54,10 @@ export default defineActor<RedWorkerContract>(
     const host = ctx.peer(workerFromDispatcher(init.id));
     const display = ctx.peer(flip(displayToWorker(init.id)));
     const cursor = ctx.peer(flip(cursorFromWorker(init.id)));
-    const pool = new CompressorPool(init.threads !== undefined ? { threads: init.threads } : {});
+    const pool = new PoolClient(ctx.peer(workerToPool(init.id)), init.poolShare, ctx.log);
+    ctx.peers$.subscribe((e) => {
+      if (e.type === 'down' && e.peer === actorName.compressorPool) pool.failAll('the compressor pool went down');
+    });
     let canvas: Canvas | null = null;
     const snapshots = new SharedBuffers();
     const recycle = (d: Drawing) => {
@@ -83,12 +82,6 @@ export default defineActor<RedWorkerContract>(
       'Drawings dropped unsent: covered by newer ones in the pipe.',
       {},
       () => pipe.dropped,
-    );
-    meter.counter(
-      'spice_display_encode_seconds_total',
-      'Time the compressor threads spent choosing and encoding images.',
-      {},
-      () => pool.stages.encodeUs.sum / 1e6,
     );
     /** GLZ pixels by how they were coded, over this display's clients so far (earlier clients' dictionaries are gone). */
     const glzPast = { crossPixels: 0, samePixels: 0, literalPixels: 0 };
@@ -132,14 +125,17 @@ export default defineActor<RedWorkerContract>(
     /** Tells the device's host whether anyone is shown this display, so that it may rest while nobody is. */
     const watched = () => void host.send({ kind: 'watched', display: init.id, watched: client !== null });
 
-    const fullImage = (c: Canvas): Drawing => ({ kind: 'image', box: c.bounds, bitmap: snapshot(c, c.bounds) });
+    /** An update's pixels as drawings: a large one in bands, which the pool compresses on all its threads at once. */
+    const images = (c: Canvas, box: Box, clip?: readonly Box[]): Drawing[] =>
+      bands(box).map((band) => ({ kind: 'image', box: band, ...(clip && { clip }), bitmap: snapshot(c, band) }));
 
     /** What a client needs to show the surface from scratch: create, monitors, all of it, mark. */
     const introduce = (c: Canvas) => {
       if (!client) return;
       pipe.push({ kind: 'surface-create', width: c.width, height: c.height });
       if (hasCap(client.caps, DisplayCap.monitorsConfig)) pipe.push({ kind: 'monitors', width: c.width, height: c.height });
-      pipe.push(fullImage(c));
+      // One image, as spice-server sends it (and spicy-screenshot, which saves the first drawing it gets, expects it whole).
+      pipe.push({ kind: 'image', box: c.bounds, bitmap: snapshot(c, c.bounds) });
       if (!client.marked) {
         pipe.push({ kind: 'mark' });
         client.marked = true;
@@ -167,7 +163,7 @@ export default defineActor<RedWorkerContract>(
           const box = intersect(w.box, canvas.bounds);
           if (!client || isEmpty(box)) return;
           const clip = w.clip ? { clip: w.clip } : {};
-          if (w.kind === 'copy') pipe.push({ kind: 'image', box, ...clip, bitmap: snapshot(canvas, box) });
+          if (w.kind === 'copy') for (const d of images(canvas, box, w.clip)) pipe.push(d);
           else if (w.kind === 'fill') pipe.push({ kind: 'fill', box, ...clip, color: w.color });
           else pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
           return;
@@ -292,63 +288,80 @@ export default defineActor<RedWorkerContract>(
       }
     });
 
-    const compress = (
-      d: Extract<Drawing, { kind: 'image' }>,
+    type Wire = { session: number; type: number; body: Uint8Array };
+    const usesGlz = (c: NonNullable<typeof client>): GlzDictionary | undefined =>
+      c.glz && (c.mode === 'glz' || c.mode === 'auto_glz') ? c.glz : undefined;
+    /**
+     * The last GLZ job submitted: with a dictionary, images are encoded one at a time in pipe
+     * order, so the ids the dictionary hands out follow the order the client gets them in.
+     */
+    let glzTail: Promise<unknown> = Promise.resolve();
+    /** A drawing's display message; an image's once the pool has compressed it (or as it is, if the pool failed it). Never rejects. */
+    const encode = async (
+      d: Drawing,
+      session: number,
       mode: ImageCompressionMode,
       lz4: boolean,
       glz: GlzDictionary | undefined,
-    ): Promise<Compressed> =>
-      pool.compress({
-        pixels: d.bitmap.pixels.buffer as SharedArrayBuffer,
-        byteOffset: d.bitmap.pixels.byteOffset,
-        width: d.bitmap.width,
-        height: d.bitmap.height,
-        stride: d.bitmap.stride,
-        format: 'rgb32',
-        encoding: 'auto',
-        mode,
-        clientHasLz4: lz4,
-        ...(glz && (mode === 'glz' || mode === 'auto_glz') && { glzDictionary: glz.memory }),
-      });
+    ): Promise<Wire | null> => {
+      try {
+        if (d.kind !== 'image') return { session, ...encodeMessage(displayProtocol.server, drawingMessage(d)) };
+        const request = { encoding: 'auto', mode, clientHasLz4: lz4, ...(glz && { glzDictionary: glz.memory }) } as const;
+        const compressing = glz ? glzTail.then(() => pool.compress(d.bitmap, request)) : pool.compress(d.bitmap, request);
+        if (glz) glzTail = compressing.catch(() => undefined);
+        const result = await compressing.catch((err: unknown): Compressed => {
+          ctx.log.warn({ err }, 'image not compressed: sent as it is');
+          return { chosen: 'raw', encoding: 'raw' };
+        });
+        countImage(result.encoding);
+        const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
+        const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
+        recycle(d);
+        return { session, ...message };
+      } catch (err) {
+        ctx.log.error({ err, kind: d.kind }, 'drawing not encoded: dropped');
+        return null;
+      }
+    };
 
     let pumping = false;
-    /** Sends the pipe's head in order while the display channel takes it; compresses a batch at a time. */
+    /**
+     * Sends the pipe's head in order while the display channel takes it. Drawings leave the pipe
+     * only while the channel has credit (a client that is behind takes one at a time, as
+     * spice-server sends, and what waits stays where a newer drawing can replace it); then as
+     * many as the display's share of the pool allows compress at once (the bands of a large
+     * update on every pool thread), each sent as soon as it and those before it are ready.
+     */
     const pump = async () => {
       if (pumping) return;
       pumping = true;
+      const ahead: Promise<Wire | null>[] = [];
+      const credited = () => display.availableCredits > display.queued + display.waiting;
       try {
-        while (client && pipe.length > 0) {
-          // Drawings leave the pipe only as the display channel takes them (its link's credit): what
-          // waits stays where a newer drawing can replace it. A client that is behind (the channel
-          // holds its link) takes one at a time, as spice-server sends.
-          await display.credited();
-          // Closed: the actor is stopping.
-          if (!client || pipe.length === 0 || display.state === 'closed') break;
-          if (pipe.overflowing && canvas) pipe.collapse(fullImage(canvas));
-          const { session, mode, caps, glz } = client;
-          const take = display.availableCredits;
-          const batch: Drawing[] = [];
-          while (batch.length < take && pipe.length > 0) batch.push(pipe.shift()!);
-          const lz4 = hasCap(caps, DisplayCap.lz4Compression);
-          const encode = async (d: Drawing) => {
-            if (d.kind !== 'image') return encodeMessage(displayProtocol.server, drawingMessage(d));
-            const result = await compress(d, mode, lz4, glz);
-            countImage(result.encoding);
-            const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
-            const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
-            recycle(d);
-            return message;
-          };
-          // GLZ ids are taken as images are encoded, and the client must get them in that order
-          // on this channel (it waits for an image it has not seen): with a dictionary, one at a time.
-          const encoded =
-            glz && (mode === 'glz' || mode === 'auto_glz') ? await inSequence(batch, encode) : await Promise.all(batch.map(encode));
-          for (const { type, body } of encoded) {
-            if (client?.session !== session) break;
-            // Waits while the display channel holds its link (its client is not keeping up).
-            await display.send({ kind: 'wire', session, type, body: moved(body) });
-            sent++;
+        while (client && (pipe.length > 0 || ahead.length > 0)) {
+          if (ahead.length === 0) {
+            await display.credited();
+            // Closed: the actor is stopping.
+            if (!client || pipe.length === 0 || display.state === 'closed') break;
           }
+          if (pipe.overflowing && canvas) pipe.collapse(images(canvas, canvas.bounds));
+          const { session, mode, caps } = client;
+          const lz4 = hasCap(caps, DisplayCap.lz4Compression);
+          const glz = usesGlz(client);
+          if (ahead.length === 0 || credited()) {
+            while (pipe.length > 0 && ahead.length < pool.share && (pool.free > 0 || pipe.peek()?.kind !== 'image'))
+              ahead.push(encode(pipe.shift()!, session, mode, lz4, glz));
+          }
+          // Nothing to wait for but room in the pool (jobs of a client that has gone still run there).
+          if (ahead.length === 0) {
+            await pool.room();
+            continue;
+          }
+          const wire = await ahead.shift()!;
+          if (!wire || client?.session !== wire.session) continue;
+          // Waits while the display channel holds its link (its client is not keeping up).
+          await display.send({ kind: 'wire', session: wire.session, type: wire.type, body: moved(wire.body) });
+          sent++;
         }
       } catch (err) {
         ctx.log.error({ err }, 'display pipe failed');
@@ -359,10 +372,7 @@ export default defineActor<RedWorkerContract>(
       else void ctx.parent.send({ kind: 'stats', dropped: pipe.dropped, sent });
     };
 
-    ctx.onStop(async () => {
-      detach();
-      await pool.close();
-    });
+    ctx.onStop(detach);
   },
   { rules: redWorkerReports },
 );

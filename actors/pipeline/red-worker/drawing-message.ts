@@ -1,4 +1,4 @@
-import type { Compressed } from './compressor-pool/job.js';
+import type { Compressed } from '../../../codecs/image/compress-job.js';
 import type { displayProtocol } from '../../../codecs/protocol/channels/display.js';
 import {
   BitmapFlags,

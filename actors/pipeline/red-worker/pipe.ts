@@ -24,7 +24,7 @@ const bytesOf = (d: Drawing): number => (d.kind === 'image' ? d.bitmap.pixels.by
  * server does so for video streams only): regions redrawn at the same pace, a video and a clock,
  * then take turns on a full link, where going to the back would starve whichever comes second. A
  * COPY_BITS reads what is under it on the client, so nothing before it is dropped. Past
- * `maxBytes` or `maxItems` the drawings go and one image of the whole surface, taken by the
+ * `maxBytes` or `maxItems` the drawings go and an image of the whole surface, taken by the
  * caller, stands for them: memory stays bounded and a client that catches up gets the latest
  * screen, not every frame in between.
  */
@@ -85,20 +85,25 @@ export class Pipe {
     this.byteCount += bytesOf(d);
   }
 
+  /** The drawing `shift` would give, left in place. */
+  peek(): Drawing | undefined {
+    return this.items[0];
+  }
+
   shift(): Drawing | undefined {
     const d = this.items.shift();
     if (d) this.byteCount -= bytesOf(d);
     return d;
   }
 
-  /** Replaces every queued drawing with `whole` (an image of the whole surface), keeping surface changes in order. */
-  collapse(whole: Drawing): void {
+  /** Replaces every queued drawing with `whole` (images of the whole surface), keeping surface changes in order. */
+  collapse(whole: readonly Drawing[]): void {
     const kept: Drawing[] = this.items.filter((d) => !drawingRules[d.kind].collapses);
     for (const d of this.items) if (!kept.includes(d)) this.onDrop(d);
     this.dropped += this.items.length - kept.length;
     this.items = kept;
     this.byteCount = kept.reduce((n, d) => n + bytesOf(d), 0);
-    this.push(whole);
+    for (const d of whole) this.push(d);
   }
 
   clear(): void {

@@ -1,7 +1,7 @@
 import type { Config } from '../../../config/settings.js';
 import type { ActorRef } from '../../../runtime/supervisor.js';
 import type { Done, MainContract, ServerContract } from '../../contracts.js';
-import { failure, type ControlCommand, type ControlReply, type SpiceInfo } from './protocol.js';
+import { failure, type ControlCommand, type ControlReply, type MigrationTarget, type SpiceInfo } from './protocol.js';
 
 export interface ControlTarget {
   readonly config: Config;
@@ -12,6 +12,8 @@ export interface ControlTarget {
   readonly main: ActorRef<MainContract>;
   /** Seconds since the epoch (QEMU's time(NULL)), for expire_password's absolute times. */
   readonly nowS: () => number;
+  /** client_migrate_info's target until a switch uses it (kept here, so that a main actor's restart keeps it). */
+  migration: MigrationTarget | null;
 }
 
 const done = (d: Done): ControlReply => (d.ok ? { return: {} } : failure(d.error));
@@ -54,13 +56,35 @@ export async function execute(command: ControlCommand, t: ControlTarget): Promis
           'channel-id': c.channelId,
           tls: c.tls,
         })),
+        ...(t.migration !== null ? { migration: t.migration } : {}),
       };
       return { return: info };
     }
     case 'spice-disconnect':
       return done(await t.server.link.ask({ kind: 'disconnect', session: command.arguments?.['connection-id'] ?? null }));
-    case 'client_migrate_info':
-      // Storing the target would promise a migration that cannot follow.
-      return failure('migration is not implemented yet');
+    case 'client_migrate_info': {
+      const { hostname, port = -1, 'tls-port': tlsPort = -1, 'cert-subject': certSubject } = command.arguments;
+      t.migration = {
+        hostname,
+        ...(port > 0 ? { port } : {}),
+        ...(tlsPort > 0 ? { 'tls-port': tlsPort } : {}),
+        ...(certSubject !== undefined ? { 'cert-subject': certSubject } : {}),
+      };
+      return { return: {} };
+    }
+    case 'spice-migrate-switch': {
+      const target = t.migration;
+      if (target === null) return failure('no migration target: give client_migrate_info first');
+      const clients = await t.main.link.ask({
+        kind: 'migrate-switch',
+        host: target.hostname,
+        port: target.port ?? 0,
+        tlsPort: target['tls-port'] ?? 0,
+        certSubject: target['cert-subject'] ?? null,
+      });
+      // As spice-server: a switch with no client keeps the target for the next; one that sent clients away uses it up.
+      if (clients > 0) t.migration = null;
+      return { return: { clients } };
+    }
   }
 }

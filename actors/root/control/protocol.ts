@@ -8,6 +8,8 @@ import { z } from 'zod';
  */
 
 const spice = z.literal('spice', { error: 'only spice is served here' });
+/** A port of client_migrate_info: SPICE's u16, or QEMU's -1 for none. */
+const migrationPort = z.number().int().min(-1, 'expected 1..65535 or -1').max(65535, 'expected 1..65535 or -1');
 
 const commands = z.discriminatedUnion('execute', [
   /** Accepted for QMP clients that negotiate first; nothing to negotiate. */
@@ -30,16 +32,26 @@ const commands = z.discriminatedUnion('execute', [
     execute: z.literal('spice-disconnect'),
     arguments: z.strictObject({ 'connection-id': z.number().int().nonnegative().optional() }).optional(),
   }),
+  /** Where clients go on a switch; QEMU's arguments (-1: no such port, as libvirt may pass). */
   z.strictObject({
     execute: z.literal('client_migrate_info'),
-    arguments: z.strictObject({
-      protocol: spice,
-      hostname: z.string(),
-      port: z.number().int().optional(),
-      'tls-port': z.number().int().optional(),
-      'cert-subject': z.string().optional(),
-    }),
+    arguments: z
+      .strictObject({
+        protocol: spice,
+        // Sent to clients as a NUL-terminated string: a host name or an address, nothing else.
+        hostname: z.string().regex(/^[A-Za-z0-9._:%-]{1,255}$/, 'expected a host name or an IP address (at most 255 characters)'),
+        port: migrationPort.optional(),
+        'tls-port': migrationPort.optional(),
+        // spice-gtk parses it as "C=..,O=..,CN=.."; control characters and NUL have no place in it.
+        'cert-subject': z
+          .string()
+          .regex(/^\P{Cc}{1,1024}$/u, 'expected a certificate subject of 1..1024 printable characters')
+          .optional(),
+      })
+      .refine((a) => (a.port ?? -1) > 0 || (a['tls-port'] ?? -1) > 0, { message: 'port or tls-port is needed' }),
   }),
+  /** Not QEMU's (spice-server's spice_server_migrate_switch): sends connected clients to the client_migrate_info target. */
+  z.strictObject({ execute: z.literal('spice-migrate-switch'), arguments: z.strictObject({}).optional() }),
 ]);
 
 export type ControlCommand = z.infer<typeof commands>;
@@ -101,4 +113,14 @@ export interface SpiceInfo {
   readonly 'compiled-version': string;
   readonly 'mouse-mode': 'client' | 'server' | 'unknown';
   readonly channels: readonly SpiceChannelInfo[];
+  /** Not QEMU's: the client_migrate_info target while one is set. */
+  readonly migration?: MigrationTarget;
+}
+
+/** client_migrate_info's target, as given (ports absent or -1 mean none). */
+export interface MigrationTarget {
+  readonly hostname: string;
+  readonly port?: number;
+  readonly 'tls-port'?: number;
+  readonly 'cert-subject'?: string;
 }

@@ -44,6 +44,24 @@ test('main INIT is 32 bytes of u32s in order; CHANNELS_LIST and NAME as spice.pr
   t.deepEqual([...name], [3, 0, 0, 0, 0x76, 0x6d, 0]);
 });
 
+test('MIGRATE_SWITCH_HOST: ports, then sizes and offsets from the body start to NUL-terminated strings; no subject is offset 0', (t) => {
+  const host = Uint8Array.from(Buffer.from('h1\0'));
+  const subject = Uint8Array.from(Buffer.from('CN=x\0'));
+  const body = roundTrip(t, mainProtocol, {
+    name: 'migrate_switch_host',
+    body: { port: 5930, sport: 5931, host_data: host, cert_subject_data: subject },
+  });
+  // u16 port, u16 sport, u32 host_size, u32 host offset, u32 subject size, u32 subject offset: 20 bytes, then the strings.
+  const view = Buffer.from(body);
+  t.deepEqual([view.readUInt16LE(0), view.readUInt16LE(2), view.readUInt32LE(4), view.readUInt32LE(8)], [5930, 5931, 3, 20]);
+  t.deepEqual([view.readUInt32LE(12), view.readUInt32LE(16)], [5, 23]);
+  t.is(view.subarray(20).toString('latin1'), 'h1\0CN=x\0');
+  const bare = Buffer.from(
+    roundTrip(t, mainProtocol, { name: 'migrate_switch_host', body: { port: 0, sport: 5931, host_data: host, cert_subject_data: null } }),
+  );
+  t.deepEqual([bare.readUInt32LE(12), bare.readUInt32LE(16), bare.length], [0, 0, 23]);
+});
+
 test('DRAW_COPY: a 57-byte fixed part, the image behind a pointer from the body start, the bitmap after it', (t) => {
   const pixels = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i);
   const msg = {

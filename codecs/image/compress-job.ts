@@ -1,7 +1,10 @@
-import type { Bitmap32, Bitmap32Format } from '../../../../codecs/image/bitmap.js';
-import type { ImageCompressionMode, ImageEncoding } from '../../../../codecs/image/choose.js';
-import type { CompressedEncoding } from '../../../../codecs/image/encoders.js';
-import type { GradualityLevel } from '../../../../codecs/image/graduality.js';
+import type { Bitmap32, Bitmap32Format } from './bitmap.js';
+import type { ImageCompressionMode, ImageEncoding } from './choose.js';
+import type { CompressedEncoding } from './encoders.js';
+import type { GradualityLevel } from './graduality.js';
+
+// What the compressor pool is asked to do and answers (actors/pipeline/compressor-pool/): the
+// red-worker's and the pool's shared vocabulary, so it lives beside the codecs it drives.
 
 /**
  * Where a job's pixels are. Never copied on the way to a pool thread:
@@ -58,15 +61,41 @@ export type Compressed =
   | (ResultCommon & { readonly encoding: 'raw' })
   | (ResultCommon & { readonly encoding: CompressedEncoding; readonly data: Uint8Array });
 
-/** What a pool thread answers: the result and when its stages ran (ns on the process-wide monotonic clock). */
-export interface TaskReply {
-  readonly result: Compressed;
-  readonly startedNs: number;
-  readonly encodeNs: number;
+/**
+ * Which jobs a busy pool runs first, as data: a job's priority is that of the first row its
+ * pixel count fits. A small update (a cursor-sized change, a line of text) is not kept waiting
+ * behind the bands of a full-screen image, whichever display each comes from.
+ */
+export const priorityRule = [
+  { priority: 0, upToPixels: 64 * 64 },
+  { priority: 1, upToPixels: 256 * 256 },
+  { priority: 2, upToPixels: Number.POSITIVE_INFINITY },
+] as const;
+
+/** 0 runs first. */
+export type JobPriority = (typeof priorityRule)[number]['priority'];
+
+export const jobPriority = (width: number, height: number): JobPriority =>
+  priorityRule.find((r) => width * height <= r.upToPixels)?.priority ?? 2;
+
+export const isJobPriority = (p: unknown): p is JobPriority => priorityRule.some((r) => r.priority === p);
+
+/**
+ * Encoders that keep state from frame to frame of a stream (video): every frame of a stream runs
+ * on the same pool thread, in order, the state made by its first frame and dropped when the
+ * stream is closed. `checksum` is the simplest such encoder: a running Adler-32 of the frames.
+ */
+export type StreamCodec = 'checksum';
+
+/** One frame of a stream, for a stateful encoder. */
+export interface StreamFrame extends PixelsRef {
+  readonly codec: StreamCodec;
 }
 
-/** Nanoseconds on `process.hrtime`, the one monotonic clock every thread of the process shares. */
-export const monotonicNs = (): number => Number(process.hrtime.bigint());
+/** A stream encoder's output for one frame, in a buffer of its own (transferred, the caller owns it). */
+export interface StreamEncoded {
+  readonly data: Uint8Array;
+}
 
 /** A job that cannot be done as given: a caller's bug, answered for that job only. */
 export class BadJobError extends Error {
@@ -81,7 +110,13 @@ export class BadJobError extends Error {
  * another thread, so its shape is checked here rather than trusted. Throws BadJobError.
  */
 export function jobBitmap(job: CompressJob): Bitmap32 {
-  const { pixels, byteOffset, width, height, stride, format } = job;
+  const bitmap = pixelsBitmap(job);
+  checkEncodingRequest(job);
+  return bitmap;
+}
+
+function pixelsBitmap(ref: PixelsRef): Bitmap32 {
+  const { pixels, byteOffset, width, height, stride, format } = ref;
   if (!(pixels instanceof SharedArrayBuffer || pixels instanceof ArrayBuffer)) {
     throw new BadJobError('pixels must be a SharedArrayBuffer or an ArrayBuffer');
   }
@@ -102,7 +137,6 @@ export function jobBitmap(job: CompressJob): Bitmap32 {
     );
   }
   if (!Object.hasOwn(formats, format)) throw new BadJobError(`unknown format ${String(format)}`);
-  checkEncodingRequest(job);
   return { width, height, stride, pixels: new Uint8Array(pixels, byteOffset, end - byteOffset) };
 }
 
@@ -128,3 +162,10 @@ const formats: Record<Bitmap32Format, true> = { rgb32: true, rgba: true };
 const encodings: Record<ImageEncoding, true> = { raw: true, quic: true, lz: true, glz: true, lz4: true };
 const modes: Record<ImageCompressionMode, true> = { auto_glz: true, auto_lz: true, quic: true, glz: true, lz: true, lz4: true, off: true };
 const gradualities: Record<GradualityLevel, true> = { high: true, medium: true, low: true };
+const streamCodecs: Record<StreamCodec, true> = { checksum: true };
+
+/** A stream frame's pixels as a bitmap view, every field checked as `jobBitmap` does. Throws BadJobError. */
+export function frameBitmap(frame: StreamFrame): Bitmap32 {
+  if (!Object.hasOwn(streamCodecs, frame.codec)) throw new BadJobError(`unknown stream codec ${String(frame.codec)}`);
+  return pixelsBitmap(frame);
+}

@@ -1,0 +1,45 @@
+#pragma once
+#include <napi.h>
+#include <cstring>
+#include "../../codecs/image/pixel-rows.h"
+
+// Reads (pixels: Uint8Array, width, height, stride) from argument `first` on, checking that the
+// rows fit the pixels (a wrong shape would read outside them); throws a TypeError/RangeError.
+// Below 2^29 pixels (QUIC's limit, and far above any screen) and 2^40 bytes, every product stays exact.
+inline bool ArgPixelRows(const Napi::CallbackInfo& info, size_t first, PixelRows* rows) {
+  Napi::Env env = info.Env();
+  if (info.Length() < first + 4 || !info[first].IsTypedArray() || info[first].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      !info[first + 1].IsNumber() || !info[first + 2].IsNumber() || !info[first + 3].IsNumber()) {
+    Napi::TypeError::New(env, "expected (pixels: Uint8Array, width, height, stride)").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Uint8Array pixels = info[first].As<Napi::Uint8Array>();
+  double width = info[first + 1].As<Napi::Number>().DoubleValue();
+  double height = info[first + 2].As<Napi::Number>().DoubleValue();
+  double stride = info[first + 3].As<Napi::Number>().DoubleValue();
+  bool whole = width == double(uint32_t(width)) && height == double(uint32_t(height)) && stride == double(size_t(stride));
+  if (!whole || width < 1 || height < 1 || width * height >= double(1u << 29) || stride < width * 4 || stride > double(1ull << 40) ||
+      double(pixels.ByteLength()) < stride * (height - 1) + width * 4) {
+    Napi::RangeError::New(env, "bitmap shape does not fit its pixels").ThrowAsJavaScriptException();
+    return false;
+  }
+  *rows = PixelRows{pixels.Data(), uint32_t(width), uint32_t(height), size_t(stride)};
+  return true;
+}
+
+// A Uint8Array over a new ArrayBuffer holding a copy of `bytes` bytes at `data` (the caller may transfer it).
+inline Napi::Uint8Array CopyOut(Napi::Env env, const void* data, size_t bytes) {
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes != 0) std::memcpy(buffer.Data(), data, bytes);
+  return Napi::Uint8Array::New(env, bytes, buffer, 0);
+}
+
+// Reads a Uint8Array argument (encoded input for a decoder), or throws a TypeError.
+inline bool ArgBytes(const Napi::CallbackInfo& info, size_t i, Napi::Uint8Array* out) {
+  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    Napi::TypeError::New(info.Env(), "expected a Uint8Array").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = info[i].As<Napi::Uint8Array>();
+  return true;
+}
