@@ -554,7 +554,14 @@ export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { stats: {
  */
 export interface DisplayToWorker {
   send:
-    | { kind: 'client'; session: number; caps: readonly number[]; compression?: number }
+    | {
+        kind: 'client';
+        session: number;
+        caps: readonly number[];
+        compression?: number;
+        /** The GLZ window the client's DISPLAY_INIT asked for, in pixels, already clamped to the companion's bounds. */
+        glzWindowPixels: number;
+      }
     | { kind: 'client-gone'; session: number }
     | { kind: 'preferred-compression'; session: number; compression: number }
     /** PREFERRED_VIDEO_CODEC_TYPE: SpiceVideoCodecType numbers, best first. */
@@ -596,6 +603,11 @@ export type PoolJobId = number & { readonly __brand: 'PoolJobId' };
 /** A snapshot in shared memory: a pool thread reads it in place, the red-worker keeps it until the answer. */
 export type SharedPixels = Omit<PixelsRef, 'pixels'> & { readonly pixels: Shared<SharedArrayBuffer> };
 
+/** An EncodingRequest on the link: the GLZ dictionary (shared memory) wrapped as such. */
+export type SharedEncodingRequest =
+  | Exclude<EncodingRequest, { encoding: 'auto' }>
+  | (Omit<Extract<EncodingRequest, { encoding: 'auto' }>, 'glzDictionary'> & { readonly glzDictionary?: Shared<SharedArrayBuffer> });
+
 /** What the pool made of an image: 'raw' carries no bytes (the bitmap is sent as it is); the encoded bytes are moved. */
 export type PoolCompressed = { readonly chosen: ImageEncoding; readonly graduality?: GradualityLevel } & (
   | { readonly encoding: 'raw' }
@@ -609,7 +621,7 @@ export type PoolCompressed = { readonly chosen: ImageEncoding; readonly graduali
  */
 export interface WorkerToPool {
   send:
-    | { kind: 'compress'; id: PoolJobId; priority: JobPriority; job: SharedPixels & EncodingRequest }
+    | { kind: 'compress'; id: PoolJobId; priority: JobPriority; job: SharedPixels & SharedEncodingRequest }
     | { kind: 'encode-frame'; id: PoolJobId; priority: JobPriority; stream: number; frame: SharedPixels & { readonly codec: StreamCodec } }
     | { kind: 'close-stream'; stream: number };
   recv:

@@ -2,6 +2,8 @@ import { deflateRawSync } from 'node:zlib';
 import type { Bitmap32, Bitmap32Format } from '../codecs/image/bitmap.js';
 import { imageEncoders } from '../codecs/image/encoders.js';
 import { corpus } from '../codecs/image/fixtures/corpus.js';
+import { createGlzDictionary, GLZ_MIN_WINDOW_PIXELS, type GlzDictionary, glzWindow } from '../codecs/image/glz/dictionary.js';
+import { encodeGlz } from '../codecs/image/glz/encoder.js';
 import { percentile, table } from './stats.js';
 
 // Image encoders on the corpus, each beside zlib's deflate level 1 on the same raw BGRX
@@ -13,7 +15,29 @@ interface ImageCodec {
   readonly encode: (bitmap: Bitmap32, format: Bitmap32Format) => Uint8Array;
 }
 
-const codecs: ImageCodec[] = Object.entries(imageEncoders).map(([name, encode]) => ({ name, encode }));
+/** GLZ against a fresh window for each encode (the dictionary's making counted), or against one that has just coded the same image (a redraw). */
+const glzCodec = (name: string, fresh: boolean): ImageCodec => {
+  let kept: GlzDictionary | undefined;
+  return {
+    name,
+    encode: (bitmap) => {
+      const window = 2 ** Math.ceil(Math.log2(Math.max(bitmap.width * bitmap.height * 2, GLZ_MIN_WINDOW_PIXELS)));
+      if (fresh) return encodeGlz(createGlzDictionary(window), bitmap);
+      if (!kept || glzWindow(kept) < window) {
+        kept = createGlzDictionary(window);
+        // Its first sight, so that even the size measured first is of the image seen before.
+        encodeGlz(kept, bitmap);
+      }
+      return encodeGlz(kept, bitmap);
+    },
+  };
+};
+
+const codecs: ImageCodec[] = [
+  ...Object.entries(imageEncoders).map(([name, encode]) => ({ name, encode })),
+  glzCodec('glz (a first image)', true),
+  glzCodec('glz (seen before)', false),
+];
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 const format: Bitmap32Format = 'rgb32';

@@ -2,7 +2,9 @@ import { Subject } from 'rxjs';
 import type { Bitmap32 } from '../codecs/image/bitmap.js';
 import type { Box } from '../codecs/box.js';
 import { Canvas } from '../codecs/image/canvas.js';
+import { GlzWindow } from '../codecs/image/glz/decoder.js';
 import { decodeLz } from '../codecs/image/lz/decoder.js';
+import { decodeLz4 } from '../codecs/image/lz4/decoder.js';
 import { writePpm } from '../codecs/image/ppm.js';
 import { decodeQuic } from '../codecs/image/quic/decoder.js';
 import type { displayProtocol } from '../codecs/protocol/channels/display.js';
@@ -35,8 +37,8 @@ export const spiceGtkDisplayInit = {
   glz_dictionary_window_size: 4_194_304,
 };
 
-/** Decodes a SpiceImage to pixels, or says why it cannot. */
-export function decodeImage(image: Image): Bitmap32 | string {
+/** Decodes a SpiceImage to pixels, or says why it cannot; GLZ images against the session's window. */
+export function decodeImage(image: Image, glz?: GlzWindow): Bitmap32 | string {
   const { type, width, height } = image.descriptor;
   const data = image.data as { data: Uint8Array } & { format: number; flags: number; x: number; y: number; stride: number };
   switch (type) {
@@ -56,6 +58,15 @@ export function decodeImage(image: Image): Bitmap32 | string {
     }
     case ImageType.lzRgb: {
       const r = decodeLz(data.data);
+      return r.ok ? r.value : r.error;
+    }
+    case ImageType.glzRgb: {
+      if (!glz) return 'a GLZ image without a GLZ window';
+      const r = glz.decode(data.data);
+      return r.ok ? r.value : r.error;
+    }
+    case ImageType.lz4: {
+      const r = decodeLz4(data.data, width, height);
       return r.ok ? r.value : r.error;
     }
     default:
@@ -81,6 +92,8 @@ export class ClientDisplay {
   /** The box of each drawing once it is on the primary surface (for a probe that reads pixels there). */
   readonly drawn$ = new Subject<Box>();
   error: string | null = null;
+  /** The GLZ window (one display here: spice-gtk keeps one per session). */
+  readonly glz = new GlzWindow();
 
   constructor(readonly channel: DisplayChannel) {
     channel.messages$.subscribe((m) => this.apply(m));
@@ -118,7 +131,7 @@ export class ClientDisplay {
         const s = this.target(m.body.base.surface_id);
         const src = m.body.data.src_bitmap;
         if (!s || !src) return;
-        const img = decodeImage(src);
+        const img = decodeImage(src, this.glz);
         if (typeof img === 'string') return this.fail(img);
         const a = m.body.data.src_area;
         s.copy(m.body.base.box, img, a.left, a.top, clipBoxes(m.body.base.clip));

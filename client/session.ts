@@ -85,7 +85,12 @@ export class SpiceClient {
         client.cursor = await client.openChannel(cursorProtocol, c.id, options.channelOptions);
       if (c.type === ChannelType.display && c.id === 0) {
         client.display = new ClientDisplay(
-          await client.openChannel(displayProtocol, c.id, options.channelOptions, capWords([DisplayCap.monitorsConfig])),
+          await client.openChannel(
+            displayProtocol,
+            c.id,
+            options.channelOptions,
+            capWords([DisplayCap.monitorsConfig, DisplayCap.lz4Compression]),
+          ),
         );
         client.displayUp.forEach((up) => up(client.display!));
       }

@@ -151,10 +151,9 @@ export const settings = {
     example: '5b0a8c5e-3f7a-4d2b-9c61-1d2e3f4a5b6c',
   }),
   'image-compression': setting(oneOf(['auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4', 'off']), {
-    doc: 'Lossless image compression for the display channel (lz4 is not a QEMU value).',
+    doc: 'Lossless image compression for the display channel (lz4 is an extra, not a QEMU value: LZ4 for clients with the LZ4 capability, LZ for others).',
     example: 'quic',
     default: 'auto_lz',
-    notYet: { values: ['auto_glz', 'glz', 'lz4'], why: 'GLZ and LZ4 images are not implemented yet; use auto_lz, lz, quic or off' },
   }),
   'compressor-threads': setting(int(0, 256), {
     doc: 'Threads of the compressor pool every display shares, at most; 0: one per core. The pool starts with one thread and grows while images wait for one; a thread beyond the first ends after 10 s without work.',

@@ -21,6 +21,8 @@ interface NativeAddon {
   setNotSentLowat(socket: number, bytes: number): void;
   encodeLz(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
   encodeQuic(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
+  encodeLz4(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
+  encodeGlz(dictionary: Uint8Array, pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
   SaslServer: new (localAddr: string | null, remoteAddr: string | null, externalSsf: number) => SaslSession;
   encodeJpeg(pixels: Uint8Array, width: number, height: number, stride: number, quality: number): Uint8Array;
   decodeJpeg(data: Uint8Array): NativePicture;
@@ -124,14 +126,19 @@ export interface Received {
 export const recvFds = (socket: Fd, into: Uint8Array): Received | null => addon.recvFds(socket, into) as Received | null;
 
 /**
- * The image encoders compiled into the addon (codecs/image/lz/encoder.cc, codecs/image/quic/encoder.cc):
+ * The image encoders compiled into the addon (codecs/image/{lz,quic,lz4,glz}/encoder.cc):
  * B,G,R,X/A rows `stride` bytes apart in, the encoded image out in an ArrayBuffer of its own.
- * encodeLz and encodeQuic (codecs/image/lz, codecs/image/quic) are the entry points; they check the bitmap first.
+ * encodeLz, encodeQuic, encodeLz4 and encodeGlz (codecs/image/lz, quic, lz4, glz) are the entry points; they check the bitmap first.
  */
 export const lzEncode = (pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array =>
   addon.encodeLz(pixels, width, height, stride, alpha);
 export const quicEncode = (pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array =>
   addon.encodeQuic(pixels, width, height, stride, alpha);
+export const lz4Encode = (pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array =>
+  addon.encodeLz4(pixels, width, height, stride, alpha);
+/** GLZ against `dictionary` (shared memory, codecs/image/glz/dictionary.ts), whose lock the caller holds. */
+export const glzEncode = (dictionary: Uint8Array, pixels: Uint8Array, width: number, height: number, stride: number): Uint8Array =>
+  addon.encodeGlz(dictionary, pixels, width, height, stride, false);
 
 /** What a SASL start or step gave: `done` (authenticated) or more steps wanted, and the bytes for the client. */
 export interface SaslReply {

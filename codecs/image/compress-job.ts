@@ -35,6 +35,11 @@ export type EncodingRequest =
       readonly clientHasLz4: boolean;
       /** Known from an earlier encode of the same drawable; measured in the pool thread otherwise. */
       readonly graduality?: GradualityLevel;
+      /**
+       * The client's GLZ dictionary (codecs/image/glz/dictionary.ts) for the glz modes; without
+       * one GLZ goes as LZ. Jobs with one must be sent in the order they settle, each of them.
+       */
+      readonly glzDictionary?: SharedArrayBuffer;
     };
 
 export type CompressJob = PixelsRef & EncodingRequest;
@@ -138,6 +143,8 @@ function pixelsBitmap(ref: PixelsRef): Bitmap32 {
 function checkEncodingRequest(request: EncodingRequest): void {
   if (request.encoding !== 'auto') {
     if (!Object.hasOwn(encodings, request.encoding)) throw new BadJobError(`unknown encoding ${String(request.encoding)}`);
+    // GLZ needs the client's dictionary: only an automatic choice, which has it, takes it.
+    if (request.encoding === 'glz') throw new BadJobError('glz is chosen by the pool for a job with a dictionary, not asked for');
     return;
   }
   if (!Object.hasOwn(modes, request.mode)) throw new BadJobError(`unknown compression mode ${String(request.mode)}`);
@@ -145,11 +152,14 @@ function checkEncodingRequest(request: EncodingRequest): void {
   if (request.graduality !== undefined && !Object.hasOwn(gradualities, request.graduality)) {
     throw new BadJobError(`unknown graduality ${String(request.graduality)}`);
   }
+  if (request.glzDictionary !== undefined && !(request.glzDictionary instanceof SharedArrayBuffer)) {
+    throw new BadJobError('glzDictionary must be a SharedArrayBuffer');
+  }
 }
 
 // Records over the union types, so the compiler flags a value added to a type but not here.
 const formats: Record<Bitmap32Format, true> = { rgb32: true, rgba: true };
-const encodings: Record<ImageEncoding, true> = { raw: true, quic: true, lz: true, lz4: true };
+const encodings: Record<ImageEncoding, true> = { raw: true, quic: true, lz: true, glz: true, lz4: true };
 const modes: Record<ImageCompressionMode, true> = { auto_glz: true, auto_lz: true, quic: true, glz: true, lz: true, lz4: true, off: true };
 const gradualities: Record<GradualityLevel, true> = { high: true, medium: true, low: true };
 const streamCodecs: Record<StreamCodec, true> = { checksum: true };

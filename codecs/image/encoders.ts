@@ -1,6 +1,7 @@
 import type { Bitmap32, Bitmap32Format } from './bitmap.js';
 import type { ImageEncoding } from './choose.js';
 import { encodeLz } from './lz/encoder.js';
+import { encodeLz4 } from './lz4/encoder.js';
 import { encodeQuic } from './quic/encoder.js';
 
 /** An encoding that produces bytes ('raw' sends the bitmap itself). */
@@ -19,4 +20,5 @@ export type ImageEncoder = (bitmap: Bitmap32, format: Bitmap32Format) => Uint8Ar
 export const imageEncoders: Readonly<{ lz: ImageEncoder } & Partial<Record<CompressedEncoding, ImageEncoder>>> = {
   lz: encodeLz,
   quic: encodeQuic,
+  lz4: encodeLz4,
 };

@@ -81,7 +81,7 @@ test('choose: off is raw; quic needs 3x3 or goes raw', (t) => {
   t.is(choose('quic', gradient(100, 2)), 'raw');
 });
 
-test('choose: auto modes send smooth images as QUIC and the rest as LZ (GLZ for now as LZ)', (t) => {
+test('choose: auto modes send smooth images as QUIC and the rest as LZ (GLZ without a dictionary)', (t) => {
   for (const mode of ['auto_glz', 'auto_lz'] as const) {
     t.is(choose(mode, gradient(300, 200)), 'quic', mode);
     t.is(choose(mode, textLike(300, 200)), 'lz', mode);
@@ -98,7 +98,20 @@ test('choose: a known graduality is used as given', (t) => {
   t.is(chooseImageEncoding({ mode: 'auto_glz', bitmap: gradient(300, 200), clientHasLz4: false, graduality: 'medium' }), 'lz');
 });
 
-test('choose: glz and lz are LZ; lz4 only for a client with the LZ4 cap', (t) => {
+test('choose: glz and auto_glz are GLZ with a dictionary whose window the image fits, and not too small; else LZ', (t) => {
+  const glz = (mode: ImageCompressionMode, bitmap: Bitmap32, glzWindowPixels?: number) =>
+    chooseImageEncoding({ mode, bitmap, clientHasLz4: false, ...(glzWindowPixels !== undefined && { glzWindowPixels }) });
+  t.is(glz('glz', textLike(300, 200), 2 ** 20), 'glz');
+  t.is(glz('auto_glz', textLike(300, 200), 2 ** 20), 'glz');
+  t.is(glz('auto_glz', gradient(300, 200), 2 ** 20), 'quic', 'smooth: QUIC, as spice-server');
+  t.is(glz('glz', gradient(300, 200), 2 ** 20), 'glz');
+  t.is(glz('glz', textLike(300, 200)), 'lz', 'no dictionary');
+  t.is(glz('glz', textLike(300, 200), 300 * 200), 'lz', 'not smaller than the window');
+  t.is(glz('glz', textLike(8, 7), 2 ** 20), 'lz', 'under 64 pixels');
+  t.is(glz('auto_lz', textLike(300, 200), 2 ** 20), 'lz');
+});
+
+test('choose: glz without a dictionary and lz are LZ; lz4 only for a client with the LZ4 cap', (t) => {
   for (const b of [gradient(300, 200), textLike(300, 200)]) {
     t.is(choose('glz', b), 'lz');
     t.is(choose('lz', b), 'lz');

@@ -105,12 +105,6 @@ test('unknown keys, missing values and broken files are refused, all problems at
 test('values that do nothing yet are refused, naming the key and what works instead; the defaults are what happens', (t) => {
   const refused: Array<[string[], RegExp]> = [
     [
-      ['--image-compression', 'auto_glz'],
-      /^image-compression: 'auto_glz' from --image-compression: GLZ and LZ4 images are not implemented yet; use auto_lz, lz, quic or off$/,
-    ],
-    [['--image-compression', 'glz'], /GLZ and LZ4 images are not implemented yet/],
-    [['--image-compression', 'lz4'], /GLZ and LZ4 images are not implemented yet/],
-    [
       ['--jpeg-wan-compression', 'auto'],
       /^jpeg-wan-compression: 'auto' from --jpeg-wan-compression: JPEG images are not implemented yet; only never works$/,
     ],

@@ -23,6 +23,8 @@ const cases: Array<[compression: string, size: string]> = [
   ['quic', '801x599'],
   ['lz', '801x599'],
   ['auto_lz', '1920x1080'],
+  ['lz4', '1024x768'],
+  ['lz4', '801x599'],
 ];
 
 for (const [compression, size] of cases) {

@@ -6,6 +6,7 @@ import { serveHandoffs } from '../../../channel/adopt.js';
 import { ChannelConnection } from '../../../channel/connection.js';
 import { channelMeter } from '../../../channel/meter.js';
 import { displayToWorker, serverToChannel, type DisplayContract } from '../../contracts.js';
+import { glzWindowPixels } from '../../../codecs/image/glz/dictionary.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
 
@@ -38,6 +39,13 @@ export default defineActor<DisplayContract>((ctx) => {
     pace(c);
   });
 
+  /** The client's GLZ window, clamped to what the companion holds per client, with a log line when it asked for more or less. */
+  const glzWindow = (asked: number) => {
+    const { pixels, clamped } = glzWindowPixels(asked);
+    if (clamped) ctx.log.info({ asked, pixels }, 'GLZ window from DISPLAY_INIT out of bounds: clamped');
+    return pixels;
+  };
+
   serveHandoffs(server, {
     connected(socket, link, leftover) {
       const c: Connection = new ChannelConnection(socket, link, protocol, {
@@ -66,7 +74,12 @@ export default defineActor<DisplayContract>((ctx) => {
             if (ready) return c.close({ by: 'server', why: 'a second DISPLAY_INIT' });
             ready = true;
             clearTimeout(timer);
-            void worker.send({ kind: 'client', session: link.session, caps: link.channelCaps });
+            void worker.send({
+              kind: 'client',
+              session: link.session,
+              caps: link.channelCaps,
+              glzWindowPixels: glzWindow(m.body.glz_dictionary_window_size),
+            });
             return;
           case 'preferred_compression':
             void worker.send({ kind: 'preferred-compression', session: link.session, compression: m.body.image_compression });

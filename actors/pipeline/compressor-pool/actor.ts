@@ -1,4 +1,4 @@
-import { isJobPriority } from '../../../codecs/image/compress-job.js';
+import { type CompressJob, isJobPriority } from '../../../codecs/image/compress-job.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
 import type { Link } from '../../../runtime/link.js';
@@ -52,7 +52,9 @@ export default defineActor<CompressorPoolContract>((ctx) => {
     // A field missing altogether (no pixels) fails here, before the pool: that job only.
     const pixels = (ref?: { pixels?: { value?: unknown } }) => ref?.pixels?.value as SharedArrayBuffer;
     if (m.kind === 'compress') {
-      pool.compress({ ...m.job, pixels: pixels(m.job) }, at).then(
+      const { glzDictionary, ...request } = m.job as typeof m.job & { glzDictionary?: { value?: unknown } };
+      const glz = glzDictionary?.value instanceof SharedArrayBuffer ? { glzDictionary: glzDictionary.value } : {};
+      pool.compress({ ...request, ...glz, pixels: pixels(m.job) } as CompressJob, at).then(
         (r) => {
           done();
           const common = { chosen: r.chosen, ...(r.graduality && { graduality: r.graduality }) };

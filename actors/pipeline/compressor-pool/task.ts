@@ -11,6 +11,8 @@ import {
   type StreamEncoded,
 } from '../../../codecs/image/compress-job.js';
 import { type CompressedEncoding, imageEncoders, type ImageEncoder } from '../../../codecs/image/encoders.js';
+import { glzWindow } from '../../../codecs/image/glz/dictionary.js';
+import { encodeGlz } from '../../../codecs/image/glz/encoder.js';
 import { type GradualityLevel, gradualityLevel } from '../../../codecs/image/graduality.js';
 import { type StreamEncoder, streamEncoders } from './streams.js';
 import { compressorThread, monotonicNs, type ThreadJob, type ThreadReply, type Work } from './thread-protocol.js';
@@ -61,6 +63,13 @@ export function compressJob(job: CompressJob): { result: Compressed; transfer: A
   const { chosen, graduality } = choose(job, bitmap);
   const common = { chosen, ...(graduality && { graduality }), ...(handedBack && { pixels: handedBack }) };
 
+  if (chosen === 'glz' && job.encoding === 'auto' && job.glzDictionary) {
+    // Never raw instead: the dictionary took this image's id, which the client must see
+    // (choose.ts picks GLZ only where it beats raw).
+    const data = encodeGlz({ memory: job.glzDictionary }, bitmap);
+    transfer.push(data.buffer as ArrayBuffer);
+    return { result: { ...common, encoding: 'glz', data }, transfer };
+  }
   const encoding = chosen === 'raw' ? undefined : encodingFor(chosen, job.encoding === 'auto');
   if (!encoding) return { result: { ...common, encoding: 'raw' }, transfer };
   const data = ownBuffer(encoding.encode(bitmap, job.format));
@@ -72,10 +81,11 @@ export function compressJob(job: CompressJob): { result: Compressed; transfer: A
 
 function choose(job: CompressJob, bitmap: Bitmap32): { chosen: ImageEncoding; graduality?: GradualityLevel } {
   if (job.encoding !== 'auto') return { chosen: job.encoding };
-  const { mode, clientHasLz4 } = job;
+  const { mode, clientHasLz4, glzDictionary } = job;
   // Only the auto modes weigh graduality; measured here once, so the caller can cache it.
   const graduality = job.graduality ?? (mode === 'auto_lz' || mode === 'auto_glz' ? gradualityLevel(bitmap) : undefined);
-  return { chosen: chooseImageEncoding({ mode, bitmap, clientHasLz4, graduality }), graduality };
+  const glzWindowPixels = glzDictionary && glzWindow({ memory: glzDictionary });
+  return { chosen: chooseImageEncoding({ mode, bitmap, clientHasLz4, graduality, glzWindowPixels }), graduality };
 }
 
 /**

@@ -32,6 +32,7 @@ import { gradualityLevel } from '../../../codecs/image/graduality.js';
 import { createVideoEncoder } from '../../../codecs/video/encoder.js';
 import { Streams } from './streams/streams.js';
 import { InThreadEncoders } from './streams/stream-encoders.js';
+import { createGlzDictionary, glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = {
@@ -98,7 +99,14 @@ export default defineActor<RedWorkerContract>(
             created: (codec) => countStream(codec),
           });
     ctx.parent.messages$.subscribe((m) => streams?.setLink(m));
-    let client: { session: number; caps: readonly number[]; mode: ImageCompressionMode; marked: boolean } | null = null;
+    let client: {
+      session: number;
+      caps: readonly number[];
+      mode: ImageCompressionMode;
+      marked: boolean;
+      /** The client's GLZ dictionary: a fresh one each client, so its ids start at 0. */
+      glz?: GlzDictionary;
+    } | null = null;
     let imageId = 0n;
     let sent = 0;
     const { meter } = ctx;
@@ -109,6 +117,26 @@ export default defineActor<RedWorkerContract>(
       {},
       () => pipe.dropped,
     );
+    /** GLZ pixels by how they were coded, over this display's clients so far (earlier clients' dictionaries are gone). */
+    const glzPast = { crossPixels: 0, samePixels: 0, literalPixels: 0 };
+    const glzPixels = (kind: keyof typeof glzPast) => () => glzPast[kind] + (client?.glz ? glzStats(client.glz)[kind] : 0);
+    const retireGlz = () => {
+      if (!client?.glz) return;
+      const now = glzStats(client.glz);
+      for (const kind of Object.keys(glzPast) as (keyof typeof glzPast)[]) glzPast[kind] += now[kind];
+    };
+    for (const [coded, kind] of [
+      ['earlier-image', 'crossPixels'],
+      ['same-image', 'samePixels'],
+      ['literal', 'literalPixels'],
+    ] as const) {
+      meter.counter(
+        'spice_display_glz_pixels_total',
+        'GLZ image pixels by how they were coded: matches into earlier images of the window, matches in their own image, literals.',
+        { coded },
+        glzPixels(kind),
+      );
+    }
     /** A counter with one label, a cell made for each value as it first comes (a handful: encodings, codecs). */
     const labelled = (name: string, help: string, label: string) => {
       const cells = new Map<string, Cell>();
@@ -132,9 +160,22 @@ export default defineActor<RedWorkerContract>(
     /** Tells the device's host whether anyone is shown this display, so that it may rest while nobody is. */
     const watched = () => void host.send({ kind: 'watched', display: init.id, watched: client !== null });
 
-    /** An update's pixels as drawings: a large one in bands, which the pool compresses on all its threads at once. */
+    /** The client's GLZ dictionary when its mode encodes against it. */
+    const usesGlz = (c: NonNullable<typeof client>): GlzDictionary | undefined =>
+      c.glz && (c.mode === 'glz' || c.mode === 'auto_glz') ? c.glz : undefined;
+    /**
+     * An update's pixels as drawings: a large one in bands, which the pool compresses on all its
+     * threads at once. Not for a GLZ client: its images are encoded one at a time anyway, and a
+     * band finds the rows it repeats in the same band of the update before, which the encoder,
+     * looking at the image before (the band above), misses (the guest's text workload: 6-9x the bytes).
+     */
     const images = (c: Canvas, box: Box, clip?: readonly Box[]): Drawing[] =>
-      bands(box).map((band) => ({ kind: 'image', box: band, ...(clip && { clip }), bitmap: snapshot(c, band) }));
+      (client && usesGlz(client) ? [box] : bands(box)).map((band) => ({
+        kind: 'image',
+        box: band,
+        ...(clip && { clip }),
+        bitmap: snapshot(c, band),
+      }));
 
     /** What a client needs to show the surface from scratch: create, monitors, all of it, mark. */
     const introduce = (c: Canvas) => {
@@ -274,7 +315,16 @@ export default defineActor<RedWorkerContract>(
       switch (m.kind) {
         case 'client':
           pipe.clear();
-          client = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          retireGlz();
+          client = {
+            session: m.session,
+            caps: m.caps,
+            mode: init.imageCompression,
+            marked: false,
+            // One dictionary per client shared by its displays is not there yet: until then only
+            // display 0 sends GLZ (the client has one window for all of them), the others LZ.
+            ...(init.id === 0 && { glz: createGlzDictionary(m.glzWindowPixels) }),
+          };
           streams?.setClient(m.caps);
           watched();
           if (canvas) introduce(canvas);
@@ -282,6 +332,7 @@ export default defineActor<RedWorkerContract>(
           return;
         case 'client-gone':
           if (client?.session === m.session) {
+            retireGlz();
             client = null;
             streams?.setClient(null);
             pipe.clear();
@@ -303,8 +354,19 @@ export default defineActor<RedWorkerContract>(
     });
 
     type Wire = { session: number; type: number; body: Uint8Array };
+    /**
+     * The last GLZ job submitted: with a dictionary, images are encoded one at a time in pipe
+     * order, so the ids the dictionary hands out follow the order the client gets them in.
+     */
+    let glzTail: Promise<unknown> = Promise.resolve();
     /** A drawing's display message; an image's once the pool has compressed it (or as it is, if the pool failed it). Never rejects. */
-    const encode = async (d: Drawing, session: number, mode: ImageCompressionMode, lz4: boolean): Promise<Wire | null> => {
+    const encode = async (
+      d: Drawing,
+      session: number,
+      mode: ImageCompressionMode,
+      lz4: boolean,
+      glz: GlzDictionary | undefined,
+    ): Promise<Wire | null> => {
       try {
         if (d.kind === 'stream-frame') {
           // A frame whose stream ended meanwhile gives nothing.
@@ -313,8 +375,10 @@ export default defineActor<RedWorkerContract>(
           return frame && { session, ...encodeMessage(displayProtocol.server, drawingMessage(d, frame), frame.frame.length + 64) };
         }
         if (d.kind !== 'image') return { session, ...encodeMessage(displayProtocol.server, drawingMessage(d)) };
-        const request = { encoding: 'auto', mode, clientHasLz4: lz4 } as const;
-        const result = await pool.compress(d.bitmap, request).catch((err: unknown): Compressed => {
+        const request = { encoding: 'auto', mode, clientHasLz4: lz4, ...(glz && { glzDictionary: glz.memory }) } as const;
+        const compressing = glz ? glzTail.then(() => pool.compress(d.bitmap, request)) : pool.compress(d.bitmap, request);
+        if (glz) glzTail = compressing.catch(() => undefined);
+        const result = await compressing.catch((err: unknown): Compressed => {
           ctx.log.warn({ err }, 'image not compressed: sent as it is');
           return { chosen: 'raw', encoding: 'raw' };
         });
@@ -352,9 +416,10 @@ export default defineActor<RedWorkerContract>(
           if (pipe.overflowing && canvas) pipe.collapse(images(canvas, canvas.bounds));
           const { session, mode, caps } = client;
           const lz4 = hasCap(caps, DisplayCap.lz4Compression);
+          const glz = usesGlz(client);
           if (ahead.length === 0 || credited()) {
             while (pipe.length > 0 && ahead.length < pool.share && (pool.free > 0 || pipe.peek()?.kind !== 'image'))
-              ahead.push(encode(pipe.shift()!, session, mode, lz4));
+              ahead.push(encode(pipe.shift()!, session, mode, lz4, glz));
           }
           // Nothing to wait for but room in the pool (jobs of a client that has gone still run there).
           if (ahead.length === 0) {

@@ -3,7 +3,7 @@ import { type Compressed, type EncodingRequest, jobPriority } from '../../../cod
 import { shared } from '../../../runtime/envelope.js';
 import type { Link } from '../../../runtime/link.js';
 import type { Logger } from '../../../runtime/log.js';
-import type { PoolJobId, WorkerToPool } from '../../contracts.js';
+import type { PoolJobId, SharedEncodingRequest, WorkerToPool } from '../../contracts.js';
 
 /**
  * The red-worker's end of the shared compressor pool: submits a snapshot (shared memory, read in
@@ -58,9 +58,13 @@ export class PoolClient {
       stride,
       format: 'rgb32' as const,
     };
+    const wired: SharedEncodingRequest =
+      request.encoding === 'auto' && request.glzDictionary
+        ? { ...request, glzDictionary: shared(request.glzDictionary) }
+        : (request as SharedEncodingRequest);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.link.send({ kind: 'compress', id, priority: jobPriority(width, height), job: { ...job, ...request } }).catch((err: unknown) => {
+      this.link.send({ kind: 'compress', id, priority: jobPriority(width, height), job: { ...job, ...wired } }).catch((err: unknown) => {
         this.settled(id);
         reject(err instanceof Error ? err : new Error(String(err)));
       });
