@@ -105,7 +105,8 @@ test('--print-capabilities answers JSON at once, listing only features that work
   t.is(r.status, 0);
   const caps = JSON.parse(r.stdout) as { type: string; features: string[]; 'not-yet': Record<string, unknown[]> };
   t.is(caps.type, 'spice');
-  for (const f of ['dbus-address', 'qmp-p2p', 'launch-qemu', 'tls', 'unix', 'password-file', 'opus-playback']) t.true(caps.features.includes(f), f);
+  for (const f of ['dbus-address', 'qmp-p2p', 'launch-qemu', 'tls', 'unix', 'password-file', 'opus-playback'])
+    t.true(caps.features.includes(f), f);
   t.deepEqual(caps['not-yet']['seamless-migration'], [true]);
   t.false('playback-compression' in caps['not-yet'], 'Opus playback works');
   t.false('streaming-video' in caps['not-yet'], 'video streams work');
