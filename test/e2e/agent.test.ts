@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { haveQemu } from '../../guest/qemu.js';
 import { AgentCap } from '../../codecs/protocol/agent.js';
 import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
-import { startBus } from '../helpers/dbus-daemon.js';
-import { startConfiguredServer } from '../helpers/server.js';
+import { companionOnBus } from '../helpers/server.js';
 import { SpiceProbe, type ProbeEvent } from '../helpers/spice-probe.js';
 
 const qemuTest = haveQemu() ? test.serial : test.skip;
@@ -32,10 +31,7 @@ const agentPort = [
 
 /** A guest with its agent, the companion (with `flags`) on its bus, and spice-gtk connected once the agent is seen. */
 async function setUp(t: ExecutionContext, flags: readonly string[] = [], ready = agentWith(AgentCap.clipboardByDemand)) {
-  const bus = await startBus();
-  t.teardown(() => bus.stop());
-  const server = await startConfiguredServer(['--disable-ticketing', '--qemu-dbus', bus.address, ...flags]);
-  t.teardown(() => server.stop());
+  const { bus, server } = await companionOnBus(t, flags);
   const guest = await Guest.start({
     image: await guestImage(),
     workload: 'idle',

@@ -7,11 +7,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BridgeStats, QemuBridgeContract } from '../../actors/contracts.js';
-import type { ActorRef } from '../../runtime/supervisor.js';
-import { startBus } from '../helpers/dbus-daemon.js';
 import { haveQemu } from '../../guest/qemu.js';
-import { startConfiguredServer } from '../helpers/server.js';
+import { companionOnBus } from '../helpers/server.js';
 import { SpiceProbe, type ProbeEvent } from '../helpers/spice-probe.js';
 import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
 import { seriesValue } from '../helpers/prometheus.js';
@@ -34,19 +31,7 @@ const sound = [
 
 /** The companion on a private bus with `flags`, the test guest playing a `hz` tone on it, and spice-gtk connected. */
 async function setup(t: ExecutionContext, flags: readonly string[], hz = 440) {
-  const bus = await startBus();
-  t.teardown(() => bus.stop());
-  const server = await startConfiguredServer([
-    '--disable-ticketing',
-    '--qemu-dbus',
-    bus.address,
-    '--metrics-addr',
-    '127.0.0.1:0',
-    ...flags,
-  ]);
-  t.teardown(() => server.stop());
-  const bridge = server.companion.host as unknown as ActorRef<QemuBridgeContract>;
-  const stats = (reset = false): Promise<BridgeStats> => bridge.link.ask({ kind: 'stats', reset });
+  const { bus, server, stats } = await companionOnBus(t, ['--metrics-addr', '127.0.0.1:0', ...flags]);
   const guest = await Guest.start({
     image: await guestImage(),
     workload: 'tone',

@@ -13,11 +13,10 @@ import { ssim } from '../../codecs/image/ssim.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { videoCodecType } from '../../codecs/video/codec-list.js';
 import type { VideoCodec } from '../../codecs/video/encoder.js';
-import { startBus } from '../helpers/dbus-daemon.js';
 import { eventually } from '../helpers/eventually.js';
 import { seriesValue } from '../helpers/prometheus.js';
 import { describeDiff, diffScreens, readScreen } from '../helpers/screens.js';
-import { startConfiguredServer } from '../helpers/server.js';
+import { companionOnBus } from '../helpers/server.js';
 import { SpiceProbe } from '../helpers/spice-probe.js';
 
 const qemuTest = haveQemu() ? test.serial : test.skip;
@@ -48,18 +47,7 @@ async function probeScreen(p: SpiceProbe, dir: string): Promise<Bitmap32> {
 }
 
 async function movieStream(t: ExecutionContext, codec: VideoCodec) {
-  const bus = await startBus();
-  t.teardown(() => bus.stop());
-  const server = await startConfiguredServer([
-    '--disable-ticketing',
-    '--qemu-dbus',
-    bus.address,
-    '--metrics-addr',
-    '127.0.0.1:0',
-    '--streaming-video',
-    'filter',
-  ]);
-  t.teardown(() => server.stop());
+  const { bus, server } = await companionOnBus(t, ['--metrics-addr', '127.0.0.1:0', '--streaming-video', 'filter']);
   const scrape = async () => (await fetch(`http://127.0.0.1:${server.companion.metricsPort}/metrics`)).text();
   // virtio-gpu with DRM drawing: QEMU's updates are the guest's exact rectangles.
   const guest = await Guest.start({

@@ -10,10 +10,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { haveQemu } from '../../guest/qemu.js';
 import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
-import { startBus } from '../helpers/dbus-daemon.js';
 import { seriesValue } from '../helpers/prometheus.js';
 import { clientMatchesGuest, readScreen } from '../helpers/screens.js';
-import { startConfiguredServer } from '../helpers/server.js';
+import { companionOnBus } from '../helpers/server.js';
 import { SpiceProbe } from '../helpers/spice-probe.js';
 
 const qemuTest = haveQemu() ? test.serial : test.skip;
@@ -32,18 +31,7 @@ const cases: { mode: string; encoding: string; workloads: readonly ('text' | 'de
 
 for (const { mode, encoding, workloads } of cases) {
   qemuTest(`image-compression ${mode}: spice-gtk shows exactly the guest's ${workloads.join(' and ')} workloads`, async (t) => {
-    const bus = await startBus();
-    t.teardown(() => bus.stop());
-    const server = await startConfiguredServer([
-      '--disable-ticketing',
-      '--qemu-dbus',
-      bus.address,
-      '--image-compression',
-      mode,
-      '--metrics-addr',
-      '127.0.0.1:0',
-    ]);
-    t.teardown(() => server.stop());
+    const { bus, server } = await companionOnBus(t, ['--image-compression', mode, '--metrics-addr', '127.0.0.1:0']);
     const guest = await Guest.start({
       image: await guestImage(),
       display: ['-display', `dbus,addr=${bus.address}`],

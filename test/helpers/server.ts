@@ -6,6 +6,9 @@ import type { ActorRef } from '../../runtime/supervisor.js';
 import type { RecordingHostContract } from '../fixtures/actors/recording-host.js';
 import type { QxlTestHostContract } from '../fixtures/actors/qxl-test-host.js';
 import type { AudioHostContract } from '../fixtures/actors/audio-host.js';
+import type { ExecutionContext } from 'ava';
+import type { BridgeStats, QemuBridgeContract } from '../../actors/contracts.js';
+import { startBus, type PrivateBus } from './dbus-daemon.js';
 
 /** Flags as on the command line, on a free plain port unless unix or `plainPort: false`, logs silent unless SPICE_TEST_LOG names a level. */
 function testConfig(flags: readonly string[], plainPort = !flags.includes('--unix')) {
@@ -56,6 +59,22 @@ export async function startConfiguredServer(
   const hostSpec = configuredHost(config);
   const companion = await startCompanion(config, createLogger(config['log-level']), 'test', hostSpec);
   return { companion, hostSpec, port: companion.port!, stop: () => companion.stop() };
+}
+
+/**
+ * A private bus and the companion on it (`--qemu-dbus`, no ticketing, `flags` after), both
+ * stopped with the test; `stats` reads the QEMU bridge's figures.
+ */
+export async function companionOnBus(
+  t: ExecutionContext,
+  flags: readonly string[] = [],
+): Promise<{ bus: PrivateBus; server: Awaited<ReturnType<typeof startConfiguredServer>>; stats(reset?: boolean): Promise<BridgeStats> }> {
+  const bus = await startBus();
+  t.teardown(() => bus.stop());
+  const server = await startConfiguredServer(['--disable-ticketing', '--qemu-dbus', bus.address, ...flags]);
+  t.teardown(() => server.stop());
+  const bridge = server.companion.host as unknown as ActorRef<QemuBridgeContract>;
+  return { bus, server, stats: (reset = false) => bridge.link.ask({ kind: 'stats', reset }) };
 }
 
 /** The companion with a display fed by test/fixtures/actors/qxl-test-host.ts. */
