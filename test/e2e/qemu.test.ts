@@ -247,15 +247,16 @@ qemuTest('the test guest on virtio-vga with a tablet: client mouse mode, absolut
   // QEMU scales console pixels to 0..0x7fff.
   t.true(Math.abs(absX - (x * 0x7fff) / ready.width) < 0x7fff / 100, `ABS x ${absX} for ${x}`);
   t.true(Math.abs(absY - (y * 0x7fff) / ready.height) < 0x7fff / 100, `ABS y ${absY} for ${y}`);
-  // Off the screen's edge: clamped to it, never refused.
-  const edge = guest.mark();
-  await p.command({ cmd: 'position', x: ready.width + 50, y: 0, buttons: 0 });
-  t.true(Number((await guest.waitForLine(/^ABS x (\d+)$/, { from: edge }))[1]) > 0x7fff * 0.99);
-  // The guest moves its cursor plane to the pointer: QEMU's MouseSet comes back as a cursor move.
+  // The guest moves its cursor plane to the pointer: QEMU's MouseSet comes back as a cursor move
+  // (waited for before the next position: cursor moves merge latest-wins on a busy link).
   await p.waitFor(
     (e) => e.event === 'cursor-move' && Math.abs((e.x as number) - x) <= 1 && Math.abs((e.y as number) - y) <= 1,
     'the cursor at the pointer',
   );
+  // Off the screen's edge: clamped to it, never refused.
+  const edge = guest.mark();
+  await p.command({ cmd: 'position', x: ready.width + 50, y: 0, buttons: 0 });
+  t.true(Number((await guest.waitForLine(/^ABS x (\d+)$/, { from: edge }))[1]) > 0x7fff * 0.99);
   t.is(await p.quit(), 0);
 
   await textLatency(t, guest, c.stats, 5_000, `virtio-vga (DRM) ${ready.width}x${ready.height}`);
