@@ -27,6 +27,7 @@ import {
   type ChannelQos,
   type CursorContract,
   type CursorFromSource,
+  type DemoHostContract,
   type DispatcherContract,
   type DisplayContract,
   type InputsContract,
@@ -62,7 +63,7 @@ export interface Companion {
   readonly supervisor: Supervisor;
   readonly server: ActorRef<ServerContract>;
   /** The host actor (the VDI host: demo desktop, QEMU bridge, or a test's recording host). */
-  readonly host: ActorRef<Contract> | null;
+  readonly host: ActorRef<HostAsRoot> | null;
   readonly main: ActorRef<MainContract>;
   stop(): Promise<void>;
 }
@@ -99,6 +100,9 @@ export function configuredHost(config: Config): HostSpec | undefined {
 }
 
 const here = (path: string) => new URL(path, import.meta.url);
+
+/** The host actor as the root sees it, whichever host runs: the QEMU bridge's reports are those it acts on. */
+export type HostAsRoot = Contract & { out: QemuBridgeContract['out'] | DemoHostContract['out'] };
 
 /** How long inputs and cursor 0 wait for display 0's first drawing once its actors are up (none comes without a client). */
 const firstPictureWaitMs = 500;
@@ -161,7 +165,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     throw err;
   });
 
-  const host = hostSpec ? supervisor.spawn<Contract>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
+  const host = hostSpec ? supervisor.spawn<HostAsRoot>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const main = supervisor.spawn<MainContract>({
     name: actorName.main,
     module: here('../channels/main/actor.js'),
@@ -179,8 +183,8 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   // The agent actor only once the host finds the guest agent's port (QEMU's vdagent chardev): a VM
   // without one costs no isolate.
   let agentStarted = false;
-  host?.link.messages$.subscribe((m) => {
-    if ((m as { kind?: unknown }).kind !== 'agent-port' || agentStarted || stopping) return;
+  const startAgent = () => {
+    if (agentStarted || stopping) return;
     agentStarted = true;
     supervisor.spawn<AgentContract>({
       name: actorName.agent,
@@ -193,7 +197,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     });
     supervisor.connect(hostToAgent);
     supervisor.connect(mainToAgent);
-  });
+  };
   const cursor = (id: number, source: Port<CursorFromSource>) =>
     supervisor.spawn<CursorContract>({
       name: channelActorName({ type: ChannelType.cursor, id }),
@@ -283,8 +287,10 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     void server.link.send({ kind: 'add-channels', channels: added });
     void main.link.send({ kind: 'add-channels', channels: added });
   };
+  // What the host reports: the QEMU bridge's finds (the demo host's frame reports are not for the root).
   host?.link.messages$.subscribe((m) => {
-    if ((m as { kind?: unknown }).kind === 'audio') startAudio();
+    if (m.kind === 'audio') startAudio();
+    else if (m.kind === 'agent-port') startAgent();
   });
   if (display) {
     const dispatcher = supervisor.spawn<DispatcherContract>({

@@ -3,7 +3,7 @@
  * (agent-stream.ts), and the agent the companion serves itself (actors/channels/main/agent/companion-agent.ts).
  */
 import test from 'ava';
-import { pino } from 'pino';
+import { createLogger } from '../../runtime/log.js';
 import { CompanionAgent, maxOutbox, monitorRequests } from '../../actors/channels/main/agent/companion-agent.js';
 import type { MonitorRequest } from '../../actors/contracts.js';
 import {
@@ -21,7 +21,7 @@ import { hasCap } from '../../codecs/protocol/enums.js';
 import { decodeMessage, encodeMessage } from '../../codecs/protocol/table.js';
 import { decode, encode } from '../../codecs/protocol/wire.js';
 
-const silent = pino({ level: 'silent' });
+const silent = createLogger('silent');
 
 /** A whole agent message: header + data. */
 function agentMessage(type: number, data: Uint8Array, protocol = 1, size = data.length): Uint8Array {

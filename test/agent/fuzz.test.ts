@@ -5,7 +5,7 @@
  * whatever reaches the host is a layout it may pass to QEMU as is.
  */
 import test from 'ava';
-import { pino } from 'pino';
+import { createLogger } from '../../runtime/log.js';
 import { CompanionAgent, maxMonitorSide } from '../../actors/channels/main/agent/companion-agent.js';
 import type { MonitorRequest } from '../../actors/contracts.js';
 import {
@@ -56,7 +56,7 @@ test('3000 mutated agent streams in random chunks: never a throw; served or clos
     const layouts: MonitorRequest[][] = [];
     const agent = new CompanionAgent(
       { data: () => {}, tokens: () => {}, close: (why) => reasons.push(why) },
-      pino({ level: 'silent' }),
+      createLogger('silent'),
       (m) => layouts.push(m),
     );
     agent.start(0xffffffff);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { pino } from 'pino';
+import { createLogger } from '../../runtime/log.js';
 import { Link } from '../../runtime/link.js';
 import type { Flip } from '../../runtime/message.js';
 import type { PlaybackFromHost, RecordToHost } from '../../actors/contracts.js';
@@ -65,7 +65,7 @@ test('PCM conversion: 44.1 kHz mono to 48 kHz stereo and back keeps a tone, acro
 
 test('the bridge refuses a QEMU voice out of range with one log line, serves one voice each way, and answers Read with what it has then silence', (t) => {
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const log = createLogger('info', {}, (s) => void lines.push(JSON.parse(s) as Record<string, unknown>));
   const playback = new Link<Flip<PlaybackFromHost>>(null, { maxQueue: 16 });
   const record = new Link<Flip<RecordToHost>>(null);
   const audio = new AudioBridge(log, playback, record);

@@ -4,7 +4,7 @@
  * never reach it.
  */
 import test from 'ava';
-import { pino } from 'pino';
+import { createLogger } from '../../runtime/log.js';
 import type { InputEvent } from '../../actors/contracts.js';
 import { QemuInput, type InputTarget } from '../../actors/hosts/qemu-bridge/input.js';
 import { qnumOf } from '../../actors/hosts/qemu-bridge/keymap.js';
@@ -89,7 +89,7 @@ test('input events become the console calls QEMU takes, by mouse mode; lock keys
     { target, size: { width: 800, height: 600 } },
     { target: second.target, size: { width: 640, height: 480 } },
   ];
-  const input = new QemuInput(target, pino({ level: 'silent' }), (display) => screens[display]);
+  const input = new QemuInput(target, createLogger('silent'), (display) => screens[display]);
   const events: InputEvent[] = [
     { kind: 'key', code: 0xe048, down: true },
     { kind: 'key', code: 0xe048, down: false },

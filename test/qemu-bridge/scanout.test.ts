@@ -3,7 +3,7 @@
  * consumer in this thread (the red-worker's reader, a canvas) shows what a client would get.
  */
 import test from 'ava';
-import { pino } from 'pino';
+import { createLogger } from '../../runtime/log.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { Canvas } from '../../codecs/image/canvas.js';
 import { eventfdSignal, type Fd } from '../../native/index.js';
@@ -22,7 +22,7 @@ const X8R8G8B8 = 0x20020888;
 const X8B8G8R8 = 0x20030888;
 const R8G8B8A8 = 0x20098888;
 const R5G6B5 = 0x10020565;
-const silent = pino({ level: 'silent' });
+const silent = createLogger('silent');
 
 /** The red-worker's side of a device, driven by hand: `drain` applies every waiting command. */
 function consumerOf(device: QxlDevice) {

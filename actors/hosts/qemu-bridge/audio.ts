@@ -6,7 +6,7 @@
  * to record; their PCM waits in a jitter buffer that answers QEMU's synchronous Read at once.
  * One voice each way is served (hda-duplex has one of each); another is refused with a log line.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../../runtime/log.js';
 import { moved } from '../../../runtime/envelope.js';
 import { Histogram } from '../../../runtime/histogram.js';
 import type { Link } from '../../../runtime/link.js';

@@ -8,7 +8,7 @@
  * in order without waiting for each other; motion is sent with no reply expected. What QEMU
  * refuses is logged, never retried.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../../runtime/log.js';
 import type { InputEvent } from '../../contracts.js';
 import type { QemuConsole } from './dbus/display1-proxy.js';
 import { lockKeys, qnumOf } from './keymap.js';

@@ -9,7 +9,7 @@
  * beyond the surface grows it (and `onOutOfBounds` asks the owner to fetch the console's real
  * size), and `resize` takes the size the console reports on the bus.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../../runtime/log.js';
 import { Histogram } from '../../../runtime/histogram.js';
 import type { ScanoutStats } from '../../contracts.js';
 import { boxHeight, boxWidth, bounding, mergeBoxes, type Box } from '../../../codecs/box.js';

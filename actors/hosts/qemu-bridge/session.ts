@@ -7,7 +7,7 @@
  * one a QXL device (red-worker, display channel) and sends it the client's monitor layout with
  * SetUIInfo.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../../runtime/log.js';
 import { close, socketPair } from '../../../native/index.js';
 import { DBusConnection } from './dbus/connection.js';
 import { UnixTransport } from './dbus/transport.js';

@@ -19,9 +19,7 @@ const gtkCaps = capWords([
 function setup(caps = gtkCaps) {
   const pushed: Drawing[] = [];
   const logged: string[] = [];
-  const log = createLogger('silent');
-  log.info = ((_o: unknown, m: string) => void logged.push(m)) as typeof log.info;
-  log.warn = ((_o: unknown, m: string) => void logged.push(m)) as typeof log.warn;
+  const log = createLogger('info', {}, (line) => void logged.push((JSON.parse(line) as { msg: string }).msg));
   let failing = false;
   const encoders: StreamEncoders = {
     open: () => {},

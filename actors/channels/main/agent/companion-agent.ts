@@ -8,7 +8,7 @@
  * (spice-server's REDS_AGENT_WINDOW_SIZE and REDS_TOKENS_TO_SEND; a body is read as it comes, so
  * the window cannot be overrun); ours come from its AGENT_START and AGENT_TOKEN.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../../../runtime/log.js';
 import {
   AgentCap,
   agentMessages,
