@@ -54,10 +54,8 @@ test('3000 mutated agent streams in random chunks: never a throw; served or clos
     const input = mutate(stream, rnd);
     const reasons: string[] = [];
     const layouts: MonitorRequest[][] = [];
-    const agent = new CompanionAgent(
-      { data: () => {}, tokens: () => {}, close: (why) => reasons.push(why) },
-      createLogger('silent'),
-      (m) => layouts.push(m),
+    const agent = new CompanionAgent({ data: () => {}, tokens: () => {}, close: (why) => reasons.push(why) }, createLogger('silent'), (m) =>
+      layouts.push(m),
     );
     agent.start(0xffffffff);
     for (let at = 0; at < input.length && reasons.length === 0; ) {
