@@ -4,6 +4,7 @@ import { startTestServer } from '../helpers/server.js';
 import { isInput } from '../fixtures/actors/recording-host.js';
 import { SpiceProbe } from '../helpers/spice-probe.js';
 import { makeTestCa } from '../helpers/test-ca.js';
+import { rx } from '../helpers/rx.js';
 
 // spice-gtk 0.42 (Debian's libspice-client-glib) against the server: the real client is the judge.
 
@@ -25,7 +26,7 @@ test('spice-gtk links main, inputs and cursor with the password, and its keys an
   }
   t.deepEqual(p.opened().sort(), ['cursor:0', 'inputs:0', 'main:0']);
   const events = firstValueFrom(
-    s.host.link.messages$.pipe(
+    rx(s.host.link.messages$).pipe(
       // spice-gtk may send a position with a button; keys and buttons are what is checked here.
       filter(isInput),
       filter((m) => m.event.kind === 'key' || m.event.kind === 'mouse-buttons'),
@@ -51,7 +52,7 @@ test('spice-gtk links main, inputs and cursor with the password, and its keys an
   // Motion: spice-gtk holds motion back (adding it up) while 8 are unacked, so all 20 steps
   // arriving proves the server's acks come.
   const moved = firstValueFrom(
-    s.host.link.messages$.pipe(
+    rx(s.host.link.messages$).pipe(
       filter(isInput),
       filter((m) => m.event.kind === 'mouse-motion'),
       scan((sum, m) => sum + (m.event as { dx: number }).dx, 0),
