@@ -94,9 +94,9 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** CPU % of one core, process-wide and by thread name, over `seconds`. */
 async function cpuOver(pid: number, seconds: number): Promise<{ total: number; byName: Record<string, number> }> {
-  const before = new Map(threadTimes(pid).map((t) => [t.tid, t.seconds]));
+  const before = new Map(threadTimes(pid, 'root').map((t) => [t.tid, t.seconds]));
   await sleep(seconds * 1000);
-  const spentNow: ThreadTime[] = threadTimes(pid).map((t) => ({ ...t, seconds: t.seconds - (before.get(t.tid) ?? 0) }));
+  const spentNow: ThreadTime[] = threadTimes(pid, 'root').map((t) => ({ ...t, seconds: t.seconds - (before.get(t.tid) ?? 0) }));
   const byName: Record<string, number> = {};
   for (const t of spentNow) byName[t.name] = (byName[t.name] ?? 0) + (100 * t.seconds) / seconds;
   return { total: Object.values(byName).reduce((a, b) => a + b, 0), byName };
@@ -135,13 +135,13 @@ async function repetition(cli: string): Promise<Rep> {
     const firstDrawing = Date.now() - s.t0;
     await s.allStarted;
     const startCpu: Record<string, number> = {};
-    for (const t of threadTimes(pid)) startCpu[t.name] = (startCpu[t.name] ?? 0) + t.seconds * 1000;
+    for (const t of threadTimes(pid, 'root')) startCpu[t.name] = (startCpu[t.name] ?? 0) + t.seconds * 1000;
     await sleep(1000);
     const idleClient = (await cpuOver(pid, windowS)).total;
     client.close();
     await sleep(1000);
     const idleAfter = (await cpuOver(pid, windowS)).total;
-    const threadsAfter = threadTimes(pid).length;
+    const threadsAfter = threadTimes(pid, 'root').length;
     await stop(s.child);
 
     const quiet = startCompanion(cli);

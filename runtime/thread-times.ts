@@ -17,8 +17,12 @@ export interface ThreadTime {
   readonly seconds: number;
 }
 
-/** The threads of a process now; empty when it is gone. */
-export function threadTimes(pid: number): ThreadTime[] {
+/**
+ * The threads of a process now; empty when it is gone. `mainName` names its main thread: node
+ * calls it "node" like V8's and libuv's helper threads (GC, compilers, the file pool), whose
+ * CPU would otherwise be counted as the main thread's.
+ */
+export function threadTimes(pid: number, mainName?: string): ThreadTime[] {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -33,7 +37,8 @@ export function threadTimes(pid: number): ThreadTime[] {
         close = stat.lastIndexOf(')');
       const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
       const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 utime, 15 stime
-      return [{ tid: Number(tid), name: stat.slice(open + 1, close), seconds: ticks / ticksPerSecond }];
+      const name = mainName !== undefined && Number(tid) === pid ? mainName : stat.slice(open + 1, close);
+      return [{ tid: Number(tid), name, seconds: ticks / ticksPerSecond }];
     } catch {
       return []; // ended between the listing and the read
     }

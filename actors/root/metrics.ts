@@ -46,7 +46,7 @@ export async function openMetrics(addr: string, supervisor: Supervisor, log: Log
     }
     // Actors run on threads named after them; the compressor threads share one name.
     const cpu = new Map<string, number>();
-    for (const t of threadTimes(process.pid)) cpu.set(t.name, (cpu.get(t.name) ?? 0) + t.seconds);
+    for (const t of threadTimes(process.pid, 'root')) cpu.set(t.name, (cpu.get(t.name) ?? 0) + t.seconds);
     for (const [thread, total] of cpu) {
       const seconds = Math.round(total * 1000) / 1000; // whole ticks; the rounding only hides float sums
       samples.push({

@@ -65,7 +65,7 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       probe: await probe!.sample(),
       at: wallClock(),
       qemu: threadTimes(s.qemuPid),
-      companion: s.companionPid === null ? [] : threadTimes(s.companionPid),
+      companion: s.companionPid === null ? [] : threadTimes(s.companionPid, 'root'),
     });
     const windows: Array<{ workload: BenchWorkload; settleS: number; start: Reading; end: Reading }> = [];
     for (const workload of plan.workloads) {
