@@ -12,7 +12,6 @@ import { decodeMessage, encodeMessage } from '../../codecs/protocol/table.js';
 import { encode } from '../../codecs/protocol/wire.js';
 import { SpiceClient } from '../../client/session.js';
 import { startTestServer } from '../helpers/server.js';
-import { rx } from '../helpers/rx.js';
 
 function wrap(type: number, data: Uint8Array, size = data.length): Uint8Array {
   return new Uint8Array([...encode(AgentMessageHeader, { protocol: 1, type, opaque: 0n, size }), ...data]);
@@ -34,7 +33,7 @@ test('a monitor layout in AGENT_DATA chunks reaches the host; caps come back, an
     ),
   );
   const layout = firstValueFrom(
-    rx(s.host.link.messages$).pipe(
+    s.host.link.messages$.pipe(
       filter((m) => m.kind === 'monitors'),
       timeout(10_000),
     ),

@@ -14,7 +14,6 @@ import { encode } from '../../codecs/protocol/wire.js';
 import { SpiceClient } from '../../client/session.js';
 import { startTestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
-import { rx } from '../helpers/rx.js';
 
 /** An agent message: header and data (`size` may lie). */
 const message = (type: number, data: Uint8Array, size = data.length, protocol = 1) =>
@@ -25,7 +24,7 @@ async function relay(t: ExecutionContext) {
   const s = await startTestServer(['--disable-ticketing']);
   t.teardown(() => s.stop());
   const socket = firstValueFrom(
-    rx(s.host.link.messages$).pipe(
+    s.host.link.messages$.pipe(
       filter((m) => m.kind === 'guest-socket'),
       timeout(10_000),
     ),

@@ -7,7 +7,6 @@ import { SpiceClient, first, next } from '../../client/session.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { isInput } from '../fixtures/actors/recording-host.js';
 import { eventually, settle } from '../helpers/eventually.js';
-import { rx } from '../helpers/rx.js';
 
 async function connected(flags: string[] = []): Promise<{ s: TestServer; client: SpiceClient }> {
   const s = await startTestServer(['--disable-ticketing', ...flags]);
@@ -16,7 +15,7 @@ async function connected(flags: string[] = []): Promise<{ s: TestServer; client:
 }
 
 const hostInputs = (s: TestServer, n: number): Promise<InputEvent[]> =>
-  firstValueFrom(rx(s.host.link.messages$).pipe(filter(isInput), take(n), toArray(), timeout(30_000))).then((ms) => ms.map((m) => m.event));
+  firstValueFrom(s.host.link.messages$.pipe(filter(isInput), take(n), toArray(), timeout(30_000))).then((ms) => ms.map((m) => m.event));
 
 test('keys, lock keys, mouse motion, positions and buttons reach the host in order', async (t) => {
   const { s, client } = await connected();
@@ -116,7 +115,7 @@ test('client mouse mode is offered only while the host takes absolute positions'
 test('the main channel answers the net test pings and lists channels after ATTACH_CHANNELS', async (t) => {
   const s = await startTestServer(['--disable-ticketing', '--name', 'vm-one', '--uuid', '00112233-4455-6677-8899-aabbccddeeff']);
   t.teardown(() => s.stop());
-  const netTest = firstValueFrom(rx(s.companion.main.link.messages$));
+  const netTest = firstValueFrom(s.companion.main.link.messages$);
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
   const r = await netTest;
   t.is(r.session, client.init.session_id);
@@ -137,7 +136,7 @@ test.serial('the net test on loopback: never low-bandwidth, and repeated runs ag
   const s = await startTestServer(['--disable-ticketing']);
   t.teardown(() => s.stop());
   const netTest = async () => {
-    const result = firstValueFrom(rx(s.companion.main.link.messages$).pipe(filter((m) => m.kind === 'net-test')));
+    const result = firstValueFrom(s.companion.main.link.messages$.pipe(filter((m) => m.kind === 'net-test')));
     const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
     const r = await result;
     client.close();

@@ -5,7 +5,6 @@ import { SpiceClient, first, type InputsChannel } from '../../client/session.js'
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { isInput } from '../fixtures/actors/recording-host.js';
 import { settle } from '../helpers/eventually.js';
-import { rx } from '../helpers/rx.js';
 
 /** The last event of a flood: the space bar released. */
 const endKey = 0x39;
@@ -87,12 +86,10 @@ async function floodAgainst(
   await first(client.inputs!, 'init');
   const got: InputEvent[] = [];
   const ended = new Promise<void>((resolve) =>
-    rx(s.host.link.messages$)
-      .pipe(filter(isInput))
-      .subscribe(({ event }) => {
-        got.push(event);
-        if (isEnd(event)) resolve();
-      }),
+    s.host.link.messages$.pipe(filter(isInput)).subscribe(({ event }) => {
+      got.push(event);
+      if (isEnd(event)) resolve();
+    }),
   );
   void s.host.link.send({ kind: 'stall', stalled: true });
   await settle(100);

@@ -12,7 +12,6 @@ import { threadTimes } from '../../runtime/thread-times.js';
 import { frameColor } from '../fixtures/actors/qxl-test-host.js';
 import { eventually } from '../helpers/eventually.js';
 import { startDisplayTestServer } from '../helpers/server.js';
-import { rx } from '../helpers/rx.js';
 
 // Issue 10's acceptance: one display uses every core of this machine on a 1080p full-screen
 // update (its bands compressed at once), and several displays share one pool. The companion runs
@@ -125,7 +124,7 @@ test.serial('a crashed pool actor is started again and the display goes on: the 
   const first = await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
   await eventually('the first frame', () => shows(frameColor(first)), 60_000);
   const restarted = firstValueFrom(
-    rx(s.companion.supervisor.events$).pipe(filter((e) => e.type === 'started' && e.actor === 'compressor-pool' && e.generation === 2)),
+    s.companion.supervisor.events$.pipe(filter((e) => e.type === 'started' && e.actor === 'compressor-pool' && e.generation === 2)),
   );
   await s.companion.supervisor.ref('compressor-pool')!.worker!.terminate();
   // Frames drawn while the pool is down go as they are, or compressed once it is back.

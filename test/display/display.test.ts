@@ -7,7 +7,6 @@ import { eventually } from '../helpers/eventually.js';
 import { startConfiguredServer, startDisplayTestServer } from '../helpers/server.js';
 import { frameColor } from '../fixtures/actors/qxl-test-host.js';
 import type { ClientDisplay } from '../../client/display.js';
-import { rx } from '../helpers/rx.js';
 
 /** Pixel `i` of the client's primary surface as 0xRRGGBB. */
 const colorAt = (d: ClientDisplay, i: number): number => {
@@ -123,7 +122,7 @@ test('a restarted dispatcher asks for display 0 again when the host re-announces
   await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
   await eventually('the first frame', () => d.marked && d.draws > 0, 20_000);
   const restarted = firstValueFrom(
-    rx(s.companion.supervisor.events$).pipe(filter((e) => e.type === 'started' && e.actor === 'dispatcher' && e.generation === 2)),
+    s.companion.supervisor.events$.pipe(filter((e) => e.type === 'started' && e.actor === 'dispatcher' && e.generation === 2)),
   );
   await s.companion.supervisor.ref('dispatcher')!.worker!.terminate();
   await restarted;

@@ -4,7 +4,6 @@ import { startTestServer } from '../helpers/server.js';
 import { isInput } from '../fixtures/actors/recording-host.js';
 import { SpiceProbe } from '../helpers/spice-probe.js';
 import { makeTestCa } from '../helpers/test-ca.js';
-import { rx } from '../helpers/rx.js';
 
 // spice-gtk 0.42 (Debian's libspice-client-glib) against the server: the real client is the judge.
 
@@ -26,7 +25,7 @@ test('spice-gtk links main, inputs and cursor with the password, and its keys an
   }
   t.deepEqual(p.opened().sort(), ['cursor:0', 'inputs:0', 'main:0']);
   const events = firstValueFrom(
-    rx(s.host.link.messages$).pipe(
+    s.host.link.messages$.pipe(
       // spice-gtk may send a position with a button; keys and buttons are what is checked here.
       filter(isInput),
       filter((m) => m.event.kind === 'key' || m.event.kind === 'mouse-buttons'),
@@ -52,7 +51,7 @@ test('spice-gtk links main, inputs and cursor with the password, and its keys an
   // Motion: spice-gtk holds motion back (adding it up) while 8 are unacked, so all 20 steps
   // arriving proves the server's acks come.
   const moved = firstValueFrom(
-    rx(s.host.link.messages$).pipe(
+    s.host.link.messages$.pipe(
       filter(isInput),
       filter((m) => m.event.kind === 'mouse-motion'),
       scan((sum, m) => sum + (m.event as { dx: number }).dx, 0),
