@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import { Subject } from 'rxjs';
 import type { Bitmap32 } from '../codecs/image/bitmap.js';
 import type { Box } from '../codecs/box.js';
@@ -21,6 +22,8 @@ type DisplayMessage = MessageOf<Display['server']['defs']>;
 
 const clipBoxes = (c: Clip): Box[] | undefined => (c.type === ClipType.rects ? c.rects!.rects : undefined);
 const codecOfType = (type: number) => videoCodecs.find((c) => videoCodecType[c] === type);
+/** A GLZ stream this client inflates at most: as large as a message may be (channel.ts). */
+const MAX_GLZ_BYTES = 256 * 1024 * 1024;
 /** A SPICE JPEG image is a whole baseline JFIF, as an MJPEG frame is: the stateless MJPEG decoder serves. */
 const jpegDecoder = createVideoDecoder('mjpeg');
 
@@ -87,6 +90,21 @@ export function decodeImage(image: Image, glz?: GlzWindow): Bitmap32 | string {
       const r = glz.decode(data.data);
       return r.ok ? r.value : r.error;
     }
+    case ImageType.zlibGlzRgb: {
+      // A GLZ stream deflated with a zlib header; its size says how much to inflate, at most.
+      if (!glz) return 'a ZLIB_GLZ image without a GLZ window';
+      const { glz_data_size: size } = image.data as { glz_data_size: number };
+      if (size > MAX_GLZ_BYTES) return `zlib_glz: ${size} bytes of GLZ announced`;
+      let inflated: Uint8Array;
+      try {
+        inflated = inflateSync(data.data, { maxOutputLength: Math.max(1, size) });
+      } catch (e) {
+        return `zlib_glz: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      if (inflated.length !== size) return `zlib_glz: ${inflated.length} bytes inflated, ${size} announced`;
+      const r = glz.decode(inflated);
+      return r.ok ? r.value : r.error;
+    }
     case ImageType.lz4: {
       const r = decodeLz4(data.data, width, height);
       return r.ok ? r.value : r.error;
@@ -104,7 +122,7 @@ export function decodeImage(image: Image, glz?: GlzWindow): Bitmap32 | string {
 /**
  * The client side of a display channel: sends DISPLAY_INIT, keeps the primary surface and
  * draws what the server sends on it, as spice-gtk's canvas does for the operations this server
- * uses (DRAW_COPY with BITMAP, QUIC, LZ, LZ4, GLZ and JPEG images, DRAW_FILL, COPY_BITS, with clips).
+ * uses (DRAW_COPY with BITMAP, QUIC, LZ, LZ4, GLZ, ZLIB_GLZ and JPEG images, DRAW_FILL, COPY_BITS, with clips).
  */
 export class ClientDisplay {
   surface: Canvas | null = null;
