@@ -93,11 +93,14 @@ export function decodeImage(image: Image, glz?: GlzWindow): Bitmap32 | string {
     case ImageType.zlibGlzRgb: {
       // A GLZ stream deflated with a zlib header; its size says how much to inflate, at most.
       if (!glz) return 'a ZLIB_GLZ image without a GLZ window';
-      const { glz_data_size: size } = image.data as { glz_data_size: number };
+      const { glz_data_size: size, data: deflated } = image.data as { glz_data_size: number; data: ArrayLike<number> };
       if (size > MAX_GLZ_BYTES) return `zlib_glz: ${size} bytes of GLZ announced`;
       let inflated: Uint8Array;
       try {
-        inflated = inflateSync(data.data, { maxOutputLength: Math.max(1, size) });
+        // The protocol's description (ZlibGlzRgbData) gives the bytes as an array of u8.
+        inflated = inflateSync(deflated instanceof Uint8Array ? deflated : Uint8Array.from(deflated), {
+          maxOutputLength: Math.max(1, size),
+        });
       } catch (e) {
         return `zlib_glz: ${e instanceof Error ? e.message : String(e)}`;
       }

@@ -23,8 +23,12 @@ function crop(prefix: string, dx = 0): Bitmap32 {
 }
 
 const descriptor = (type: number, b: Bitmap32) => ({ id: 0n, type, flags: 0, width: b.width, height: b.height });
+/** As the protocol's description decodes it (ZlibGlzRgbData: the bytes an array of u8). */
 const zlibGlz = (b: Bitmap32, glz: Uint8Array, zlib: Uint8Array = deflateSync(glz)): Image =>
-  ({ descriptor: descriptor(ImageType.zlibGlzRgb, b), data: { glz_data_size: glz.length, data_size: zlib.length, data: zlib } }) as Image;
+  ({
+    descriptor: descriptor(ImageType.zlibGlzRgb, b),
+    data: { glz_data_size: glz.length, data_size: zlib.length, data: [...zlib] },
+  }) as Image;
 
 test('a JPEG image (spice-server quality 85) decodes through the MJPEG decoder, close to the source', (t) => {
   const b = crop('photo');
