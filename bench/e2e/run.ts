@@ -114,12 +114,13 @@ for (const link of links) {
             },
           };
           const t0 = performance.now();
-          const figures = await measureBoot(kind, setup, plan).catch((e: unknown) => {
+          const figures = await measureBoot(kind, setup, plan).catch(async (e: unknown) => {
             // On a loaded machine a start can fail (the guest silent for 60 s, QEMU's QMP closing): once more.
             console.error(
               `  ${link} ${width}x${height} ${profile} ${kind}: ${e instanceof Error ? e.message : String(e)}; trying once more`,
             );
-            return measureBoot(kind, setup, plan);
+            // A fresh port: the failed QEMU may not have let its own go yet.
+            return measureBoot(kind, shaped ? setup : { ...setup, port: await freePort() }, plan);
           });
           console.error(
             `  ${link} ${width}x${height} ${profile} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s${figures.errors.length ? `; errors: ${figures.errors.join('; ')}` : ''}`,
