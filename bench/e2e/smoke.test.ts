@@ -21,7 +21,7 @@ const smokeTest = haveQemu() && root ? test : test.skip;
 if (!haveQemu() || !root) console.warn('bench:e2e smoke needs qemu-system-x86_64 and root (network namespace): skipped');
 
 smokeTest('bench:e2e --smoke measures both servers on every workload and image profile, with markers seen', async (t) => {
-  t.timeout(600_000);
+  t.timeout(900_000);
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'smoke.json');
