@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import { Subject } from 'rxjs';
 import type { Bitmap32 } from '../codecs/image/bitmap.js';
 import type { Box } from '../codecs/box.js';
@@ -21,6 +22,30 @@ type DisplayMessage = MessageOf<Display['server']['defs']>;
 
 const clipBoxes = (c: Clip): Box[] | undefined => (c.type === ClipType.rects ? c.rects!.rects : undefined);
 const codecOfType = (type: number) => videoCodecs.find((c) => videoCodecType[c] === type);
+/** A GLZ stream this client inflates at most: as large as a message may be (channel.ts). */
+const MAX_GLZ_BYTES = 256 * 1024 * 1024;
+/** A SPICE JPEG image is a whole baseline JFIF, as an MJPEG frame is: the stateless MJPEG decoder serves. */
+const jpegDecoder = createVideoDecoder('mjpeg');
+
+export type ImageTypeName = keyof typeof ImageType;
+const imageTypeNames = new Map(Object.entries(ImageType).map(([name, type]) => [type as number, name as ImageTypeName]));
+
+/**
+ * What the display channel brought, counted as it arrived (for benches): images by type with
+ * their payload bytes (FROM_CACHE: hits of the client's pixmap cache, no payload), COPY_BITS
+ * and DRAW_FILL.
+ */
+export interface DisplayTally {
+  readonly images: Partial<Record<ImageTypeName, { count: number; bytes: number }>>;
+  copyBits: number;
+  fills: number;
+}
+
+/** An image's payload bytes (what its compression made of it). */
+function payloadBytes(image: Image): number {
+  const data = image.data as { data?: Uint8Array } | undefined;
+  return data?.data?.length ?? 0;
+}
 
 /** A video stream the server created: where its frames go, what of them shows, and its decoder. */
 interface ClientStream {
@@ -65,9 +90,32 @@ export function decodeImage(image: Image, glz?: GlzWindow): Bitmap32 | string {
       const r = glz.decode(data.data);
       return r.ok ? r.value : r.error;
     }
+    case ImageType.zlibGlzRgb: {
+      // A GLZ stream deflated with a zlib header; its size says how much to inflate, at most.
+      if (!glz) return 'a ZLIB_GLZ image without a GLZ window';
+      const { glz_data_size: size, data: deflated } = image.data as { glz_data_size: number; data: ArrayLike<number> };
+      if (size > MAX_GLZ_BYTES) return `zlib_glz: ${size} bytes of GLZ announced`;
+      let inflated: Uint8Array;
+      try {
+        // The protocol's description (ZlibGlzRgbData) gives the bytes as an array of u8.
+        inflated = inflateSync(deflated instanceof Uint8Array ? deflated : Uint8Array.from(deflated), {
+          maxOutputLength: Math.max(1, size),
+        });
+      } catch (e) {
+        return `zlib_glz: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      if (inflated.length !== size) return `zlib_glz: ${inflated.length} bytes inflated, ${size} announced`;
+      const r = glz.decode(inflated);
+      return r.ok ? r.value : r.error;
+    }
     case ImageType.lz4: {
       const r = decodeLz4(data.data, width, height);
       return r.ok ? r.value : r.error;
+    }
+    case ImageType.jpeg: {
+      const r = jpegDecoder.decode(data.data);
+      if (!r.ok) return r.error;
+      return r.value.width === width && r.value.height === height ? r.value : 'jpeg size differs from its descriptor';
     }
     default:
       return `image type ${type} is not decoded by this client`;
@@ -77,7 +125,7 @@ export function decodeImage(image: Image, glz?: GlzWindow): Bitmap32 | string {
 /**
  * The client side of a display channel: sends DISPLAY_INIT, keeps the primary surface and
  * draws what the server sends on it, as spice-gtk's canvas does for the operations this server
- * uses (DRAW_COPY with BITMAP, QUIC and LZ images, DRAW_FILL, COPY_BITS, with clips).
+ * uses (DRAW_COPY with BITMAP, QUIC, LZ, LZ4, GLZ, ZLIB_GLZ and JPEG images, DRAW_FILL, COPY_BITS, with clips).
  */
 export class ClientDisplay {
   surface: Canvas | null = null;
@@ -94,6 +142,9 @@ export class ClientDisplay {
   error: string | null = null;
   /** The GLZ window (one display here: spice-gtk keeps one per session). */
   readonly glz = new GlzWindow();
+  readonly tally: DisplayTally = { images: {}, copyBits: 0, fills: 0 };
+  /** Told each DRAW_COPY's decoded image before it is drawn (the surface still shows what was there). */
+  beforeCopy: ((dest: Box, image: Bitmap32, srcX: number, srcY: number, payloadBytes: number) => void) | null = null;
 
   constructor(readonly channel: DisplayChannel) {
     channel.messages$.subscribe((m) => this.apply(m));
@@ -131,9 +182,12 @@ export class ClientDisplay {
         const s = this.target(m.body.base.surface_id);
         const src = m.body.data.src_bitmap;
         if (!s || !src) return;
+        const bytes = payloadBytes(src);
+        this.count(src.descriptor.type, bytes);
         const img = decodeImage(src, this.glz);
         if (typeof img === 'string') return this.fail(img);
         const a = m.body.data.src_area;
+        this.beforeCopy?.(m.body.base.box, img, a.left, a.top, bytes);
         s.copy(m.body.base.box, img, a.left, a.top, clipBoxes(m.body.base.clip));
         return this.drew(m.body.base.box);
       }
@@ -142,12 +196,14 @@ export class ClientDisplay {
         if (!s) return;
         const brush = m.body.data.brush;
         if (brush.type !== BrushType.solid) return this.fail(`fill brush type ${brush.type}`);
+        this.tally.fills++;
         s.fill(m.body.base.box, brush.color!, clipBoxes(m.body.base.clip));
         return this.drew(m.body.base.box);
       }
       case 'copy_bits': {
         const s = this.target(m.body.base.surface_id);
         if (!s) return;
+        this.tally.copyBits++;
         s.copyBits(m.body.base.box, m.body.src_pos.x, m.body.src_pos.y, clipBoxes(m.body.base.clip));
         return this.drew(m.body.base.box);
       }
@@ -190,6 +246,14 @@ export class ClientDisplay {
       default:
         return;
     }
+  }
+
+  private count(type: number, bytes: number): void {
+    const name = imageTypeNames.get(type);
+    if (!name) return;
+    const t = (this.tally.images[name] ??= { count: 0, bytes: 0 });
+    t.count++;
+    t.bytes += bytes;
   }
 
   private drew(r: Box): void {

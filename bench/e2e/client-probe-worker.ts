@@ -4,6 +4,7 @@ import { intersects } from '../../codecs/box.js';
 import type { ClientDisplay } from '../../client/display.js';
 import { SpiceClient } from '../../client/session.js';
 import { markerBox, readMarker } from './marker.js';
+import { MovedRows, noRows } from './moved-rows.js';
 import { wallClock, type ChannelName, type ProbeEvent, type ProbeRequest, type ProbeSample, type ProbeTarget } from './client-probe.js';
 
 const target = workerData as ProbeTarget;
@@ -24,8 +25,13 @@ async function connect(): Promise<SpiceClient> {
   }
 }
 
-/** Posts the first drawing, and each new marker value a drawing over the marker shows. */
+const rows = new MovedRows();
+
+/** Posts the first drawing, and each new marker value a drawing over the marker shows; looks where each image's rows were. */
 function watch(display: ClientDisplay): void {
+  display.beforeCopy = (dest, image, srcX, srcY, bytes) => {
+    if (display.surface) rows.inspect(display.surface.bitmap, dest, image, srcX, srcY, bytes);
+  };
   let first = true;
   let last: number | null = null;
   display.drawn$.subscribe((box) => {
@@ -56,7 +62,15 @@ function sample(client: SpiceClient): ProbeSample {
     client.cursor?.error,
     client.inputs?.error,
   ].filter((e): e is string => typeof e === 'string');
-  return { at: wallClock(), bytes, draws: client.display?.draws ?? 0, errors };
+  const tally = client.display?.tally;
+  return {
+    at: wallClock(),
+    bytes,
+    draws: client.display?.draws ?? 0,
+    tally: tally ?? { images: {}, copyBits: 0, fills: 0 },
+    rows: client.display ? rows.figures : noRows,
+    errors,
+  };
 }
 
 let client: SpiceClient | null = null;

@@ -5,6 +5,8 @@
  * the latency marker wherever a drawing touched it.
  */
 import { Worker } from 'node:worker_threads';
+import type { DisplayTally } from '../../client/display.js';
+import type { RowFigures } from './moved-rows.js';
 
 /** Milliseconds on a clock shared by the threads (epoch based, sub-millisecond). */
 export const wallClock = (): number => performance.timeOrigin + performance.now();
@@ -24,6 +26,10 @@ export interface ProbeSample {
   readonly bytes: Readonly<Record<ChannelName, number>>;
   /** Drawings applied to the primary surface so far. */
   readonly draws: number;
+  /** What the display channel brought so far: images by type, COPY_BITS, fills. */
+  readonly tally: DisplayTally;
+  /** Where the rows of those images already were on the screen (moved-rows.ts). */
+  readonly rows: RowFigures;
   /** What went wrong on a channel or in the display, if anything. */
   readonly errors: readonly string[];
 }

@@ -8,8 +8,9 @@ import { ClientProbe, wallClock, type ChannelName, type ProbeSample } from './cl
 import { threadTimes, type ThreadTime } from '../../runtime/thread-times.js';
 import { qemuThreadKind, secondsByName, spent, sumSeconds } from './cpu.js';
 import { MarkerTimes } from './marker.js';
-import type { BenchWorkload, BootFigures, CpuFigures, LinkName, WorkloadFigures } from './results.js';
-import { startServer, type RunningServer, type ServerKind, type ServerOptions } from './servers.js';
+import type { BenchWorkload, BootFigures, CpuFigures, DisplayFigures, LinkName, WorkloadFigures } from './results.js';
+import { startServer, type ImageProfile, type RunningServer, type ServerKind, type ServerOptions } from './servers.js';
+import type { ImageTypeName } from '../../client/display.js';
 
 export interface Plan {
   readonly workloads: readonly BenchWorkload[];
@@ -25,6 +26,7 @@ export interface Plan {
 
 export interface BootSetup extends ServerOptions {
   readonly link: LinkName;
+  readonly profile: ImageProfile;
   /** Where the client connects (the server, or the delay relay in front of it). */
   readonly clientTarget: (server: ServerOptions) => Promise<{ host: string; port: number; close(): Promise<void> }>;
 }
@@ -86,6 +88,8 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
     const firstShown = Math.min(...marks.shown.values());
     return {
       server: kind,
+      profile: setup.profile,
+      images: setup.images,
       link: setup.link,
       width: setup.width,
       height: setup.height,
@@ -116,9 +120,28 @@ function figures(workload: BenchWorkload, settleS: number, start: Reading, end: 
     windowS: seconds,
     bytesPerS: { ...bytes, total },
     drawsPerS: (end.probe.draws - start.probe.draws) / seconds,
+    display: displayFigures(start.probe, end.probe, seconds),
     cpu: cpuFigures(spent(start.qemu, end.qemu), companion, seconds),
     companionCpuByThread: secondsByName(companion, seconds),
     latency: marks.latency(start.at, end.at),
+  };
+}
+
+function displayFigures(start: ProbeSample, end: ProbeSample, seconds: number): DisplayFigures {
+  const images = Object.fromEntries(
+    (Object.keys(end.tally.images) as ImageTypeName[]).map((type) => {
+      const [a, b] = [start.tally.images[type] ?? { count: 0, bytes: 0 }, end.tally.images[type]!];
+      return [type, { perS: (b.count - a.count) / seconds, bytesPerS: (b.bytes - a.bytes) / seconds }];
+    }),
+  );
+  const rows = Object.fromEntries(
+    Object.entries(end.rows).map(([k, v]) => [k, (v - start.rows[k as keyof typeof start.rows]) / seconds]),
+  ) as unknown as DisplayFigures['rows'];
+  return {
+    images,
+    copyBitsPerS: (end.tally.copyBits - start.tally.copyBits) / seconds,
+    fillsPerS: (end.tally.fills - start.tally.fills) / seconds,
+    rows,
   };
 }
 

@@ -1,7 +1,9 @@
 /** The figures of a run, as they go to the JSON file, and the our/theirs ratios between them. */
+import type { ImageTypeName } from '../../client/display.js';
 import type { ChannelName } from './client-probe.js';
 import type { MarkerLatency } from './marker.js';
-import type { ServerKind } from './servers.js';
+import type { RowFigures } from './moved-rows.js';
+import type { ImageProfile, ImageSettings, ServerKind } from './servers.js';
 
 export type LinkName = 'plain' | 'shaped';
 export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle';
@@ -16,6 +18,16 @@ export interface CpuFigures {
   readonly vcpu: number;
 }
 
+/** What the display channel brought in the window, per second, as the client saw it. */
+export interface DisplayFigures {
+  /** DRAW_COPY images by type: how many, and their payload bytes (FROM_CACHE: pixmap-cache hits, no payload). */
+  readonly images: Readonly<Partial<Record<ImageTypeName, { readonly perS: number; readonly bytesPerS: number }>>>;
+  readonly copyBitsPerS: number;
+  readonly fillsPerS: number;
+  /** Where the images' rows already were on the client's screen (bench/e2e/moved-rows.ts), in payload bytes per second. */
+  readonly rows: RowFigures;
+}
+
 export interface WorkloadFigures {
   readonly workload: BenchWorkload;
   /** From the switch to this workload to the window's start: at least the plan's settling
@@ -26,6 +38,7 @@ export interface WorkloadFigures {
   readonly bytesPerS: Readonly<Record<ChannelName | 'total', number>>;
   /** Drawings (DRAW_COPY, DRAW_FILL, COPY_BITS) the client applied per second. */
   readonly drawsPerS: number;
+  readonly display: DisplayFigures;
   readonly cpu: CpuFigures;
   /** Ours: the companion's CPU seconds per second by thread name (each actor's thread bears its name, "compressor" sums the pool's, "node" is V8's and libuv's helpers); empty for theirs. */
   readonly companionCpuByThread: Readonly<Record<string, number>>;
@@ -34,6 +47,9 @@ export interface WorkloadFigures {
 
 export interface BootFigures {
   readonly server: ServerKind;
+  readonly profile: ImageProfile;
+  /** The image settings this server had (ours: a value not implemented yet replaced by never). */
+  readonly images: ImageSettings;
   readonly link: LinkName;
   readonly width: number;
   readonly height: number;
@@ -47,6 +63,7 @@ export interface BootFigures {
 }
 
 export interface Ratios {
+  readonly profile: ImageProfile;
   readonly link: LinkName;
   readonly width: number;
   readonly height: number;
@@ -70,6 +87,7 @@ export function ratios(ours: BootFigures, theirs: BootFigures): Ratios[] {
       Object.fromEntries(Object.keys(a).map((k) => [k, ratio(a[k as K], b[k as K])])) as Record<K, number | null>;
     return [
       {
+        profile: ours.profile,
         link: ours.link,
         width: ours.width,
         height: ours.height,

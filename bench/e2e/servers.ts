@@ -4,10 +4,10 @@
  *  - theirs: QEMU's built-in `-spice` (libspice-server inside QEMU);
  *  - ours: QEMU with `-display dbus,p2p=yes` and the companion as its own process, attached
  *    through a QMP socket of its own (`--qemu-qmp`); both processes are spawned together.
- * Both send only what our client decodes: lossless LZ/QUIC (auto_lz), no GLZ, JPEG or video
- * streams. The servers listen on `addr`; on a shaped link they run in its namespace.
+ * Each runs with one of the image profiles below; the servers listen on `addr`; on a shaped
+ * link they run in its namespace.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,19 +18,60 @@ import { wallClock } from './client-probe.js';
 
 export type ServerKind = 'theirs' | 'ours';
 
-/** The image settings both servers get (QEMU's `-spice` names; the companion takes the same keys). */
-export const imageSettings = {
-  'image-compression': 'auto_lz',
-  'jpeg-wan-compression': 'never',
-  'zlib-glz-wan-compression': 'never',
-  'streaming-video': 'off',
-} as const;
+export type ImageProfile = 'auto_lz' | 'defaults';
+export type ImageSettings = Readonly<
+  Record<'image-compression' | 'jpeg-wan-compression' | 'zlib-glz-wan-compression' | 'streaming-video', string>
+>;
+
+/**
+ * The image settings a profile gives both servers (QEMU's `-spice` names; the companion takes
+ * the same keys). auto_lz: lossless LZ/QUIC only. defaults: what QEMU gives spice-server when
+ * `-spice` says nothing of images, streaming off included (QEMU's default; the movie rows of
+ * streams are another bench).
+ */
+export const imageProfiles: Readonly<Record<ImageProfile, ImageSettings>> = {
+  auto_lz: {
+    'image-compression': 'auto_lz',
+    'jpeg-wan-compression': 'never',
+    'zlib-glz-wan-compression': 'never',
+    'streaming-video': 'off',
+  },
+  defaults: {
+    'image-compression': 'auto_glz',
+    'jpeg-wan-compression': 'auto',
+    'zlib-glz-wan-compression': 'auto',
+    'streaming-video': 'off',
+  },
+};
+
+const companionCli = fileURLToPath(new URL('../../actors/root/cli.js', import.meta.url));
+
+/**
+ * What the companion is given for a profile: the same settings, but a value it refuses as not
+ * implemented yet (`--print-capabilities`' not-yet list) becomes `never`, the value of these keys
+ * that means off; `substituted` names those, for the notes.
+ */
+export function companionImageSettings(profile: ImageProfile): { settings: ImageSettings; substituted: string[] } {
+  const caps = JSON.parse(execFileSync(process.execPath, [companionCli, '--print-capabilities'], { encoding: 'utf8' })) as {
+    'not-yet': Record<string, unknown[]>;
+  };
+  const settings: Record<string, string> = { ...imageProfiles[profile] };
+  const substituted: string[] = [];
+  for (const [key, value] of Object.entries(settings)) {
+    if (!caps['not-yet'][key]?.includes(value)) continue;
+    settings[key] = 'never';
+    substituted.push(`${key}=${value} (not implemented yet: never)`);
+  }
+  return { settings: settings as ImageSettings, substituted };
+}
 
 export interface ServerOptions {
   readonly image: GuestImage;
   readonly width: number;
   readonly height: number;
   readonly vga: 'std' | 'virtio';
+  /** The image settings this server gets. */
+  readonly images: ImageSettings;
   /** Where the server listens. */
   readonly addr: string;
   readonly port: number;
@@ -75,8 +116,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-const companionCli = fileURLToPath(new URL('../../actors/root/cli.js', import.meta.url));
-
 function guestOptions(o: ServerOptions, display: readonly string[], qemuArgs: readonly string[] = []) {
   return {
     image: o.image,
@@ -95,12 +134,9 @@ export async function startServer(kind: ServerKind, o: ServerOptions): Promise<R
 }
 
 async function startTheirs(o: ServerOptions): Promise<RunningServer> {
-  const spice = [
-    `port=${o.port}`,
-    `addr=${o.addr}`,
-    'disable-ticketing=on',
-    ...Object.entries(imageSettings).map(([k, v]) => `${k}=${v}`),
-  ].join(',');
+  const spice = [`port=${o.port}`, `addr=${o.addr}`, 'disable-ticketing=on', ...Object.entries(o.images).map(([k, v]) => `${k}=${v}`)].join(
+    ',',
+  );
   const startedAt = wallClock();
   const guest = await Guest.start(guestOptions(o, ['-display', 'none', '-spice', spice]));
   return { kind: 'theirs', guest, startedAt, qemuPid: guest.pid, companionPid: null, stop: () => guest.stop() };
@@ -116,7 +152,7 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
     '--addr',
     o.addr,
     '--disable-ticketing',
-    ...Object.entries(imageSettings).flatMap(([k, v]) => [`--${k}`, v]),
+    ...Object.entries(o.images).flatMap(([k, v]) => [`--${k}`, v]),
     '--qemu-qmp',
     qmp,
     '--log-level',

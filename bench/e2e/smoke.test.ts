@@ -1,7 +1,8 @@
 /**
  * bench:e2e's smoke variant end to end (both servers, the test guest at 1024x768, plain and
- * shaped link, short windows): the JSON holds figures for both servers and every workload,
- * bytes flowed, the client decoded the guest's latency markers on both. No timings asserted.
+ * shaped link, both image profiles, short windows): the JSON holds figures for both servers and
+ * every workload, bytes flowed, the client decoded every image and the guest's latency markers
+ * on both, and said what the display bytes were. No timings asserted.
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BootFigures } from './results.js';
+import { imageProfiles } from './servers.js';
 import { haveQemu } from '../../guest/qemu.js';
 
 const run = fileURLToPath(new URL('./run.js', import.meta.url));
@@ -18,21 +20,27 @@ const root = process.getuid?.() === 0;
 const smokeTest = haveQemu() && root ? test : test.skip;
 if (!haveQemu() || !root) console.warn('bench:e2e smoke needs qemu-system-x86_64 and root (network namespace): skipped');
 
-smokeTest('bench:e2e --smoke measures both servers on every workload, with markers seen', async (t) => {
-  t.timeout(300_000);
+smokeTest('bench:e2e --smoke measures both servers on every workload and image profile, with markers seen', async (t) => {
+  t.timeout(900_000);
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'smoke.json');
   const { stdout } = await promisify(execFile)(process.execPath, [run, '--smoke', '--out', out], { maxBuffer: 1 << 22 });
   t.regex(stdout, /1024x768, plain link/);
   t.regex(stdout, /ours\/theirs/);
+  t.regex(stdout, /images defaults: /);
+  t.regex(stdout, /display bytes, ours\/theirs:/);
   const result = JSON.parse(readFileSync(out, 'utf8')) as { smoke: boolean; boots: BootFigures[]; ratios: unknown[] };
   t.true(result.smoke);
-  for (const link of ['plain', 'shaped'] as const) {
+  for (const [link, profile] of (['plain', 'shaped'] as const).flatMap((l) =>
+    (['auto_lz', 'defaults'] as const).map((p) => [l, p] as const),
+  )) {
     for (const server of ['theirs', 'ours'] as const) {
-      const boot = result.boots.find((b) => b.link === link && b.server === server);
-      if (!boot) return t.fail(`no ${server} boot on the ${link} link`);
-      const what = `${server}, ${link} link`;
+      const boot = result.boots.find((b) => b.link === link && b.profile === profile && b.server === server);
+      if (!boot) return t.fail(`no ${server} boot on the ${link} link with images ${profile}`);
+      const what = `${server}, ${link} link, images ${profile}`;
+      t.is(boot.images['image-compression'], imageProfiles[profile]['image-compression'], what);
+      if (server === 'theirs') t.deepEqual(boot.images, imageProfiles[profile], `${what}: QEMU's settings as asked`);
       t.deepEqual(boot.errors, [], `${what}: the client decoded everything`);
       t.deepEqual(
         boot.workloads.map((w) => w.workload),
@@ -46,6 +54,14 @@ smokeTest('bench:e2e --smoke measures both servers on every workload, with marke
         t.true(w.drawsPerS > 0, `${what}, ${w.workload}: drawings`);
         t.true(w.latency.announced > 0, `${what}, ${w.workload}: markers drawn`);
         t.true(w.latency.shown > 0 && w.latency.p50Ms !== null, `${what}, ${w.workload}: markers decoded at the client`);
+        const images = Object.values(w.display.images);
+        t.true(
+          images.some((i) => i.perS > 0 && i.bytesPerS > 0),
+          `${what}, ${w.workload}: images by type`,
+        );
+        for (const figure of [w.display.copyBitsPerS, w.display.fillsPerS, ...Object.values(w.display.rows)])
+          t.true(Number.isFinite(figure) && figure >= 0, `${what}, ${w.workload}: copy-bits, fills and row figures`);
+        t.true(w.display.rows.analysedBytes + w.display.rows.skippedBytes > 0, `${what}, ${w.workload}: image rows looked at`);
       }
       t.true(
         boot.workloads.some((w) => w.cpu.serverThreads > 0),
@@ -55,6 +71,6 @@ smokeTest('bench:e2e --smoke measures both servers on every workload, with marke
       t.is(actorCpu, server === 'ours', `${what}: the companion's CPU by actor thread`);
     }
   }
-  // ratio rows for each link and workload
-  t.is(result.ratios.length, 2 * 4);
+  // ratio rows for each link, image profile and workload
+  t.is(result.ratios.length, 2 * 2 * 4);
 });

@@ -1,5 +1,6 @@
 /** The run as text: per link and size, a row per workload and server, and the our/theirs ratio row. */
 import { table } from '../stats.js';
+import type { ImageTypeName } from '../../client/display.js';
 import { ratio, type BootFigures, type WorkloadFigures } from './results.js';
 
 const header = [
@@ -58,7 +59,98 @@ const byThread = (w: WorkloadFigures): string =>
 
 const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`);
 
-/** One block: the same link and size, both servers. */
+const contentHeader = [
+  'workload',
+  'server',
+  'display kB/s',
+  'images/s',
+  'payload by image type',
+  'cache hits/s',
+  'copy-bits/s',
+  'fills/s',
+  'rows one colour %',
+  'unchanged %',
+  'moved %',
+  'analysed %',
+];
+
+const share = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
+
+/** "glzRgb 91% (412/s), jpeg 9% (3.0/s)": each type's share of the image payload bytes, largest first. */
+function byType(w: WorkloadFigures): string {
+  const images = Object.entries(w.display.images) as [ImageTypeName, { perS: number; bytesPerS: number }][];
+  const payload = images.reduce((s, [, i]) => s + i.bytesPerS, 0);
+  return images
+    .filter(([, i]) => i.perS > 0)
+    .sort(([, a], [, b]) => b.bytesPerS - a.bytesPerS)
+    .map(([type, i]) => `${type} ${share(i.bytesPerS, payload).toFixed(0)}% (${i.perS.toFixed(1)}/s)`)
+    .join(', ');
+}
+
+function contentCells(w: WorkloadFigures): (string | number)[] {
+  const d = w.display;
+  const images = Object.values(d.images).reduce((s, i) => s + i.perS, 0);
+  const cacheHits = (d.images.fromCache?.perS ?? 0) + (d.images.fromCacheLossless?.perS ?? 0);
+  const r = d.rows;
+  return [
+    kB(w.bytesPerS.display),
+    images,
+    byType(w) || '-',
+    cacheHits,
+    d.copyBitsPerS,
+    d.fillsPerS,
+    share(r.uniformBytes, r.analysedBytes),
+    share(r.unchangedBytes, r.analysedBytes),
+    share(r.movedBytes, r.analysedBytes),
+    share(r.analysedBytes, r.analysedBytes + r.skippedBytes),
+  ];
+}
+
+/** What the display bytes were, per workload and server: image types, cache hits, copy-bits, fills, and where the images' rows already were. */
+function contentTable(theirs: BootFigures, ours: BootFigures): string {
+  const rows = theirs.workloads.flatMap((t) => {
+    const o = ours.workloads.find((w) => w.workload === t.workload);
+    return [[t.workload, 'theirs', ...contentCells(t)], ...(o ? [['', 'ours', ...contentCells(o)]] : [])];
+  });
+  return table(contentHeader, rows);
+}
+
+/** Display bytes ours/theirs for every block of the run, against the goal for the defaults (≤ 0.5 on text and desktop). */
+export function formatSummary(boots: readonly BootFigures[]): string {
+  const rows: (string | number)[][] = [];
+  for (const o of boots.filter((b) => b.server === 'ours')) {
+    const t = boots.find((b) => b.server === 'theirs' && b.profile === o.profile && b.link === o.link && b.width === o.width);
+    if (!t) continue;
+    for (const ow of o.workloads) {
+      const tw = t.workloads.find((w) => w.workload === ow.workload);
+      if (!tw) continue;
+      const r = ratio(ow.bytesPerS.display, tw.bytesPerS.display);
+      const goal = o.profile === 'defaults' && (ow.workload === 'text' || ow.workload === 'desktop');
+      rows.push([
+        o.profile,
+        o.link,
+        `${o.width}x${o.height}`,
+        ow.workload,
+        kB(tw.bytesPerS.display),
+        kB(ow.bytesPerS.display),
+        x(r),
+        goal ? (r !== null && r <= 0.5 ? 'met' : 'not met') : '',
+      ]);
+    }
+  }
+  return table(['images', 'link', 'size', 'workload', 'theirs display kB/s', 'ours display kB/s', 'ours/theirs', 'goal ≤ x0.50'], rows);
+}
+
+/** The image settings of a block, with ours' where they differ. */
+function settingsText(theirs: BootFigures, ours: BootFigures): string {
+  const all = (b: BootFigures) =>
+    Object.entries(b.images)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+  return all(theirs) === all(ours) ? all(theirs) : `theirs ${all(theirs)}; ours ${all(ours)}`;
+}
+
+/** One block: the same images profile, link and size, both servers. */
 export function formatBlock(theirs: BootFigures, ours: BootFigures, linkText: string): string {
   const rows: (string | number)[][] = [];
   for (const t of theirs.workloads) {
@@ -69,11 +161,13 @@ export function formatBlock(theirs: BootFigures, ours: BootFigures, linkText: st
     rows.push(['', 'ours/theirs', ...ratioCells(o, t)]);
   }
   return [
-    `${theirs.width}x${theirs.height}, ${linkText}`,
+    `${theirs.width}x${theirs.height}, ${linkText}, images ${theirs.profile}: ${settingsText(theirs, ours)}`,
     `time to first drawing: theirs ${seconds(theirs.firstDrawMs)}, ours ${seconds(ours.firstDrawMs)} (${x(ratio(ours.firstDrawMs, theirs.firstDrawMs))}); ` +
       `to the first guest frame (marker): theirs ${seconds(theirs.firstGuestFrameMs)}, ours ${seconds(ours.firstGuestFrameMs)} (${x(ratio(ours.firstGuestFrameMs, theirs.firstGuestFrameMs))})`,
     table(header, rows),
     'ours, server CPU % by thread:',
     ...ours.workloads.map((w) => `  ${w.workload}: ${byThread(w)}`),
+    'what the display bytes were (as the client received them; rows: shares of the image payload already on screen, bench/README.md):',
+    contentTable(theirs, ours),
   ].join('\n');
 }

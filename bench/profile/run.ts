@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { buildGuest } from '../../guest/guest.js';
 import { measureBoot, type Plan } from '../e2e/measure.js';
 import type { BenchWorkload } from '../e2e/results.js';
-import { freePort, type CompanionNode } from '../e2e/servers.js';
+import { freePort, imageProfiles, type CompanionNode } from '../e2e/servers.js';
 import { readCpuProfiles } from './cpu-profiles.js';
 import { readDoctor } from './doctor-data.js';
 
@@ -113,6 +113,8 @@ const figures = await measureBoot(
     width,
     height,
     vga: 'virtio',
+    profile: 'auto_lz',
+    images: imageProfiles.auto_lz,
     link: 'plain',
     addr: '127.0.0.1',
     port,
