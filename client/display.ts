@@ -3,12 +3,14 @@ import type { Bitmap32 } from '../codecs/image/bitmap.js';
 import type { Box } from '../codecs/box.js';
 import { Canvas } from '../codecs/image/canvas.js';
 import { GlzWindow } from '../codecs/image/glz/decoder.js';
+import { unwrapZlibGlz } from '../codecs/image/glz/zlib.js';
+import { decodeJpegAlpha, decodeJpegImage } from '../codecs/image/jpeg/decoder.js';
 import { decodeLz } from '../codecs/image/lz/decoder.js';
 import { decodeLz4 } from '../codecs/image/lz4/decoder.js';
 import { writePpm } from '../codecs/image/ppm.js';
 import { decodeQuic } from '../codecs/image/quic/decoder.js';
 import type { displayProtocol } from '../codecs/protocol/channels/display.js';
-import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, SurfaceFlags } from '../codecs/protocol/enums.js';
+import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, JpegAlphaFlags, SurfaceFlags } from '../codecs/protocol/enums.js';
 import type { Clip, Image } from '../codecs/protocol/structs.js';
 import type { MessageOf } from '../codecs/protocol/table.js';
 import type { ClientChannel } from './channel.js';
@@ -40,7 +42,10 @@ export const spiceGtkDisplayInit = {
 /** Decodes a SpiceImage to pixels, or says why it cannot; GLZ images against the session's window. */
 export function decodeImage(image: Image, glz?: GlzWindow): Bitmap32 | string {
   const { type, width, height } = image.descriptor;
-  const data = image.data as { data: Uint8Array } & { format: number; flags: number; x: number; y: number; stride: number };
+  const data = image.data as { data: Uint8Array } & { format: number; flags: number; x: number; y: number; stride: number } & {
+    jpeg_size: number;
+    glz_data_size: number;
+  };
   switch (type) {
     case ImageType.bitmap: {
       if (data.format !== BitmapFormat.bit32 && data.format !== BitmapFormat.rgba) return `bitmap format ${data.format}`;
@@ -68,6 +73,22 @@ export function decodeImage(image: Image, glz?: GlzWindow): Bitmap32 | string {
     case ImageType.lz4: {
       const r = decodeLz4(data.data, width, height);
       return r.ok ? r.value : r.error;
+    }
+    case ImageType.zlibGlzRgb: {
+      if (!glz) return 'a ZLIB_GLZ image without a GLZ window';
+      const inflated = unwrapZlibGlz(data.data, data.glz_data_size);
+      if (!inflated.ok) return inflated.error;
+      const r = glz.decode(inflated.value);
+      return r.ok ? r.value : r.error;
+    }
+    case ImageType.jpeg:
+    case ImageType.jpegAlpha: {
+      const r =
+        type === ImageType.jpeg
+          ? decodeJpegImage(data.data)
+          : decodeJpegAlpha(data.data, data.jpeg_size, (data.flags & JpegAlphaFlags.topDown) !== 0);
+      if (!r.ok) return r.error;
+      return r.value.width === width && r.value.height === height ? r.value : 'JPEG size differs from its descriptor';
     }
     default:
       return `image type ${type} is not decoded by this client`;

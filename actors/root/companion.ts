@@ -245,6 +245,8 @@ export async function startCompanion(config: Config, log: Logger, version: strin
         poolShare: poolShare(poolThreads),
         streaming: config['streaming-video'],
         videoCodecs: videoCodecList,
+        jpegWan: config['jpeg-wan-compression'],
+        zlibGlzWan: config['zlib-glz-wan-compression'],
       },
     });
     if (id === 0) firstPicture = firstSent(worker);
