@@ -538,9 +538,16 @@ export interface RedWorkerContract {
     readonly jpegWan: Config['jpeg-wan-compression'];
     readonly zlibGlzWan: Config['zlib-glz-wan-compression'];
   };
-  /** The client's link as the main channel's net test measured it: streams start at a bit rate it allows; the WAN encodings' auto. */
-  in: { kind: 'net-test' } & NetTest;
-  out: { kind: 'stats'; dropped: number; sent: number };
+  /**
+   * The client's link as the main channel's net test measured it: streams start at a bit rate it
+   * allows; the WAN encodings' auto. The client's GLZ dictionary, shared by its displays, as asked.
+   */
+  in: ({ kind: 'net-test' } & NetTest) | { kind: 'glz-dictionary'; session: number; memory: Shared<SharedArrayBuffer> };
+  /** glz-window: a client's DISPLAY_INIT window, for its dictionary; glz-release: that display no longer uses it. */
+  out:
+    | { kind: 'stats'; dropped: number; sent: number }
+    | { kind: 'glz-window'; session: number; windowPixels: number }
+    | { kind: 'glz-release'; session: number };
   replies: {};
 }
 

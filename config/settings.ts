@@ -161,9 +161,9 @@ export const settings = {
     default: 0,
   }),
   'jpeg-wan-compression': setting(oneOf(['auto', 'never', 'always']), {
-    doc: "Send photographic images (those QUIC would take) as lossy JPEG: always, never, or auto on slow links (the main channel's net test below 10 Mbit/s; QEMU's default). Lossy areas go again losslessly once they stop changing.",
-    example: 'never',
-    default: 'auto',
+    doc: "Send photographic images (those QUIC would take) as lossy JPEG: always, never, or auto on slow links (the main channel's net test below 10 Mbit/s; QEMU's default, not ours: on a loaded host a loopback client can measure slow). Lossy areas go again losslessly once they stop changing.",
+    example: 'auto',
+    default: 'never',
   }),
   'zlib-glz-wan-compression': setting(oneOf(['auto', 'never', 'always']), {
     doc: "Compress GLZ images again with zlib (ZLIB_GLZ) where that makes them smaller: always, never, or auto on slow links (QEMU's default).",

@@ -32,7 +32,7 @@ import { gradualityLevel } from '../../../codecs/image/graduality.js';
 import { createVideoEncoder } from '../../../codecs/video/encoder.js';
 import { Streams } from './streams/streams.js';
 import { InThreadEncoders } from './streams/stream-encoders.js';
-import { createGlzDictionary, glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
+import { glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
 import type { NetTest } from '../../contracts.js';
 import { LossyAreas } from './lossy.js';
 import { goesLossy, wanOn } from './wan.js';
@@ -104,17 +104,21 @@ export default defineActor<RedWorkerContract>(
     /** The client's link, as main's net test measured it (none yet: a fast one). */
     let link: NetTest | null = null;
     ctx.parent.messages$.subscribe((m) => {
+      if (m.kind === 'glz-dictionary') return dictionary(m.session, m.memory.value);
       link = m;
       streams?.setLink(m);
     });
-    let client: {
+    interface ClientState {
       session: number;
       caps: readonly number[];
       mode: ImageCompressionMode;
       marked: boolean;
-      /** The client's GLZ dictionary: a fresh one each client, so its ids start at 0. */
+      /** The client's GLZ dictionary, shared by its displays (the root's): a fresh one each client, so its ids start at 0. */
       glz?: GlzDictionary;
-    } | null = null;
+    }
+    let client: ClientState | null = null;
+    /** A client waiting for its GLZ dictionary before its first picture, so that all its images may be GLZ. */
+    let waiting: ClientState | null = null;
     let imageId = 0n;
     let sent = 0;
     const { meter } = ctx;
@@ -343,37 +347,17 @@ export default defineActor<RedWorkerContract>(
     display.messages$.subscribe((m) => {
       switch (m.kind) {
         case 'client':
-          pipe.clear();
-          lossy.clear();
-          retireGlz();
-          client = {
-            session: m.session,
-            caps: m.caps,
-            mode: init.imageCompression,
-            marked: false,
-            // One dictionary per client shared by its displays is not there yet: until then only
-            // display 0 sends GLZ (the client has one window for all of them), the others LZ.
-            ...(init.id === 0 && { glz: createGlzDictionary(m.glzWindowPixels) }),
-          };
-          streams?.setClient(m.caps);
-          watched();
-          if (canvas) introduce(canvas);
-          void pump();
+          if (client || waiting) leave((client ?? waiting)!.session);
+          waiting = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          void ctx.parent.send({ kind: 'glz-window', session: m.session, windowPixels: m.glzWindowPixels });
           return;
         case 'client-gone':
-          if (client?.session === m.session) {
-            retireGlz();
-            client = null;
-            streams?.setClient(null);
-            pipe.clear();
-            lossy.clear();
-            watched();
-          }
+          if (client?.session === m.session || waiting?.session === m.session) leave(m.session);
           return;
         case 'preferred-compression': {
           const mode = Object.hasOwn(compressionModes, m.compression) ? compressionModes[m.compression] : undefined;
           if (!mode) return void ctx.log.warn({ compression: m.compression }, 'PREFERRED_COMPRESSION of no known mode: refused');
-          if (client?.session === m.session) client.mode = mode;
+          for (const c of [client, waiting]) if (c?.session === m.session) c.mode = mode;
           return;
         }
         case 'preferred-video-codecs':
@@ -384,6 +368,28 @@ export default defineActor<RedWorkerContract>(
           return;
       }
     });
+
+    /** The client's dictionary came (from the root): its first picture goes. */
+    const dictionary = (session: number, memory: SharedArrayBuffer) => {
+      if (waiting?.session !== session) return;
+      client = { ...waiting, glz: { memory } };
+      waiting = null;
+      streams?.setClient(client.caps);
+      watched();
+      if (canvas) introduce(canvas);
+      void pump();
+    };
+    /** The client leaves this display (or another takes its place): what it had goes, its dictionary let go. */
+    const leave = (session: number) => {
+      retireGlz();
+      client = null;
+      waiting = null;
+      streams?.setClient(null);
+      pipe.clear();
+      lossy.clear();
+      watched();
+      void ctx.parent.send({ kind: 'glz-release', session });
+    };
 
     type Wire = { session: number; type: number; body: Uint8Array };
     /**
