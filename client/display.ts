@@ -76,7 +76,8 @@ export function decodeImage(image: Image, glz?: GlzWindow): Bitmap32 | string {
     }
     case ImageType.zlibGlzRgb: {
       if (!glz) return 'a ZLIB_GLZ image without a GLZ window';
-      const inflated = unwrapZlibGlz(data.data, data.glz_data_size);
+      // GLZ never takes 4 bytes a pixel (3 a literal, a control byte per 32): a larger size is hostile.
+      const inflated = unwrapZlibGlz(data.data, data.glz_data_size, width * height * 4 + 64);
       if (!inflated.ok) return inflated.error;
       const r = glz.decode(inflated.value);
       return r.ok ? r.value : r.error;
