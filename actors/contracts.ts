@@ -618,7 +618,9 @@ export type SharedEncodingRequest =
 /** What the pool made of an image: 'raw' carries no bytes (the bitmap is sent as it is); the encoded bytes are moved. */
 export type PoolCompressed = OnLink<Compressed>;
 /** Distributes over the union: each kind keeps its fields (jpegBytes, glzBytes), its bytes moved, no job buffer (shared memory never left). */
-type OnLink<C> = C extends { readonly data: Uint8Array } ? Omit<C, 'data' | 'pixels'> & { readonly data: Moved<Uint8Array> } : Omit<C, 'pixels'>;
+type OnLink<C> = C extends { readonly data: Uint8Array }
+  ? Omit<C, 'data' | 'pixels'> & { readonly data: Moved<Uint8Array> }
+  : Omit<C, 'pixels'>;
 
 /**
  * A red-worker's jobs for the shared compressor pool (the red-worker's view), each with its

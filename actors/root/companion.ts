@@ -256,7 +256,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     redWorkers.push(worker);
     worker.link.messages$.subscribe((m) => {
       if (m.kind === 'glz-window')
-        void worker.link.send({ kind: 'glz-dictionary', session: m.session, memory: shared(glzDictionaries.take(m.session, id, m.windowPixels).memory) });
+        void worker.link.send({
+          kind: 'glz-dictionary',
+          session: m.session,
+          memory: shared(glzDictionaries.take(m.session, id, m.windowPixels).memory),
+        });
       else if (m.kind === 'glz-release') glzDictionaries.release(m.session, id);
     });
     supervisor.connect(displayToWorker(id));

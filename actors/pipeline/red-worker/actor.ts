@@ -159,7 +159,11 @@ export default defineActor<RedWorkerContract>(
       };
     };
     const countImage = labelled('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', 'encoding');
-    const countImageBytes = labelled('spice_display_image_bytes_total', 'Image data bytes sent, by encoding (raw: uncompressed).', 'encoding');
+    const countImageBytes = labelled(
+      'spice_display_image_bytes_total',
+      'Image data bytes sent, by encoding (raw: uncompressed).',
+      'encoding',
+    );
     const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;

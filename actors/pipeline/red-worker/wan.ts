@@ -20,7 +20,11 @@ export const wanOn = (setting: WanCompression, link: NetTest | null): boolean =>
  * (in the auto modes, a photo-like image by its graduality). The graduality is handed on so the
  * pool does not measure it again.
  */
-export function goesLossy(bitmap: Bitmap32, mode: ImageCompressionMode, clientHasLz4: boolean): { lossy: boolean; graduality?: GradualityLevel } {
+export function goesLossy(
+  bitmap: Bitmap32,
+  mode: ImageCompressionMode,
+  clientHasLz4: boolean,
+): { lossy: boolean; graduality?: GradualityLevel } {
   const graduality = mode === 'auto_glz' || mode === 'auto_lz' ? gradualityLevel(bitmap) : undefined;
   const lossy = chooseImageEncoding({ mode, bitmap, clientHasLz4, graduality, jpeg: true }) === 'jpeg';
   return { lossy, ...(graduality && { graduality }) };

@@ -27,7 +27,8 @@ export function wrapGlzInZlib(glz: Uint8Array): ZlibGlzImage | null {
 
 /** The GLZ payload of a ZLIB_GLZ_RGB image, inflated to exactly `glzBytes` (bounded: never more is allocated). */
 export function unwrapZlibGlz(data: Uint8Array, glzBytes: number, maxBytes = 2 ** 30): Decoded<Uint8Array> {
-  if (!(Number.isSafeInteger(glzBytes) && glzBytes > 0 && glzBytes <= maxBytes)) return decodeError(`zlib-glz: glz size ${glzBytes} refused`);
+  if (!(Number.isSafeInteger(glzBytes) && glzBytes > 0 && glzBytes <= maxBytes))
+    return decodeError(`zlib-glz: glz size ${glzBytes} refused`);
   try {
     const glz = inflateSync(data, { maxOutputLength: glzBytes });
     if (glz.length !== glzBytes) return decodeError(`zlib-glz: inflated to ${glz.length} bytes, ${glzBytes} announced`);

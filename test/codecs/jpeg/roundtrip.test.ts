@@ -16,7 +16,9 @@ test('JPEG images of the corpus decode close to the original (SSIM >= 0.97 at qu
     const back = decodeJpegImage(jpeg);
     if (!back.ok) return t.fail(`${name}: ${back.error}`);
     const score = ssim(back.value, bitmap);
-    t.log(`${name}: ${jpeg.length} bytes (${((jpeg.length / (bitmap.width * bitmap.height * 4)) * 100).toFixed(1)}% of raw), SSIM ${score.toFixed(4)}`);
+    t.log(
+      `${name}: ${jpeg.length} bytes (${((jpeg.length / (bitmap.width * bitmap.height * 4)) * 100).toFixed(1)}% of raw), SSIM ${score.toFixed(4)}`,
+    );
     // Plasma is noise at every scale, what JPEG loses most of (0.76 here); spice-server sends it so too.
     if (!name.startsWith('plasma')) t.true(score >= 0.97, `${name}: SSIM ${score}`);
   }
