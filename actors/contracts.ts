@@ -3,10 +3,8 @@ import type { Moved, Shared } from '../runtime/envelope.js';
 import type { HistogramSummary } from '../runtime/histogram.js';
 import type { MergeRules } from '../runtime/merge-rules.js';
 import { port, type Port } from '../runtime/port.js';
-import type { ImageCompressionMode, ImageEncoding } from '../codecs/image/choose.js';
-import type { EncodingRequest, JobPriority, PixelsRef, StreamCodec } from '../codecs/image/compress-job.js';
-import type { GradualityLevel } from '../codecs/image/graduality.js';
-import type { CompressedEncoding } from '../codecs/image/encoders.js';
+import type { ImageCompressionMode } from '../codecs/image/choose.js';
+import type { Compressed, EncodingRequest, JobPriority, PixelsRef, StreamCodec } from '../codecs/image/compress-job.js';
 import { ChannelType, channelTypeName } from '../codecs/protocol/enums.js';
 import type { MemSlot } from '../codecs/qxl/memslot.js';
 import type { Config } from '../config/settings.js';
@@ -537,10 +535,19 @@ export interface RedWorkerContract {
     readonly streaming: Config['streaming-video'];
     /** The codecs streams may use, best first (the `video-codecs` setting). */
     readonly videoCodecs: readonly VideoCodec[];
+    readonly jpegWan: Config['jpeg-wan-compression'];
+    readonly zlibGlzWan: Config['zlib-glz-wan-compression'];
   };
-  /** The client's link as the main channel's net test measured it: streams start at a bit rate it allows. */
-  in: { kind: 'net-test' } & NetTest;
-  out: { kind: 'stats'; dropped: number; sent: number };
+  /**
+   * The client's link as the main channel's net test measured it: streams start at a bit rate it
+   * allows; the WAN encodings' auto. The client's GLZ dictionary, shared by its displays, as asked.
+   */
+  in: ({ kind: 'net-test' } & NetTest) | { kind: 'glz-dictionary'; session: number; memory: Shared<SharedArrayBuffer> };
+  /** glz-window: a client's DISPLAY_INIT window, for its dictionary; glz-release: that display no longer uses it. */
+  out:
+    | { kind: 'stats'; dropped: number; sent: number }
+    | { kind: 'glz-window'; session: number; windowPixels: number }
+    | { kind: 'glz-release'; session: number };
   replies: {};
 }
 
@@ -609,10 +616,11 @@ export type SharedEncodingRequest =
   | (Omit<Extract<EncodingRequest, { encoding: 'auto' }>, 'glzDictionary'> & { readonly glzDictionary?: Shared<SharedArrayBuffer> });
 
 /** What the pool made of an image: 'raw' carries no bytes (the bitmap is sent as it is); the encoded bytes are moved. */
-export type PoolCompressed = { readonly chosen: ImageEncoding; readonly graduality?: GradualityLevel } & (
-  | { readonly encoding: 'raw' }
-  | { readonly encoding: CompressedEncoding; readonly data: Moved<Uint8Array> }
-);
+export type PoolCompressed = OnLink<Compressed>;
+/** Distributes over the union: each kind keeps its fields (jpegBytes, glzBytes), its bytes moved, no job buffer (shared memory never left). */
+type OnLink<C> = C extends { readonly data: Uint8Array }
+  ? Omit<C, 'data' | 'pixels'> & { readonly data: Moved<Uint8Array> }
+  : Omit<C, 'pixels'>;
 
 /**
  * A red-worker's jobs for the shared compressor pool (the red-worker's view), each with its

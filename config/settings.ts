@@ -161,16 +161,14 @@ export const settings = {
     default: 0,
   }),
   'jpeg-wan-compression': setting(oneOf(['auto', 'never', 'always']), {
-    doc: "Use lossy JPEG for photographic images on slow links (QEMU's default: auto).",
-    example: 'never',
+    doc: "Send photographic images (those QUIC would take) as lossy JPEG: always, never, or auto on slow links (the main channel's net test below 10 Mbit/s; QEMU's default, not ours: on a loaded host a loopback client can measure slow). Lossy areas go again losslessly once they stop changing.",
+    example: 'auto',
     default: 'never',
-    notYet: { values: ['auto', 'always'], why: 'JPEG images are not implemented yet; only never works' },
   }),
   'zlib-glz-wan-compression': setting(oneOf(['auto', 'never', 'always']), {
-    doc: "Compress GLZ output again with zlib on slow links (QEMU's default: auto).",
+    doc: "Compress GLZ images again with zlib (ZLIB_GLZ) where that makes them smaller: always, never, or auto on slow links (QEMU's default).",
     example: 'never',
-    default: 'never',
-    notYet: { values: ['auto', 'always'], why: 'GLZ and ZLIB_GLZ images are not implemented yet; only never works' },
+    default: 'auto',
   }),
   'streaming-video': setting(oneOf(['off', 'all', 'filter']), {
     doc: "Detect regions redrawn at video rates and send them as a lossy video stream (filter: only regions that look like video, photo-like; all: any; QEMU's default: off).",

@@ -20,6 +20,7 @@ interface NativeAddon {
   recvFds(socket: number, into: Uint8Array): { bytes: number; fds: number[] } | null;
   setNotSentLowat(socket: number, bytes: number): void;
   encodeLz(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
+  encodeLzAlpha(pixels: Uint8Array, width: number, height: number, stride: number, alpha: true): Uint8Array;
   encodeQuic(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
   encodeLz4(pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
   encodeGlz(dictionary: Uint8Array, pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array;
@@ -132,6 +133,9 @@ export const recvFds = (socket: Fd, into: Uint8Array): Received | null => addon.
  */
 export const lzEncode = (pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array =>
   addon.encodeLz(pixels, width, height, stride, alpha);
+/** The alpha channel alone, as an LZ stream of type XXXA (JPEG_ALPHA's alpha plane). */
+export const lzAlphaEncode = (pixels: Uint8Array, width: number, height: number, stride: number): Uint8Array =>
+  addon.encodeLzAlpha(pixels, width, height, stride, true);
 export const quicEncode = (pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array =>
   addon.encodeQuic(pixels, width, height, stride, alpha);
 export const lz4Encode = (pixels: Uint8Array, width: number, height: number, stride: number, alpha: boolean): Uint8Array =>

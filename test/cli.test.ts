@@ -110,6 +110,7 @@ test('--print-capabilities answers JSON at once, listing only features that work
   t.deepEqual(caps['not-yet']['seamless-migration'], [true]);
   t.false('playback-compression' in caps['not-yet'], 'Opus playback works');
   t.false('streaming-video' in caps['not-yet'], 'video streams work');
+  t.false('jpeg-wan-compression' in caps['not-yet'] || 'zlib-glz-wan-compression' in caps['not-yet'], 'JPEG and ZLIB_GLZ work');
   const refused = Object.keys(caps['not-yet']);
   t.false(caps.features.includes('sasl') && refused.includes('sasl'), 'a refused feature is not offered');
 });

@@ -39,6 +39,8 @@ import {
   type ServerContract,
 } from '../contracts.js';
 import { SharedBudget } from '../../runtime/qos/shared-budget.js';
+import { shared } from '../../runtime/envelope.js';
+import { GlzDictionaries } from './glz-dictionaries.js';
 import { processClock } from '../../runtime/clock.js';
 import type { Port } from '../../runtime/port.js';
 import type { ChannelName } from '../../config/settings.js';
@@ -221,6 +223,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const videoCodecList = parseVideoCodecs(config['video-codecs']) as VideoCodec[];
   // The client's link, measured by main, sets where its video streams' bit rates start.
   const redWorkers: ActorRef<RedWorkerContract>[] = [];
+  const glzDictionaries = new GlzDictionaries();
   main.link.messages$.subscribe((m) => {
     for (const w of redWorkers)
       void w.link.send({ kind: 'net-test', latencyMs: m.latencyMs, bitsPerSecond: m.bitsPerSecond, lowBandwidth: m.lowBandwidth });
@@ -249,10 +252,21 @@ export async function startCompanion(config: Config, log: Logger, version: strin
         poolShare: poolShare(poolThreads),
         streaming: config['streaming-video'],
         videoCodecs: videoCodecList,
+        jpegWan: config['jpeg-wan-compression'],
+        zlibGlzWan: config['zlib-glz-wan-compression'],
       },
     });
     if (id === 0) firstPicture = firstSent(worker);
     redWorkers.push(worker);
+    worker.link.messages$.subscribe((m) => {
+      if (m.kind === 'glz-window')
+        void worker.link.send({
+          kind: 'glz-dictionary',
+          session: m.session,
+          memory: shared(glzDictionaries.take(m.session, id, m.windowPixels).memory),
+        });
+      else if (m.kind === 'glz-release') glzDictionaries.release(m.session, id);
+    });
     supervisor.connect(displayToWorker(id));
     supervisor.connect(workerToPool(id));
     // Display 0's cursor actor starts later (see below) and connects its own link then.

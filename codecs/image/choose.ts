@@ -5,7 +5,7 @@ import { type GradualityLevel, gradualityLevel } from './graduality.js';
 export type ImageCompressionMode = 'auto_glz' | 'auto_lz' | 'quic' | 'glz' | 'lz' | 'lz4' | 'off';
 
 /** What an image is sent as. */
-export type ImageEncoding = 'raw' | 'quic' | 'lz' | 'glz' | 'lz4';
+export type ImageEncoding = 'raw' | 'quic' | 'lz' | 'glz' | 'lz4' | 'jpeg';
 
 export interface ChooseImageEncodingInput {
   readonly mode: ImageCompressionMode;
@@ -16,6 +16,8 @@ export interface ChooseImageEncodingInput {
   readonly graduality?: GradualityLevel;
   /** The window, in pixels, of the client's GLZ dictionary; absent when there is none to encode against (GLZ goes as LZ). */
   readonly glzWindowPixels?: number;
+  /** This image may go lossy (`jpeg-wan-compression` on for this client and the caller tracks it): JPEG where QUIC would be. */
+  readonly jpeg?: boolean;
 }
 
 /** Below this many bytes (height * stride) an image goes raw. */
@@ -36,8 +38,15 @@ export const MIN_PIXELS_TO_GLZ = 64;
  * GLZ is sent as LZ when there is no dictionary (spice-server does the same whenever an image
  * has no drawable), when the image is not smaller than the window, as spice-server, or when it
  * is so small that GLZ could come out larger than raw.
+ * Then spice-server's last step: where QUIC is chosen and the image may be lossy, JPEG (the
+ * encoder makes JPEG_ALPHA of an RGBA bitmap).
  */
-export function chooseImageEncoding({ mode, bitmap, clientHasLz4, graduality, glzWindowPixels }: ChooseImageEncodingInput): ImageEncoding {
+export function chooseImageEncoding(input: ChooseImageEncodingInput): ImageEncoding {
+  const lossless = chooseLossless(input);
+  return lossless === 'quic' && input.jpeg ? 'jpeg' : lossless;
+}
+
+function chooseLossless({ mode, bitmap, clientHasLz4, graduality, glzWindowPixels }: ChooseImageEncodingInput): ImageEncoding {
   const pixels = bitmap.width * bitmap.height;
   const glzOrLz = glzWindowPixels !== undefined && pixels < glzWindowPixels && pixels >= MIN_PIXELS_TO_GLZ ? 'glz' : 'lz';
   if (bitmap.height * bitmap.stride < MIN_SIZE_TO_COMPRESS) return 'raw';

@@ -40,6 +40,10 @@ export type EncodingRequest =
        * one GLZ goes as LZ. Jobs with one must be sent in the order they settle, each of them.
        */
       readonly glzDictionary?: SharedArrayBuffer;
+      /** The image may go lossy: JPEG (JPEG_ALPHA for RGBA) where QUIC would be chosen; the caller tracks it as lossy at its client. */
+      readonly jpeg?: boolean;
+      /** GLZ output is deflated as ZLIB_GLZ_RGB where that makes it smaller (`zlib-glz-wan-compression`). */
+      readonly zlibGlz?: boolean;
     };
 
 export type CompressJob = PixelsRef & EncodingRequest;
@@ -59,7 +63,11 @@ interface ResultCommon {
  */
 export type Compressed =
   | (ResultCommon & { readonly encoding: 'raw' })
-  | (ResultCommon & { readonly encoding: CompressedEncoding; readonly data: Uint8Array });
+  | (ResultCommon & { readonly encoding: CompressedEncoding; readonly data: Uint8Array })
+  /** JPEG of an RGBA bitmap: the JPEG's `jpegBytes`, then its alpha plane LZ-coded. */
+  | (ResultCommon & { readonly encoding: 'jpeg-alpha'; readonly data: Uint8Array; readonly jpegBytes: number })
+  /** GLZ deflated: `glzBytes` is the GLZ payload's length. */
+  | (ResultCommon & { readonly encoding: 'zlib-glz'; readonly data: Uint8Array; readonly glzBytes: number });
 
 /**
  * Which jobs a busy pool runs first, as data: a job's priority is that of the first row its
@@ -155,11 +163,14 @@ function checkEncodingRequest(request: EncodingRequest): void {
   if (request.glzDictionary !== undefined && !(request.glzDictionary instanceof SharedArrayBuffer)) {
     throw new BadJobError('glzDictionary must be a SharedArrayBuffer');
   }
+  for (const flag of ['jpeg', 'zlibGlz'] as const) {
+    if (request[flag] !== undefined && typeof request[flag] !== 'boolean') throw new BadJobError(`${flag} must be a boolean`);
+  }
 }
 
 // Records over the union types, so the compiler flags a value added to a type but not here.
 const formats: Record<Bitmap32Format, true> = { rgb32: true, rgba: true };
-const encodings: Record<ImageEncoding, true> = { raw: true, quic: true, lz: true, glz: true, lz4: true };
+const encodings: Record<ImageEncoding, true> = { raw: true, quic: true, lz: true, glz: true, lz4: true, jpeg: true };
 const modes: Record<ImageCompressionMode, true> = { auto_glz: true, auto_lz: true, quic: true, glz: true, lz: true, lz4: true, off: true };
 const gradualities: Record<GradualityLevel, true> = { high: true, medium: true, low: true };
 const streamCodecs: Record<StreamCodec, true> = { checksum: true };

@@ -1,5 +1,6 @@
 import type { Bitmap32, Bitmap32Format } from './bitmap.js';
 import type { ImageEncoding } from './choose.js';
+import { encodeJpegImage } from './jpeg/encoder.js';
 import { encodeLz } from './lz/encoder.js';
 import { encodeLz4 } from './lz4/encoder.js';
 import { encodeQuic } from './quic/encoder.js';
@@ -21,4 +22,6 @@ export const imageEncoders: Readonly<{ lz: ImageEncoder } & Partial<Record<Compr
   lz: encodeLz,
   quic: encodeQuic,
   lz4: encodeLz4,
+  // An RGB32 bitmap's; the pool makes JPEG_ALPHA of an RGBA one (jpeg/encoder.ts).
+  jpeg: encodeJpegImage,
 };

@@ -114,6 +114,8 @@ export const CompositeFlags = { hasMask: 1 << 19, hasSrcTransform: 1 << 20, hasM
 export const ResourceType = { pixmap: 1 } as const;
 export const VideoCodec = { mjpeg: 1, vp8: 2, h264: 3, vp9: 4, h265: 5 } as const;
 export const StreamFlags = { topDown: 1 } as const;
+/** SPICE_JPEG_ALPHA_FLAGS_*: the orientation of a JPEG_ALPHA image's alpha plane. */
+export const JpegAlphaFlags = { topDown: 1 } as const;
 
 export const CursorType = { alpha: 0, mono: 1, color4: 2, color8: 3, color16: 4, color24: 5, color32: 6 } as const;
 export const CursorFlags = { none: 1, cacheMe: 2, fromCache: 4 } as const;

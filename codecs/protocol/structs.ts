@@ -11,7 +11,6 @@ import {
   ptr,
   rest,
   select,
-  sizedBy,
   struct,
   u16,
   u32,
@@ -74,7 +73,7 @@ export const LzPltData = struct('LZPLTData', {
 export const ZlibGlzRgbData = struct('ZlibGlzRGBData', {
   glz_data_size: u32,
   data_size: lengthOf('data', u32),
-  data: sizedBy('data_size', u8),
+  data: dependent('ZlibGlzRGBData.data', (b) => fixedBytes(b.data_size as number)),
 });
 
 export const JpegAlphaData = struct('JPEGAlphaData', {

@@ -31,7 +31,17 @@ static Napi::Value EncodeLzJs(const Napi::CallbackInfo& info) {
   PixelRows rows;
   bool alpha;
   if (!ArgRows(info, &rows, &alpha)) return info.Env().Undefined();
-  size_t bytes = EncodeLz(rows, alpha, scratch);
+  size_t bytes = EncodeLz(rows, alpha ? LzPasses::kRgbAlpha : LzPasses::kRgb, scratch);
+  return CopyOut(info.Env(), scratch.data(), bytes);
+}
+
+// (pixels, width, height, stride, alpha: true): the alpha channel alone, an LZ XXXA stream.
+static Napi::Value EncodeLzAlphaJs(const Napi::CallbackInfo& info) {
+  thread_local std::vector<uint8_t> scratch;
+  PixelRows rows;
+  bool alpha;
+  if (!ArgRows(info, &rows, &alpha)) return info.Env().Undefined();
+  size_t bytes = EncodeLz(rows, LzPasses::kAlpha, scratch);
   return CopyOut(info.Env(), scratch.data(), bytes);
 }
 
@@ -80,6 +90,7 @@ static Napi::Value EncodeGlzJs(const Napi::CallbackInfo& info) {
 
 void InitImageEncoders(Napi::Env env, Napi::Object exports) {
   exports.Set("encodeLz", Napi::Function::New(env, EncodeLzJs, "encodeLz"));
+  exports.Set("encodeLzAlpha", Napi::Function::New(env, EncodeLzAlphaJs, "encodeLzAlpha"));
   exports.Set("encodeQuic", Napi::Function::New(env, EncodeQuicJs, "encodeQuic"));
   exports.Set("encodeLz4", Napi::Function::New(env, EncodeLz4Js, "encodeLz4"));
   exports.Set("encodeGlz", Napi::Function::New(env, EncodeGlzJs, "encodeGlz"));

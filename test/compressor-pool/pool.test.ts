@@ -206,9 +206,10 @@ test('a bad job rejects alone, with a clear error, and the same threads keep ser
       ['fractional width', { ...good, width: 1.5 }, /width 1.5/],
       ['a view instead of a buffer', { ...good, pixels: new Uint8Array(4096) }, /must be a SharedArrayBuffer or an ArrayBuffer/],
       ['unknown format', { ...good, format: 'rgb24' }, /unknown format rgb24/],
-      ['unknown encoding', { ...good, encoding: 'jpeg' }, /unknown encoding jpeg/],
+      ['unknown encoding', { ...good, encoding: 'webp' }, /unknown encoding webp/],
       ['unknown mode', { ...good, encoding: 'auto', mode: 'fast', clientHasLz4: false }, /unknown compression mode fast/],
       ['clientHasLz4 missing', { ...good, encoding: 'auto', mode: 'lz4' }, /clientHasLz4 must be a boolean/],
+      ['jpeg not a boolean', { ...good, encoding: 'auto', mode: 'quic', clientHasLz4: false, jpeg: 'yes' }, /jpeg must be a boolean/],
       ...missingEncoders.map((e): [string, unknown, RegExp] => [
         `${e} asked for, no encoder`,
         { ...good, encoding: e },

@@ -104,22 +104,20 @@ test('unknown keys, missing values and broken files are refused, all problems at
 
 test('values that do nothing yet are refused, naming the key and what works instead; the defaults are what happens', (t) => {
   const refused: Array<[string[], RegExp]> = [
-    [
-      ['--jpeg-wan-compression', 'auto'],
-      /^jpeg-wan-compression: 'auto' from --jpeg-wan-compression: JPEG images are not implemented yet; only never works$/,
-    ],
-    [['--zlib-glz-wan-compression', 'always'], /ZLIB_GLZ images are not implemented yet/],
+    [['--jpeg-wan-compression', 'sometimes'], /^jpeg-wan-compression: 'sometimes' from --jpeg-wan-compression is not valid/],
     [['--video-codecs', 'mjpeg;vp9'], /^video-codecs: 'mjpeg;vp9' from --video-codecs is not valid: expected codecs separated by ';'/],
     [['--video-codecs', 'x264:h264'], /^video-codecs: 'x264:h264' from --video-codecs is not valid/],
     [['--seamless-migration', 'on'], /seamless migration is not implemented yet/],
   ];
   for (const [argv, message] of refused) t.regex(problems(() => load(argv)).join('\n'), message, argv.join(' '));
   t.regex(
-    problems(() => load([], { SPICE_COMPANION_JPEG_WAN_COMPRESSION: 'always' }))[0]!,
-    /from environment variable SPICE_COMPANION_JPEG_WAN_COMPRESSION: JPEG images are not implemented yet/,
+    problems(() => load([], { SPICE_COMPANION_SEAMLESS_MIGRATION: 'on' }))[0]!,
+    /from environment variable SPICE_COMPANION_SEAMLESS_MIGRATION: seamless migration is not implemented yet/,
   );
-  const { config } = load(['--jpeg-wan-compression', 'never', '--streaming-video', 'all', '--image-compression', 'quic']);
+  const { config } = load(['--jpeg-wan-compression', 'always', '--zlib-glz-wan-compression', 'never', '--streaming-video', 'all']);
   t.is(config['streaming-video'], 'all');
+  t.is(config['jpeg-wan-compression'], 'always');
+  t.is(config['zlib-glz-wan-compression'], 'never');
   t.is(load(['--video-codecs', 'gstreamer:vp8;spice:mjpeg']).config['video-codecs'], 'gstreamer:vp8;spice:mjpeg');
   const defaults = load([]).config;
   for (const { path, setting } of leaves()) {

@@ -1,4 +1,4 @@
-import { type CompressJob, isJobPriority } from '../../../codecs/image/compress-job.js';
+import { type Compressed, type CompressJob, isJobPriority } from '../../../codecs/image/compress-job.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
 import type { Link } from '../../../runtime/link.js';
@@ -57,10 +57,7 @@ export default defineActor<CompressorPoolContract>((ctx) => {
       pool.compress({ ...request, ...glz, pixels: pixels(m.job) } as CompressJob, at).then(
         (r) => {
           done();
-          const common = { chosen: r.chosen, ...(r.graduality && { graduality: r.graduality }) };
-          const result: PoolCompressed =
-            r.encoding === 'raw' ? { ...common, encoding: 'raw' } : { ...common, encoding: r.encoding, data: moved(r.data) };
-          void worker.send({ kind: 'compressed', id: m.id, result });
+          void worker.send({ kind: 'compressed', id: m.id, result: onLink(r) });
         },
         (err: unknown) => fail(m.id, err),
       );
@@ -72,6 +69,21 @@ export default defineActor<CompressorPoolContract>((ctx) => {
         },
         (err: unknown) => fail(m.id, err),
       );
+    }
+  };
+
+  /** A result as the link carries it: its bytes moved, each kind with its own fields. */
+  const onLink = (r: Compressed): PoolCompressed => {
+    const common = { chosen: r.chosen, ...(r.graduality && { graduality: r.graduality }) };
+    switch (r.encoding) {
+      case 'raw':
+        return { ...common, encoding: r.encoding };
+      case 'jpeg-alpha':
+        return { ...common, encoding: r.encoding, jpegBytes: r.jpegBytes, data: moved(r.data) };
+      case 'zlib-glz':
+        return { ...common, encoding: r.encoding, glzBytes: r.glzBytes, data: moved(r.data) };
+      default:
+        return { ...common, encoding: r.encoding, data: moved(r.data) };
     }
   };
 

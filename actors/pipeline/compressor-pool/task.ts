@@ -13,6 +13,8 @@ import {
 import { type CompressedEncoding, imageEncoders, type ImageEncoder } from '../../../codecs/image/encoders.js';
 import { glzWindow } from '../../../codecs/image/glz/dictionary.js';
 import { encodeGlz } from '../../../codecs/image/glz/encoder.js';
+import { wrapGlzInZlib } from '../../../codecs/image/glz/zlib.js';
+import { encodeJpegAlpha } from '../../../codecs/image/jpeg/encoder.js';
 import { type GradualityLevel, gradualityLevel } from '../../../codecs/image/graduality.js';
 import { type StreamEncoder, streamEncoders } from './streams.js';
 import { compressorThread, monotonicNs, type ThreadJob, type ThreadReply, type Work } from './thread-protocol.js';
@@ -66,9 +68,21 @@ export function compressJob(job: CompressJob): { result: Compressed; transfer: A
   if (chosen === 'glz' && job.encoding === 'auto' && job.glzDictionary) {
     // Never raw instead: the dictionary took this image's id, which the client must see
     // (choose.ts picks GLZ only where it beats raw).
-    const data = encodeGlz({ memory: job.glzDictionary }, bitmap);
+    const glz = encodeGlz({ memory: job.glzDictionary }, bitmap);
+    const zlib = job.zlibGlz ? wrapGlzInZlib(glz) : null;
+    if (zlib) {
+      const data = ownBuffer(zlib.data);
+      transfer.push(data.buffer as ArrayBuffer);
+      return { result: { ...common, encoding: 'zlib-glz', data, glzBytes: zlib.glzBytes }, transfer };
+    }
+    transfer.push(glz.buffer as ArrayBuffer);
+    return { result: { ...common, encoding: 'glz', data: glz }, transfer };
+  }
+  if (chosen === 'jpeg' && job.format === 'rgba') {
+    const { data, jpegBytes } = encodeJpegAlpha(bitmap);
+    if (data.byteLength >= bitmap.height * bitmap.stride) return { result: { ...common, encoding: 'raw' }, transfer };
     transfer.push(data.buffer as ArrayBuffer);
-    return { result: { ...common, encoding: 'glz', data }, transfer };
+    return { result: { ...common, encoding: 'jpeg-alpha', data, jpegBytes }, transfer };
   }
   const encoding = chosen === 'raw' ? undefined : encodingFor(chosen, job.encoding === 'auto');
   if (!encoding) return { result: { ...common, encoding: 'raw' }, transfer };
@@ -81,11 +95,11 @@ export function compressJob(job: CompressJob): { result: Compressed; transfer: A
 
 function choose(job: CompressJob, bitmap: Bitmap32): { chosen: ImageEncoding; graduality?: GradualityLevel } {
   if (job.encoding !== 'auto') return { chosen: job.encoding };
-  const { mode, clientHasLz4, glzDictionary } = job;
+  const { mode, clientHasLz4, glzDictionary, jpeg } = job;
   // Only the auto modes weigh graduality; measured here once, so the caller can cache it.
   const graduality = job.graduality ?? (mode === 'auto_lz' || mode === 'auto_glz' ? gradualityLevel(bitmap) : undefined);
   const glzWindowPixels = glzDictionary && glzWindow({ memory: glzDictionary });
-  return { chosen: chooseImageEncoding({ mode, bitmap, clientHasLz4, graduality, glzWindowPixels }), graduality };
+  return { chosen: chooseImageEncoding({ mode, bitmap, clientHasLz4, graduality, glzWindowPixels, jpeg }), graduality };
 }
 
 /**

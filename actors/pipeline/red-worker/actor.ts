@@ -32,7 +32,10 @@ import { gradualityLevel } from '../../../codecs/image/graduality.js';
 import { createVideoEncoder } from '../../../codecs/video/encoder.js';
 import { Streams } from './streams/streams.js';
 import { InThreadEncoders } from './streams/stream-encoders.js';
-import { createGlzDictionary, glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
+import { glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
+import type { NetTest } from '../../contracts.js';
+import { LossyAreas } from './lossy.js';
+import { goesLossy, wanOn } from './wan.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = {
@@ -98,15 +101,24 @@ export default defineActor<RedWorkerContract>(
             bounds: () => canvas?.bounds ?? null,
             created: (codec) => countStream(codec),
           });
-    ctx.parent.messages$.subscribe((m) => streams?.setLink(m));
-    let client: {
+    /** The client's link, as main's net test measured it (none yet: a fast one). */
+    let link: NetTest | null = null;
+    ctx.parent.messages$.subscribe((m) => {
+      if (m.kind === 'glz-dictionary') return dictionary(m.session, m.memory.value);
+      link = m;
+      streams?.setLink(m);
+    });
+    interface ClientState {
       session: number;
       caps: readonly number[];
       mode: ImageCompressionMode;
       marked: boolean;
-      /** The client's GLZ dictionary: a fresh one each client, so its ids start at 0. */
+      /** The client's GLZ dictionary, shared by its displays (the root's): a fresh one each client, so its ids start at 0. */
       glz?: GlzDictionary;
-    } | null = null;
+    }
+    let client: ClientState | null = null;
+    /** A client waiting for its GLZ dictionary before its first picture, so that all its images may be GLZ. */
+    let waiting: ClientState | null = null;
     let imageId = 0n;
     let sent = 0;
     const { meter } = ctx;
@@ -140,13 +152,18 @@ export default defineActor<RedWorkerContract>(
     /** A counter with one label, a cell made for each value as it first comes (a handful: encodings, codecs). */
     const labelled = (name: string, help: string, label: string) => {
       const cells = new Map<string, Cell>();
-      return (value: string) => {
+      return (value: string, by = 1) => {
         let cell = cells.get(value);
         if (!cell) cells.set(value, (cell = meter.counter(name, help, { [label]: value })));
-        cell.value++;
+        cell.value += by;
       };
     };
     const countImage = labelled('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', 'encoding');
+    const countImageBytes = labelled(
+      'spice_display_image_bytes_total',
+      'Image data bytes sent, by encoding (raw: uncompressed).',
+      'encoding',
+    );
     const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
@@ -169,21 +186,34 @@ export default defineActor<RedWorkerContract>(
      * band finds the rows it repeats in the same band of the update before, which the encoder,
      * looking at the image before (the band above), misses (the guest's text workload: 6-9x the bytes).
      */
-    const images = (c: Canvas, box: Box, clip?: readonly Box[]): Drawing[] =>
-      (client && usesGlz(client) ? [box] : bands(box)).map((band) => ({
-        kind: 'image',
-        box: band,
-        ...(clip && { clip }),
-        bitmap: snapshot(c, band),
-      }));
+    const images = (c: Canvas, box: Box, clip?: readonly Box[], mayBeLossy = true): Drawing[] =>
+      (client && usesGlz(client) ? [box] : bands(box)).map((band) => image(c, band, clip, mayBeLossy));
+    /** One image of the surface, JPEG if the client's WAN setting and its content say so, its area tracked as lossy or exact. */
+    const image = (c: Canvas, box: Box, clip?: readonly Box[], mayBeLossy = true): Drawing => {
+      const bitmap = snapshot(c, box);
+      const decided =
+        mayBeLossy && client && wanOn(init.jpegWan, link)
+          ? goesLossy(bitmap, client.mode, hasCap(client.caps, DisplayCap.lz4Compression))
+          : { lossy: false };
+      if (decided.lossy) lossy.lossy(box, performance.now());
+      else lossy.lossless(box, clip);
+      return { kind: 'image', box, ...(clip && { clip }), bitmap, ...decided };
+    };
+    /** Lossy areas that stopped changing go again, losslessly. */
+    const lossy = new LossyAreas((boxes) => {
+      if (!client || !canvas) return;
+      for (const box of boxes) for (const d of images(canvas, intersect(box, canvas.bounds), undefined, false)) pipe.push(d);
+      void pump();
+    });
 
     /** What a client needs to show the surface from scratch: create, monitors, all of it, mark. */
     const introduce = (c: Canvas) => {
       if (!client) return;
+      lossy.clear();
       pipe.push({ kind: 'surface-create', width: c.width, height: c.height });
       if (hasCap(client.caps, DisplayCap.monitorsConfig)) pipe.push({ kind: 'monitors', width: c.width, height: c.height });
       // One image, as spice-server sends it (and spicy-screenshot, which saves the first drawing it gets, expects it whole).
-      pipe.push({ kind: 'image', box: c.bounds, bitmap: snapshot(c, c.bounds) });
+      pipe.push(image(c, c.bounds));
       if (!client.marked) {
         pipe.push({ kind: 'mark' });
         client.marked = true;
@@ -219,8 +249,15 @@ export default defineActor<RedWorkerContract>(
           const clip = w.clip ? { clip: w.clip } : {};
           const parts = streams ? streams.damage(box, w.kind, performance.now()) : [box];
           if (w.kind === 'copy') for (const part of parts) for (const d of images(canvas, part, w.clip)) pipe.push(d);
-          else if (w.kind === 'fill') pipe.push({ kind: 'fill', box, ...clip, color: w.color });
-          else pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
+          else if (w.kind === 'fill') {
+            lossy.lossless(box, w.clip);
+            pipe.push({ kind: 'fill', box, ...clip, color: w.color });
+          } else {
+            // Pixels copied from lossy ones go again losslessly, right after the copy.
+            const fix = lossy.copied(w.box, w.srcX, w.srcY, w.clip);
+            pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
+            for (const f of fix) for (const d of images(canvas, intersect(f, canvas.bounds), w.clip, false)) pipe.push(d);
+          }
           return;
         }
         case 'update':
@@ -314,34 +351,17 @@ export default defineActor<RedWorkerContract>(
     display.messages$.subscribe((m) => {
       switch (m.kind) {
         case 'client':
-          pipe.clear();
-          retireGlz();
-          client = {
-            session: m.session,
-            caps: m.caps,
-            mode: init.imageCompression,
-            marked: false,
-            // One dictionary per client shared by its displays is not there yet: until then only
-            // display 0 sends GLZ (the client has one window for all of them), the others LZ.
-            ...(init.id === 0 && { glz: createGlzDictionary(m.glzWindowPixels) }),
-          };
-          streams?.setClient(m.caps);
-          watched();
-          if (canvas) introduce(canvas);
-          void pump();
+          if (client || waiting) leave((client ?? waiting)!.session);
+          waiting = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          void ctx.parent.send({ kind: 'glz-window', session: m.session, windowPixels: m.glzWindowPixels });
           return;
         case 'client-gone':
-          if (client?.session === m.session) {
-            retireGlz();
-            client = null;
-            streams?.setClient(null);
-            pipe.clear();
-            watched();
-          }
+          if (client?.session === m.session || waiting?.session === m.session) leave(m.session);
           return;
         case 'preferred-compression': {
-          const mode = compressionModes[m.compression];
-          if (client?.session === m.session && mode) client.mode = mode;
+          const mode = Object.hasOwn(compressionModes, m.compression) ? compressionModes[m.compression] : undefined;
+          if (!mode) return void ctx.log.warn({ compression: m.compression }, 'PREFERRED_COMPRESSION of no known mode: refused');
+          for (const c of [client, waiting]) if (c?.session === m.session) c.mode = mode;
           return;
         }
         case 'preferred-video-codecs':
@@ -352,6 +372,28 @@ export default defineActor<RedWorkerContract>(
           return;
       }
     });
+
+    /** The client's dictionary came (from the root): its first picture goes. */
+    const dictionary = (session: number, memory: SharedArrayBuffer) => {
+      if (waiting?.session !== session) return;
+      client = { ...waiting, glz: { memory } };
+      waiting = null;
+      streams?.setClient(client.caps);
+      watched();
+      if (canvas) introduce(canvas);
+      void pump();
+    };
+    /** The client leaves this display (or another takes its place): what it had goes, its dictionary let go. */
+    const leave = (session: number) => {
+      retireGlz();
+      client = null;
+      waiting = null;
+      streams?.setClient(null);
+      pipe.clear();
+      lossy.clear();
+      watched();
+      void ctx.parent.send({ kind: 'glz-release', session });
+    };
 
     type Wire = { session: number; type: number; body: Uint8Array };
     /**
@@ -366,6 +408,7 @@ export default defineActor<RedWorkerContract>(
       mode: ImageCompressionMode,
       lz4: boolean,
       glz: GlzDictionary | undefined,
+      zlibGlz: boolean,
     ): Promise<Wire | null> => {
       try {
         if (d.kind === 'stream-frame') {
@@ -375,7 +418,14 @@ export default defineActor<RedWorkerContract>(
           return frame && { session, ...encodeMessage(displayProtocol.server, drawingMessage(d, frame), frame.frame.length + 64) };
         }
         if (d.kind !== 'image') return { session, ...encodeMessage(displayProtocol.server, drawingMessage(d)) };
-        const request = { encoding: 'auto', mode, clientHasLz4: lz4, ...(glz && { glzDictionary: glz.memory }) } as const;
+        const request = {
+          encoding: 'auto',
+          mode,
+          clientHasLz4: lz4,
+          ...(glz && { glzDictionary: glz.memory, zlibGlz }),
+          ...(d.lossy && { jpeg: true }),
+          ...(d.graduality && { graduality: d.graduality }),
+        } as const;
         const compressing = glz ? glzTail.then(() => pool.compress(d.bitmap, request)) : pool.compress(d.bitmap, request);
         if (glz) glzTail = compressing.catch(() => undefined);
         const result = await compressing.catch((err: unknown): Compressed => {
@@ -384,6 +434,7 @@ export default defineActor<RedWorkerContract>(
         });
         countImage(result.encoding);
         const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
+        countImageBytes(result.encoding, size - 256);
         const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
         recycle(d);
         return { session, ...message };
@@ -417,9 +468,10 @@ export default defineActor<RedWorkerContract>(
           const { session, mode, caps } = client;
           const lz4 = hasCap(caps, DisplayCap.lz4Compression);
           const glz = usesGlz(client);
+          const zlibGlz = wanOn(init.zlibGlzWan, link);
           if (ahead.length === 0 || credited()) {
             while (pipe.length > 0 && ahead.length < pool.share && (pool.free > 0 || pipe.peek()?.kind !== 'image'))
-              ahead.push(encode(pipe.shift()!, session, mode, lz4, glz));
+              ahead.push(encode(pipe.shift()!, session, mode, lz4, glz, zlibGlz));
           }
           // Nothing to wait for but room in the pool (jobs of a client that has gone still run there).
           if (ahead.length === 0) {
@@ -442,6 +494,7 @@ export default defineActor<RedWorkerContract>(
     };
 
     ctx.onStop(() => {
+      lossy.stop();
       streams?.close();
       detach();
     });

@@ -6,6 +6,7 @@ import {
   BrushType,
   ClipType,
   ImageType,
+  JpegAlphaFlags,
   Ropd,
   SurfaceFlags,
   SurfaceFormat,
@@ -24,7 +25,7 @@ const clipOf = (clip?: readonly Box[] | null): Clip =>
 const base = (box: Box, clip?: readonly Box[]) => ({ surface_id: 0, box: rect(box), clip: clipOf(clip) });
 const noMask = { flags: 0, pos: { x: 0, y: 0 }, bitmap: null };
 
-const imageType = { quic: ImageType.quic, lz: ImageType.lzRgb, lz4: ImageType.lz4, glz: ImageType.glzRgb } as const;
+const imageType = { quic: ImageType.quic, lz: ImageType.lzRgb, lz4: ImageType.lz4, glz: ImageType.glzRgb, jpeg: ImageType.jpeg } as const;
 
 /** The SpiceImage for a snapshot and what the pool made of it. */
 function image(id: bigint, bitmap: { width: number; height: number; pixels: Uint8Array }, c: Compressed): Image {
@@ -43,6 +44,13 @@ function image(id: bigint, bitmap: { width: number; height: number; pixels: Uint
         data: bitmap.pixels.subarray(0, bitmap.width * bitmap.height * 4),
       },
     } as Image;
+  }
+  if (c.encoding === 'jpeg-alpha') {
+    const data = { flags: JpegAlphaFlags.topDown, jpeg_size: c.jpegBytes, data: c.data };
+    return { descriptor: { ...descriptor, type: ImageType.jpegAlpha }, data } as Image;
+  }
+  if (c.encoding === 'zlib-glz') {
+    return { descriptor: { ...descriptor, type: ImageType.zlibGlzRgb }, data: { glz_data_size: c.glzBytes, data: c.data } } as Image;
   }
   return { descriptor: { ...descriptor, type: imageType[c.encoding] }, data: { data: c.data } } as Image;
 }

@@ -1,12 +1,21 @@
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import type { Box } from '../../../codecs/box.js';
+import type { GradualityLevel } from '../../../codecs/image/graduality.js';
 import type { VideoCodec } from '../../../codecs/video/encoder.js';
 import type { StreamId } from './streams/stream-encoders.js';
 import { covers, drawingRules, meet } from './pipe-rules.js';
 
 /** What waits to be sent to a display client, in order. Images are snapshots: later drawing does not change them. */
 export type Drawing =
-  | { readonly kind: 'image'; readonly box: Box; readonly clip?: readonly Box[]; readonly bitmap: Bitmap32 }
+  /** `lossy`: it goes JPEG (decided when drawn, wan.ts), with the graduality that decided it. */
+  | {
+      readonly kind: 'image';
+      readonly box: Box;
+      readonly clip?: readonly Box[];
+      readonly bitmap: Bitmap32;
+      readonly lossy?: boolean;
+      readonly graduality?: GradualityLevel;
+    }
   | { readonly kind: 'fill'; readonly box: Box; readonly clip?: readonly Box[]; readonly color: number }
   | { readonly kind: 'copy-bits'; readonly box: Box; readonly clip?: readonly Box[]; readonly srcX: number; readonly srcY: number }
   | { readonly kind: 'surface-create'; readonly width: number; readonly height: number }

@@ -77,7 +77,7 @@ export function decodeLz(data: Uint8Array, options: LzDecodeOptions = {}): Decod
   }
   if (pos !== data.length) return decodeError(`lz: ${data.length - pos} trailing bytes after the stream`);
   if (topDown === 0) flipRows(pixels, width * 4, height);
-  const format: Bitmap32Format = type === LzImageType.RGBA ? 'rgba' : 'rgb32';
+  const format: Bitmap32Format = type === LzImageType.RGBA || type === LzImageType.XXXA ? 'rgba' : 'rgb32';
   return { ok: true, value: { width, height, stride: width * 4, pixels, format } };
 }
 
@@ -88,6 +88,9 @@ function passesOf(type: number): readonly Pass[] | null {
       return [Pass.Bgr];
     case LzImageType.RGBA:
       return [Pass.Bgr, Pass.Alpha];
+    // JPEG_ALPHA's alpha plane: B,G,R left 0 for the JPEG to fill.
+    case LzImageType.XXXA:
+      return [Pass.Alpha];
     case LzImageType.RGB16:
       return [Pass.Rgb16];
     default:

@@ -18,6 +18,7 @@ constexpr uint32_t kMagic = 0x20205a4c;
 constexpr uint32_t kVersion = 0x00010001;
 constexpr uint32_t kTypeRgb32 = 8;
 constexpr uint32_t kTypeRgba = 9;
+constexpr uint32_t kTypeXxxa = 10;
 constexpr uint32_t kMaxCopy = 32;
 constexpr uint32_t kLenEscape = 7;
 constexpr uint32_t kMaxDistance = 8191;
@@ -220,13 +221,17 @@ const uint8_t* Packed(const PixelRows& image) {
 
 }  // namespace
 
-size_t EncodeLz(const PixelRows& image, bool alpha, std::vector<uint8_t>& out) {
+size_t EncodeLz(const PixelRows& image, LzPasses passes, std::vector<uint8_t>& out) {
   const uint32_t n = image.width * image.height;
-  out.resize(kHeaderSize + PassBound(n, 3) + (alpha ? PassBound(n, 1) : 0));
-  const uint32_t header[] = {kMagic, kVersion, alpha ? kTypeRgba : kTypeRgb32, image.width, image.height, image.width * 4, 1};
+  const bool rgb = passes != LzPasses::kAlpha;
+  const bool alpha = passes != LzPasses::kRgb;
+  out.resize(kHeaderSize + (rgb ? PassBound(n, 3) : 0) + (alpha ? PassBound(n, 1) : 0));
+  const uint32_t type = !alpha ? kTypeRgb32 : rgb ? kTypeRgba : kTypeXxxa;
+  const uint32_t header[] = {kMagic, kVersion, type, image.width, image.height, image.width * 4, 1};
   for (size_t k = 0; k < 7; k++) PutBigEndian(out.data() + k * 4, header[k]);
   const uint8_t* px = Packed(image);
-  uint8_t* end = CompressPass<RgbPass>(px, n, image.width, out.data() + kHeaderSize);
+  uint8_t* end = out.data() + kHeaderSize;
+  if (rgb) end = CompressPass<RgbPass>(px, n, image.width, end);
   if (alpha) end = CompressPass<AlphaPass>(px, n, image.width, end);
   return size_t(end - out.data());
 }
