@@ -540,12 +540,10 @@ export interface RedWorkerContract {
   };
   /** The client's link as the main channel's net test measured it: streams start at a bit rate it allows. */
   in: { kind: 'net-test' } & NetTest;
-  out: { kind: 'stats'; dropped: number; sent: number };
+  /** Its first drawing has gone to the display channel (once: the root starts inputs and the cursor after display 0's). */
+  out: { kind: 'first-drawing' };
   replies: {};
 }
-
-/** Figures waiting for a busy owner: only the latest (they are totals). */
-export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { stats: { latest: true } };
 
 /**
  * The display channel and its red-worker (the display's view). The red-worker feeds it: display messages encoded beside their images (moved,
