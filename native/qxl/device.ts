@@ -180,7 +180,10 @@ export class QxlDevice {
   damage(box: Box): boolean {
     const w = box.right - box.left;
     const h = box.bottom - box.top;
-    const image = this.put(QxlSurfaceImage, { descriptor: { id: 0n, type: ImageType.surface, flags: 0, width: w, height: h }, surface_id: 0 });
+    const image = this.put(QxlSurfaceImage, {
+      descriptor: { id: 0n, type: ImageType.surface, flags: 0, width: w, height: h },
+      surface_id: 0,
+    });
     if (!image) return false;
     return this.drawable(
       QxlDrawType.copy,

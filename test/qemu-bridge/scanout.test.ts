@@ -138,7 +138,16 @@ test('an Update beyond the surface grows it (QEMU 7.2 sends no Scanout in text m
   t.like(s.feed.stats(), { width: 720, height: 480 });
   s.feed.resize(720, 400); // Console Width/Height
   s.drain();
-  t.deepEqual(s.log, ['surface-create', 'written', 'surface-destroy', 'surface-create', 'written', 'surface-destroy', 'surface-create', 'written']);
+  t.deepEqual(s.log, [
+    'surface-create',
+    'written',
+    'surface-destroy',
+    'surface-create',
+    'written',
+    'surface-destroy',
+    'surface-create',
+    'written',
+  ]);
   const canvas = s.canvas()!;
   t.deepEqual([canvas.width, canvas.height], [720, 400]);
   const px = surface(canvas);
@@ -177,7 +186,7 @@ test('a full device never blocks the caller: damage waits merged, and goes once 
   t.is(s.feed.stats().latencyUs.count, 81);
 });
 
-test('QEMU\'s pixels go once into the device\'s surface; a new size the device has no room for yet waits aside and arrives whole', async (t) => {
+test("QEMU's pixels go once into the device's surface; a new size the device has no room for yet waits aside and arrives whole", async (t) => {
   // Room for one surface of either size, not for both: the old one is the red-worker's until it takes the destroy.
   const s = setup(HEAP_OFFSET + 1024 * 1024);
   t.teardown(s.close);

@@ -54,7 +54,7 @@ test('bad addresses, sizes and types are error values, never reads outside the d
   }
 });
 
-test('a surface reads back as a view of its memory in the device; a drawing copied from it in place is the host\'s own write', (t) => {
+test("a surface reads back as a view of its memory in the device; a drawing copied from it in place is the host's own write", (t) => {
   const { device, cmd, reader } = pushed((d) => {
     const surface = d.surfaceCreate(16, 8);
     surface?.pixels.fill(7, 0, 4);

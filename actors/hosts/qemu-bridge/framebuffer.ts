@@ -34,5 +34,4 @@ export function writeRect(target: Bitmap32, r: Box, stride: number, order: ByteO
 }
 
 /** `dst` gets what `src` has where both are (their common top-left part). */
-export const copyOverlap = (dst: Bitmap32, src: Bitmap32): void =>
-  void writeRect(dst, boundsOf(src), src.stride, NATIVE, src.pixels);
+export const copyOverlap = (dst: Bitmap32, src: Bitmap32): void => void writeRect(dst, boundsOf(src), src.stride, NATIVE, src.pixels);
