@@ -545,6 +545,9 @@ export interface RedWorkerContract {
   replies: {};
 }
 
+/** A restarted red-worker says it again: one waiting for a busy owner is enough. */
+export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { 'first-drawing': { latest: true } };
+
 /**
  * The display channel and its red-worker (the display's view). The red-worker feeds it: display messages encoded beside their images (moved,
  * never copied), in order. The display channel says when a client is ready for a picture

@@ -8,10 +8,12 @@ import {
   demoHostReports,
   inputsToHost,
   mainReports,
+  redWorkerReports,
   type CursorEvent,
   type DemoHostContract,
   type InputEvent,
   type MainContract,
+  type RedWorkerContract,
 } from '../../actors/contracts.js';
 import { cursorClientRules } from '../../actors/channels/cursor/client-rules.js';
 
@@ -131,6 +133,8 @@ test('reports to an owner: only the latest figures, a net test per session', (t)
     ['a session tested again', [net(1, 5)], net(1, 3), 'replaced', [net(1, 3)]],
     ['another session', [net(1, 5)], net(2, 3), 'kept', [net(1, 5), net(2, 3)]],
   ]);
+  const first: RedWorkerContract['out'] = { kind: 'first-drawing' };
+  check(t, redWorkerReports as RuleTable, [["a red-worker's first drawing, said again", [first], first, 'replaced', [first]]]);
   const frame = (tMs: number): DemoHostContract['out'] => ({ kind: 'frame', tMs });
   check(t, demoHostReports as RuleTable, [['a demo frame', [frame(1)], frame(2), 'replaced', [frame(2)]]]);
 });
