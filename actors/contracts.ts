@@ -545,14 +545,14 @@ export interface RedWorkerContract {
   in: ({ kind: 'net-test' } & NetTest) | { kind: 'glz-dictionary'; session: number; memory: Shared<SharedArrayBuffer> };
   /** glz-window: a client's DISPLAY_INIT window, for its dictionary; glz-release: that display no longer uses it. */
   out:
-    | { kind: 'stats'; dropped: number; sent: number }
+    | { kind: 'first-drawing' }
     | { kind: 'glz-window'; session: number; windowPixels: number }
     | { kind: 'glz-release'; session: number };
   replies: {};
 }
 
-/** Figures waiting for a busy owner: only the latest (they are totals). */
-export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { stats: { latest: true } };
+/** A restarted red-worker says it again: one waiting for a busy owner is enough. */
+export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { 'first-drawing': { latest: true } };
 
 /**
  * The display channel and its red-worker (the display's view). The red-worker feeds it: display messages encoded beside their images (moved,

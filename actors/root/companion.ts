@@ -209,12 +209,12 @@ export async function startCompanion(config: Config, log: Logger, version: strin
 
   // One compressor pool for every display, its threads started as images wait for them.
   const poolThreads = config['compressor-threads'] > 0 ? config['compressor-threads'] : availableParallelism();
-  /** Display 0's first drawing handed to its channel (the red-worker's first report of drawings sent). */
+  /** Display 0's first drawing handed to its channel (the red-worker says so once). */
   let firstPicture: Promise<unknown> = Promise.resolve();
   const firstSent = (worker: ActorRef<RedWorkerContract>) =>
     new Promise<void>((resolve) => {
       const sub = worker.link.messages$.subscribe((m) => {
-        if (m.kind !== 'stats' || m.sent === 0) return;
+        if (m.kind !== 'first-drawing') return;
         sub.unsubscribe();
         resolve();
       });

@@ -2,8 +2,9 @@ import type { Bitmap32 } from './bitmap.js';
 import { boxHeight, boxWidth, intersect, isEmpty, type Box } from '../box.js';
 
 /**
- * The server's copy of a surface (B,G,R,X, top-down), drawn as the client draws it: what a new
- * client is sent first, and what a slow client's backlog collapses into.
+ * A surface (B,G,R,X, top-down), drawn as the client draws it: the server's is the primary
+ * surface in device memory (what a new client is sent first, and what a slow client's backlog
+ * collapses into); the client's is its own.
  */
 export class Canvas {
   readonly bitmap: Bitmap32;
@@ -12,8 +13,10 @@ export class Canvas {
   constructor(
     readonly width: number,
     readonly height: number,
+    /** The memory to draw in (its rows `stride` apart); a fresh black bitmap when not given. */
+    memory?: Bitmap32,
   ) {
-    this.bitmap = { width, height, stride: width * 4, pixels: new Uint8Array(new SharedArrayBuffer(width * height * 4)) };
+    this.bitmap = memory ?? { width, height, stride: width * 4, pixels: new Uint8Array(new SharedArrayBuffer(width * height * 4)) };
     this.bounds = { left: 0, top: 0, right: width, bottom: height };
   }
 

@@ -88,6 +88,8 @@ export const QxlBitmapImage = struct('QXLImage', {
   data: u64,
 });
 export type QxlBitmapImage = TypeOf<typeof QxlBitmapImage>;
+/** QXLImage of type SURFACE: the descriptor, then the id of the surface whose pixels are the source. */
+export const QxlSurfaceImage = struct('QXLImage.surface', { descriptor: QxlImageDescriptor, surface_id: u32 });
 
 export const QxlSurfaceCmd = struct('QXLSurfaceCmd', {
   release_info: u64,

@@ -1,5 +1,5 @@
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
-import { BitmapFormat } from '../../codecs/protocol/enums.js';
+import { BitmapFormat, ImageType } from '../../codecs/protocol/enums.js';
 import {
   QxlBitmapFlags,
   QxlBitmapImage,
@@ -19,6 +19,7 @@ import {
   QxlImageGroup,
   QxlSurfaceCmd,
   QxlSurfaceCmdType,
+  QxlSurfaceImage,
   qxlCursorCmdUnionOffset,
   qxlCursorCmdSize,
   qxlDrawableUnionOffset,
@@ -81,23 +82,45 @@ export class QxlDevice {
     return new QxlDevice({ memoryFd, size, slot, consumerEventFd, producerEventFd }, [memoryFd, consumerEventFd, producerEventFd]);
   }
 
+  /** Bytes the device's heap holds at most: its surface and the commands in flight share them. */
+  get capacity(): number {
+    return this.handoff.slot.end - this.handoff.slot.start;
+  }
+
   /** Resolves once releases may have made room. */
   room(): Promise<void> {
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  surfaceCreate(width: number, height: number): boolean {
-    return this.command(QxlCmd.Surface, QxlSurfaceCmd, (release_info) => ({
-      release_info,
-      surface_id: 0,
-      type: QxlSurfaceCmdType.create,
-      flags: 0,
-      format: 32,
-      width,
-      height,
-      stride: width * 4,
-      data: 0n,
-    }));
+  /**
+   * Creates the primary surface in the device memory, black, and returns its pixels (B,G,R,X rows):
+   * the red-worker draws in that memory and snapshots from it, and a host may write its pixels
+   * there itself and report where with `damage`. The memory is the create command's: the
+   * red-worker releases that command only with the surface, so it stays until the surface is gone.
+   * Undefined when the device is full.
+   */
+  surfaceCreate(width: number, height: number): Bitmap32 | undefined {
+    const stride = width * 4;
+    const area = this.alloc(stride * height);
+    if (!area) return undefined;
+    const pixels = this.bytes.subarray(area.offset, area.offset + stride * height).fill(0);
+    const created = this.command(
+      QxlCmd.Surface,
+      QxlSurfaceCmd,
+      (release_info) => ({
+        release_info,
+        surface_id: 0,
+        type: QxlSurfaceCmdType.create,
+        flags: 0,
+        format: 32,
+        width,
+        height,
+        stride,
+        data: area.address,
+      }),
+      [area.offset],
+    );
+    return created ? { width, height, stride, pixels } : undefined;
   }
 
   surfaceDestroy(): boolean {
@@ -147,6 +170,33 @@ export class QxlDevice {
         mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: 0n },
       },
       [pixels.offset, image.offset],
+    );
+  }
+
+  /**
+   * The host wrote `box` of the surface itself (into `surfaceCreate`'s pixels): a DRAW_COPY from
+   * surface 0 onto the same place, which tells the red-worker what changed without moving a pixel.
+   */
+  damage(box: Box): boolean {
+    const w = box.right - box.left;
+    const h = box.bottom - box.top;
+    const image = this.put(QxlSurfaceImage, {
+      descriptor: { id: 0n, type: ImageType.surface, flags: 0, width: w, height: h },
+      surface_id: 0,
+    });
+    if (!image) return false;
+    return this.drawable(
+      QxlDrawType.copy,
+      box,
+      QxlCopy,
+      {
+        src_bitmap: image.address,
+        src_area: { top: box.top, left: box.left, bottom: box.bottom, right: box.right },
+        rop_descriptor: 8,
+        scale_mode: 0,
+        mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: 0n },
+      },
+      [image.offset],
     );
   }
 
@@ -263,12 +313,12 @@ export class QxlDevice {
     return this.push(QxlCmd.Cursor, cmd, owned, true);
   }
 
-  private command<T>(type: typeof QxlCmd.Surface, codec: Codec<T>, value: (release: bigint) => T): boolean {
+  private command<T>(type: typeof QxlCmd.Surface, codec: Codec<T>, value: (release: bigint) => T, owned: number[] = []): boolean {
     const size = encode(codec, value(0n)).length;
     const cmd = this.producer.allocCommand(size);
-    if (!cmd) return false;
+    if (!cmd) return this.undo(owned);
     this.bytes.set(encode(codec, value(cmd.address)), cmd.offset);
-    return this.push(type, cmd, []);
+    return this.push(type, cmd, owned);
   }
 
   private push(

@@ -8,7 +8,7 @@ import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { Canvas } from '../../codecs/image/canvas.js';
 import { eventfdSignal, type Fd } from '../../native/index.js';
 import { QxlConsumer } from '../../native/qxl/endpoints.js';
-import { HEAP_OFFSET } from '../../native/qxl/layout.js';
+import { HEAP_OFFSET, type QxlCommand } from '../../native/qxl/layout.js';
 import { QxlReader, type QxlWork } from '../../actors/pipeline/red-worker/qxl-reader.js';
 import { QxlDevice } from '../../native/qxl/device.js';
 import { ScanoutFeed } from '../../actors/hosts/qemu-bridge/scanout.js';
@@ -31,6 +31,8 @@ function consumerOf(device: QxlDevice) {
   const consumer = new QxlConsumer(memory, [h.slot], () => eventfdSignal(h.producerEventFd as Fd));
   const reader = new QxlReader(new Uint8Array(memory), consumer.slots);
   let canvas: Canvas | null = null;
+  // The live surface's create command, held as the red-worker holds it: its memory is the surface.
+  let created: QxlCommand | undefined;
   const log: QxlWork['kind'][] = [];
   const cursor: QxlWork[] = [];
   const drain = () => {
@@ -40,9 +42,16 @@ function consumerOf(device: QxlDevice) {
         const w = reader.read(cmd);
         if ('error' in w) throw new Error(w.error);
         log.push(w.kind);
-        if (w.kind === 'surface-create') canvas = new Canvas(w.width, w.height);
-        else if (w.kind === 'surface-destroy') canvas = null;
-        else if (w.kind === 'copy') canvas!.copy(w.box, w.src, w.srcX, w.srcY, w.clip);
+        if (w.kind === 'surface-create' || w.kind === 'surface-destroy') {
+          if (created) consumer.release(created);
+          created = undefined;
+        }
+        if (w.kind === 'surface-create') {
+          canvas = new Canvas(w.width, w.height, w.pixels);
+          created = cmd;
+          continue;
+        }
+        if (w.kind === 'surface-destroy') canvas = null;
         else if (w.kind.startsWith('cursor')) cursor.push(w);
         consumer.release(cmd);
       }
@@ -89,7 +98,7 @@ test('a Scanout makes the surface and fills it; Updates land where they say, row
   const screen = noise(64, 48, 1, 12); // padded rows, as QEMU's surfaces may have
   s.feed.scanout({ width: 64, height: 48, stride: screen.stride, format: X8R8G8B8, data: screen.pixels });
   s.drain();
-  t.deepEqual(s.log.slice(0, 2), ['surface-create', 'copy']);
+  t.deepEqual(s.log.slice(0, 2), ['surface-create', 'written']);
   const expected = xrgb(screen);
   t.true(sameBytes(surface(s.canvas()), expected));
 
@@ -129,7 +138,16 @@ test('an Update beyond the surface grows it (QEMU 7.2 sends no Scanout in text m
   t.like(s.feed.stats(), { width: 720, height: 480 });
   s.feed.resize(720, 400); // Console Width/Height
   s.drain();
-  t.deepEqual(s.log, ['surface-create', 'copy', 'surface-destroy', 'surface-create', 'copy', 'surface-destroy', 'surface-create', 'copy']);
+  t.deepEqual(s.log, [
+    'surface-create',
+    'written',
+    'surface-destroy',
+    'surface-create',
+    'written',
+    'surface-destroy',
+    'surface-create',
+    'written',
+  ]);
   const canvas = s.canvas()!;
   t.deepEqual([canvas.width, canvas.height], [720, 400]);
   const px = surface(canvas);
@@ -138,7 +156,7 @@ test('an Update beyond the surface grows it (QEMU 7.2 sends no Scanout in text m
   t.true(sameBytes(px.subarray(720 * 16 * 4, 720 * 16 * 4 + 640 * 4), xrgb(first).subarray(640 * 16 * 4, 640 * 17 * 4)));
 });
 
-test('a full device never blocks the caller: damage waits merged, and the latest pixels arrive once there is room', async (t) => {
+test('a full device never blocks the caller: damage waits merged, and goes once there is room', async (t) => {
   // A heap that holds a few full frames: the consumer is stalled, so it fills.
   const s = setup(HEAP_OFFSET + 1024 * 1024);
   t.teardown(s.close);
@@ -148,7 +166,7 @@ test('a full device never blocks the caller: damage waits merged, and the latest
   for (let i = 1; i <= 40; i++) {
     last = frame(i);
     s.feed.update(updateOf(last, 0, 0));
-    // Small ones too, all inside the big one, each also in the framebuffer.
+    // Small ones too, all inside the big one, each also on the surface.
     s.feed.update(updateOf(noise(8, 8, 1000 + i), i * 4, i * 4));
   }
   t.true(s.feed.stats().deferred > 0, 'the device filled up');
@@ -157,14 +175,40 @@ test('a full device never blocks the caller: damage waits merged, and the latest
   const expected = xrgb(last);
   const small = xrgb(noise(8, 8, 1040));
   for (let y = 0; y < 8; y++) expected.set(small.subarray(y * 32, y * 32 + 32), ((160 + y) * 256 + 160) * 4);
-  await eventually('the latest frame on the surface', async () => {
+  // The pixels are on the surface at once; the damage reaches the red-worker as releases make room.
+  await eventually('the latest frame on the surface, every damage taken', async () => {
     s.drain();
     await settle(5);
-    return s.canvas() !== null && sameBytes(surface(s.canvas()), expected);
+    return s.canvas() !== null && sameBytes(surface(s.canvas()), expected) && s.feed.stats().latencyUs.count === 81;
   });
-  const copies = s.log.filter((k) => k === 'copy').length;
+  const copies = s.log.filter((k) => k === 'written').length;
   t.true(copies < 80, `${copies} copies for 80 updates: what waited was merged`);
   t.is(s.feed.stats().latencyUs.count, 81);
+});
+
+test("QEMU's pixels go once into the device's surface; a new size the device has no room for yet waits aside and arrives whole", async (t) => {
+  // Room for one surface of either size, not for both: the old one is the red-worker's until it takes the destroy.
+  const s = setup(HEAP_OFFSET + 1024 * 1024);
+  t.teardown(s.close);
+  const first = noise(300, 300, 6);
+  s.feed.scanout({ width: 300, height: 300, stride: first.stride, format: X8R8G8B8, data: first.pixels });
+  s.drain();
+  t.is(s.canvas()!.bitmap.pixels.buffer, s.device.memory, 'the surface the red-worker draws and snapshots from is the device memory');
+  t.true(sameBytes(surface(s.canvas()), xrgb(first)));
+
+  const second = noise(420, 420, 7);
+  s.feed.scanout({ width: 420, height: 420, stride: second.stride, format: X8R8G8B8, data: second.pixels });
+  const patch = noise(20, 10, 8);
+  s.feed.update(updateOf(patch, 400, 410));
+  const expected = xrgb(second);
+  const px = xrgb(patch);
+  for (let y = 0; y < 10; y++) expected.set(px.subarray(y * 80, y * 80 + 80), ((410 + y) * 420 + 400) * 4);
+  await eventually('the new surface with every pixel written meanwhile', async () => {
+    s.drain();
+    await settle(5);
+    return s.canvas()?.width === 420 && sameBytes(surface(s.canvas()), expected);
+  });
+  t.deepEqual(s.log.slice(0, 5), ['surface-create', 'written', 'surface-destroy', 'surface-create', 'written']);
 });
 
 test('the cursor: its shape with the hot spot, positions as the hot spot, hidden and shown again; disable hides it and drops the surface', (t) => {

@@ -54,10 +54,37 @@ test('bad addresses, sizes and types are error values, never reads outside the d
   }
 });
 
-test('a surface too large to allocate and a bitmap whose data runs past its slot are refused', (t) => {
-  const big = pushed((d) => d.surfaceCreate(100_000, 10));
-  t.true('error' in big.reader.read(big.cmd));
-  big.device.close();
+test("a surface reads back as a view of its memory in the device; a drawing copied from it in place is the host's own write", (t) => {
+  const { device, cmd, reader } = pushed((d) => {
+    const surface = d.surfaceCreate(16, 8);
+    surface?.pixels.fill(7, 0, 4);
+    return surface !== undefined;
+  });
+  t.teardown(() => device.close());
+  const w = reader.read(cmd);
+  if (!('kind' in w) || w.kind !== 'surface-create') return t.fail(JSON.stringify(w));
+  t.like(w.pixels, { width: 16, height: 8, stride: 64 });
+  t.deepEqual([...w.pixels.pixels.subarray(0, 5)], [7, 7, 7, 7, 0]);
+  t.is(w.pixels.pixels.buffer, device.memory);
+
+  const written = pushed((d) => d.damage(box));
+  t.like(written.reader.read(written.cmd), { kind: 'written', box });
+  written.device.close();
+});
+
+test('a surface too large, of another format, or whose memory runs past its slot is refused', (t) => {
+  // QXLSurfaceCmd: release_info u64, surface_id u32, type u8, flags u32, format u32 at 17, width at 21, height at 25.
+  const cases: Array<[string, (v: DataView, at: number) => void]> = [
+    ['width', (v, at) => v.setUint32(at + 21, 100_000, true)],
+    ['format', (v, at) => v.setUint32(at + 17, 96, true)],
+    ['memory', (v, at) => v.setUint32(at + 25, 16_000, true)],
+  ];
+  for (const [what, corrupt] of cases) {
+    const { device, cmd, view, offset, reader } = pushed((d) => d.surfaceCreate(64, 8) !== undefined);
+    corrupt(view, offset);
+    t.true('error' in reader.read(cmd), what);
+    device.close();
+  }
   const run = pushed((d) => d.drawCopy(box, src, 0, 0));
   // The image's QXLBitmap: y (rows) at descriptor(18) + format, flags, x.
   const image = Number(run.view.getBigUint64(run.offset + qxlDrawableUnionOffset, true) & 0xffff_ffffn);

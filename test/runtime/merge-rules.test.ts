@@ -133,8 +133,8 @@ test('reports to an owner: only the latest figures, a net test per session', (t)
     ['a session tested again', [net(1, 5)], net(1, 3), 'replaced', [net(1, 3)]],
     ['another session', [net(1, 5)], net(2, 3), 'kept', [net(1, 5), net(2, 3)]],
   ]);
-  const stats = (sent: number): RedWorkerContract['out'] => ({ kind: 'stats', dropped: 0, sent });
-  check(t, redWorkerReports as RuleTable, [['red-worker figures', [stats(1)], stats(2), 'replaced', [stats(2)]]]);
+  const first: RedWorkerContract['out'] = { kind: 'first-drawing' };
+  check(t, redWorkerReports as RuleTable, [["a red-worker's first drawing, said again", [first], first, 'replaced', [first]]]);
   const frame = (tMs: number): DemoHostContract['out'] => ({ kind: 'frame', tMs });
   check(t, demoHostReports as RuleTable, [['a demo frame', [frame(1)], frame(2), 'replaced', [frame(2)]]]);
 });

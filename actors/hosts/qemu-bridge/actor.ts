@@ -28,10 +28,10 @@ import { Chardev } from './dbus/display1.js';
 const agentPortNames: ReadonlySet<string> = new Set(['org.spice-space.vdagent.0', 'com.redhat.spice.0']);
 
 /**
- * Device memory: a 4K screen's full frame (33 MB) fits with room to spare; the memfd's pages
- * are only touched as the heap is used.
+ * Device memory: the console's surface lives there, and two 8K ones (133 MB each) fit at once,
+ * as a resize has them, beside the commands; the memfd's pages are only touched as the heap is used.
  */
-const DEVICE_BYTES = 96 * 1024 * 1024;
+const DEVICE_BYTES = 288 * 1024 * 1024;
 
 /** One display: a QXL device for its red-worker, fed from its console's listener calls. */
 interface Head {

@@ -1,28 +1,29 @@
 /**
  * QEMU's listener calls (Scanout, Update, CursorDefine, MouseSet) turned into QXL drawings on
- * the bridge's device. QEMU waits for nobody: each call is applied to the framebuffer copy and
- * pushed to the device in the same turn. When the device is full, the damage waits as
- * rectangles (merged, the latest pixels taken from the framebuffer once there is room), so a
- * slow consumer costs bounded memory and QEMU is never held up.
+ * the bridge's device. The console's pixels are written once, converted to xRGB, straight into
+ * the device's primary surface, which the red-worker snapshots from: there is no other copy of
+ * the screen. QEMU waits for nobody: each call is applied to the surface and its damage pushed in
+ * the same turn. When the device is full, the damage waits as rectangles (merged; the pixels are
+ * already in place), so a slow consumer costs bounded memory and QEMU is never held up.
  *
  * Surface size: a Scanout gives it; QEMU 7.2 sends none after a text-mode switch, so an Update
  * beyond the surface grows it (and `onOutOfBounds` asks the owner to fetch the console's real
- * size), and `resize` takes the size the console reports on the bus.
+ * size), and `resize` takes the size the console reports on the bus. A new size is a new surface
+ * on the device; until the device has room for it, the pixels wait in a staging bitmap.
  */
 import type { Logger } from '../../../runtime/log.js';
 import { Histogram } from '../../../runtime/histogram.js';
 import type { ScanoutStats } from '../../contracts.js';
-import { boxHeight, boxWidth, bounding, mergeBoxes, type Box } from '../../../codecs/box.js';
+import { bounding, boxAt, mergeBoxes, type Box } from '../../../codecs/box.js';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import type { CursorImage, QxlDevice } from '../../../native/qxl/device.js';
 import { cursorImage, pointerPosition } from './cursor.js';
 import type { CursorShape, Scanout, Update } from './dbus/display1-listener.js';
-import { Framebuffer } from './framebuffer.js';
-import { byteOrderOf } from './pixman.js';
+import { blank, copyOverlap, writeRect } from './framebuffer.js';
+import { byteOrderOf, type ByteOrder } from './pixman.js';
 
 /** Beyond this many separate rectangles the damage becomes their bounding box. */
 const MAX_DAMAGE_RECTS = 32;
-/** A DRAW_COPY holds at most this many pixel bytes, so a big rectangle never needs the whole heap at once. */
-const MAX_BAND_BYTES = 4 * 1024 * 1024;
 /** Receive times kept for the latency figures while the device is full. */
 const MAX_TIMED = 4096;
 
@@ -39,9 +40,13 @@ interface CursorState {
 }
 
 export class ScanoutFeed {
-  private readonly fb = new Framebuffer();
-  /** The size of the surface the device has (as commanded), or null for none. */
-  private onDevice: { width: number; height: number } | null = null;
+  /** The console's size (0x0: it shows nothing). */
+  private width = 0;
+  private height = 0;
+  /** The device's surface (its pixels, in device memory), of the console's size or, until replaced, an older one. */
+  private surface: Bitmap32 | null = null;
+  /** The console's pixels while the device has no surface of its size yet; moved there once it has. */
+  private staging: Bitmap32 | null = null;
   private damage: Box[] = [];
   private readonly cursor: CursorState = {
     shape: undefined,
@@ -60,6 +65,8 @@ export class ScanoutFeed {
   private updates = 0;
   private deferred = 0;
   private readonly refused = new Set<string>();
+  /** The size last said not to fit the device at all, so that it is said once. */
+  private tooLarge = '';
 
   constructor(
     private readonly device: QxlDevice,
@@ -73,9 +80,10 @@ export class ScanoutFeed {
     const order = this.order(s.format);
     if (!order) return;
     this.scanouts++;
-    this.fb.resize(s.width, s.height);
-    this.fb.write(this.fb.bounds, s.stride, order, s.data);
-    this.damage = [this.fb.bounds];
+    // The whole picture comes with it: nothing of the old surface is kept.
+    this.setSize(s.width, s.height, false);
+    this.write(this.bounds, s.stride, order, s.data);
+    this.damage = [this.bounds];
     this.received(at);
   }
 
@@ -84,21 +92,21 @@ export class ScanoutFeed {
     const order = this.order(u.format);
     if (!order) return;
     this.updates++;
-    if (u.right > this.fb.width || u.bottom > this.fb.height) {
-      this.fb.resize(Math.max(this.fb.width, u.right), Math.max(this.fb.height, u.bottom));
+    if (u.right > this.width || u.bottom > this.height) {
+      this.setSize(Math.max(this.width, u.right), Math.max(this.height, u.bottom), true);
       this.onOutOfBounds();
     }
-    const written = this.fb.write(u, u.stride, order, u.data);
+    const written = this.write(u, u.stride, order, u.data);
     if (written) this.addDamage(written);
     this.received(at);
   }
 
   /** The console's size as QEMU reports it on the bus (after a mode switch). */
   resize(width: number, height: number): void {
-    if (width === this.fb.width && height === this.fb.height) return;
-    this.fb.resize(width, height);
+    if (width === this.width && height === this.height) return;
+    this.setSize(width, height, true);
     // What still waits for the device keeps its part inside the new size (a new surface gets all of it anyway).
-    this.damage = mergeBoxes(this.damage, this.fb.bounds);
+    this.damage = mergeBoxes(this.damage, this.bounds);
     this.flush();
   }
 
@@ -122,7 +130,7 @@ export class ScanoutFeed {
 
   /** QEMU is gone (or disabled the console): the surface goes, clients show no display until the next Scanout. */
   disable(): void {
-    this.fb.resize(0, 0);
+    this.setSize(0, 0, false);
     this.damage = [];
     this.timed.length = 0;
     Object.assign(this.cursor, { shape: undefined, visible: false, shapeChanged: false, moved: false, shownChanged: true });
@@ -131,7 +139,7 @@ export class ScanoutFeed {
 
   /** The surface's size now (0x0 while there is none). */
   size(): { width: number; height: number } {
-    return { width: this.fb.width, height: this.fb.height };
+    return { width: this.width, height: this.height };
   }
 
   /** The figures so far; `reset` empties the latency histogram after reading it. */
@@ -139,8 +147,8 @@ export class ScanoutFeed {
     const latencyUs = this.latency.summary();
     if (reset) this.latency = new Histogram();
     return {
-      width: this.fb.width,
-      height: this.fb.height,
+      width: this.width,
+      height: this.height,
       scanouts: this.scanouts,
       updates: this.updates,
       deferred: this.deferred,
@@ -170,7 +178,7 @@ export class ScanoutFeed {
   }
 
   private addDamage(r: Box): void {
-    const merged = mergeBoxes([...this.damage, r], this.fb.bounds);
+    const merged = mergeBoxes([...this.damage, r], this.bounds);
     this.damage = merged.length <= MAX_DAMAGE_RECTS ? merged : [merged.reduce(bounding)];
   }
 
@@ -188,29 +196,74 @@ export class ScanoutFeed {
 
   /** True when everything is on the device; false when it filled up first (what is left stays pending). */
   private push(): boolean {
-    const want = this.fb.width > 0 && this.fb.height > 0 ? { width: this.fb.width, height: this.fb.height } : null;
-    const d = this.onDevice;
-    if (d && (!want || d.width !== want.width || d.height !== want.height)) {
-      if (!this.device.surfaceDestroy()) return false;
-      this.onDevice = null;
-    }
-    if (want && !this.onDevice) {
-      if (!this.device.surfaceCreate(want.width, want.height)) return false;
-      this.onDevice = want;
-      this.damage = [this.fb.bounds];
-    }
+    if (!this.ensureSurface()) return false;
     if (!this.pushCursor()) return false;
-    if (!this.onDevice) return true;
+    if (!this.surface) return true;
     while (this.damage.length > 0) {
-      const r = this.damage[0]!;
-      const rows = Math.max(1, Math.min(boxHeight(r), Math.floor(MAX_BAND_BYTES / (boxWidth(r) * 4))));
-      if (!this.device.drawCopy({ ...r, bottom: r.top + rows }, this.fb, r.left, r.top)) return false;
-      if (rows === boxHeight(r)) this.damage.shift();
-      else this.damage[0] = { ...r, top: r.top + rows };
+      if (!this.device.damage(this.damage[0]!)) return false;
+      this.damage.shift();
     }
     const now = performance.now();
     for (const at of this.timed) this.latency.record((now - at) * 1000);
     this.timed.length = 0;
+    return true;
+  }
+
+  private get bounds(): Box {
+    return boxAt(0, 0, this.width, this.height);
+  }
+
+  /**
+   * Takes the console's new size. `keep`: what the old size showed stays where both overlap (the
+   * rest black), through the staging bitmap; else the caller writes the whole picture.
+   */
+  private setSize(width: number, height: number, keep: boolean): void {
+    if (width === this.width && height === this.height) return;
+    const before = this.fitting() ?? this.staging;
+    this.staging = null;
+    if (keep && before && width > 0 && height > 0) copyOverlap((this.staging = blank(width, height)), before);
+    this.width = width;
+    this.height = height;
+  }
+
+  /** The device's surface when it is of the console's size. */
+  private fitting(): Bitmap32 | null {
+    const s = this.surface;
+    return s && s.width === this.width && s.height === this.height ? s : null;
+  }
+
+  /** Writes into the device's surface, made now if there is room for it; else into the staging bitmap. */
+  private write(r: Box, stride: number, order: ByteOrder, data: Uint8Array): Box | undefined {
+    this.ensureSurface();
+    const target = this.fitting() ?? (this.staging ??= blank(this.width, this.height));
+    return writeRect(target, r, stride, order, data);
+  }
+
+  /**
+   * Gives the device a surface of the console's size (none at 0x0), replacing the one it has;
+   * the staging pixels move into it. False while the device is full.
+   */
+  private ensureSurface(): boolean {
+    if (this.fitting() || (!this.surface && (this.width === 0 || this.height === 0))) return true;
+    if (this.surface) {
+      if (!this.device.surfaceDestroy()) return false;
+      // Its memory goes back to the device once the red-worker has taken the destroy: not touched again.
+      this.surface = null;
+      if (this.width === 0 || this.height === 0) return true;
+    }
+    const made = this.device.surfaceCreate(this.width, this.height);
+    if (!made) {
+      const size = `${this.width}x${this.height}`;
+      if (this.width * this.height * 4 > this.device.capacity && this.tooLarge !== size) {
+        this.tooLarge = size;
+        this.log.error({ size, deviceBytes: this.device.capacity }, 'QEMU console larger than the device memory: it is not shown');
+      }
+      return false;
+    }
+    this.surface = made;
+    if (this.staging) copyOverlap(made, this.staging);
+    this.staging = null;
+    this.damage = [this.bounds];
     return true;
   }
 

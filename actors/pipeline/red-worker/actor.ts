@@ -5,6 +5,7 @@ import { encodeMessage } from '../../../codecs/protocol/table.js';
 import { close, dup, eventfdSignal, mapShared, Poller, type Fd } from '../../../native/index.js';
 import { checkDeviceMemory } from '../../../native/qxl/device-memory.js';
 import { QxlConsumer } from '../../../native/qxl/endpoints.js';
+import type { QxlCommand } from '../../../native/qxl/layout.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
 import { flip } from '../../../runtime/port.js';
@@ -166,7 +167,14 @@ export default defineActor<RedWorkerContract>(
     );
     const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
-    let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
+    let device: {
+      consumer: QxlConsumer;
+      reader: QxlReader;
+      poller: Poller;
+      producerFd: Fd;
+      /** The live surface's create command: its memory is the surface, handed back only with it. */
+      surface?: QxlCommand;
+    } | null = null;
 
     /** While the cursor channel is behind, its ring waits in the device (the host keeps its latest cursor); taken again once there is room. */
     const toCursor = (e: CursorEvent) => {
@@ -227,7 +235,8 @@ export default defineActor<RedWorkerContract>(
             streams?.surfaceGone();
             pipe.push({ kind: 'surface-destroy' });
           }
-          canvas = new Canvas(w.width, w.height);
+          // The surface in device memory, the one copy of the screen: drawn in, snapshotted from.
+          canvas = new Canvas(w.width, w.height, w.pixels);
           if (client) introduce(canvas);
           return;
         case 'surface-destroy':
@@ -238,17 +247,20 @@ export default defineActor<RedWorkerContract>(
           canvas = null;
           return;
         case 'copy':
+        case 'written':
         case 'fill':
         case 'copy-bits': {
           if (!canvas) return void ctx.log.warn({ kind: w.kind }, 'drawing before any surface: dropped');
+          // 'written': the host put the pixels in the surface itself.
           if (w.kind === 'copy') canvas.copy(w.box, w.src, w.srcX, w.srcY, w.clip);
           else if (w.kind === 'fill') canvas.fill(w.box, w.color, w.clip);
-          else canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
+          else if (w.kind === 'copy-bits') canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
           const box = intersect(w.box, canvas.bounds);
           if (!client || isEmpty(box)) return;
           const clip = w.clip ? { clip: w.clip } : {};
-          const parts = streams ? streams.damage(box, w.kind, performance.now()) : [box];
-          if (w.kind === 'copy') for (const part of parts) for (const d of images(canvas, part, w.clip)) pipe.push(d);
+          const image = w.kind === 'copy' || w.kind === 'written';
+          const parts = streams ? streams.damage(box, image ? 'copy' : w.kind, performance.now()) : [box];
+          if (image) for (const part of parts) for (const d of images(canvas, part, w.clip)) pipe.push(d);
           else if (w.kind === 'fill') {
             lossy.lossless(box, w.clip);
             pipe.push({ kind: 'fill', box, ...clip, color: w.color });
@@ -291,6 +303,11 @@ export default defineActor<RedWorkerContract>(
       }
     };
 
+    const release = (cmd: QxlCommand) => {
+      const problem = device?.consumer.release(cmd);
+      if (problem) ctx.log.warn({ problem }, 'QXL command could not be released');
+    };
+
     /** Takes every command waiting on both rings, then lets the pipe move. */
     const consume = () => {
       if (!device) return;
@@ -307,8 +324,14 @@ export default defineActor<RedWorkerContract>(
           const work = reader.read(cmd);
           if ('error' in work) ctx.log.warn({ reason: work.error }, 'bad QXL command dropped');
           else apply(work);
-          const released = consumer.release(cmd);
-          if (released) ctx.log.warn({ problem: released }, 'QXL command could not be released');
+          const kind = 'error' in work ? null : work.kind;
+          // Nothing reads a surface's memory once the surface is gone (snapshots are copies of it).
+          if (kind === 'surface-create' || kind === 'surface-destroy') {
+            if (device.surface) release(device.surface);
+            device.surface = undefined;
+          }
+          if (kind === 'surface-create') device.surface = cmd;
+          else release(cmd);
         }
       }
       consumer.releases.flush();
@@ -482,7 +505,7 @@ export default defineActor<RedWorkerContract>(
           if (!wire || client?.session !== wire.session) continue;
           // Waits while the display channel holds its link (its client is not keeping up).
           await display.send({ kind: 'wire', session: wire.session, type: wire.type, body: moved(wire.body) });
-          sent++;
+          if (sent++ === 0) void ctx.parent.send({ kind: 'first-drawing' });
         }
       } catch (err) {
         ctx.log.error({ err }, 'display pipe failed');
@@ -490,7 +513,6 @@ export default defineActor<RedWorkerContract>(
         pumping = false;
       }
       if (client && pipe.length > 0 && display.state !== 'closed') void pump();
-      else void ctx.parent.send({ kind: 'stats', dropped: pipe.dropped, sent });
     };
 
     ctx.onStop(() => {

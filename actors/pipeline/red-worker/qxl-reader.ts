@@ -1,5 +1,5 @@
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
-import { BitmapFormat } from '../../../codecs/protocol/enums.js';
+import { BitmapFormat, ImageType, SurfaceFormat } from '../../../codecs/protocol/enums.js';
 import { Rect } from '../../../codecs/protocol/structs.js';
 import { decode, type Codec } from '../../../codecs/protocol/wire.js';
 import {
@@ -20,8 +20,10 @@ import {
   QxlDrawType,
   QxlEffect,
   QxlFill,
+  QxlImageDescriptor,
   QxlSurfaceCmd,
   QxlSurfaceCmdType,
+  QxlSurfaceImage,
   QxlUpdateCmd,
   qxlCursorCmdUnionOffset,
   qxlCursorHeaderSize,
@@ -32,9 +34,13 @@ import { QxlCmd, type QxlCommand, type QxlPhysical } from '../../../native/qxl/l
 import type { MemSlots } from '../../../native/qxl/memslots.js';
 import type { Box } from '../../../codecs/box.js';
 
-/** A QXL command as the red-worker acts on it; pixel views point into the device memory until the command is released. */
+/**
+ * A QXL command as the red-worker acts on it; pixel views point into the device memory until the
+ * command is released (a surface's, until its create command is: the red-worker holds that one
+ * while the surface lives).
+ */
 export type QxlWork =
-  | { readonly kind: 'surface-create'; readonly width: number; readonly height: number }
+  | { readonly kind: 'surface-create'; readonly width: number; readonly height: number; readonly pixels: Bitmap32 }
   | { readonly kind: 'surface-destroy' }
   | {
       readonly kind: 'copy';
@@ -44,6 +50,8 @@ export type QxlWork =
       readonly srcX: number;
       readonly srcY: number;
     }
+  /** The host wrote the box's pixels into the surface itself (a DRAW_COPY from surface 0 onto the same place). */
+  | { readonly kind: 'written'; readonly box: Box; readonly clip?: readonly Box[] }
   | { readonly kind: 'fill'; readonly box: Box; readonly clip?: readonly Box[]; readonly color: number }
   | { readonly kind: 'copy-bits'; readonly box: Box; readonly clip?: readonly Box[]; readonly srcX: number; readonly srcY: number }
   | { readonly kind: 'update' }
@@ -64,7 +72,7 @@ export interface CursorShapeView {
 
 export type ReadResult = QxlWork | { readonly error: string };
 
-/** Largest surface a host may create; a hostile size must not make us allocate gigabytes. */
+/** Largest surface a host may create. */
 export const maxSurfaceSide = 16384;
 /** spice-server's MAX_DATA_CHUNK and its clip-rect bound. */
 const maxClipRects = 4096;
@@ -123,7 +131,13 @@ export class QxlReader {
     if (s.type !== QxlSurfaceCmdType.create) return { error: `surface command type ${s.type}` };
     if (!(s.width >= 1 && s.width <= maxSurfaceSide && s.height >= 1 && s.height <= maxSurfaceSide))
       return { error: `surface of ${s.width}x${s.height}` };
-    return { kind: 'surface-create', width: s.width, height: s.height };
+    if (s.format !== SurfaceFormat.xrgb32) return { error: `surface format ${s.format}` };
+    if (s.stride < s.width * 4) return { error: `surface stride ${s.stride} for ${s.width} pixels` };
+    const bytes = s.stride * (s.height - 1) + s.width * 4;
+    const memory = this.view(s.data, 'surface memory');
+    if (memory.length < bytes) return { error: `surface of ${bytes} bytes runs out of its memory slot` };
+    const pixels = { width: s.width, height: s.height, stride: s.stride, pixels: memory.subarray(0, bytes) };
+    return { kind: 'surface-create', width: s.width, height: s.height, pixels };
   }
 
   private drawable(address: QxlPhysical): ReadResult {
@@ -135,8 +149,19 @@ export class QxlReader {
       case QxlDrawType.copy: {
         const c = this.struct(QxlCopy, address, qxlDrawableUnionOffset);
         if (d.effect !== QxlEffect.opaque) return { error: `copy with effect ${d.effect}` };
-        const src = this.bitmap(c.src_bitmap);
         const a = c.src_area;
+        if (this.struct(QxlImageDescriptor, c.src_bitmap).type === ImageType.surface) {
+          const s = this.struct(QxlSurfaceImage, c.src_bitmap);
+          if (s.surface_id !== 0) return { error: `copy from surface ${s.surface_id}: only the primary surface is supported` };
+          if (a.right - a.left !== box.right - box.left || a.bottom - a.top !== box.bottom - box.top)
+            return { error: 'copy source area does not fit its box' };
+          const clipped = clip ? { clip } : {};
+          // From the surface onto itself: in place, what the host wrote; elsewhere, a move of its pixels.
+          return a.left === box.left && a.top === box.top
+            ? { kind: 'written', box, ...clipped }
+            : { kind: 'copy-bits', box, ...clipped, srcX: a.left, srcY: a.top };
+        }
+        const src = this.bitmap(c.src_bitmap);
         if (
           a.left < 0 ||
           a.top < 0 ||
