@@ -544,10 +544,7 @@ export interface RedWorkerContract {
    */
   in: ({ kind: 'net-test' } & NetTest) | { kind: 'glz-dictionary'; session: number; memory: Shared<SharedArrayBuffer> };
   /** glz-window: a client's DISPLAY_INIT window, for its dictionary; glz-release: that display no longer uses it. */
-  out:
-    | { kind: 'first-drawing' }
-    | { kind: 'glz-window'; session: number; windowPixels: number }
-    | { kind: 'glz-release'; session: number };
+  out: { kind: 'first-drawing' } | { kind: 'glz-window'; session: number; windowPixels: number } | { kind: 'glz-release'; session: number };
   replies: {};
 }
 
