@@ -8,12 +8,22 @@ import { decodeLz4 } from '../codecs/image/lz4/decoder.js';
 import { writePpm } from '../codecs/image/ppm.js';
 import { decodeQuic } from '../codecs/image/quic/decoder.js';
 import type { displayProtocol } from '../codecs/protocol/channels/display.js';
-import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, SurfaceFlags } from '../codecs/protocol/enums.js';
+import {
+  BitmapFlags,
+  BitmapFormat,
+  BrushType,
+  ClipType,
+  ImageFlags,
+  ImageType,
+  ResourceType,
+  SurfaceFlags,
+} from '../codecs/protocol/enums.js';
 import type { Clip, Image } from '../codecs/protocol/structs.js';
 import type { MessageOf } from '../codecs/protocol/table.js';
 import type { ClientChannel } from './channel.js';
 import { createVideoDecoder, type VideoDecoder } from '../codecs/video/decoder.js';
 import { videoCodecs, videoCodecType } from '../codecs/video/codec-list.js';
+import { ClientPixmapCache } from './pixmap-cache.js';
 
 type Display = typeof displayProtocol;
 export type DisplayChannel = ClientChannel<Display['server']['defs'], Display['client']['defs']>;
@@ -94,6 +104,10 @@ export class ClientDisplay {
   error: string | null = null;
   /** The GLZ window (one display here: spice-gtk keeps one per session). */
   readonly glz = new GlzWindow();
+  /** The pixmap cache, of the size DISPLAY_INIT offers (one display here: spice-gtk shares one by cache id). */
+  readonly pixmaps = new ClientPixmapCache(Number(spiceGtkDisplayInit.pixmap_cache_size));
+  /** Messages applied, by name (draw_copy, copy_bits, draw_fill, inval_list, ...). */
+  readonly received = new Map<string, number>();
 
   constructor(readonly channel: DisplayChannel) {
     channel.messages$.subscribe((m) => this.apply(m));
@@ -108,6 +122,7 @@ export class ClientDisplay {
   }
 
   private apply(m: DisplayMessage): void {
+    this.received.set(m.name, (this.received.get(m.name) ?? 0) + 1);
     switch (m.name) {
       case 'surface_create':
         if (m.body.flags & SurfaceFlags.primary) this.surface = new Canvas(m.body.width, m.body.height);
@@ -131,7 +146,7 @@ export class ClientDisplay {
         const s = this.target(m.body.base.surface_id);
         const src = m.body.data.src_bitmap;
         if (!s || !src) return;
-        const img = decodeImage(src, this.glz);
+        const img = this.image(src);
         if (typeof img === 'string') return this.fail(img);
         const a = m.body.data.src_area;
         s.copy(m.body.base.box, img, a.left, a.top, clipBoxes(m.body.base.clip));
@@ -151,6 +166,16 @@ export class ClientDisplay {
         s.copyBits(m.body.base.box, m.body.src_pos.x, m.body.src_pos.y, clipBoxes(m.body.base.clip));
         return this.drew(m.body.base.box);
       }
+      case 'inval_list':
+        for (const r of m.body.resources) {
+          if (r.type !== ResourceType.pixmap) return this.fail(`INVAL_LIST of resource type ${r.type}`);
+          this.pixmaps.remove(r.id);
+        }
+        return;
+      case 'inval_all_pixmaps':
+        // One channel here: nothing else to wait for.
+        this.pixmaps.clear();
+        return;
       case 'stream_create': {
         const codec = codecOfType(m.body.codec_type);
         if (!codec) return this.fail(`stream codec type ${m.body.codec_type}`);
@@ -190,6 +215,16 @@ export class ClientDisplay {
       default:
         return;
     }
+  }
+
+  /** A drawing's image: decoded (and kept when the server says so) or taken from the pixmap cache; the reason when neither works. */
+  private image(src: Image): Bitmap32 | string {
+    const { type, id, flags } = src.descriptor;
+    if (type === ImageType.fromCache || type === ImageType.fromCacheLossless)
+      return this.pixmaps.get(id) ?? `FROM_CACHE of pixmap ${id}, which the cache does not hold`;
+    const img = decodeImage(src, this.glz);
+    if (typeof img === 'string' || !(flags & (ImageFlags.cacheMe | ImageFlags.cacheReplaceMe))) return img;
+    return this.pixmaps.put(id, img) ?? img;
   }
 
   private drew(r: Box): void {

@@ -1,6 +1,6 @@
 import type { ImageCompressionMode } from '../../../codecs/image/choose.js';
 import { displayProtocol } from '../../../codecs/protocol/channels/display.js';
-import { DisplayCap, hasCap } from '../../../codecs/protocol/enums.js';
+import { DisplayCap, hasCap, ImageFlags, ResourceType } from '../../../codecs/protocol/enums.js';
 import { encodeMessage } from '../../../codecs/protocol/table.js';
 import { close, dup, eventfdSignal, mapShared, Poller, type Fd } from '../../../native/index.js';
 import { checkDeviceMemory } from '../../../native/qxl/device-memory.js';
@@ -23,7 +23,7 @@ import {
 } from '../../contracts.js';
 import { Canvas } from '../../../codecs/image/canvas.js';
 import { SharedBuffers } from '../../../codecs/image/shared-buffers.js';
-import { drawingMessage } from './drawing-message.js';
+import { drawingMessage, type ImageSource } from './drawing-message.js';
 import { intersect, isEmpty, type Box } from '../../../codecs/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
@@ -33,6 +33,10 @@ import { createVideoEncoder } from '../../../codecs/video/encoder.js';
 import { Streams } from './streams/streams.js';
 import { InThreadEncoders } from './streams/stream-encoders.js';
 import { createGlzDictionary, glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
+import { PixmapCache, pixmapCachePixels, type CacheVerdict } from './cache/pixmap-cache.js';
+import { contentKey } from './cache/content-key.js';
+import { planMotion, type MotionPart } from './motion/plan.js';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = {
@@ -106,8 +110,11 @@ export default defineActor<RedWorkerContract>(
       marked: boolean;
       /** The client's GLZ dictionary: a fresh one each client, so its ids start at 0. */
       glz?: GlzDictionary;
+      /** What the client's pixmap cache holds of this display's images (none when it offered no room). */
+      cache?: PixmapCache;
     } | null = null;
     let imageId = 0n;
+    let clients = 0;
     let sent = 0;
     const { meter } = ctx;
     meter.counter('spice_display_drawings_sent_total', 'Drawings sent to the display channel (frames, in SPICE terms).', {}, () => sent);
@@ -148,6 +155,18 @@ export default defineActor<RedWorkerContract>(
     };
     const countImage = labelled('spice_display_images_total', 'Images sent, by the encoding chosen (raw: uncompressed).', 'encoding');
     const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
+    const countDrawn = labelled(
+      'spice_display_drawn_total',
+      'Drawings encoded for the client by kind: image, fill, copy-bits (fills and copy-bits include those found in hosts\' damage), ...',
+      'kind',
+    );
+    const countCache = labelled(
+      'spice_display_pixmap_cache_total',
+      'Images by what the pixmap cache made of them: hit (sent as FROM_CACHE), added (sent with CACHE_ME), skipped (larger than the cache).',
+      'result',
+    );
+    let motionMs = 0;
+    meter.counter('spice_display_motion_seconds_total', 'Time spent looking for moved rows and fills in the damage.', {}, () => motionMs / 1000);
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
 
@@ -190,6 +209,36 @@ export default defineActor<RedWorkerContract>(
       }
     };
 
+    /**
+     * Where a COPY_BITS may not read: pixels that may be lossy at the client. Video streams for
+     * now; lossy images join here when they come (their areas, until resent exactly).
+     */
+    const sourceLossy = (source: Box): boolean => streams?.overlaps(source) ?? false;
+
+    /** How a copy's box can go out as moved rows, fills and smaller images; null: as it is. */
+    const detectMotion = (c: Canvas, dest: Box, src: Bitmap32, srcX: number, srcY: number): readonly MotionPart[] | null => {
+      const box = intersect(dest, c.bounds);
+      // A stream's area is the stream's to send (a COPY_BITS there would end it).
+      if (isEmpty(box) || sourceLossy(box)) return null;
+      const started = performance.now();
+      const plan = planMotion(c.bitmap, box, src, srcX + box.left - dest.left, srcY + box.top - dest.top, sourceLossy);
+      motionMs += performance.now() - started;
+      return plan;
+    };
+
+    /** A planned copy into the pipe: the moved rows first (they read the client's picture from before), then the rest. */
+    const sendMotion = (c: Canvas, plan: readonly MotionPart[]) => {
+      const now = performance.now();
+      for (const p of plan) {
+        if (p.kind === 'copy-bits') pipe.push(p);
+        else
+          for (const part of streams ? streams.damage(p.box, 'copy', now) : [p.box]) {
+            if (p.kind === 'fill') pipe.push({ kind: 'fill', box: part, color: p.color });
+            else for (const d of images(c, part)) pipe.push(d);
+          }
+      }
+    };
+
     const apply = (w: QxlWork) => {
       switch (w.kind) {
         case 'surface-create':
@@ -211,11 +260,14 @@ export default defineActor<RedWorkerContract>(
         case 'fill':
         case 'copy-bits': {
           if (!canvas) return void ctx.log.warn({ kind: w.kind }, 'drawing before any surface: dropped');
+          // Looked for before the copy: the surface still shows what the client has.
+          const motion = w.kind === 'copy' && client && !w.clip ? detectMotion(canvas, w.box, w.src, w.srcX, w.srcY) : null;
           if (w.kind === 'copy') canvas.copy(w.box, w.src, w.srcX, w.srcY, w.clip);
           else if (w.kind === 'fill') canvas.fill(w.box, w.color, w.clip);
           else canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
           const box = intersect(w.box, canvas.bounds);
           if (!client || isEmpty(box)) return;
+          if (motion) return sendMotion(canvas, motion);
           const clip = w.clip ? { clip: w.clip } : {};
           const parts = streams ? streams.damage(box, w.kind, performance.now()) : [box];
           if (w.kind === 'copy') for (const part of parts) for (const d of images(canvas, part, w.clip)) pipe.push(d);
@@ -313,9 +365,12 @@ export default defineActor<RedWorkerContract>(
 
     display.messages$.subscribe((m) => {
       switch (m.kind) {
-        case 'client':
+        case 'client': {
           pipe.clear();
           retireGlz();
+          const cache = pixmapCachePixels(m.pixmapCache.pixels);
+          if (cache.clamped) ctx.log.info({ asked: m.pixmapCache.pixels, pixels: cache.pixels }, 'pixmap cache size from DISPLAY_INIT out of bounds: clamped');
+          clients++;
           client = {
             session: m.session,
             caps: m.caps,
@@ -324,12 +379,15 @@ export default defineActor<RedWorkerContract>(
             // One dictionary per client shared by its displays is not there yet: until then only
             // display 0 sends GLZ (the client has one window for all of them), the others LZ.
             ...(init.id === 0 && { glz: createGlzDictionary(m.glzWindowPixels) }),
+            // Not yet shared by a client's displays: each keeps its own, its ids apart (display, client in the high bits).
+            ...(cache.pixels > 0 && { cache: new PixmapCache(cache.pixels, (BigInt(init.id & 0xff) << 56n) | (BigInt(clients & 0xffff) << 40n)) }),
           };
           streams?.setClient(m.caps);
           watched();
           if (canvas) introduce(canvas);
           void pump();
           return;
+        }
         case 'client-gone':
           if (client?.session === m.session) {
             retireGlz();
@@ -353,7 +411,8 @@ export default defineActor<RedWorkerContract>(
       }
     });
 
-    type Wire = { session: number; type: number; body: Uint8Array };
+    /** A display message; `before`: one sent just ahead of it (the INVAL_LIST of the pixmaps its image evicts). */
+    type Wire = { session: number; type: number; body: Uint8Array; before?: { type: number; body: Uint8Array } };
     /**
      * The last GLZ job submitted: with a dictionary, images are encoded one at a time in pipe
      * order, so the ids the dictionary hands out follow the order the client gets them in.
@@ -366,8 +425,11 @@ export default defineActor<RedWorkerContract>(
       mode: ImageCompressionMode,
       lz4: boolean,
       glz: GlzDictionary | undefined,
+      cache: PixmapCache | undefined,
     ): Promise<Wire | null> => {
+      let verdict: CacheVerdict = { kind: 'skip' };
       try {
+        countDrawn(d.kind);
         if (d.kind === 'stream-frame') {
           // A frame whose stream ended meanwhile gives nothing.
           const frame = streams ? await streams.encode(d) : null;
@@ -375,6 +437,15 @@ export default defineActor<RedWorkerContract>(
           return frame && { session, ...encodeMessage(displayProtocol.server, drawingMessage(d, frame), frame.frame.length + 64) };
         }
         if (d.kind !== 'image') return { session, ...encodeMessage(displayProtocol.server, drawingMessage(d)) };
+        // Decided in pipe order, before any wait, so a hit never reaches the client before its image.
+        if (cache) verdict = cache.use(contentKey(d.bitmap), d.bitmap.width * d.bitmap.height, { canLossy: false, jpeg: false });
+        countCache(verdict.kind === 'add' ? 'added' : verdict.kind === 'hit' ? 'hit' : 'skipped');
+        if (verdict.kind === 'hit') {
+          countImage('from_cache');
+          const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: verdict.id, fromCache: verdict }));
+          recycle(d);
+          return { session, ...message };
+        }
         const request = { encoding: 'auto', mode, clientHasLz4: lz4, ...(glz && { glzDictionary: glz.memory }) } as const;
         const compressing = glz ? glzTail.then(() => pool.compress(d.bitmap, request)) : pool.compress(d.bitmap, request);
         if (glz) glzTail = compressing.catch(() => undefined);
@@ -384,10 +455,22 @@ export default defineActor<RedWorkerContract>(
         });
         countImage(result.encoding);
         const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
-        const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
+        const source: ImageSource =
+          verdict.kind === 'add'
+            ? { id: verdict.id, result, flags: ImageFlags.cacheMe | (verdict.replace ? ImageFlags.cacheReplaceMe : 0) }
+            : { id: ++imageId << 32n, result };
+        const message = encodeMessage(displayProtocol.server, drawingMessage(d, source), size);
         recycle(d);
-        return { session, ...message };
+        const evicted = verdict.kind === 'add' ? verdict.evicted : [];
+        const resources = evicted.map((id) => ({ type: ResourceType.pixmap, id }));
+        return {
+          session,
+          ...message,
+          ...(evicted.length > 0 && { before: encodeMessage(displayProtocol.server, { name: 'inval_list', body: { resources } }) }),
+        };
       } catch (err) {
+        // An image the cache took that never goes out: no later hit may name it.
+        if (verdict.kind === 'add') cache?.forget(verdict.id);
         ctx.log.error({ err, kind: d.kind }, 'drawing not encoded: dropped');
         return null;
       }
@@ -419,7 +502,7 @@ export default defineActor<RedWorkerContract>(
           const glz = usesGlz(client);
           if (ahead.length === 0 || credited()) {
             while (pipe.length > 0 && ahead.length < pool.share && (pool.free > 0 || pipe.peek()?.kind !== 'image'))
-              ahead.push(encode(pipe.shift()!, session, mode, lz4, glz));
+              ahead.push(encode(pipe.shift()!, session, mode, lz4, glz, client.cache));
           }
           // Nothing to wait for but room in the pool (jobs of a client that has gone still run there).
           if (ahead.length === 0) {
@@ -429,6 +512,7 @@ export default defineActor<RedWorkerContract>(
           const wire = await ahead.shift()!;
           if (!wire || client?.session !== wire.session) continue;
           // Waits while the display channel holds its link (its client is not keeping up).
+          if (wire.before) await display.send({ kind: 'wire', session: wire.session, type: wire.before.type, body: moved(wire.before.body) });
           await display.send({ kind: 'wire', session: wire.session, type: wire.type, body: moved(wire.body) });
           sent++;
         }
