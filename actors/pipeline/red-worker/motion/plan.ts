@@ -17,8 +17,10 @@ export type MotionPart =
 export const motionLimits = { minRows: 16, minWidth: 8, maxPixels: 3840 * 2160 } as const;
 /** Changed runs closer than this are sent as one image (the same rows between them too): fewer, larger images. */
 const joinGap = 8;
-/** A shift needs this many distinct rows found moved by it before it is checked row by row. */
+/** A shift needs this many rows found moved by it before it is checked row by row. */
 const minVotes = 3;
+/** Rows of one hash that still vote. */
+const maxSame = 4;
 
 /** An empty plan: the update changed nothing the client does not have. */
 export const unchanged: readonly MotionPart[] = [];
@@ -29,7 +31,7 @@ export const unchanged: readonly MotionPart[] = [];
  * rows shifted up or down (a terminal's scroll, a window moved vertically) go as COPY_BITS
  * from where they were, rows that did not change not at all, runs of one colour as fills, and
  * only the rest as images. Row hashes find the shift (the offset most changed rows agree on,
- * voted by rows whose hash is unique in the box before), then every row it is used for is
+ * voted by rows whose hash is rare in the box before), then every row it is used for is
  * compared in full. `sourceLossy` says whether a rectangle may not be shown exactly at the
  * client (a video stream, a lossy image): rows are not copied from there, so lossy pixels do not
  * spread. Null when nothing is saved (send the box as one image, as before).
@@ -85,20 +87,27 @@ export function planMotion(
 
 /** The vertical offset (old row = new row + dy) most changed rows agree on, 0 for none. */
 function shiftOf(oldH: Int32Array, newH: Int32Array): number {
-  // A row's hash seen twice in the box before (blank rows, a uniform background) votes for nothing.
-  const where = new Map<number, number>();
-  for (let y = 0; y < oldH.length; y++) where.set(oldH[y]!, where.has(oldH[y]!) ? -1 : y);
+  // Rows by hash in the box before; a hash seen more than `maxSame` times (blank rows, a uniform
+  // background) votes for nothing, one seen a few times (a glyph row drawn at twice its size) for each.
+  const where = new Map<number, number[]>();
+  for (let y = 0; y < oldH.length; y++) {
+    const rows = where.get(oldH[y]!);
+    if (!rows) where.set(oldH[y]!, [y]);
+    else if (rows.length <= maxSame) rows.push(y);
+  }
   const votes = new Map<number, number>();
   let best = 0;
   let bestVotes = minVotes - 1;
   for (let y = 0; y < newH.length; y++) {
     if (newH[y] === oldH[y]) continue;
-    const from = where.get(newH[y]!);
-    if (from === undefined || from < 0) continue;
-    const dy = from - y;
-    const n = (votes.get(dy) ?? 0) + 1;
-    votes.set(dy, n);
-    if (n > bestVotes) [best, bestVotes] = [dy, n];
+    const rows = where.get(newH[y]!);
+    if (!rows || rows.length > maxSame) continue;
+    for (const from of rows) {
+      const dy = from - y;
+      const n = (votes.get(dy) ?? 0) + 1;
+      votes.set(dy, n);
+      if (n > bestVotes) [best, bestVotes] = [dy, n];
+    }
   }
   return best;
 }
