@@ -39,8 +39,11 @@ interface ClientStream {
   readonly decoder: VideoDecoder;
 }
 
+/** What DISPLAY_INIT offers: the pixmap cache's id and size in pixels, the GLZ dictionary's id and window in pixels. */
+export type DisplayInit = Extract<MessageOf<Display['client']['defs']>, { name: 'init' }>['body'];
+
 /** spice-gtk's DISPLAY_INIT: pixmap cache of 80 MiB in pixels, GLZ dictionary 1 with a 16 MiB window. */
-export const spiceGtkDisplayInit = {
+export const spiceGtkDisplayInit: DisplayInit = {
   pixmap_cache_id: 1,
   pixmap_cache_size: 20_971_520n,
   glz_dictionary_id: 1,
@@ -105,14 +108,18 @@ export class ClientDisplay {
   /** The GLZ window (one display here: spice-gtk keeps one per session). */
   readonly glz = new GlzWindow();
   /** The pixmap cache, of the size DISPLAY_INIT offers (one display here: spice-gtk shares one by cache id). */
-  readonly pixmaps = new ClientPixmapCache(Number(spiceGtkDisplayInit.pixmap_cache_size));
+  readonly pixmaps: ClientPixmapCache;
   /** Messages applied, by name (draw_copy, copy_bits, draw_fill, inval_list, ...). */
   readonly received = new Map<string, number>();
 
-  constructor(readonly channel: DisplayChannel) {
+  constructor(
+    readonly channel: DisplayChannel,
+    init: DisplayInit = spiceGtkDisplayInit,
+  ) {
+    this.pixmaps = new ClientPixmapCache(Math.max(0, Number(init.pixmap_cache_size)));
     channel.messages$.subscribe((m) => this.apply(m));
     for (const m of channel.history) this.apply(m);
-    channel.send({ name: 'init', body: spiceGtkDisplayInit });
+    channel.send({ name: 'init', body: init });
   }
 
   /** The primary surface as a P6 PPM. */

@@ -89,7 +89,11 @@ test('uniform rows go as fills, unchanged rows not at all; a lossy source is not
   after.fill({ ...box, top: 40, bottom: 60 }, 0x123456);
   let plan = planMotion(before.bitmap, box, after.region(box), 0, 0, () => false)!;
   t.deepEqual(plan, [{ kind: 'fill', box: { ...box, top: 40, bottom: 60 }, color: 0x123456 }]);
-  t.deepEqual(planMotion(before.bitmap, box, before.region(box), 0, 0, () => false), [], 'nothing changed: nothing to send');
+  t.deepEqual(
+    planMotion(before.bitmap, box, before.region(box), 0, 0, () => false),
+    [],
+    'nothing changed: nothing to send',
+  );
 
   const { after: moved, next } = scrolled(before, box, 16, 6);
   plan = planMotion(before.bitmap, box, next, 0, 0, (source) => source.top < 50) ?? [{ kind: 'image', box }];
@@ -104,15 +108,26 @@ test('no shift and every row changed: null (one image, as before); small or huge
   const before = textCanvas(200, 100, 7);
   const other = textCanvas(200, 100, 8);
   const box = boxAt(0, 0, 200, 100);
-  t.is(planMotion(before.bitmap, box, other.region(box), 0, 0, () => false), null);
-  t.is(planMotion(before.bitmap, boxAt(0, 0, 200, motionLimits.minRows - 1), other.bitmap, 0, 0, () => false), null);
+  t.is(
+    planMotion(before.bitmap, box, other.region(box), 0, 0, () => false),
+    null,
+  );
+  t.is(
+    planMotion(before.bitmap, boxAt(0, 0, 200, motionLimits.minRows - 1), other.bitmap, 0, 0, () => false),
+    null,
+  );
 });
 
 test('random scrolls, edits and fills: the client always ends with the new picture', (t) => {
   const r = rng(42);
   for (let round = 0; round < 200; round++) {
     const before = textCanvas(96, 80, round);
-    const box = { left: Math.floor(r() * 10), top: Math.floor(r() * 10), right: 96 - Math.floor(r() * 10), bottom: 80 - Math.floor(r() * 10) };
+    const box = {
+      left: Math.floor(r() * 10),
+      top: Math.floor(r() * 10),
+      right: 96 - Math.floor(r() * 10),
+      bottom: 80 - Math.floor(r() * 10),
+    };
     const after = new Canvas(96, 80);
     after.bitmap.pixels.set(before.bitmap.pixels);
     const dy = Math.floor(r() * 40) - 20;

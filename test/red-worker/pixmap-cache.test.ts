@@ -61,7 +61,7 @@ test('content keys: equal shown pixels give equal keys whatever the 4th byte or 
   };
   const a = { width: 8, height: 4, stride: 32, pixels: px(32, (i) => 0xff000000 | (i * 0x10101)) };
   const x = { ...a, pixels: px(32, (i) => i * 0x10101) };
-  const wide = { ...a, stride: 48, pixels: px(48, (i) => (i % 12 < 8 ? ((i - 4 * Math.floor(i / 12)) * 0x10101) : 0xabcdef)) };
+  const wide = { ...a, stride: 48, pixels: px(48, (i) => (i % 12 < 8 ? (i - 4 * Math.floor(i / 12)) * 0x10101 : 0xabcdef)) };
   t.is(contentKey(a), contentKey(x));
   t.is(contentKey(a), contentKey(wide));
   const changed = { ...a, pixels: px(32, (i) => (i === 17 ? 1 : i * 0x10101)) };

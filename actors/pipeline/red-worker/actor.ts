@@ -157,7 +157,7 @@ export default defineActor<RedWorkerContract>(
     const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
     const countDrawn = labelled(
       'spice_display_drawn_total',
-      'Drawings encoded for the client by kind: image, fill, copy-bits (fills and copy-bits include those found in hosts\' damage), ...',
+      "Drawings encoded for the client by kind: image, fill, copy-bits (fills and copy-bits include those found in hosts' damage), ...",
       'kind',
     );
     const countCache = labelled(
@@ -166,7 +166,12 @@ export default defineActor<RedWorkerContract>(
       'result',
     );
     let motionMs = 0;
-    meter.counter('spice_display_motion_seconds_total', 'Time spent looking for moved rows and fills in the damage.', {}, () => motionMs / 1000);
+    meter.counter(
+      'spice_display_motion_seconds_total',
+      'Time spent looking for moved rows and fills in the damage.',
+      {},
+      () => motionMs / 1000,
+    );
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: { consumer: QxlConsumer; reader: QxlReader; poller: Poller; producerFd: Fd } | null = null;
 
@@ -369,7 +374,11 @@ export default defineActor<RedWorkerContract>(
           pipe.clear();
           retireGlz();
           const cache = pixmapCachePixels(m.pixmapCache.pixels);
-          if (cache.clamped) ctx.log.info({ asked: m.pixmapCache.pixels, pixels: cache.pixels }, 'pixmap cache size from DISPLAY_INIT out of bounds: clamped');
+          if (cache.clamped)
+            ctx.log.info(
+              { asked: m.pixmapCache.pixels, pixels: cache.pixels },
+              'pixmap cache size from DISPLAY_INIT out of bounds: clamped',
+            );
           clients++;
           client = {
             session: m.session,
@@ -380,7 +389,9 @@ export default defineActor<RedWorkerContract>(
             // display 0 sends GLZ (the client has one window for all of them), the others LZ.
             ...(init.id === 0 && { glz: createGlzDictionary(m.glzWindowPixels) }),
             // Not yet shared by a client's displays: each keeps its own, its ids apart (display, client in the high bits).
-            ...(cache.pixels > 0 && { cache: new PixmapCache(cache.pixels, (BigInt(init.id & 0xff) << 56n) | (BigInt(clients & 0xffff) << 40n)) }),
+            ...(cache.pixels > 0 && {
+              cache: new PixmapCache(cache.pixels, (BigInt(init.id & 0xff) << 56n) | (BigInt(clients & 0xffff) << 40n)),
+            }),
           };
           streams?.setClient(m.caps);
           watched();
@@ -512,7 +523,8 @@ export default defineActor<RedWorkerContract>(
           const wire = await ahead.shift()!;
           if (!wire || client?.session !== wire.session) continue;
           // Waits while the display channel holds its link (its client is not keeping up).
-          if (wire.before) await display.send({ kind: 'wire', session: wire.session, type: wire.before.type, body: moved(wire.before.body) });
+          if (wire.before)
+            await display.send({ kind: 'wire', session: wire.session, type: wire.before.type, body: moved(wire.before.body) });
           await display.send({ kind: 'wire', session: wire.session, type: wire.type, body: moved(wire.body) });
           sent++;
         }

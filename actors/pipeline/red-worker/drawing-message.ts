@@ -69,10 +69,7 @@ const streamTopDown = 1;
  * The display message for a drawing; an image drawing needs what stands for its pixels, a
  * stream frame its encoded bytes and multi-media time.
  */
-export function drawingMessage(
-  d: Drawing,
-  compressed?: ImageSource | { frame: Uint8Array; mmTime: number },
-): DisplayMessage {
+export function drawingMessage(d: Drawing, compressed?: ImageSource | { frame: Uint8Array; mmTime: number }): DisplayMessage {
   switch (d.kind) {
     case 'image': {
       const { width, height } = d.bitmap;
