@@ -373,10 +373,10 @@ export default defineActor<RedWorkerContract>(
         case 'client': {
           pipe.clear();
           retireGlz();
-          const cache = pixmapCachePixels(m.pixmapCache.pixels);
+          const cache = pixmapCachePixels(m.pixmapCachePixels);
           if (cache.clamped)
             ctx.log.info(
-              { asked: m.pixmapCache.pixels, pixels: cache.pixels },
+              { asked: m.pixmapCachePixels, pixels: cache.pixels },
               'pixmap cache size from DISPLAY_INIT out of bounds: clamped',
             );
           clients++;
