@@ -24,7 +24,7 @@ import {
 import { Canvas } from '../../../codecs/image/canvas.js';
 import { SharedBuffers } from '../../../codecs/image/shared-buffers.js';
 import { drawingMessage, type ImageSource } from './drawing-message.js';
-import { intersect, isEmpty, type Box } from '../../../codecs/box.js';
+import { intersect, isEmpty, sameBox, type Box } from '../../../codecs/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 import type { Cell } from '../../../runtime/meter.js';
@@ -233,14 +233,9 @@ export default defineActor<RedWorkerContract>(
 
     /** A planned copy into the pipe: the moved rows first (they read the client's picture from before), then the rest. */
     const sendMotion = (c: Canvas, plan: readonly MotionPart[]) => {
-      const now = performance.now();
       for (const p of plan) {
-        if (p.kind === 'copy-bits') pipe.push(p);
-        else
-          for (const part of streams ? streams.damage(p.box, 'copy', now) : [p.box]) {
-            if (p.kind === 'fill') pipe.push({ kind: 'fill', box: part, color: p.color });
-            else for (const d of images(c, part)) pipe.push(d);
-          }
+        if (p.kind === 'image') for (const d of images(c, p.box)) pipe.push(d);
+        else pipe.push(p);
       }
     };
 
@@ -272,9 +267,10 @@ export default defineActor<RedWorkerContract>(
           else canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
           const box = intersect(w.box, canvas.bounds);
           if (!client || isEmpty(box)) return;
-          if (motion) return sendMotion(canvas, motion);
           const clip = w.clip ? { clip: w.clip } : {};
+          // Streams see the whole damage, so a video is found as before; the plan serves only where no stream took part of it.
           const parts = streams ? streams.damage(box, w.kind, performance.now()) : [box];
+          if (motion && parts.length === 1 && sameBox(parts[0]!, box)) return sendMotion(canvas, motion);
           if (w.kind === 'copy') for (const part of parts) for (const d of images(canvas, part, w.clip)) pipe.push(d);
           else if (w.kind === 'fill') pipe.push({ kind: 'fill', box, ...clip, color: w.color });
           else pipe.push({ kind: 'copy-bits', box: w.box, ...clip, srcX: w.srcX, srcY: w.srcY });
