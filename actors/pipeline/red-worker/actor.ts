@@ -73,6 +73,13 @@ export default defineActor<RedWorkerContract>(
     };
     const pipe = new Pipe(recycle);
     const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
+    /** Whether the surface shows something smooth, photo-like, in `box` (spice-server's graduality, sampled). */
+    const photoLike = (c: Canvas, box: Box): boolean => {
+      const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
+      return (
+        gradualityLevel({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view }) !== 'low'
+      );
+    };
     // The one hook of video streams: each drawing's box goes through them, the parts they do not take are drawn as usual.
     const streams =
       init.streaming === 'off'
@@ -91,14 +98,7 @@ export default defineActor<RedWorkerContract>(
               void pump();
             },
             snapshot: (box) => snapshot(canvas!, box),
-            photoLike: (box) => {
-              const c = canvas!;
-              const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
-              return (
-                gradualityLevel({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view }) !==
-                'low'
-              );
-            },
+            photoLike: (box) => photoLike(canvas!, box),
             bounds: () => canvas?.bounds ?? null,
             created: (codec) => countStream(codec),
           });
@@ -225,6 +225,8 @@ export default defineActor<RedWorkerContract>(
       const box = intersect(dest, c.bounds);
       // A stream's area is the stream's to send (a COPY_BITS there would end it).
       if (isEmpty(box) || sourceLossy(box)) return null;
+      // Photo-like damage is the stream detector's (a video found as soon as without motion detection's cost on each frame).
+      if (streams && photoLike(c, box)) return null;
       const started = performance.now();
       const plan = planMotion(c.bitmap, box, src, srcX + box.left - dest.left, srcY + box.top - dest.top, sourceLossy);
       motionMs += performance.now() - started;
