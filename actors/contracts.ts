@@ -565,6 +565,8 @@ export interface DisplayToWorker {
         compression?: number;
         /** The GLZ window the client's DISPLAY_INIT asked for, in pixels, already clamped to the companion's bounds. */
         glzWindowPixels: number;
+        /** The pixmap cache size the client's DISPLAY_INIT offered, in pixels (the i64 as sent: the red-worker clamps it). */
+        pixmapCachePixels: number;
       }
     | { kind: 'client-gone'; session: number }
     | { kind: 'preferred-compression'; session: number; compression: number }

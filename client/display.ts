@@ -10,12 +10,23 @@ import { decodeLz4 } from '../codecs/image/lz4/decoder.js';
 import { writePpm } from '../codecs/image/ppm.js';
 import { decodeQuic } from '../codecs/image/quic/decoder.js';
 import type { displayProtocol } from '../codecs/protocol/channels/display.js';
-import { BitmapFlags, BitmapFormat, BrushType, ClipType, ImageType, JpegAlphaFlags, SurfaceFlags } from '../codecs/protocol/enums.js';
+import {
+  BitmapFlags,
+  BitmapFormat,
+  BrushType,
+  ClipType,
+  ImageFlags,
+  ImageType,
+  JpegAlphaFlags,
+  ResourceType,
+  SurfaceFlags,
+} from '../codecs/protocol/enums.js';
 import type { Clip, Image } from '../codecs/protocol/structs.js';
 import type { MessageOf } from '../codecs/protocol/table.js';
 import type { ClientChannel } from './channel.js';
 import { createVideoDecoder, type VideoDecoder } from '../codecs/video/decoder.js';
 import { videoCodecs, videoCodecType } from '../codecs/video/codec-list.js';
+import { ClientPixmapCache } from './pixmap-cache.js';
 
 type Display = typeof displayProtocol;
 export type DisplayChannel = ClientChannel<Display['server']['defs'], Display['client']['defs']>;
@@ -51,8 +62,11 @@ interface ClientStream {
   readonly decoder: VideoDecoder;
 }
 
+/** What DISPLAY_INIT offers: the pixmap cache's id and size in pixels, the GLZ dictionary's id and window in pixels. */
+export type DisplayInit = Extract<MessageOf<Display['client']['defs']>, { name: 'init' }>['body'];
+
 /** spice-gtk's DISPLAY_INIT: pixmap cache of 80 MiB in pixels, GLZ dictionary 1 with a 16 MiB window. */
-export const spiceGtkDisplayInit = {
+export const spiceGtkDisplayInit: DisplayInit = {
   pixmap_cache_id: 1,
   pixmap_cache_size: 20_971_520n,
   glz_dictionary_id: 1,
@@ -139,11 +153,19 @@ export class ClientDisplay {
   readonly tally: DisplayTally = { images: {}, copyBits: 0, fills: 0 };
   /** Told each DRAW_COPY's decoded image before it is drawn (the surface still shows what was there). */
   beforeCopy: ((dest: Box, image: Bitmap32, srcX: number, srcY: number, payloadBytes: number) => void) | null = null;
+  /** The pixmap cache, of the size DISPLAY_INIT offers (one display here: spice-gtk shares one by cache id). */
+  readonly pixmaps: ClientPixmapCache;
+  /** Messages applied, by name (draw_copy, copy_bits, draw_fill, inval_list, ...). */
+  readonly received = new Map<string, number>();
 
-  constructor(readonly channel: DisplayChannel) {
+  constructor(
+    readonly channel: DisplayChannel,
+    init: DisplayInit = spiceGtkDisplayInit,
+  ) {
+    this.pixmaps = new ClientPixmapCache(Math.max(0, Number(init.pixmap_cache_size)));
     channel.messages$.subscribe((m) => this.apply(m));
     for (const m of channel.history) this.apply(m);
-    channel.send({ name: 'init', body: spiceGtkDisplayInit });
+    channel.send({ name: 'init', body: init });
   }
 
   /** The primary surface as a P6 PPM. */
@@ -153,6 +175,7 @@ export class ClientDisplay {
   }
 
   private apply(m: DisplayMessage): void {
+    this.received.set(m.name, (this.received.get(m.name) ?? 0) + 1);
     switch (m.name) {
       case 'surface_create':
         if (m.body.flags & SurfaceFlags.primary) this.surface = new Canvas(m.body.width, m.body.height);
@@ -178,7 +201,7 @@ export class ClientDisplay {
         if (!s || !src) return;
         const bytes = payloadBytes(src);
         this.count(src.descriptor.type, bytes);
-        const img = decodeImage(src, this.glz);
+        const img = this.image(src);
         if (typeof img === 'string') return this.fail(img);
         const a = m.body.data.src_area;
         this.beforeCopy?.(m.body.base.box, img, a.left, a.top, bytes);
@@ -201,6 +224,16 @@ export class ClientDisplay {
         s.copyBits(m.body.base.box, m.body.src_pos.x, m.body.src_pos.y, clipBoxes(m.body.base.clip));
         return this.drew(m.body.base.box);
       }
+      case 'inval_list':
+        for (const r of m.body.resources) {
+          if (r.type !== ResourceType.pixmap) return this.fail(`INVAL_LIST of resource type ${r.type}`);
+          this.pixmaps.remove(r.id);
+        }
+        return;
+      case 'inval_all_pixmaps':
+        // One channel here: nothing else to wait for.
+        this.pixmaps.clear();
+        return;
       case 'stream_create': {
         const codec = codecOfType(m.body.codec_type);
         if (!codec) return this.fail(`stream codec type ${m.body.codec_type}`);
@@ -248,6 +281,16 @@ export class ClientDisplay {
     const t = (this.tally.images[name] ??= { count: 0, bytes: 0 });
     t.count++;
     t.bytes += bytes;
+  }
+
+  /** A drawing's image: decoded (and kept when the server says so) or taken from the pixmap cache; the reason when neither works. */
+  private image(src: Image): Bitmap32 | string {
+    const { type, id, flags } = src.descriptor;
+    if (type === ImageType.fromCache || type === ImageType.fromCacheLossless)
+      return this.pixmaps.get(id) ?? `FROM_CACHE of pixmap ${id}, which the cache does not hold`;
+    const img = decodeImage(src, this.glz);
+    if (typeof img === 'string' || !(flags & (ImageFlags.cacheMe | ImageFlags.cacheReplaceMe))) return img;
+    return this.pixmaps.put(id, img) ?? img;
   }
 
   private drew(r: Box): void {

@@ -6,7 +6,7 @@ import { mainProtocol } from '../codecs/protocol/channels/main.js';
 import { capWords, ChannelType, DisplayCap, MainCap } from '../codecs/protocol/enums.js';
 import type { ChannelProtocol, Defs, MessageOf } from '../codecs/protocol/table.js';
 import { ClientChannel, type ClientChannelOptions } from './channel.js';
-import { ClientDisplay } from './display.js';
+import { ClientDisplay, type DisplayInit } from './display.js';
 import { linkChannel, type Endpoint } from './link.js';
 
 type ChannelOf<P> = P extends ChannelProtocol<infer S, infer C> ? ClientChannel<S, C> : never;
@@ -63,7 +63,7 @@ export class SpiceClient {
 
   static async connect(
     endpoint: Endpoint,
-    options: { open?: readonly number[]; channelOptions?: ClientChannelOptions } = {},
+    options: { open?: readonly number[]; channelOptions?: ClientChannelOptions; displayInit?: DisplayInit } = {},
   ): Promise<SpiceClient> {
     const linked = await linkChannel(endpoint, {
       channelType: ChannelType.main,
@@ -91,6 +91,7 @@ export class SpiceClient {
             options.channelOptions,
             capWords([DisplayCap.monitorsConfig, DisplayCap.lz4Compression]),
           ),
+          options.displayInit,
         );
         client.displayUp.forEach((up) => up(client.display!));
       }

@@ -21,6 +21,7 @@ export const intersect = (a: Box, b: Box): Box => ({
   bottom: Math.min(a.bottom, b.bottom),
 });
 export const intersects = (a: Box, b: Box): boolean => !isEmpty(intersect(a, b));
+export const sameBox = (a: Box, b: Box): boolean => a.left === b.left && a.top === b.top && a.right === b.right && a.bottom === b.bottom;
 export const area = (b: Box): number => (isEmpty(b) ? 0 : boxWidth(b) * boxHeight(b));
 /** The box of `width` x `height` pixels whose top-left pixel is x,y. */
 export const boxAt = (x: number, y: number, width: number, height: number): Box => ({

@@ -56,7 +56,7 @@ static void text_draw(struct display *d, const struct pointer *p, unsigned frame
     flush_all(d);
 }
 
-/* desktop: three windows sliding over a gradient, each frame repainting where they were. */
+/* desktop: three windows sliding over a gradient, each frame repainting where they were, and a busy icon. */
 struct window {
     int w, h, vx, vy;
     uint32_t colour;
@@ -106,6 +106,21 @@ static void window_draw(struct surface *s, int i, const int r[4], unsigned frame
     surface_fill(s, r[0] + 8, r[1] + 50, (int)(frame * 4 % (unsigned)(r[2] > 16 ? r[2] - 16 : 1)), 8, windows[i].colour);
 }
 
+/* A busy icon in the top-right corner cycling through four phases, drawn over everything and
+ * flushed on its own each frame: the same few images again and again, as a desktop's spinners,
+ * clocks and blinking carets are (what a pixmap cache finds). */
+#define ICON 48
+static int busy_icon(struct surface *s, unsigned frame, int r[4])
+{
+    if (s->width < ICON + 16 || s->height < ICON + 16)
+        return 0;
+    r[0] = s->width - ICON - 8, r[1] = 8, r[2] = ICON, r[3] = ICON;
+    surface_fill(s, r[0], r[1], ICON, ICON, 0x404040);
+    for (unsigned q = 0; q < 4; q++)
+        surface_fill(s, r[0] + 4 + (int)(q % 2) * 22, r[1] + 4 + (int)(q / 2) * 22, 18, 18, q == frame % 4 ? 0xffd000 : 0x606060);
+    return 1;
+}
+
 static void desktop_draw(struct display *d, const struct pointer *p, unsigned frame, int full)
 {
     (void)p;
@@ -122,10 +137,14 @@ static void desktop_draw(struct display *d, const struct pointer *p, unsigned fr
             desktop_background(s, old[i][0], old[i][1], old[i][2], old[i][3]);
     for (int i = 0; i < N_WINDOWS; i++)
         window_draw(s, i, now[i], frame);
+    int icon[4];
+    int has_icon = busy_icon(s, frame, icon);
     if (full) {
         flush_all(d);
         return;
     }
+    if (has_icon)
+        display_flush(d, icon[0], icon[1], icon[2], icon[3]);
     for (int i = 0; i < N_WINDOWS; i++) {
         int x0 = old[i][0] < now[i][0] ? old[i][0] : now[i][0], y0 = old[i][1] < now[i][1] ? old[i][1] : now[i][1];
         int x1 = old[i][0] > now[i][0] ? old[i][0] : now[i][0], y1 = old[i][1] > now[i][1] ? old[i][1] : now[i][1];

@@ -76,3 +76,14 @@ export async function clientMatchesGuest(
     `the client never showed the guest's screen in ${attempts} attempts (the guest changed during ${unstable} of them); last, client vs the dump before: ${last}`,
   );
 }
+
+/** What a spice-gtk probe shows on `display`, read through a PPM it writes in `dir`. */
+export async function probeScreenshot(probe: { command(cmd: Record<string, unknown>): Promise<unknown> }, dir: string, display = 0) {
+  const path = join(dir, `probe-${Date.now()}.ppm`);
+  await probe.command({ cmd: 'screenshot', path, display });
+  try {
+    return readScreen(path);
+  } finally {
+    rmSync(path, { force: true });
+  }
+}

@@ -79,6 +79,7 @@ export default defineActor<DisplayContract>((ctx) => {
               session: link.session,
               caps: link.channelCaps,
               glzWindowPixels: glzWindow(m.body.glz_dictionary_window_size),
+              pixmapCachePixels: Number(m.body.pixmap_cache_size),
             });
             return;
           case 'preferred_compression':

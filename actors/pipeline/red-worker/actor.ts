@@ -1,6 +1,6 @@
 import type { ImageCompressionMode } from '../../../codecs/image/choose.js';
 import { displayProtocol } from '../../../codecs/protocol/channels/display.js';
-import { DisplayCap, hasCap } from '../../../codecs/protocol/enums.js';
+import { DisplayCap, hasCap, ImageFlags, ResourceType } from '../../../codecs/protocol/enums.js';
 import { encodeMessage } from '../../../codecs/protocol/table.js';
 import { close, dup, eventfdSignal, mapShared, Poller, type Fd } from '../../../native/index.js';
 import { checkDeviceMemory } from '../../../native/qxl/device-memory.js';
@@ -24,8 +24,8 @@ import {
 } from '../../contracts.js';
 import { Canvas } from '../../../codecs/image/canvas.js';
 import { SharedBuffers } from '../../../codecs/image/shared-buffers.js';
-import { drawingMessage } from './drawing-message.js';
-import { intersect, isEmpty, type Box } from '../../../codecs/box.js';
+import { drawingMessage, type ImageSource } from './drawing-message.js';
+import { intersect, isEmpty, sameBox, type Box } from '../../../codecs/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 import type { Cell } from '../../../runtime/meter.js';
@@ -37,6 +37,10 @@ import { glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictiona
 import type { NetTest } from '../../contracts.js';
 import { LossyAreas } from './lossy.js';
 import { goesLossy, wanOn } from './wan.js';
+import { PixmapCache, pixmapCachePixels, type CacheVerdict } from './cache/pixmap-cache.js';
+import { contentKey } from './cache/content-key.js';
+import { planMotion, type MotionPart } from './motion/plan.js';
+import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = {
@@ -73,6 +77,13 @@ export default defineActor<RedWorkerContract>(
     };
     const pipe = new Pipe(recycle);
     const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
+    /** Whether the surface shows something smooth, photo-like, in `box` (spice-server's graduality, sampled). */
+    const photoLike = (c: Canvas, box: Box): boolean => {
+      const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
+      return (
+        gradualityLevel({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view }) !== 'low'
+      );
+    };
     // The one hook of video streams: each drawing's box goes through them, the parts they do not take are drawn as usual.
     const streams =
       init.streaming === 'off'
@@ -91,14 +102,7 @@ export default defineActor<RedWorkerContract>(
               void pump();
             },
             snapshot: (box) => snapshot(canvas!, box),
-            photoLike: (box) => {
-              const c = canvas!;
-              const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
-              return (
-                gradualityLevel({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view }) !==
-                'low'
-              );
-            },
+            photoLike: (box) => photoLike(canvas!, box),
             bounds: () => canvas?.bounds ?? null,
             created: (codec) => countStream(codec),
           });
@@ -116,11 +120,14 @@ export default defineActor<RedWorkerContract>(
       marked: boolean;
       /** The client's GLZ dictionary, shared by its displays (the root's): a fresh one each client, so its ids start at 0. */
       glz?: GlzDictionary;
+      /** What the client's pixmap cache holds of this display's images (none when it offered no room). */
+      cache?: PixmapCache;
     }
     let client: ClientState | null = null;
     /** A client waiting for its GLZ dictionary before its first picture, so that all its images may be GLZ. */
     let waiting: ClientState | null = null;
     let imageId = 0n;
+    let clients = 0;
     let sent = 0;
     const { meter } = ctx;
     meter.counter('spice_display_drawings_sent_total', 'Drawings sent to the display channel (frames, in SPICE terms).', {}, () => sent);
@@ -166,6 +173,23 @@ export default defineActor<RedWorkerContract>(
       'encoding',
     );
     const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
+    const countDrawn = labelled(
+      'spice_display_drawn_total',
+      "Drawings encoded for the client by kind: image, fill, copy-bits (fills and copy-bits include those found in hosts' damage), ...",
+      'kind',
+    );
+    const countCache = labelled(
+      'spice_display_pixmap_cache_total',
+      'Images by what the pixmap cache made of them: hit (sent as FROM_CACHE), added (sent with CACHE_ME), skipped (larger than the cache).',
+      'result',
+    );
+    let motionMs = 0;
+    meter.counter(
+      'spice_display_motion_seconds_total',
+      'Time spent looking for moved rows and fills in the damage.',
+      {},
+      () => motionMs / 1000,
+    );
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: {
       consumer: QxlConsumer;
@@ -228,6 +252,33 @@ export default defineActor<RedWorkerContract>(
       }
     };
 
+    /**
+     * Where a COPY_BITS may not read: pixels that may be lossy at the client. Video streams for
+     * now; lossy images join here when they come (their areas, until resent exactly).
+     */
+    const sourceLossy = (source: Box): boolean => streams?.overlaps(source) ?? false;
+
+    /** How a copy's box can go out as moved rows, fills and smaller images; null: as it is. */
+    const detectMotion = (c: Canvas, dest: Box, src: Bitmap32, srcX: number, srcY: number): readonly MotionPart[] | null => {
+      const box = intersect(dest, c.bounds);
+      // A stream's area is the stream's to send (a COPY_BITS there would end it).
+      if (isEmpty(box) || sourceLossy(box)) return null;
+      // Photo-like damage is the stream detector's (a video found as soon as without motion detection's cost on each frame).
+      if (streams && photoLike(c, box)) return null;
+      const started = performance.now();
+      const plan = planMotion(c.bitmap, box, src, srcX + box.left - dest.left, srcY + box.top - dest.top, sourceLossy);
+      motionMs += performance.now() - started;
+      return plan;
+    };
+
+    /** A planned copy into the pipe: the moved rows first (they read the client's picture from before), then the rest. */
+    const sendMotion = (c: Canvas, plan: readonly MotionPart[]) => {
+      for (const p of plan) {
+        if (p.kind === 'image') for (const d of images(c, p.box)) pipe.push(d);
+        else pipe.push(p);
+      }
+    };
+
     const apply = (w: QxlWork) => {
       switch (w.kind) {
         case 'surface-create':
@@ -252,14 +303,18 @@ export default defineActor<RedWorkerContract>(
         case 'copy-bits': {
           if (!canvas) return void ctx.log.warn({ kind: w.kind }, 'drawing before any surface: dropped');
           // 'written': the host put the pixels in the surface itself.
+          // Looked for before the copy: the surface still shows what the client has.
+          const motion = w.kind === 'copy' && client && !w.clip ? detectMotion(canvas, w.box, w.src, w.srcX, w.srcY) : null;
           if (w.kind === 'copy') canvas.copy(w.box, w.src, w.srcX, w.srcY, w.clip);
           else if (w.kind === 'fill') canvas.fill(w.box, w.color, w.clip);
           else if (w.kind === 'copy-bits') canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
           const box = intersect(w.box, canvas.bounds);
           if (!client || isEmpty(box)) return;
           const clip = w.clip ? { clip: w.clip } : {};
+          // Streams see the whole damage, so a video is found as before; the plan serves only where no stream took part of it.
           const image = w.kind === 'copy' || w.kind === 'written';
           const parts = streams ? streams.damage(box, image ? 'copy' : w.kind, performance.now()) : [box];
+          if (motion && parts.length === 1 && sameBox(parts[0]!, box)) return sendMotion(canvas, motion);
           if (image) for (const part of parts) for (const d of images(canvas, part, w.clip)) pipe.push(d);
           else if (w.kind === 'fill') {
             lossy.lossless(box, w.clip);
@@ -373,11 +428,28 @@ export default defineActor<RedWorkerContract>(
 
     display.messages$.subscribe((m) => {
       switch (m.kind) {
-        case 'client':
+        case 'client': {
           if (client || waiting) leave((client ?? waiting)!.session);
-          waiting = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          const cache = pixmapCachePixels(m.pixmapCachePixels);
+          if (cache.clamped)
+            ctx.log.info(
+              { asked: m.pixmapCachePixels, pixels: cache.pixels },
+              'pixmap cache size from DISPLAY_INIT out of bounds: clamped',
+            );
+          clients++;
+          waiting = {
+            session: m.session,
+            caps: m.caps,
+            mode: init.imageCompression,
+            marked: false,
+            // Not yet shared by a client's displays: each keeps its own, its ids apart (display, client in the high bits).
+            ...(cache.pixels > 0 && {
+              cache: new PixmapCache(cache.pixels, (BigInt(init.id & 0xff) << 56n) | (BigInt(clients & 0xffff) << 40n)),
+            }),
+          };
           void ctx.parent.send({ kind: 'glz-window', session: m.session, windowPixels: m.glzWindowPixels });
           return;
+        }
         case 'client-gone':
           if (client?.session === m.session || waiting?.session === m.session) leave(m.session);
           return;
@@ -418,7 +490,8 @@ export default defineActor<RedWorkerContract>(
       void ctx.parent.send({ kind: 'glz-release', session });
     };
 
-    type Wire = { session: number; type: number; body: Uint8Array };
+    /** A display message; `before`: one sent just ahead of it (the INVAL_LIST of the pixmaps its image evicts). */
+    type Wire = { session: number; type: number; body: Uint8Array; before?: { type: number; body: Uint8Array } };
     /**
      * The last GLZ job submitted: with a dictionary, images are encoded one at a time in pipe
      * order, so the ids the dictionary hands out follow the order the client gets them in.
@@ -432,8 +505,11 @@ export default defineActor<RedWorkerContract>(
       lz4: boolean,
       glz: GlzDictionary | undefined,
       zlibGlz: boolean,
+      cache: PixmapCache | undefined,
     ): Promise<Wire | null> => {
+      let verdict: CacheVerdict = { kind: 'skip' };
       try {
+        countDrawn(d.kind);
         if (d.kind === 'stream-frame') {
           // A frame whose stream ended meanwhile gives nothing.
           const frame = streams ? await streams.encode(d) : null;
@@ -441,6 +517,15 @@ export default defineActor<RedWorkerContract>(
           return frame && { session, ...encodeMessage(displayProtocol.server, drawingMessage(d, frame), frame.frame.length + 64) };
         }
         if (d.kind !== 'image') return { session, ...encodeMessage(displayProtocol.server, drawingMessage(d)) };
+        // Decided in pipe order, before any wait, so a hit never reaches the client before its image.
+        if (cache) verdict = cache.use(contentKey(d.bitmap), d.bitmap.width * d.bitmap.height, { canLossy: false, jpeg: false });
+        countCache(verdict.kind === 'add' ? 'added' : verdict.kind === 'hit' ? 'hit' : 'skipped');
+        if (verdict.kind === 'hit') {
+          countImage('from_cache');
+          const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: verdict.id, fromCache: verdict }));
+          recycle(d);
+          return { session, ...message };
+        }
         const request = {
           encoding: 'auto',
           mode,
@@ -458,10 +543,22 @@ export default defineActor<RedWorkerContract>(
         countImage(result.encoding);
         const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
         countImageBytes(result.encoding, size - 256);
-        const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: ++imageId << 32n, result }), size);
+        const source: ImageSource =
+          verdict.kind === 'add'
+            ? { id: verdict.id, result, flags: ImageFlags.cacheMe | (verdict.replace ? ImageFlags.cacheReplaceMe : 0) }
+            : { id: ++imageId << 32n, result };
+        const message = encodeMessage(displayProtocol.server, drawingMessage(d, source), size);
         recycle(d);
-        return { session, ...message };
+        const evicted = verdict.kind === 'add' ? verdict.evicted : [];
+        const resources = evicted.map((id) => ({ type: ResourceType.pixmap, id }));
+        return {
+          session,
+          ...message,
+          ...(evicted.length > 0 && { before: encodeMessage(displayProtocol.server, { name: 'inval_list', body: { resources } }) }),
+        };
       } catch (err) {
+        // An image the cache took that never goes out: no later hit may name it.
+        if (verdict.kind === 'add') cache?.forget(verdict.id);
         ctx.log.error({ err, kind: d.kind }, 'drawing not encoded: dropped');
         return null;
       }
@@ -494,7 +591,7 @@ export default defineActor<RedWorkerContract>(
           const zlibGlz = wanOn(init.zlibGlzWan, link);
           if (ahead.length === 0 || credited()) {
             while (pipe.length > 0 && ahead.length < pool.share && (pool.free > 0 || pipe.peek()?.kind !== 'image'))
-              ahead.push(encode(pipe.shift()!, session, mode, lz4, glz, zlibGlz));
+              ahead.push(encode(pipe.shift()!, session, mode, lz4, glz, zlibGlz, client.cache));
           }
           // Nothing to wait for but room in the pool (jobs of a client that has gone still run there).
           if (ahead.length === 0) {
@@ -504,6 +601,8 @@ export default defineActor<RedWorkerContract>(
           const wire = await ahead.shift()!;
           if (!wire || client?.session !== wire.session) continue;
           // Waits while the display channel holds its link (its client is not keeping up).
+          if (wire.before)
+            await display.send({ kind: 'wire', session: wire.session, type: wire.before.type, body: moved(wire.before.body) });
           await display.send({ kind: 'wire', session: wire.session, type: wire.type, body: moved(wire.body) });
           if (sent++ === 0) void ctx.parent.send({ kind: 'first-drawing' });
         }

@@ -27,9 +27,24 @@ const noMask = { flags: 0, pos: { x: 0, y: 0 }, bitmap: null };
 
 const imageType = { quic: ImageType.quic, lz: ImageType.lzRgb, lz4: ImageType.lz4, glz: ImageType.glzRgb, jpeg: ImageType.jpeg } as const;
 
-/** The SpiceImage for a snapshot and what the pool made of it. */
-function image(id: bigint, bitmap: { width: number; height: number; pixels: Uint8Array }, c: Compressed): Image {
-  const descriptor = { id, flags: 0, width: bitmap.width, height: bitmap.height };
+/**
+ * What stands for an image drawing's pixels: the pool's result under a fresh id (with the
+ * pixmap cache's CACHE_ME / CACHE_REPLACE_ME flags when it is to be kept), or a hit in the
+ * client's pixmap cache (FROM_CACHE, or FROM_CACHE_LOSSLESS when `lossless`).
+ */
+export type ImageSource =
+  | { readonly id: bigint; readonly result: Compressed; readonly flags?: number }
+  | { readonly id: bigint; readonly fromCache: { readonly lossless: boolean } };
+
+/** The SpiceImage for a snapshot and what stands for its pixels. */
+function image(bitmap: { width: number; height: number; pixels: Uint8Array }, source: ImageSource): Image {
+  const descriptor = { id: source.id, flags: 0, width: bitmap.width, height: bitmap.height };
+  if ('fromCache' in source) {
+    const type = source.fromCache.lossless ? ImageType.fromCacheLossless : ImageType.fromCache;
+    return { descriptor: { ...descriptor, type }, data: undefined } as Image;
+  }
+  const c = source.result;
+  descriptor.flags = source.flags ?? 0;
   if (c.encoding === 'raw') {
     return {
       descriptor: { ...descriptor, type: ImageType.bitmap },
@@ -59,13 +74,10 @@ function image(id: bigint, bitmap: { width: number; height: number; pixels: Uint
 const streamTopDown = 1;
 
 /**
- * The display message for a drawing; an image drawing needs its compressed image and a fresh
- * id, a stream frame its encoded bytes and multi-media time.
+ * The display message for a drawing; an image drawing needs what stands for its pixels, a
+ * stream frame its encoded bytes and multi-media time.
  */
-export function drawingMessage(
-  d: Drawing,
-  compressed?: { id: bigint; result: Compressed } | { frame: Uint8Array; mmTime: number },
-): DisplayMessage {
+export function drawingMessage(d: Drawing, compressed?: ImageSource | { frame: Uint8Array; mmTime: number }): DisplayMessage {
   switch (d.kind) {
     case 'image': {
       const { width, height } = d.bitmap;
@@ -74,7 +86,7 @@ export function drawingMessage(
         body: {
           base: base(d.box, d.clip),
           data: {
-            src_bitmap: image((compressed as { id: bigint }).id, d.bitmap, (compressed as { result: Compressed }).result),
+            src_bitmap: image(d.bitmap, compressed as ImageSource),
             src_area: { top: 0, left: 0, bottom: height, right: width },
             rop_descriptor: Ropd.opPut,
             scale_mode: 0,

@@ -182,6 +182,12 @@ export class Streams {
     return rest;
   }
 
+  /** Whether a stream shows over part of `box` (lossy pixels at the client, replaced frame by frame). */
+  overlaps(box: Box): boolean {
+    for (const s of this.streams.values()) if (intersects(s.box, box)) return true;
+    return false;
+  }
+
   /** The end of a red-worker turn: frames of the streams drawn on, and detection on the rest. */
   endTurn(nowMs: number): void {
     if (!this.client) return;

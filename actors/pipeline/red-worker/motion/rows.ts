@@ -1,0 +1,39 @@
+import { rgbMask as rgb } from '../../../../codecs/image/words.js';
+
+/** A 32-bit hash of each of `height` rows of `width` pixels from x,y (a filter only: matches are compared in full). */
+export function rowHashes(w: Uint32Array, stride: number, x: number, y: number, width: number, height: number): Int32Array {
+  const out = new Int32Array(height);
+  for (let row = 0; row < height; row++) {
+    let h = 0x811c9dc5 ^ width;
+    const from = (y + row) * stride + x;
+    for (let i = from; i < from + width; i++) h = Math.imul((h << 5) | (h >>> 27), 0x9e3779b1) ^ (w[i]! & rgb);
+    out[row] = h;
+  }
+  return out;
+}
+
+/** Whether row ay of a and row by of b (each from its x) show the same `width` pixels. */
+export function rowsEqual(
+  a: Uint32Array,
+  aStride: number,
+  ax: number,
+  ay: number,
+  b: Uint32Array,
+  bStride: number,
+  bx: number,
+  by: number,
+  width: number,
+): boolean {
+  const i0 = ay * aStride + ax;
+  const d = by * bStride + bx - i0;
+  for (let i = i0; i < i0 + width; i++) if (((a[i]! ^ b[i + d]!) & rgb) !== 0) return false;
+  return true;
+}
+
+/** The 0x00RRGGBB colour of a box whose pixels all show it, else null. */
+export function uniformColor(w: Uint32Array, stride: number, x: number, y: number, width: number, height: number): number | null {
+  const first = w[y * stride + x]! & rgb;
+  for (let row = y; row < y + height; row++)
+    for (let i = row * stride + x; i < row * stride + x + width; i++) if ((w[i]! & rgb) !== first) return null;
+  return first;
+}
