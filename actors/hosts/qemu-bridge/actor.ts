@@ -4,6 +4,7 @@ import {
   actorName,
   hostToAgent,
   hostToDispatcher,
+  hostToTunnels,
   inputsToHost,
   mainToHost,
   maxDisplays,
@@ -20,12 +21,11 @@ import type { DBusConnection } from './dbus/connection.js';
 import { AudioBridge } from './audio.js';
 import { attach, connectBus, connectP2p, waitForQemu, type Session } from './session.js';
 import { AgentMouseRoute } from './agent-mouse.js';
-import { followChardev, listChardevs, registerChardev } from './dbus/chardev.js';
+import { followChardev, listChardevs, registerChardev, type ChardevInfo } from './dbus/chardev.js';
 import { getProperty } from './dbus/properties.js';
 import { Chardev } from './dbus/display1.js';
-
-/** The names a `-chardev dbus` for the guest's agent port may have (spice-server's and QEMU's docs' choices). */
-const agentPortNames: ReadonlySet<string> = new Set(['org.spice-space.vdagent.0', 'com.redhat.spice.0']);
+import { chardevRole } from './chardev-names.js';
+import { BridgeTunnels } from './tunnels.js';
 
 /**
  * Device memory: a 4K screen's full frame (33 MB) fits with room to spare; the memfd's pages
@@ -108,9 +108,8 @@ export default defineActor<QemuBridgeContract>((ctx) => {
    * The guest agent's port, if QEMU has one: the owner is asked for the agent actor, which gets
    * our end of the socket registered with the chardev, and the guest's opening and closing of it.
    */
-  const agentPort = async (s: Session, conn: DBusConnection) => {
-    const chardevs = await listChardevs(conn, s.qemu);
-    const port = chardevs.find((c) => agentPortNames.has(c.name));
+  const agentPort = async (s: Session, conn: DBusConnection, chardevs: readonly ChardevInfo[]) => {
+    const port = chardevs.find((c) => chardevRole(c.name).role === 'agent');
     if (!port) return void ctx.log.debug({ chardevs: chardevs.map((c) => c.name) }, 'no guest agent port');
     void ctx.parent.send({ kind: 'agent-port' });
     await followChardev(conn, s.qemu, port.path, (open) => void agent.send({ kind: 'guest-open', open }));
@@ -135,6 +134,15 @@ export default defineActor<QemuBridgeContract>((ctx) => {
       reregisterAgent?.();
     }
   });
+  const tunnels = new BridgeTunnels(ctx.log, ctx.peer(hostToTunnels), (channels) => void ctx.parent.send({ kind: 'tunnels', channels }));
+  /** The chardevs QEMU has: the agent's port and the spicevmc channels'. */
+  const chardevs = async (s: Session, conn: DBusConnection) => {
+    const list = await listChardevs(conn, s.qemu);
+    await Promise.all([
+      agentPort(s, conn, list).catch((e: Error) => ctx.log.warn({ err: e.message }, 'guest agent port not taken')),
+      tunnels.attach(conn, s.qemu, list).catch((e: Error) => ctx.log.warn({ err: e.message }, 'chardevs not served')),
+    ]);
+  };
   main.messages$.subscribe((m) => {
     if (m.kind === 'monitors-config') applyLayout(m.monitors);
     else undoLayout();
@@ -280,7 +288,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
           'attached to QEMU',
         );
         void main.send({ kind: 'vm', name: s.vmName, uuid: s.vmUuid });
-        agentPort(s, bus).catch((e: Error) => ctx.log.warn({ err: e.message }, 'guest agent port not taken'));
+        chardevs(s, bus).catch((e: Error) => ctx.log.warn({ err: e.message }, 'chardevs not listed'));
         probeLayouts(s).catch((e: Error) => ctx.log.warn({ err: e.message }, 'client monitor layouts not probed'));
         const reason = await s.closed;
         session = null;
@@ -289,6 +297,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         refusedUiInfo.clear();
         before.clear();
         reregisterAgent = null;
+        tunnels.detach();
         void main.send({ kind: 'layouts-taken', taken: false });
         for (const h of heads.values()) h.feed.disable();
         tellAbsolute(false);
