@@ -119,17 +119,22 @@ async function tsSession(port: number) {
   return { main, link };
 }
 
-/** usbredir packets (usbredirproto.h): a 12-byte header {type, length, id} (no 64-bit ids), then the type's header and data. */
-const usbredirPacket = (type: number, body: Uint8Array) => {
-  const out = new Uint8Array(12 + body.length);
+/**
+ * usbredir packets (usbredirproto.h): a header {type u32, length u32, id} and the type's header and data;
+ * the id is a u32 in the hellos and a u64 once both sides said they take 64-bit ids (QEMU's xHCI needs them).
+ */
+const usbredirPacket = (type: number, body: Uint8Array, idBytes: 4 | 8 = 8) => {
+  const out = new Uint8Array(8 + idBytes + body.length);
   const v = new DataView(out.buffer);
   v.setUint32(0, type, true);
   v.setUint32(4, body.length, true);
-  out.set(body, 12);
+  out.set(body, 8 + idBytes);
   return out;
 };
+/** usbredir caps of a usb-host as QEMU's xHCI wants it: connect_device_version, ep_info_max_packet_size, 64bits_ids, 32bits_bulk_length. */
+const hostCaps = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6);
 
-qemuTest('usbredir as spice-gtk speaks it (no USB device can be made here): hellos both ways, a device connected reaches QEMU and the guest', async (t) => {
+qemuTest('usbredir as spice-gtk speaks it (no USB device can be made here): hellos both ways, a device connected is attached by QEMU and reset by the guest', async (t) => {
   const { server, guest } = await setUp(t);
   const { main, link } = await tsSession(server.port);
   t.teardown(() => main.socket.destroy());
@@ -149,12 +154,15 @@ qemuTest('usbredir as spice-gtk speaks it (no USB device can be made here): hell
     joined.set(stream);
     joined.set(bytes, stream.length);
     let at = 0;
-    while (joined.length - at >= 12) {
+    for (;;) {
+      // QEMU's hello has a 32-bit id, what follows our hello a 64-bit one.
+      const header = packets.length === 0 ? 12 : 16;
+      if (joined.length - at < header) break;
       const v = new DataView(joined.buffer, at);
       const length = v.getUint32(4, true);
-      if (joined.length - at < 12 + length) break;
-      packets.push({ type: v.getUint32(0, true), body: joined.slice(at + 12, at + 12 + length) });
-      at += 12 + length;
+      if (joined.length - at < header + length) break;
+      packets.push({ type: v.getUint32(0, true), body: joined.slice(at + header, at + header + length) });
+      at += header + length;
     }
     stream = joined.slice(at);
   });
@@ -167,25 +175,32 @@ qemuTest('usbredir as spice-gtk speaks it (no USB device can be made here): hell
   // As spice-gtk's usbredirhost: hello, the device's interfaces and endpoints, then the device.
   const ourHello = new Uint8Array(68);
   ourHello.set(Buffer.from('spice-companion test usbredir host'));
+  new DataView(ourHello.buffer).setUint32(64, hostCaps, true);
   const interfaces = new Uint8Array(132);
   new DataView(interfaces.buffer).setUint32(0, 1, true);
   interfaces[4 + 32] = 0xff; // vendor-specific class
-  const endpoints = new Uint8Array(96).fill(255, 0, 32); // type per endpoint: invalid ...
-  endpoints[0] = 0; // ... but control, both directions (indexes 0 and 16)
+  const endpoints = new Uint8Array(160).fill(255, 0, 32); // type per endpoint: invalid ...
+  endpoints[0] = 0; // ... but control, both directions (indexes 0 and 16), 64-byte packets
   endpoints[16] = 0;
-  const connect = new Uint8Array([1, 0xff, 0, 0, 0x34, 0x12, 0x78, 0x56]); // full speed, vendor 0x1234, product 0x5678
+  new DataView(endpoints.buffer).setUint16(96, 64, true);
+  new DataView(endpoints.buffer).setUint16(96 + 32, 64, true);
+  const connect = new Uint8Array([1, 0xff, 0, 0, 0x34, 0x12, 0x78, 0x56, 0x00, 0x01]); // full speed, 1234:5678, version 1.0
   const from = guest.mark();
+  ch.send({ name: 'data', body: { data: usbredirPacket(0, ourHello, 4) } });
   for (const [type, body] of [
-    [0, ourHello],
     [4, interfaces],
     [5, endpoints],
     [1, connect],
   ] as const)
     ch.send({ name: 'data', body: { data: usbredirPacket(type, body) } });
   // QEMU attaches the device; the guest's xHCI driver resets it and asks for its descriptor.
-  await eventually('a reset or control packet for the device from QEMU', () => packets.some((p) => p.type === 3 || p.type === 100), 60_000);
+  // (usb_redir_reset 3, or usb_redir_control_packet 100 for its descriptors.)
+  await eventually('a reset or control packet for the device from QEMU', () => packets.some((p) => p.type === 3 || p.type === 100), 60_000).catch(
+    (e: Error) => {
+      throw new Error(`${e.message}; QEMU sent types ${packets.map((p) => p.type).join(', ')}; guest: ${guest.lines.slice(from).join(' | ')}`);
+    },
+  );
   t.log(`from QEMU after the device connect: ${packets.slice(1).map((p) => p.type).join(', ')}`);
-  t.log(`guest: ${guest.lines.slice(from).filter((l) => /usb/i.test(l)).join(' | ') || '(no kernel line)'}`);
 });
 
 qemuTest('smartcard: VSC messages reach ccid-card-passthru and its answers come back, header order turned both ways', async (t) => {
