@@ -26,6 +26,7 @@ import { getProperty } from './dbus/properties.js';
 import { Chardev } from './dbus/display1.js';
 import { chardevRole } from './chardev-names.js';
 import { BridgeTunnels } from './tunnels.js';
+import { LayoutGuard } from './layout-guard.js';
 
 /**
  * Device memory: a 4K screen's full frame (33 MB) fits with room to spare; the memfd's pages
@@ -166,6 +167,16 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   const refusedUiInfo = new Set<number>();
   /** Each display's size before the first client layout changed it: what `undoLayout` puts back. */
   const before = new Map<number, { width: number; height: number }>();
+  const guard = new LayoutGuard((display, size, asked, seen) => {
+    ctx.log.warn(
+      { display, asked: `${asked.width}x${asked.height}`, seen: `${seen.width}x${seen.height}`, stride: seen.stride, back: `${size.width}x${size.height}` },
+      'the guest did not follow the client layout (a smaller mode, or a crop of its old framebuffer): put back, and that size not asked again',
+    );
+    const c = session?.consoles.find((x) => x.display === display);
+    c?.console
+      .setUIInfo({ widthMm: 0, heightMm: 0, xoff: 0, yoff: 0, ...size })
+      .catch((err: Error) => ctx.log.debug({ display, err: err.message }, 'layout not put back'));
+  });
   /** The client's monitor layout: each monitor's size (and place) to its display's console. */
   const applyLayout = (monitors: readonly MonitorRequest[]) => {
     const s = session;
@@ -177,7 +188,12 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         continue;
       }
       const size = head(m.display).feed.size();
+      if (!guard.allows(m.display, m)) {
+        ctx.log.debug({ display: m.display, width: m.width, height: m.height }, 'monitor size the guest could not follow before: not asked');
+        continue;
+      }
       if (!before.has(m.display) && size.width > 0) before.set(m.display, { ...size });
+      if (size.width > 0) guard.proposed(m.display, m, size);
       c.console.setUIInfo({ widthMm: m.widthMm, heightMm: m.heightMm, xoff: m.x, yoff: m.y, width: m.width, height: m.height }).then(
         () => {
           uiInfo++;
@@ -225,7 +241,10 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   const listener = (display: number) => {
     const { feed } = head(display);
     return {
-      scanout: feed.scanout.bind(feed),
+      scanout: (s: Parameters<ScanoutFeed['scanout']>[0]) => {
+        feed.scanout(s);
+        guard.scanout(display, s.width, s.height, s.stride);
+      },
       update: feed.update.bind(feed),
       cursorDefine: feed.cursorDefine.bind(feed),
       mouseSet: feed.mouseSet.bind(feed),
@@ -296,6 +315,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         audio.detach();
         refusedUiInfo.clear();
         before.clear();
+        guard.clear();
         reregisterAgent = null;
         tunnels.detach();
         void main.send({ kind: 'layouts-taken', taken: false });
