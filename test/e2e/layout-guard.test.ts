@@ -18,7 +18,12 @@ qemuTest(
   async (t) => {
     const { bus, server, stats } = await companionOnBus(t);
     // draw=fbdev (the default): the workload draws its framebuffer and never follows a mode change.
-    const guest = await Guest.start({ image: await guestImage(), workload: 'idle', vga: 'virtio', display: ['-display', `dbus,addr=${bus.address}`] });
+    const guest = await Guest.start({
+      image: await guestImage(),
+      workload: 'idle',
+      vga: 'virtio',
+      display: ['-display', `dbus,addr=${bus.address}`],
+    });
     t.teardown(() => guest.stop());
     const ready = await guest.waitReady();
     const p = new SpiceProbe(['--port', String(server.port)]);

@@ -62,9 +62,23 @@ export default defineActor<TunnelsContract>((ctx) => {
   const chardevs = new Map<string, TunnelChardev>();
   const tunnels = new Map<string, Tunnel>();
   const held: Held = { toClient: 0, toDevice: 0 };
-  ctx.meter.gauge('spice_tunnel_held_bytes_max', 'The most bytes held for a tunnel client (device data it has not taken).', { way: 'to-client' }, () => held.toClient);
-  ctx.meter.gauge('spice_tunnel_held_bytes_max', 'The most bytes held for a chardev (client data QEMU has not taken).', { way: 'to-device' }, () => held.toDevice);
-  const malformed = ctx.meter.counter('spice_tunnel_malformed_total', 'Tunnel messages from clients or devices dropped as malformed, or closing their connection.', {});
+  ctx.meter.gauge(
+    'spice_tunnel_held_bytes_max',
+    'The most bytes held for a tunnel client (device data it has not taken).',
+    { way: 'to-client' },
+    () => held.toClient,
+  );
+  ctx.meter.gauge(
+    'spice_tunnel_held_bytes_max',
+    'The most bytes held for a chardev (client data QEMU has not taken).',
+    { way: 'to-device' },
+    () => held.toDevice,
+  );
+  const malformed = ctx.meter.counter(
+    'spice_tunnel_malformed_total',
+    'Tunnel messages from clients or devices dropped as malformed, or closing their connection.',
+    {},
+  );
 
   host.messages$.subscribe((m) => {
     if (m.kind === 'guest-open') {
@@ -96,7 +110,8 @@ export default defineActor<TunnelsContract>((ctx) => {
   };
 
   const options = (link: LinkedChannel) => {
-    const name = link.channelType === ChannelType.usbredir ? 'usbredir' : link.channelType === ChannelType.smartcard ? 'smartcard' : link.channelType === ChannelType.webdav ? 'webdav' : 'port';
+    // The tunnel channels' settings are named as their channel types.
+    const name = channelTypeName(link.channelType) as keyof TunnelsContract['init']['qos'];
     return { log, maxBody, qos: ctx.init.qos[name], meter, maxPipeBytes: 4 * maxQueued };
   };
   const bad = (client: ClientEnd, why: string) => {
@@ -159,7 +174,8 @@ export default defineActor<TunnelsContract>((ctx) => {
           return r.error;
         }
         // The device's VSC_Init is for the server alone (spice-server drops it too).
-        for (const m of r.value) if (m.type !== VscType.init) c.send({ name: 'data', body: { data: encodeVsc({ ...m, readerId }, 'client') } });
+        for (const m of r.value)
+          if (m.type !== VscType.init) c.send({ name: 'data', body: { data: encodeVsc({ ...m, readerId }, 'client') } });
         return null;
       },
       guestOpen: () => {},
@@ -186,7 +202,10 @@ export default defineActor<TunnelsContract>((ctx) => {
     connected(socket, link, leftover) {
       const channel = { type: link.channelType, id: link.channelId };
       const chardev = chardevs.get(key(channel));
-      const t = link.channelType === ChannelType.smartcard ? connectSmartcard(socket, link) : connectVmc(socket, link, chardev ?? { channel, name: '', guestOpen: false });
+      const t =
+        link.channelType === ChannelType.smartcard
+          ? connectSmartcard(socket, link)
+          : connectVmc(socket, link, chardev ?? { channel, name: '', guestOpen: false });
       if (!chardev) {
         t.client.close({ by: 'server', why: 'QEMU has no chardev for the channel now' });
         return t.client;
@@ -198,7 +217,7 @@ export default defineActor<TunnelsContract>((ctx) => {
         if (tunnels.get(key(channel)) === t) tunnels.delete(key(channel));
       });
       attach(channel, t);
-      (t.client as VmcConnection).feed(leftover);
+      t.client.feed(leftover);
       return t.client;
     },
     sessionEnded(session) {

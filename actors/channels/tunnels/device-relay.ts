@@ -17,6 +17,8 @@ export interface ClientEnd {
   pauseInput(): void;
   resumeInput(): void;
   close(reason: CloseReason): void;
+  /** The bytes the link stage read past the link. */
+  feed(bytes: Uint8Array): void;
 }
 
 /** The most held so far, for the bound's figure. */

@@ -169,7 +169,13 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   const before = new Map<number, { width: number; height: number }>();
   const guard = new LayoutGuard((display, size, asked, seen) => {
     ctx.log.warn(
-      { display, asked: `${asked.width}x${asked.height}`, seen: `${seen.width}x${seen.height}`, stride: seen.stride, back: `${size.width}x${size.height}` },
+      {
+        display,
+        asked: `${asked.width}x${asked.height}`,
+        seen: `${seen.width}x${seen.height}`,
+        stride: seen.stride,
+        back: `${size.width}x${size.height}`,
+      },
       'the guest did not follow the client layout (a smaller mode, or a crop of its old framebuffer): put back, and that size not asked again',
     );
     const c = session?.consoles.find((x) => x.display === display);
@@ -189,7 +195,10 @@ export default defineActor<QemuBridgeContract>((ctx) => {
       }
       const size = head(m.display).feed.size();
       if (!guard.allows(m.display, m)) {
-        ctx.log.debug({ display: m.display, width: m.width, height: m.height }, 'monitor size the guest could not follow before: not asked');
+        ctx.log.debug(
+          { display: m.display, width: m.width, height: m.height },
+          'monitor size the guest could not follow before: not asked',
+        );
         continue;
       }
       if (!before.has(m.display) && size.width > 0) before.set(m.display, { ...size });

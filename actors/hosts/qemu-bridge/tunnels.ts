@@ -61,8 +61,16 @@ export class BridgeTunnels {
     this.served = served;
     if (served.size === 0) return;
     for (const s of served.values()) {
-      await followChardev(bus, qemu, s.info.path, (open) => void this.tunnels.send({ kind: 'guest-open', channel: s.chardev.channel, open }));
-      this.log.info({ name: s.info.name, channel: `${channelTypeName(s.chardev.channel.type)}:${s.chardev.channel.id}` }, 'chardev served as a spicevmc channel');
+      await followChardev(
+        bus,
+        qemu,
+        s.info.path,
+        (open) => void this.tunnels.send({ kind: 'guest-open', channel: s.chardev.channel, open }),
+      );
+      this.log.info(
+        { name: s.info.name, channel: `${channelTypeName(s.chardev.channel.type)}:${s.chardev.channel.id}` },
+        'chardev served as a spicevmc channel',
+      );
     }
     this.found([...served.values()].map((s) => s.chardev.channel));
     void this.tunnels.send({ kind: 'chardevs', chardevs: [...served.values()].map((s) => s.chardev) });
