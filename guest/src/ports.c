@@ -1,5 +1,6 @@
 /* guestport: the test guest's SPICE port ends (guestdraw run under that name; ports.h). */
 #include "ports.h"
+#include "io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -62,24 +63,6 @@ static void open_ports(void)
         printf("GUEST-PORT open %s\n", name);
     }
     closedir(d);
-}
-
-static int write_all(int fd, const void *data, size_t n)
-{
-    const uint8_t *p = data;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && (errno == EINTR || errno == EAGAIN)) {
-            struct pollfd pf = {.fd = fd, .events = POLLOUT};
-            poll(&pf, 1, 100);
-            continue;
-        }
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 static void webdav_request(struct port *p)
