@@ -36,11 +36,16 @@ export const actorName = {
   dispatcher: 'dispatcher',
   compressorPool: 'compressor-pool',
   agent: 'agent',
+  tunnels: 'tunnels',
 } as const;
 export const redWorkerName = (display: number): string => `red-worker-${display}`;
 
-/** The actor serving a channel: one per channel type, or per display for display and cursor. */
+/** The spicevmc channels: every one is served by the one tunnels actor. */
+export const tunnelChannelTypes: readonly number[] = [ChannelType.smartcard, ChannelType.usbredir, ChannelType.port, ChannelType.webdav];
+
+/** The actor serving a channel: one per channel type, or per display for display and cursor; the tunnels actor for every spicevmc channel. */
 export function channelActorName({ type, id }: ChannelAddress): string {
+  if (tunnelChannelTypes.includes(type)) return actorName.tunnels;
   const name = channelTypeName(type);
   return type === ChannelType.display || type === ChannelType.cursor ? `${name}-${id}` : name;
 }
@@ -449,8 +454,11 @@ export interface QemuBridgeContract {
   };
   /** The figures so far; `reset` starts the latency histograms afresh after reading them. */
   in: { kind: 'stats'; reset?: boolean };
-  /** QEMU has audio (bus mode): the root starts the playback and record channels. QEMU has the guest agent's chardev (`org.spice-space.vdagent.0`): the owner starts the agent actor. */
-  out: { kind: 'audio' } | { kind: 'agent-port' };
+  /**
+   * QEMU has audio (bus mode): the root starts the playback and record channels. QEMU has the guest agent's chardev (`org.spice-space.vdagent.0`): the owner starts the agent actor.
+   * QEMU has chardevs for spicevmc channels: the owner starts the tunnels actor and lists those channels.
+   */
+  out: { kind: 'audio' } | { kind: 'agent-port' } | { kind: 'tunnels'; channels: readonly ChannelAddress[] };
   replies: { stats: BridgeStats };
 }
 
@@ -505,6 +513,43 @@ export interface MainToAgent {
 }
 
 export const mainToAgent = port<MainToAgent>(actorName.main, actorName.agent);
+
+// ---- Tunnels (spicevmc channels) --------------------------------------------------------
+
+/** A character device of the VM (QEMU's `-chardev dbus`) served as a spicevmc channel. */
+export interface TunnelChardev {
+  readonly channel: ChannelAddress;
+  /** The chardev's name: a port channel's name in PORT_INIT. */
+  readonly name: string;
+  /** The guest has its end open (FEOpened: a program holds the virtio port). */
+  readonly guestOpen: boolean;
+}
+
+/** The tunnels actor relays each spicevmc channel's client to its chardev; the `qos` of each channel by its settings name. */
+export interface TunnelsContract {
+  init: { readonly qos: Readonly<Record<'usbredir' | 'port' | 'webdav' | 'smartcard', ChannelQos>> };
+  in: never;
+  out: never;
+  replies: {};
+}
+
+/** A chardev's socket for one client: an fd of this process (the other end registered with QEMU's Chardev), or why not. */
+export type ChardevOpened = { ok: true; fd: number } | { ok: false; error: string };
+
+/**
+ * The host tells the tunnels actor which chardevs QEMU has (all of them each time; none while
+ * QEMU is away) and when the guest opens or closes its end; the tunnels actor asks for a
+ * chardev's socket when a client links its channel (QEMU's device sees a new connection per
+ * client, as with spice-server) and passes a client's BREAK on.
+ */
+export interface HostToTunnels {
+  send: { kind: 'chardevs'; chardevs: readonly TunnelChardev[] } | { kind: 'guest-open'; channel: ChannelAddress; open: boolean };
+  recv: { kind: 'open'; channel: ChannelAddress } | { kind: 'break'; channel: ChannelAddress };
+  asks: {};
+  answers: { open: ChardevOpened };
+}
+
+export const hostToTunnels = port<HostToTunnels>(actorName.host, actorName.tunnels);
 
 // ---- Display pipeline ----------------------------------------------------------------------
 

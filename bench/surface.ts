@@ -15,7 +15,7 @@ import type { QxlCommand } from '../native/qxl/layout.js';
 import { QxlDevice } from '../native/qxl/device.js';
 import { QxlReader } from '../actors/pipeline/red-worker/qxl-reader.js';
 import { ScanoutFeed } from '../actors/hosts/qemu-bridge/scanout.js';
-import { pino } from 'pino';
+import { createLogger } from '../runtime/log.js';
 import { table } from './stats.js';
 
 const X8R8G8B8 = 0x20020888;
@@ -89,7 +89,7 @@ for (const [width, height] of [
     await new Promise((r) => setTimeout(r, 200));
     const rssBefore = process.memoryUsage().rss;
     const device = QxlDevice.create(288 * 1024 * 1024);
-    const feed = new ScanoutFeed(device, pino({ level: 'silent' }));
+    const feed = new ScanoutFeed(device, createLogger('silent'));
     const worker = redWorker(device);
     feed.scanout({ width, height, stride: width * 4, format: X8R8G8B8, data: pictures[0]!.pixels });
     worker.drain();

@@ -17,6 +17,11 @@ const featureKeys: Record<string, string> = {
   metrics: 'metrics-addr',
   sasl: 'sasl',
   'opus-playback': 'playback-compression',
+  // The spicevmc channels, served from QEMU's -chardev dbus: their settings exist once they do.
+  usbredir: 'channels.usbredir.priority',
+  'spice-ports': 'channels.port.priority',
+  webdav: 'channels.webdav.priority',
+  smartcard: 'channels.smartcard.priority',
 };
 
 export interface Capabilities {

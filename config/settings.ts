@@ -36,6 +36,10 @@ const defaultPriority: Record<ChannelName, number> = {
   playback: 1,
   record: 1,
   display: 2,
+  smartcard: 1,
+  usbredir: 2,
+  port: 2,
+  webdav: 2,
 };
 
 const channel = (name: ChannelName) => ({

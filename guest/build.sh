@@ -131,6 +131,7 @@ log "compiling guestdraw"
 gcc -static -O2 -Wall -Wextra -I"$work/libdrm/usr/include/libdrm" -o "$root/bin/guestdraw" "$here"/src/*.c -lm
 strip "$root/bin/guestdraw" 2>/dev/null || true
 ln -sf guestdraw "$root/bin/guestagent" # the same program as the guest's SPICE agent (src/agent.h)
+ln -sf guestdraw "$root/bin/guestport"  # and as its SPICE port ends (src/ports.h)
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$work/initrd.gz"
 

@@ -33,6 +33,8 @@ interface NativeAddon {
   H264Decoder: new () => NativeVideoDecoder;
   OpusEncoder: new () => { encode(pcm: Uint8Array): Uint8Array };
   OpusDecoder: new () => { decode(packet: Uint8Array): Uint8Array };
+  compressLz4Block(data: Uint8Array): Uint8Array | null;
+  decompressLz4Block(block: Uint8Array, size: number): Uint8Array | null;
 }
 
 interface NativePoller {
@@ -218,3 +220,6 @@ export const h264Decoder = (): NativeVideoDecoder => new addon.H264Decoder();
 /** libopus (native/src/opus.cc), 48 kHz stereo S16 in 480-sample frames; codecs/audio/opus.ts is the entry point. */
 export const newOpusEncoder = (): { encode(pcm: Uint8Array): Uint8Array } => new addon.OpusEncoder();
 export const newOpusDecoder = (): { decode(packet: Uint8Array): Uint8Array } => new addon.OpusDecoder();
+/** Plain LZ4 blocks (native/src/lz4-block.cc); codecs/spicevmc/compressed-data.ts is the entry point. */
+export const compressLz4Block = (data: Uint8Array): Uint8Array | null => addon.compressLz4Block(data);
+export const decompressLz4Block = (block: Uint8Array, size: number): Uint8Array | null => addon.decompressLz4Block(block, size);

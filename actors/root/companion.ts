@@ -11,6 +11,7 @@ import {
   displayToWorker,
   hostToDispatcher,
   hostToAgent,
+  hostToTunnels,
   inputsToHost,
   mainToAgent,
   mainToHost,
@@ -37,6 +38,7 @@ import {
   type QemuBridgeContract,
   type RedWorkerContract,
   type ServerContract,
+  type TunnelsContract,
 } from '../contracts.js';
 import { SharedBudget } from '../../runtime/qos/shared-budget.js';
 import { shared } from '../../runtime/envelope.js';
@@ -305,6 +307,30 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   host?.link.messages$.subscribe((m) => {
     if (m.kind === 'audio') startAudio();
     else if (m.kind === 'agent-port') startAgent();
+  });
+  /** The spicevmc channels, as the host finds their chardevs: one tunnels actor for all of them, started with the first. */
+  const tunnelChannels = new Set<string>();
+  const startTunnels = (found: readonly ChannelAddress[]) => {
+    if (stopping) return;
+    const added = found.filter((c) => !tunnelChannels.has(`${c.type}:${c.id}`));
+    if (added.length === 0) return;
+    if (tunnelChannels.size === 0) {
+      supervisor.spawn<TunnelsContract>({
+        name: actorName.tunnels,
+        module: here('../channels/tunnels/actor.js'),
+        init: { qos: { usbredir: qos('usbredir'), port: qos('port'), webdav: qos('webdav'), smartcard: qos('smartcard') } },
+      });
+      supervisor.connect(hostToTunnels);
+      // One link from the server for every spicevmc channel: they share the actor.
+      supervisor.connect(serverToChannel(added[0]!));
+    }
+    for (const c of added) tunnelChannels.add(`${c.type}:${c.id}`);
+    void server.link.send({ kind: 'add-channels', channels: added });
+    void main.link.send({ kind: 'add-channels', channels: added });
+  };
+  host?.link.messages$.subscribe((m) => {
+    const t = m as { kind?: unknown; channels?: readonly ChannelAddress[] };
+    if (t.kind === 'tunnels' && t.channels) startTunnels(t.channels);
   });
   if (display) {
     const dispatcher = supervisor.spawn<DispatcherContract>({

@@ -1,4 +1,4 @@
-import { capWords, ChannelType, DisplayCap, InputsCap, MainCap, PlaybackCap, RecordCap } from '../../codecs/protocol/enums.js';
+import { capWords, ChannelType, DisplayCap, InputsCap, MainCap, PlaybackCap, RecordCap, SpicevmcCap } from '../../codecs/protocol/enums.js';
 
 /** Channel caps the server advertises at link time, per channel type. */
 export const serverChannelCaps: Partial<Record<number, readonly number[]>> = {
@@ -16,4 +16,9 @@ export const serverChannelCaps: Partial<Record<number, readonly number[]>> = {
   // Opus is offered; whether playback uses it is `playback-compression` and the client's cap.
   [ChannelType.playback]: capWords([PlaybackCap.volume, PlaybackCap.latency, PlaybackCap.opus]),
   [ChannelType.record]: capWords([RecordCap.volume, RecordCap.opus]),
+  // Device data goes LZ4-compressed to a client that has the cap too.
+  [ChannelType.usbredir]: capWords([SpicevmcCap.dataCompressLz4]),
+  [ChannelType.port]: capWords([SpicevmcCap.dataCompressLz4]),
+  [ChannelType.webdav]: capWords([SpicevmcCap.dataCompressLz4]),
+  [ChannelType.smartcard]: [],
 };

@@ -121,3 +121,7 @@ export const CursorType = { alpha: 0, mono: 1, color4: 2, color8: 3, color16: 4,
 export const CursorFlags = { none: 1, cacheMe: 2, fromCache: 4 } as const;
 
 export const MigrateFlags = { needFlush: 1, needDataTransfer: 2 } as const;
+
+export const SpicevmcCap = { dataCompressLz4: 0 } as const;
+export const DataCompression = { none: 0, lz4: 1 } as const;
+export const PortEvent = { opened: 0, closed: 1, break: 2 } as const;

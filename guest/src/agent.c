@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "sha256.h"
 
 /* spice-protocol vd_agent.h */
@@ -79,20 +80,6 @@ static int find_port(char *dev, size_t n)
     return found;
 }
 
-static int write_all(const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(port, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* One message to the client, cut into chunks of at most 2048 bytes as spice-vdagent does. */
 static void send_message(uint32_t type, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
@@ -113,7 +100,7 @@ static void send_message(uint32_t type, const uint8_t *a, size_t alen, const uin
         put32(chunk, PORT_CLIENT);
         put32(chunk + 4, (uint32_t)n);
         memcpy(chunk + 8, msg + done, n);
-        if (write_all(chunk, 8 + n))
+        if (write_all(port, chunk, 8 + n))
             break;
         done += n;
     }

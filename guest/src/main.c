@@ -17,7 +17,7 @@
  * markers; answered "GUEST-PAUSED frame=N" once the last frame is drawn) and "resume", for sound
  * (sound.h) "record" (answered "GUEST-TONE HZ ..."), "volume PERCENT", "mute 0|1"; "clipboard ...",
  * "clipboard-big N" and "agent restart" go to the guest agent (agent.h). Run as "guestagent",
- * it is that agent. */
+ * it is that agent; as "guestport", the SPICE port ends (ports.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kd.h>
@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "ports.h"
 #include "display.h"
 #include "input.h"
 #include "marker.h"
@@ -190,6 +191,8 @@ int main(int argc, char **argv)
     const char *self = strrchr(argv[0], '/');
     if (!strcmp(self ? self + 1 : argv[0], "guestagent"))
         return agent_main();
+    if (!strcmp(self ? self + 1 : argv[0], "guestport"))
+        return ports_main();
     int tone = 440;
     int w = 0, h = 0, opened;
     setvbuf(stdout, NULL, _IOLBF, 0);

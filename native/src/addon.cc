@@ -27,6 +27,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitVp8(env, exports);
   InitH264(env, exports);
   InitOpus(env, exports);
+  InitLz4Block(env, exports);
   return exports;
 }
 

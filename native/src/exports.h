@@ -13,3 +13,4 @@ void InitJpeg(Napi::Env env, Napi::Object exports);
 void InitVp8(Napi::Env env, Napi::Object exports);
 void InitH264(Napi::Env env, Napi::Object exports);
 void InitOpus(Napi::Env env, Napi::Object exports);
+void InitLz4Block(Napi::Env env, Napi::Object exports);

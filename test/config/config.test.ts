@@ -134,7 +134,9 @@ test('channels that do not exist are refused in secure-channels and channels.*',
     problems(() => load(['--secure-channels', 'main,tunnel', '--tls-port', '1', '--x509-dir', '/p']))[0]!,
     /^secure-channels: 'main,tunnel' from --secure-channels is not valid: expected a list of main, display, inputs, cursor, playback, record/,
   );
-  t.regex(problems(() => load(['--channels.usbredir.priority', '4']))[0]!, /unknown option --channels.usbredir.priority/);
+  t.regex(problems(() => load(['--channels.tunnel.priority', '4']))[0]!, /unknown option --channels.tunnel.priority/);
+  // The spicevmc channels are channels of their own (QEMU's tls-channel names them too).
+  t.is(load(['--channels.usbredir.priority', '4']).config.channels.usbredir.priority, 4);
 });
 
 test('unknown SPICE_COMPANION_ variables are refused like unknown keys and flags', (t) => {

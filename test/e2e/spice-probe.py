@@ -63,6 +63,16 @@ def on(obj, signal, handler):
     GObject.Object.connect(obj, signal, handler)
 
 
+LIBSPICE = ctypes.CDLL('libspice-client-glib-2.0.so.8')
+LIBSPICE.spice_port_channel_write_async.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+ctypes.pythonapi.PyCapsule_GetPointer.restype = ctypes.c_void_p
+ctypes.pythonapi.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+
+def gobject_pointer(obj):
+    return ctypes.pythonapi.PyCapsule_GetPointer(obj.__gpointer__, None)
+
+
 def ident(channel):
     return {'channel': Spice.Channel.type_to_string(channel.props.channel_type), 'id': channel.props.channel_id}
 
@@ -76,6 +86,9 @@ class Probe:
         self.invalidates = {}  # display id -> count
         self.clipboard = {}  # selection -> the bytes this client grabbed it with
         self.displays = {}  # display id -> its channel
+        self.ports = {}  # port name -> its channel (port and webdav channels)
+        self.port_in = {}  # port name -> {'bytes': n, 'sha': running sha256 of what came}
+        self.kept = []  # buffers handed to spice-gtk by reference
         on(session, 'channel-new', self.channel_new)
         on(session, 'channel-destroy', self.channel_destroy)
         on(session, 'disconnected', self.disconnected)
@@ -104,6 +117,8 @@ class Probe:
             self.watch_playback(ch)
         elif isinstance(ch, Spice.RecordChannel):
             self.watch_record(ch)
+        elif isinstance(ch, Spice.PortChannel):
+            self.watch_port(ch)
         Spice.Channel.connect(ch)
 
     def channel_destroy(self, _session, ch):
@@ -237,6 +252,48 @@ class Probe:
         on(ch, 'notify::volume', lambda c, _p: volume(c))
         on(ch, 'notify::mute', lambda c, _p: emit('playback-mute', mute=c.props.mute))
 
+    def watch_port(self, ch):
+        # A port's name and opening come with PORT_INIT and PORT_EVENT; what the guest writes is
+        # counted and hashed (an echo test compares both), reported every 64 KiB.
+        def opened(c, _p):
+            name = c.props.port_name
+            if name:
+                self.ports[name] = c
+                self.port_in.setdefault(name, {'bytes': 0, 'sha': hashlib.sha256()})
+            emit('port-opened', **ident(c), name=name, opened=c.props.port_opened)
+
+        def data(c, ptr, size):
+            name = c.props.port_name
+            got = self.port_in.setdefault(name, {'bytes': 0, 'sha': hashlib.sha256()})
+            before = got['bytes']
+            got['sha'].update(ctypes.string_at(ptr, size))
+            got['bytes'] += size
+            if got['bytes'] // 65536 != before // 65536 or before == 0:
+                emit('port-data', name=name, bytes=got['bytes'])
+
+        on(ch, 'notify::port-opened', opened)
+        on(ch, 'port-data', data)
+        on(ch, 'port-event', lambda c, event: emit('port-event', name=c.props.port_name, event=event))
+
+    def port_write(self, cmd):
+        # 'text', or 'size' bytes of a pattern; the reply says what was written once spice-gtk took it.
+        ch = self.ports.get(cmd['name'])
+        if ch is None:
+            raise RuntimeError(f'no open port {cmd["name"]!r}')
+        data = cmd['text'].encode() if 'text' in cmd else bytes((i * 31 + i // 251) & 255 for i in range(cmd['size']))
+        got = self.port_in.setdefault(cmd['name'], {'bytes': 0, 'sha': hashlib.sha256()})
+        got['bytes'], got['sha'] = 0, hashlib.sha256()
+        # Through ctypes: spice-gtk sends the buffer by reference after the call returns, and
+        # introspection frees its copy of a list at once; this one is kept for good.
+        buf = ctypes.create_string_buffer(data, len(data))
+        self.kept.append(buf)
+        LIBSPICE.spice_port_channel_write_async(gobject_pointer(ch), buf, len(data), None, None, None)
+        return {'size': len(data), 'sha256': hashlib.sha256(data).hexdigest()}
+
+    def port_received(self, name):
+        got = self.port_in.get(name)
+        return {'bytes': got['bytes'], 'sha256': got['sha'].hexdigest()} if got else {'bytes': 0, 'sha256': None}
+
     def watch_record(self, ch):
         self.record = ch
         self.record_format = None
@@ -303,6 +360,13 @@ class Probe:
             return self.clipboard_grab(cmd)
         if name == 'file-copy':
             return self.file_copy(cmd['path'])
+        if name == 'port-write':
+            return self.port_write(cmd)
+        if name == 'port-received':
+            return self.port_received(cmd['name'])
+        if name == 'port-break':
+            self.ports[cmd['name']].event(2)  # SPICE_PORT_EVENT_BREAK
+            return {}
         if name == 'preferred-video-codecs':
             # SpiceVideoCodecType numbers, best first: MJPEG 1, VP8 2, H264 3 (as remote-viewer's menu sends them).
             ch = self.displays[cmd.get('display', 0)]
@@ -416,6 +480,7 @@ def main():
     ap.add_argument('--host-subject', help='expected server certificate subject, e.g. "O=x,CN=127.0.0.1"')
     ap.add_argument('--password')
     ap.add_argument('--username', help='for SASL')
+    ap.add_argument('--shared-dir', help="the folder spice-gtk's WebDAV server shares with the guest")
     args = ap.parse_args()
     if args.port is None and args.tls_port is None:
         ap.error('give --port and/or --tls-port')
@@ -433,6 +498,8 @@ def main():
         session.props.password = args.password
     if args.username is not None:
         session.props.username = args.username
+    if args.shared_dir is not None:
+        session.props.shared_dir = args.shared_dir
     probe = Probe(session)
     read_commands(probe)
     if not Spice.Session.connect(session):

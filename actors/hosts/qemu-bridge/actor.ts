@@ -4,6 +4,7 @@ import {
   actorName,
   hostToAgent,
   hostToDispatcher,
+  hostToTunnels,
   inputsToHost,
   mainToHost,
   maxDisplays,
@@ -20,12 +21,12 @@ import type { DBusConnection } from './dbus/connection.js';
 import { AudioBridge } from './audio.js';
 import { attach, connectBus, connectP2p, waitForQemu, type Session } from './session.js';
 import { AgentMouseRoute } from './agent-mouse.js';
-import { followChardev, listChardevs, registerChardev } from './dbus/chardev.js';
+import { followChardev, listChardevs, registerChardev, type ChardevInfo } from './dbus/chardev.js';
 import { getProperty } from './dbus/properties.js';
 import { Chardev } from './dbus/display1.js';
-
-/** The names a `-chardev dbus` for the guest's agent port may have (spice-server's and QEMU's docs' choices). */
-const agentPortNames: ReadonlySet<string> = new Set(['org.spice-space.vdagent.0', 'com.redhat.spice.0']);
+import { chardevRole } from './chardev-names.js';
+import { BridgeTunnels } from './tunnels.js';
+import { LayoutGuard } from './layout-guard.js';
 
 /**
  * Device memory: the console's surface lives there, and two 8K ones (133 MB each) fit at once,
@@ -108,9 +109,8 @@ export default defineActor<QemuBridgeContract>((ctx) => {
    * The guest agent's port, if QEMU has one: the owner is asked for the agent actor, which gets
    * our end of the socket registered with the chardev, and the guest's opening and closing of it.
    */
-  const agentPort = async (s: Session, conn: DBusConnection) => {
-    const chardevs = await listChardevs(conn, s.qemu);
-    const port = chardevs.find((c) => agentPortNames.has(c.name));
+  const agentPort = async (s: Session, conn: DBusConnection, chardevs: readonly ChardevInfo[]) => {
+    const port = chardevs.find((c) => chardevRole(c.name).role === 'agent');
     if (!port) return void ctx.log.debug({ chardevs: chardevs.map((c) => c.name) }, 'no guest agent port');
     void ctx.parent.send({ kind: 'agent-port' });
     await followChardev(conn, s.qemu, port.path, (open) => void agent.send({ kind: 'guest-open', open }));
@@ -135,6 +135,15 @@ export default defineActor<QemuBridgeContract>((ctx) => {
       reregisterAgent?.();
     }
   });
+  const tunnels = new BridgeTunnels(ctx.log, ctx.peer(hostToTunnels), (channels) => void ctx.parent.send({ kind: 'tunnels', channels }));
+  /** The chardevs QEMU has: the agent's port and the spicevmc channels'. */
+  const chardevs = async (s: Session, conn: DBusConnection) => {
+    const list = await listChardevs(conn, s.qemu);
+    await Promise.all([
+      agentPort(s, conn, list).catch((e: Error) => ctx.log.warn({ err: e.message }, 'guest agent port not taken')),
+      tunnels.attach(conn, s.qemu, list).catch((e: Error) => ctx.log.warn({ err: e.message }, 'chardevs not served')),
+    ]);
+  };
   main.messages$.subscribe((m) => {
     if (m.kind === 'monitors-config') applyLayout(m.monitors);
     else undoLayout();
@@ -158,6 +167,22 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   const refusedUiInfo = new Set<number>();
   /** Each display's size before the first client layout changed it: what `undoLayout` puts back. */
   const before = new Map<number, { width: number; height: number }>();
+  const guard = new LayoutGuard((display, size, asked, seen) => {
+    ctx.log.warn(
+      {
+        display,
+        asked: `${asked.width}x${asked.height}`,
+        seen: `${seen.width}x${seen.height}`,
+        stride: seen.stride,
+        back: `${size.width}x${size.height}`,
+      },
+      'the guest did not follow the client layout (a smaller mode, or a crop of its old framebuffer): put back, and that size not asked again',
+    );
+    const c = session?.consoles.find((x) => x.display === display);
+    c?.console
+      .setUIInfo({ widthMm: 0, heightMm: 0, xoff: 0, yoff: 0, ...size })
+      .catch((err: Error) => ctx.log.debug({ display, err: err.message }, 'layout not put back'));
+  });
   /** The client's monitor layout: each monitor's size (and place) to its display's console. */
   const applyLayout = (monitors: readonly MonitorRequest[]) => {
     const s = session;
@@ -169,7 +194,15 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         continue;
       }
       const size = head(m.display).feed.size();
+      if (!guard.allows(m.display, m)) {
+        ctx.log.debug(
+          { display: m.display, width: m.width, height: m.height },
+          'monitor size the guest could not follow before: not asked',
+        );
+        continue;
+      }
       if (!before.has(m.display) && size.width > 0) before.set(m.display, { ...size });
+      if (size.width > 0) guard.proposed(m.display, m, size);
       c.console.setUIInfo({ widthMm: m.widthMm, heightMm: m.heightMm, xoff: m.x, yoff: m.y, width: m.width, height: m.height }).then(
         () => {
           uiInfo++;
@@ -217,7 +250,10 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   const listener = (display: number) => {
     const { feed } = head(display);
     return {
-      scanout: feed.scanout.bind(feed),
+      scanout: (s: Parameters<ScanoutFeed['scanout']>[0]) => {
+        feed.scanout(s);
+        guard.scanout(display, s.width, s.height, s.stride);
+      },
       update: feed.update.bind(feed),
       cursorDefine: feed.cursorDefine.bind(feed),
       mouseSet: feed.mouseSet.bind(feed),
@@ -280,7 +316,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
           'attached to QEMU',
         );
         void main.send({ kind: 'vm', name: s.vmName, uuid: s.vmUuid });
-        agentPort(s, bus).catch((e: Error) => ctx.log.warn({ err: e.message }, 'guest agent port not taken'));
+        chardevs(s, bus).catch((e: Error) => ctx.log.warn({ err: e.message }, 'chardevs not listed'));
         probeLayouts(s).catch((e: Error) => ctx.log.warn({ err: e.message }, 'client monitor layouts not probed'));
         const reason = await s.closed;
         session = null;
@@ -288,7 +324,9 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         audio.detach();
         refusedUiInfo.clear();
         before.clear();
+        guard.clear();
         reregisterAgent = null;
+        tunnels.detach();
         void main.send({ kind: 'layouts-taken', taken: false });
         for (const h of heads.values()) h.feed.disable();
         tellAbsolute(false);

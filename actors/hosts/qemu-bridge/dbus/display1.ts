@@ -76,6 +76,8 @@ export const ObjectManager = {
 /** A `-chardev dbus`: Register hands QEMU a raw byte-stream fd (not D-Bus) that replaces any before it. */
 export const Chardev = {
   register: methodSpec(CHARDEV, 'Register', args(T.fd), NO_ARGS),
+  /** A break condition to the guest side (a SPICE port's BREAK event). */
+  sendBreak: methodSpec(CHARDEV, 'SendBreak', NO_ARGS, NO_ARGS),
   /** From `-chardev dbus,name=NAME`. */
   name: propertySpec(CHARDEV, 'Name', T.string),
   /** The guest side has the port open (e.g. its agent runs). */

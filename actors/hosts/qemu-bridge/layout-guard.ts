@@ -1,0 +1,73 @@
+/** A display's size. */
+export interface Size {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** How long after a layout the guest's answer is still read as its answer. */
+const answerMs = 10_000;
+
+interface Proposal extends Size {
+  readonly before: Size;
+  readonly at: number;
+}
+
+/**
+ * Never shrinking a guest that cannot follow: after the companion's own answer to a client
+ * layout (SetUIInfo), the guest's next scanouts say whether it followed. It did not when it
+ * scans out less than asked in either dimension (it picked a smaller mode of its own), or the
+ * size asked but as a crop of a wider buffer than that (an fbdev console keeps drawing its old
+ * framebuffer and the CRTC shows part of it: rows and columns cut off). Then the display goes
+ * back to its size from before and that size is not asked for again (the guest would shrink the
+ * same way). A crop in height only keeps the buffer's row length, and is not told from a guest
+ * that followed.
+ */
+export class LayoutGuard {
+  private readonly proposals = new Map<number, Proposal>();
+  private readonly refused = new Map<number, Set<string>>();
+  /** The guest's buffer row length before the proposal, per display (bytes per row of its last scanout). */
+  private readonly strides = new Map<number, number>();
+
+  constructor(
+    /** The guest did not follow: display `display` goes back to `size`. */
+    private readonly restore: (display: number, size: Size, asked: Size, seen: Size & { stride: number }) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** False for a size the guest could not follow before. */
+  allows(display: number, size: Size): boolean {
+    return !this.refused.get(display)?.has(`${size.width}x${size.height}`);
+  }
+
+  /** A layout was passed to the guest while display `display` was `before`. */
+  proposed(display: number, size: Size, before: Size): void {
+    if (size.width === before.width && size.height === before.height) return void this.proposals.delete(display);
+    this.proposals.set(display, { ...size, before, at: this.now() });
+  }
+
+  /** A scanout of display `display`: the guest's answer, if a proposal waits for one. */
+  scanout(display: number, width: number, height: number, stride: number): void {
+    const strideBefore = this.strides.get(display);
+    this.strides.set(display, stride);
+    const p = this.proposals.get(display);
+    if (!p) return;
+    if (this.now() - p.at > answerMs) return void this.proposals.delete(display);
+    // Still the old picture: the guest has not answered yet.
+    if (width === p.before.width && height === p.before.height) return;
+    this.proposals.delete(display);
+    const smaller = width < p.width || height < p.height;
+    const crop = width === p.width && stride > width * 4 && stride === strideBefore;
+    if (!smaller && !crop) return;
+    let refused = this.refused.get(display);
+    if (!refused) this.refused.set(display, (refused = new Set()));
+    refused.add(`${p.width}x${p.height}`);
+    this.restore(display, p.before, { width: p.width, height: p.height }, { width, height, stride });
+  }
+
+  /** QEMU went: what was learnt was about its guest. */
+  clear(): void {
+    this.proposals.clear();
+    this.refused.clear();
+    this.strides.clear();
+  }
+}
