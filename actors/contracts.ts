@@ -167,7 +167,9 @@ export interface MainContract {
   in:
     | { kind: 'add-channels'; channels: readonly ChannelAddress[] }
     | { kind: 'mouse-mode' }
-    | { kind: 'migrate-switch'; host: string; port: number; tlsPort: number; certSubject: string | null };
+    | { kind: 'migrate-switch'; host: string; port: number; tlsPort: number; certSubject: string | null }
+    /** The host's audio started or stopped: after it, clients keep time by MULTI_MEDIA_TIME again. */
+    | { kind: 'audio'; playing: boolean };
   out: { kind: 'net-test'; session: number } & NetTest;
   /** migrate-switch: how many clients were sent. */
   replies: { 'mouse-mode': 'client' | 'server'; 'migrate-switch': number };
@@ -202,11 +204,16 @@ export interface DisplayContract {
   replies: {};
 }
 
-/** The playback channel; `compression`: Opus to clients that have the cap (`playback-compression`). */
+/**
+ * The playback channel; `compression`: Opus to clients that have the cap (`playback-compression`).
+ * It says when the host's voice starts and stops (while it plays, clients keep time by its
+ * packets: video frames are stamped on the same clock), and takes the playback latency the
+ * video streams need (LATENCY to clients).
+ */
 export interface PlaybackContract {
   init: { compression: boolean; qos: ChannelQos };
-  in: never;
-  out: never;
+  in: { kind: 'latency'; ms: number };
+  out: { kind: 'playing'; on: boolean };
   replies: {};
 }
 
@@ -538,14 +545,18 @@ export interface RedWorkerContract {
     /** The codecs streams may use, best first (the `video-codecs` setting). */
     readonly videoCodecs: readonly VideoCodec[];
   };
-  /** The client's link as the main channel's net test measured it: streams start at a bit rate it allows. */
-  in: { kind: 'net-test' } & NetTest;
-  out: { kind: 'stats'; dropped: number; sent: number };
+  /**
+   * The client's link as the main channel's net test measured it: streams start at a bit rate it
+   * allows. Whether audio plays: its packets set the client's media clock then.
+   */
+  in: ({ kind: 'net-test' } & NetTest) | { kind: 'audio'; playing: boolean };
+  /** `playback-latency`: while audio plays, the delay the display's streams need the client's audio to keep (ms). */
+  out: { kind: 'stats'; dropped: number; sent: number } | { kind: 'playback-latency'; ms: number };
   replies: {};
 }
 
 /** Figures waiting for a busy owner: only the latest (they are totals). */
-export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { stats: { latest: true } };
+export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { stats: { latest: true }, 'playback-latency': { latest: true } };
 
 /**
  * The display channel and its red-worker (the display's view). The red-worker feeds it: display messages encoded beside their images (moved,

@@ -97,8 +97,9 @@ export default defineActor<RedWorkerContract>(
             },
             bounds: () => canvas?.bounds ?? null,
             created: (codec) => countStream(codec),
+            playbackLatency: (ms) => void ctx.parent.send({ kind: 'playback-latency', ms }),
           });
-    ctx.parent.messages$.subscribe((m) => streams?.setLink(m));
+    ctx.parent.messages$.subscribe((m) => (m.kind === 'audio' ? streams?.setAudio(m.playing) : streams?.setLink(m)));
     let client: {
       session: number;
       caps: readonly number[];

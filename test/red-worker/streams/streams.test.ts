@@ -47,6 +47,7 @@ function setup(caps = gtkCaps) {
     photoLike: () => true,
     bounds: () => bounds,
     created: () => {},
+    playbackLatency: () => {},
   };
   const streams = new Streams('filter', host);
   streams.setClient(caps);
