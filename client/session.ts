@@ -1,4 +1,4 @@
-import { firstValueFrom, filter, map, throwError, timeout, type Observable } from 'rxjs';
+import { firstValueFrom, filter, map, Subject, throwError, timeout, type Observable } from 'rxjs';
 import { cursorProtocol } from '../codecs/protocol/channels/cursor.js';
 import { displayProtocol } from '../codecs/protocol/channels/display.js';
 import { inputsProtocol } from '../codecs/protocol/channels/inputs.js';
@@ -56,6 +56,8 @@ export class SpiceClient {
   cursor: CursorChannel | null = null;
   display: ClientDisplay | null = null;
   playback: ClientPlayback | null = null;
+  /** Each playback channel as it is linked (the server lists it late when its audio comes late). */
+  readonly playbackLinked$ = new Subject<ClientPlayback>();
 
   private constructor(
     readonly endpoint: Endpoint,
@@ -155,6 +157,7 @@ export class SpiceClient {
     this.playback?.channel.close();
     const caps = capWords([PlaybackCap.volume, PlaybackCap.latency, ...(opus ? [PlaybackCap.opus] : [])]);
     this.playback = new ClientPlayback(await this.openChannel(playbackProtocol, 0, undefined, caps));
+    this.playbackLinked$.next(this.playback);
     return this.playback;
   }
 

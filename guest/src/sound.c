@@ -18,12 +18,13 @@
 #define CHANNELS 2
 #define PERIOD 480 /* frames: 10 ms */
 
-/* The card's devices appear some time after its driver loads (the codec probes in the background). */
+/* The card's devices appear some time after its driver loads (the codec probes in the background);
+ * a device the sound job before is still closing is busy a moment. */
 static int open_retry(const char *path, int flags)
 {
     for (int i = 0; i < 100; i++) {
         int fd = open(path, flags | O_CLOEXEC);
-        if (fd >= 0 || errno != ENOENT)
+        if (fd >= 0 || (errno != ENOENT && errno != EBUSY))
             return fd;
         usleep(100000);
     }
@@ -315,8 +316,10 @@ static void set_control(const char *suffix, int percent)
 
 void sound_stop(void)
 {
-    if (player > 0)
-        kill(player, SIGKILL);
+    /* Gone, its device closed, before the next job opens it (reap() may have waited for it first). */
+    if (player > 0 && kill(player, SIGKILL) == 0)
+        while (waitpid(player, NULL, 0) < 0 && errno == EINTR) {
+        }
     player = -1;
 }
 
