@@ -66,6 +66,12 @@ export class BeepTimes {
     }
   }
 
+  /** When the newest burst heard was announced (null: none heard yet). */
+  newestHeardAnnouncedAt(): number | null {
+    for (let i = this.announced.length - 1; i >= 0; i--) if (this.announced[i]!.heardAt !== null) return this.announced[i]!.at;
+    return null;
+  }
+
   /** The bursts announced within [from, to). */
   latency(from: number, to: number): BeepLatency {
     const window = this.announced.filter((b) => b.at >= from && b.at < to);
@@ -75,7 +81,12 @@ export class BeepTimes {
       heard: sample.length,
       p50Ms: sample.length ? percentile(sample, 50) : null,
       p95Ms: sample.length ? percentile(sample, 95) : null,
-      guestQueuedMsP50: window.length ? percentile(window.map((b) => b.queuedMs), 50) : null,
+      guestQueuedMsP50: window.length
+        ? percentile(
+            window.map((b) => b.queuedMs),
+            50,
+          )
+        : null,
     };
   }
 }

@@ -108,9 +108,23 @@ function guestOptions(o: ServerOptions, display: readonly string[], qemuArgs: re
 
 /** A session dbus-daemon of the bench's own on `path`, once it listens. */
 async function startBus(path: string): Promise<ChildProcess> {
-  const bus = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'dbus-daemon', '--session', `--address=unix:path=${path}`, '--nofork', '--nopidfile', '--print-address=1'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const bus = spawn(
+    'setpriv',
+    [
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'dbus-daemon',
+      '--session',
+      `--address=unix:path=${path}`,
+      '--nofork',
+      '--nopidfile',
+      '--print-address=1',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const [line] = (await Promise.race([
     once(bus.stdout!, 'data'),
     once(bus, 'exit').then(([code]) => {

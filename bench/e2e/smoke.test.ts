@@ -1,7 +1,8 @@
 /**
  * bench:e2e's smoke variant end to end (both servers, the test guest at 1024x768, plain and
  * shaped link, short windows): the JSON holds figures for both servers and every workload,
- * bytes flowed, the client decoded the guest's latency markers on both. No timings asserted.
+ * bytes flowed, the client decoded the guest's latency markers on both, and in the tone rows
+ * heard its audio bursts. No timings asserted.
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -36,7 +37,7 @@ smokeTest('bench:e2e --smoke measures both servers on every workload, with marke
       t.deepEqual(boot.errors, [], `${what}: the client decoded everything`);
       t.deepEqual(
         boot.workloads.map((w) => w.workload),
-        ['text', 'desktop', 'video', 'idle'],
+        ['text', 'desktop', 'video', 'idle', 'tone', 'tone-raw'],
         what,
       );
       t.true(boot.firstDrawMs > 0, `${what}: a first drawing`);
@@ -46,6 +47,12 @@ smokeTest('bench:e2e --smoke measures both servers on every workload, with marke
         t.true(w.drawsPerS > 0, `${what}, ${w.workload}: drawings`);
         t.true(w.latency.announced > 0, `${what}, ${w.workload}: markers drawn`);
         t.true(w.latency.shown > 0 && w.latency.p50Ms !== null, `${what}, ${w.workload}: markers decoded at the client`);
+        const tone = w.workload === 'tone' || w.workload === 'tone-raw';
+        t.is(w.audio !== null, tone, `${what}, ${w.workload}: audio figures in the tone rows only`);
+        if (tone) {
+          t.true(w.bytesPerS.playback > 0, `${what}, ${w.workload}: playback bytes`);
+          t.true(w.audio!.heard > 0 && w.audio!.p50Ms !== null, `${what}, ${w.workload}: bursts heard at the client`);
+        }
       }
       t.true(
         boot.workloads.some((w) => w.cpu.serverThreads > 0),
@@ -56,5 +63,5 @@ smokeTest('bench:e2e --smoke measures both servers on every workload, with marke
     }
   }
   // ratio rows for each link and workload
-  t.is(result.ratios.length, 2 * 4);
+  t.is(result.ratios.length, 2 * 6);
 });
