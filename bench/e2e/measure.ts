@@ -46,6 +46,7 @@ interface Reading {
 export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan): Promise<BootFigures> {
   const marks = new MarkerTimes();
   const beeps = new BeepTimes();
+  const guestErrors: string[] = [];
   const target = await setup.clientTarget(setup);
   let server: RunningServer | null = null;
   let probe: ClientProbe | null = null;
@@ -64,6 +65,8 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       if (m) marks.announce(Number(m[1]), wallClock());
       const b = /^GUEST-BEEP \d+ queued (\d+)$/.exec(line);
       if (b) beeps.announce(wallClock(), Number(b[1]));
+      // The guest's sound going wrong (a stalled stream prepared again, a device refused) says why bursts went unheard.
+      if (/^GUEST-(ERROR|SOUND stream)/.test(line)) guestErrors.push(line);
     });
     await s.guest.waitReady();
     await probe.firstDraw();
@@ -105,7 +108,7 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       firstDrawMs,
       firstGuestFrameMs: Number.isFinite(firstShown) ? firstShown - s.startedAt : null,
       workloads: windows.map((w) => figures(w.workload, w.settleS, w.start, w.end, marks, beeps)),
-      errors: last.errors,
+      errors: [...last.errors, ...guestErrors],
     };
   } finally {
     await probe?.close();

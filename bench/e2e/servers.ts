@@ -122,7 +122,8 @@ async function startBus(path: string): Promise<ChildProcess> {
       '--print-address=1',
     ],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // Its one complaint as root (no fd limit of 65536 to set) is noise.
+      stdio: ['ignore', 'pipe', 'ignore'],
     },
   );
   const [line] = (await Promise.race([
