@@ -170,7 +170,9 @@ export interface MainContract {
   in:
     | { kind: 'add-channels'; channels: readonly ChannelAddress[] }
     | { kind: 'mouse-mode' }
-    | { kind: 'migrate-switch'; host: string; port: number; tlsPort: number; certSubject: string | null };
+    | { kind: 'migrate-switch'; host: string; port: number; tlsPort: number; certSubject: string | null }
+    /** The host's audio started or stopped: after it, clients keep time by MULTI_MEDIA_TIME again. */
+    | { kind: 'audio'; playing: boolean };
   out: { kind: 'net-test'; session: number } & NetTest;
   /** migrate-switch: how many clients were sent. */
   replies: { 'mouse-mode': 'client' | 'server'; 'migrate-switch': number };
@@ -205,11 +207,16 @@ export interface DisplayContract {
   replies: {};
 }
 
-/** The playback channel; `compression`: Opus to clients that have the cap (`playback-compression`). */
+/**
+ * The playback channel; `compression`: Opus to clients that have the cap (`playback-compression`).
+ * It says when the host's voice starts and stops (while it plays, clients keep time by its
+ * packets: video frames are stamped on the same clock), and takes the playback latency the
+ * video streams need (LATENCY to clients).
+ */
 export interface PlaybackContract {
   init: { compression: boolean; qos: ChannelQos };
-  in: never;
-  out: never;
+  in: { kind: 'latency'; ms: number };
+  out: { kind: 'playing'; on: boolean };
   replies: {};
 }
 
@@ -586,15 +593,29 @@ export interface RedWorkerContract {
   /**
    * The client's link as the main channel's net test measured it: streams start at a bit rate it
    * allows; the WAN encodings' auto. The client's GLZ dictionary, shared by its displays, as asked.
+   * Whether audio plays: its packets set the client's media clock then.
    */
-  in: ({ kind: 'net-test' } & NetTest) | { kind: 'glz-dictionary'; session: number; memory: Shared<SharedArrayBuffer> };
-  /** glz-window: a client's DISPLAY_INIT window, for its dictionary; glz-release: that display no longer uses it. */
-  out: { kind: 'first-drawing' } | { kind: 'glz-window'; session: number; windowPixels: number } | { kind: 'glz-release'; session: number };
+  in:
+    | ({ kind: 'net-test' } & NetTest)
+    | { kind: 'glz-dictionary'; session: number; memory: Shared<SharedArrayBuffer> }
+    | { kind: 'audio'; playing: boolean };
+  /**
+   * glz-window: a client's DISPLAY_INIT window, for its dictionary; glz-release: that display no longer uses it.
+   * playback-latency: while audio plays, the delay the display's streams need the client's audio to keep (ms).
+   */
+  out:
+    | { kind: 'first-drawing' }
+    | { kind: 'glz-window'; session: number; windowPixels: number }
+    | { kind: 'glz-release'; session: number }
+    | { kind: 'playback-latency'; ms: number };
   replies: {};
 }
 
-/** A restarted red-worker says it again: one waiting for a busy owner is enough. */
-export const redWorkerReports: MergeRules<RedWorkerContract['out']> = { 'first-drawing': { latest: true } };
+/** A restarted red-worker says it again; of the latencies only the latest counts. */
+export const redWorkerReports: MergeRules<RedWorkerContract['out']> = {
+  'first-drawing': { latest: true },
+  'playback-latency': { latest: true },
+};
 
 /**
  * The display channel and its red-worker (the display's view). The red-worker feeds it: display messages encoded beside their images (moved,

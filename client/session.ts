@@ -1,13 +1,15 @@
-import { firstValueFrom, filter, map, throwError, timeout, type Observable } from 'rxjs';
+import { firstValueFrom, filter, map, Subject, throwError, timeout, type Observable } from 'rxjs';
 import { cursorProtocol } from '../codecs/protocol/channels/cursor.js';
 import { displayProtocol } from '../codecs/protocol/channels/display.js';
 import { inputsProtocol } from '../codecs/protocol/channels/inputs.js';
 import { mainProtocol } from '../codecs/protocol/channels/main.js';
-import { capWords, ChannelType, DisplayCap, MainCap } from '../codecs/protocol/enums.js';
+import { playbackProtocol } from '../codecs/protocol/channels/audio.js';
+import { capWords, ChannelType, DisplayCap, MainCap, PlaybackCap } from '../codecs/protocol/enums.js';
 import type { ChannelProtocol, Defs, MessageOf } from '../codecs/protocol/table.js';
 import { ClientChannel, type ClientChannelOptions } from './channel.js';
 import { ClientDisplay, type DisplayInit } from './display.js';
 import { linkChannel, type Endpoint } from './link.js';
+import { ClientPlayback } from './playback.js';
 
 type ChannelOf<P> = P extends ChannelProtocol<infer S, infer C> ? ClientChannel<S, C> : never;
 export type MainChannel = ChannelOf<typeof mainProtocol>;
@@ -53,6 +55,9 @@ export class SpiceClient {
   inputs: InputsChannel | null = null;
   cursor: CursorChannel | null = null;
   display: ClientDisplay | null = null;
+  playback: ClientPlayback | null = null;
+  /** Each playback channel as it is linked (the server lists it late when its audio comes late). */
+  readonly playbackLinked$ = new Subject<ClientPlayback>();
 
   private constructor(
     readonly endpoint: Endpoint,
@@ -63,7 +68,14 @@ export class SpiceClient {
 
   static async connect(
     endpoint: Endpoint,
-    options: { open?: readonly number[]; channelOptions?: ClientChannelOptions; displayInit?: DisplayInit } = {},
+    options: {
+      /** The channel types to link when listed (default inputs, cursor, display). */
+      open?: readonly number[];
+      channelOptions?: ClientChannelOptions;
+      /** The playback channel asks for Opus (default), or raw PCM. */
+      opus?: boolean;
+      displayInit?: DisplayInit;
+    } = {},
   ): Promise<SpiceClient> {
     const linked = await linkChannel(endpoint, {
       channelType: ChannelType.main,
@@ -95,6 +107,7 @@ export class SpiceClient {
         );
         client.displayUp.forEach((up) => up(client.display!));
       }
+      if (c.type === ChannelType.playback && c.id === 0) await client.openPlayback(options.opus ?? true);
     };
     // Channels the server starts later come in lists of their own, maybe already received.
     const more = (list: readonly { type: number; id: number }[]) => {
@@ -141,7 +154,16 @@ export class SpiceClient {
     return new ClientChannel(linked, protocol as never, options);
   }
 
+  /** Links the playback channel, in place of the one linked before (a server takes the newest): Opus or raw, with the volume and latency caps. */
+  async openPlayback(opus: boolean): Promise<ClientPlayback> {
+    this.playback?.channel.close();
+    const caps = capWords([PlaybackCap.volume, PlaybackCap.latency, ...(opus ? [PlaybackCap.opus] : [])]);
+    this.playback = new ClientPlayback(await this.openChannel(playbackProtocol, 0, undefined, caps));
+    this.playbackLinked$.next(this.playback);
+    return this.playback;
+  }
+
   close(): void {
-    for (const ch of [this.inputs, this.cursor, this.display?.channel, this.main]) ch?.close();
+    for (const ch of [this.inputs, this.cursor, this.display?.channel, this.playback?.channel, this.main]) ch?.close();
   }
 }

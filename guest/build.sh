@@ -22,7 +22,7 @@ kernel_pkg=${GUEST_KERNEL_PKG:-linux-image-amd64}
 # USB and virtio tablets and keyboards, virtio_console for the vdagent port tests; then bochs
 # (-vga std) and virtio-gpu (-device virtio-vga) with their fbdev emulation.
 modules=(evdev psmouse usbhid hid-generic xhci-pci ehci-pci uhci-hcd virtio_pci virtio_input virtio_console bochs virtio-gpu)
-# Sound for workload=tone only (init loads them then): QEMU's intel-hda with hda-duplex, whose
+# Sound for workload=tone, workload=beep or sound=1 only (init loads them then): QEMU's intel-hda with hda-duplex, whose
 # codec the generic HDA codec driver serves (loaded first, so the controller finds it).
 sound_modules=(snd-hda-codec-generic snd-hda-intel)
 

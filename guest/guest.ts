@@ -11,7 +11,7 @@ import type { Qmp } from './qmp.js';
 /** Repository root, from dist/guest/ where this module runs. */
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export type Workload = 'idle' | 'text' | 'desktop' | 'video' | 'movie' | 'input' | 'tone' | 'shell';
+export type Workload = 'idle' | 'text' | 'desktop' | 'video' | 'movie' | 'input' | 'tone' | 'beep' | 'shell';
 
 export interface GuestImage {
   /** The Debian bzImage. */

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,8 +51,10 @@ export async function spawnQemu(dir: string, args: readonly string[], { stdio = 
     });
     qmp = await Promise.race([Qmp.connect(qmpPath), spawned]);
   } catch (e) {
+    // QMP closing first usually means QEMU is exiting: its reason is in stderr a moment later.
+    if (!exited(child)) await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 1_000))]);
     child.kill('SIGKILL');
-    throw e;
+    throw new Error(`${(e as Error).message}${stderr.trim() ? `; QEMU said: ${stderr.trim()}` : ''}`);
   }
   let dumps = 0;
   return {

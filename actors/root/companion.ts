@@ -230,6 +230,20 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     for (const w of redWorkers)
       void w.link.send({ kind: 'net-test', latencyMs: m.latencyMs, bitsPerSecond: m.bitsPerSecond, lowBandwidth: m.lowBandwidth });
   });
+  // Audio/video sync: while the host's audio plays, the red-workers stamp stream frames on the
+  // audio's clock and main holds MULTI_MEDIA_TIME back; the latency the streams need (the most
+  // any display asks) goes to the playback channel as LATENCY.
+  let playback: ActorRef<PlaybackContract> | null = null;
+  let audioPlaying = false;
+  const streamLatency = new Map<number, number>();
+  const watchStreamLatency = (id: number, worker: ActorRef<RedWorkerContract>) => {
+    if (audioPlaying) void worker.link.send({ kind: 'audio', playing: true });
+    worker.link.messages$.subscribe((m) => {
+      if (m.kind !== 'playback-latency') return;
+      streamLatency.set(id, m.ms);
+      void playback?.link.send({ kind: 'latency', ms: Math.max(...streamLatency.values()) });
+    });
+  };
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
   const startDisplay = (id: number) => {
@@ -269,6 +283,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
         });
       else if (m.kind === 'glz-release') glzDictionaries.release(m.session, id);
     });
+    watchStreamLatency(id, worker);
     supervisor.connect(displayToWorker(id));
     supervisor.connect(workerToPool(id));
     // Display 0's cursor actor starts later (see below) and connects its own link then.
@@ -287,10 +302,16 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       { type: ChannelType.playback, id: 0 },
       { type: ChannelType.record, id: 0 },
     ];
-    supervisor.spawn<PlaybackContract>({
+    playback = supervisor.spawn<PlaybackContract>({
       name: channelActorName(added[0]!),
       module: here('../channels/playback/actor.js'),
       init: { compression: config['playback-compression'], qos: qos('playback') },
+    });
+    playback.link.messages$.subscribe((m) => {
+      audioPlaying = m.on;
+      streamLatency.clear();
+      for (const w of redWorkers) void w.link.send({ kind: 'audio', playing: m.on });
+      void main.link.send({ kind: 'audio', playing: m.on });
     });
     supervisor.spawn<RecordContract>({
       name: channelActorName(added[1]!),

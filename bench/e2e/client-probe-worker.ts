@@ -2,7 +2,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { intersects } from '../../codecs/box.js';
 import type { ClientDisplay } from '../../client/display.js';
+import type { ClientPlayback } from '../../client/playback.js';
 import { SpiceClient } from '../../client/session.js';
+import { ChannelType } from '../../codecs/protocol/enums.js';
+import { OnsetDetector } from './beep.js';
 import { markerBox, readMarker } from './marker.js';
 import { MovedRows, noRows } from './moved-rows.js';
 import { wallClock, type ChannelName, type ProbeEvent, type ProbeRequest, type ProbeSample, type ProbeTarget } from './client-probe.js';
@@ -17,7 +20,10 @@ async function connect(): Promise<SpiceClient> {
   const deadline = Date.now() + target.connectTimeoutMs;
   for (;;) {
     try {
-      return await SpiceClient.connect({ host: target.host, port: target.port });
+      return await SpiceClient.connect(
+        { host: target.host, port: target.port },
+        { open: [ChannelType.inputs, ChannelType.cursor, ChannelType.display, ChannelType.playback] },
+      );
     } catch (e) {
       if (Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, retryMs));
@@ -48,12 +54,24 @@ function watch(display: ClientDisplay): void {
   });
 }
 
+/** Posts each burst onset the playback channel's audio starts (beep.ts). */
+function listen(playback: ClientPlayback): void {
+  const onsets = new OnsetDetector();
+  playback.packets$.subscribe((p) => {
+    if (onsets.packet(p.pcm)) post({ kind: 'beep', at: wallClock() });
+  });
+}
+
+/** Bytes read by the playback channels linked before the current one. */
+let playbackBytesBefore = 0;
+
 function sample(client: SpiceClient): ProbeSample {
   const bytes: Record<ChannelName, number> = {
     main: client.main.socket.bytesRead,
     display: client.display?.channel.socket.bytesRead ?? 0,
     cursor: client.cursor?.socket.bytesRead ?? 0,
     inputs: client.inputs?.socket.bytesRead ?? 0,
+    playback: playbackBytesBefore + (client.playback?.channel.socket.bytesRead ?? 0),
   };
   const errors = [
     client.main.error,
@@ -61,6 +79,7 @@ function sample(client: SpiceClient): ProbeSample {
     client.display?.error,
     client.cursor?.error,
     client.inputs?.error,
+    client.playback?.channel.error,
   ].filter((e): e is string => typeof e === 'string');
   const tally = client.display?.tally;
   return {
@@ -82,12 +101,20 @@ port.on('message', (r: ProbeRequest) => {
     port.close();
     return;
   }
-  if (!client) return post({ kind: 'failed', error: 'sampled before the client was connected' });
-  post({ kind: 'sample', id: r.id, sample: sample(client) });
+  if (!client) return post({ kind: 'failed', error: 'asked before the client was connected' });
+  if (r.kind === 'sample') return post({ kind: 'sample', id: r.id, sample: sample(client) });
+  const c = client;
+  playbackBytesBefore += c.playback?.channel.socket.bytesRead ?? 0;
+  c.openPlayback(r.opus).then(
+    () => post({ kind: 'playback-linked', id: r.id }),
+    (e: unknown) => post({ kind: 'failed', error: `playback: ${e instanceof Error ? e.message : String(e)}` }),
+  );
 });
 
 try {
   client = await connect();
+  if (client.playback) listen(client.playback);
+  client.playbackLinked$.subscribe(listen);
   if (closing) client.close();
   else {
     post({ kind: 'connected', at: wallClock() });

@@ -18,7 +18,7 @@ export interface ProbeTarget {
   readonly connectTimeoutMs: number;
 }
 
-export type ChannelName = 'main' | 'display' | 'cursor' | 'inputs';
+export type ChannelName = 'main' | 'display' | 'cursor' | 'inputs' | 'playback';
 
 export interface ProbeSample {
   readonly at: number;
@@ -39,17 +39,27 @@ export type ProbeEvent =
   | { readonly kind: 'connected'; readonly at: number }
   | { readonly kind: 'first-draw'; readonly at: number }
   | { readonly kind: 'mark'; readonly n: number; readonly at: number }
+  /** The onset of a tone burst heard in the playback channel's audio (beep.ts). */
+  | { readonly kind: 'beep'; readonly at: number }
+  | { readonly kind: 'playback-linked'; readonly id: number }
   | { readonly kind: 'sample'; readonly id: number; readonly sample: ProbeSample }
   | { readonly kind: 'failed'; readonly error: string };
 
 /** Main -> worker. */
-export type ProbeRequest = { readonly kind: 'sample'; readonly id: number } | { readonly kind: 'close' };
+export type ProbeRequest =
+  | { readonly kind: 'sample'; readonly id: number }
+  /** Links the playback channel again asking for Opus or raw PCM (a server takes the newest link). */
+  | { readonly kind: 'playback'; readonly id: number; readonly opus: boolean }
+  | { readonly kind: 'close' };
 
 /** The client, connecting (with retries) as soon as it is made. */
 export class ClientProbe {
   private readonly worker: Worker;
   private nextId = 0;
   private readonly pending = new Map<number, (s: ProbeSample) => void>();
+  private readonly relinks = new Map<number, () => void>();
+  /** The playback channel's mode; it starts with Opus. */
+  private opus = true;
   private failure: Error | null = null;
   private readonly failed: Promise<never>;
   connectedAt: number | null = null;
@@ -59,6 +69,7 @@ export class ClientProbe {
   constructor(
     target: ProbeTarget,
     private readonly onMark: (n: number, at: number) => void,
+    private readonly onBeep: (at: number) => void,
   ) {
     this.worker = new Worker(new URL('./client-probe-worker.js', import.meta.url), { workerData: target });
     let fail!: (e: Error) => void;
@@ -82,6 +93,12 @@ export class ClientProbe {
           return;
         case 'mark':
           return this.onMark(e.n, e.at);
+        case 'beep':
+          return this.onBeep(e.at);
+        case 'playback-linked':
+          this.relinks.get(e.id)?.();
+          this.relinks.delete(e.id);
+          return;
         case 'sample':
           this.pending.get(e.id)?.(e.sample);
           this.pending.delete(e.id);
@@ -104,6 +121,17 @@ export class ClientProbe {
     const answer = new Promise<ProbeSample>((resolve) => this.pending.set(id, resolve));
     this.worker.postMessage({ kind: 'sample', id } satisfies ProbeRequest);
     return Promise.race([answer, this.failed]);
+  }
+
+  /** The playback channel in Opus or raw PCM: linked again when it is in the other mode. */
+  async playbackMode(opus: boolean): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (opus === this.opus) return;
+    this.opus = opus;
+    const id = this.nextId++;
+    const linked = new Promise<void>((resolve) => this.relinks.set(id, resolve));
+    this.worker.postMessage({ kind: 'playback', id, opus } satisfies ProbeRequest);
+    await Promise.race([linked, this.failed]);
   }
 
   /** Closes the client and ends the worker. */

@@ -7,6 +7,7 @@
 import { ClientProbe, wallClock, type ChannelName, type ProbeSample } from './client-probe.js';
 import { threadTimes, type ThreadTime } from '../../runtime/thread-times.js';
 import { qemuThreadKind, secondsByName, spent, sumSeconds } from './cpu.js';
+import { BeepTimes } from './beep.js';
 import { MarkerTimes } from './marker.js';
 import type { BenchWorkload, BootFigures, CpuFigures, DisplayFigures, LinkName, WorkloadFigures } from './results.js';
 import { startServer, type ImageProfile, type RunningServer, type ServerKind, type ServerOptions } from './servers.js';
@@ -46,18 +47,28 @@ interface Reading {
 
 export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan): Promise<BootFigures> {
   const marks = new MarkerTimes();
+  const beeps = new BeepTimes();
+  const guestErrors: string[] = [];
   const target = await setup.clientTarget(setup);
   let server: RunningServer | null = null;
   let probe: ClientProbe | null = null;
   try {
     // The client connects while the processes start: it retries until the server answers.
     const starting = startServer(kind, setup);
-    probe = new ClientProbe({ host: target.host, port: target.port, connectTimeoutMs: 60_000 }, (n, at) => marks.show(n, at));
+    probe = new ClientProbe(
+      { host: target.host, port: target.port, connectTimeoutMs: 60_000 },
+      (n, at) => marks.show(n, at),
+      (at) => beeps.heard(at),
+    );
     server = await starting;
     const s = server;
     s.guest.onLine((line) => {
       const m = /^GUEST-MARK (\d+)$/.exec(line);
       if (m) marks.announce(Number(m[1]), wallClock());
+      const b = /^GUEST-BEEP \d+ queued (\d+)$/.exec(line);
+      if (b) beeps.announce(wallClock(), Number(b[1]));
+      // The guest's sound going wrong (a stalled stream prepared again, a device refused) says why bursts went unheard.
+      if (/^GUEST-(ERROR|SOUND stream)/.test(line)) guestErrors.push(line);
     });
     await s.guest.waitReady();
     await probe.firstDraw();
@@ -71,12 +82,17 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
     });
     const windows: Array<{ workload: BenchWorkload; settleS: number; start: Reading; end: Reading }> = [];
     for (const workload of plan.workloads) {
+      const tone = isTone(workload);
+      if (tone) await probe.playbackMode(workload === 'tone');
       const from = s.guest.mark();
-      s.guest.sendSerial(`workload ${workload}`);
+      s.guest.sendSerial(`workload ${tone ? 'beep' : workload}`);
       await s.guest.waitReady({ from, timeoutMs: 20_000 });
       const switched = wallClock();
       await sleep(plan.settleMs);
-      while (wallClock() - switched < plan.settleMaxMs && (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs) await sleep(50);
+      // Caught up: a marker drawn lately shown, and in the tone rows a burst begun since the switch heard (the sound card's stream starts late).
+      const behind = () =>
+        (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs || (tone && (beeps.newestHeardAnnouncedAt() ?? 0) < switched);
+      while (wallClock() - switched < plan.settleMaxMs && behind()) await sleep(50);
       const start = await read();
       const fromNs = process.hrtime.bigint();
       await sleep(plan.windowMs);
@@ -95,8 +111,8 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       height: setup.height,
       firstDrawMs,
       firstGuestFrameMs: Number.isFinite(firstShown) ? firstShown - s.startedAt : null,
-      workloads: windows.map((w) => figures(w.workload, w.settleS, w.start, w.end, marks)),
-      errors: last.errors,
+      workloads: windows.map((w) => figures(w.workload, w.settleS, w.start, w.end, marks, beeps)),
+      errors: [...last.errors, ...guestErrors],
     };
   } finally {
     await probe?.close();
@@ -105,7 +121,16 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
   }
 }
 
-function figures(workload: BenchWorkload, settleS: number, start: Reading, end: Reading, marks: MarkerTimes): WorkloadFigures {
+const isTone = (w: BenchWorkload) => w === 'tone' || w === 'tone-raw';
+
+function figures(
+  workload: BenchWorkload,
+  settleS: number,
+  start: Reading,
+  end: Reading,
+  marks: MarkerTimes,
+  beeps: BeepTimes,
+): WorkloadFigures {
   const seconds = (end.at - start.at) / 1000;
   const channels = Object.keys(end.probe.bytes) as ChannelName[];
   const bytes = Object.fromEntries(channels.map((c) => [c, (end.probe.bytes[c] - start.probe.bytes[c]) / seconds])) as Record<
@@ -124,6 +149,7 @@ function figures(workload: BenchWorkload, settleS: number, start: Reading, end: 
     cpu: cpuFigures(spent(start.qemu, end.qemu), companion, seconds),
     companionCpuByThread: secondsByName(companion, seconds),
     latency: marks.latency(start.at, end.at),
+    audio: isTone(workload) ? beeps.latency(start.at, end.at) : null,
   };
 }
 

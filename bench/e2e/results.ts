@@ -1,12 +1,14 @@
 /** The figures of a run, as they go to the JSON file, and the our/theirs ratios between them. */
 import type { ImageTypeName } from '../../client/display.js';
+import type { BeepLatency } from './beep.js';
 import type { ChannelName } from './client-probe.js';
 import type { MarkerLatency } from './marker.js';
 import type { RowFigures } from './moved-rows.js';
 import type { ImageProfile, ImageSettings, ServerKind } from './servers.js';
 
 export type LinkName = 'plain' | 'shaped';
-export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle';
+/** `tone` and `tone-raw`: the guest's beep workload (the idle frame, bursts of a tone), the client's playback channel in Opus, then raw PCM. */
+export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle' | 'tone' | 'tone-raw';
 
 export interface CpuFigures {
   /** CPU seconds per second: theirs spice-server's "SPICE Worker" thread, ours the companion process (all threads). */
@@ -43,6 +45,8 @@ export interface WorkloadFigures {
   /** Ours: the companion's CPU seconds per second by thread name (each actor's thread bears its name, "compressor" sums the pool's, "node" is V8's and libuv's helpers); empty for theirs. */
   readonly companionCpuByThread: Readonly<Record<string, number>>;
   readonly latency: MarkerLatency;
+  /** The tone workloads: guest write -> client receive of each burst (beep.ts); null otherwise. */
+  readonly audio: BeepLatency | null;
 }
 
 export interface BootFigures {
@@ -74,6 +78,8 @@ export interface Ratios {
   readonly cpu: Readonly<Record<keyof CpuFigures, number | null>>;
   readonly latencyP50: number | null;
   readonly latencyP95: number | null;
+  readonly audioLatencyP50: number | null;
+  readonly audioLatencyP95: number | null;
 }
 
 export const ratio = (ours: number | null | undefined, theirs: number | null | undefined): number | null =>
@@ -97,6 +103,8 @@ export function ratios(ours: BootFigures, theirs: BootFigures): Ratios[] {
         cpu: per(o.cpu, t.cpu),
         latencyP50: ratio(o.latency.p50Ms, t.latency.p50Ms),
         latencyP95: ratio(o.latency.p95Ms, t.latency.p95Ms),
+        audioLatencyP50: ratio(o.audio?.p50Ms, t.audio?.p50Ms),
+        audioLatencyP95: ratio(o.audio?.p95Ms, t.audio?.p95Ms),
       },
     ];
   });

@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
     // Some rows only, to repeat one figure without the whole run: e.g. --links plain --workloads idle.
     links: { type: 'string', default: 'plain,shaped' },
     images: { type: 'string', default: 'auto_lz,defaults' },
-    workloads: { type: 'string', default: 'text,desktop,video,idle' },
+    workloads: { type: 'string', default: 'text,desktop,video,idle,tone,tone-raw' },
   },
 });
 if (args.vga !== 'std' && args.vga !== 'virtio') throw new Error(`--vga ${args.vga}: std or virtio`);
@@ -51,7 +51,7 @@ const ourImages = Object.fromEntries(profiles.map((p) => [p, companionImageSetti
 >;
 const shape: LinkShape = { mbit: 10, rttMs: 40 };
 const plan: Plan = {
-  workloads: pick<BenchWorkload>('workloads', args.workloads, ['text', 'desktop', 'video', 'idle']),
+  workloads: pick<BenchWorkload>('workloads', args.workloads, ['text', 'desktop', 'video', 'idle', 'tone', 'tone-raw']),
   settleMs: smoke ? 800 : 1_500,
   settleMaxMs: smoke ? 4_000 : 8_000,
   windowMs: smoke ? 3_000 : 10_000,
@@ -61,6 +61,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const out =
   args.out ?? join(repoRoot, 'dist', 'bench', `e2e-${smoke ? 'smoke-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 
+const audio = plan.workloads.some((w) => w === 'tone' || w === 'tone-raw');
 const settingsText = (p: ImageProfile) =>
   Object.entries(imageProfiles[p])
     .map(([k, v]) => `${k}=${v}`)
@@ -73,7 +74,12 @@ const notes = [
       (p === 'defaults' ? ". QEMU's defaults for -spice (video streaming off is QEMU's default too; streams are not in these rows)." : '.'),
   ),
   `Same QEMU (TCG, 1 vCPU) and test guest: ${vga === 'virtio' ? 'virtio-vga' : 'std VGA (bochs)'}, DRM drawing at the run's size. Theirs: QEMU -spice (spice-server in QEMU). Ours: QEMU -display dbus,p2p=yes + the spice-companion process (--qemu-qmp), spawned together.`,
-  'Client: our TypeScript client (client/) on a worker thread of the bench: bytes per channel socket, drawings applied per second; it decodes every image into its canvas.',
+  ...(audio
+    ? [
+        'Audio (tone workloads): QEMU has an HDA card at 48 kHz; theirs -audiodev spice, ours -audiodev dbus on a private bus (QEMU 7.2 audio needs one: -display dbus,addr=BUS,audiodev=snd0, the companion on --qemu-dbus) for the whole boot. The guest plays 100 ms bursts of 1 kHz every 500 ms; audio latency = the onset heard in the client\'s decoded playback - the guest\'s GUEST-BEEP line for that burst (written once the kernel took its first 10 ms; "guest buffer" is the audio queued ahead of it in the guest, included in the latency). tone: the client asks for Opus; tone-raw: it links its playback channel again without the Opus cap (raw PCM). Their playback channel runs in QEMU\'s main loop (QEMU non-vCPU): compare "sum".',
+      ]
+    : []),
+  "Client: our TypeScript client (client/) on a worker thread of the bench: bytes per channel socket, drawings applied per second; it decodes every image into its canvas (and its playback channel's audio, Opus included).",
   'CPU (% of one core): server = theirs the "SPICE Worker" thread, ours the companion process (all threads); QEMU non-vCPU = QEMU threads other than vCPUs and SPICE Worker (main loop: display refresh; for theirs the main and inputs channels of spice-server, whose display channel runs in SPICE Worker; D-Bus for ours).',
   'Latency: the guest draws a 16x16 marker whose colour encodes n every 137 ms (in every workload; "idle" is the idle frame plus the marker), then prints GUEST-MARK n on its serial console; latency = client decoded n - serial line arrived (serial under TCG adds at most a few hundred µs). "markers shown" = markers the client decoded / markers drawn in the window.',
   "Time to first drawing / guest frame: first process spawned -> first drawing decoded at the client (the firmware screen) / the guest's first marker decoded; the client retries connecting from the start.",
@@ -104,6 +110,7 @@ for (const link of links) {
             profile,
             images: kind === 'ours' ? ourImages[profile].settings : imageProfiles[profile],
             link,
+            audio,
             addr: shaped ? shaped.nsAddr : '127.0.0.1',
             port: shaped ? 5930 : await freePort(),
             ...(shaped ? { wrap: shaped.wrap } : {}),

@@ -6,8 +6,12 @@
  *    through a QMP socket of its own (`--qemu-qmp`); both processes are spawned together.
  * Each runs with one of the image profiles below; the servers listen on `addr`; on a shaped
  * link they run in its namespace.
+ * With `audio`, the guest has an HDA sound card: QEMU's `-audiodev spice` for theirs, and for
+ * ours `-audiodev dbus` on a private bus (QEMU 7.2's audio needs one; the companion joins it
+ * with `--qemu-dbus` instead of the QMP socket).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,6 +81,8 @@ export interface ServerOptions {
   readonly port: number;
   /** Runs the processes inside a network namespace (ShapedLink.wrap). */
   readonly wrap?: readonly string[];
+  /** The guest gets a sound card (the tone workloads). */
+  readonly audio?: boolean;
   /** Ours only: how node is run for the companion (default node itself), e.g. under a profiler (bench/profile). */
   readonly companionNode?: CompanionNode;
 }
@@ -116,17 +122,57 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** QEMU's sound card for the guest, on the audiodev `snd0` (48 kHz both ways: Opus's rate, no resampling). */
+const soundCard = (backend: 'spice' | 'dbus') => [
+  '-audiodev',
+  `${backend},id=snd0,out.frequency=48000,in.frequency=48000`,
+  '-device',
+  'intel-hda',
+  '-device',
+  'hda-duplex,audiodev=snd0',
+];
+
 function guestOptions(o: ServerOptions, display: readonly string[], qemuArgs: readonly string[] = []) {
   return {
     image: o.image,
     workload: 'idle' as const,
     vga: o.vga,
-    kernelArgs: ['draw=drm', `mode=${o.width}x${o.height}`, 'marker=1'],
+    kernelArgs: ['draw=drm', `mode=${o.width}x${o.height}`, 'marker=1', ...(o.audio ? ['sound=1'] : [])],
     display,
     // debug-threads: QEMU names its threads ("CPU 0/TCG", ...), which cpu.ts sorts by.
     qemuArgs: ['-name', 'bench,debug-threads=on', ...qemuArgs],
     wrap: o.wrap,
   };
+}
+
+/** A session dbus-daemon of the bench's own on `path`, once it listens. */
+async function startBus(path: string): Promise<ChildProcess> {
+  const bus = spawn(
+    'setpriv',
+    [
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'dbus-daemon',
+      '--session',
+      `--address=unix:path=${path}`,
+      '--nofork',
+      '--nopidfile',
+      '--print-address=1',
+    ],
+    {
+      // Its one complaint as root (no fd limit of 65536 to set) is noise.
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  const [line] = (await Promise.race([
+    once(bus.stdout!, 'data'),
+    once(bus, 'exit').then(([code]) => {
+      throw new Error(`dbus-daemon exited at start (${code})`);
+    }),
+  ])) as [Buffer];
+  if (!String(line).includes(path)) throw new Error(`dbus-daemon: ${String(line)}`);
+  return bus;
 }
 
 export async function startServer(kind: ServerKind, o: ServerOptions): Promise<RunningServer> {
@@ -138,7 +184,7 @@ async function startTheirs(o: ServerOptions): Promise<RunningServer> {
     ',',
   );
   const startedAt = wallClock();
-  const guest = await Guest.start(guestOptions(o, ['-display', 'none', '-spice', spice]));
+  const guest = await Guest.start(guestOptions(o, ['-display', 'none', '-spice', spice], o.audio ? soundCard('spice') : []));
   return { kind: 'theirs', guest, startedAt, qemuPid: guest.pid, companionPid: null, stop: () => guest.stop() };
 }
 
@@ -146,6 +192,8 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
   const node = o.companionNode ?? plainNode;
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
   const qmp = join(dir, 'companion-qmp.sock');
+  const busPath = join(dir, 'bus.sock');
+  const bus = o.audio ? await startBus(busPath) : null;
   const flags = [
     '--port',
     String(o.port),
@@ -153,8 +201,7 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
     o.addr,
     '--disable-ticketing',
     ...Object.entries(o.images).flatMap(([k, v]) => [`--${k}`, v]),
-    '--qemu-qmp',
-    qmp,
+    ...(bus ? ['--qemu-dbus', `unix:path=${busPath}`] : ['--qemu-qmp', qmp]),
     '--log-level',
     node.logLevel ?? 'warn',
   ];
@@ -172,9 +219,14 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
   companion.stderr!.setEncoding('utf8').on('data', keep);
   let guest: Guest;
   try {
-    guest = await Guest.start(guestOptions(o, ['-display', 'dbus,p2p=yes'], ['-qmp', `unix:${qmp},server=on,wait=off`]));
+    guest = await Guest.start(
+      bus
+        ? guestOptions(o, ['-display', `dbus,addr=unix:path=${busPath},audiodev=snd0`], soundCard('dbus'))
+        : guestOptions(o, ['-display', 'dbus,p2p=yes'], ['-qmp', `unix:${qmp},server=on,wait=off`]),
+    );
   } catch (e) {
     await stopProcess(companion, node);
+    bus?.kill();
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
@@ -189,6 +241,7 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
       const early = companion.exitCode !== null ? `companion exited early (${companion.exitCode}): ${output}` : null;
       await stopProcess(companion, node);
       await guest.stop();
+      bus?.kill();
       rmSync(dir, { recursive: true, force: true });
       if (early) throw new Error(early);
     },

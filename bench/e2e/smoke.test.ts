@@ -2,7 +2,8 @@
  * bench:e2e's smoke variant end to end (both servers, the test guest at 1024x768, plain and
  * shaped link, both image profiles, short windows): the JSON holds figures for both servers and
  * every workload, bytes flowed, the client decoded every image and the guest's latency markers
- * on both, and said what the display bytes were. No timings asserted.
+ * on both, and said what the display bytes were, and in the tone rows
+ * heard its audio bursts. No timings asserted.
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -44,7 +45,7 @@ smokeTest('bench:e2e --smoke measures both servers on every workload and image p
       t.deepEqual(boot.errors, [], `${what}: the client decoded everything`);
       t.deepEqual(
         boot.workloads.map((w) => w.workload),
-        ['text', 'desktop', 'video', 'idle'],
+        ['text', 'desktop', 'video', 'idle', 'tone', 'tone-raw'],
         what,
       );
       t.true(boot.firstDrawMs > 0, `${what}: a first drawing`);
@@ -62,6 +63,12 @@ smokeTest('bench:e2e --smoke measures both servers on every workload and image p
         for (const figure of [w.display.copyBitsPerS, w.display.fillsPerS, ...Object.values(w.display.rows)])
           t.true(Number.isFinite(figure) && figure >= 0, `${what}, ${w.workload}: copy-bits, fills and row figures`);
         t.true(w.display.rows.analysedBytes + w.display.rows.skippedBytes > 0, `${what}, ${w.workload}: image rows looked at`);
+        const tone = w.workload === 'tone' || w.workload === 'tone-raw';
+        t.is(w.audio !== null, tone, `${what}, ${w.workload}: audio figures in the tone rows only`);
+        if (tone) {
+          t.true(w.bytesPerS.playback > 0, `${what}, ${w.workload}: playback bytes`);
+          t.true(w.audio!.heard > 0 && w.audio!.p50Ms !== null, `${what}, ${w.workload}: bursts heard at the client`);
+        }
       }
       t.true(
         boot.workloads.some((w) => w.cpu.serverThreads > 0),
@@ -72,5 +79,5 @@ smokeTest('bench:e2e --smoke measures both servers on every workload and image p
     }
   }
   // ratio rows for each link, image profile and workload
-  t.is(result.ratios.length, 2 * 2 * 4);
+  t.is(result.ratios.length, 2 * 2 * 6);
 });

@@ -57,6 +57,38 @@ const byThread = (w: WorkloadFigures): string =>
     .map(([name, s]) => `${name} ${pct(s).toFixed(1)}`)
     .join(', ');
 
+const audioHeader = ['workload', 'server', 'playback kB/s', 'audio p50 ms', 'p95 ms', 'bursts heard', 'guest buffer ms', 'sum CPU %'];
+
+/** The tone workloads' audio: guest write -> client receive of each burst (beep.ts). */
+function audioRows(theirs: BootFigures, ours: BootFigures): (string | number)[][] {
+  const cells = (w: WorkloadFigures): (string | number)[] => [
+    kB(w.bytesPerS.playback),
+    w.audio?.p50Ms ?? '-',
+    w.audio?.p95Ms ?? '-',
+    w.audio ? `${w.audio.heard}/${w.audio.announced}` : '-',
+    w.audio?.guestQueuedMsP50 ?? '-',
+    pct(w.cpu.sum),
+  ];
+  return theirs.workloads.flatMap((t) => {
+    const o = ours.workloads.find((w) => w.workload === t.workload);
+    if (!t.audio || !o) return [];
+    return [
+      [t.workload, 'theirs', ...cells(t)],
+      ['', 'ours', ...cells(o)],
+      [
+        '',
+        'ours/theirs',
+        x(ratio(o.bytesPerS.playback, t.bytesPerS.playback)),
+        x(ratio(o.audio?.p50Ms, t.audio?.p50Ms)),
+        x(ratio(o.audio?.p95Ms, t.audio?.p95Ms)),
+        '',
+        '',
+        x(ratio(o.cpu.sum, t.cpu.sum)),
+      ],
+    ];
+  });
+}
+
 const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`);
 
 const contentHeader = [
@@ -152,6 +184,7 @@ function settingsText(theirs: BootFigures, ours: BootFigures): string {
 
 /** One block: the same images profile, link and size, both servers. */
 export function formatBlock(theirs: BootFigures, ours: BootFigures, linkText: string): string {
+  const audio = audioRows(theirs, ours);
   const rows: (string | number)[][] = [];
   for (const t of theirs.workloads) {
     const o = ours.workloads.find((w) => w.workload === t.workload);
@@ -165,6 +198,7 @@ export function formatBlock(theirs: BootFigures, ours: BootFigures, linkText: st
     `time to first drawing: theirs ${seconds(theirs.firstDrawMs)}, ours ${seconds(ours.firstDrawMs)} (${x(ratio(ours.firstDrawMs, theirs.firstDrawMs))}); ` +
       `to the first guest frame (marker): theirs ${seconds(theirs.firstGuestFrameMs)}, ours ${seconds(ours.firstGuestFrameMs)} (${x(ratio(ours.firstGuestFrameMs, theirs.firstGuestFrameMs))})`,
     table(header, rows),
+    ...(audio.length ? ['audio, guest write -> client receive:', table(audioHeader, audio)] : []),
     'ours, server CPU % by thread:',
     ...ours.workloads.map((w) => `  ${w.workload}: ${byThread(w)}`),
     'what the display bytes were (as the client received them; rows: shares of the image payload already on screen, bench/README.md):',

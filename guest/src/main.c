@@ -1,12 +1,15 @@
 /* guestdraw: the test guest's one program. Takes the kernel command line's words as arguments
  * (unknown ones are ignored):
- *   workload=idle|text|desktop|video|movie|input   what to draw (default idle)
+ *   workload=idle|text|desktop|video|movie|input|tone|beep   what to draw (default idle); tone and
+ *                                            beep draw the idle frame and play (sound.h)
  *   movie=WxH                                the movie workload's region (default 640x360)
  *   mode=WxH | mode=follow                   draw through DRM in that mode, or in the connector's
  *                                            preferred mode, followed as it changes
  *   draw=fbdev|drm                           where to draw without mode= (default fbdev)
  *   marker=1                                 the latency marker of bench/e2e (marker.h)
  *   tone=HZ                                  workload=tone's frequency (default 440; sound.h)
+ *   sound=1                                  the sound card's drivers (init loads them; implied
+ *                                            by workload=tone and workload=beep)
  * Serial console lines out: "GUEST-READY workload=NAME WxH" once a workload's first frame is
  * drawn, "GUEST-MODE WxH" after a mode change, "GUEST-INPUT eventN NAME" per input device, the
  * input echo (input.h), "GUEST-CURSOR 64x64 hot 0,0" when the input workload first shows a
@@ -15,7 +18,8 @@
  * "mode follow", "ping" (answered "PONG"), "stats" (answered "GUEST-STATS workload=NAME
  * frame=N WxH": N counts frames drawn since boot, for a frame rate), "pause" (no more frames nor
  * markers; answered "GUEST-PAUSED frame=N" once the last frame is drawn) and "resume", for sound
- * (sound.h) "record" (answered "GUEST-TONE HZ ..."), "volume PERCENT", "mute 0|1"; "clipboard ...",
+ * (sound.h) "record" (answered "GUEST-TONE HZ ..."), "volume PERCENT", "mute 0|1", "tone HZ" (a
+ * tone over whatever is drawn, 0 to stop; a workload switch ends it); "clipboard ...",
  * "clipboard-big N" and "agent restart" go to the guest agent (agent.h). Run as "guestagent",
  * it is that agent; as "guestport", the SPICE port ends (ports.h). */
 #include <errno.h>
@@ -47,6 +51,7 @@ struct state {
     struct pointer pointer;
     unsigned frame;
     int paused;
+    int tone; /* workload=tone's frequency */
 };
 
 static long now_ms(void)
@@ -93,6 +98,12 @@ static void clamp_pointer(struct state *st)
 static void start_workload(struct state *st, const struct workload *w)
 {
     st->workload = w;
+    if (!strcmp(w->name, "tone"))
+        sound_tone(st->tone);
+    else if (!strcmp(w->name, "beep"))
+        sound_beep();
+    else
+        sound_stop();
     w->draw(&st->display, &st->pointer, st->frame, 1);
     marker_restamp(&st->display);
     printf("GUEST-READY workload=%s %dx%d\n", w->name, st->display.surf.width, st->display.surf.height);
@@ -124,6 +135,8 @@ static void command(struct state *st, char *line)
         sound_volume(atoi(arg));
     } else if (!strcmp(line, "mute") && arg) {
         sound_mute(atoi(arg));
+    } else if (!strcmp(line, "tone") && arg) {
+        sound_tone(atoi(arg));
     } else if (!strcmp(line, "pause")) {
         st->paused = 1;
         printf("GUEST-PAUSED frame=%u\n", st->frame);
@@ -193,7 +206,7 @@ int main(int argc, char **argv)
         return agent_main();
     if (!strcmp(self ? self + 1 : argv[0], "guestport"))
         return ports_main();
-    int tone = 440;
+    st.tone = 440;
     int w = 0, h = 0, opened;
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = 1; i < argc; i++) {
@@ -204,7 +217,7 @@ int main(int argc, char **argv)
         else if (!strncmp(argv[i], "draw=", 5))
             draw = argv[i] + 5;
         else if (!strncmp(argv[i], "tone=", 5))
-            tone = atoi(argv[i] + 5);
+            st.tone = atoi(argv[i] + 5);
         else if (!strncmp(argv[i], "movie=", 6) && parse_size(argv[i] + 6, &w, &h))
             movie_set_size(w, h);
         else if (!strcmp(argv[i], "marker=1"))
@@ -234,8 +247,6 @@ int main(int argc, char **argv)
     quiet_stdin();
     st.pointer = (struct pointer){st.display.surf.width / 2, st.display.surf.height / 2, -1, 0};
     input_scan();
-    if (!strcmp(wl->name, "tone"))
-        sound_tone(tone);
     start_workload(&st, wl);
 
     long next_frame = now_ms() + st.workload->period_ms, next_check = now_ms() + CHECK_MS;

@@ -18,12 +18,13 @@
 #define CHANNELS 2
 #define PERIOD 480 /* frames: 10 ms */
 
-/* The card's devices appear some time after its driver loads (the codec probes in the background). */
+/* The card's devices appear some time after its driver loads (the codec probes in the background);
+ * a device the sound job before is still closing is busy a moment. */
 static int open_retry(const char *path, int flags)
 {
     for (int i = 0; i < 100; i++) {
         int fd = open(path, flags | O_CLOEXEC);
-        if (fd >= 0 || errno != ENOENT)
+        if (fd >= 0 || (errno != ENOENT && errno != EBUSY))
             return fd;
         usleep(100000);
     }
@@ -113,8 +114,8 @@ static void reap(int sig)
     }
 }
 
-/* Runs `job` in a child process; the parent returns at once. */
-static void in_child(void (*job)(int), int arg)
+/* Runs `job` in a child process; the parent returns at once with its pid (-1 if none). */
+static pid_t in_child(void (*job)(int), int arg)
 {
     signal(SIGCHLD, reap);
     pid_t pid = fork();
@@ -124,31 +125,81 @@ static void in_child(void (*job)(int), int arg)
     }
     if (pid < 0)
         printf("GUEST-ERROR fork: %s\n", strerror(errno));
+    return pid;
+}
+
+/* The child playing now, if any. */
+static pid_t player = -1;
+
+/* One period of a sine of `hz` (silence for 0) into `buf`, continuing from `*phase`. */
+static void sine(int16_t *buf, int hz, double *phase)
+{
+    double step = 2 * M_PI * hz / RATE;
+    for (int i = 0; i < PERIOD; i++) {
+        int16_t v = hz ? (int16_t)(12000 * sin(*phase)) : 0;
+        *phase += step;
+        if (*phase > 2 * M_PI)
+            *phase -= 2 * M_PI;
+        for (int c = 0; c < CHANNELS; c++)
+            buf[i * CHANNELS + c] = v;
+    }
+}
+
+static int open_playback(const char *what)
+{
+    int fd = pcm_open("/dev/snd/pcmC0D0p", O_WRONLY);
+    if (fd < 0)
+        printf("GUEST-ERROR %s: %s\n", what, strerror(errno));
+    return fd;
 }
 
 static void play(int hz)
 {
-    int fd = pcm_open("/dev/snd/pcmC0D0p", O_WRONLY);
-    if (fd < 0) {
-        printf("GUEST-ERROR tone: %s\n", strerror(errno));
+    int fd = open_playback("tone");
+    if (fd < 0)
         return;
-    }
     printf("GUEST-SOUND tone %d Hz\n", hz);
     static int16_t buf[PERIOD * CHANNELS];
-    double phase = 0, step = 2 * M_PI * hz / RATE;
+    double phase = 0;
     for (;;) {
-        for (int i = 0; i < PERIOD; i++) {
-            int16_t v = (int16_t)(12000 * sin(phase));
-            phase += step;
-            if (phase > 2 * M_PI)
-                phase -= 2 * M_PI;
-            for (int c = 0; c < CHANNELS; c++)
-                buf[i * CHANNELS + c] = v;
-        }
+        sine(buf, hz, &phase);
         if (transfer(fd, SNDRV_PCM_IOCTL_WRITEI_FRAMES, buf, PERIOD) < 0) {
             printf("GUEST-ERROR tone: %s\n", strerror(errno));
             return;
         }
+    }
+}
+
+/* Bursts of BEEP_HZ, BEEP_ON periods of tone every BEEP_EVERY periods, silence between: the
+ * stream never stops, so a burst's onset is the only change a client hears. Each burst's first
+ * period is announced once the kernel has taken it, with the frames queued ahead of it (the
+ * buffer it waits behind). */
+#define BEEP_HZ 1000
+#define BEEP_ON 10
+#define BEEP_EVERY 50
+
+static void beep(int unused)
+{
+    (void)unused;
+    int fd = open_playback("beep");
+    if (fd < 0)
+        return;
+    static int16_t buf[PERIOD * CHANNELS];
+    double phase = 0;
+    for (unsigned period = 0, n = 0;; period++) {
+        unsigned at = period % BEEP_EVERY;
+        if (at == 0)
+            phase = 0;
+        sine(buf, at < BEEP_ON ? BEEP_HZ : 0, &phase);
+        snd_pcm_sframes_t queued = 0;
+        if (at == 0)
+            ioctl(fd, SNDRV_PCM_IOCTL_DELAY, &queued);
+        if (transfer(fd, SNDRV_PCM_IOCTL_WRITEI_FRAMES, buf, PERIOD) < 0) {
+            printf("GUEST-ERROR beep: %s\n", strerror(errno));
+            return;
+        }
+        if (at == 0)
+            printf("GUEST-BEEP %u queued %ld\n", n++, (long)queued);
     }
 }
 
@@ -263,14 +314,31 @@ static void set_control(const char *suffix, int percent)
     close(fd);
 }
 
+void sound_stop(void)
+{
+    /* Gone, its device closed, before the next job opens it (reap() may have waited for it first). */
+    if (player > 0 && kill(player, SIGKILL) == 0)
+        while (waitpid(player, NULL, 0) < 0 && errno == EINTR) {
+        }
+    player = -1;
+}
+
 void sound_tone(int hz)
 {
-    in_child(play, hz);
+    sound_stop();
+    if (hz > 0)
+        player = in_child(play, hz);
+}
+
+void sound_beep(void)
+{
+    sound_stop();
+    player = in_child(beep, 0);
 }
 
 void sound_record(void)
 {
-    in_child(record, 0);
+    (void)in_child(record, 0);
 }
 
 void sound_volume(int percent)

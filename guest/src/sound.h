@@ -5,8 +5,14 @@
 #ifndef GUEST_SOUND_H
 #define GUEST_SOUND_H
 
-/* Plays a sine of `hz` (48 kHz stereo S16) until the program ends. */
+/* Plays a sine of `hz` (48 kHz stereo S16) until stopped, in place of what played (0: nothing). */
 void sound_tone(int hz);
+/* Plays 100 ms bursts of 1 kHz every 500 ms, silence between, printing "GUEST-BEEP N queued
+ * FRAMES" as each burst's first 10 ms are written (FRAMES: the frames written before it and not
+ * yet played); in place of what played. */
+void sound_beep(void);
+/* Ends what plays. */
+void sound_stop(void);
 /* Records one second and prints "GUEST-TONE HZ" (or "GUEST-ERROR record: ..."). */
 void sound_record(void);
 /* The card's playback volume in percent of its range, and its playback switch; "GUEST-SOUND ..." says what was set. */

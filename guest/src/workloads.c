@@ -237,6 +237,7 @@ static const struct workload workloads[] = {
     {"movie", 33, 0, movie_draw},
     {"input", 0, 1, input_draw},
     {"tone", 0, 0, idle_draw}, /* the idle frame while main.c plays a tone (sound.h) */
+    {"beep", 0, 0, idle_draw}, /* the idle frame while main.c plays bursts (sound.h) */
 };
 
 const struct workload *workload_find(const char *name)
@@ -249,5 +250,5 @@ const struct workload *workload_find(const char *name)
 
 const char *workload_names(void)
 {
-    return "idle|text|desktop|video|movie|input|tone";
+    return "idle|text|desktop|video|movie|input|tone|beep";
 }

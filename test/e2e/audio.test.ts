@@ -13,6 +13,8 @@ import { SpiceProbe, type ProbeEvent } from '../helpers/spice-probe.js';
 import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
 import { seriesValue } from '../helpers/prometheus.js';
 import { dominantHz, rms } from '../helpers/tone.js';
+import { SpiceClient } from '../../client/session.js';
+import { ChannelType } from '../../codecs/protocol/enums.js';
 
 const qemuTest = haveQemu() ? test.serial : test.skip;
 
@@ -148,9 +150,72 @@ qemuTest('volume and mute set in the guest reach spice-gtk', async (t) => {
   );
 });
 
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
 /** The first probe event matching `match` after `act`. */
 async function after(probe: SpiceProbe, act: () => void, match: (e: ProbeEvent) => boolean, what: string): Promise<ProbeEvent> {
   const from = probe.events.length;
   act();
   return probe.waitFor((e) => probe.events.indexOf(e) >= from && match(e), what, 30_000);
 }
+
+qemuTest(
+  'A/V sync: with a movie streaming and a tone playing, stream frames and audio packets carry one clock, LATENCY says what the streams need; when the tone stops, MULTI_MEDIA_TIME again',
+  async (t) => {
+    const { bus, server } = await companionOnBus(t);
+    const guest = await Guest.start({
+      image: await guestImage(),
+      workload: 'movie',
+      vga: 'virtio',
+      kernelArgs: ['draw=drm', 'sound=1'],
+      qemuArgs: sound,
+      display: ['-display', `dbus,addr=${bus.address},audiodev=snd0`],
+    });
+    t.teardown(() => guest.stop());
+    await guest.waitReady({ timeoutMs: 60_000 });
+    const client = await SpiceClient.connect(
+      { host: '127.0.0.1', port: server.port },
+      { open: [ChannelType.display, ChannelType.playback, ChannelType.cursor, ChannelType.inputs] },
+    );
+    t.teardown(() => client.close());
+    const display = await client.displayReady(60_000);
+    // How far behind the server's multi-media clock each kind arrives: what a client that keeps
+    // time by the audio sees as the gap between picture and sound.
+    const lag = { video: [] as number[], audio: [] as number[] };
+    display.channel.messages$.subscribe((m) => {
+      if (m.name === 'stream_data' || m.name === 'stream_data_sized') lag.video.push(performance.now() - m.body.base.multi_media_time);
+    });
+    guest.sendSerial('tone 440');
+    const deadline = Date.now() + 60_000;
+    while ((!client.playback?.format || lag.video.length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const playback = client.playback!;
+    t.truthy(playback.format, 'the tone plays');
+    playback.packets$.subscribe((p) => lag.audio.push(performance.now() - p.time));
+    // Four seconds of both, once the stream runs with the audio.
+    await new Promise((r) => setTimeout(r, 1000));
+    lag.video.length = 0;
+    lag.audio.length = 0;
+    await new Promise((r) => setTimeout(r, 4000));
+    const video = median(lag.video);
+    const audio = median(lag.audio);
+    t.log(
+      `${lag.video.length} frames, ${lag.audio.length} audio packets: arrival less stamp p50 video ${video.toFixed(1)} ms, audio ${audio.toFixed(1)} ms (offset ${(video - audio).toFixed(1)} ms); LATENCY ${playback.latencyMs} ms`,
+    );
+    t.true(lag.video.length > 20 && lag.audio.length > 200, 'both flowed');
+    // One clock: a frame arrives as late after its stamp as sound does, give or take its
+    // encoding and a frame's wait (before, frames were stamped 400 ms back plus their delay).
+    t.true(Math.abs(video - audio) < 100, `picture and sound ${(video - audio).toFixed(1)} ms apart`);
+    t.true(playback.latencyMs !== null && playback.latencyMs > 0, 'LATENCY from the stream');
+    // The tone stops: the client's clock is the display's again, from a MULTI_MEDIA_TIME.
+    const stopped = new Promise<void>((resolve) => playback.channel.messages$.subscribe((m) => m.name === 'stop' && resolve()));
+    const mmTime = new Promise<number>((resolve) =>
+      client.main.messages$.subscribe((m) => m.name === 'multi_media_time' && resolve(performance.now() - m.body.time)),
+    );
+    guest.sendSerial('tone 0');
+    await stopped;
+    // The display's clock runs 400 ms behind the server's (spice-server's MM_TIME_DELTA), the audio's did not.
+    const behind = (await mmTime) - audio;
+    t.log(`after STOP, MULTI_MEDIA_TIME puts the client's clock ${behind.toFixed(0)} ms behind the one the audio gave`);
+    t.true(Math.abs(behind - 400) < 150, `${behind.toFixed(0)} ms`);
+  },
+);

@@ -47,7 +47,16 @@ export default defineActor<MainContract>(
     const channels = [...ctx.init.channels];
     /** Clients that attached, so they hear of channels added later (spice-server sends a one-entry list each). */
     const attachedClients = new Set<Connection>();
+    /** While the host's audio plays, clients keep time by its packets, and MULTI_MEDIA_TIME waits (spice-server's reds_disable_mm_time). */
+    let audioPlaying = false;
+    const sendMmTime = (c: Connection) => c.send({ name: 'multi_media_time', body: { time: (mmTimeNow() - mmTimeDeltaMs) >>> 0 } });
     ctx.parent.messages$.subscribe((m) => {
+      if (m.kind === 'audio') {
+        audioPlaying = m.playing;
+        // The clients' clocks followed the audio: back to the display's.
+        if (!m.playing) for (const c of attachedClients) sendMmTime(c);
+        return;
+      }
       if (m.kind !== 'add-channels') return;
       channels.push(...m.channels);
       for (const c of attachedClients)
@@ -253,7 +262,7 @@ export default defineActor<MainContract>(
             ctx.log.info({ peer: c.peer, latencyMs: +r.latencyMs.toFixed(3), mbitPerS, lowBandwidth: r.lowBandwidth }, 'net test');
             void ctx.parent.send({ kind: 'net-test', session: link.session, ...r });
             // The client's media clock, now that the link is known (spice-server re-sends it when latency changes).
-            c.send({ name: 'multi_media_time', body: { time: (mmTimeNow() - mmTimeDeltaMs) >>> 0 } });
+            if (!audioPlaying) sendMmTime(c);
           },
           () => {},
         );

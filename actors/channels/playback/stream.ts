@@ -20,7 +20,7 @@ export class PlaybackStream {
   private readonly frameBytes: number;
   private readonly encoder: OpusEncoder | null;
   private readonly converter: PcmConverter | null;
-  private readonly waiting: Uint8Array[] = [];
+  private readonly waiting: Array<{ readonly time: number; readonly data: Uint8Array }> = [];
   dropped = 0;
 
   constructor(
@@ -41,8 +41,8 @@ export class PlaybackStream {
     this.partial = new Uint8Array(this.frameBytes);
   }
 
-  /** Takes the host's PCM; whole frames join the queue. */
-  push(pcm: Uint8Array): void {
+  /** Takes the host's PCM; whole frames join the queue, stamped `time` (the multi-media time they completed at). */
+  push(pcm: Uint8Array, time: number): void {
     let data = this.converter ? this.converter.convert(pcm) : pcm;
     while (data.length > 0) {
       const n = Math.min(data.length, this.frameBytes - this.filled);
@@ -53,7 +53,7 @@ export class PlaybackStream {
       const frame = this.partial;
       this.partial = new Uint8Array(this.frameBytes);
       this.filled = 0;
-      this.waiting.push(this.encoder ? this.encoder.encode(frame) : frame);
+      this.waiting.push({ time, data: this.encoder ? this.encoder.encode(frame) : frame });
       if (this.waiting.length > this.maxFrames) {
         this.waiting.shift();
         this.dropped++;
@@ -62,7 +62,7 @@ export class PlaybackStream {
   }
 
   /** The oldest frame waiting, taken. */
-  take(): Uint8Array | undefined {
+  take(): { readonly time: number; readonly data: Uint8Array } | undefined {
     return this.waiting.shift();
   }
 

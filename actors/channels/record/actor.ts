@@ -2,14 +2,14 @@ import { recordProtocol as protocol } from '../../../codecs/protocol/channels/au
 import { defineActor } from '../../../runtime/actor.js';
 import { flip } from '../../../runtime/port.js';
 import { moved } from '../../../runtime/envelope.js';
-import { AudioDataMode, AudioFormat, ChannelType, hasCap, RecordCap } from '../../../codecs/protocol/enums.js';
+import { AudioDataMode, AudioFormat, ChannelType, RecordCap } from '../../../codecs/protocol/enums.js';
 import { OpusDecoder, opusChannels, opusFrequency } from '../../../codecs/audio/opus.js';
 import { PcmConverter } from '../../../codecs/audio/convert.js';
-import { spiceVolume } from '../../../codecs/audio/volume.js';
 import { serveHandoffs } from '../../../channel/adopt.js';
+import { AudioClients } from '../../../channel/audio-clients.js';
 import { ChannelConnection } from '../../../channel/connection.js';
 import { channelMeter } from '../../../channel/meter.js';
-import { recordToHost, serverToChannel, type AudioVolume, type PcmFormat, type RecordContract } from '../../contracts.js';
+import { recordToHost, serverToChannel, type PcmFormat, type RecordContract } from '../../contracts.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
 
@@ -46,26 +46,21 @@ export default defineActor<RecordContract>((ctx) => {
   );
   const server = ctx.peer(flip(serverToChannel({ type: ChannelType.record, id: 0 })));
   const host = ctx.peer(recordToHost);
-  const clients = new Set<Client>();
-  let recording: PcmFormat | null = null;
-  let volume: AudioVolume | null = null;
-
-  const start = (client: Client, format: PcmFormat) => {
-    client.converter = new PcmConverter(wire, format);
-    client.c.send({ name: 'start', body: { channels: wire.channels, format: AudioFormat.s16, frequency: wire.frequency } });
-  };
-  const sendVolume = (client: Client, v: AudioVolume) => {
-    if (!hasCap(client.c.link.channelCaps, RecordCap.volume)) return;
-    client.c.send({ name: 'volume', body: { volume: spiceVolume(v.volume) } });
-    client.c.send({ name: 'mute', body: { mute: v.mute ? 1 : 0 } });
-  };
+  const clients = new AudioClients<Client>(
+    RecordCap.volume,
+    (client: Client, format: PcmFormat) => {
+      client.converter = new PcmConverter(wire, format);
+      client.c.send({ name: 'start', body: { channels: wire.channels, format: AudioFormat.s16, frequency: wire.frequency } });
+    },
+    (client) => (client.converter = null),
+  );
   const drop = (client: Client, why: string) => {
     malformed.value++;
     if (client.bad++ % 100 === 0) ctx.log.warn({ peer: client.c.peer, why, dropped: client.bad }, 'record packet dropped');
   };
   const data = (client: Client, packet: Uint8Array) => {
     const converter = client.converter;
-    if (!recording || !converter) return;
+    if (!clients.voice || !converter) return;
     let pcm = packet;
     if (client.mode === 'opus') {
       const r = client.decoder!.decode(packet);
@@ -78,32 +73,12 @@ export default defineActor<RecordContract>((ctx) => {
     if (!host.offer({ kind: 'pcm', pcm: moved(out === packet ? out.slice() : out) })) meter.dropped.value++;
   };
 
-  host.messages$.subscribe((m) => {
-    switch (m.kind) {
-      case 'start':
-        recording = m.format;
-        for (const client of clients) start(client, m.format);
-        return;
-      case 'stop':
-        recording = null;
-        for (const client of clients) {
-          client.converter = null;
-          client.c.send({ name: 'stop', body: {} });
-        }
-        return;
-      case 'volume':
-        volume = m;
-        for (const client of clients) sendVolume(client, m);
-        return;
-    }
-  });
+  host.messages$.subscribe((m) => clients.host(m));
 
   serveHandoffs(server, {
     connected(socket, link, leftover) {
       const c: Connection = new ChannelConnection(socket, link, protocol, { log: ctx.log, maxBody, qos: ctx.init.qos, meter });
       const client: Client = { session: link.session, c, mode: 'raw', decoder: null, converter: null, bad: 0 };
-      clients.add(client);
-      c.onClose(() => clients.delete(client));
       c.onMessage((m) => {
         switch (m.name) {
           case 'mode':
@@ -123,13 +98,10 @@ export default defineActor<RecordContract>((ctx) => {
             return c.close({ by: 'server', why: `unexpected ${m.name} on the record channel` });
         }
       });
-      if (volume) sendVolume(client, volume);
-      if (recording) start(client, recording);
+      clients.add(client);
       c.feed(leftover);
       return c;
     },
-    sessionEnded(session) {
-      for (const client of clients) if (client.session === session) client.c.close({ by: 'session', why: 'session ended' });
-    },
+    sessionEnded: (session) => clients.sessionEnded(session),
   });
 });

@@ -105,11 +105,13 @@ export default defineActor<RedWorkerContract>(
             photoLike: (box) => photoLike(canvas!, box),
             bounds: () => canvas?.bounds ?? null,
             created: (codec) => countStream(codec),
+            playbackLatency: (ms) => void ctx.parent.send({ kind: 'playback-latency', ms }),
           });
     /** The client's link, as main's net test measured it (none yet: a fast one). */
     let link: NetTest | null = null;
     ctx.parent.messages$.subscribe((m) => {
       if (m.kind === 'glz-dictionary') return dictionary(m.session, m.memory.value);
+      if (m.kind === 'audio') return streams?.setAudio(m.playing);
       link = m;
       streams?.setLink(m);
     });

@@ -45,6 +45,7 @@ function setup(caps = gtkCaps) {
     photoLike: () => true,
     bounds: () => bounds,
     created: () => {},
+    playbackLatency: () => {},
   };
   const streams = new Streams('filter', host);
   streams.setClient(caps);

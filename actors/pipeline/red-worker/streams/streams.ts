@@ -32,6 +32,8 @@ const maxStreams = 8;
  * once the next ones came), and the client would show an old picture until the stream ends.
  */
 const flushFrames = 3;
+/** A change in the playback latency the streams need smaller than this is not told to the audio. */
+const latencyStepMs = 20;
 /** Beyond this many visible rectangles a clipped stream ends instead (the clip travels in every STREAM_CLIP). */
 const maxClipRects = 16;
 
@@ -53,6 +55,8 @@ export interface StreamsHost {
   bounds(): Box | null;
   /** A stream was created with `codec` (for metrics). */
   created(codec: VideoCodec): void;
+  /** While audio plays: the playback latency the streams need of the client's audio (ms), when it changes. */
+  playbackLatency(ms: number): void;
 }
 
 interface Stream {
@@ -93,6 +97,10 @@ export class Streams {
   private readonly streams = new Map<StreamId, Stream>();
   private client: Client | null = null;
   private link: LinkEstimate | null = null;
+  /** Audio plays: the client's media clock follows its packets (see `encode`). */
+  private audio = false;
+  /** The playback latency last asked for while audio plays. */
+  private askedLatencyMs: number | null = null;
   private turn: Box[] = [];
   private ticker: ReturnType<typeof setInterval> | null = null;
   private nextUnique = 1;
@@ -126,6 +134,11 @@ export class Streams {
 
   setLink(link: LinkEstimate): void {
     this.link = link;
+  }
+
+  setAudio(playing: boolean): void {
+    this.audio = playing;
+    this.askedLatencyMs = null;
   }
 
   /** The surface goes (destroyed, reset): its streams with it, the client told once. */
@@ -215,7 +228,13 @@ export class Streams {
       this.frames++;
       // Stamped as it leaves, so that encoding time does not eat into the client's playback delay.
       const delay = s.rate.playbackDelayMs(this.link?.latencyMs ?? 0, mmTimeDeltaMs);
-      return { frame, mmTime: mmTimeNow() - mmTimeDeltaMs + delay };
+      if (!this.audio) return { frame, mmTime: mmTimeNow() - mmTimeDeltaMs + delay };
+      // While audio plays the client's clock is its audio's (packet time less its playback
+      // delay), and audio packets carry the time they left the host: a frame stamped on that
+      // clock shows with the sound of its moment. The delay the frame needs becomes the audio's
+      // latency (LATENCY), as spice-server's streams ask it (update_client_playback_delay).
+      this.askPlaybackLatency();
+      return { frame, mmTime: mmTimeNow() };
     } catch (err) {
       this.host.log.warn(
         { stream: s.id, codec: s.codec, err: String(err) },
@@ -309,6 +328,15 @@ export class Streams {
     if (hasCap(client.caps, DisplayCap.streamReport)) this.host.push({ kind: 'stream-activate-report', id: s.id, uniqueId: s.uniqueId });
     this.capture(s, nowMs);
     return true;
+  }
+
+  /** The largest delay a stream needs, asked of the audio when it moved by a frame's time or more. */
+  private askPlaybackLatency(): void {
+    let ms = 0;
+    for (const t of this.streams.values()) ms = Math.max(ms, t.rate.playbackDelayMs(this.link?.latencyMs ?? 0, mmTimeDeltaMs));
+    if (this.askedLatencyMs !== null && Math.abs(ms - this.askedLatencyMs) < latencyStepMs) return;
+    this.askedLatencyMs = ms;
+    this.host.playbackLatency(ms);
   }
 
   /** Grows a stream to `box`, or replaces it with one there; 'no' when it cannot (the damage is then drawn over it). */
