@@ -23,11 +23,12 @@ function setup(caps = gtkCaps) {
   log.info = ((_o: unknown, m: string) => void logged.push(m)) as typeof log.info;
   log.warn = ((_o: unknown, m: string) => void logged.push(m)) as typeof log.warn;
   let failing = false;
+  let fits: number | undefined;
   const encoders: StreamEncoders = {
     open: () => {},
     encode: async (_id: StreamId, f) => {
       if (failing) throw new Error('encoder broke');
-      return new Uint8Array([f.width & 0xff, f.height & 0xff]);
+      return { data: new Uint8Array([f.width & 0xff, f.height & 0xff]), ...(fits && { frameRate: fits }) };
     },
     setRate: () => {},
     close: () => {},
@@ -58,7 +59,16 @@ function setup(caps = gtkCaps) {
       streams.endTurn(fromMs + i * 40);
     }
   };
-  return { streams, pushed, logged, play, fail: () => (failing = true), kinds: () => pushed.map((d) => d.kind) };
+  return {
+    streams,
+    pushed,
+    logged,
+    play,
+    fail: () => (failing = true),
+    /** The encoder says it holds only this many frames a second at its bit rate (MJPEG at its lowest quality). */
+    fit: (fps: number) => (fits = fps),
+    kinds: () => pushed.map((d) => d.kind),
+  };
 }
 
 const video = box(600, 0, 640, 360);
@@ -153,6 +163,24 @@ test('bad reports are ignored with one line; a cannot-decode report or an encode
   s.play(video, 30, 6000);
   t.false(s.kinds().includes('stream-create'), 'no codec left: images');
   s.streams.close();
+});
+
+test('frames come no faster than the encoder says it can hold: the MJPEG frame-rate hint spaces the captures', async (t) => {
+  const frameAfter = async (fits: number | null) => {
+    const s = setup();
+    if (fits) s.fit(fits);
+    s.play(video, 21);
+    await s.streams.encode(lastOf(s.pushed, 'stream-frame') as Extract<Drawing, { kind: 'stream-frame' }>);
+    s.pushed.length = 0;
+    // 100 ms after the last capture: inside a 25 fps stream's slot, not a 5 fps one's.
+    s.streams.damage(video, 'copy', 900);
+    s.streams.endTurn(900);
+    const kinds = s.kinds();
+    s.streams.close();
+    return kinds.includes('stream-frame');
+  };
+  t.true(await frameAfter(null), 'at the detected 25 fps, the next frame is captured');
+  t.false(await frameAfter(5), 'at the 5 fps the encoder holds, it waits for its slot');
 });
 
 test("a new PREFERRED_VIDEO_CODEC_TYPE ends a stream of another codec; the region comes back in the client's choice", (t) => {

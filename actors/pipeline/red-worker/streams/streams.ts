@@ -73,6 +73,10 @@ interface Stream {
   trailing: ReturnType<typeof setTimeout> | null;
   /** The size the encoder was opened at; another size reopens it, with a key frame. */
   encoded: { width: number; height: number } | null;
+  /** A frame is being encoded. */
+  encoding: boolean;
+  /** The frame rate the encoder says it can hold, when below the stream's. */
+  encoderFps: number | null;
 }
 
 interface Client {
@@ -192,11 +196,17 @@ export class Streams {
     if (this.streams.size > 0 || this.detector.watching > 0) this.startTicking();
   }
 
+  /** True while a frame of stream `id` is being encoded: its next one waits (and may be replaced) meanwhile. */
+  encoding(id: StreamId): boolean {
+    return this.streams.get(id)?.encoding === true;
+  }
+
   /** The bytes and multi-media time of a frame leaving the pipe; null when its stream ended or its encoder failed. */
   async encode(f: Frame): Promise<{ frame: Uint8Array; mmTime: number } | null> {
     const s = this.streams.get(f.id);
     if (!s || !this.client) return null;
     const { width, height } = f.bitmap;
+    s.encoding = true;
     try {
       let keyFrame = false;
       if (!s.encoded || s.encoded.width !== width || s.encoded.height !== height) {
@@ -204,12 +214,14 @@ export class Streams {
         s.encoded = { width, height };
         keyFrame = true;
       }
-      const frame = await this.host.encoders.encode(s.id, f.bitmap, keyFrame);
+      const encoded = await this.host.encoders.encode(s.id, f.bitmap, keyFrame);
       if (this.streams.get(f.id) !== s) return null;
+      // MJPEG at its lowest quality over the budget: frames come no faster than it can hold.
+      s.encoderFps = encoded.frameRate ?? null;
       this.frames++;
       // Stamped as it leaves, so that encoding time does not eat into the client's playback delay.
       const delay = s.rate.playbackDelayMs(this.link?.latencyMs ?? 0, mmTimeDeltaMs);
-      return { frame, mmTime: mmTimeNow() - mmTimeDeltaMs + delay };
+      return { frame: encoded.data, mmTime: mmTimeNow() - mmTimeDeltaMs + delay };
     } catch (err) {
       this.host.log.warn(
         { stream: s.id, codec: s.codec, err: String(err) },
@@ -218,6 +230,8 @@ export class Streams {
       this.client.failed.add(s.codec);
       if (this.streams.get(f.id) === s) this.end(s, 'encoder error');
       return null;
+    } finally {
+      s.encoding = false;
     }
   }
 
@@ -291,6 +305,8 @@ export class Streams {
       flushed: 0,
       trailing: null,
       encoded: null,
+      encoding: false,
+      encoderFps: null,
     };
     this.streams.set(s.id, s);
     this.host.created(s.codec);
@@ -331,7 +347,7 @@ export class Streams {
   }
 
   private capture(s: Stream, nowMs: number): void {
-    const interval = 1000 / s.rate.fps;
+    const interval = 1000 / Math.min(s.rate.fps, s.encoderFps ?? Number.POSITIVE_INFINITY);
     // Frames closer than the frame rate wait for their slot; a newer one replaces a waiting one.
     if (nowMs - s.lastCaptureMs < interval * 0.75) {
       s.trailing ??= setTimeout(
