@@ -1,5 +1,11 @@
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
-import { type Compressed, type EncodingRequest, jobPriority, type StreamEncoded, type StreamEncoding } from '../../../codecs/image/compress-job.js';
+import {
+  type Compressed,
+  type EncodingRequest,
+  jobPriority,
+  type StreamEncoded,
+  type StreamEncoding,
+} from '../../../codecs/image/compress-job.js';
 import { shared } from '../../../runtime/envelope.js';
 import type { Link } from '../../../runtime/link.js';
 import type { Logger } from '../../../runtime/log.js';

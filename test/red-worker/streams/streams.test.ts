@@ -118,14 +118,32 @@ test('damage reaching past a stream grows it (SIZED_STREAM); damage drawn over p
   s.streams.close();
 });
 
-test('a stream whose region stops changing ends after 1 s: destroy, then its area losslessly', async (t) => {
+test('a stream whose region stops changing ends after four of its frame gaps (at least 300 ms): destroy, then its area losslessly', async (t) => {
   const s = setup();
-  const start = performance.now();
+  const start = performance.now() - 21 * 40;
   s.play(video, 21, start);
-  await new Promise((r) => setTimeout(r, 1400 + 21 * 40));
-  t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image']);
+  await new Promise((r) => setTimeout(r, 200));
+  t.false(s.kinds().includes('stream-destroy'), 'still playing 200 ms after its last frame');
+  await new Promise((r) => setTimeout(r, 250));
+  t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image'], 'ended within 450 ms');
   t.like(s.pushed.at(-1), { kind: 'image', box: video });
   t.true(s.logged.includes('video stream ended'));
+  s.streams.close();
+});
+
+test('a stuttering source is not taken for a stopped one: the end waits for four of its longest recent gaps', async (t) => {
+  const s = setup();
+  const start = performance.now() - 2000;
+  s.play(video, 21, start);
+  // Then frames 200 ms apart, the last just now: the stream then waits 800 ms.
+  for (const at of [1000, 1200, 1400, 1600, 1800, 2000].map((ms) => start + ms)) {
+    s.streams.damage(video, 'copy', at);
+    s.streams.endTurn(at);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  t.is(s.streams.active, 1, 'not ended 500 ms after a 200 ms gap');
+  await new Promise((r) => setTimeout(r, 500));
+  t.is(s.streams.active, 0, 'ended once four gaps passed');
   s.streams.close();
 });
 

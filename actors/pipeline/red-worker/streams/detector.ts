@@ -5,7 +5,7 @@ const minFrames = 20;
 const minSide = 96;
 const maxGapMs = 200;
 /** Damage of one frame can reach the red-worker in several turns (the host bands it); closer than this it is the same frame. */
-const sameFrameMs = 10;
+export const sameFrameMs = 10;
 /** Regions watched at once: enough for several videos and the UI around them, bounded against hostile damage. */
 const maxCandidates = 32;
 /** In `filter` mode, this share of a region's frames must look like a photo (spice-server's graduality). */

@@ -17,13 +17,22 @@ import { mmTimeDeltaMs, mmTimeNow } from '../../../../channel/mm-time.js';
 import type { Logger } from '../../../../runtime/log.js';
 import type { Drawing } from '../pipe.js';
 import { codecsFor } from './codec-choice.js';
-import { Detector, type Detected, type StreamingMode } from './detector.js';
+import { Detector, sameFrameMs, type Detected, type StreamingMode } from './detector.js';
 import { absurd, cannotDecode, initialBitRate, RateControl, type LinkEstimate, type Report } from './rate-control.js';
 import type { StreamEncoders, StreamId } from './stream-encoders.js';
 
-/** A stream with no new frame for this long ends, and its area goes out losslessly. */
-const idleMs = 1_000;
-const tickMs = 100;
+/**
+ * A stream whose region has been still for four of its longest recent gaps between frames ends,
+ * and its area goes out losslessly: soon after a video stops (the client is exact within half a
+ * second), yet a stuttering source (a guest under load) is not taken for a stopped one. Never
+ * sooner than `minIdleMs`, nor later than spice-server's 1 s.
+ */
+const idleGaps = 4;
+const minIdleMs = 300;
+const maxIdleMs = 1_000;
+/** The longest gap fades by this much a frame, so that one old stall does not hold the end back for good. */
+const gapFade = 0.9;
+const tickMs = 50;
 /** Streams per display at once (spice-server has 50 per server); ids stay below, spice-gtk keeps them in an array. */
 const maxStreams = 8;
 /**
@@ -66,6 +75,8 @@ interface Stream {
   sized: boolean;
   readonly rate: RateControl;
   lastDamageMs: number;
+  /** The longest gap between its frames lately (fading). */
+  gapMs: number;
   lastCaptureMs: number;
   dirty: boolean;
   /** Frames sent again since the region last changed. */
@@ -175,6 +186,7 @@ export class Streams {
         const inside = intersect(s.box, r);
         s.dirty = true;
         s.flushed = 0;
+        if (nowMs - s.lastDamageMs > sameFrameMs) s.gapMs = Math.max(nowMs - s.lastDamageMs, s.gapMs * gapFade);
         s.lastDamageMs = nowMs;
         // What lands where the stream does not show goes as a drawing.
         if (s.clip) next.push(...s.clip.reduce((parts, v) => parts.flatMap((p) => subtract(p, v)), [inside]));
@@ -300,6 +312,7 @@ export class Streams {
       sized: false,
       rate,
       lastDamageMs: nowMs,
+      gapMs: 1000 / d.fps,
       lastCaptureMs: Number.NEGATIVE_INFINITY,
       dirty: true,
       flushed: 0,
@@ -392,7 +405,7 @@ export class Streams {
   private tick(nowMs: number): void {
     for (const s of [...this.streams.values()]) {
       const still = nowMs - s.lastDamageMs;
-      if (still > idleMs) this.end(s, 'idle');
+      if (still > Math.min(maxIdleMs, Math.max(minIdleMs, idleGaps * s.gapMs))) this.end(s, 'idle');
       else if (s.codec !== 'mjpeg' && !s.dirty && s.flushed < flushFrames && still > 2 * (1000 / s.rate.fps)) {
         s.flushed++;
         s.dirty = true;
