@@ -8,6 +8,8 @@ import type { ChannelProtocol, Defs, MessageOf } from '../codecs/protocol/table.
 import { ClientChannel, type ClientChannelOptions } from './channel.js';
 import { ClientDisplay } from './display.js';
 import { linkChannel, type Endpoint } from './link.js';
+import type { VideoCodec } from '../codecs/video/encoder.js';
+import { videoCodecCap } from '../codecs/video/codec-list.js';
 
 type ChannelOf<P> = P extends ChannelProtocol<infer S, infer C> ? ClientChannel<S, C> : never;
 export type MainChannel = ChannelOf<typeof mainProtocol>;
@@ -45,6 +47,9 @@ export function first<S extends Defs, N extends MessageOf<S>['name']>(
   return seen ? Promise.resolve(seen.body as Body<S, N>) : next(ch, name);
 }
 
+const videoCaps = (codecs: readonly VideoCodec[]): number[] =>
+  codecs.length === 0 ? [] : [DisplayCap.sizedStream, DisplayCap.multiCodec, ...codecs.map((c) => videoCodecCap[c])];
+
 /**
  * A headless SPICE client: links the main channel, takes the session from INIT, attaches and
  * links the listed channels it knows, like spice-gtk does.
@@ -61,9 +66,14 @@ export class SpiceClient {
     readonly channels: ReadonlyArray<{ type: number; id: number }>,
   ) {}
 
+  /**
+   * `videoCodecs`: the stream codecs the display advertises (MULTI_CODEC and each codec's cap,
+   * SIZED_STREAM): every one is decoded (codecs/video/); none, no stream caps (a server may still
+   * stream MJPEG, which every client takes).
+   */
   static async connect(
     endpoint: Endpoint,
-    options: { open?: readonly number[]; channelOptions?: ClientChannelOptions } = {},
+    options: { open?: readonly number[]; channelOptions?: ClientChannelOptions; videoCodecs?: readonly VideoCodec[] } = {},
   ): Promise<SpiceClient> {
     const linked = await linkChannel(endpoint, {
       channelType: ChannelType.main,
@@ -89,7 +99,7 @@ export class SpiceClient {
             displayProtocol,
             c.id,
             options.channelOptions,
-            capWords([DisplayCap.monitorsConfig, DisplayCap.lz4Compression]),
+            capWords([DisplayCap.monitorsConfig, DisplayCap.lz4Compression, ...videoCaps(options.videoCodecs ?? [])]),
           ),
         );
         client.displayUp.forEach((up) => up(client.display!));

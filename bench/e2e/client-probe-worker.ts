@@ -1,6 +1,7 @@
 /** The client probe's thread (client-probe.ts): connects, then reports drawings, markers and samples. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { intersects } from '../../codecs/box.js';
+import { intersects, type Box } from '../../codecs/box.js';
+import { crop } from '../../codecs/image/crop.js';
 import type { ClientDisplay } from '../../client/display.js';
 import { SpiceClient } from '../../client/session.js';
 import { markerBox, readMarker } from './marker.js';
@@ -16,7 +17,7 @@ async function connect(): Promise<SpiceClient> {
   const deadline = Date.now() + target.connectTimeoutMs;
   for (;;) {
     try {
-      return await SpiceClient.connect({ host: target.host, port: target.port });
+      return await SpiceClient.connect({ host: target.host, port: target.port }, { videoCodecs: target.videoCodecs ?? [] });
     } catch (e) {
       if (Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, retryMs));
@@ -24,7 +25,10 @@ async function connect(): Promise<SpiceClient> {
   }
 }
 
-/** Posts the first drawing, and each new marker value a drawing over the marker shows. */
+/** Captures asked for: marker n -> the box to copy when it first shows. */
+const captures = new Map<number, Box>();
+
+/** Posts the first drawing, and each new marker value a drawing over the marker shows (with the capture asked at it). */
 function watch(display: ClientDisplay): void {
   let first = true;
   let last: number | null = null;
@@ -37,7 +41,15 @@ function watch(display: ClientDisplay): void {
     const screen = display.surface?.bitmap;
     if (!screen || !intersects(box, markerBox(screen.width))) return;
     const n = readMarker(screen);
-    if (n !== null && n !== last) post({ kind: 'mark', n, at });
+    if (n !== null && n !== last) {
+      post({ kind: 'mark', n, at });
+      const want = captures.get(n);
+      if (want) {
+        captures.delete(n);
+        const bitmap = crop(screen, want);
+        port.postMessage({ kind: 'captured', n, bitmap } satisfies ProbeEvent, [bitmap.pixels.buffer as ArrayBuffer]);
+      }
+    }
     if (n !== null) last = n;
   });
 }
@@ -56,12 +68,13 @@ function sample(client: SpiceClient): ProbeSample {
     client.cursor?.error,
     client.inputs?.error,
   ].filter((e): e is string => typeof e === 'string');
-  return { at: wallClock(), bytes, draws: client.display?.draws ?? 0, errors };
+  return { at: wallClock(), bytes, draws: client.display?.draws ?? 0, streamFrames: client.display?.streamFrames ?? 0, errors };
 }
 
 let client: SpiceClient | null = null;
 let closing = false;
 port.on('message', (r: ProbeRequest) => {
+  if (r.kind === 'capture') return void captures.set(r.n, r.box);
   if (r.kind === 'close') {
     closing = true;
     client?.close();

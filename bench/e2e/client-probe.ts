@@ -5,6 +5,9 @@
  * the latency marker wherever a drawing touched it.
  */
 import { Worker } from 'node:worker_threads';
+import type { Box } from '../../codecs/box.js';
+import type { Bitmap32 } from '../../codecs/image/bitmap.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 
 /** Milliseconds on a clock shared by the threads (epoch based, sub-millisecond). */
 export const wallClock = (): number => performance.timeOrigin + performance.now();
@@ -14,6 +17,8 @@ export interface ProbeTarget {
   readonly port: number;
   /** Gives up connecting after this long. */
   readonly connectTimeoutMs: number;
+  /** The stream codecs the client advertises (it decodes each); none: no stream caps. */
+  readonly videoCodecs?: readonly VideoCodec[];
 }
 
 export type ChannelName = 'main' | 'display' | 'cursor' | 'inputs';
@@ -24,6 +29,8 @@ export interface ProbeSample {
   readonly bytes: Readonly<Record<ChannelName, number>>;
   /** Drawings applied to the primary surface so far. */
   readonly draws: number;
+  /** Video stream frames decoded and drawn so far. */
+  readonly streamFrames: number;
   /** What went wrong on a channel or in the display, if anything. */
   readonly errors: readonly string[];
 }
@@ -34,10 +41,15 @@ export type ProbeEvent =
   | { readonly kind: 'first-draw'; readonly at: number }
   | { readonly kind: 'mark'; readonly n: number; readonly at: number }
   | { readonly kind: 'sample'; readonly id: number; readonly sample: ProbeSample }
+  | { readonly kind: 'captured'; readonly n: number; readonly bitmap: Bitmap32 }
   | { readonly kind: 'failed'; readonly error: string };
 
 /** Main -> worker. */
-export type ProbeRequest = { readonly kind: 'sample'; readonly id: number } | { readonly kind: 'close' };
+export type ProbeRequest =
+  | { readonly kind: 'sample'; readonly id: number }
+  /** The client's pixels in `box` when it first shows marker n (never, if it skips it). */
+  | { readonly kind: 'capture'; readonly n: number; readonly box: Box }
+  | { readonly kind: 'close' };
 
 /** The client, connecting (with retries) as soon as it is made. */
 export class ClientProbe {
@@ -49,6 +61,7 @@ export class ClientProbe {
   connectedAt: number | null = null;
   firstDrawAt: number | null = null;
   private firstDrawWaiters: Array<() => void> = [];
+  private readonly captures = new Map<number, (b: Bitmap32) => void>();
 
   constructor(
     target: ProbeTarget,
@@ -80,6 +93,10 @@ export class ClientProbe {
           this.pending.get(e.id)?.(e.sample);
           this.pending.delete(e.id);
           return;
+        case 'captured':
+          this.captures.get(e.n)?.(e.bitmap);
+          this.captures.delete(e.n);
+          return;
         case 'failed':
           return die(new Error(`client probe: ${e.error}`));
       }
@@ -98,6 +115,22 @@ export class ClientProbe {
     const answer = new Promise<ProbeSample>((resolve) => this.pending.set(id, resolve));
     this.worker.postMessage({ kind: 'sample', id } satisfies ProbeRequest);
     return Promise.race([answer, this.failed]);
+  }
+
+  /** The client's pixels in `box` as it first shows marker `n`; null if it has not after `timeoutMs`. */
+  capture(n: number, box: Box, timeoutMs: number): Promise<Bitmap32 | null> {
+    const got = new Promise<Bitmap32 | null>((resolve) => {
+      const timer = setTimeout(() => {
+        this.captures.delete(n);
+        resolve(null);
+      }, timeoutMs);
+      this.captures.set(n, (b) => {
+        clearTimeout(timer);
+        resolve(b);
+      });
+    });
+    this.worker.postMessage({ kind: 'capture', n, box } satisfies ProbeRequest);
+    return got;
   }
 
   /** Closes the client and ends the worker. */

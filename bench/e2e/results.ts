@@ -2,9 +2,11 @@
 import type { ChannelName } from './client-probe.js';
 import type { MarkerLatency } from './marker.js';
 import type { ServerKind } from './servers.js';
+import type { MovieFigures } from './movie.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 
 export type LinkName = 'plain' | 'shaped';
-export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle';
+export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle' | 'movie';
 
 export interface CpuFigures {
   /** CPU seconds per second: theirs spice-server's "SPICE Worker" thread, ours the companion process (all threads). */
@@ -30,6 +32,8 @@ export interface WorkloadFigures {
   /** Ours: the companion's CPU seconds per second by thread name (each actor's thread bears its name, "compressor" sums the pool's, "node" is V8's and libuv's helpers); empty for theirs. */
   readonly companionCpuByThread: Readonly<Record<string, number>>;
   readonly latency: MarkerLatency;
+  /** The movie rows' frames and SSIM. */
+  readonly movie?: MovieFigures;
 }
 
 export interface BootFigures {
@@ -37,6 +41,8 @@ export interface BootFigures {
   readonly link: LinkName;
   readonly width: number;
   readonly height: number;
+  /** The movie rows: the movie's size and the codec the client advertised (theirs streams MJPEG). */
+  readonly movie?: { readonly width: number; readonly height: number; readonly codec: VideoCodec };
   /** First process spawned -> first drawing decoded at the client. */
   readonly firstDrawMs: number;
   /** First process spawned -> first frame of the guest's own (its first marker) decoded at the client. */

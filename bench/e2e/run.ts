@@ -15,6 +15,8 @@ import { ratios, type BenchWorkload, type BootFigures, type LinkName } from './r
 import { freePort, imageSettings, type ServerKind } from './servers.js';
 import { ShapedLink, type LinkShape } from './shaped-link.js';
 import { formatBlock } from './table.js';
+import { formatMovieBlock } from './movie-table.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,7 +25,10 @@ const { values: args } = parseArgs({
     vga: { type: 'string', default: 'virtio' },
     // Some rows only, to repeat one figure without the whole run: e.g. --links plain --workloads idle.
     links: { type: 'string', default: 'plain,shaped' },
-    workloads: { type: 'string', default: 'text,desktop,video,idle' },
+    workloads: { type: 'string' },
+    // The movie rows: the guest's movie full screen at each size, theirs (MJPEG) and ours per codec.
+    'movie-sizes': { type: 'string' },
+    codecs: { type: 'string', default: 'mjpeg,vp8,h264' },
   },
 });
 if (args.vga !== 'std' && args.vga !== 'virtio') throw new Error(`--vga ${args.vga}: std or virtio`);
@@ -42,13 +47,32 @@ const pick = <T extends string>(flag: string, value: string, known: readonly T[]
     return v as T;
   });
 const links = pick<LinkName>('links', args.links, ['plain', 'shaped']);
+const workloads = pick<BenchWorkload>('workloads', args.workloads ?? `text,desktop,video,idle${smoke ? '' : ',movie'}`, [
+  'text',
+  'desktop',
+  'video',
+  'idle',
+  'movie',
+]);
+const movieSizes = (args['movie-sizes'] ?? (smoke ? '1280x720' : '1280x720,1920x1080')).split(',').map((v) => {
+  const m = /^(\d+)x(\d+)$/.exec(v);
+  if (!m) throw new Error(`--movie-sizes ${v}: WxH`);
+  return [Number(m[1]), Number(m[2])] as const;
+});
+const codecs = pick<VideoCodec>('codecs', args.codecs, ['mjpeg', 'vp8', 'h264']);
 const shape: LinkShape = { mbit: 10, rttMs: 40 };
 const plan: Plan = {
-  workloads: pick<BenchWorkload>('workloads', args.workloads, ['text', 'desktop', 'video', 'idle']),
+  workloads: workloads.filter((w) => w !== 'movie'),
   settleMs: smoke ? 800 : 1_500,
   settleMaxMs: smoke ? 4_000 : 8_000,
   windowMs: smoke ? 3_000 : 10_000,
+  ssimSamples: smoke ? 2 : 5,
 };
+/** The movie rows: each server variant boots on its own, into the movie workload only. */
+const moviePlan: Plan = { ...plan, workloads: ['movie'] };
+const movieVariants: ReadonlyArray<{ kind: ServerKind; codec: VideoCodec }> = workloads.includes('movie')
+  ? [{ kind: 'theirs', codec: 'mjpeg' }, ...codecs.map((codec) => ({ kind: 'ours' as const, codec }))]
+  : [];
 const servers: readonly ServerKind[] = ['theirs', 'ours'];
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const out =
@@ -80,37 +104,45 @@ console.log(notes.map((n) => `- ${n}`).join('\n'));
 for (const link of links) {
   const shaped = link === 'shaped' ? ShapedLink.create(shape) : null;
   try {
-    for (const [width, height] of sizes) {
-      const pair: BootFigures[] = [];
-      for (const kind of servers) {
-        const setup: BootSetup = {
-          image,
-          width,
-          height,
-          vga,
-          link,
-          addr: shaped ? shaped.nsAddr : '127.0.0.1',
-          port: shaped ? 5930 : await freePort(),
-          ...(shaped ? { wrap: shaped.wrap } : {}),
-          clientTarget: async (server) => {
-            if (!shaped) return { host: '127.0.0.1', port: server.port, close: async () => {} };
-            const relay = await startDelayRelay({ host: server.addr, port: server.port }, shape.rttMs, shape.mbit);
-            return { host: '127.0.0.1', port: relay.port, close: () => relay.close() };
-          },
-        };
-        const t0 = performance.now();
-        const figures = await measureBoot(kind, setup, plan);
-        console.error(
-          `  ${link} ${width}x${height} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s${figures.errors.length ? `; errors: ${figures.errors.join('; ')}` : ''}`,
-        );
-        pair.push(figures);
-        boots.push(figures);
-      }
-      const block = formatBlock(
-        pair[0]!,
-        pair[1]!,
-        shaped ? `shaped link (${shape.mbit} Mbit/s, ${shape.rttMs} ms RTT)` : 'plain link (loopback)',
+    const setupFor = async (width: number, height: number): Promise<BootSetup> => ({
+      image,
+      width,
+      height,
+      vga,
+      link,
+      addr: shaped ? shaped.nsAddr : '127.0.0.1',
+      port: shaped ? 5930 : await freePort(),
+      ...(shaped ? { wrap: shaped.wrap } : {}),
+      clientTarget: async (server) => {
+        if (!shaped) return { host: '127.0.0.1', port: server.port, close: async () => {} };
+        const relay = await startDelayRelay({ host: server.addr, port: server.port }, shape.rttMs, shape.mbit);
+        return { host: '127.0.0.1', port: relay.port, close: () => relay.close() };
+      },
+    });
+    const linkText = shaped ? `shaped link (${shape.mbit} Mbit/s, ${shape.rttMs} ms RTT)` : 'plain link (loopback)';
+    const boot = async (kind: ServerKind, setup: BootSetup, p: Plan, label: string) => {
+      const t0 = performance.now();
+      const figures = await measureBoot(kind, setup, p);
+      console.error(
+        `  ${link} ${label} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s${figures.errors.length ? `; errors: ${figures.errors.join('; ')}` : ''}`,
       );
+      boots.push(figures);
+      return figures;
+    };
+    for (const [width, height] of plan.workloads.length > 0 ? sizes : []) {
+      const pair: BootFigures[] = [];
+      for (const kind of servers) pair.push(await boot(kind, await setupFor(width, height), plan, `${width}x${height}`));
+      const block = formatBlock(pair[0]!, pair[1]!, linkText);
+      blocks.push(block);
+      console.log(`\n${block}`);
+    }
+    for (const [width, height] of movieVariants.length > 0 ? movieSizes : []) {
+      const rows: BootFigures[] = [];
+      for (const { kind, codec } of movieVariants) {
+        const setup = { ...(await setupFor(width, height)), movie: { width, height, codec } };
+        rows.push(await boot(kind, setup, moviePlan, `movie ${width}x${height} ${codec}`));
+      }
+      const block = formatMovieBlock(rows, linkText);
       blocks.push(block);
       console.log(`\n${block}`);
     }
@@ -125,14 +157,16 @@ const result = {
   smoke,
   date: new Date().toISOString(),
   machine: { cores: cpus().length, model: cpus()[0]?.model, loadAvg1mAtEnd: loadavg()[0] },
-  settings: { vga, sizes, links, shape, plan, image: imageSettings },
+  settings: { vga, sizes, links, shape, plan, movieSizes, movieVariants, image: imageSettings },
   notes,
   durationS,
   boots,
   ratios: boots
     .filter((b) => b.server === 'ours')
     .flatMap((o) => {
-      const t = boots.find((b) => b.server === 'theirs' && b.link === o.link && b.width === o.width && b.height === o.height);
+      const t = boots.find(
+        (b) => b.server === 'theirs' && b.link === o.link && b.width === o.width && b.height === o.height && !b.movie === !o.movie,
+      );
       return t ? ratios(o, t) : [];
     }),
 };

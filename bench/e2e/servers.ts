@@ -4,8 +4,8 @@
  *  - theirs: QEMU's built-in `-spice` (libspice-server inside QEMU);
  *  - ours: QEMU with `-display dbus,p2p=yes` and the companion as its own process, attached
  *    through a QMP socket of its own (`--qemu-qmp`); both processes are spawned together.
- * Both send only what our client decodes: lossless LZ/QUIC (auto_lz), no GLZ, JPEG or video
- * streams. The servers listen on `addr`; on a shaped link they run in its namespace.
+ * Both send only what our client decodes: lossless LZ/QUIC (auto_lz), no GLZ nor JPEG; video
+ * streams only in the movie rows. The servers listen on `addr`; on a shaped link they run in its namespace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Guest, type GuestImage } from '../../guest/guest.js';
 import { wallClock } from './client-probe.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 
 export type ServerKind = 'theirs' | 'ours';
 
@@ -36,6 +37,12 @@ export interface ServerOptions {
   readonly port: number;
   /** Runs the processes inside a network namespace (ShapedLink.wrap). */
   readonly wrap?: readonly string[];
+  /**
+   * The movie rows: `streaming-video=filter` on both, the guest playing a movie of this size;
+   * ours streams with `codec` alone (`video-codecs`), theirs with its MJPEG (the client
+   * advertises only the codec, and QEMU 7.2's -spice takes no video-codecs).
+   */
+  readonly movie?: { readonly width: number; readonly height: number; readonly codec: VideoCodec };
   /** Ours only: how node is run for the companion (default node itself), e.g. under a profiler (bench/profile). */
   readonly companionNode?: CompanionNode;
 }
@@ -77,12 +84,15 @@ export async function freePort(): Promise<number> {
 
 const companionCli = fileURLToPath(new URL('../../actors/root/cli.js', import.meta.url));
 
+/** The image settings and the streaming mode a server gets for this run. */
+const settingsFor = (o: ServerOptions) => ({ ...imageSettings, ...(o.movie && { 'streaming-video': 'filter' }) });
+
 function guestOptions(o: ServerOptions, display: readonly string[], qemuArgs: readonly string[] = []) {
   return {
     image: o.image,
     workload: 'idle' as const,
     vga: o.vga,
-    kernelArgs: ['draw=drm', `mode=${o.width}x${o.height}`, 'marker=1'],
+    kernelArgs: ['draw=drm', `mode=${o.width}x${o.height}`, 'marker=1', ...(o.movie ? [`movie=${o.movie.width}x${o.movie.height}`] : [])],
     display,
     // debug-threads: QEMU names its threads ("CPU 0/TCG", ...), which cpu.ts sorts by.
     qemuArgs: ['-name', 'bench,debug-threads=on', ...qemuArgs],
@@ -99,7 +109,7 @@ async function startTheirs(o: ServerOptions): Promise<RunningServer> {
     `port=${o.port}`,
     `addr=${o.addr}`,
     'disable-ticketing=on',
-    ...Object.entries(imageSettings).map(([k, v]) => `${k}=${v}`),
+    ...Object.entries(settingsFor(o)).map(([k, v]) => `${k}=${v}`),
   ].join(',');
   const startedAt = wallClock();
   const guest = await Guest.start(guestOptions(o, ['-display', 'none', '-spice', spice]));
@@ -116,7 +126,8 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
     '--addr',
     o.addr,
     '--disable-ticketing',
-    ...Object.entries(imageSettings).flatMap(([k, v]) => [`--${k}`, v]),
+    ...Object.entries(settingsFor(o)).flatMap(([k, v]) => [`--${k}`, v]),
+    ...(o.movie ? ['--video-codecs', o.movie.codec] : []),
     '--qemu-qmp',
     qmp,
     '--log-level',

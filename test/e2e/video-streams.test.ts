@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { haveQemu } from '../../guest/qemu.js';
 import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
 import { ssim } from '../../codecs/image/ssim.js';
+import { crop } from '../../codecs/image/crop.js';
+import type { Box } from '../../codecs/box.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { videoCodecType } from '../../codecs/video/codec-list.js';
 import type { VideoCodec } from '../../codecs/video/encoder.js';
@@ -26,16 +28,7 @@ let built: Promise<GuestImage> | undefined;
 const guestImage = (): Promise<GuestImage> => (built ??= buildGuest());
 
 /** The movie region's place: 640x360 at the top right, 8 px in (guest/src/movie.c). */
-const movieBox = (width: number) => ({ left: width - 648, top: 0, width: 640, height: 360 });
-
-function crop(b: Bitmap32, r: { left: number; top: number; width: number; height: number }): Bitmap32 {
-  const pixels = new Uint8Array(r.width * r.height * 4);
-  for (let y = 0; y < r.height; y++) {
-    const from = (r.top + y) * b.stride + r.left * 4;
-    pixels.set(b.pixels.subarray(from, from + r.width * 4), y * r.width * 4);
-  }
-  return { width: r.width, height: r.height, stride: r.width * 4, pixels };
-}
+const movieBox = (width: number): Box => ({ left: width - 648, top: 0, right: width - 8, bottom: 360 });
 
 async function probeScreen(p: SpiceProbe, dir: string): Promise<Bitmap32> {
   const path = join(dir, `probe-${Date.now()}.ppm`);
