@@ -83,7 +83,7 @@ const notes = [
     .map(([k, v]) => `${k}=${v}`)
     .join(
       ', ',
-    )}, no ticketing. Lossless LZ/QUIC images only: GLZ, JPEG and MJPEG video streams are not in the comparison (the companion has none yet).`,
+    )}, no ticketing. Lossless LZ/QUIC images only: GLZ and JPEG are not in the comparison. Movie rows: streaming-video=filter on both; the client advertises one codec (theirs: MJPEG, spice-server's built-in encoder; ours: --video-codecs that codec) and decodes its frames as they come.`,
   `Same QEMU (TCG, 1 vCPU) and test guest: ${vga === 'virtio' ? 'virtio-vga' : 'std VGA (bochs)'}, DRM drawing at the run's size. Theirs: QEMU -spice (spice-server in QEMU). Ours: QEMU -display dbus,p2p=yes + the spice-companion process (--qemu-qmp), spawned together.`,
   'Client: our TypeScript client (client/) on a worker thread of the bench: bytes per channel socket, drawings applied per second; it decodes every image into its canvas.',
   'CPU (% of one core): server = theirs the "SPICE Worker" thread, ours the companion process (all threads); QEMU non-vCPU = QEMU threads other than vCPUs and SPICE Worker (main loop: display refresh; for theirs the main and inputs channels of spice-server, whose display channel runs in SPICE Worker; D-Bus for ours).',

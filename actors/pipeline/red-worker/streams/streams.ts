@@ -18,7 +18,7 @@ import type { Logger } from '../../../../runtime/log.js';
 import type { Drawing } from '../pipe.js';
 import { codecsFor } from './codec-choice.js';
 import { Detector, sameFrameMs, type Detected, type StreamingMode } from './detector.js';
-import { absurd, cannotDecode, initialBitRate, RateControl, type LinkEstimate, type Report } from './rate-control.js';
+import { absurd, bitsPerPixelCap, cannotDecode, initialBitRate, RateControl, type LinkEstimate, type Report } from './rate-control.js';
 import type { StreamEncoders, StreamId } from './stream-encoders.js';
 
 /**
@@ -302,11 +302,12 @@ export class Streams {
     let id = 0;
     while (this.streams.has(id as StreamId)) id++;
     const total = [...this.streams.values()].reduce((n, s) => n + area(s.box), area(box));
-    const rate = new RateControl(initialBitRate(this.link, area(box) / total), d.fps, nowMs);
+    const codec = codecs[0]!;
+    const rate = new RateControl(initialBitRate(this.link, area(box) / total), d.fps, nowMs, bitsPerPixelCap[codec] * area(box));
     const s: Stream = {
       id: id as StreamId,
       uniqueId: this.nextUnique++ >>> 0,
-      codec: codecs[0]!,
+      codec,
       box,
       clip: null,
       sized: false,
