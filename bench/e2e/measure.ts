@@ -8,7 +8,8 @@ import { ClientProbe, wallClock, type ChannelName, type ProbeSample } from './cl
 import { threadTimes, type ThreadTime } from '../../runtime/thread-times.js';
 import { qemuThreadKind, secondsByName, spent, sumSeconds } from './cpu.js';
 import { MarkerTimes } from './marker.js';
-import { guestFrame, movieBox, sampleSsim, type MovieFigures } from './movie.js';
+import { guestFrame, sampleSsim, type MovieFigures } from './movie.js';
+import { movieBox } from '../../guest/movie.js';
 import type { BenchWorkload, BootFigures, CpuFigures, LinkName, WorkloadFigures } from './results.js';
 import { startServer, type RunningServer, type ServerKind, type ServerOptions } from './servers.js';
 

@@ -20,14 +20,6 @@ export interface MovieFigures {
   readonly ssimMissed: number;
 }
 
-/** Where the guest plays a WxH movie on a screen (guest/src/movie.c: top right, 8 px in, clamped to the screen). */
-export function movieBox(screen: { width: number; height: number }, movie: { width: number; height: number }): Box {
-  const width = Math.min(movie.width, screen.width);
-  const height = Math.min(movie.height, screen.height);
-  const left = Math.max(0, screen.width - width - 8);
-  return { left, top: 0, right: left + width, bottom: height };
-}
-
 /** The guest's frame counter now. */
 export async function guestFrame(guest: Guest): Promise<number> {
   const from = guest.mark();

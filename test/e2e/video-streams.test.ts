@@ -12,7 +12,7 @@ import { haveQemu } from '../../guest/qemu.js';
 import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
 import { ssim } from '../../codecs/image/ssim.js';
 import { crop } from '../../codecs/image/crop.js';
-import type { Box } from '../../codecs/box.js';
+import { movieBox } from '../../guest/movie.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { videoCodecType } from '../../codecs/video/codec-list.js';
 import type { VideoCodec } from '../../codecs/video/encoder.js';
@@ -26,9 +26,6 @@ const qemuTest = haveQemu() ? test.serial : test.skip;
 
 let built: Promise<GuestImage> | undefined;
 const guestImage = (): Promise<GuestImage> => (built ??= buildGuest());
-
-/** The movie region's place: 640x360 at the top right, 8 px in (guest/src/movie.c). */
-const movieBox = (width: number): Box => ({ left: width - 648, top: 0, right: width - 8, bottom: 360 });
 
 async function probeScreen(p: SpiceProbe, dir: string): Promise<Bitmap32> {
   const path = join(dir, `probe-${Date.now()}.ppm`);
@@ -77,7 +74,7 @@ async function movieStream(t: ExecutionContext, codec: VideoCodec) {
   const shotAt = Math.round(performance.now() - paused);
   // The guest is paused: its screen stays as it was when the screenshot was taken.
   const dump = await guest.screendump();
-  const region = movieBox(ready.width);
+  const region = movieBox(ready);
   const score = ssim(crop(streamed, region), crop(dump, region));
   const lossy = diffScreens(crop(streamed, region), crop(dump, region)).kind !== 'same';
   t.log(
