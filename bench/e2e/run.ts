@@ -3,7 +3,7 @@
  * built-in spice-server, the same guest, workloads and client (bench/README.md says how to read
  * the figures). Prints a table per link and size and writes the figures as JSON.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,7 @@ const notes = [
   `Shaped link: ${shape.mbit} Mbit/s each way with tbf on a veth pair into a network namespace where the servers run (this kernel has no sch_netem), ${shape.rttMs} ms RTT added by a delay relay in the bench process (${shape.rttMs / 2} ms each way, buffering bounded to about the bandwidth-delay product).`,
 ];
 
+mkdirSync(dirname(out), { recursive: true });
 const started = performance.now();
 const image = await buildGuest();
 const boots: BootFigures[] = [];
@@ -123,6 +124,8 @@ for (const link of links) {
     const boot = async (kind: ServerKind, setup: BootSetup, p: Plan, label: string) => {
       const t0 = performance.now();
       const figures = await measureBoot(kind, setup, p);
+      // Each boot's figures as they come, so that a long run that fails later keeps them.
+      writeFileSync(`${out}.partial`, `${JSON.stringify(boots.concat(figures))}\n`);
       console.error(
         `  ${link} ${label} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s${figures.errors.length ? `; errors: ${figures.errors.join('; ')}` : ''}`,
       );
@@ -170,6 +173,6 @@ const result = {
       return t ? ratios(o, t) : [];
     }),
 };
-mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+rmSync(`${out}.partial`, { force: true });
 console.log(`\nbench:e2e took ${durationS.toFixed(0)} s; figures in ${out}`);
