@@ -4,7 +4,7 @@ import type { HistogramSummary } from '../runtime/histogram.js';
 import type { MergeRules } from '../runtime/merge-rules.js';
 import { port, type Port } from '../runtime/port.js';
 import type { ImageCompressionMode } from '../codecs/image/choose.js';
-import type { Compressed, EncodingRequest, JobPriority, PixelsRef, StreamCodec } from '../codecs/image/compress-job.js';
+import type { Compressed, EncodingRequest, JobPriority, PixelsRef, StreamEncoding } from '../codecs/image/compress-job.js';
 import { ChannelType, channelTypeName } from '../codecs/protocol/enums.js';
 import type { MemSlot } from '../codecs/qxl/memslot.js';
 import type { Config } from '../config/settings.js';
@@ -675,6 +675,9 @@ export type PoolJobId = number & { readonly __brand: 'PoolJobId' };
 /** A snapshot in shared memory: a pool thread reads it in place, the red-worker keeps it until the answer. */
 export type SharedPixels = Omit<PixelsRef, 'pixels'> & { readonly pixels: Shared<SharedArrayBuffer> };
 
+/** A StreamFrame on the link: its pixels shared memory, wrapped as such. */
+export type SharedStreamFrame = SharedPixels & StreamEncoding;
+
 /** An EncodingRequest on the link: the GLZ dictionary (shared memory) wrapped as such. */
 export type SharedEncodingRequest =
   | Exclude<EncodingRequest, { encoding: 'auto' }>
@@ -695,11 +698,11 @@ type OnLink<C> = C extends { readonly data: Uint8Array }
 export interface WorkerToPool {
   send:
     | { kind: 'compress'; id: PoolJobId; priority: JobPriority; job: SharedPixels & SharedEncodingRequest }
-    | { kind: 'encode-frame'; id: PoolJobId; priority: JobPriority; stream: number; frame: SharedPixels & { readonly codec: StreamCodec } }
+    | { kind: 'encode-frame'; id: PoolJobId; priority: JobPriority; stream: number; frame: SharedStreamFrame }
     | { kind: 'close-stream'; stream: number };
   recv:
     | { kind: 'compressed'; id: PoolJobId; result: PoolCompressed }
-    | { kind: 'frame-encoded'; id: PoolJobId; data: Moved<Uint8Array> }
+    | { kind: 'frame-encoded'; id: PoolJobId; data: Moved<Uint8Array>; frameRate?: number }
     | { kind: 'job-failed'; id: PoolJobId; error: string };
   asks: {};
   answers: {};

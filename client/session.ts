@@ -10,6 +10,8 @@ import { ClientChannel, type ClientChannelOptions } from './channel.js';
 import { ClientDisplay, type DisplayInit } from './display.js';
 import { linkChannel, type Endpoint } from './link.js';
 import { ClientPlayback } from './playback.js';
+import type { VideoCodec } from '../codecs/video/encoder.js';
+import { videoCodecCap } from '../codecs/video/codec-list.js';
 
 type ChannelOf<P> = P extends ChannelProtocol<infer S, infer C> ? ClientChannel<S, C> : never;
 export type MainChannel = ChannelOf<typeof mainProtocol>;
@@ -47,6 +49,9 @@ export function first<S extends Defs, N extends MessageOf<S>['name']>(
   return seen ? Promise.resolve(seen.body as Body<S, N>) : next(ch, name);
 }
 
+const videoCaps = (codecs: readonly VideoCodec[]): number[] =>
+  codecs.length === 0 ? [] : [DisplayCap.sizedStream, DisplayCap.multiCodec, ...codecs.map((c) => videoCodecCap[c])];
+
 /**
  * A headless SPICE client: links the main channel, takes the session from INIT, attaches and
  * links the listed channels it knows, like spice-gtk does.
@@ -66,6 +71,11 @@ export class SpiceClient {
     readonly channels: ReadonlyArray<{ type: number; id: number }>,
   ) {}
 
+  /**
+   * `videoCodecs`: the stream codecs the display advertises (MULTI_CODEC and each codec's cap,
+   * SIZED_STREAM): every one is decoded (codecs/video/); none, no stream caps (a server may still
+   * stream MJPEG, which every client takes).
+   */
   static async connect(
     endpoint: Endpoint,
     options: {
@@ -75,6 +85,7 @@ export class SpiceClient {
       /** The playback channel asks for Opus (default), or raw PCM. */
       opus?: boolean;
       displayInit?: DisplayInit;
+      videoCodecs?: readonly VideoCodec[];
     } = {},
   ): Promise<SpiceClient> {
     const linked = await linkChannel(endpoint, {
@@ -101,7 +112,7 @@ export class SpiceClient {
             displayProtocol,
             c.id,
             options.channelOptions,
-            capWords([DisplayCap.monitorsConfig, DisplayCap.lz4Compression]),
+            capWords([DisplayCap.monitorsConfig, DisplayCap.lz4Compression, ...videoCaps(options.videoCodecs ?? [])]),
           ),
           options.displayInit,
         );

@@ -49,7 +49,8 @@ export async function spawnQemu(dir: string, args: readonly string[], { stdio = 
       child.once('error', reject);
       child.once('exit', (code, signal) => reject(new Error(`qemu exited (${signal ?? code}) before QMP was up: ${stderr.trim()}`)));
     });
-    qmp = await Promise.race([Qmp.connect(qmpPath), spawned]);
+    // A minute: on a loaded machine QEMU took over 10 s to answer its first QMP command.
+    qmp = await Promise.race([Qmp.connect(qmpPath, 60_000), spawned]);
   } catch (e) {
     // QMP closing first usually means QEMU is exiting: its reason is in stderr a moment later.
     if (!exited(child)) await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 1_000))]);

@@ -1,6 +1,7 @@
 /** The client probe's thread (client-probe.ts): connects, then reports drawings, markers and samples. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { intersects } from '../../codecs/box.js';
+import { intersects, type Box } from '../../codecs/box.js';
+import { crop } from '../../codecs/image/crop.js';
 import type { ClientDisplay } from '../../client/display.js';
 import type { ClientPlayback } from '../../client/playback.js';
 import { SpiceClient } from '../../client/session.js';
@@ -22,7 +23,10 @@ async function connect(): Promise<SpiceClient> {
     try {
       return await SpiceClient.connect(
         { host: target.host, port: target.port },
-        { open: [ChannelType.inputs, ChannelType.cursor, ChannelType.display, ChannelType.playback] },
+        {
+          open: [ChannelType.inputs, ChannelType.cursor, ChannelType.display, ChannelType.playback],
+          videoCodecs: target.videoCodecs ?? [],
+        },
       );
     } catch (e) {
       if (Date.now() > deadline) throw e;
@@ -32,8 +36,10 @@ async function connect(): Promise<SpiceClient> {
 }
 
 const rows = new MovedRows();
+/** Captures asked for: marker n -> the box to copy when it first shows. */
+const captures = new Map<number, Box>();
 
-/** Posts the first drawing, and each new marker value a drawing over the marker shows; looks where each image's rows were. */
+/** Posts the first drawing, and each new marker value a drawing over the marker shows (with the capture asked at it); looks where each image's rows were. */
 function watch(display: ClientDisplay): void {
   display.beforeCopy = (dest, image, srcX, srcY, bytes) => {
     if (display.surface) rows.inspect(display.surface.bitmap, dest, image, srcX, srcY, bytes);
@@ -49,7 +55,15 @@ function watch(display: ClientDisplay): void {
     const screen = display.surface?.bitmap;
     if (!screen || !intersects(box, markerBox(screen.width))) return;
     const n = readMarker(screen);
-    if (n !== null && n !== last) post({ kind: 'mark', n, at });
+    if (n !== null && n !== last) {
+      post({ kind: 'mark', n, at });
+      const want = captures.get(n);
+      if (want) {
+        captures.delete(n);
+        const bitmap = crop(screen, want);
+        port.postMessage({ kind: 'captured', n, bitmap } satisfies ProbeEvent, [bitmap.pixels.buffer as ArrayBuffer]);
+      }
+    }
     if (n !== null) last = n;
   });
 }
@@ -88,6 +102,7 @@ function sample(client: SpiceClient): ProbeSample {
     draws: client.display?.draws ?? 0,
     tally: tally ?? { images: {}, copyBits: 0, fills: 0 },
     rows: client.display ? rows.figures : noRows,
+    streamFrames: client.display?.streamFrames ?? 0,
     errors,
   };
 }
@@ -95,6 +110,7 @@ function sample(client: SpiceClient): ProbeSample {
 let client: SpiceClient | null = null;
 let closing = false;
 port.on('message', (r: ProbeRequest) => {
+  if (r.kind === 'capture') return void captures.set(r.n, r.box);
   if (r.kind === 'close') {
     closing = true;
     client?.close();

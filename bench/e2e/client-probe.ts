@@ -7,6 +7,9 @@
 import { Worker } from 'node:worker_threads';
 import type { DisplayTally } from '../../client/display.js';
 import type { RowFigures } from './moved-rows.js';
+import type { Box } from '../../codecs/box.js';
+import type { Bitmap32 } from '../../codecs/image/bitmap.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 
 /** Milliseconds on a clock shared by the threads (epoch based, sub-millisecond). */
 export const wallClock = (): number => performance.timeOrigin + performance.now();
@@ -16,6 +19,8 @@ export interface ProbeTarget {
   readonly port: number;
   /** Gives up connecting after this long. */
   readonly connectTimeoutMs: number;
+  /** The stream codecs the client advertises (it decodes each); none: no stream caps. */
+  readonly videoCodecs?: readonly VideoCodec[];
 }
 
 export type ChannelName = 'main' | 'display' | 'cursor' | 'inputs' | 'playback';
@@ -30,6 +35,8 @@ export interface ProbeSample {
   readonly tally: DisplayTally;
   /** Where the rows of those images already were on the screen (moved-rows.ts). */
   readonly rows: RowFigures;
+  /** Video stream frames decoded and drawn so far. */
+  readonly streamFrames: number;
   /** What went wrong on a channel or in the display, if anything. */
   readonly errors: readonly string[];
 }
@@ -43,6 +50,7 @@ export type ProbeEvent =
   | { readonly kind: 'beep'; readonly at: number }
   | { readonly kind: 'playback-linked'; readonly id: number }
   | { readonly kind: 'sample'; readonly id: number; readonly sample: ProbeSample }
+  | { readonly kind: 'captured'; readonly n: number; readonly bitmap: Bitmap32 }
   | { readonly kind: 'failed'; readonly error: string };
 
 /** Main -> worker. */
@@ -50,6 +58,8 @@ export type ProbeRequest =
   | { readonly kind: 'sample'; readonly id: number }
   /** Links the playback channel again asking for Opus or raw PCM (a server takes the newest link). */
   | { readonly kind: 'playback'; readonly id: number; readonly opus: boolean }
+  /** The client's pixels in `box` when it first shows marker n (never, if it skips it). */
+  | { readonly kind: 'capture'; readonly n: number; readonly box: Box }
   | { readonly kind: 'close' };
 
 /** The client, connecting (with retries) as soon as it is made. */
@@ -65,6 +75,7 @@ export class ClientProbe {
   connectedAt: number | null = null;
   firstDrawAt: number | null = null;
   private firstDrawWaiters: Array<() => void> = [];
+  private readonly captures = new Map<number, (b: Bitmap32) => void>();
 
   constructor(
     target: ProbeTarget,
@@ -103,6 +114,10 @@ export class ClientProbe {
           this.pending.get(e.id)?.(e.sample);
           this.pending.delete(e.id);
           return;
+        case 'captured':
+          this.captures.get(e.n)?.(e.bitmap);
+          this.captures.delete(e.n);
+          return;
         case 'failed':
           return die(new Error(`client probe: ${e.error}`));
       }
@@ -132,6 +147,22 @@ export class ClientProbe {
     const linked = new Promise<void>((resolve) => this.relinks.set(id, resolve));
     this.worker.postMessage({ kind: 'playback', id, opus } satisfies ProbeRequest);
     await Promise.race([linked, this.failed]);
+  }
+
+  /** The client's pixels in `box` as it first shows marker `n`; null if it has not after `timeoutMs`. */
+  capture(n: number, box: Box, timeoutMs: number): Promise<Bitmap32 | null> {
+    const got = new Promise<Bitmap32 | null>((resolve) => {
+      const timer = setTimeout(() => {
+        this.captures.delete(n);
+        resolve(null);
+      }, timeoutMs);
+      this.captures.set(n, (b) => {
+        clearTimeout(timer);
+        resolve(b);
+      });
+    });
+    this.worker.postMessage({ kind: 'capture', n, box } satisfies ProbeRequest);
+    return got;
   }
 
   /** Closes the client and ends the worker. */

@@ -12,6 +12,8 @@ import { MarkerTimes } from './marker.js';
 import type { BenchWorkload, BootFigures, CpuFigures, DisplayFigures, LinkName, WorkloadFigures } from './results.js';
 import { startServer, type ImageProfile, type RunningServer, type ServerKind, type ServerOptions } from './servers.js';
 import type { ImageTypeName } from '../../client/display.js';
+import { guestFrame, sampleSsim, type MovieFigures } from './movie.js';
+import { movieBox } from '../../guest/movie.js';
 
 export interface Plan {
   readonly workloads: readonly BenchWorkload[];
@@ -21,6 +23,8 @@ export interface Plan {
    * workload's backlog has drained), but no longer than this. */
   readonly settleMaxMs: number;
   readonly windowMs: number;
+  /** Movie rows: markers (default 5) at which the client's picture is compared with the guest's. */
+  readonly ssimSamples?: number;
   /** Told each window's bounds on the monotonic clock (process.hrtime, as node's --cpu-prof stamps samples), in ns. */
   readonly onWindow?: (workload: BenchWorkload, fromNs: bigint, toNs: bigint) => void;
 }
@@ -56,7 +60,7 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
     // The client connects while the processes start: it retries until the server answers.
     const starting = startServer(kind, setup);
     probe = new ClientProbe(
-      { host: target.host, port: target.port, connectTimeoutMs: 60_000 },
+      { host: target.host, port: target.port, connectTimeoutMs: 60_000, videoCodecs: setup.movie ? [setup.movie.codec] : [] },
       (n, at) => marks.show(n, at),
       (at) => beeps.heard(at),
     );
@@ -80,7 +84,7 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       qemu: threadTimes(s.qemuPid),
       companion: s.companionPid === null ? [] : threadTimes(s.companionPid, 'root'),
     });
-    const windows: Array<{ workload: BenchWorkload; settleS: number; start: Reading; end: Reading }> = [];
+    const windows: Array<{ workload: BenchWorkload; settleS: number; start: Reading; end: Reading; movie?: MovieFigures }> = [];
     for (const workload of plan.workloads) {
       const tone = isTone(workload);
       if (tone) await probe.playbackMode(workload === 'tone');
@@ -93,11 +97,32 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       const behind = () =>
         (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs || (tone && (beeps.newestHeardAnnouncedAt() ?? 0) < switched);
       while (wallClock() - switched < plan.settleMaxMs && behind()) await sleep(50);
+      const movie = workload === 'movie' && setup.movie;
+      const framesBefore = movie ? await guestFrame(s.guest) : 0;
       const start = await read();
       const fromNs = process.hrtime.bigint();
       await sleep(plan.windowMs);
       plan.onWindow?.(workload, fromNs, process.hrtime.bigint());
-      windows.push({ workload, settleS: (start.at - switched) / 1000, start, end: await read() });
+      const end = await read();
+      const window = { workload, settleS: (start.at - switched) / 1000, start, end };
+      if (!movie) {
+        windows.push(window);
+        continue;
+      }
+      const seconds = (end.at - start.at) / 1000;
+      const guestFps = ((await guestFrame(s.guest)) - framesBefore) / seconds;
+      // After the window, so that the screendumps do not disturb its figures.
+      const box = movieBox(setup, movie);
+      const sampled = await sampleSsim(s.guest, probe, box, plan.ssimSamples ?? 5);
+      windows.push({
+        ...window,
+        movie: {
+          framesShownPerS: (end.probe.streamFrames - start.probe.streamFrames) / seconds,
+          guestFps,
+          ssim: sampled.ssim,
+          ssimMissed: sampled.missed,
+        },
+      });
     }
     await sleep(markerGraceMs);
     const last = await probe.sample();
@@ -111,7 +136,11 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       height: setup.height,
       firstDrawMs,
       firstGuestFrameMs: Number.isFinite(firstShown) ? firstShown - s.startedAt : null,
-      workloads: windows.map((w) => figures(w.workload, w.settleS, w.start, w.end, marks, beeps)),
+      ...(setup.movie && { movie: setup.movie }),
+      workloads: windows.map((w) => ({
+        ...figures(w.workload, w.settleS, w.start, w.end, marks, beeps),
+        ...(w.movie && { movie: w.movie }),
+      })),
       errors: [...last.errors, ...guestErrors],
     };
   } finally {

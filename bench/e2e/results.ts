@@ -8,7 +8,9 @@ import type { ImageProfile, ImageSettings, ServerKind } from './servers.js';
 
 export type LinkName = 'plain' | 'shaped';
 /** `tone` and `tone-raw`: the guest's beep workload (the idle frame, bursts of a tone), the client's playback channel in Opus, then raw PCM. */
-export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle' | 'tone' | 'tone-raw';
+export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle' | 'tone' | 'tone-raw' | 'movie';
+import type { MovieFigures } from './movie.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 
 export interface CpuFigures {
   /** CPU seconds per second: theirs spice-server's "SPICE Worker" thread, ours the companion process (all threads). */
@@ -47,6 +49,8 @@ export interface WorkloadFigures {
   readonly latency: MarkerLatency;
   /** The tone workloads: guest write -> client receive of each burst (beep.ts); null otherwise. */
   readonly audio: BeepLatency | null;
+  /** The movie rows' frames and SSIM. */
+  readonly movie?: MovieFigures;
 }
 
 export interface BootFigures {
@@ -57,6 +61,8 @@ export interface BootFigures {
   readonly link: LinkName;
   readonly width: number;
   readonly height: number;
+  /** The movie rows: the movie's size and the codec the client advertised (theirs streams MJPEG). */
+  readonly movie?: { readonly width: number; readonly height: number; readonly codec: VideoCodec };
   /** First process spawned -> first drawing decoded at the client. */
   readonly firstDrawMs: number;
   /** First process spawned -> first frame of the guest's own (its first marker) decoded at the client. */

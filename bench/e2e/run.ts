@@ -4,7 +4,7 @@
  * (bench/README.md says how to read the figures). Prints a table per link, size and image
  * profile, then display bytes ours/theirs for all, and writes the figures as JSON.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ import { ratios, type BenchWorkload, type BootFigures, type LinkName } from './r
 import { companionImageSettings, freePort, imageProfiles, type ImageProfile, type ServerKind } from './servers.js';
 import { ShapedLink, type LinkShape } from './shaped-link.js';
 import { formatBlock, formatSummary } from './table.js';
+import { formatMovieBlock } from './movie-table.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,7 +27,10 @@ const { values: args } = parseArgs({
     // Some rows only, to repeat one figure without the whole run: e.g. --links plain --workloads idle.
     links: { type: 'string', default: 'plain,shaped' },
     images: { type: 'string', default: 'auto_lz,defaults' },
-    workloads: { type: 'string', default: 'text,desktop,video,idle,tone,tone-raw' },
+    workloads: { type: 'string' },
+    // The movie rows: the guest's movie full screen at each size, theirs (MJPEG) and ours per codec.
+    'movie-sizes': { type: 'string' },
+    codecs: { type: 'string', default: 'mjpeg,vp8,h264' },
   },
 });
 if (args.vga !== 'std' && args.vga !== 'virtio') throw new Error(`--vga ${args.vga}: std or virtio`);
@@ -45,17 +50,39 @@ const pick = <T extends string>(flag: string, value: string, known: readonly T[]
   });
 const links = pick<LinkName>('links', args.links, ['plain', 'shaped']);
 const profiles = pick<ImageProfile>('images', args.images, ['auto_lz', 'defaults']);
-const ourImages = Object.fromEntries(profiles.map((p) => [p, companionImageSettings(p)])) as Record<
+// auto_lz always: the movie rows use it.
+const ourImages = Object.fromEntries([...new Set([...profiles, 'auto_lz' as const])].map((p) => [p, companionImageSettings(p)])) as Record<
   ImageProfile,
   ReturnType<typeof companionImageSettings>
 >;
+const workloads = pick<BenchWorkload>('workloads', args.workloads ?? `text,desktop,video,idle,tone,tone-raw${smoke ? '' : ',movie'}`, [
+  'text',
+  'desktop',
+  'video',
+  'idle',
+  'tone',
+  'tone-raw',
+  'movie',
+]);
+const movieSizes = (args['movie-sizes'] ?? (smoke ? '1280x720' : '1280x720,1920x1080')).split(',').map((v) => {
+  const m = /^(\d+)x(\d+)$/.exec(v);
+  if (!m) throw new Error(`--movie-sizes ${v}: WxH`);
+  return [Number(m[1]), Number(m[2])] as const;
+});
+const codecs = pick<VideoCodec>('codecs', args.codecs, ['mjpeg', 'vp8', 'h264']);
 const shape: LinkShape = { mbit: 10, rttMs: 40 };
 const plan: Plan = {
-  workloads: pick<BenchWorkload>('workloads', args.workloads, ['text', 'desktop', 'video', 'idle', 'tone', 'tone-raw']),
+  workloads: workloads.filter((w) => w !== 'movie'),
   settleMs: smoke ? 800 : 1_500,
   settleMaxMs: smoke ? 4_000 : 8_000,
   windowMs: smoke ? 3_000 : 10_000,
+  ssimSamples: smoke ? 2 : 5,
 };
+/** The movie rows: each server variant boots on its own, into the movie workload only. */
+const moviePlan: Plan = { ...plan, workloads: ['movie'] };
+const movieVariants: ReadonlyArray<{ kind: ServerKind; codec: VideoCodec }> = workloads.includes('movie')
+  ? [{ kind: 'theirs', codec: 'mjpeg' }, ...codecs.map((codec) => ({ kind: 'ours' as const, codec }))]
+  : [];
 const servers: readonly ServerKind[] = ['theirs', 'ours'];
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const out =
@@ -73,6 +100,7 @@ const notes = [
       (ourImages[p].substituted.length ? `; ours refuses ${ourImages[p].substituted.join(', ')}` : '') +
       (p === 'defaults' ? ". QEMU's defaults for -spice (video streaming off is QEMU's default too; streams are not in these rows)." : '.'),
   ),
+  "Movie rows: streaming-video=filter on both, images auto_lz; the client advertises one codec (theirs: MJPEG, spice-server's built-in encoder; ours: --video-codecs that codec) and decodes its frames as they come.",
   `Same QEMU (TCG, 1 vCPU) and test guest: ${vga === 'virtio' ? 'virtio-vga' : 'std VGA (bochs)'}, DRM drawing at the run's size. Theirs: QEMU -spice (spice-server in QEMU). Ours: QEMU -display dbus,p2p=yes + the spice-companion process (--qemu-qmp), spawned together.`,
   ...(audio
     ? [
@@ -86,6 +114,7 @@ const notes = [
   `Shaped link: ${shape.mbit} Mbit/s each way with tbf on a veth pair into a network namespace where the servers run (this kernel has no sch_netem), ${shape.rttMs} ms RTT added by a delay relay in the bench process (${shape.rttMs / 2} ms each way, buffering bounded to about the bandwidth-delay product).`,
 ];
 
+mkdirSync(dirname(out), { recursive: true });
 const started = performance.now();
 const image = await buildGuest();
 const boots: BootFigures[] = [];
@@ -98,51 +127,60 @@ console.log(notes.map((n) => `- ${n}`).join('\n'));
 for (const link of links) {
   const shaped = link === 'shaped' ? ShapedLink.create(shape) : null;
   try {
-    for (const [width, height] of sizes) {
+    const setupFor = async (width: number, height: number, kind: ServerKind, profile: ImageProfile): Promise<BootSetup> => ({
+      image,
+      width,
+      height,
+      vga,
+      profile,
+      images: kind === 'ours' ? ourImages[profile].settings : imageProfiles[profile],
+      link,
+      audio,
+      addr: shaped ? shaped.nsAddr : '127.0.0.1',
+      port: shaped ? 5930 : await freePort(),
+      ...(shaped ? { wrap: shaped.wrap } : {}),
+      clientTarget: async (server) => {
+        if (!shaped) return { host: '127.0.0.1', port: server.port, close: async () => {} };
+        const relay = await startDelayRelay({ host: server.addr, port: server.port }, shape.rttMs, shape.mbit);
+        return { host: '127.0.0.1', port: relay.port, close: () => relay.close() };
+      },
+    });
+    const linkText = shaped ? `shaped link (${shape.mbit} Mbit/s, ${shape.rttMs} ms RTT)` : 'plain link (loopback)';
+    const boot = async (kind: ServerKind, setup: BootSetup, p: Plan, label: string) => {
+      const t0 = performance.now();
+      const figures = await measureBoot(kind, setup, p).catch(async (e: unknown) => {
+        // On a loaded machine a start can fail (the guest silent for 60 s, QEMU's QMP closing): once more.
+        console.error(`  ${link} ${label} ${kind}: ${e instanceof Error ? e.message : String(e)}; trying once more`);
+        // A fresh port: the failed QEMU may not have let its own go yet.
+        return measureBoot(kind, shaped ? setup : { ...setup, port: await freePort() }, p);
+      });
+      // Each boot's figures as they come, so that a long run that fails later keeps them.
+      writeFileSync(`${out}.partial`, `${JSON.stringify(boots.concat(figures))}\n`);
+      console.error(
+        `  ${link} ${label} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s${figures.errors.length ? `; errors: ${figures.errors.join('; ')}` : ''}`,
+      );
+      boots.push(figures);
+      return figures;
+    };
+    for (const [width, height] of plan.workloads.length > 0 ? sizes : []) {
       for (const profile of profiles) {
         const pair: BootFigures[] = [];
-        for (const kind of servers) {
-          const setup: BootSetup = {
-            image,
-            width,
-            height,
-            vga,
-            profile,
-            images: kind === 'ours' ? ourImages[profile].settings : imageProfiles[profile],
-            link,
-            audio,
-            addr: shaped ? shaped.nsAddr : '127.0.0.1',
-            port: shaped ? 5930 : await freePort(),
-            ...(shaped ? { wrap: shaped.wrap } : {}),
-            clientTarget: async (server) => {
-              if (!shaped) return { host: '127.0.0.1', port: server.port, close: async () => {} };
-              const relay = await startDelayRelay({ host: server.addr, port: server.port }, shape.rttMs, shape.mbit);
-              return { host: '127.0.0.1', port: relay.port, close: () => relay.close() };
-            },
-          };
-          const t0 = performance.now();
-          const figures = await measureBoot(kind, setup, plan).catch(async (e: unknown) => {
-            // On a loaded machine a start can fail (the guest silent for 60 s, QEMU's QMP closing): once more.
-            console.error(
-              `  ${link} ${width}x${height} ${profile} ${kind}: ${e instanceof Error ? e.message : String(e)}; trying once more`,
-            );
-            // A fresh port: the failed QEMU may not have let its own go yet.
-            return measureBoot(kind, shaped ? setup : { ...setup, port: await freePort() }, plan);
-          });
-          console.error(
-            `  ${link} ${width}x${height} ${profile} ${kind}: ${((performance.now() - t0) / 1000).toFixed(1)} s${figures.errors.length ? `; errors: ${figures.errors.join('; ')}` : ''}`,
-          );
-          pair.push(figures);
-          boots.push(figures);
-        }
-        const block = formatBlock(
-          pair[0]!,
-          pair[1]!,
-          shaped ? `shaped link (${shape.mbit} Mbit/s, ${shape.rttMs} ms RTT)` : 'plain link (loopback)',
-        );
+        for (const kind of servers)
+          pair.push(await boot(kind, await setupFor(width, height, kind, profile), plan, `${width}x${height} ${profile}`));
+        const block = formatBlock(pair[0]!, pair[1]!, linkText);
         blocks.push(block);
         console.log(`\n${block}`);
       }
+    }
+    for (const [width, height] of movieVariants.length > 0 ? movieSizes : []) {
+      const rows: BootFigures[] = [];
+      for (const { kind, codec } of movieVariants) {
+        const setup = { ...(await setupFor(width, height, kind, 'auto_lz')), audio: false, movie: { width, height, codec } };
+        rows.push(await boot(kind, setup, moviePlan, `movie ${width}x${height} ${codec}`));
+      }
+      const block = formatMovieBlock(rows, linkText);
+      blocks.push(block);
+      console.log(`\n${block}`);
     }
   } finally {
     shaped?.destroy();
@@ -156,7 +194,16 @@ const result = {
   smoke,
   date: new Date().toISOString(),
   machine: { cores: cpus().length, model: cpus()[0]?.model, loadAvg1mAtEnd: loadavg()[0] },
-  settings: { vga, sizes, links, shape, plan, images: Object.fromEntries(profiles.map((p) => [p, imageProfiles[p]])) },
+  settings: {
+    vga,
+    sizes,
+    links,
+    shape,
+    plan,
+    images: Object.fromEntries(profiles.map((p) => [p, imageProfiles[p]])),
+    movieSizes,
+    movieVariants,
+  },
   notes,
   durationS,
   boots,
@@ -164,11 +211,17 @@ const result = {
     .filter((b) => b.server === 'ours')
     .flatMap((o) => {
       const t = boots.find(
-        (b) => b.server === 'theirs' && b.profile === o.profile && b.link === o.link && b.width === o.width && b.height === o.height,
+        (b) =>
+          b.server === 'theirs' &&
+          b.profile === o.profile &&
+          b.link === o.link &&
+          b.width === o.width &&
+          b.height === o.height &&
+          !b.movie === !o.movie,
       );
       return t ? ratios(o, t) : [];
     }),
 };
-mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+rmSync(`${out}.partial`, { force: true });
 console.log(`\nbench:e2e took ${durationS.toFixed(0)} s; figures in ${out}`);

@@ -9,6 +9,7 @@
  * With `audio`, the guest has an HDA sound card: QEMU's `-audiodev spice` for theirs, and for
  * ours `-audiodev dbus` on a private bus (QEMU 7.2's audio needs one; the companion joins it
  * with `--qemu-dbus` instead of the QMP socket).
+ * Video streams only in the movie rows (`streaming-video=filter` on both).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Guest, type GuestImage } from '../../guest/guest.js';
 import { wallClock } from './client-probe.js';
+import type { VideoCodec } from '../../codecs/video/encoder.js';
 
 export type ServerKind = 'theirs' | 'ours';
 
@@ -83,6 +85,12 @@ export interface ServerOptions {
   readonly wrap?: readonly string[];
   /** The guest gets a sound card (the tone workloads). */
   readonly audio?: boolean;
+  /**
+   * The movie rows: `streaming-video=filter` on both, the guest playing a movie of this size;
+   * ours streams with `codec` alone (`video-codecs`), theirs with its MJPEG (the client
+   * advertises only the codec, and QEMU 7.2's -spice takes no video-codecs).
+   */
+  readonly movie?: { readonly width: number; readonly height: number; readonly codec: VideoCodec };
   /** Ours only: how node is run for the companion (default node itself), e.g. under a profiler (bench/profile). */
   readonly companionNode?: CompanionNode;
 }
@@ -132,12 +140,21 @@ const soundCard = (backend: 'spice' | 'dbus') => [
   'hda-duplex,audiodev=snd0',
 ];
 
+/** The image settings and the streaming mode a server gets for this run. */
+const settingsFor = (o: ServerOptions) => ({ ...o.images, ...(o.movie && { 'streaming-video': 'filter' }) });
+
 function guestOptions(o: ServerOptions, display: readonly string[], qemuArgs: readonly string[] = []) {
   return {
     image: o.image,
     workload: 'idle' as const,
     vga: o.vga,
-    kernelArgs: ['draw=drm', `mode=${o.width}x${o.height}`, 'marker=1', ...(o.audio ? ['sound=1'] : [])],
+    kernelArgs: [
+      'draw=drm',
+      `mode=${o.width}x${o.height}`,
+      'marker=1',
+      ...(o.audio ? ['sound=1'] : []),
+      ...(o.movie ? [`movie=${o.movie.width}x${o.movie.height}`] : []),
+    ],
     display,
     // debug-threads: QEMU names its threads ("CPU 0/TCG", ...), which cpu.ts sorts by.
     qemuArgs: ['-name', 'bench,debug-threads=on', ...qemuArgs],
@@ -180,9 +197,12 @@ export async function startServer(kind: ServerKind, o: ServerOptions): Promise<R
 }
 
 async function startTheirs(o: ServerOptions): Promise<RunningServer> {
-  const spice = [`port=${o.port}`, `addr=${o.addr}`, 'disable-ticketing=on', ...Object.entries(o.images).map(([k, v]) => `${k}=${v}`)].join(
-    ',',
-  );
+  const spice = [
+    `port=${o.port}`,
+    `addr=${o.addr}`,
+    'disable-ticketing=on',
+    ...Object.entries(settingsFor(o)).map(([k, v]) => `${k}=${v}`),
+  ].join(',');
   const startedAt = wallClock();
   const guest = await Guest.start(guestOptions(o, ['-display', 'none', '-spice', spice], o.audio ? soundCard('spice') : []));
   return { kind: 'theirs', guest, startedAt, qemuPid: guest.pid, companionPid: null, stop: () => guest.stop() };
@@ -200,7 +220,8 @@ async function startOurs(o: ServerOptions): Promise<RunningServer> {
     '--addr',
     o.addr,
     '--disable-ticketing',
-    ...Object.entries(o.images).flatMap(([k, v]) => [`--${k}`, v]),
+    ...Object.entries(settingsFor(o)).flatMap(([k, v]) => [`--${k}`, v]),
+    ...(o.movie ? ['--video-codecs', o.movie.codec] : []),
     ...(bus ? ['--qemu-dbus', `unix:path=${busPath}`] : ['--qemu-qmp', qmp]),
     '--log-level',
     node.logLevel ?? 'warn',

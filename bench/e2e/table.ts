@@ -50,7 +50,7 @@ function ratioCells(o: WorkloadFigures, t: WorkloadFigures): string[] {
 }
 
 /** Ours per thread, largest first: "red-worker-0 8.1, display-0 3.2, ...". */
-const byThread = (w: WorkloadFigures): string =>
+export const byThread = (w: WorkloadFigures): string =>
   Object.entries(w.companionCpuByThread)
     .filter(([, s]) => s > 0)
     .sort(([, a], [, b]) => b - a)

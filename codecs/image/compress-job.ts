@@ -2,6 +2,7 @@ import type { Bitmap32, Bitmap32Format } from './bitmap.js';
 import type { ImageCompressionMode, ImageEncoding } from './choose.js';
 import type { CompressedEncoding } from './encoders.js';
 import type { GradualityLevel } from './graduality.js';
+import type { VideoCodec } from '../video/encoder.js';
 
 // What the compressor pool is asked to do and answers (actors/pipeline/compressor-pool/): the
 // red-worker's and the pool's shared vocabulary, so it lives beside the codecs it drives.
@@ -93,16 +94,25 @@ export const isJobPriority = (p: unknown): p is JobPriority => priorityRule.some
  * on the same pool thread, in order, the state made by its first frame and dropped when the
  * stream is closed. `checksum` is the simplest such encoder: a running Adler-32 of the frames.
  */
-export type StreamCodec = 'checksum';
+export type StreamCodec = 'checksum' | VideoCodec;
+
+/**
+ * How a stream's frame is encoded. A video frame carries the stream's rates (the encoder takes
+ * them from this frame on) and whether it must be a key frame; a frame of another size than the
+ * one before starts the encoder afresh.
+ */
+export type StreamEncoding =
+  | { readonly codec: 'checksum' }
+  | { readonly codec: VideoCodec; readonly bitRate: number; readonly frameRate: number; readonly keyFrame: boolean };
 
 /** One frame of a stream, for a stateful encoder. */
-export interface StreamFrame extends PixelsRef {
-  readonly codec: StreamCodec;
-}
+export type StreamFrame = PixelsRef & StreamEncoding;
 
 /** A stream encoder's output for one frame, in a buffer of its own (transferred, the caller owns it). */
 export interface StreamEncoded {
   readonly data: Uint8Array;
+  /** The frame rate the encoder can hold at the bit rate, when below the one asked (MJPEG at its lowest quality). */
+  readonly frameRate?: number;
 }
 
 /** A job that cannot be done as given: a caller's bug, answered for that job only. */
@@ -173,10 +183,20 @@ const formats: Record<Bitmap32Format, true> = { rgb32: true, rgba: true };
 const encodings: Record<ImageEncoding, true> = { raw: true, quic: true, lz: true, glz: true, lz4: true, jpeg: true };
 const modes: Record<ImageCompressionMode, true> = { auto_glz: true, auto_lz: true, quic: true, glz: true, lz: true, lz4: true, off: true };
 const gradualities: Record<GradualityLevel, true> = { high: true, medium: true, low: true };
-const streamCodecs: Record<StreamCodec, true> = { checksum: true };
+const streamCodecs: Record<StreamCodec, true> = { checksum: true, mjpeg: true, vp8: true, h264: true };
+/** Rates a video frame may ask: bit/s (spice-server's streams go from 128 kbit/s up) and frames a second. */
+const maxBitRate = 1e9;
+const maxFrameRate = 120;
 
 /** A stream frame's pixels as a bitmap view, every field checked as `jobBitmap` does. Throws BadJobError. */
 export function frameBitmap(frame: StreamFrame): Bitmap32 {
   if (!Object.hasOwn(streamCodecs, frame.codec)) throw new BadJobError(`unknown stream codec ${String(frame.codec)}`);
+  if (frame.codec !== 'checksum') {
+    const { bitRate, frameRate, keyFrame } = frame;
+    if (!(Number.isFinite(bitRate) && bitRate > 0 && bitRate <= maxBitRate)) throw new BadJobError(`bit rate ${String(bitRate)}`);
+    if (!(Number.isFinite(frameRate) && frameRate > 0 && frameRate <= maxFrameRate))
+      throw new BadJobError(`frame rate ${String(frameRate)}`);
+    if (typeof keyFrame !== 'boolean') throw new BadJobError('keyFrame must be a boolean');
+  }
   return pixelsBitmap(frame);
 }

@@ -3,9 +3,17 @@
  * ordered list of them: `mjpeg;vp8;h264`, each name optionally after an encoder prefix
  * (`spice:mjpeg`, `gstreamer:vp8`) that this server accepts and ignores, having one encoder per codec.
  */
+import { DisplayCap } from '../protocol/enums.js';
 import type { VideoCodec } from './encoder.js';
 
 export const videoCodecs = ['mjpeg', 'vp8', 'h264'] as const satisfies readonly VideoCodec[];
+
+/** The display channel capability a client advertises for each codec. */
+export const videoCodecCap: { readonly [K in VideoCodec]: number } = {
+  mjpeg: DisplayCap.codecMjpeg,
+  vp8: DisplayCap.codecVp8,
+  h264: DisplayCap.codecH264,
+};
 
 /** SpiceVideoCodecType numbers (spice-protocol enums.h). */
 export const videoCodecType: { readonly [K in VideoCodec]: number } = { mjpeg: 1, vp8: 2, h264: 3 };

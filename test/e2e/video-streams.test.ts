@@ -6,10 +6,13 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { rmSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { haveQemu } from '../../guest/qemu.js';
 import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
 import { ssim } from '../../codecs/image/ssim.js';
+import { crop } from '../../codecs/image/crop.js';
+import { movieBox } from '../../guest/movie.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { videoCodecType } from '../../codecs/video/codec-list.js';
 import type { VideoCodec } from '../../codecs/video/encoder.js';
@@ -23,18 +26,6 @@ const qemuTest = haveQemu() ? test.serial : test.skip;
 
 let built: Promise<GuestImage> | undefined;
 const guestImage = (): Promise<GuestImage> => (built ??= buildGuest());
-
-/** The movie region's place: 640x360 at the top right, 8 px in (guest/src/movie.c). */
-const movieBox = (width: number) => ({ left: width - 648, top: 0, width: 640, height: 360 });
-
-function crop(b: Bitmap32, r: { left: number; top: number; width: number; height: number }): Bitmap32 {
-  const pixels = new Uint8Array(r.width * r.height * 4);
-  for (let y = 0; y < r.height; y++) {
-    const from = (r.top + y) * b.stride + r.left * 4;
-    pixels.set(b.pixels.subarray(from, from + r.width * 4), y * r.width * 4);
-  }
-  return { width: r.width, height: r.height, stride: r.width * 4, pixels };
-}
 
 async function probeScreen(p: SpiceProbe, dir: string): Promise<Bitmap32> {
   const path = join(dir, `probe-${Date.now()}.ppm`);
@@ -76,13 +67,14 @@ async function movieStream(t: ExecutionContext, codec: VideoCodec) {
   guest.sendSerial('pause');
   await guest.waitForLine(/^GUEST-PAUSED/, { from });
   const paused = performance.now();
-  // The last frames reach the client within its playback delay (at most 400 ms); the stream ends 1 s after the last one.
-  await new Promise((r) => setTimeout(r, 450));
+  // The last frames reach the client within their playback delay (about 150 ms at first); the
+  // stream ends at least 300 ms after its last frame, so this is still the stream's picture (or already exact).
+  await new Promise((r) => setTimeout(r, 200));
   const streamed = await probeScreen(p, guest.dir);
   const shotAt = Math.round(performance.now() - paused);
   // The guest is paused: its screen stays as it was when the screenshot was taken.
   const dump = await guest.screendump();
-  const region = movieBox(ready.width);
+  const region = movieBox(ready);
   const score = ssim(crop(streamed, region), crop(dump, region));
   const lossy = diffScreens(crop(streamed, region), crop(dump, region)).kind !== 'same';
   t.log(
@@ -104,10 +96,17 @@ async function movieStream(t: ExecutionContext, codec: VideoCodec) {
     last = describeDiff(d);
     await new Promise((r) => setTimeout(r, 100));
   }
-  t.log(`${codec}: the client's screen equals the screendump ${exactAt} ms after the pause`);
+  // The issue's bound is 2 s. From the guest's last frame to spice-gtk's pixels the end crosses
+  // QEMU, five of the companion's threads and spice-gtk's, each waiting for a core while more
+  // threads are runnable than there are cores: the bound scales by the load per core beyond 1,
+  // at most threefold (past that the machine measures nothing but its queue).
+  const load = loadavg()[0]! / availableParallelism();
+  const bound = 2000 * Math.min(3, Math.max(1, load));
+  t.log(
+    `${codec}: the client's screen equals the screendump ${exactAt} ms after the pause (bound ${Math.round(bound)} ms, load ${load.toFixed(1)} per core)`,
+  );
   t.true(exactAt >= 0, `never exact: ${last}`);
-  // 2 s is the goal; a loaded 2-core machine gets a second more.
-  t.true(exactAt <= 3000, `exact only after ${exactAt} ms`);
+  t.true(exactAt <= bound, `exact only after ${exactAt} ms`);
   t.is(await p.quit(), 0);
 }
 

@@ -1,4 +1,4 @@
-import { type Compressed, type CompressJob, isJobPriority } from '../../../codecs/image/compress-job.js';
+import { type Compressed, type CompressJob, isJobPriority, type StreamFrame } from '../../../codecs/image/compress-job.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
 import type { Link } from '../../../runtime/link.js';
@@ -62,10 +62,10 @@ export default defineActor<CompressorPoolContract>((ctx) => {
         (err: unknown) => fail(m.id, err),
       );
     } else {
-      pool.encodeFrame(m.stream, { ...m.frame, pixels: pixels(m.frame) }, at).then(
+      pool.encodeFrame(m.stream, { ...m.frame, pixels: pixels(m.frame) } as StreamFrame, at).then(
         (r) => {
           done();
-          void worker.send({ kind: 'frame-encoded', id: m.id, data: moved(r.data) });
+          void worker.send({ kind: 'frame-encoded', id: m.id, data: moved(r.data), ...(r.frameRate && { frameRate: r.frameRate }) });
         },
         (err: unknown) => fail(m.id, err),
       );

@@ -44,8 +44,9 @@ function runWork(work: Work): { result: Compressed | StreamEncoded | null; trans
       if (stream && stream.codec !== work.frame.codec)
         throw new BadJobError(`stream ${work.stream} is ${stream.codec}, not ${work.frame.codec}`);
       if (!stream) streams.set(work.stream, (stream = { codec: work.frame.codec, encoder: streamEncoders[work.frame.codec]() }));
-      const data = ownBuffer(stream.encoder.encode(bitmap));
-      return { result: { data }, transfer: [data.buffer as ArrayBuffer] };
+      const encoded = stream.encoder.encode(bitmap, work.frame);
+      const data = ownBuffer(encoded.data);
+      return { result: { ...encoded, data }, transfer: [data.buffer as ArrayBuffer] };
     }
     case 'close':
       streams.get(work.stream)?.encoder.close();

@@ -30,9 +30,8 @@ import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 import type { Cell } from '../../../runtime/meter.js';
 import { gradualityLevel } from '../../../codecs/image/graduality.js';
-import { createVideoEncoder } from '../../../codecs/video/encoder.js';
 import { Streams } from './streams/streams.js';
-import { InThreadEncoders } from './streams/stream-encoders.js';
+import { PoolStreamEncoders } from './streams/stream-encoders.js';
 import { glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
 import type { NetTest } from '../../contracts.js';
 import { LossyAreas } from './lossy.js';
@@ -91,7 +90,7 @@ export default defineActor<RedWorkerContract>(
         : new Streams(init.streaming, {
             log: ctx.log,
             codecs: init.videoCodecs,
-            encoders: new InThreadEncoders(createVideoEncoder),
+            encoders: new PoolStreamEncoders(pool),
             // Streams also push from their timers (a frame in its slot, an idle stream's end): the pipe moves then too.
             push: (d) => {
               pipe.push(d);
@@ -566,6 +565,12 @@ export default defineActor<RedWorkerContract>(
       }
     };
 
+    /**
+     * Images and stream frames are encoded in the pool, within the display's share; a stream's
+     * frame waits in the pipe (where a newer one replaces it) while the one before is encoding.
+     */
+    const canLeave = (d: Drawing) =>
+      d.kind === 'stream-frame' ? pool.free > 0 && !streams?.encoding(d.id) : pool.free > 0 || d.kind !== 'image';
     let pumping = false;
     /**
      * Sends the pipe's head in order while the display channel takes it. Drawings leave the pipe
@@ -592,7 +597,7 @@ export default defineActor<RedWorkerContract>(
           const glz = usesGlz(client);
           const zlibGlz = wanOn(init.zlibGlzWan, link);
           if (ahead.length === 0 || credited()) {
-            while (pipe.length > 0 && ahead.length < pool.share && (pool.free > 0 || pipe.peek()?.kind !== 'image'))
+            while (pipe.length > 0 && ahead.length < pool.share && canLeave(pipe.peek()!))
               ahead.push(encode(pipe.shift()!, session, mode, lz4, glz, zlibGlz, client.cache));
           }
           // Nothing to wait for but room in the pool (jobs of a client that has gone still run there).

@@ -1,5 +1,11 @@
 import test from 'ava';
-import { absurd, cannotDecode, initialBitRate, RateControl } from '../../../actors/pipeline/red-worker/streams/rate-control.js';
+import {
+  bitsPerPixelCap,
+  absurd,
+  cannotDecode,
+  initialBitRate,
+  RateControl,
+} from '../../../actors/pipeline/red-worker/streams/rate-control.js';
 
 const report = (num_frames: number, num_drops: number, last_frame_delay: number, audio_delay = 0xffffffff) => ({
   num_frames,
@@ -37,6 +43,14 @@ test('reports: drops and late frames cut the rate at once (halved when many drop
   t.is(floor.fps, 3, 'at least 3 fps');
   floor.report(report(10, 10, 0), 10);
   t.is(floor.bitRate, 128_000, 'at least 128 kbit/s');
+});
+
+test('a frame is worth at most its cap in bits, whatever the link allows: 1080p H.264 at 30 fps stays under 8 Mbit/s', (t) => {
+  const capped = new RateControl(100e6, 30, 0, bitsPerPixelCap.h264 * 1920 * 1080);
+  t.is(capped.bitRate, Math.round(0.1 * 1920 * 1080 * 30));
+  t.true(capped.bitRate <= 8e6);
+  t.false(capped.report(report(30, 0, 80), 3000), 'good reports do not raise it past the cap');
+  t.is(new RateControl(2e6, 30, 0, bitsPerPixelCap.h264 * 1920 * 1080).bitRate, 2e6, 'a slower link stays the bound');
 });
 
 test('the playback delay starts at two frames and the latency, grows after late frames, and never passes the mm-time delta', (t) => {

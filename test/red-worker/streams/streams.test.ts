@@ -19,13 +19,20 @@ const gtkCaps = capWords([
 function setup(caps = gtkCaps) {
   const pushed: Drawing[] = [];
   const logged: string[] = [];
-  const log = createLogger('info', {}, (line) => void logged.push((JSON.parse(line) as { msg: string }).msg));
+  /** When each stream ended (performance.now()): timers may fire late on a loaded machine, the end is timed where it happens. */
+  const ended: number[] = [];
+  const log = createLogger('info', {}, (line) => {
+    const { msg } = JSON.parse(line) as { msg: string };
+    logged.push(msg);
+    if (msg === 'video stream ended') ended.push(performance.now());
+  });
   let failing = false;
+  let fits: number | undefined;
   const encoders: StreamEncoders = {
     open: () => {},
     encode: async (_id: StreamId, f) => {
       if (failing) throw new Error('encoder broke');
-      return new Uint8Array([f.width & 0xff, f.height & 0xff]);
+      return { data: new Uint8Array([f.width & 0xff, f.height & 0xff]), ...(fits && { frameRate: fits }) };
     },
     setRate: () => {},
     close: () => {},
@@ -57,7 +64,17 @@ function setup(caps = gtkCaps) {
       streams.endTurn(fromMs + i * 40);
     }
   };
-  return { streams, pushed, logged, play, fail: () => (failing = true), kinds: () => pushed.map((d) => d.kind) };
+  return {
+    streams,
+    pushed,
+    logged,
+    ended,
+    play,
+    fail: () => (failing = true),
+    /** The encoder says it holds only this many frames a second at its bit rate (MJPEG at its lowest quality). */
+    fit: (fps: number) => (fits = fps),
+    kinds: () => pushed.map((d) => d.kind),
+  };
 }
 
 const video = box(600, 0, 640, 360);
@@ -107,14 +124,38 @@ test('damage reaching past a stream grows it (SIZED_STREAM); damage drawn over p
   s.streams.close();
 });
 
-test('a stream whose region stops changing ends after 1 s: destroy, then its area losslessly', async (t) => {
+/** Waits until a stream has ended (or 5 s). */
+async function untilEnded(s: { ended: number[] }): Promise<void> {
+  for (let i = 0; i < 100 && s.ended.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+test('a stream whose region stops changing ends after four of its frame gaps (at least 300 ms): destroy, then its area losslessly', async (t) => {
   const s = setup();
-  const start = performance.now();
-  s.play(video, 21, start);
-  await new Promise((r) => setTimeout(r, 1400 + 21 * 40));
+  const last = performance.now();
+  s.play(video, 21, last - 20 * 40);
+  await untilEnded(s);
+  const after = s.ended[0]! - last;
+  t.log(`ended ${Math.round(after)} ms after its last frame`);
+  t.true(after >= 300, `ended ${after} ms after its last frame`);
   t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image']);
   t.like(s.pushed.at(-1), { kind: 'image', box: video });
-  t.true(s.logged.includes('video stream ended'));
+  s.streams.close();
+});
+
+test('a stuttering source is not taken for a stopped one: the end waits for four of its longest recent gaps', async (t) => {
+  const s = setup();
+  const last = performance.now();
+  const start = last - 2000;
+  s.play(video, 21, start);
+  // Then frames 200 ms apart, the last just now: the stream then waits 800 ms.
+  for (const at of [1000, 1200, 1400, 1600, 1800, 2000].map((ms) => start + ms)) {
+    s.streams.damage(video, 'copy', at);
+    s.streams.endTurn(at);
+  }
+  await untilEnded(s);
+  const after = s.ended[0]! - last;
+  t.log(`ended ${Math.round(after)} ms after its last frame`);
+  t.true(after >= 800, `ended ${after} ms after its last frame`);
   s.streams.close();
 });
 
@@ -152,6 +193,24 @@ test('bad reports are ignored with one line; a cannot-decode report or an encode
   s.play(video, 30, 6000);
   t.false(s.kinds().includes('stream-create'), 'no codec left: images');
   s.streams.close();
+});
+
+test('frames come no faster than the encoder says it can hold: the MJPEG frame-rate hint spaces the captures', async (t) => {
+  const frameAfter = async (fits: number | null) => {
+    const s = setup();
+    if (fits) s.fit(fits);
+    s.play(video, 21);
+    await s.streams.encode(lastOf(s.pushed, 'stream-frame') as Extract<Drawing, { kind: 'stream-frame' }>);
+    s.pushed.length = 0;
+    // 100 ms after the last capture: inside a 25 fps stream's slot, not a 5 fps one's.
+    s.streams.damage(video, 'copy', 900);
+    s.streams.endTurn(900);
+    const kinds = s.kinds();
+    s.streams.close();
+    return kinds.includes('stream-frame');
+  };
+  t.true(await frameAfter(null), 'at the detected 25 fps, the next frame is captured');
+  t.false(await frameAfter(5), 'at the 5 fps the encoder holds, it waits for its slot');
 });
 
 test("a new PREFERRED_VIDEO_CODEC_TYPE ends a stream of another codec; the region comes back in the client's choice", (t) => {

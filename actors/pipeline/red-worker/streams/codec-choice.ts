@@ -1,12 +1,6 @@
 import { DisplayCap, hasCap } from '../../../../codecs/protocol/enums.js';
-import { videoCodecType } from '../../../../codecs/video/codec-list.js';
+import { videoCodecCap, videoCodecType } from '../../../../codecs/video/codec-list.js';
 import type { VideoCodec } from '../../../../codecs/video/encoder.js';
-
-const capOf: { readonly [K in VideoCodec]: number } = {
-  mjpeg: DisplayCap.codecMjpeg,
-  vp8: DisplayCap.codecVp8,
-  h264: DisplayCap.codecH264,
-};
 
 /**
  * The codecs a client may be streamed with, best first (spice-server's dcc choice): the
@@ -16,7 +10,7 @@ const capOf: { readonly [K in VideoCodec]: number } = {
  */
 export function codecsFor(server: readonly VideoCodec[], caps: readonly number[], preferred: readonly number[]): VideoCodec[] {
   const multi = hasCap(caps, DisplayCap.multiCodec);
-  const usable = server.filter((c) => (multi ? hasCap(caps, capOf[c]) : c === 'mjpeg'));
+  const usable = server.filter((c) => (multi ? hasCap(caps, videoCodecCap[c]) : c === 'mjpeg'));
   const rank = (c: VideoCodec) => {
     const i = preferred.indexOf(videoCodecType[c]);
     return i < 0 ? preferred.length : i;

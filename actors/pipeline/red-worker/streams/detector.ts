@@ -1,11 +1,16 @@
 import { area, bounding, boxHeight, boxWidth, intersect, type Box } from '../../../../codecs/box.js';
 
-/** spice-server's detection rules (video-stream.h), on damage boxes instead of QXL drawings. */
+/** spice-server's detection rules (video-stream.h), on damage boxes instead of QXL drawings, the gap longer. */
 const minFrames = 20;
 const minSide = 96;
-const maxGapMs = 200;
+/**
+ * Frames of a region at most this far apart (spice-server: 200 ms). Twice that: a guest under
+ * TCG draws a 720p or 1080p movie at 3-5 frames a second, which as lossless images costs a
+ * 10 Mbit/s link whole, and as video a fraction.
+ */
+const maxGapMs = 400;
 /** Damage of one frame can reach the red-worker in several turns (the host bands it); closer than this it is the same frame. */
-const sameFrameMs = 10;
+export const sameFrameMs = 10;
 /** Regions watched at once: enough for several videos and the UI around them, bounded against hostile damage. */
 const maxCandidates = 32;
 /** In `filter` mode, this share of a region's frames must look like a photo (spice-server's graduality). */
@@ -31,7 +36,7 @@ export interface Detected {
 /**
  * Finds regions re-damaged at video rates. A frame is the bounding box of the damage that
  * touches within one turn of the red-worker; a region is a candidate that frames keep landing
- * on (see `matches`), at most 200 ms apart.
+ * on (see `matches`), at most 400 ms apart.
  * After 20 such frames (in `filter` mode, 20 % of them photo-like) it is a stream. Unlike
  * spice-server, no size limit: a full-screen 1080p video is a region like any other.
  */

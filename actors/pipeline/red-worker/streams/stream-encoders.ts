@@ -1,51 +1,62 @@
 import type { Bitmap32 } from '../../../../codecs/image/bitmap.js';
-import type { VideoCodec, VideoEncoder, VideoEncoderOptions } from '../../../../codecs/video/encoder.js';
+import type { StreamEncoded } from '../../../../codecs/image/compress-job.js';
+import type { VideoCodec, VideoEncoderOptions } from '../../../../codecs/video/encoder.js';
+import type { PoolClient } from '../pool-client.js';
 
 /** A stream's number on the wire (small: spice-gtk keeps its streams in an array by id). */
 export type StreamId = number & { readonly __brand: 'StreamId' };
-
-export type MakeVideoEncoder = (codec: VideoCodec, options: VideoEncoderOptions) => VideoEncoder;
 
 /**
  * The encoders of a red-worker's streams, by stream id. VP8 and H.264 keep state from frame to
  * frame, so a stream's frames must go to the same encoder in order; MJPEG frames stand alone.
  */
 export interface StreamEncoders {
-  /** Throws when the codec cannot be set up (the stream then is not created). */
+  /** A stream (re)starts with this codec, size and rates: its next frame is a key frame. */
   open(id: StreamId, codec: VideoCodec, options: VideoEncoderOptions): void;
   /** Rejects on an encoder error: the caller ends the stream. */
-  encode(id: StreamId, frame: Bitmap32, keyFrame: boolean): Promise<Uint8Array>;
+  encode(id: StreamId, frame: Bitmap32, keyFrame: boolean): Promise<StreamEncoded>;
   setRate(id: StreamId, bitRate: number, frameRate: number): void;
   close(id: StreamId): void;
 }
 
+interface Opened {
+  readonly codec: VideoCodec;
+  bitRate: number;
+  frameRate: number;
+  keyFrame: boolean;
+}
+
 /**
- * Every stream encoded on the red-worker's own thread, one encoder per stream: the simplest
- * order-keeping home for stateful codecs. It moves onto the shared compressor pool's
- * per-stream affinity jobs once the pool is an actor; this interface stays.
+ * Every stream's encoder on the shared compressor pool: the stream is bound to one pool thread,
+ * which holds its encoder and runs its frames in order; closing the stream drops it there. The
+ * rates travel with each frame, so a change reaches the encoder in order with the frames.
  */
-export class InThreadEncoders implements StreamEncoders {
-  private readonly encoders = new Map<StreamId, VideoEncoder>();
+export class PoolStreamEncoders implements StreamEncoders {
+  private readonly opened = new Map<StreamId, Opened>();
 
-  constructor(private readonly make: MakeVideoEncoder) {}
+  constructor(private readonly pool: PoolClient) {}
 
-  open(id: StreamId, codec: VideoCodec, options: VideoEncoderOptions): void {
-    this.close(id);
-    this.encoders.set(id, this.make(codec, options));
+  open(id: StreamId, codec: VideoCodec, { bitRate, frameRate }: VideoEncoderOptions): void {
+    // The pool thread starts the encoder afresh on a new size; a new codec needs the old state gone first.
+    const was = this.opened.get(id);
+    if (was && was.codec !== codec) this.close(id);
+    this.opened.set(id, { codec, bitRate, frameRate, keyFrame: true });
   }
 
-  async encode(id: StreamId, frame: Bitmap32, keyFrame: boolean): Promise<Uint8Array> {
-    const e = this.encoders.get(id);
-    if (!e) throw new Error(`stream ${id} has no encoder`);
-    return e.encode(frame, { keyFrame });
+  encode(id: StreamId, frame: Bitmap32, keyFrame: boolean): Promise<StreamEncoded> {
+    const s = this.opened.get(id);
+    if (!s) return Promise.reject(new Error(`stream ${id} has no encoder`));
+    const key = s.keyFrame || keyFrame;
+    s.keyFrame = false;
+    return this.pool.encodeFrame(id, frame, { codec: s.codec, bitRate: s.bitRate, frameRate: s.frameRate, keyFrame: key });
   }
 
   setRate(id: StreamId, bitRate: number, frameRate: number): void {
-    this.encoders.get(id)?.setRate(bitRate, frameRate);
+    const s = this.opened.get(id);
+    if (s) Object.assign(s, { bitRate, frameRate });
   }
 
   close(id: StreamId): void {
-    this.encoders.get(id)?.close();
-    this.encoders.delete(id);
+    if (this.opened.delete(id)) this.pool.closeStream(id);
   }
 }

@@ -17,13 +17,22 @@ import { mmTimeDeltaMs, mmTimeNow } from '../../../../channel/mm-time.js';
 import type { Logger } from '../../../../runtime/log.js';
 import type { Drawing } from '../pipe.js';
 import { codecsFor } from './codec-choice.js';
-import { Detector, type Detected, type StreamingMode } from './detector.js';
-import { absurd, cannotDecode, initialBitRate, RateControl, type LinkEstimate, type Report } from './rate-control.js';
+import { Detector, sameFrameMs, type Detected, type StreamingMode } from './detector.js';
+import { absurd, bitsPerPixelCap, cannotDecode, initialBitRate, RateControl, type LinkEstimate, type Report } from './rate-control.js';
 import type { StreamEncoders, StreamId } from './stream-encoders.js';
 
-/** A stream with no new frame for this long ends, and its area goes out losslessly. */
-const idleMs = 1_000;
-const tickMs = 100;
+/**
+ * A stream whose region has been still for four of its longest recent gaps between frames ends,
+ * and its area goes out losslessly: soon after a video stops (the client is exact within half a
+ * second), yet a stuttering source (a guest under load) is not taken for a stopped one. Never
+ * sooner than `minIdleMs`, nor later than spice-server's 1 s.
+ */
+const idleGaps = 4;
+const minIdleMs = 300;
+const maxIdleMs = 1_000;
+/** The longest gap fades by this much a frame, so that one old stall does not hold the end back for good. */
+const gapFade = 0.9;
+const tickMs = 50;
 /** Streams per display at once (spice-server has 50 per server); ids stay below, spice-gtk keeps them in an array. */
 const maxStreams = 8;
 /**
@@ -70,6 +79,8 @@ interface Stream {
   sized: boolean;
   readonly rate: RateControl;
   lastDamageMs: number;
+  /** The longest gap between its frames lately (fading). */
+  gapMs: number;
   lastCaptureMs: number;
   dirty: boolean;
   /** Frames sent again since the region last changed. */
@@ -77,6 +88,10 @@ interface Stream {
   trailing: ReturnType<typeof setTimeout> | null;
   /** The size the encoder was opened at; another size reopens it, with a key frame. */
   encoded: { width: number; height: number } | null;
+  /** A frame is being encoded. */
+  encoding: boolean;
+  /** The frame rate the encoder says it can hold, when below the stream's. */
+  encoderFps: number | null;
 }
 
 interface Client {
@@ -184,6 +199,7 @@ export class Streams {
         const inside = intersect(s.box, r);
         s.dirty = true;
         s.flushed = 0;
+        if (nowMs - s.lastDamageMs > sameFrameMs) s.gapMs = Math.max(nowMs - s.lastDamageMs, s.gapMs * gapFade);
         s.lastDamageMs = nowMs;
         // What lands where the stream does not show goes as a drawing.
         if (s.clip) next.push(...s.clip.reduce((parts, v) => parts.flatMap((p) => subtract(p, v)), [inside]));
@@ -211,11 +227,17 @@ export class Streams {
     if (this.streams.size > 0 || this.detector.watching > 0) this.startTicking();
   }
 
+  /** True while a frame of stream `id` is being encoded: its next one waits (and may be replaced) meanwhile. */
+  encoding(id: StreamId): boolean {
+    return this.streams.get(id)?.encoding === true;
+  }
+
   /** The bytes and multi-media time of a frame leaving the pipe; null when its stream ended or its encoder failed. */
   async encode(f: Frame): Promise<{ frame: Uint8Array; mmTime: number } | null> {
     const s = this.streams.get(f.id);
     if (!s || !this.client) return null;
     const { width, height } = f.bitmap;
+    s.encoding = true;
     try {
       let keyFrame = false;
       if (!s.encoded || s.encoded.width !== width || s.encoded.height !== height) {
@@ -223,18 +245,20 @@ export class Streams {
         s.encoded = { width, height };
         keyFrame = true;
       }
-      const frame = await this.host.encoders.encode(s.id, f.bitmap, keyFrame);
+      const encoded = await this.host.encoders.encode(s.id, f.bitmap, keyFrame);
       if (this.streams.get(f.id) !== s) return null;
+      // MJPEG at its lowest quality over the budget: frames come no faster than it can hold.
+      s.encoderFps = encoded.frameRate ?? null;
       this.frames++;
       // Stamped as it leaves, so that encoding time does not eat into the client's playback delay.
       const delay = s.rate.playbackDelayMs(this.link?.latencyMs ?? 0, mmTimeDeltaMs);
-      if (!this.audio) return { frame, mmTime: mmTimeNow() - mmTimeDeltaMs + delay };
+      if (!this.audio) return { frame: encoded.data, mmTime: mmTimeNow() - mmTimeDeltaMs + delay };
       // While audio plays the client's clock is its audio's (packet time less its playback
       // delay), and audio packets carry the time they left the host: a frame stamped on that
       // clock shows with the sound of its moment. The delay the frame needs becomes the audio's
       // latency (LATENCY), as spice-server's streams ask it (update_client_playback_delay).
       this.askPlaybackLatency();
-      return { frame, mmTime: mmTimeNow() };
+      return { frame: encoded.data, mmTime: mmTimeNow() };
     } catch (err) {
       this.host.log.warn(
         { stream: s.id, codec: s.codec, err: String(err) },
@@ -243,6 +267,8 @@ export class Streams {
       this.client.failed.add(s.codec);
       if (this.streams.get(f.id) === s) this.end(s, 'encoder error');
       return null;
+    } finally {
+      s.encoding = false;
     }
   }
 
@@ -301,21 +327,25 @@ export class Streams {
     let id = 0;
     while (this.streams.has(id as StreamId)) id++;
     const total = [...this.streams.values()].reduce((n, s) => n + area(s.box), area(box));
-    const rate = new RateControl(initialBitRate(this.link, area(box) / total), d.fps, nowMs);
+    const codec = codecs[0]!;
+    const rate = new RateControl(initialBitRate(this.link, area(box) / total), d.fps, nowMs, bitsPerPixelCap[codec] * area(box));
     const s: Stream = {
       id: id as StreamId,
       uniqueId: this.nextUnique++ >>> 0,
-      codec: codecs[0]!,
+      codec,
       box,
       clip: null,
       sized: false,
       rate,
       lastDamageMs: nowMs,
+      gapMs: 1000 / d.fps,
       lastCaptureMs: Number.NEGATIVE_INFINITY,
       dirty: true,
       flushed: 0,
       trailing: null,
       encoded: null,
+      encoding: false,
+      encoderFps: null,
     };
     this.streams.set(s.id, s);
     this.host.created(s.codec);
@@ -365,7 +395,7 @@ export class Streams {
   }
 
   private capture(s: Stream, nowMs: number): void {
-    const interval = 1000 / s.rate.fps;
+    const interval = 1000 / Math.min(s.rate.fps, s.encoderFps ?? Number.POSITIVE_INFINITY);
     // Frames closer than the frame rate wait for their slot; a newer one replaces a waiting one.
     if (nowMs - s.lastCaptureMs < interval * 0.75) {
       s.trailing ??= setTimeout(
@@ -410,7 +440,7 @@ export class Streams {
   private tick(nowMs: number): void {
     for (const s of [...this.streams.values()]) {
       const still = nowMs - s.lastDamageMs;
-      if (still > idleMs) this.end(s, 'idle');
+      if (still > Math.min(maxIdleMs, Math.max(minIdleMs, idleGaps * s.gapMs))) this.end(s, 'idle');
       else if (s.codec !== 'mjpeg' && !s.dirty && s.flushed < flushFrames && still > 2 * (1000 / s.rate.fps)) {
         s.flushed++;
         s.dirty = true;
