@@ -1,7 +1,6 @@
 import test from 'ava';
 import { filter, firstValueFrom } from 'rxjs';
 import { readFileSync } from 'node:fs';
-import { stillFrame } from '../../actors/hosts/demo-host/scene.js';
 import { ClientDisplay } from '../../client/display.js';
 import { SpiceClient } from '../../client/session.js';
 import { writePpm } from '../../codecs/image/ppm.js';
@@ -9,7 +8,7 @@ import { displayProtocol } from '../../codecs/protocol/channels/display.js';
 import { capWords, ChannelType, DisplayCap } from '../../codecs/protocol/enums.js';
 import type { Companion } from '../../actors/root/companion.js';
 import { threadTimes } from '../../runtime/thread-times.js';
-import { frameColor } from '../fixtures/actors/qxl-test-host.js';
+import { noiseFrame } from '../fixtures/actors/qxl-test-host.js';
 import { eventually } from '../helpers/eventually.js';
 import { startDisplayTestServer } from '../helpers/server.js';
 
@@ -48,21 +47,22 @@ test.serial(
     const d = await client.displayReady();
     await eventually('the first picture', () => d.marked && d.draws >= 1, 60_000);
     const drawCopies = () => d.channel.history.filter((m) => m.name === 'draw_copy').length;
-    /** The host draws the demo's still frame over the whole screen; the client has it once every band is drawn. */
-    const update = async () => {
+    /** The host draws frame i's noise over the whole screen (nothing for motion detection to find); the client has it once every band is drawn. */
+    const update = async (i: number) => {
       const before = drawCopies();
-      await s.host.link.ask({ kind: 'frames', count: 1, first: 0, still: true });
+      await s.host.link.ask({ kind: 'frames', count: 1, first: i, noise: true });
       await eventually('the update drawn', () => drawCopies() >= before + 8, 60_000);
       return drawCopies() - before;
     };
     // The first update also starts the pool's second thread; the second is measured.
-    await update();
+    await update(1);
     const before = runNs();
-    const bands = await update();
+    const bands = await update(2);
     const after = runNs();
     t.is(bands, 8, 'one DRAW_COPY per band');
     t.is(d.error, null);
-    t.true(Buffer.from(d.ppm()).equals(Buffer.from(writePpm(stillFrame(1920, 1080)))), 'the bands make the frame exactly');
+    const expected = { width: 1920, height: 1080, stride: 1920 * 4, pixels: noiseFrame(1920, 1080, 2) };
+    t.true(Buffer.from(d.ppm()).equals(Buffer.from(writePpm(expected))), 'the bands make the frame exactly');
     const used = [...after].map(([tid, ns]) => (ns - (before.get(tid) ?? 0)) / 1e6);
     t.log(`pool threads' CPU during the measured update: ${used.map((ms) => `${ms.toFixed(1)} ms`).join(', ')}`);
     t.is(used.length, 2, 'two pool threads: compressor-threads 2');
@@ -90,12 +90,15 @@ test.serial(
     const d1 = new ClientDisplay(await client.openChannel(displayProtocol, 1, undefined, capWords([DisplayCap.monitorsConfig])));
     t.teardown(() => d1.channel.close());
     const [last0, last1] = await Promise.all([
-      s.host.link.ask({ kind: 'frames', count: 20, first: 0, display: 0 }),
-      s.host.link.ask({ kind: 'frames', count: 20, first: 100, display: 1 }),
+      s.host.link.ask({ kind: 'frames', count: 20, first: 0, display: 0, noise: true }),
+      s.host.link.ask({ kind: 'frames', count: 20, first: 100, display: 1, noise: true }),
     ]);
-    const shows = (d: ClientDisplay, color: number) =>
-      d.surface !== null && colorAt(d, 0) === color && colorAt(d, 1920 * 1080 - 1) === color;
-    await eventually('both displays show their last frame', () => shows(d0, frameColor(last0)) && shows(d1, frameColor(last1)), 60_000);
+    // Noise: one-colour frames would go as fills (motion detection), never reaching the pool.
+    const shows = (d: ClientDisplay, i: number) => {
+      const want = new Uint32Array(noiseFrame(1920, 1080, i).buffer);
+      return d.surface !== null && colorAt(d, 0) === want[0] && colorAt(d, 1920 * 1080 - 1) === want[1920 * 1080 - 1];
+    };
+    await eventually('both displays show their last frame', () => shows(d0, last0) && shows(d1, last1), 60_000);
     const jobs = [
       await poolFigure(s.companion, 'spice_compressor_jobs_total', { display: '0' }),
       await poolFigure(s.companion, 'spice_compressor_jobs_total', { display: '1' }),
@@ -120,19 +123,23 @@ test.serial('a crashed pool actor is started again and the display goes on: the 
   const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
   t.teardown(() => client.close());
   const d = await client.displayReady();
-  const shows = (color: number) => d.surface !== null && colorAt(d, 0) === color && colorAt(d, 640 * 480 - 1) === color;
-  const first = await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
-  await eventually('the first frame', () => shows(frameColor(first)), 60_000);
+  // Noise: one-colour frames would go as fills, never reaching the pool.
+  const shows = (i: number) => {
+    const want = new Uint32Array(noiseFrame(640, 480, i).buffer);
+    return d.surface !== null && colorAt(d, 0) === want[0] && colorAt(d, 640 * 480 - 1) === want[640 * 480 - 1];
+  };
+  const first = await s.host.link.ask({ kind: 'frames', count: 1, first: 0, noise: true });
+  await eventually('the first frame', () => shows(first), 60_000);
   const restarted = firstValueFrom(
     s.companion.supervisor.events$.pipe(filter((e) => e.type === 'started' && e.actor === 'compressor-pool' && e.generation === 2)),
   );
   await s.companion.supervisor.ref('compressor-pool')!.worker!.terminate();
   // Frames drawn while the pool is down go as they are, or compressed once it is back.
-  const during = await s.host.link.ask({ kind: 'frames', count: 3, first: 10 });
-  await eventually('the frames drawn while the pool was down', () => shows(frameColor(during)), 60_000);
+  const during = await s.host.link.ask({ kind: 'frames', count: 3, first: 10, noise: true });
+  await eventually('the frames drawn while the pool was down', () => shows(during), 60_000);
   await restarted;
-  const after = await s.host.link.ask({ kind: 'frames', count: 3, first: 20 });
-  await eventually('the frames drawn after', () => shows(frameColor(after)), 60_000);
+  const after = await s.host.link.ask({ kind: 'frames', count: 3, first: 20, noise: true });
+  await eventually('the frames drawn after', () => shows(after), 60_000);
   t.is(d.error, null);
   t.true((await poolFigure(s.companion, 'spice_compressor_jobs_total', { display: '0' })) >= 1, 'the new pool compresses');
 });

@@ -30,8 +30,10 @@ for (const { name, pixels } of [
     const got = (name: string) => d.received.get(name) ?? 0;
     t.log(`${got('draw_copy')} images (${d.pixmaps.hits} from the cache), ${got('copy_bits')} copy-bits, ${got('inval_list')} INVAL_LISTs`);
     if (pixels < 0n) return t.is(d.pixmaps.size, 0, 'nothing cached');
-    t.true(d.pixmaps.hits > 0, 'images drawn from the cache');
+    // With a small cache, whether a picture recurs before it is evicted depends on the demo's pace
+    // (the machine's load): there the test is that evictions are told and the caches stay in step.
     if (pixels === 100_000n) t.true(got('inval_list') > 0, 'evictions told');
+    else t.true(d.pixmaps.hits > 0, 'images drawn from the cache');
     t.true(got('copy_bits') > 0, 'moves sent as COPY_BITS');
   });
 }
