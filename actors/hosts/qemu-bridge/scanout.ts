@@ -14,7 +14,9 @@
 import type { Logger } from '../../../runtime/log.js';
 import { Histogram } from '../../../runtime/histogram.js';
 import type { ScanoutStats } from '../../contracts.js';
-import { bounding, boxAt, mergeBoxes, type Box } from '../../../codecs/box.js';
+import { area, bounding, boxAt, boxHeight, boxWidth, intersect, mergeBoxes, sameBox, type Box } from '../../../codecs/box.js';
+import { gradualityLevel } from '../../../codecs/image/graduality.js';
+import { motionLimits, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import type { CursorImage, QxlDevice } from '../../../native/qxl/device.js';
 import { cursorImage, pointerPosition } from './cursor.js';
@@ -48,6 +50,8 @@ export class ScanoutFeed {
   /** The console's pixels while the device has no surface of its size yet; moved there once it has. */
   private staging: Bitmap32 | null = null;
   private damage: Box[] = [];
+  /** The generation of the last write into the device's surface. */
+  private generation = 0;
   private readonly cursor: CursorState = {
     shape: undefined,
     x: 0,
@@ -96,8 +100,10 @@ export class ScanoutFeed {
       this.setSize(Math.max(this.width, u.right), Math.max(this.height, u.bottom), true);
       this.onOutOfBounds();
     }
+    const plan = this.planMotion(u, order);
     const written = this.write(u, u.stride, order, u.data);
-    if (written) this.addDamage(written);
+    if (plan && written) this.sendMotion(plan, this.generation);
+    else if (written) this.addDamage(written);
     this.received(at);
   }
 
@@ -172,6 +178,39 @@ export class ScanoutFeed {
     return undefined;
   }
 
+  /**
+   * How the Update can go as rows the client already has (moved: COPY_BITS; unchanged: nothing)
+   * and the rest, planned against the surface before it is written: only here is the old picture
+   * still there. Only when nothing is pending, so that the moves reach the device right behind
+   * what the client's picture was made of. Null: the whole box is damage, as usual.
+   */
+  private planMotion(u: Update, order: ByteOrder): readonly MotionPart[] | null {
+    const surface = this.fitting();
+    if (!surface || this.damage.length > 0 || this.waiting || this.closed) return null;
+    const box = intersect(u, this.bounds);
+    const width = boxWidth(box);
+    const height = boxHeight(box);
+    if (!sameBox(box, u) || height < motionLimits.minRows || width < motionLimits.minWidth || area(box) > motionLimits.maxPixels)
+      return null;
+    const next = blank(width, height);
+    writeRect(next, boxAt(0, 0, width, height), u.stride, order, u.data);
+    // Photo-like pixels are a video's or a picture's, not text or windows that move: not worth the search.
+    if (gradualityLevel(next) !== 'low') return null;
+    // What is lossy at the client is the red-worker's to know: it checks each move's source.
+    return planMotion(surface, box, next, 0, 0, () => false);
+  }
+
+  /** A planned Update to the device: its moves first (each, if the device is full, damage instead), then its damage. */
+  private sendMotion(parts: readonly MotionPart[], generation: number): void {
+    let full = false;
+    for (const p of parts) {
+      if (p.kind === 'copy-bits' && !full && this.device.moved(p.box, p.srcX, p.srcY, generation)) continue;
+      // The device is full: the rest waits as damage (images of the surface are always right).
+      if (p.kind === 'copy-bits') full = true;
+      this.addDamage(p.box);
+    }
+  }
+
   private received(at: number): void {
     if (this.timed.length < MAX_TIMED) this.timed.push(at);
     this.flush();
@@ -235,7 +274,10 @@ export class ScanoutFeed {
   /** Writes into the device's surface, made now if there is room for it; else into the staging bitmap. */
   private write(r: Box, stride: number, order: ByteOrder, data: Uint8Array): Box | undefined {
     this.ensureSurface();
-    const target = this.fitting() ?? (this.staging ??= blank(this.width, this.height));
+    const surface = this.fitting();
+    // Counted before the pixels change: a snapshot the red-worker ends after this may show them.
+    if (surface) this.generation = this.device.beginWrite();
+    const target = surface ?? (this.staging ??= blank(this.width, this.height));
     return writeRect(target, r, stride, order, data);
   }
 

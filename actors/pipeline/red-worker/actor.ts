@@ -5,6 +5,7 @@ import { encodeMessage } from '../../../codecs/protocol/table.js';
 import { close, dup, eventfdSignal, mapShared, Poller, type Fd } from '../../../native/index.js';
 import { checkDeviceMemory } from '../../../native/qxl/device-memory.js';
 import { QxlConsumer } from '../../../native/qxl/endpoints.js';
+import { WRITE_GENERATION_OFFSET } from '../../../native/qxl/layout.js';
 import type { QxlCommand } from '../../../native/qxl/layout.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
@@ -39,7 +40,7 @@ import { LossyAreas } from './lossy.js';
 import { goesLossy, wanOn } from './wan.js';
 import { PixmapCache, pixmapCachePixels, type CacheVerdict } from './cache/pixmap-cache.js';
 import { contentKey } from './cache/content-key.js';
-import { planMotion, type MotionPart } from './motion/plan.js';
+import { planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
@@ -76,7 +77,18 @@ export default defineActor<RedWorkerContract>(
       if ('bitmap' in d) snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
     };
     const pipe = new Pipe(recycle);
-    const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
+    /** The host's write generation in the device memory (none while there is no device). */
+    let writeGeneration: Uint32Array | null = null;
+    /** The latest generation any snapshot may show writes of: the client's picture may hold them. */
+    let seenGeneration = 0;
+    const snapshot = (c: Canvas, box: Box) => {
+      const bitmap = c.region(box, (n) => snapshots.take(n));
+      // Read after the copy: every write that began before its end may be in it.
+      if (writeGeneration) seenGeneration = Atomics.load(writeGeneration, 0);
+      return bitmap;
+    };
+    /** Whether a snapshot may show the host's write of `generation` or a later one (modulo 2^32). */
+    const seen = (generation: number) => ((seenGeneration - generation) | 0) >= 0;
     /** Whether the surface shows something smooth, photo-like, in `box` (spice-server's graduality, sampled). */
     const photoLike = (c: Canvas, box: Box): boolean => {
       const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
@@ -252,17 +264,14 @@ export default defineActor<RedWorkerContract>(
       }
     };
 
-    /**
-     * Where a COPY_BITS may not read: pixels that may be lossy at the client. Video streams for
-     * now; lossy images join here when they come (their areas, until resent exactly).
-     */
-    const sourceLossy = (source: Box): boolean => streams?.overlaps(source) ?? false;
+    /** Where a COPY_BITS may not read: pixels that may be lossy at the client (video streams, JPEG images). */
+    const sourceLossy = (source: Box): boolean => (streams?.overlaps(source) ?? false) || lossy.overlaps(source);
 
     /** How a copy's box can go out as moved rows, fills and smaller images; null: as it is. */
     const detectMotion = (c: Canvas, dest: Box, src: Bitmap32, srcX: number, srcY: number): readonly MotionPart[] | null => {
       const box = intersect(dest, c.bounds);
       // A stream's area is the stream's to send (a COPY_BITS there would end it).
-      if (isEmpty(box) || sourceLossy(box)) return null;
+      if (isEmpty(box) || streams?.overlaps(box)) return null;
       // Photo-like damage is the stream detector's (a video found as soon as without motion detection's cost on each frame).
       if (streams && photoLike(c, box)) return null;
       const started = performance.now();
@@ -279,8 +288,26 @@ export default defineActor<RedWorkerContract>(
       }
     };
 
-    const apply = (w: QxlWork) => {
+    /**
+     * Whether the host's moved rows can go as a COPY_BITS: the client has a picture, the rows and
+     * their source are inside it, exact there, and no stream's, and no snapshot since the host
+     * began that write could have shown the client its new pixels instead of the old ones.
+     */
+    const movable = (w: Extract<QxlWork, { kind: 'moved' }>): boolean => {
+      if (!canvas || !client || seen(w.generation)) return false;
+      const source = { left: w.srcX, top: w.srcY, right: w.srcX + w.box.right - w.box.left, bottom: w.srcY + w.box.bottom - w.box.top };
+      const inside = (b: Box) => !isEmpty(b) && sameBox(intersect(b, canvas!.bounds), b);
+      return inside(w.box) && inside(source) && !sourceLossy(source) && !streams?.overlaps(w.box);
+    };
+
+    const apply = (w: QxlWork): void => {
       switch (w.kind) {
+        case 'moved':
+          // Else the moved rows go as what the host wrote: images of the surface, always right.
+          if (!movable(w)) return apply({ kind: 'written', box: w.box });
+          lossy.lossless(w.box);
+          pipe.push({ kind: 'copy-bits', box: w.box, srcX: w.srcX, srcY: w.srcY });
+          return;
         case 'surface-create':
           if (canvas && client) {
             streams?.surfaceGone();
@@ -421,6 +448,8 @@ export default defineActor<RedWorkerContract>(
         else consume();
       });
       device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, producerFd };
+      writeGeneration = new Uint32Array(memory, WRITE_GENERATION_OFFSET, 1);
+      seenGeneration = Atomics.load(writeGeneration, 0);
       poller.start();
       watched();
       consume();

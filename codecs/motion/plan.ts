@@ -1,6 +1,6 @@
-import type { Bitmap32 } from '../../../../codecs/image/bitmap.js';
-import { area, boxHeight, boxWidth, type Box } from '../../../../codecs/box.js';
-import { words } from '../../../../codecs/image/words.js';
+import type { Bitmap32 } from '../image/bitmap.js';
+import { area, boxHeight, boxWidth, type Box } from '../box.js';
+import { words } from '../image/words.js';
 import { rowHashes, rowsEqual, uniformColor } from './rows.js';
 
 /** How an update's box goes out instead of one image of it: moved rows, fills, images; in this order on the wire. */
