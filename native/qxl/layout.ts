@@ -78,4 +78,3 @@ export const HEAP_OFFSET = 8192;
  * write of its own into the surface, so the red-worker knows which writes a snapshot may contain.
  */
 export const WRITE_GENERATION_OFFSET = 5352;
-

@@ -6,6 +6,10 @@
  * the same turn. When the device is full, the damage waits as rectangles (merged; the pixels are
  * already in place), so a slow consumer costs bounded memory and QEMU is never held up.
  *
+ * Scrolls: only here are both the surface before an Update and its new pixels at hand, so rows
+ * it moved are found here (codecs/motion) and handed on as moves tagged with the write's
+ * generation; the red-worker decides whether the client can take them as COPY_BITS.
+ *
  * Surface size: a Scanout gives it; QEMU 7.2 sends none after a text-mode switch, so an Update
  * beyond the surface grows it (and `onOutOfBounds` asks the owner to fetch the console's real
  * size), and `resize` takes the size the console reports on the bus. A new size is a new surface
@@ -84,10 +88,13 @@ export class ScanoutFeed {
     const order = this.order(s.format);
     if (!order) return;
     this.scanouts++;
+    // A guest that flips pages sends each frame as a Scanout of the same size: moved rows are found there too.
+    const plan = s.width === this.width && s.height === this.height ? this.planMotion(this.bounds, s.stride, order, s.data) : null;
     // The whole picture comes with it: nothing of the old surface is kept.
     this.setSize(s.width, s.height, false);
     this.write(this.bounds, s.stride, order, s.data);
-    this.damage = [this.bounds];
+    if (plan) this.sendMotion(plan, this.generation);
+    else this.damage = [this.bounds];
     this.received(at);
   }
 
@@ -100,7 +107,7 @@ export class ScanoutFeed {
       this.setSize(Math.max(this.width, u.right), Math.max(this.height, u.bottom), true);
       this.onOutOfBounds();
     }
-    const plan = this.planMotion(u, order);
+    const plan = this.planMotion(u, u.stride, order, u.data);
     const written = this.write(u, u.stride, order, u.data);
     if (plan && written) this.sendMotion(plan, this.generation);
     else if (written) this.addDamage(written);
@@ -179,12 +186,12 @@ export class ScanoutFeed {
   }
 
   /**
-   * How the Update can go as rows the client already has (moved: COPY_BITS; unchanged: nothing)
+   * How an Update (or a Scanout of the same size) can go as rows the client already has (moved: COPY_BITS; unchanged: nothing)
    * and the rest, planned against the surface before it is written: only here is the old picture
    * still there. Only when nothing is pending, so that the moves reach the device right behind
    * what the client's picture was made of. Null: the whole box is damage, as usual.
    */
-  private planMotion(u: Update, order: ByteOrder): readonly MotionPart[] | null {
+  private planMotion(u: Box, stride: number, order: ByteOrder, data: Uint8Array): readonly MotionPart[] | null {
     const surface = this.fitting();
     if (!surface || this.damage.length > 0 || this.waiting || this.closed) return null;
     const box = intersect(u, this.bounds);
@@ -193,7 +200,7 @@ export class ScanoutFeed {
     if (!sameBox(box, u) || height < motionLimits.minRows || width < motionLimits.minWidth || area(box) > motionLimits.maxPixels)
       return null;
     const next = blank(width, height);
-    writeRect(next, boxAt(0, 0, width, height), u.stride, order, u.data);
+    writeRect(next, boxAt(0, 0, width, height), stride, order, data);
     // Photo-like pixels are a video's or a picture's, not text or windows that move: not worth the search.
     if (gradualityLevel(next) !== 'low') return null;
     // What is lossy at the client is the red-worker's to know: it checks each move's source.

@@ -184,6 +184,11 @@ export default defineActor<RedWorkerContract>(
       'Image data bytes sent, by encoding (raw: uncompressed).',
       'encoding',
     );
+    const countMoves = labelled(
+      'spice_display_host_moves_total',
+      "Rows the host found moved in its writes, by how they went: copy-bits, or images (the client's picture of their source could be newer, lossy, or a stream's).",
+      'sent',
+    );
     const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
     const countDrawn = labelled(
       'spice_display_drawn_total',
@@ -293,7 +298,7 @@ export default defineActor<RedWorkerContract>(
      * their source are inside it, exact there, and no stream's, and no snapshot since the host
      * began that write could have shown the client its new pixels instead of the old ones.
      */
-    const movable = (w: Extract<QxlWork, { kind: 'moved' }>): boolean => {
+    const movableNow = (w: Extract<QxlWork, { kind: 'moved' }>): boolean => {
       if (!canvas || !client || seen(w.generation)) return false;
       const source = { left: w.srcX, top: w.srcY, right: w.srcX + w.box.right - w.box.left, bottom: w.srcY + w.box.bottom - w.box.top };
       const inside = (b: Box) => !isEmpty(b) && sameBox(intersect(b, canvas!.bounds), b);
@@ -302,12 +307,15 @@ export default defineActor<RedWorkerContract>(
 
     const apply = (w: QxlWork): void => {
       switch (w.kind) {
-        case 'moved':
+        case 'moved': {
+          const movable = movableNow(w);
+          countMoves(movable ? 'copy-bits' : 'images');
           // Else the moved rows go as what the host wrote: images of the surface, always right.
-          if (!movable(w)) return apply({ kind: 'written', box: w.box });
+          if (!movable) return apply({ kind: 'written', box: w.box });
           lossy.lossless(w.box);
           pipe.push({ kind: 'copy-bits', box: w.box, srcX: w.srcX, srcY: w.srcY });
           return;
+        }
         case 'surface-create':
           if (canvas && client) {
             streams?.surfaceGone();
