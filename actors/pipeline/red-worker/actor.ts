@@ -5,7 +5,7 @@ import { encodeMessage } from '../../../codecs/protocol/table.js';
 import { close, dup, eventfdSignal, mapShared, Poller, type Fd } from '../../../native/index.js';
 import { checkDeviceMemory } from '../../../native/qxl/device-memory.js';
 import { QxlConsumer } from '../../../native/qxl/endpoints.js';
-import { WRITE_GENERATION_OFFSET } from '../../../native/qxl/layout.js';
+import { WriteGenerations } from './write-generations.js';
 import type { QxlCommand } from '../../../native/qxl/layout.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
@@ -77,18 +77,13 @@ export default defineActor<RedWorkerContract>(
       if ('bitmap' in d) snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
     };
     const pipe = new Pipe(recycle);
-    /** The host's write generation in the device memory (none while there is no device). */
-    let writeGeneration: Uint32Array | null = null;
-    /** The latest generation any snapshot may show writes of: the client's picture may hold them. */
-    let seenGeneration = 0;
+    const generations = new WriteGenerations();
     const snapshot = (c: Canvas, box: Box) => {
       const bitmap = c.region(box, (n) => snapshots.take(n));
-      // Read after the copy: every write that began before its end may be in it.
-      if (writeGeneration) seenGeneration = Atomics.load(writeGeneration, 0);
+      // After the copy: every write that began before its end may be in it.
+      generations.snapshotted();
       return bitmap;
     };
-    /** Whether a snapshot may show the host's write of `generation` or a later one (modulo 2^32). */
-    const seen = (generation: number) => ((seenGeneration - generation) | 0) >= 0;
     /** Whether the surface shows something smooth, photo-like, in `box` (spice-server's graduality, sampled). */
     const photoLike = (c: Canvas, box: Box): boolean => {
       const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
@@ -299,7 +294,7 @@ export default defineActor<RedWorkerContract>(
      * began that write could have shown the client its new pixels instead of the old ones.
      */
     const movableNow = (w: Extract<QxlWork, { kind: 'moved' }>): boolean => {
-      if (!canvas || !client || seen(w.generation)) return false;
+      if (!canvas || !client || generations.mayShow(w.generation)) return false;
       const source = { left: w.srcX, top: w.srcY, right: w.srcX + w.box.right - w.box.left, bottom: w.srcY + w.box.bottom - w.box.top };
       const inside = (b: Box) => !isEmpty(b) && sameBox(intersect(b, canvas!.bounds), b);
       return inside(w.box) && inside(source) && !sourceLossy(source) && !streams?.overlaps(w.box);
@@ -456,8 +451,7 @@ export default defineActor<RedWorkerContract>(
         else consume();
       });
       device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, producerFd };
-      writeGeneration = new Uint32Array(memory, WRITE_GENERATION_OFFSET, 1);
-      seenGeneration = Atomics.load(writeGeneration, 0);
+      generations.attach(memory);
       poller.start();
       watched();
       consume();
