@@ -22,6 +22,9 @@ const minVotes = 3;
 /** Rows of one hash that still vote. */
 const maxSame = 4;
 
+/** The help of the metric each actor that plans (the red-worker, the QEMU bridge) sums its planning time in. */
+export const motionSecondsHelp = 'Time spent looking for moved rows and fills in the damage.';
+
 /** An empty plan: the update changed nothing the client does not have. */
 export const unchanged: readonly MotionPart[] = [];
 

@@ -23,6 +23,7 @@ import { AgentMouseRoute } from './agent-mouse.js';
 import { followChardev, listChardevs, registerChardev } from './dbus/chardev.js';
 import { getProperty } from './dbus/properties.js';
 import { Chardev } from './dbus/display1.js';
+import { motionSecondsHelp } from '../../../codecs/motion/plan.js';
 
 /** The names a `-chardev dbus` for the guest's agent port may have (spice-server's and QEMU's docs' choices). */
 const agentPortNames: ReadonlySet<string> = new Set(['org.spice-space.vdagent.0', 'com.redhat.spice.0']);
@@ -82,6 +83,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
       const device = QxlDevice.create(DEVICE_BYTES);
       const feed = new ScanoutFeed(device, ctx.log.child({ display }), () => session?.refreshSize(display));
       feed.disable(); // nothing to show until QEMU's first Scanout
+      ctx.meter.counter('spice_display_motion_seconds_total', motionSecondsHelp, { display: String(display) }, () => feed.motionSeconds);
       h = { device, feed };
       heads.set(display, h);
       void dispatcher.send({ kind: 'device', display, device: device.handoff });

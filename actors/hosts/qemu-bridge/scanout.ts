@@ -54,6 +54,8 @@ export class ScanoutFeed {
   /** The console's pixels while the device has no surface of its size yet; moved there once it has. */
   private staging: Bitmap32 | null = null;
   private damage: Box[] = [];
+  /** Time spent planning moves so far. */
+  private planningMs = 0;
   /** The generation of the last write into the device's surface. */
   private generation = 0;
   private readonly cursor: CursorState = {
@@ -150,6 +152,11 @@ export class ScanoutFeed {
     this.flush();
   }
 
+  /** Time spent looking for moved rows so far. */
+  get motionSeconds(): number {
+    return this.planningMs / 1000;
+  }
+
   /** The surface's size now (0x0 while there is none). */
   size(): { width: number; height: number } {
     return { width: this.width, height: this.height };
@@ -199,12 +206,18 @@ export class ScanoutFeed {
     const height = boxHeight(box);
     if (!sameBox(box, u) || height < motionLimits.minRows || width < motionLimits.minWidth || area(box) > motionLimits.maxPixels)
       return null;
+    const started = performance.now();
     const next = blank(width, height);
     writeRect(next, boxAt(0, 0, width, height), stride, order, data);
     // Photo-like pixels are a video's or a picture's, not text or windows that move: not worth the search.
-    if (gradualityLevel(next) !== 'low') return null;
+    if (gradualityLevel(next) !== 'low') {
+      this.planningMs += performance.now() - started;
+      return null;
+    }
     // What is lossy at the client is the red-worker's to know: it checks each move's source.
-    return planMotion(surface, box, next, 0, 0, () => false);
+    const plan = planMotion(surface, box, next, 0, 0, () => false);
+    this.planningMs += performance.now() - started;
+    return plan;
   }
 
   /** A planned Update to the device: its moves first (each, if the device is full, damage instead), then its damage. */

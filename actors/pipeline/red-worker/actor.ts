@@ -40,7 +40,7 @@ import { LossyAreas } from './lossy.js';
 import { goesLossy, wanOn } from './wan.js';
 import { PixmapCache, pixmapCachePixels, type CacheVerdict } from './cache/pixmap-cache.js';
 import { contentKey } from './cache/content-key.js';
-import { planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
+import { motionSecondsHelp, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
@@ -196,12 +196,7 @@ export default defineActor<RedWorkerContract>(
       'result',
     );
     let motionMs = 0;
-    meter.counter(
-      'spice_display_motion_seconds_total',
-      'Time spent looking for moved rows and fills in the damage.',
-      {},
-      () => motionMs / 1000,
-    );
+    meter.counter('spice_display_motion_seconds_total', motionSecondsHelp, {}, () => motionMs / 1000);
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: {
       consumer: QxlConsumer;
