@@ -54,6 +54,7 @@ export class ScanoutFeed {
   /** The console's pixels while the device has no surface of its size yet; moved there once it has. */
   private staging: Bitmap32 | null = null;
   private damage: Box[] = [];
+  private scratch = new Uint8Array(0);
   /** Time spent planning moves so far. */
   private planningMs = 0;
   /** The generation of the last write into the device's surface. */
@@ -146,6 +147,7 @@ export class ScanoutFeed {
   /** QEMU is gone (or disabled the console): the surface goes, clients show no display until the next Scanout. */
   disable(): void {
     this.setSize(0, 0, false);
+    this.scratch = new Uint8Array(0);
     this.damage = [];
     this.timed.length = 0;
     Object.assign(this.cursor, { shape: undefined, visible: false, shapeChanged: false, moved: false, shownChanged: true });
@@ -207,7 +209,9 @@ export class ScanoutFeed {
     if (!sameBox(box, u) || height < motionLimits.minRows || width < motionLimits.minWidth || area(box) > motionLimits.maxPixels)
       return null;
     const started = performance.now();
-    const next = blank(width, height);
+    // The Update's pixels as xRGB, in a buffer kept for the next (at most the surface's size).
+    if (this.scratch.length < width * height * 4) this.scratch = new Uint8Array(width * height * 4);
+    const next = { width, height, stride: width * 4, pixels: this.scratch.subarray(0, width * height * 4) };
     writeRect(next, boxAt(0, 0, width, height), stride, order, data);
     // Photo-like pixels are a video's or a picture's, not text or windows that move: not worth the search.
     if (gradualityLevel(next) !== 'low') {
