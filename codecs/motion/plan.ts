@@ -12,7 +12,7 @@ export type MotionPart =
 /**
  * Bounds of the work: below `minRows` a shift saves little; above `maxPixels` (a 4K screen) the
  * detection is skipped. Its cost is three reads of the box (two row-hash passes, one compare),
- * about 5-6 ms for a 1280x800 box here (test/red-worker/motion.test.ts prints it).
+ * about 5-6 ms for a 1280x800 box here (test/codecs/motion.test.ts prints it).
  */
 export const motionLimits = { minRows: 16, minWidth: 8, maxPixels: 3840 * 2160 } as const;
 /** Changed runs closer than this are sent as one image (the same rows between them too): fewer, larger images. */
