@@ -28,7 +28,7 @@ import { encode, type Codec } from '../../codecs/protocol/wire.js';
 import { close, eventfdCreate, eventfdSignal, mapShared, memfdCreate, Poller, type Fd } from '../index.js';
 import { initDeviceMemory } from './device-memory.js';
 import { QxlProducer } from './endpoints.js';
-import { HEAP_OFFSET, QxlCmd, type QxlPhysical, type QxlReleaseId } from './layout.js';
+import { HEAP_OFFSET, QxlCmd, WRITE_GENERATION_OFFSET, type QxlPhysical, type QxlReleaseId } from './layout.js';
 import type { DeviceHandoff } from '../../actors/contracts.js';
 import type { MemSlot } from '../../codecs/qxl/memslot.js';
 import type { Box } from '../../codecs/box.js';
@@ -55,6 +55,7 @@ export class QxlDevice {
   private readonly bytes: Uint8Array;
   private readonly producer: QxlProducer;
   private readonly poller: Poller;
+  private readonly writeGeneration: Uint32Array;
   /** The heap blocks each command struct owns besides itself (image, pixels, shape), by the struct's offset. */
   private readonly owned = new Map<number, number[]>();
   private imageUnique = 1;
@@ -67,6 +68,7 @@ export class QxlDevice {
     this.memory = mapShared(handoff.memoryFd as Fd, handoff.size);
     this.bytes = new Uint8Array(this.memory);
     initDeviceMemory(this.memory);
+    this.writeGeneration = new Uint32Array(this.memory, WRITE_GENERATION_OFFSET, 1);
     this.producer = new QxlProducer(this.memory, handoff.slot, () => eventfdSignal(handoff.consumerEventFd as Fd));
     this.poller = new Poller(handoff.producerEventFd as Fd, 'eventfd', () => this.collect());
     this.poller.start();
@@ -213,6 +215,26 @@ export class QxlDevice {
     );
   }
 
+  /**
+   * The host is about to write into the surface itself: the write's generation (counted in the
+   * device memory, where the red-worker reads it after each snapshot).
+   */
+  beginWrite(): number {
+    return (Atomics.add(this.writeGeneration, 0, 1) + 1) >>> 0;
+  }
+
+  /**
+   * The host's write of `generation` moved `box`'s rows there from (`srcX`, `srcY`) of the
+   * surface before it: a COPY_BITS already done (effect NOP, the generation in mm_time), for the
+   * red-worker to send as one if the client's picture of the source is still the one before.
+   */
+  moved(box: Box, srcX: number, srcY: number, generation: number): boolean {
+    return this.drawable(QxlDrawType.copyBits, box, QxlCopyBits, { src_pos: { x: srcX, y: srcY } }, [], {
+      effect: QxlEffect.nop,
+      mmTime: generation,
+    });
+  }
+
   /** COPY_BITS: `box` gets what is at (`srcX`, `srcY`). */
   copyBits(box: Box, srcX: number, srcY: number): boolean {
     return this.drawable(QxlDrawType.copyBits, box, QxlCopyBits, { src_pos: { x: srcX, y: srcY } }, []);
@@ -282,7 +304,14 @@ export class QxlDevice {
     return false;
   }
 
-  private drawable<T>(type: number, box: Box, codec: Codec<T>, body: T, owned: number[]): boolean {
+  private drawable<T>(
+    type: number,
+    box: Box,
+    codec: Codec<T>,
+    body: T,
+    owned: number[],
+    { effect = QxlEffect.opaque, mmTime = 0 }: { effect?: number; mmTime?: number } = {},
+  ): boolean {
     const union = encode(codec, body);
     const cmd = this.producer.allocCommand(qxlDrawableUnionOffset + union.length);
     if (!cmd) return this.undo(owned);
@@ -290,13 +319,13 @@ export class QxlDevice {
     const header = encode(QxlDrawableHeader, {
       release_info: cmd.address,
       surface_id: 0,
-      effect: QxlEffect.opaque,
+      effect,
       type,
       self_bitmap: 0,
       self_bitmap_area: { top: 0, left: 0, bottom: 0, right: 0 },
       bbox: rect,
       clip: { type: QxlClipType.none, data: 0n },
-      mm_time: 0,
+      mm_time: mmTime,
       surfaces_dest: new Uint8Array(12).fill(0xff),
       surfaces_rects: new Uint8Array(48),
     });

@@ -72,3 +72,9 @@ export const RELEASE_RING: RingSpec = { offset: QxlRam.releaseRing, numItems: QX
  * allocates command structs and bitmaps in (heap.ts), reached through memory slots.
  */
 export const HEAP_OFFSET = 8192;
+
+/**
+ * Ours, in the free bytes between QXLRam and the heap: a u32 the host bumps (Atomics) before each
+ * write of its own into the surface, so the red-worker knows which writes a snapshot may contain.
+ */
+export const WRITE_GENERATION_OFFSET = 5352;

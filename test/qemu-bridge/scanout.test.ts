@@ -8,7 +8,7 @@ import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { Canvas } from '../../codecs/image/canvas.js';
 import { eventfdSignal, type Fd } from '../../native/index.js';
 import { QxlConsumer } from '../../native/qxl/endpoints.js';
-import { HEAP_OFFSET, type QxlCommand } from '../../native/qxl/layout.js';
+import { HEAP_OFFSET, WRITE_GENERATION_OFFSET, type QxlCommand } from '../../native/qxl/layout.js';
 import { QxlReader, type QxlWork } from '../../actors/pipeline/red-worker/qxl-reader.js';
 import { QxlDevice } from '../../native/qxl/device.js';
 import { ScanoutFeed } from '../../actors/hosts/qemu-bridge/scanout.js';
@@ -35,6 +35,7 @@ function consumerOf(device: QxlDevice) {
   let created: QxlCommand | undefined;
   const log: QxlWork['kind'][] = [];
   const cursor: QxlWork[] = [];
+  const moves: QxlWork[] = [];
   const drain = () => {
     for (const ring of [consumer.commands, consumer.cursor]) {
       for (let cmd = ring.pop(); cmd !== undefined; cmd = ring.pop()) {
@@ -53,12 +54,13 @@ function consumerOf(device: QxlDevice) {
         }
         if (w.kind === 'surface-destroy') canvas = null;
         else if (w.kind.startsWith('cursor')) cursor.push(w);
+        else if (w.kind === 'moved') moves.push(w);
         consumer.release(cmd);
       }
     }
     consumer.releases.flush();
   };
-  return { drain, log, cursor, canvas: () => canvas };
+  return { drain, log, cursor, moves, canvas: () => canvas };
 }
 
 /** A bitmap's pixels tightly packed with the 4th byte zeroed: the device's surface is xRGB, its 4th byte unused. */
@@ -110,6 +112,25 @@ test('a Scanout makes the surface and fills it; Updates land where they say, row
   t.true(sameBytes(surface(s.canvas()), expected));
   t.deepEqual(s.grows, []);
   t.like(s.feed.stats(), { width: 64, height: 48, scanouts: 1, updates: 1 });
+});
+
+test("rows an Update moved go to the device as moves of the write's generation, before the damage of the rest; unchanged rows as nothing", (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  const screen = noise(64, 48, 1);
+  s.feed.scanout({ width: 64, height: 48, stride: screen.stride, format: X8R8G8B8, data: screen.pixels });
+  s.drain();
+  // A terminal's scroll of 8 rows, a new line at the bottom, the top 4 rows (a status bar) kept.
+  const next = new Uint8Array(screen.pixels);
+  next.copyWithin(4 * 256, 12 * 256, 48 * 256);
+  next.set(noise(64, 8, 2).pixels, 40 * 256);
+  s.log.length = 0;
+  s.feed.update(updateOf({ width: 64, height: 48, stride: 256, pixels: next }, 0, 0));
+  s.drain();
+  t.deepEqual(s.log, ['moved', 'written']);
+  const generation = new Uint32Array(s.device.memory, WRITE_GENERATION_OFFSET, 1)[0];
+  t.deepEqual(s.moves, [{ kind: 'moved', box: boxAt(0, 4, 64, 36), srcX: 0, srcY: 12, generation }]);
+  t.true(sameBytes(surface(s.canvas()), xrgb({ width: 64, height: 48, stride: 256, pixels: next })));
 });
 
 test('the other 32-bit channel orders are converted; a format with other bits is dropped, not drawn', (t) => {

@@ -27,6 +27,7 @@ import { Chardev } from './dbus/display1.js';
 import { chardevRole } from './chardev-names.js';
 import { BridgeTunnels } from './tunnels.js';
 import { LayoutGuard } from './layout-guard.js';
+import { motionSecondsHelp } from '../../../codecs/motion/plan.js';
 
 /**
  * Device memory: the console's surface lives there, and two 8K ones (133 MB each) fit at once,
@@ -83,6 +84,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
       const device = QxlDevice.create(DEVICE_BYTES);
       const feed = new ScanoutFeed(device, ctx.log.child({ display }), () => session?.refreshSize(display));
       feed.disable(); // nothing to show until QEMU's first Scanout
+      ctx.meter.counter('spice_display_motion_seconds_total', motionSecondsHelp, { display: String(display) }, () => feed.motionSeconds);
       h = { device, feed };
       heads.set(display, h);
       void dispatcher.send({ kind: 'device', display, device: device.handoff });

@@ -6,6 +6,10 @@
  * the same turn. When the device is full, the damage waits as rectangles (merged; the pixels are
  * already in place), so a slow consumer costs bounded memory and QEMU is never held up.
  *
+ * Scrolls: only here are both the surface before an Update and its new pixels at hand, so rows
+ * it moved are found here (codecs/motion) and handed on as moves tagged with the write's
+ * generation; the red-worker decides whether the client can take them as COPY_BITS.
+ *
  * Surface size: a Scanout gives it; QEMU 7.2 sends none after a text-mode switch, so an Update
  * beyond the surface grows it (and `onOutOfBounds` asks the owner to fetch the console's real
  * size), and `resize` takes the size the console reports on the bus. A new size is a new surface
@@ -14,7 +18,9 @@
 import type { Logger } from '../../../runtime/log.js';
 import { Histogram } from '../../../runtime/histogram.js';
 import type { ScanoutStats } from '../../contracts.js';
-import { bounding, boxAt, mergeBoxes, type Box } from '../../../codecs/box.js';
+import { area, bounding, boxAt, boxHeight, boxWidth, intersect, mergeBoxes, sameBox, type Box } from '../../../codecs/box.js';
+import { gradualityLevel } from '../../../codecs/image/graduality.js';
+import { motionLimits, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import type { CursorImage, QxlDevice } from '../../../native/qxl/device.js';
 import { cursorImage, pointerPosition } from './cursor.js';
@@ -48,6 +54,11 @@ export class ScanoutFeed {
   /** The console's pixels while the device has no surface of its size yet; moved there once it has. */
   private staging: Bitmap32 | null = null;
   private damage: Box[] = [];
+  private scratch = new Uint8Array(0);
+  /** Time spent planning moves so far. */
+  private planningMs = 0;
+  /** The generation of the last write into the device's surface. */
+  private generation = 0;
   private readonly cursor: CursorState = {
     shape: undefined,
     x: 0,
@@ -80,10 +91,13 @@ export class ScanoutFeed {
     const order = this.order(s.format);
     if (!order) return;
     this.scanouts++;
+    // A guest that flips pages sends each frame as a Scanout of the same size: moved rows are found there too.
+    const plan = s.width === this.width && s.height === this.height ? this.planMotion(this.bounds, s.stride, order, s.data) : null;
     // The whole picture comes with it: nothing of the old surface is kept.
     this.setSize(s.width, s.height, false);
     this.write(this.bounds, s.stride, order, s.data);
-    this.damage = [this.bounds];
+    if (plan) this.sendMotion(plan, this.generation);
+    else this.damage = [this.bounds];
     this.received(at);
   }
 
@@ -96,8 +110,10 @@ export class ScanoutFeed {
       this.setSize(Math.max(this.width, u.right), Math.max(this.height, u.bottom), true);
       this.onOutOfBounds();
     }
+    const plan = this.planMotion(u, u.stride, order, u.data);
     const written = this.write(u, u.stride, order, u.data);
-    if (written) this.addDamage(written);
+    if (plan && written) this.sendMotion(plan, this.generation);
+    else if (written) this.addDamage(written);
     this.received(at);
   }
 
@@ -131,10 +147,16 @@ export class ScanoutFeed {
   /** QEMU is gone (or disabled the console): the surface goes, clients show no display until the next Scanout. */
   disable(): void {
     this.setSize(0, 0, false);
+    this.scratch = new Uint8Array(0);
     this.damage = [];
     this.timed.length = 0;
     Object.assign(this.cursor, { shape: undefined, visible: false, shapeChanged: false, moved: false, shownChanged: true });
     this.flush();
+  }
+
+  /** Time spent looking for moved rows so far. */
+  get motionSeconds(): number {
+    return this.planningMs / 1000;
   }
 
   /** The surface's size now (0x0 while there is none). */
@@ -170,6 +192,47 @@ export class ScanoutFeed {
       this.log.error({ format: `0x${key}` }, 'QEMU pixel format not supported: its frames are dropped');
     }
     return undefined;
+  }
+
+  /**
+   * How an Update (or a Scanout of the same size) can go as rows the client already has (moved: COPY_BITS; unchanged: nothing)
+   * and the rest, planned against the surface before it is written: only here is the old picture
+   * still there. Only when nothing is pending, so that the moves reach the device right behind
+   * what the client's picture was made of. Null: the whole box is damage, as usual.
+   */
+  private planMotion(u: Box, stride: number, order: ByteOrder, data: Uint8Array): readonly MotionPart[] | null {
+    const surface = this.fitting();
+    if (!surface || this.damage.length > 0 || this.waiting || this.closed) return null;
+    const box = intersect(u, this.bounds);
+    const width = boxWidth(box);
+    const height = boxHeight(box);
+    if (!sameBox(box, u) || height < motionLimits.minRows || width < motionLimits.minWidth || area(box) > motionLimits.maxPixels)
+      return null;
+    const started = performance.now();
+    // The Update's pixels as xRGB, in a buffer kept for the next (at most the surface's size).
+    if (this.scratch.length < width * height * 4) this.scratch = new Uint8Array(width * height * 4);
+    const next = { width, height, stride: width * 4, pixels: this.scratch.subarray(0, width * height * 4) };
+    writeRect(next, boxAt(0, 0, width, height), stride, order, data);
+    // Photo-like pixels are a video's or a picture's, not text or windows that move: not worth the search.
+    if (gradualityLevel(next) !== 'low') {
+      this.planningMs += performance.now() - started;
+      return null;
+    }
+    // What is lossy at the client is the red-worker's to know: it checks each move's source.
+    const plan = planMotion(surface, box, next, 0, 0, () => false);
+    this.planningMs += performance.now() - started;
+    return plan;
+  }
+
+  /** A planned Update to the device: its moves first (each, if the device is full, damage instead), then its damage. */
+  private sendMotion(parts: readonly MotionPart[], generation: number): void {
+    let full = false;
+    for (const p of parts) {
+      if (p.kind === 'copy-bits' && !full && this.device.moved(p.box, p.srcX, p.srcY, generation)) continue;
+      // The device is full: the rest waits as damage (images of the surface are always right).
+      if (p.kind === 'copy-bits') full = true;
+      this.addDamage(p.box);
+    }
   }
 
   private received(at: number): void {
@@ -235,7 +298,10 @@ export class ScanoutFeed {
   /** Writes into the device's surface, made now if there is room for it; else into the staging bitmap. */
   private write(r: Box, stride: number, order: ByteOrder, data: Uint8Array): Box | undefined {
     this.ensureSurface();
-    const target = this.fitting() ?? (this.staging ??= blank(this.width, this.height));
+    const surface = this.fitting();
+    // Counted before the pixels change: a snapshot the red-worker ends after this may show them.
+    if (surface) this.generation = this.device.beginWrite();
+    const target = surface ?? (this.staging ??= blank(this.width, this.height));
     return writeRect(target, r, stride, order, data);
   }
 

@@ -5,6 +5,7 @@ import { encodeMessage } from '../../../codecs/protocol/table.js';
 import { close, dup, eventfdSignal, mapShared, Poller, type Fd } from '../../../native/index.js';
 import { checkDeviceMemory } from '../../../native/qxl/device-memory.js';
 import { QxlConsumer } from '../../../native/qxl/endpoints.js';
+import { WriteGenerations } from './write-generations.js';
 import type { QxlCommand } from '../../../native/qxl/layout.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
@@ -38,7 +39,7 @@ import { LossyAreas } from './lossy.js';
 import { goesLossy, wanOn } from './wan.js';
 import { PixmapCache, pixmapCachePixels, type CacheVerdict } from './cache/pixmap-cache.js';
 import { contentKey } from './cache/content-key.js';
-import { planMotion, type MotionPart } from './motion/plan.js';
+import { motionSecondsHelp, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
@@ -75,7 +76,13 @@ export default defineActor<RedWorkerContract>(
       if ('bitmap' in d) snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
     };
     const pipe = new Pipe(recycle);
-    const snapshot = (c: Canvas, box: Box) => c.region(box, (n) => snapshots.take(n));
+    const generations = new WriteGenerations();
+    const snapshot = (c: Canvas, box: Box) => {
+      const bitmap = c.region(box, (n) => snapshots.take(n));
+      // After the copy: every write that began before its end may be in it.
+      generations.snapshotted();
+      return bitmap;
+    };
     /** Whether the surface shows something smooth, photo-like, in `box` (spice-server's graduality, sampled). */
     const photoLike = (c: Canvas, box: Box): boolean => {
       const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
@@ -173,6 +180,11 @@ export default defineActor<RedWorkerContract>(
       'Image data bytes sent, by encoding (raw: uncompressed).',
       'encoding',
     );
+    const countMoves = labelled(
+      'spice_display_host_moves_total',
+      "Rows the host found moved in its writes, by how they went: copy-bits, or images (the client's picture of their source could be newer, lossy, or a stream's).",
+      'sent',
+    );
     const countStream = labelled('spice_display_streams_total', 'Video streams created, by codec.', 'codec');
     const countDrawn = labelled(
       'spice_display_drawn_total',
@@ -185,12 +197,7 @@ export default defineActor<RedWorkerContract>(
       'result',
     );
     let motionMs = 0;
-    meter.counter(
-      'spice_display_motion_seconds_total',
-      'Time spent looking for moved rows and fills in the damage.',
-      {},
-      () => motionMs / 1000,
-    );
+    meter.counter('spice_display_motion_seconds_total', motionSecondsHelp, {}, () => motionMs / 1000);
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
     let device: {
       consumer: QxlConsumer;
@@ -253,17 +260,14 @@ export default defineActor<RedWorkerContract>(
       }
     };
 
-    /**
-     * Where a COPY_BITS may not read: pixels that may be lossy at the client. Video streams for
-     * now; lossy images join here when they come (their areas, until resent exactly).
-     */
-    const sourceLossy = (source: Box): boolean => streams?.overlaps(source) ?? false;
+    /** Where a COPY_BITS may not read: pixels that may be lossy at the client (video streams, JPEG images). */
+    const sourceLossy = (source: Box): boolean => (streams?.overlaps(source) ?? false) || lossy.overlaps(source);
 
     /** How a copy's box can go out as moved rows, fills and smaller images; null: as it is. */
     const detectMotion = (c: Canvas, dest: Box, src: Bitmap32, srcX: number, srcY: number): readonly MotionPart[] | null => {
       const box = intersect(dest, c.bounds);
       // A stream's area is the stream's to send (a COPY_BITS there would end it).
-      if (isEmpty(box) || sourceLossy(box)) return null;
+      if (isEmpty(box) || streams?.overlaps(box)) return null;
       // Photo-like damage is the stream detector's (a video found as soon as without motion detection's cost on each frame).
       if (streams && photoLike(c, box)) return null;
       const started = performance.now();
@@ -280,8 +284,29 @@ export default defineActor<RedWorkerContract>(
       }
     };
 
-    const apply = (w: QxlWork) => {
+    /**
+     * Whether the host's moved rows can go as a COPY_BITS: the client has a picture, the rows and
+     * their source are inside it, exact there, and no stream's, and no snapshot since the host
+     * began that write could have shown the client its new pixels instead of the old ones.
+     */
+    const movableNow = (w: Extract<QxlWork, { kind: 'moved' }>): boolean => {
+      if (!canvas || !client || generations.mayShow(w.generation)) return false;
+      const source = { left: w.srcX, top: w.srcY, right: w.srcX + w.box.right - w.box.left, bottom: w.srcY + w.box.bottom - w.box.top };
+      const inside = (b: Box) => !isEmpty(b) && sameBox(intersect(b, canvas!.bounds), b);
+      return inside(w.box) && inside(source) && !sourceLossy(source) && !streams?.overlaps(w.box);
+    };
+
+    const apply = (w: QxlWork): void => {
       switch (w.kind) {
+        case 'moved': {
+          const movable = movableNow(w);
+          countMoves(movable ? 'copy-bits' : 'images');
+          // Else the moved rows go as what the host wrote: images of the surface, always right.
+          if (!movable) return apply({ kind: 'written', box: w.box });
+          lossy.lossless(w.box);
+          pipe.push({ kind: 'copy-bits', box: w.box, srcX: w.srcX, srcY: w.srcY });
+          return;
+        }
         case 'surface-create':
           if (canvas && client) {
             streams?.surfaceGone();
@@ -422,6 +447,7 @@ export default defineActor<RedWorkerContract>(
         else consume();
       });
       device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, producerFd };
+      generations.attach(memory);
       poller.start();
       watched();
       consume();

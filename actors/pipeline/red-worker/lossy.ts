@@ -49,6 +49,11 @@ export class LossyAreas {
     return shifted.filter((b) => !isEmpty(b));
   }
 
+  /** Whether some of `box` may be lossy at the client. */
+  overlaps(box: Box): boolean {
+    return this.areas.some((a) => !isEmpty(intersect(a.box, box)));
+  }
+
   /** Nothing lossy (a new client, a new surface, a whole-surface image). */
   clear(): void {
     this.areas = [];

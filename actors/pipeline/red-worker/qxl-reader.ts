@@ -54,6 +54,8 @@ export type QxlWork =
   | { readonly kind: 'written'; readonly box: Box; readonly clip?: readonly Box[] }
   | { readonly kind: 'fill'; readonly box: Box; readonly clip?: readonly Box[]; readonly color: number }
   | { readonly kind: 'copy-bits'; readonly box: Box; readonly clip?: readonly Box[]; readonly srcX: number; readonly srcY: number }
+  /** A COPY_BITS the host did itself in its write of `generation` (a hint: the surface already shows it). */
+  | { readonly kind: 'moved'; readonly box: Box; readonly srcX: number; readonly srcY: number; readonly generation: number }
   | { readonly kind: 'update' }
   | { readonly kind: 'cursor-set'; readonly x: number; readonly y: number; readonly visible: boolean; readonly shape: CursorShapeView }
   | { readonly kind: 'cursor-move'; readonly x: number; readonly y: number }
@@ -182,6 +184,10 @@ export class QxlReader {
       }
       case QxlDrawType.copyBits: {
         const c = this.struct(QxlCopyBits, address, qxlDrawableUnionOffset);
+        if (d.effect === QxlEffect.nop) {
+          if (clip) return { error: 'moved rows with a clip' };
+          return { kind: 'moved', box, srcX: c.src_pos.x, srcY: c.src_pos.y, generation: d.mm_time };
+        }
         return { kind: 'copy-bits', box, ...(clip ? { clip } : {}), srcX: c.src_pos.x, srcY: c.src_pos.y };
       }
       default:

@@ -1,4 +1,4 @@
-import { rgbMask as rgb } from '../../../../codecs/image/words.js';
+import { rgbMask as rgb } from '../image/words.js';
 
 /** A 32-bit hash of each of `height` rows of `width` pixels from x,y (a filter only: matches are compared in full). */
 export function rowHashes(w: Uint32Array, stride: number, x: number, y: number, width: number, height: number): Int32Array {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { motionLimits, planMotion, type MotionPart } from '../../actors/pipeline/red-worker/motion/plan.js';
+import { motionLimits, planMotion, type MotionPart } from '../../codecs/motion/plan.js';
 import { Canvas } from '../../codecs/image/canvas.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { boxAt, type Box } from '../../codecs/box.js';

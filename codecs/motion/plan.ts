@@ -1,6 +1,6 @@
-import type { Bitmap32 } from '../../../../codecs/image/bitmap.js';
-import { area, boxHeight, boxWidth, type Box } from '../../../../codecs/box.js';
-import { words } from '../../../../codecs/image/words.js';
+import type { Bitmap32 } from '../image/bitmap.js';
+import { area, boxHeight, boxWidth, type Box } from '../box.js';
+import { words } from '../image/words.js';
 import { rowHashes, rowsEqual, uniformColor } from './rows.js';
 
 /** How an update's box goes out instead of one image of it: moved rows, fills, images; in this order on the wire. */
@@ -12,7 +12,7 @@ export type MotionPart =
 /**
  * Bounds of the work: below `minRows` a shift saves little; above `maxPixels` (a 4K screen) the
  * detection is skipped. Its cost is three reads of the box (two row-hash passes, one compare),
- * about 5-6 ms for a 1280x800 box here (test/red-worker/motion.test.ts prints it).
+ * about 5-6 ms for a 1280x800 box here (test/codecs/motion.test.ts prints it).
  */
 export const motionLimits = { minRows: 16, minWidth: 8, maxPixels: 3840 * 2160 } as const;
 /** Changed runs closer than this are sent as one image (the same rows between them too): fewer, larger images. */
@@ -21,6 +21,9 @@ const joinGap = 8;
 const minVotes = 3;
 /** Rows of one hash that still vote. */
 const maxSame = 4;
+
+/** The help of the metric each actor that plans (the red-worker, the QEMU bridge) sums its planning time in. */
+export const motionSecondsHelp = 'Time spent looking for moved rows and fills in the damage.';
 
 /** An empty plan: the update changed nothing the client does not have. */
 export const unchanged: readonly MotionPart[] = [];
