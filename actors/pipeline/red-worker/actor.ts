@@ -545,7 +545,13 @@ export default defineActor<RedWorkerContract>(
         }
         if (d.kind !== 'image') return { session, ...encodeMessage(displayProtocol.server, drawingMessage(d)) };
         // Decided in pipe order, before any wait, so a hit never reaches the client before its image.
-        if (cache) verdict = cache.use(contentKey(d.bitmap), d.bitmap.width * d.bitmap.height, { canLossy: false, jpeg: false });
+        // A drawing that may go lossy may show a lossy cached copy; one that must be exact (a lossless
+        // resend of a lossy area) gets its pixels again, replacing a lossy entry.
+        if (cache)
+          verdict = cache.use(contentKey(d.bitmap), d.bitmap.width * d.bitmap.height, {
+            canLossy: d.lossy === true,
+            jpeg: init.jpegWan !== 'never',
+          });
         countCache(verdict.kind === 'add' ? 'added' : verdict.kind === 'hit' ? 'hit' : 'skipped');
         if (verdict.kind === 'hit') {
           countImage('from_cache');
@@ -568,6 +574,7 @@ export default defineActor<RedWorkerContract>(
           return { chosen: 'raw', encoding: 'raw' };
         });
         countImage(result.encoding);
+        if (verdict.kind === 'add') cache?.setLossy(verdict.id, result.encoding === 'jpeg' || result.encoding === 'jpeg-alpha');
         const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
         countImageBytes(result.encoding, size - 256);
         const source: ImageSource =
