@@ -11,7 +11,7 @@ import { startDisplayTestServer } from '../helpers/server.js';
 const size = { width: 160, height: 120 }; // raw frames of 75 KiB
 
 async function ackRoundTrips(flags: string[]): Promise<{ worst: number; displayBytesPerS: number }> {
-  // Raw images, no video stream: the flood is to fill the link.
+  // Raw images of noise (one-colour frames would go as fills), no video stream: the flood is to fill the link.
   const s = await startDisplayTestServer(
     ['--disable-ticketing', '--image-compression', 'off', '--streaming-video', 'off', '--max-bandwidth', '2mbit', ...flags],
     size,
@@ -19,10 +19,10 @@ async function ackRoundTrips(flags: string[]): Promise<{ worst: number; displayB
   try {
     const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
     const d = await client.displayReady();
-    await s.host.link.ask({ kind: 'frames', count: 1, first: 0 });
+    await s.host.link.ask({ kind: 'frames', count: 1, first: 0, noise: true });
     await eventually('the first frame', () => d.draws > 0, 30_000);
     const inputs = client.inputs!;
-    const flood = s.host.link.ask({ kind: 'frames', count: 150, first: 1, intervalMs: 20 });
+    const flood = s.host.link.ask({ kind: 'frames', count: 150, first: 1, intervalMs: 20, noise: true });
     await new Promise((r) => setTimeout(r, 500)); // the display's queue fills
     const before = d.channel.socket.bytesRead;
     const started = performance.now();
