@@ -200,6 +200,13 @@ export class Guest {
     return { workload: m[1], width: Number(m[2]), height: Number(m[3]) };
   }
 
+  /** Switches guestdraw to `workload` and waits until it draws it. */
+  async switchWorkload(workload: string): Promise<Ready> {
+    const from = this.mark();
+    this.sendSerial(`workload ${workload}`);
+    return this.waitReady({ from });
+  }
+
   /** A line to the guest's serial console: a guestdraw command (`workload text`, `mode 800x600`, `ping`). */
   sendSerial(line: string): void {
     this.qemu.process.stdin!.write(line + '\n');

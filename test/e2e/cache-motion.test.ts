@@ -40,9 +40,7 @@ qemuTest(
 
     for (const workload of ['text', 'desktop'] as const) {
       if (workload !== 'text') {
-        const from = guest.mark();
-        guest.sendSerial(`workload ${workload}`);
-        await guest.waitForLine(new RegExp(`GUEST-READY workload=${workload}`), { from });
+        await guest.switchWorkload(workload);
       }
       const before = await scrape();
       await new Promise((r) => setTimeout(r, 5000));

@@ -56,9 +56,7 @@ for (const { mode, encoding, workloads, flags = [] } of cases) {
 
       for (const workload of workloads) {
         if (workload !== workloads[0]) {
-          const from = guest.mark();
-          guest.sendSerial(`workload ${workload}`);
-          await guest.waitForLine(new RegExp(`GUEST-READY workload=${workload}`), { from });
+          await guest.switchWorkload(workload);
         }
         const before = await scrape();
         await new Promise((r) => setTimeout(r, 3000));
@@ -141,9 +139,7 @@ qemuTest(
     let movieJpegs = 0;
     for (const workload of workloads) {
       if (workload !== workloads[0]) {
-        const from = guest.mark();
-        guest.sendSerial(`workload ${workload}`);
-        await guest.waitForLine(new RegExp(`GUEST-READY workload=${workload}`), { from });
+        await guest.switchWorkload(workload);
       }
       const before = await scrape();
       await new Promise((r) => setTimeout(r, 3000));
