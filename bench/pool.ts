@@ -1,6 +1,6 @@
 import type { CompressJob } from '../codecs/image/compress-job.js';
 import { CompressorPool } from '../actors/pipeline/compressor-pool/pool.js';
-import { compressJob } from '../actors/pipeline/compressor-pool/task.js';
+import { compressJob } from '../codecs/image/compress.js';
 import type { Bitmap32 } from '../codecs/image/bitmap.js';
 import { type CompressedEncoding, imageEncoders } from '../codecs/image/encoders.js';
 import { corpus } from '../codecs/image/fixtures/corpus.js';

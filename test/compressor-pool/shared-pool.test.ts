@@ -10,6 +10,7 @@ import type { Companion } from '../../actors/root/companion.js';
 import { threadTimes } from '../../runtime/thread-times.js';
 import { noiseFrame } from '../fixtures/actors/qxl-test-host.js';
 import { eventually } from '../helpers/eventually.js';
+import { actorFigure } from '../helpers/figures.js';
 import { startDisplayTestServer } from '../helpers/server.js';
 
 // Issue 10's acceptance: one display uses every core of this machine on a 1080p full-screen
@@ -23,11 +24,8 @@ const runNs = (): Map<number, number> =>
   new Map(compressorThreads().map((t) => [t.tid, Number(readFileSync(`/proc/self/task/${t.tid}/schedstat`, 'utf8').split(' ')[0])]));
 
 /** A figure of the compressor pool actor, as /metrics would give it. */
-async function poolFigure(companion: Companion, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const pool = (await companion.supervisor.metrics()).find((m) => m.actor === 'compressor-pool');
-  const sample = pool?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  return sample?.value ?? Number.NaN;
-}
+const poolFigure = (companion: Companion, name: string, labels: Record<string, string> = {}) =>
+  actorFigure(companion, 'compressor-pool', name, labels);
 
 const colorAt = (d: ClientDisplay, i: number): number => {
   const p = d.surface!.bitmap.pixels;

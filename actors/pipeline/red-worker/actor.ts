@@ -12,6 +12,7 @@ import { moved } from '../../../runtime/envelope.js';
 import { flip } from '../../../runtime/port.js';
 import type { Compressed } from '../../../codecs/image/compress-job.js';
 import { PoolClient } from './pool-client.js';
+import { compressesHere, compressHere } from './compress-here.js';
 import { bands } from './bands.js';
 import {
   cursorFromWorker,
@@ -57,7 +58,8 @@ const compressionModes: Record<number, ImageCompressionMode> = {
  * The red-worker of one display: consumes the QXL command ring its host fills, draws into the
  * server's copy of the surface, and keeps what its client still has to get in a pipe that drops
  * overdrawn drawings (and collapses into one image when the client is far behind). Images are
- * compressed by the shared compressor pool at send time, so dropped ones cost nothing, and go to
+ * compressed at send time (small ones on this thread, the rest by the shared compressor pool), so
+ * dropped ones cost nothing, and go to
  * the display channel encoded, in order, as its link takes them.
  */
 export default defineActor<RedWorkerContract>(
@@ -567,7 +569,9 @@ export default defineActor<RedWorkerContract>(
           ...(d.lossy && { jpeg: true }),
           ...(d.graduality && { graduality: d.graduality }),
         } as const;
-        const compressing = glz ? glzTail.then(() => pool.compress(d.bitmap, request)) : pool.compress(d.bitmap, request);
+        // A small image costs less to encode here than its trip through the pool.
+        const run = async () => (compressesHere(d.bitmap) ? compressHere(d.bitmap, request) : pool.compress(d.bitmap, request));
+        const compressing = glz ? glzTail.then(run) : run();
         if (glz) glzTail = compressing.catch(() => undefined);
         const result = await compressing.catch((err: unknown): Compressed => {
           ctx.log.warn({ err }, 'image not compressed: sent as it is');
@@ -599,11 +603,14 @@ export default defineActor<RedWorkerContract>(
     };
 
     /**
-     * Images and stream frames are encoded in the pool, within the display's share; a stream's
-     * frame waits in the pipe (where a newer one replaces it) while the one before is encoding.
+     * Images (but small ones) and stream frames are encoded in the pool, within the display's
+     * share; a stream's frame waits in the pipe (where a newer one replaces it) while the one
+     * before is encoding.
      */
-    const canLeave = (d: Drawing) =>
-      d.kind === 'stream-frame' ? pool.free > 0 && !streams?.encoding(d.id) : pool.free > 0 || d.kind !== 'image';
+    const canLeave = (d: Drawing) => {
+      if (d.kind === 'stream-frame') return pool.free > 0 && !streams?.encoding(d.id);
+      return d.kind !== 'image' || pool.free > 0 || compressesHere(d.bitmap);
+    };
     let pumping = false;
     /**
      * Sends the pipe's head in order while the display channel takes it. Drawings leave the pipe

@@ -1,0 +1,64 @@
+import test from 'ava';
+import type { Box } from '../../codecs/box.js';
+import { SpiceClient } from '../../client/session.js';
+import type { ClientDisplay } from '../../client/display.js';
+import { herePixels } from '../../actors/pipeline/red-worker/compress-here.js';
+import { noiseFrame } from '../fixtures/actors/qxl-test-host.js';
+import { eventually } from '../helpers/eventually.js';
+import { actorFigure } from '../helpers/figures.js';
+import { startDisplayTestServer } from '../helpers/server.js';
+
+// Where an image is compressed: a small update (an idle guest's latency marker, a cursor-sized
+// change) on the red-worker's own thread, without a trip through the compressor pool; a larger
+// one in the pool. Both reach the client compressed and exact.
+
+const [width, height] = [640, 480];
+
+/** Whether the client shows frame i's noise everywhere in `box`. */
+const shows = (d: ClientDisplay, i: number, box: Box): boolean => {
+  if (!d.surface) return false;
+  const want = noiseFrame(width, height, i);
+  const got = d.surface.bitmap.pixels;
+  for (let y = box.top; y < box.bottom; y++)
+    for (let x = box.left; x < box.right; x++)
+      for (let c = 0; c < 3; c++) if (got[(y * width + x) * 4 + c] !== want[(y * width + x) * 4 + c]) return false;
+  return true;
+};
+
+test.serial('a small update is compressed without a pool job, a larger one in the pool; the client draws both exactly', async (t) => {
+  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz', '--compressor-threads', '1'], {
+    width,
+    height,
+  });
+  t.teardown(() => s.stop());
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port });
+  t.teardown(() => client.close());
+  const d = await client.displayReady();
+  await eventually('the first picture', () => d.marked && d.draws >= 1, 60_000);
+  const poolJobs = () => actorFigure(s.companion, 'compressor-pool', 'spice_compressor_jobs_total', { display: '0' });
+  const lzImages = () => actorFigure(s.companion, 'red-worker-0', 'spice_display_images_total', { encoding: 'lz' });
+  // The first picture, the whole screen, went through the pool.
+  await eventually('the first picture counted', async () => (await poolJobs()) >= 1, 10_000);
+
+  /** Frame i's noise in `box` (noise over noise: no row one colour nor moved, so one image of the box); what the pool did meanwhile. */
+  const update = async (i: number, box: Box) => {
+    const [jobs, images] = [await poolJobs(), await lzImages()];
+    await s.host.link.ask({ kind: 'frames', count: 1, first: i, noise: true, box });
+    await eventually(`frame ${i} drawn`, () => shows(d, i, box), 60_000);
+    return { poolJobs: (await poolJobs()) - jobs, lzImages: ((await lzImages()) || 0) - (images || 0) };
+  };
+
+  // A 16x16 marker, then the largest square compressed here.
+  for (const [i, side] of [
+    [1, 16],
+    [2, Math.sqrt(herePixels)],
+  ] as const) {
+    const here = await update(i, { left: 100, top: 100, right: 100 + side, bottom: 100 + side });
+    t.deepEqual(here, { poolJobs: 0, lzImages: 1 }, `${side}x${side}: LZ, no pool job`);
+  }
+  // One row more: the pool's.
+  const side = Math.sqrt(herePixels);
+  const there = await update(3, { left: 100, top: 100, right: 100 + side, bottom: 101 + side });
+  t.deepEqual(there, { poolJobs: 1, lzImages: 1 }, `${side}x${side + 1}: LZ, one pool job`);
+  t.is(d.error, null);
+});
