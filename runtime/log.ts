@@ -20,17 +20,14 @@ export interface LogFn {
   (msg: string): void;
 }
 
+/** A method per level. */
+type LevelMethods = { readonly [M in Method]: LogFn };
+
 /** The logger every part takes; pino's Logger has this shape too. */
-export interface Logger {
-  readonly fatal: LogFn;
-  readonly error: LogFn;
-  readonly warn: LogFn;
-  readonly info: LogFn;
-  readonly debug: LogFn;
-  readonly trace: LogFn;
+export type Logger = LevelMethods & {
   child(bindings: Record<string, unknown>): Logger;
   isLevelEnabled(level: string): boolean;
-}
+};
 
 /** An Error as pino's standard serializer writes it: its class, message, stack and own fields. */
 function errorFields(err: Error): Record<string, unknown> {
@@ -65,50 +62,29 @@ function writeLine(line: string): void {
   }
 }
 
-class JsonLogger implements Logger {
-  readonly fatal: LogFn;
-  readonly error: LogFn;
-  readonly warn: LogFn;
-  readonly info: LogFn;
-  readonly debug: LogFn;
-  readonly trace: LogFn;
-
-  constructor(
-    private readonly level: LogLevel,
-    private readonly bindings: Record<string, unknown>,
-    private readonly sink: (line: string) => void,
-  ) {
-    const method = (name: Method): LogFn => {
-      const value = levelValue[name];
-      if (value < levelValue[level]) return () => {};
-      return (fields: object | string, msg?: string) => {
-        const own =
-          typeof fields === 'string'
-            ? { msg: fields }
-            : fields instanceof Error
-              ? { err: fields, msg: msg ?? fields.message }
-              : { ...fields, msg };
-        sink(`${stringify({ level: value, time: Date.now(), ...this.bindings, ...own })}\n`);
-      };
+function jsonLogger(level: LogLevel, bindings: Record<string, unknown>, sink: (line: string) => void): Logger {
+  const method = (name: Method): LogFn => {
+    const value = levelValue[name];
+    if (value < levelValue[level]) return () => {};
+    return (fields: object | string, msg?: string) => {
+      const own =
+        typeof fields === 'string'
+          ? { msg: fields }
+          : fields instanceof Error
+            ? { err: fields, msg: msg ?? fields.message }
+            : { ...fields, msg };
+      sink(`${stringify({ level: value, time: Date.now(), ...bindings, ...own })}\n`);
     };
-    this.fatal = method('fatal');
-    this.error = method('error');
-    this.warn = method('warn');
-    this.info = method('info');
-    this.debug = method('debug');
-    this.trace = method('trace');
-  }
-
-  child(bindings: Record<string, unknown>): Logger {
-    return new JsonLogger(this.level, { ...this.bindings, ...bindings }, this.sink);
-  }
-
-  isLevelEnabled(level: string): boolean {
-    return level in levelValue && levelValue[level as LogLevel] >= levelValue[this.level];
-  }
+  };
+  const methods = logLevels.filter((l): l is Method => l !== 'silent').map((name) => [name, method(name)]);
+  return {
+    ...(Object.fromEntries(methods) as LevelMethods),
+    child: (more) => jsonLogger(level, { ...bindings, ...more }, sink),
+    isLevelEnabled: (l) => l in levelValue && levelValue[l as LogLevel] >= levelValue[level],
+  };
 }
 
 /** A logger writing to stdout, or to `sink` (a test reading the lines). */
 export function createLogger(level: LogLevel, bindings: Record<string, unknown> = {}, sink: (line: string) => void = writeLine): Logger {
-  return new JsonLogger(level, { pid: process.pid, ...bindings }, sink);
+  return jsonLogger(level, { pid: process.pid, ...bindings }, sink);
 }
