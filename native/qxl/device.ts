@@ -70,10 +70,12 @@ export class QxlDevice {
     initDeviceMemory(this.memory);
     this.writeGeneration = new Uint32Array(this.memory, WRITE_GENERATION_OFFSET, 1);
     this.producer = new QxlProducer(this.memory, handoff.slot, () => eventfdSignal(handoff.consumerEventFd as Fd));
-    this.poller = new Poller(handoff.producerEventFd as Fd, 'eventfd', () => this.collect());
+    // Signalled only when asked: for releases once the heap was full, for room in a full ring.
+    this.poller = new Poller(handoff.producerEventFd as Fd, 'eventfd', () => {
+      this.collect(false);
+      for (const wake of this.roomWaiters.splice(0)) wake();
+    });
     this.poller.start();
-    // Arms the red-worker's signal for its first releases.
-    this.collect();
   }
 
   static create(size = 64 * 1024 * 1024): QxlDevice {
@@ -275,21 +277,36 @@ export class QxlDevice {
     for (const fd of this.fds) close(fd);
   }
 
-  /** Takes released structs back, freeing what each owned. */
-  private collect(): void {
+  /**
+   * Takes released structs back, freeing what each owned. Done before each allocation rather than
+   * on the red-worker's signal, so a release wakes no thread; `wait` asks for that signal (the
+   * heap is full: only a release can make room).
+   */
+  private collect(wait: boolean): void {
     this.producer.releases.collect((id: QxlReleaseId) => {
       const at = this.producer.slots.resolve(id as bigint as QxlPhysical, 8);
       if (typeof at !== 'number' || !this.producer.heap.free(at)) return undefined;
       for (const o of this.owned.get(at) ?? []) this.producer.heap.free(o);
       this.owned.delete(at);
       return at;
-    }, true);
-    for (const wake of this.roomWaiters.splice(0)) wake();
+    }, wait);
+  }
+
+  /** Heap memory from `get` (an allocator), after taking back what was released; when full, the red-worker is asked to signal its next releases. */
+  private allocate<T>(get: () => T | undefined): T | undefined {
+    this.collect(false);
+    const got = get();
+    if (got !== undefined) return got;
+    // Armed, then looked at again: releases published in between are not missed.
+    this.collect(true);
+    return get();
   }
 
   private alloc(size: number): { offset: number; address: QxlPhysical } | undefined {
-    const offset = this.producer.heap.alloc(size);
-    return offset === undefined ? undefined : { offset, address: this.producer.slots.encode(this.handoff.slot.id, offset) };
+    return this.allocate(() => {
+      const offset = this.producer.heap.alloc(size);
+      return offset === undefined ? undefined : { offset, address: this.producer.slots.encode(this.handoff.slot.id, offset) };
+    });
   }
 
   private put<T>(codec: Codec<T>, value: T): { offset: number; address: QxlPhysical } | undefined {
@@ -313,7 +330,7 @@ export class QxlDevice {
     { effect = QxlEffect.opaque, mmTime = 0 }: { effect?: number; mmTime?: number } = {},
   ): boolean {
     const union = encode(codec, body);
-    const cmd = this.producer.allocCommand(qxlDrawableUnionOffset + union.length);
+    const cmd = this.allocate(() => this.producer.allocCommand(qxlDrawableUnionOffset + union.length));
     if (!cmd) return this.undo(owned);
     const rect = { top: box.top, left: box.left, bottom: box.bottom, right: box.right };
     const header = encode(QxlDrawableHeader, {
@@ -335,7 +352,7 @@ export class QxlDevice {
   }
 
   private cursorCommand(type: number, union: Uint8Array, owned: number[]): boolean {
-    const cmd = this.producer.allocCommand(qxlCursorCmdSize);
+    const cmd = this.allocate(() => this.producer.allocCommand(qxlCursorCmdSize));
     if (!cmd) return this.undo(owned);
     this.bytes.set(encode(QxlCursorCmdHeader, { release_info: cmd.address, type }), cmd.offset);
     this.bytes.set(union, cmd.offset + qxlCursorCmdUnionOffset);
@@ -344,7 +361,7 @@ export class QxlDevice {
 
   private command<T>(type: typeof QxlCmd.Surface, codec: Codec<T>, value: (release: bigint) => T, owned: number[] = []): boolean {
     const size = encode(codec, value(0n)).length;
-    const cmd = this.producer.allocCommand(size);
+    const cmd = this.allocate(() => this.producer.allocCommand(size));
     if (!cmd) return this.undo(owned);
     this.bytes.set(encode(codec, value(cmd.address)), cmd.offset);
     return this.push(type, cmd, owned);
