@@ -8,7 +8,7 @@
  * with the client on a still screen and after it left; once with no client, for the CPU with
  * nobody connected. Figures are medians over the repetitions.
  *
- *     npm run bench:startup -- [--reps N] [--demo still|live] [--window S] [--against PATH]
+ *     npm run bench:startup -- [--reps N] [--demo still|live] [--window S] [--settle S] [--against PATH]
  *
  * `--against` takes another build's cli.js (e.g. an older commit's, built apart): each repetition
  * runs it, then this build, and the summary gives this build's figures as ratios of that one's.
@@ -29,10 +29,18 @@ const arg = (name: string, fallback: string): string => {
 const reps = Number(arg('reps', '3'));
 const demo = arg('demo', 'still');
 const windowS = Number(arg('window', '5'));
+/** Each idle window starts at least this long after its companion's spawn (0: 1–2 s after what it follows). */
+const settleS = Number(arg('settle', '0'));
 const ours = new URL('../actors/root/cli.js', import.meta.url).pathname;
 const against = arg('against', '');
 const median = (xs: readonly number[]): number => (xs.length ? percentile(xs, 50) : NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits `ms`, and until `--settle` seconds after the spawn at `t0`: V8 shrinks each isolate's
+ * heap in rounds some 8 s apart over its first ~45 s (bursts of GC in every thread), which a
+ * window before that counts as idle cost.
+ */
+const settle = (t0: number, ms: number) => sleep(Math.max(ms, settleS * 1000 - (Date.now() - t0)));
 
 /** Wall time of an empty worker thread from `new Worker` to its first message: the unit an actor's start is counted in. */
 function emptyWorkerMs(): Promise<number> {
@@ -136,10 +144,10 @@ async function repetition(cli: string): Promise<Rep> {
     await s.allStarted;
     const startCpu: Record<string, number> = {};
     for (const t of threadTimes(pid, 'root')) startCpu[t.name] = (startCpu[t.name] ?? 0) + t.seconds * 1000;
-    await sleep(1000);
+    await settle(s.t0, 1000);
     const idleClient = (await cpuOver(pid, windowS)).total;
     client.close();
-    await sleep(1000);
+    await settle(s.t0, 1000);
     const idleAfter = (await cpuOver(pid, windowS)).total;
     const threadsAfter = threadTimes(pid, 'root').length;
     await stop(s.child);
@@ -148,7 +156,7 @@ async function repetition(cli: string): Promise<Rep> {
     const qpid = quiet.child.pid!;
     try {
       await quiet.allStarted;
-      await sleep(2000);
+      await settle(quiet.t0, 2000);
       const idle = await cpuOver(qpid, windowS);
       return {
         emptyWorker: median(workerSample),
@@ -231,7 +239,9 @@ function report(cli: string, rs: readonly Rep[]): Map<string, number> {
     med((r) => Object.values(r.startCpu).reduce((a, b) => a + b, 0) / r.emptyWorker),
   );
 
-  console.log(`\nidle (--demo ${demo}), CPU % of one core over ${windowS} s`);
+  console.log(
+    `\nidle (--demo ${demo}), CPU % of one core over ${windowS} s${settleS ? `, each window ${settleS} s or more after the spawn` : ''}`,
+  );
   const idle: Array<[string, (r: Rep) => number]> = [
     ['no client ever', (r) => r.idleNoClient],
     ['client connected', (r) => r.idleClient],
