@@ -52,9 +52,9 @@ import type { VideoCodec } from '../../codecs/video/encoder.js';
 import { QemuLauncher, type HostProcess } from './qemu-launch.js';
 import { StartError } from '../../runtime/start-error.js';
 import type { ControlTarget } from './control/commands.js';
+import { prestartActorThread } from '../../runtime/spare-thread.js';
 import type { MetricsEndpoint } from './metrics.js';
 import type { ControlSocket } from './control/socket.js';
-import { prestartActorThread } from '../../runtime/spare-thread.js';
 import { availableParallelism } from 'node:os';
 
 export { StartError };
@@ -79,8 +79,6 @@ export interface HostSpec {
   readonly display?: boolean;
   /** The host takes the client's monitor layout (MainToHost monitors-config): the main channel serves an agent for it ('host-says': once the host reports QEMU takes them). */
   readonly monitorsConfig?: boolean | 'host-says';
-  /** The host starts beside the server rather than once it listens: the QEMU bridge, whose attach needs no other actor. */
-  readonly early?: boolean;
   /** A process the host serves (QEMU launched by the companion): started before the host, stopped after it. */
   readonly process?: HostProcess;
 }
@@ -92,7 +90,6 @@ export function configuredHost(config: Config): HostSpec | undefined {
     init,
     display: true,
     monitorsConfig: 'host-says',
-    early: true,
     ...(process ? { process } : {}),
   });
   if (config['qemu-dbus'] !== undefined) return bridge({ address: config['qemu-dbus'] });
@@ -110,8 +107,6 @@ const here = (path: string) => new URL(path, import.meta.url);
 
 /** The host actor as the root sees it, whichever host runs: the QEMU bridge's reports are those it acts on. */
 export type HostAsRoot = Contract & { out: QemuBridgeContract['out'] | DemoHostContract['out'] };
-/** What the host finds that the root acts on: QEMU's audio, the guest agent's port, the chardevs of spicevmc channels. */
-type HostFind = QemuBridgeContract['out'];
 
 /** How long inputs and cursor 0 wait for display 0's first drawing once its actors are up (none comes without a client). */
 const firstPictureWaitMs = 500;
@@ -156,25 +151,9 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     module: here('../server/actor.js'),
     init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
   });
-  // The QEMU bridge starts beside the server, not after it: its attach (QMP, D-Bus, QEMU's first
-  // scanout) is the longest step to the first picture and needs no other actor. What it sends its
-  // peers waits in their links until they are up; what it finds for the root (audio, the agent's
-  // port, chardevs) waits below until the root can act on it. Another host (the demo, which
-  // draws as it starts) only has its thread booted meanwhile.
-  let hostStarted: Promise<unknown> = Promise.resolve();
-  const spawnHost = (spec: HostSpec) => {
-    hostStarted = supervisor.next(actorName.host, 'started');
-    return supervisor.spawn<HostAsRoot>({ name: actorName.host, module: spec.module, init: spec.init ?? {} });
-  };
-  let host = hostSpec?.early ? spawnHost(hostSpec) : null;
-  if (hostSpec && !host) prestartActorThread(hostSpec.module);
-  const earlyFinds: HostFind[] = [];
-  let onHostFind = (m: HostFind) => void earlyFinds.push(m);
-  const watchHost = (h: ActorRef<HostAsRoot>) =>
-    h.link.messages$.subscribe((m) => {
-      if (m.kind === 'audio' || m.kind === 'agent-port' || m.kind === 'tunnels') onHostFind(m);
-    });
-  if (host) watchHost(host);
+  // The host's thread boots beside the server's, on the core the main thread no longer needs: the
+  // QEMU bridge's attach (D-Bus, QEMU's first scanout) is the longest step to the first picture.
+  if (hostSpec) prestartActorThread(hostSpec.module);
   const stopProcess = () => hostSpec?.process?.stop() ?? Promise.resolve();
   const listening = await new Promise<{ port: number | null; tlsPort: number | null }>((resolve, reject) => {
     const sub = server.link.messages$.subscribe((m) => {
@@ -190,7 +169,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     throw err;
   });
 
-  if (hostSpec && !host) watchHost((host = spawnHost(hostSpec)));
+  const host = hostSpec ? supervisor.spawn<HostAsRoot>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const main = supervisor.spawn<MainContract>({
     name: actorName.main,
     module: here('../channels/main/actor.js'),
@@ -347,6 +326,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     void server.link.send({ kind: 'add-channels', channels: added });
     void main.link.send({ kind: 'add-channels', channels: added });
   };
+  // What the host reports: the QEMU bridge's finds (the demo host's frame reports are not for the root).
+  host?.link.messages$.subscribe((m) => {
+    if (m.kind === 'audio') startAudio();
+    else if (m.kind === 'agent-port') startAgent();
+  });
   /** The spicevmc channels, as the host finds their chardevs: one tunnels actor for all of them, started with the first. */
   const tunnelChannels = new Set<string>();
   const startTunnels = (found: readonly ChannelAddress[]) => {
@@ -367,13 +351,10 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     void server.link.send({ kind: 'add-channels', channels: added });
     void main.link.send({ kind: 'add-channels', channels: added });
   };
-  // What the host reports: the QEMU bridge's finds (the demo host's frame reports are not for the root).
-  onHostFind = (m) => {
-    if (m.kind === 'audio') startAudio();
-    else if (m.kind === 'agent-port') startAgent();
-    else startTunnels(m.channels);
-  };
-  for (const m of earlyFinds.splice(0)) onHostFind(m);
+  host?.link.messages$.subscribe((m) => {
+    const t = m as { kind?: unknown; channels?: readonly ChannelAddress[] };
+    if (t.kind === 'tunnels' && t.channels) startTunnels(t.channels);
+  });
   if (display) {
     const dispatcher = supervisor.spawn<DispatcherContract>({
       name: actorName.dispatcher,
@@ -398,11 +379,12 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   let stopping = false;
   const firstNeeds = [
     actorName.main,
+    ...(host ? [actorName.host] : []),
     ...(display
       ? [actorName.dispatcher, actorName.compressorPool, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)]
       : []),
   ];
-  const allStarted = Promise.all([hostStarted, ...firstNeeds.map((name) => supervisor.next(name, 'started'))]).then(async () => {
+  const allStarted = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(async () => {
     await Promise.race([firstPicture, new Promise((resolve) => setTimeout(resolve, firstPictureWaitMs))]);
     if (stopping) return;
     const late = [
