@@ -326,6 +326,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     void server.link.send({ kind: 'add-channels', channels: added });
     void main.link.send({ kind: 'add-channels', channels: added });
   };
+  // What the host reports: the QEMU bridge's finds (the demo host's frame reports are not for the root).
+  host?.link.messages$.subscribe((m) => {
+    if (m.kind === 'audio') startAudio();
+    else if (m.kind === 'agent-port') startAgent();
+  });
   /** The spicevmc channels, as the host finds their chardevs: one tunnels actor for all of them, started with the first. */
   const tunnelChannels = new Set<string>();
   const startTunnels = (found: readonly ChannelAddress[]) => {
@@ -346,6 +351,10 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     void server.link.send({ kind: 'add-channels', channels: added });
     void main.link.send({ kind: 'add-channels', channels: added });
   };
+  host?.link.messages$.subscribe((m) => {
+    const t = m as { kind?: unknown; channels?: readonly ChannelAddress[] };
+    if (t.kind === 'tunnels' && t.channels) startTunnels(t.channels);
+  });
   if (display) {
     const dispatcher = supervisor.spawn<DispatcherContract>({
       name: actorName.dispatcher,
@@ -366,9 +375,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
 
   // Inputs and display 0's cursor once a client's first picture has left (main, the host, display
   // 0's actors up and its first drawing handed to the display channel), or soon after those are up
-  // when nothing is drawn: booting beside them, they took the cores from them. So do the actors
-  // for what the host finds meanwhile (QEMU's audio, the guest agent's port, spicevmc chardevs):
-  // the bridge finds them right after attaching, just as QEMU's first scanout comes.
+  // when nothing is drawn: booting beside them, they took the cores from them.
   let stopping = false;
   const firstNeeds = [
     actorName.main,
@@ -377,20 +384,8 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       ? [actorName.dispatcher, actorName.compressorPool, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)]
       : []),
   ];
-  const firstPictureLeft = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(() =>
-    Promise.race([firstPicture, new Promise((resolve) => setTimeout(resolve, firstPictureWaitMs))]),
-  );
-  // The QEMU bridge's finds (the demo host's frame reports are not for the root).
-  host?.link.messages$.subscribe((m) => {
-    const t = m as { kind?: unknown; channels?: readonly ChannelAddress[] };
-    if (t.kind === 'audio') void firstPictureLeft.then(startAudio);
-    else if (t.kind === 'agent-port') void firstPictureLeft.then(startAgent);
-    else if (t.kind === 'tunnels' && t.channels) {
-      const found = t.channels;
-      void firstPictureLeft.then(() => startTunnels(found));
-    }
-  });
-  const allStarted = firstPictureLeft.then(async () => {
+  const allStarted = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(async () => {
+    await Promise.race([firstPicture, new Promise((resolve) => setTimeout(resolve, firstPictureWaitMs))]);
     if (stopping) return;
     const late = [
       supervisor.next(actorName.inputs, 'started'),
