@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { CommonCap, hasCap } from '../codecs/protocol/enums.js';
 import { headerSize, MessageReader, writeHeader, type HeaderKind, type RawMessage } from '../codecs/protocol/framing.js';
@@ -93,6 +92,8 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   private messagesWindow = 0;
 
   private readonly pings = new Map<number, { sentAt: number; resolve: (rttMs: number) => void }>();
+  /** The last PING's id: a counter is enough to match PONGs (spice-server keeps a counter per channel client too), and no channel actor loads node:crypto for it. */
+  private pingId = 0;
   /** Round-trip time of the last latency ping, ms. */
   latencyMs: number | null = null;
 
@@ -180,7 +181,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
 
   /** Sends a PING (timestamp in ns, or µs for the main channel's net test) and resolves with the round trip in ms. */
   ping(payload = 0, unit: 'ns' | 'us' = 'ns'): Promise<number> {
-    const id = randomInt(1, 2 ** 31);
+    const id = (this.pingId = (this.pingId % 0x7fffffff) + 1);
     const now = this.clock.now();
     const timestamp = BigInt(Math.round(now * (unit === 'ns' ? 1e6 : 1e3)));
     return new Promise((resolve) => {

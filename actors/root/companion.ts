@@ -218,6 +218,8 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       const sub = worker.link.messages$.subscribe((m) => {
         if (m.kind !== 'first-drawing') return;
         sub.unsubscribe();
+        // Beside 'actor started' and the host's 'attached to QEMU': the start-up's timeline (debug).
+        log.debug({ display: 0 }, 'first drawing sent');
         resolve();
       });
     });

@@ -292,7 +292,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
     let lastProblem = '';
     while (!stopped) {
       try {
-        bus = 'qmp' in where ? await connectP2p(where.qmp) : await connectBus(where.address);
+        bus = 'qmp' in where ? await connectP2p(where.qmp, retryMs) : await connectBus(where.address);
         if (stopped) {
           bus.close();
           break;

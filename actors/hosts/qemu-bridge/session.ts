@@ -70,9 +70,11 @@ const P2P_FD_NAME = 'spice-companion-dbus';
  * A peer-to-peer link to a QEMU started with `-display dbus,p2p=yes`: one end of a socketpair
  * goes to QEMU through its QMP socket (getfd, with the fd as SCM_RIGHTS, then add_client), the
  * other end carries D-Bus without a bus (no Hello). QMP is only needed for the handover.
+ * The socket is tried again every 50 ms for `waitMs`: a QEMU started with the companion makes it
+ * a moment after the bridge is up, and a first drawing should not wait the owner's whole retry.
  */
-export async function connectP2p(qmpPath: string): Promise<DBusConnection> {
-  const qmp = await Qmp.connect(qmpPath, 0);
+export async function connectP2p(qmpPath: string, waitMs: number): Promise<DBusConnection> {
+  const qmp = await Qmp.connect(qmpPath, waitMs);
   // QMP commands have no timeout of their own: a QEMU that stops answering ends the handover.
   const busy = setTimeout(() => qmp.close(), TIMEOUTS.openTimeoutMs);
   const [ours, theirs] = socketPair();

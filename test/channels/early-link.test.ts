@@ -1,0 +1,27 @@
+import test from 'ava';
+import { SpiceClient, first } from '../../client/session.js';
+import { startCli } from '../helpers/cli.js';
+
+// Inputs and cursor 0 start only after display 0's first drawing (actors/root/companion.ts): a
+// client that links them at once waits in the server's links until they are up, then is served.
+test('a client linking as soon as the port opens gets inputs and cursor served once their actors are up', async (t) => {
+  const { child, lines, lineWith } = startCli(['--port', '0', '--disable-ticketing', '--demo', 'still', '--log-level', 'debug']);
+  t.teardown(() => child.kill('SIGKILL'));
+  const { port } = (await lineWith('listening')) as { port: number };
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port });
+  t.teardown(() => client.close());
+  const linkedAt = Date.now();
+  const [inputs, cursor] = await Promise.all([first(client.inputs!, 'init'), first(client.cursor!, 'init')]);
+  t.is(typeof inputs.keyboard_modifiers, 'number');
+  t.is(typeof cursor.visible, 'number');
+  await lineWith('spice-companion started');
+  const startedAt = (actor: string) => lines.find((l) => l.msg === 'actor started' && l.actor === actor)?.time as number;
+  // Both log on this machine's clock: the links were made before those actors existed.
+  t.true(linkedAt < startedAt('inputs'), 'inputs linked before its actor was up');
+  t.true(linkedAt < startedAt('cursor-0'), 'cursor-0 linked before its actor was up');
+  client.inputs!.send({ name: 'key_down', body: { code: 0x1e } });
+  client.inputs!.send({ name: 'key_up', body: { code: 0x9e } });
+  // The demo host takes the keys without a word; the channel stays up and the client is not dropped.
+  await new Promise((r) => setTimeout(r, 200));
+  t.false(client.inputs!.socket.destroyed, 'the inputs channel is still up');
+});
