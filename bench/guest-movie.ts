@@ -24,7 +24,8 @@ export class GuestMovie {
 
   /** Frame `frame` (the guest's counter), B,G,R,X, with latency marker `marker` over it when given. */
   frame(frame: number, marker?: number): Bitmap32 {
-    const { width: w, height: h, photo, photoW, photoH } = this;
+    const { width: w, height: h } = this;
+    const [photo, photoW, photoH] = [this.photo, this.photoW, this.photoH];
     const stride = w * 4;
     const pixels = new Uint8Array(stride * h);
     const zoom256 = 256 + sweep(frame, 128);

@@ -99,7 +99,8 @@ function flatMean(screen: Bitmap32, box: Box): [number, number, number] | null {
   const sum = [0, 0, 0];
   const count = (box.right - box.left) * (box.bottom - box.top);
   for (let y = box.top; y < box.bottom; y++)
-    for (let x = box.left, i = y * screen.stride + x * 4; x < box.right; x++, i += 4) for (let c = 0; c < 3; c++) sum[c]! += px[i + 2 - c]!;
+    for (let x = box.left, i = y * screen.stride + x * 4; x < box.right; x++, i += 4)
+      for (let c = 0; c < 3; c++) sum[c] = sum[c]! + px[i + 2 - c]!;
   const mean: [number, number, number] = [sum[0]! / count, sum[1]! / count, sum[2]! / count];
   for (let y = box.top; y < box.bottom; y++)
     for (let x = box.left, i = y * screen.stride + x * 4; x < box.right; x++, i += 4)
