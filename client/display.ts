@@ -27,6 +27,8 @@ import type { ClientChannel } from './channel.js';
 import { createVideoDecoder, type VideoDecoder } from '../codecs/video/decoder.js';
 import { videoCodecs, videoCodecType } from '../codecs/video/codec-list.js';
 import { ClientPixmapCache } from './pixmap-cache.js';
+import type { MmClock } from './mm-clock.js';
+import { StreamReports } from './stream-reports.js';
 
 type Display = typeof displayProtocol;
 export type DisplayChannel = ClientChannel<Display['server']['defs'], Display['client']['defs']>;
@@ -158,9 +160,16 @@ export class ClientDisplay {
   /** Messages applied, by name (draw_copy, copy_bits, draw_fill, inval_list, ...). */
   readonly received = new Map<string, number>();
 
+  /** The STREAM_REPORTs this client sends once the server activates them (never without a session clock). */
+  private readonly reports = new StreamReports();
+  /** STREAM_REPORTs sent. */
+  reportsSent = 0;
+
   constructor(
     readonly channel: DisplayChannel,
     init: DisplayInit = spiceGtkDisplayInit,
+    /** The session's multi-media clock: with it, frames are timed and activated reports answered. */
+    private readonly clock: MmClock | null = null,
   ) {
     this.pixmaps = new ClientPixmapCache(Math.max(0, Number(init.pixmap_cache_size)));
     channel.messages$.subscribe((m) => this.apply(m));
@@ -238,9 +247,13 @@ export class ClientDisplay {
         const codec = codecOfType(m.body.codec_type);
         if (!codec) return this.fail(`stream codec type ${m.body.codec_type}`);
         this.streams.get(m.body.id)?.decoder.close();
+        this.reports.end(m.body.id);
         this.streams.set(m.body.id, { dest: m.body.dest, clip: clipBoxes(m.body.clip), decoder: createVideoDecoder(codec) });
         return;
       }
+      case 'stream_activate_report':
+        if (this.clock && this.streams.has(m.body.stream_id)) this.reports.activate(m.body);
+        return;
       case 'stream_data':
       case 'stream_data_sized': {
         const st = this.streams.get(m.body.base.id);
@@ -255,6 +268,7 @@ export class ClientDisplay {
           return this.fail(`stream ${m.body.base.id}: a ${frame.value.width}x${frame.value.height} frame for a scaled destination`);
         s.copy(st.dest, frame.value, 0, 0, st.clip);
         this.streamFrames++;
+        this.report(m.body.base.id, m.body.base.multi_media_time);
         return this.drew(st.dest);
       }
       case 'stream_clip': {
@@ -265,14 +279,25 @@ export class ClientDisplay {
       case 'stream_destroy':
         this.streams.get(m.body.id)?.decoder.close();
         this.streams.delete(m.body.id);
+        this.reports.end(m.body.id);
         return;
       case 'stream_destroy_all':
         for (const st of this.streams.values()) st.decoder.close();
         this.streams.clear();
+        this.reports.end();
         return;
       default:
         return;
     }
+  }
+
+  /** Counts a frame into its stream's report window, and sends the report when it is due. */
+  private report(streamId: number, frameMm: number): void {
+    if (!this.clock) return;
+    const report = this.reports.frame(streamId, frameMm, this.clock.now(), performance.now());
+    if (!report) return;
+    this.channel.send({ name: 'stream_report', body: report });
+    this.reportsSent++;
   }
 
   private count(type: number, bytes: number): void {

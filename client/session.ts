@@ -10,6 +10,7 @@ import { ClientChannel, type ClientChannelOptions } from './channel.js';
 import { ClientDisplay, type DisplayInit } from './display.js';
 import { linkChannel, type Endpoint } from './link.js';
 import { ClientPlayback } from './playback.js';
+import { MmClock } from './mm-clock.js';
 import type { VideoCodec } from '../codecs/video/encoder.js';
 import { videoCodecCap } from '../codecs/video/codec-list.js';
 
@@ -50,7 +51,9 @@ export function first<S extends Defs, N extends MessageOf<S>['name']>(
 }
 
 const videoCaps = (codecs: readonly VideoCodec[]): number[] =>
-  codecs.length === 0 ? [] : [DisplayCap.sizedStream, DisplayCap.multiCodec, ...codecs.map((c) => videoCodecCap[c])];
+  codecs.length === 0
+    ? []
+    : [DisplayCap.sizedStream, DisplayCap.streamReport, DisplayCap.multiCodec, ...codecs.map((c) => videoCodecCap[c])];
 
 /**
  * A headless SPICE client: links the main channel, takes the session from INIT, attaches and
@@ -64,15 +67,20 @@ export class SpiceClient {
   /** Each playback channel as it is linked (the server lists it late when its audio comes late). */
   readonly playbackLinked$ = new Subject<ClientPlayback>();
 
+  /** The session's multi-media clock (INIT, then MULTI_MEDIA_TIME), which stream reports are timed by. */
+  readonly clock: MmClock;
+
   private constructor(
     readonly endpoint: Endpoint,
     readonly main: MainChannel,
     readonly init: MainInit,
     readonly channels: ReadonlyArray<{ type: number; id: number }>,
-  ) {}
+  ) {
+    this.clock = new MmClock(init.multi_media_time);
+  }
 
   /**
-   * `videoCodecs`: the stream codecs the display advertises (MULTI_CODEC and each codec's cap,
+   * `videoCodecs`: the stream codecs the display advertises (MULTI_CODEC and each codec's cap, STREAM_REPORT,
    * SIZED_STREAM): every one is decoded (codecs/video/); none, no stream caps (a server may still
    * stream MJPEG, which every client takes).
    */
@@ -115,6 +123,7 @@ export class SpiceClient {
             capWords([DisplayCap.monitorsConfig, DisplayCap.lz4Compression, ...videoCaps(options.videoCodecs ?? [])]),
           ),
           options.displayInit,
+          client.clock,
         );
         client.displayUp.forEach((up) => up(client.display!));
       }
@@ -133,6 +142,7 @@ export class SpiceClient {
       .forEach((m) => more((m.body as { channels: { type: number; id: number }[] }).channels));
     const later = main.messages$.subscribe((m) => {
       if (m.name === 'channels_list') more(m.body.channels);
+      if (m.name === 'multi_media_time') client.clock.set(m.body.time);
     });
     main.socket.once('close', () => later.unsubscribe());
     for (const c of channels) await link(c);

@@ -7,7 +7,7 @@ import type { ClientPlayback } from '../../client/playback.js';
 import { SpiceClient } from '../../client/session.js';
 import { ChannelType } from '../../codecs/protocol/enums.js';
 import { OnsetDetector } from './beep.js';
-import { markerBox, readMarker } from './marker.js';
+import { MarkerReader, markerBox } from './marker.js';
 import { MovedRows, noRows } from './moved-rows.js';
 import { wallClock, type ChannelName, type ProbeEvent, type ProbeRequest, type ProbeSample, type ProbeTarget } from './client-probe.js';
 
@@ -46,6 +46,7 @@ function watch(display: ClientDisplay): void {
   };
   let first = true;
   let last: number | null = null;
+  const marker = new MarkerReader();
   display.drawn$.subscribe((box) => {
     const at = wallClock();
     if (first) {
@@ -54,7 +55,7 @@ function watch(display: ClientDisplay): void {
     }
     const screen = display.surface?.bitmap;
     if (!screen || !intersects(box, markerBox(screen.width))) return;
-    const n = readMarker(screen);
+    const n = marker.read(screen);
     if (n !== null && n !== last) {
       post({ kind: 'mark', n, at });
       const want = captures.get(n);

@@ -23,13 +23,64 @@ export function markerRgb(n: number): number {
   return (r << 16) | (g << 8) | check(r, g);
 }
 
+/** Pixels left out at each edge of the square when reading a lossy one: codecs blur its border into the picture around. */
+const border = 3;
 /**
- * The n the marker shows on `screen` (B,G,R,X), or null when the square is not one colour
- * or that colour fails the check (a workload drew over it, or the update is half there).
+ * How far a lossy frame may move the inner square's pixels from their mean and still be "one
+ * colour": chroma is coarse in all three codecs, so saturated blue spreads by ±35 in MJPEG.
  */
-export function readMarker(screen: Bitmap32): number | null {
-  const b = markerBox(screen.width);
-  if (b.left < 0 || b.bottom > screen.height) return null;
+const flatTolerance = 48;
+/**
+ * How far, per channel, the inner square's mean may be from n's colour. Consecutive markers
+ * differ by 1 in green and 17 in blue, and markers up to `ahead` apart by at least 15 in one
+ * channel: about half of that, and the next nearest `margin` further off, the nearest n is the one drawn.
+ */
+const colourTolerance = 8;
+const margin = 3;
+/** How far past the last marker read a lossy reading may be (markers come every 137 ms: 8.8 s). */
+const ahead = 64;
+
+/**
+ * Reads the marker the client shows, frame after frame. An exact colour is taken as before
+ * (lossless images: the check byte rejects the background). A lossy frame (JPEG, VP8, H.264)
+ * never keeps the exact colour, so its square is read as the mean of its inside, and taken
+ * only when that inside is flat, the mean is within `colourTolerance` of a marker's colour, and
+ * that marker is the last one read or up to `ahead` after it: a misread counts as nothing.
+ */
+export class MarkerReader {
+  private last: number | null = null;
+
+  /** The n the marker shows on `screen` (B,G,R,X), or null when it cannot be read for sure. */
+  read(screen: Bitmap32): number | null {
+    const b = markerBox(screen.width);
+    if (b.left < 0 || b.bottom > screen.height) return null;
+    const n = exact(screen, b) ?? this.lossy(screen, b);
+    if (n !== null && (this.last === null || n >= this.last)) this.last = n;
+    return n === this.last ? n : null;
+  }
+
+  private lossy(screen: Bitmap32, b: Box): number | null {
+    if (this.last === null) return null;
+    const mean = flatMean(screen, { left: b.left + border, top: b.top + border, right: b.right - border, bottom: b.bottom - border });
+    if (!mean) return null;
+    let best: number | null = null;
+    let [bestError, nextError] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+    for (let n = this.last; n <= this.last + ahead; n++) {
+      const rgb = markerRgb(n & 0xffff);
+      const error = Math.max(
+        Math.abs(mean[0] - ((rgb >> 16) & 0xff)),
+        Math.abs(mean[1] - ((rgb >> 8) & 0xff)),
+        Math.abs(mean[2] - (rgb & 0xff)),
+      );
+      if (error < bestError) [best, bestError, nextError] = [n & 0xffff, error, bestError];
+      else nextError = Math.min(nextError, error);
+    }
+    return bestError <= colourTolerance && nextError >= bestError + margin ? best : null;
+  }
+}
+
+/** The n of a square of exactly one colour that passes the check, else null. */
+function exact(screen: Bitmap32, b: Box): number | null {
   const px = screen.pixels;
   const at = b.top * screen.stride + b.left * 4;
   const [blue, green, red] = [px[at]!, px[at + 1]!, px[at + 2]!];
@@ -40,6 +91,21 @@ export function readMarker(screen: Bitmap32): number | null {
     }
   }
   return (red << 8) | green;
+}
+
+/** The mean [R, G, B] of `box`, or null when a pixel is further than `flatTolerance` from it (not one colour). */
+function flatMean(screen: Bitmap32, box: Box): [number, number, number] | null {
+  const px = screen.pixels;
+  const sum = [0, 0, 0];
+  const count = (box.right - box.left) * (box.bottom - box.top);
+  for (let y = box.top; y < box.bottom; y++)
+    for (let x = box.left, i = y * screen.stride + x * 4; x < box.right; x++, i += 4)
+      for (let c = 0; c < 3; c++) sum[c] = sum[c]! + px[i + 2 - c]!;
+  const mean: [number, number, number] = [sum[0]! / count, sum[1]! / count, sum[2]! / count];
+  for (let y = box.top; y < box.bottom; y++)
+    for (let x = box.left, i = y * screen.stride + x * 4; x < box.right; x++, i += 4)
+      for (let c = 0; c < 3; c++) if (Math.abs(px[i + 2 - c]! - mean[c]!) > flatTolerance) return null;
+  return mean;
 }
 
 /** When each marker was announced by the guest and when the client first showed it (ms, one clock). */

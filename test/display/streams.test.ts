@@ -27,3 +27,14 @@ test('with streaming-video off, no stream', async (t) => {
   await eventually('many drawings', () => d.draws > 60, 60_000);
   t.false(d.channel.history.some((m) => m.name === 'stream_create'));
 });
+
+test('a client with STREAM_REPORT answers STREAM_ACTIVATE_REPORT with STREAM_REPORTs', async (t) => {
+  const s = await startConfiguredServer(['--disable-ticketing', '--demo', '--demo-size', '1024x768', '--streaming-video', 'filter']);
+  t.teardown(() => s.stop());
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port: s.port }, { videoCodecs: ['mjpeg'] });
+  t.teardown(() => client.close());
+  const d = await client.displayReady();
+  await eventually('stream reports sent', () => d.reportsSent >= 2 || d.error !== null, 60_000);
+  t.is(d.error, null);
+  t.true(d.channel.history.some((m) => m.name === 'stream_activate_report'));
+});
