@@ -37,3 +37,14 @@ export function uniformColor(w: Uint32Array, stride: number, x: number, y: numbe
     for (let i = row * stride + x; i < row * stride + x + width; i++) if ((w[i]! & rgb) !== first) return null;
   return first;
 }
+
+/** How many of the `width` x `height` pixels from the top-left of a and b differ in colour. */
+export function differingPixels(a: Uint32Array, aStride: number, b: Uint32Array, bStride: number, width: number, height: number): number {
+  let n = 0;
+  for (let y = 0; y < height; y++) {
+    const ai = y * aStride;
+    const bi = y * bStride;
+    for (let x = 0; x < width; x++) if (((a[ai + x]! ^ b[bi + x]!) & rgb) !== 0) n++;
+  }
+  return n;
+}

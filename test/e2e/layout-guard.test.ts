@@ -2,9 +2,10 @@
  * "Never shrinking a guest that cannot follow": the companion's own answer to a client layout
  * (SetUIInfo, with no guest agent) watched against what the guest then scans out.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { haveQemu } from '../../guest/qemu.js';
-import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
+import { buildGuest, Guest, type GuestImage, type Ready } from '../../guest/guest.js';
+import type { Size } from '../../actors/hosts/qemu-bridge/layout-guard.js';
 import { companionOnBus } from '../helpers/server.js';
 import { SpiceProbe } from '../helpers/spice-probe.js';
 import { AgentCap } from '../../codecs/protocol/agent.js';
@@ -13,54 +14,66 @@ const qemuTest = haveQemu() ? test.serial : test.skip;
 let built: Promise<GuestImage> | undefined;
 const guestImage = (): Promise<GuestImage> => (built ??= buildGuest());
 
+const agentSeen = (p: SpiceProbe) =>
+  p.waitFor(
+    (e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0,
+    "the companion's agent",
+    60_000,
+  );
+
+/**
+ * An fbdev guest (it draws its framebuffer and never follows a mode change) on virtio-vga at
+ * `kernelArgs`' size shown a client layout `smaller` than that: its console is cropped for a
+ * moment, then put back, and the same size is not asked again.
+ */
+async function cropped(t: ExecutionContext, kernelArgs: readonly string[], smaller: (ready: Ready) => Size): Promise<SpiceProbe> {
+  const { bus, server, stats } = await companionOnBus(t);
+  const guest = await Guest.start({
+    image: await guestImage(),
+    workload: 'idle',
+    vga: 'virtio',
+    kernelArgs,
+    display: ['-display', `dbus,addr=${bus.address}`],
+  });
+  t.teardown(() => guest.stop());
+  const ready = await guest.waitReady();
+  const p = new SpiceProbe(['--port', String(server.port)]);
+  t.teardown(() => p.kill());
+  await agentSeen(p);
+  const asked = smaller(ready);
+  await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, ...asked }] });
+  // The guest's console is cropped to the size asked for a moment, then put back.
+  const dumps: string[] = [];
+  const deadline = Date.now() + 30_000;
+  let back = false;
+  // The crop may last less than a screendump's period: spice-gtk's surfaces show it too.
+  const sawCrop = () =>
+    dumps.includes(`${asked.width}x${asked.height}`) ||
+    p.events.some((e) => e.event === 'primary-create' && e.width === asked.width && e.height === asked.height);
+  while (Date.now() < deadline && !back) {
+    const d = await guest.screendump();
+    if (dumps.at(-1) !== `${d.width}x${d.height}`) dumps.push(`${d.width}x${d.height}`);
+    back = d.width === ready.width && d.height === ready.height && sawCrop();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const surfaces = p.events.filter((e) => e.event === 'primary-create').map((e) => `${String(e.width)}x${String(e.height)}`);
+  t.log(`guest console: ${ready.width}x${ready.height} then ${dumps.join(' then ')}; spice-gtk's surfaces: ${surfaces.join(', ')}`);
+  t.true(sawCrop(), 'the crop happened (what the guard is for)');
+  t.true(back, 'the size from before is back');
+  const taken = (await stats()).uiInfo;
+  // The same size again: not passed to QEMU; the console stays whole.
+  await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, ...asked }] });
+  await new Promise((r) => setTimeout(r, 3000));
+  const d = await guest.screendump();
+  t.deepEqual([d.width, d.height], [ready.width, ready.height]);
+  t.is((await stats()).uiInfo, taken, 'no SetUIInfo for the size the guest could not follow');
+  return p;
+}
+
 qemuTest(
   'an fbdev guest on virtio-vga shown a smaller client layout: its console cropped, so the companion puts its size back and does not ask for that size again',
   async (t) => {
-    const { bus, server, stats } = await companionOnBus(t);
-    // draw=fbdev (the default): the workload draws its framebuffer and never follows a mode change.
-    const guest = await Guest.start({
-      image: await guestImage(),
-      workload: 'idle',
-      vga: 'virtio',
-      display: ['-display', `dbus,addr=${bus.address}`],
-    });
-    t.teardown(() => guest.stop());
-    const ready = await guest.waitReady();
-    const p = new SpiceProbe(['--port', String(server.port)]);
-    t.teardown(() => p.kill());
-    await p.waitFor(
-      (e) => e.event === 'agent-update' && e.connected === true && ((e.caps0 as number) & (1 << AgentCap.monitorsConfig)) !== 0,
-      "the companion's agent",
-      60_000,
-    );
-    const asked = { width: ready.width - 40, height: ready.height - 80 };
-    await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, ...asked }] });
-    // The guest's console is cropped to the size asked for a moment, then put back.
-    const dumps: string[] = [];
-    const deadline = Date.now() + 30_000;
-    let back = false;
-    while (Date.now() < deadline && !back) {
-      const d = await guest.screendump();
-      if (dumps.at(-1) !== `${d.width}x${d.height}`) dumps.push(`${d.width}x${d.height}`);
-      const seen = dumps.length > 1 || p.events.some((e) => e.event === 'primary-create' && e.width === asked.width);
-      back = d.width === ready.width && d.height === ready.height && seen;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const surfaces = p.events.filter((e) => e.event === 'primary-create').map((e) => `${String(e.width)}x${String(e.height)}`);
-    t.log(`guest console: ${ready.width}x${ready.height} then ${dumps.join(' then ')}; spice-gtk's surfaces: ${surfaces.join(', ')}`);
-    // The crop may last less than a screendump's period: spice-gtk's surfaces show it too.
-    const cropped =
-      dumps.includes(`${asked.width}x${asked.height}`) ||
-      p.events.some((e) => e.event === 'primary-create' && e.width === asked.width && e.height === asked.height);
-    t.true(cropped, 'the crop happened (what the guard is for)');
-    t.true(back, 'the size from before is back');
-    const taken = (await stats()).uiInfo;
-    // The same size again: not passed to QEMU; the console stays whole.
-    await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, ...asked }] });
-    await new Promise((r) => setTimeout(r, 3000));
-    const d = await guest.screendump();
-    t.deepEqual([d.width, d.height], [ready.width, ready.height]);
-    t.is((await stats()).uiInfo, taken, 'no SetUIInfo for the size the guest could not follow');
+    const p = await cropped(t, [], (ready) => ({ width: ready.width - 40, height: ready.height - 80 }));
     // This VM has no chardevs: no spicevmc channel is listed.
     const tunnels = p.events.filter(
       (e) => e.event === 'channel-new' && ['usbredir', 'port', 'webdav', 'smartcard'].includes(String(e.channel)),

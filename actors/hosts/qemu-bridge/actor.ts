@@ -253,8 +253,9 @@ export default defineActor<QemuBridgeContract>((ctx) => {
     const { feed } = head(display);
     return {
       scanout: (s: Parameters<ScanoutFeed['scanout']>[0]) => {
+        // Before the feed takes it: a crop is told by the picture it replaces.
+        guard.scanout(display, s.width, s.height, s.stride, () => feed.compareTop(s));
         feed.scanout(s);
-        guard.scanout(display, s.width, s.height, s.stride);
       },
       update: feed.update.bind(feed),
       cursorDefine: feed.cursorDefine.bind(feed),

@@ -1,3 +1,5 @@
+import type { TopComparison } from './scanout.js';
+
 /** A display's size. */
 export interface Size {
   readonly width: number;
@@ -6,6 +8,8 @@ export interface Size {
 
 /** How long after a layout the guest's answer is still read as its answer. */
 const answerMs = 10_000;
+/** Pixels of a height crop that may differ from the picture before: a clock, a cursor or a marker drawn meanwhile. */
+const drawnMeanwhile = 1 / 1000;
 
 interface Proposal extends Size {
   readonly before: Size;
@@ -17,10 +21,14 @@ interface Proposal extends Size {
  * layout (SetUIInfo), the guest's next scanouts say whether it followed. It did not when it
  * scans out less than asked in either dimension (it picked a smaller mode of its own), or the
  * size asked but as a crop of a wider buffer than that (an fbdev console keeps drawing its old
- * framebuffer and the CRTC shows part of it: rows and columns cut off). Then the display goes
- * back to its size from before and that size is not asked for again (the guest would shrink the
- * same way). A crop in height only keeps the buffer's row length, and is not told from a guest
- * that followed.
+ * framebuffer and the CRTC shows part of it: rows and columns cut off). A crop in height only
+ * keeps the buffer's row length, so there the picture tells: a crop shows the old picture's top
+ * rows as they were (QEMU 7.2's D-Bus display says nothing of the guest's buffer size), while a
+ * guest that followed lays its picture out again for the new height. Then the display goes back
+ * to its size from before and that size is not asked for again (the guest would shrink the same
+ * way). A guest that followed but drew the same top rows, or a picture of one colour, is kept
+ * at the client's size: the first errs on the side of the guest's own size, the second cannot
+ * be told.
  */
 export class LayoutGuard {
   private readonly proposals = new Map<number, Proposal>();
@@ -45,8 +53,12 @@ export class LayoutGuard {
     this.proposals.set(display, { ...size, before, at: this.now() });
   }
 
-  /** A scanout of display `display`: the guest's answer, if a proposal waits for one. */
-  scanout(display: number, width: number, height: number, stride: number): void {
+  /**
+   * A scanout of display `display`, before it is shown: the guest's answer, if a proposal waits
+   * for one. `compareTop` compares its picture with the one before (asked only of an answer in
+   * height only).
+   */
+  scanout(display: number, width: number, height: number, stride: number, compareTop: () => TopComparison | undefined): void {
     const strideBefore = this.strides.get(display);
     this.strides.set(display, stride);
     const p = this.proposals.get(display);
@@ -56,8 +68,10 @@ export class LayoutGuard {
     if (width === p.before.width && height === p.before.height) return;
     this.proposals.delete(display);
     const smaller = width < p.width || height < p.height;
-    const crop = width === p.width && stride > width * 4 && stride === strideBefore;
-    if (!smaller && !crop) return;
+    const sameBuffer = stride === strideBefore;
+    const crop = width === p.width && stride > width * 4 && sameBuffer;
+    const heightOnly = width === p.width && height === p.height && width === p.before.width && height < p.before.height;
+    if (!smaller && !crop && !(heightOnly && sameBuffer && showsTop(width * height, compareTop()))) return;
     let refused = this.refused.get(display);
     if (!refused) this.refused.set(display, (refused = new Set()));
     refused.add(`${p.width}x${p.height}`);
@@ -71,3 +85,7 @@ export class LayoutGuard {
     this.strides.clear();
   }
 }
+
+/** Whether a picture of `pixels` pixels is the top of the one before, as a crop shows it. */
+const showsTop = (pixels: number, c: TopComparison | undefined): boolean =>
+  c !== undefined && !c.uniform && c.differing <= pixels * drawnMeanwhile;

@@ -21,11 +21,13 @@ import type { ScanoutStats } from '../../contracts.js';
 import { area, bounding, boxAt, boxHeight, boxWidth, intersect, mergeBoxes, sameBox, type Box } from '../../../codecs/box.js';
 import { gradualityLevel } from '../../../codecs/image/graduality.js';
 import { motionLimits, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
+import { differingPixels, uniformColor } from '../../../codecs/motion/rows.js';
+import { words } from '../../../codecs/image/words.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import type { CursorImage, QxlDevice } from '../../../native/qxl/device.js';
 import { cursorImage, pointerPosition } from './cursor.js';
 import type { CursorShape, Scanout, Update } from './dbus/display1-listener.js';
-import { blank, copyOverlap, writeRect } from './framebuffer.js';
+import { blank, boundsOf, copyOverlap, writeRect } from './framebuffer.js';
 import { byteOrderOf, type ByteOrder } from './pixman.js';
 
 /** Beyond this many separate rectangles the damage becomes their bounding box. */
@@ -43,6 +45,12 @@ interface CursorState {
   shapeChanged: boolean;
   moved: boolean;
   shownChanged: boolean;
+}
+
+/** A new picture against the top-left of the one before (`ScanoutFeed.compareTop`). */
+export interface TopComparison {
+  readonly differing: number;
+  readonly uniform: boolean;
 }
 
 export class ScanoutFeed {
@@ -157,6 +165,28 @@ export class ScanoutFeed {
   /** Time spent looking for moved rows so far. */
   get motionSeconds(): number {
     return this.planningMs / 1000;
+  }
+
+  /**
+   * How a Scanout, before it is taken, compares with the top-left of the picture it replaces:
+   * how many of its pixels differ there, and whether that part was all one colour (then equal
+   * pixels tell nothing). Undefined when the picture now does not cover it.
+   */
+  compareTop(s: Scanout): TopComparison | undefined {
+    const order = byteOrderOf(s.format);
+    const before = this.fitting() ?? this.staging;
+    if (!order || !before || s.width > before.width || s.height > before.height) return undefined;
+    const bytes = s.width * s.height * 4;
+    if (this.scratch.length < bytes) this.scratch = new Uint8Array(bytes);
+    const next = { width: s.width, height: s.height, stride: s.width * 4, pixels: this.scratch.subarray(0, bytes) };
+    writeRect(next, boundsOf(next), s.stride, order, s.data);
+    const was = words(before);
+    const now = words(next);
+    if (!was || !now) return undefined;
+    return {
+      differing: differingPixels(now, s.width, was, before.stride >>> 2, s.width, s.height),
+      uniform: uniformColor(was, before.stride >>> 2, 0, 0, s.width, s.height) !== null,
+    };
   }
 
   /** The surface's size now (0x0 while there is none). */
