@@ -94,6 +94,32 @@ test('a receiver pausing while it takes a message holds that credit too; credite
   t.is(a.availableCredits, 2);
 });
 
+test('credit comes back without waking a sender that still has some; one that runs out is woken', async (t) => {
+  const { port1, port2 } = new MessageChannel();
+  const a = new Link<A>(port1, { name: 'a', window: 2 });
+  const b = new Link<Flip<A>>(port2, { name: 'b', window: 2 });
+  t.teardown(() => (a.close(), b.close()));
+  let framesToA = 0;
+  port1.on('message', () => framesToA++);
+  const got: number[] = [];
+  b.messages$.subscribe((m) => m.kind === 'n' && got.push(m.n));
+  await eventually('the initial grant', () => a.availableCredits === 2);
+  // A trickle: each message taken before the next is sent.
+  for (let i = 0; i < 20; i++) {
+    await a.send({ kind: 'n', n: i });
+    await eventually(`message ${i} taken`, () => got.length === i + 1);
+  }
+  t.is(a.availableCredits, 2);
+  t.is(framesToA, 1, 'only the initial grant was posted to the sender');
+  // A burst past the window: the sender waits for credit and is woken for it.
+  for (let i = 20; i < 60; i++) await a.send({ kind: 'n', n: i });
+  await eventually('the burst', () => got.length === 60);
+  t.deepEqual(got, [...Array(60).keys()]);
+  t.true(framesToA > 1);
+  await a.credited();
+  t.is(a.availableCredits, 2);
+});
+
 test('sends wait for room in order, at most maxWaiting of them (merged by the rules too); past that LinkFullError and nothing queued', async (t) => {
   const { a, b } = pair(t, { window: 1, maxQueue: 2, maxWaiting: 3 });
   const got: string[] = [];
