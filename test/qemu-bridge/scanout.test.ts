@@ -114,6 +114,35 @@ test('a Scanout makes the surface and fills it; Updates land where they say, row
   t.like(s.feed.stats(), { width: 64, height: 48, scanouts: 1, updates: 1 });
 });
 
+test('while no client watches, damage waits (nothing reaches the device); watched again, what waited goes', (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  const screen = noise(64, 48, 1);
+  s.feed.scanout({ width: 64, height: 48, stride: screen.stride, format: X8R8G8B8, data: screen.pixels });
+  s.drain();
+  s.feed.watch(false);
+  s.log.length = 0;
+  const expected = xrgb(screen);
+  for (const [i, [x, y]] of [
+    [2, 3],
+    [40, 30],
+    [20, 10],
+  ].entries()) {
+    const patch = noise(8, 8, 10 + i);
+    s.feed.update(updateOf(patch, x!, y!));
+    const px = xrgb(patch);
+    for (let r = 0; r < 8; r++) expected.set(px.subarray(r * 32, r * 32 + 32), ((y! + r) * 64 + x!) * 4);
+  }
+  s.drain();
+  t.deepEqual(s.log, [], 'no command for nobody');
+  // The surface is the device's: a client's first picture taken now is already right.
+  t.true(sameBytes(surface(s.canvas()), expected));
+  s.feed.watch(true);
+  s.drain();
+  t.true(s.log.length > 0 && s.log.every((k) => k === 'written'), 'the damage that waited goes once watched');
+  t.true(sameBytes(surface(s.canvas()), expected));
+});
+
 test("rows an Update moved go to the device as moves of the write's generation, before the damage of the rest; unchanged rows as nothing", (t) => {
   const s = setup();
   t.teardown(s.close);

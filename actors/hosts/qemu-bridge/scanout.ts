@@ -4,7 +4,9 @@
  * the device's primary surface, which the red-worker snapshots from: there is no other copy of
  * the screen. QEMU waits for nobody: each call is applied to the surface and its damage pushed in
  * the same turn. When the device is full, the damage waits as rectangles (merged; the pixels are
- * already in place), so a slow consumer costs bounded memory and QEMU is never held up.
+ * already in place), so a slow consumer costs bounded memory and QEMU is never held up. While no
+ * client watches the display, the damage waits the same way (`watch`): the red-worker is not
+ * woken for nobody, and a client that comes gets the whole surface from it, then what waited.
  *
  * Scrolls: only here are both the surface before an Update and its new pixels at hand, so rows
  * it moved are found here (codecs/motion) and handed on as moves tagged with the write's
@@ -77,6 +79,8 @@ export class ScanoutFeed {
     shownChanged: false,
   };
   private waiting = false;
+  /** Whether a client is shown this display (told by the red-worker); until told, as if one were. */
+  private watched = true;
   private closed = false;
   private readonly timed: number[] = [];
   private latency = new Histogram();
@@ -162,6 +166,17 @@ export class ScanoutFeed {
     this.flush();
   }
 
+  /**
+   * Whether a client is shown this display. Unwatched, damage waits merged (the surface is kept
+   * up to date); watched again, what waited goes, as the client's first picture may have been
+   * taken before the last of it was written.
+   */
+  watch(watched: boolean): void {
+    if (watched === this.watched) return;
+    this.watched = watched;
+    if (watched) this.flush();
+  }
+
   /** Time spent looking for moved rows so far. */
   get motionSeconds(): number {
     return this.planningMs / 1000;
@@ -232,7 +247,7 @@ export class ScanoutFeed {
    */
   private planMotion(u: Box, stride: number, order: ByteOrder, data: Uint8Array): readonly MotionPart[] | null {
     const surface = this.fitting();
-    if (!surface || this.damage.length > 0 || this.waiting || this.closed) return null;
+    if (!surface || !this.watched || this.damage.length > 0 || this.waiting || this.closed) return null;
     const box = intersect(u, this.bounds);
     const width = boxWidth(box);
     const height = boxHeight(box);
@@ -292,6 +307,11 @@ export class ScanoutFeed {
     if (!this.ensureSurface()) return false;
     if (!this.pushCursor()) return false;
     if (!this.surface) return true;
+    // Nobody to show it to: it waits, and so no time from QEMU to the device is measured.
+    if (!this.watched) {
+      this.timed.length = 0;
+      return true;
+    }
     while (this.damage.length > 0) {
       if (!this.device.damage(this.damage[0]!)) return false;
       this.damage.shift();
