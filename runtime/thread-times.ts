@@ -16,6 +16,8 @@ export interface ThreadTime {
   readonly name: string;
   /** CPU seconds, user and system. */
   readonly seconds: number;
+  /** Times the thread was put on a CPU (schedstat's third field): its wake-ups, and preemptions; 0 without schedstat. */
+  readonly runs: number;
 }
 
 /**
@@ -39,18 +41,20 @@ export function threadTimes(pid: number, mainName?: string): ThreadTime[] {
       const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
       const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 utime, 15 stime
       const name = mainName !== undefined && Number(tid) === pid ? mainName : stat.slice(open + 1, close);
-      return [{ tid: Number(tid), name, seconds: onCpuNs(pid, tid) / 1e9 || ticks / ticksPerSecond }];
+      const [ns, runs] = schedstat(pid, tid);
+      return [{ tid: Number(tid), name, seconds: ns / 1e9 || ticks / ticksPerSecond, runs }];
     } catch {
       return []; // ended between the listing and the read
     }
   });
 }
 
-/** Nanoseconds the thread has run on a CPU (schedstat's first field); NaN without schedstat. */
-function onCpuNs(pid: number, tid: string): number {
+/** Nanoseconds the thread has run on a CPU and the times it was put on one (schedstat's first and third fields); NaN and 0 without schedstat. */
+function schedstat(pid: number, tid: string): [number, number] {
   try {
-    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+    return [Number(fields[0]), Number(fields[2])];
   } catch {
-    return Number.NaN;
+    return [Number.NaN, 0];
   }
 }

@@ -8,8 +8,8 @@ import type { ThreadTime } from '../../runtime/thread-times.js';
 
 /** CPU seconds each thread spent between two readings (threads born in between count from zero). */
 export function spent(before: readonly ThreadTime[], after: readonly ThreadTime[]): ThreadTime[] {
-  const start = new Map(before.map((t) => [t.tid, t.seconds]));
-  return after.map((t) => ({ ...t, seconds: t.seconds - (start.get(t.tid) ?? 0) }));
+  const start = new Map(before.map((t) => [t.tid, t]));
+  return after.map((t) => ({ ...t, seconds: t.seconds - (start.get(t.tid)?.seconds ?? 0), runs: t.runs - (start.get(t.tid)?.runs ?? 0) }));
 }
 
 export type QemuThreadKind = 'spice-worker' | 'vcpu' | 'qemu-other';
@@ -23,9 +23,13 @@ export function qemuThreadKind(name: string): QemuThreadKind {
 
 export const sumSeconds = (threads: readonly ThreadTime[]): number => threads.reduce((s, t) => s + t.seconds, 0);
 
-/** CPU seconds per second of a `seconds`-long window, summed by thread name. */
-export function secondsByName(threads: readonly ThreadTime[], seconds: number): Record<string, number> {
+/** `figure` per second of a `seconds`-long window, summed by thread name (CPU seconds, or times put on a CPU). */
+export function perSecondByName(
+  threads: readonly ThreadTime[],
+  seconds: number,
+  figure: 'seconds' | 'runs' = 'seconds',
+): Record<string, number> {
   const sums: Record<string, number> = {};
-  for (const t of threads) sums[t.name] = (sums[t.name] ?? 0) + t.seconds / seconds;
+  for (const t of threads) sums[t.name] = (sums[t.name] ?? 0) + t[figure] / seconds;
   return sums;
 }

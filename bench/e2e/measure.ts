@@ -6,7 +6,7 @@
  */
 import { ClientProbe, wallClock, type ChannelName, type ProbeSample } from './client-probe.js';
 import { threadTimes, type ThreadTime } from '../../runtime/thread-times.js';
-import { qemuThreadKind, secondsByName, spent, sumSeconds } from './cpu.js';
+import { perSecondByName, qemuThreadKind, spent, sumSeconds } from './cpu.js';
 import { BeepTimes } from './beep.js';
 import { MarkerTimes } from './marker.js';
 import type { BenchWorkload, BootFigures, CpuFigures, DisplayFigures, LinkName, WorkloadFigures } from './results.js';
@@ -168,6 +168,7 @@ function figures(
   >;
   const total = channels.reduce((s, c) => s + bytes[c], 0);
   const companion = spent(start.companion, end.companion);
+  const qemu = spent(start.qemu, end.qemu);
   return {
     workload,
     settleS,
@@ -175,8 +176,13 @@ function figures(
     bytesPerS: { ...bytes, total },
     drawsPerS: (end.probe.draws - start.probe.draws) / seconds,
     display: displayFigures(start.probe, end.probe, seconds),
-    cpu: cpuFigures(spent(start.qemu, end.qemu), companion, seconds),
-    companionCpuByThread: secondsByName(companion, seconds),
+    cpu: cpuFigures(qemu, companion, seconds),
+    companionCpuByThread: perSecondByName(companion, seconds),
+    serverRunsByThread: perSecondByName(
+      companion.length > 0 ? companion : qemu.filter((t) => qemuThreadKind(t.name) === 'spice-worker'),
+      seconds,
+      'runs',
+    ),
     latency: marks.latency(start.at, end.at),
     audio: isTone(workload) ? beeps.latency(start.at, end.at) : null,
   };

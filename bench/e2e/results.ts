@@ -46,6 +46,8 @@ export interface WorkloadFigures {
   readonly cpu: CpuFigures;
   /** Ours: the companion's CPU seconds per second by thread name (each actor's thread bears its name, "compressor" sums the pool's, "node" is V8's and libuv's helpers); empty for theirs. */
   readonly companionCpuByThread: Readonly<Record<string, number>>;
+  /** Times per second each server thread was put on a CPU (its wake-ups, and preemptions; schedstat): ours by thread as above, theirs "SPICE Worker". */
+  readonly serverRunsByThread: Readonly<Record<string, number>>;
   readonly latency: MarkerLatency;
   /** The tone workloads: guest write -> client receive of each burst (beep.ts); null otherwise. */
   readonly audio: BeepLatency | null;

@@ -49,13 +49,15 @@ function ratioCells(o: WorkloadFigures, t: WorkloadFigures): string[] {
   ];
 }
 
-/** Ours per thread, largest first: "red-worker-0 8.1, display-0 3.2, ...". */
+/** Ours per thread, largest first, with the times a second it was put on a CPU: "red-worker-0 8.1 (52/s), display-0 3.2 (40/s), ...". */
 export const byThread = (w: WorkloadFigures): string =>
   Object.entries(w.companionCpuByThread)
     .filter(([, s]) => s > 0)
     .sort(([, a], [, b]) => b - a)
-    .map(([name, s]) => `${name} ${pct(s).toFixed(1)}`)
+    .map(([name, s]) => `${name} ${pct(s).toFixed(1)}${runs(w.serverRunsByThread?.[name])}`)
     .join(', ');
+
+const runs = (perS: number | undefined): string => (perS === undefined ? '' : ` (${perS.toFixed(0)}/s)`);
 
 const audioHeader = ['workload', 'server', 'playback kB/s', 'audio p50 ms', 'p95 ms', 'bursts heard', 'guest buffer ms', 'sum CPU %'];
 
@@ -199,8 +201,10 @@ export function formatBlock(theirs: BootFigures, ours: BootFigures, linkText: st
       `to the first guest frame (marker): theirs ${seconds(theirs.firstGuestFrameMs)}, ours ${seconds(ours.firstGuestFrameMs)} (${x(ratio(ours.firstGuestFrameMs, theirs.firstGuestFrameMs))})`,
     table(header, rows),
     ...(audio.length ? ['audio, guest write -> client receive:', table(audioHeader, audio)] : []),
-    'ours, server CPU % by thread:',
-    ...ours.workloads.map((w) => `  ${w.workload}: ${byThread(w)}`),
+    'ours, server CPU % by thread (times a second on a CPU: wake-ups and preemptions; theirs, SPICE Worker):',
+    ...ours.workloads.map(
+      (w, i) => `  ${w.workload}: ${byThread(w)}; theirs${runs(theirs.workloads[i]?.serverRunsByThread?.['SPICE Worker'])}`,
+    ),
     'what the display bytes were (as the client received them; rows: shares of the image payload already on screen, bench/README.md):',
     contentTable(theirs, ours),
   ].join('\n');
