@@ -18,16 +18,21 @@ const FRAMES = 90;
 /** The marker over frame f: the guest's marker steps every 137 ms, frames come every 33. */
 const markerAt = (f: number) => 300 + Math.floor((f * 1000) / 30 / 137);
 
-const cases: Array<{ codec: VideoCodec; bitRate: number }> = [
-  { codec: 'mjpeg', bitRate: 3_000_000 },
-  { codec: 'vp8', bitRate: 3_000_000 },
-  { codec: 'h264', bitRate: 3_000_000 },
-  // Starved: the codecs smear most here.
-  { codec: 'vp8', bitRate: 300_000 },
-  { codec: 'h264', bitRate: 300_000 },
+/**
+ * `drawn`: the share of frames whose marker must read as drawn. At a working rate nearly all: a
+ * stale square is a frozen spot for users too (openh264's background detection left it 18
+ * frames of 90 at 3 Mbit/s). Starved, the codecs smear most: a reading is still never wrong,
+ * most frames read as some marker (`read`), and more as the one drawn than as an older one.
+ */
+const cases: Array<{ codec: VideoCodec; bitRate: number; drawn: number; read: number }> = [
+  { codec: 'mjpeg', bitRate: 3_000_000, drawn: 0.9, read: 0.9 },
+  { codec: 'vp8', bitRate: 3_000_000, drawn: 0.9, read: 0.9 },
+  { codec: 'h264', bitRate: 3_000_000, drawn: 0.9, read: 0.9 },
+  { codec: 'vp8', bitRate: 300_000, drawn: 0, read: 0.6 },
+  { codec: 'h264', bitRate: 300_000, drawn: 0, read: 0.6 },
 ];
 
-for (const { codec, bitRate } of cases) {
+for (const { codec, bitRate, drawn, read } of cases) {
   test(`${codec} at ${bitRate / 1e6} Mbit/s: the marker reads as drawn, as one shortly before, or not at all`, (t) => {
     const encoder = createVideoEncoder(codec, { width, height, bitRate, frameRate: 30 });
     const decoder = createVideoDecoder(codec);
@@ -47,7 +52,9 @@ for (const { codec, bitRate } of cases) {
     encoder.close();
     decoder.close();
     t.log(`${right} read as drawn, ${behind} as one before, ${FRAMES - right - behind} not read, of ${FRAMES}`);
-    t.true(right + behind >= FRAMES * 0.8, `${right + behind} of ${FRAMES} read`);
+    t.true(right >= FRAMES * drawn, `${right} of ${FRAMES} read as drawn`);
+    t.true(right + behind >= FRAMES * read, `${right + behind} of ${FRAMES} read`);
+    t.true(right > behind, `${behind} read as an older marker, ${right} as drawn`);
   });
 }
 

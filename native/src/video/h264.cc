@@ -40,7 +40,9 @@ class H264Encode {
     p.iEntropyCodingModeFlag = 0;
     p.iComplexityMode = LOW_COMPLEXITY;
     p.bEnableDenoise = false;
-    p.bEnableBackgroundDetection = true;
+    // Background detection marks still-looking blocks as background and skips them: a small
+    // change in a large frame (a 16x16 marker, a cursorless caret) then stays stale on screen.
+    p.bEnableBackgroundDetection = false;
     p.bEnableAdaptiveQuant = true;
     p.bEnableSceneChangeDetect = true;
     p.bPrefixNalAddingCtrl = false;
