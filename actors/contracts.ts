@@ -144,7 +144,8 @@ export interface MainInit {
   readonly displayChannels: number;
   /**
    * The host takes client monitor layouts: the main channel announces an agent that serves them
-   * (actors/channels/main/agent); 'host-says': only once the host reports that QEMU takes them.
+   * (actors/channels/main/agent); 'host-says': only while the host reports that QEMU may take them
+   * (untried until a client's first layout, or taken).
    */
   readonly agent: boolean | 'host-says';
   /** `agent-mouse`: client mouse mode through the guest's agent while it runs, without an absolute device. */
@@ -270,6 +271,9 @@ export interface MonitorRequest {
   readonly heightMm: number;
 }
 
+/** What QEMU said of client layouts (MainToHost 'layouts'). */
+export type LayoutsAnswer = 'untried' | 'taken' | 'refused' | 'away';
+
 /**
  * The main channel passes on the monitor layout a client asks for (its agent's
  * VD_AGENT_MONITORS_CONFIG), one entry per display channel; the host tells the main channel
@@ -282,8 +286,12 @@ export interface MainToHost {
     | { kind: 'monitors-config-undo' };
   recv:
     | { kind: 'mouse-absolute'; absolute: boolean }
-    /** Whether QEMU takes client layouts now (SetUIInfo answered on the first console). */
-    | { kind: 'layouts-taken'; taken: boolean }
+    /**
+     * Whether QEMU takes client layouts: untried until a client's first layout (nothing is asked
+     * of QEMU before, since any SetUIInfo reaches the guest as its preferred size), then as
+     * SetUIInfo answered it; away while QEMU is.
+     */
+    | { kind: 'layouts'; answer: LayoutsAnswer }
     /** The VM's name and UUID (8-4-4-4-12 hex), as QEMU has them (-name, -uuid). */
     | { kind: 'vm'; name: string; uuid: string };
   asks: {};

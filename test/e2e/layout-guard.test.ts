@@ -26,7 +26,11 @@ const agentSeen = (p: SpiceProbe) =>
  * `kernelArgs`' size shown a client layout `smaller` than that: its console is cropped for a
  * moment, then put back, and the same size is not asked again.
  */
-async function cropped(t: ExecutionContext, kernelArgs: readonly string[], smaller: (ready: Ready) => Size): Promise<SpiceProbe> {
+async function cropped(
+  t: ExecutionContext,
+  kernelArgs: readonly string[],
+  smaller: (ready: Ready) => Size,
+): Promise<{ p: SpiceProbe; guest: Guest; ready: Ready }> {
   const { bus, server, stats } = await companionOnBus(t);
   const guest = await Guest.start({
     image: await guestImage(),
@@ -67,18 +71,65 @@ async function cropped(t: ExecutionContext, kernelArgs: readonly string[], small
   const d = await guest.screendump();
   t.deepEqual([d.width, d.height], [ready.width, ready.height]);
   t.is((await stats()).uiInfo, taken, 'no SetUIInfo for the size the guest could not follow');
-  return p;
+  return { p, guest, ready };
 }
+
+/** The virtio-gpu device's own preferred size (QEMU's xres/yres): what a guest on it boots at. */
+const deviceSize = { width: 1280, height: 800 };
+
+/** The guest's console size, through QMP screendump, once it is `size` (or the last one seen after `ms`). */
+async function settlesAt(guest: Guest, size: Size, ms: number): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const d = await guest.screendump();
+    const seen = `${d.width}x${d.height}`;
+    if (seen === `${size.width}x${size.height}` || Date.now() > deadline) return seen;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+qemuTest(
+  'a virtio-vga guest booted with the companion attached and no client keeps its own size: no SetUIInfo without a client layout',
+  async (t) => {
+    const { bus, stats } = await companionOnBus(t);
+    const guest = await Guest.start({
+      image: await guestImage(),
+      workload: 'idle',
+      vga: 'virtio',
+      display: ['-display', `dbus,addr=${bus.address}`],
+    });
+    t.teardown(() => guest.stop());
+    const ready = await guest.waitReady();
+    t.deepEqual([ready.width, ready.height], [deviceSize.width, deviceSize.height], "the guest came up at the device's size");
+    // Long enough for a SetUIInfo's hotplug event to reach fbdev (the guard's answer time).
+    await new Promise((r) => setTimeout(r, 5000));
+    const d = await guest.screendump();
+    t.deepEqual([d.width, d.height], [deviceSize.width, deviceSize.height], 'and stays there');
+    const s = await stats();
+    t.true(s.attached);
+    t.is(s.uiInfo, 0, 'QEMU was asked nothing');
+  },
+);
 
 qemuTest(
   'an fbdev guest on virtio-vga shown a smaller client layout: its console cropped, so the companion puts its size back and does not ask for that size again',
   async (t) => {
-    const p = await cropped(t, [], (ready) => ({ width: ready.width - 40, height: ready.height - 80 }));
+    const { p } = await cropped(t, [], (ready) => ({ width: ready.width - 40, height: ready.height - 80 }));
     // This VM has no chardevs: no spicevmc channel is listed.
     const tunnels = p.events.filter(
       (e) => e.event === 'channel-new' && ['usbredir', 'port', 'webdav', 'smartcard'].includes(String(e.channel)),
     );
     t.deepEqual(tunnels, [], 'no spicevmc channel without its chardev');
     t.is(await p.quit(), 0);
+  },
+);
+
+qemuTest(
+  "issue 14's case: spice-gtk asks 1280x768 of an fbdev guest on virtio-vga at 1280x800 (booted under the companion): the height-only crop is put back, and the guest is at its own size after the client leaves",
+  async (t) => {
+    const { p, guest, ready } = await cropped(t, [], (r) => ({ width: r.width, height: r.height - 32 }));
+    t.deepEqual([ready.width, ready.height], [deviceSize.width, deviceSize.height]);
+    t.is(await p.quit(), 0);
+    t.is(await settlesAt(guest, ready, 10_000), `${ready.width}x${ready.height}`, 'the guest at its own size after the client left');
   },
 );

@@ -204,11 +204,12 @@ qemuTest(
     // Lock keys both ways: the client's Caps Lock is pressed in the guest, and the guest's LED comes back.
     await typed({ cmd: 'key-locks', locks: 4 }, /^KEY 58 1$/, /^KEY 58 0$/);
     await p.waitFor((e) => e.event === 'inputs-modifiers' && ((e.modifiers as number) & 4) !== 0, 'the Caps Lock LED at the client');
-    // std VGA refuses SetUIInfo: no agent is announced for client layouts QEMU would not take.
-    t.false(
-      p.events.some((e) => e.event === 'agent-update' && e.connected === true),
-      'no agent on std VGA',
-    );
+    // std VGA refuses SetUIInfo: the companion's agent, served until a first layout tells, is withdrawn at the refusal.
+    await p.waitFor((e) => e.event === 'agent-update' && e.connected === true, "the companion's agent (layouts untried)", 60_000);
+    const asked = p.events.length;
+    await p.command({ cmd: 'monitor-config', monitors: [{ id: 0, width: 800, height: 600 }] });
+    await nextEvent(p, asked, (e) => e.event === 'agent-update' && e.connected === false, 'the agent withdrawn after the refusal');
+    t.is((await c.stats()).uiInfo, 0, 'no layout taken');
     // With a client: while none watches, the bridge pushes nothing (its damage waits).
     await textLatency(t, guest, c.stats, 5_000, 'std VGA (bochs-drm fbdev) 1280x800');
     t.is(await p.quit(), 0);

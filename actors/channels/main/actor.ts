@@ -42,7 +42,7 @@ export default defineActor<MainContract>(
   (ctx) => {
     const meter = channelMeter(ctx.meter);
     const { config, displayChannels } = ctx.init;
-    /** The host takes client layouts now: the companion's own agent is announced only then. */
+    /** The host may take client layouts now (untried or taken): the companion's own agent is announced only then. */
     let layoutsTaken = ctx.init.agent === true;
     const channels = [...ctx.init.channels];
     /** Clients that attached, so they hear of channels added later (spice-server sends a one-entry list each). */
@@ -95,9 +95,11 @@ export default defineActor<MainContract>(
         if (changed.name || changed.uuid) for (const { connection } of clients.values()) sendVm(connection, changed);
         return;
       }
-      if (m.kind === 'layouts-taken') {
-        if (m.taken === layoutsTaken) return;
-        layoutsTaken = m.taken;
+      if (m.kind === 'layouts') {
+        // Untried is served: a client's first layout is what tells (QEMU is asked nothing before it).
+        const served = m.answer === 'untried' || m.answer === 'taken';
+        if (served === layoutsTaken) return;
+        layoutsTaken = served;
         return reassignAgents();
       }
       absolute = m.absolute;

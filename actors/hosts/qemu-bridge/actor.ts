@@ -10,6 +10,7 @@ import {
   maxDisplays,
   playbackFromHost,
   recordToHost,
+  type LayoutsAnswer,
   type MonitorRequest,
   type QemuBridgeContract,
   type QemuLink,
@@ -167,6 +168,20 @@ export default defineActor<QemuBridgeContract>((ctx) => {
     },
   });
 
+  /**
+   * Whether QEMU takes client layouts, learnt from a client's first one: no SetUIInfo is made
+   * before (QEMU passes each one that changes its record to the guest as its preferred size, so
+   * a probe at attach with the console's size, still QEMU's 640x480 placeholder while the guest
+   * boots, shrank it); std VGA refuses it, and the companion's agent is withdrawn then.
+   */
+  let layouts: LayoutsAnswer = 'away';
+  const tellLayouts = (answer: LayoutsAnswer) => {
+    if (answer === layouts) return;
+    layouts = answer;
+    if (answer === 'taken' || answer === 'refused')
+      ctx.log.info({ answer }, answer === 'taken' ? 'QEMU takes client monitor layouts' : 'QEMU takes no client monitor layouts');
+    void main.send({ kind: 'layouts', answer });
+  };
   /** Consoles that refused SetUIInfo, so that a device without it (std VGA) costs one log line. */
   const refusedUiInfo = new Set<number>();
   /** Each display's size before the first client layout changed it: what `undoLayout` puts back. */
@@ -210,9 +225,12 @@ export default defineActor<QemuBridgeContract>((ctx) => {
       c.console.setUIInfo({ widthMm: m.widthMm, heightMm: m.heightMm, xoff: m.x, yoff: m.y, width: m.width, height: m.height }).then(
         () => {
           uiInfo++;
+          if (session === s) tellLayouts('taken');
           ctx.log.debug({ display: m.display, width: m.width, height: m.height }, 'monitor layout passed to QEMU');
         },
         (err: Error) => {
+          // The first console's answer is QEMU's (a second head may be another device).
+          if (session === s && layouts === 'untried' && c === s.consoles[0]) tellLayouts('refused');
           if (refusedUiInfo.has(m.display)) return;
           refusedUiInfo.add(m.display);
           ctx.log.warn(
@@ -235,20 +253,6 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         .catch((err: Error) => ctx.log.debug({ display, err: err.message }, 'client layout not undone'));
     }
     before.clear();
-  };
-
-  /** Whether QEMU takes client layouts: SetUIInfo on the first console with its own size, which changes nothing (std VGA refuses it). */
-  const probeLayouts = async (s: Session) => {
-    const first = s.consoles[0]!;
-    const info = await first.console.info();
-    const taken = await first.console
-      .setUIInfo({ widthMm: 0, heightMm: 0, xoff: 0, yoff: 0, width: Math.max(1, info.width), height: Math.max(1, info.height) })
-      .then(
-        () => true,
-        () => false,
-      );
-    ctx.log.info({ label: first.info.label, taken }, taken ? 'QEMU takes client monitor layouts' : 'QEMU takes no client monitor layouts');
-    void main.send({ kind: 'layouts-taken', taken });
   };
 
   const listener = (display: number) => {
@@ -322,7 +326,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         );
         void main.send({ kind: 'vm', name: s.vmName, uuid: s.vmUuid });
         chardevs(s, bus).catch((e: Error) => ctx.log.warn({ err: e.message }, 'chardevs not listed'));
-        probeLayouts(s).catch((e: Error) => ctx.log.warn({ err: e.message }, 'client monitor layouts not probed'));
+        tellLayouts('untried');
         const reason = await s.closed;
         session = null;
         input = null;
@@ -332,7 +336,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         guard.clear();
         reregisterAgent = null;
         tunnels.detach();
-        void main.send({ kind: 'layouts-taken', taken: false });
+        tellLayouts('away');
         for (const h of heads.values()) h.feed.disable();
         tellAbsolute(false);
         if (!stopped) ctx.log.warn({ ...where, reason: reason?.message }, 'QEMU is gone; the displays are disabled until it is back');
