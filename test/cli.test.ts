@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,16 @@ test('--help lists every configuration key as a flag', (t) => {
   t.is(r.status, 0);
   for (const { path } of leaves()) t.true(r.stdout.includes(`--${path} `), `--${path} is listed`);
   t.true(r.stdout.includes('--config FILE'));
+});
+
+test('--version and -V print the package version, alone (the short path) or beside other flags (the settings path)', (t) => {
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const args of [['--version'], ['-V'], ['--version', '--port', '0']]) {
+    const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    t.is(r.status, 0, args.join(' '));
+    t.is(r.stdout, `${version}\n`, args.join(' '));
+    t.is(r.stderr, '', args.join(' '));
+  }
 });
 
 test('a bad value stops start-up with exit code 2 and names the key', (t) => {

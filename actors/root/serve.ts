@@ -1,11 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from '../../config/flags.js';
 import { ConfigError, loadConfig, type Loaded } from '../../config/load.js';
 import { createLogger } from '../../runtime/log.js';
 import { configuredHost, startCompanion, StartError } from './companion.js';
 import { parseSize } from '../../config/setting.js';
-
-const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { version } from './version.js';
 
 // What only a command that serves nothing needs (help text, capabilities, the still frame) is
 // loaded by that command: the main thread's module graph is on the way to the port opening.
