@@ -30,7 +30,7 @@ import type { CursorImage, QxlDevice } from '../../../native/qxl/device.js';
 import { cursorImage, pointerPosition } from './cursor.js';
 import type { CursorShape, Scanout, Update } from './dbus/display1-listener.js';
 import { blank, boundsOf, copyOverlap, writeRect } from './framebuffer.js';
-import { byteOrderOf, type ByteOrder } from './pixman.js';
+import { byteOrderOf, NATIVE, type ByteOrder } from './pixman.js';
 
 /** Beyond this many separate rectangles the damage becomes their bounding box. */
 const MAX_DAMAGE_RECTS = 32;
@@ -191,15 +191,12 @@ export class ScanoutFeed {
     const order = byteOrderOf(s.format);
     const before = this.fitting() ?? this.staging;
     if (!order || !before || s.width > before.width || s.height > before.height) return undefined;
-    const bytes = s.width * s.height * 4;
-    if (this.scratch.length < bytes) this.scratch = new Uint8Array(bytes);
-    const next = { width: s.width, height: s.height, stride: s.width * 4, pixels: this.scratch.subarray(0, bytes) };
-    writeRect(next, boundsOf(next), s.stride, order, s.data);
+    const next = this.asXrgb(s.width, s.height, s.stride, order, s.data);
     const was = words(before);
     const now = words(next);
     if (!was || !now) return undefined;
     return {
-      differing: differingPixels(now, s.width, was, before.stride >>> 2, s.width, s.height),
+      differing: differingPixels(now, next.stride >>> 2, was, before.stride >>> 2, s.width, s.height),
       uniform: uniformColor(was, before.stride >>> 2, 0, 0, s.width, s.height) !== null,
     };
   }
@@ -254,10 +251,7 @@ export class ScanoutFeed {
     if (!sameBox(box, u) || height < motionLimits.minRows || width < motionLimits.minWidth || area(box) > motionLimits.maxPixels)
       return null;
     const started = performance.now();
-    // The Update's pixels as xRGB, in a buffer kept for the next (at most the surface's size).
-    if (this.scratch.length < width * height * 4) this.scratch = new Uint8Array(width * height * 4);
-    const next = { width, height, stride: width * 4, pixels: this.scratch.subarray(0, width * height * 4) };
-    writeRect(next, boxAt(0, 0, width, height), stride, order, data);
+    const next = this.asXrgb(width, height, stride, order, data);
     // Photo-like pixels are a video's or a picture's, not text or windows that move: not worth the search.
     if (gradualityLevel(next) !== 'low') {
       this.planningMs += performance.now() - started;
@@ -267,6 +261,19 @@ export class ScanoutFeed {
     const plan = planMotion(surface, box, next, 0, 0, () => false);
     this.planningMs += performance.now() - started;
     return plan;
+  }
+
+  /**
+   * QEMU's pixels as an xRGB bitmap: its own bytes when they already are (native order, words
+   * aligned), else a copy in a buffer kept for the next (at most the surface's size). Read only.
+   */
+  private asXrgb(width: number, height: number, stride: number, order: ByteOrder, data: Uint8Array): Bitmap32 {
+    if (order === NATIVE && data.byteOffset % 4 === 0 && stride % 4 === 0) return { width, height, stride, pixels: data };
+    const bytes = width * height * 4;
+    if (this.scratch.length < bytes) this.scratch = new Uint8Array(bytes);
+    const next = { width, height, stride: width * 4, pixels: this.scratch.subarray(0, bytes) };
+    writeRect(next, boundsOf(next), stride, order, data);
+    return next;
   }
 
   /** A planned Update to the device: its moves first (each, if the device is full, damage instead), then its damage. */
