@@ -440,6 +440,8 @@ export interface BridgeStats {
   readonly displays: Readonly<Record<number, ScanoutStats>>;
   /** SetUIInfo calls QEMU took (client monitor layouts passed on). */
   readonly uiInfo: number;
+  /** Client layouts the layout guard undid (the guest scanned out smaller, or a crop of its old picture). */
+  readonly layoutsPutBack: number;
   readonly audio: AudioStats;
 }
 

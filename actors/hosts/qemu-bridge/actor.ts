@@ -75,6 +75,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   let absolute = false;
   let leds = 0;
   let uiInfo = 0;
+  let layoutsPutBack = 0;
   let stopped = false;
 
   const heads = new Map<number, Head>();
@@ -163,6 +164,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         display: displays[0]!,
         displays,
         uiInfo,
+        layoutsPutBack,
         audio: audio.stats(m.reset === true),
       };
     },
@@ -187,6 +189,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   /** Each display's size before the first client layout changed it: what `undoLayout` puts back. */
   const before = new Map<number, { width: number; height: number }>();
   const guard = new LayoutGuard((display, size, asked, seen) => {
+    layoutsPutBack++;
     ctx.log.warn(
       {
         display,
