@@ -4,7 +4,7 @@ import { createVideoDecoder } from '../codecs/video/decoder.js';
 import { createVideoEncoder, type VideoCodec } from '../codecs/video/encoder.js';
 import { movieFrame } from '../codecs/video/fixtures/movie.js';
 import { bitsPerPixelCap, initialBitRate } from '../actors/pipeline/red-worker/streams/rate-control.js';
-import { markerBox, markerRgb } from './e2e/marker.js';
+import { colourError, markerInside, markerRgb, squareMean } from './e2e/marker.js';
 import { GuestMovie } from './guest-movie.js';
 import { table } from './stats.js';
 
@@ -71,20 +71,21 @@ const MOVIE_FRAMES = Number(process.env.BENCH_MOVIE_FRAMES ?? 90);
   const movie = new GuestMovie(width, height);
   const encoder = createVideoEncoder('h264', { width, height, bitRate, frameRate: fps });
   const decoder = createVideoDecoder('h264');
-  const box = markerBox(width);
+  const inside = markerInside(width);
+  const markerAt = (t: number) => 1 + Math.floor((t * 1000) / fps / 137);
   const scores: number[] = [];
   let [bytes, stale, changes] = [0, 0, 0];
   for (let t = 0; t < MOVIE_FRAMES; t++) {
-    const marker = 1 + Math.floor((t * 1000) / fps / 137);
+    const marker = markerAt(t);
     const source = movie.frame(t, marker);
     const frame = encoder.encode(source);
     bytes += frame.length;
     const decoded = decoder.decode(frame);
     if (!decoded.ok) throw new Error(`guest movie frame ${t}: ${decoded.error}`);
     scores.push(ssim(source, decoded.value));
-    if (t > 0 && marker !== 1 + Math.floor(((t - 1) * 1000) / fps / 137)) changes++;
-    const mean = squareMean(decoded.value);
-    if (distance(mean, markerRgb(marker - 1)) < distance(mean, markerRgb(marker))) stale++;
+    if (t > 0 && marker !== markerAt(t - 1)) changes++;
+    const mean = squareMean(decoded.value, inside);
+    if (colourError(mean, markerRgb(marker - 1)) < colourError(mean, markerRgb(marker))) stale++;
   }
   encoder.close();
   decoder.close();
@@ -98,22 +99,4 @@ const MOVIE_FRAMES = Number(process.env.BENCH_MOVIE_FRAMES ?? 90);
       [[(bytes * 8 * fps) / MOVIE_FRAMES / 1000, mean.toFixed(4), Math.min(...scores).toFixed(4), `${stale}/${MOVIE_FRAMES}`]],
     ),
   );
-
-  /** Mean R,G,B of the marker square's inside (its border blurs into the picture around). */
-  function squareMean(b: Bitmap32): [number, number, number] {
-    let [r, g, bl, n] = [0, 0, 0, 0];
-    for (let y = box.top + 3; y < box.bottom - 3; y++)
-      for (let x = box.left + 3; x < box.right - 3; x++, n++) {
-        const i = y * b.stride + x * 4;
-        [r, g, bl] = [r + (b.pixels[i + 2] ?? 0), g + (b.pixels[i + 1] ?? 0), bl + (b.pixels[i] ?? 0)];
-      }
-    return [r / n, g / n, bl / n];
-  }
-  function distance(rgb: [number, number, number], colour: number): number {
-    return Math.max(
-      Math.abs(rgb[0] - ((colour >> 16) & 0xff)),
-      Math.abs(rgb[1] - ((colour >> 8) & 0xff)),
-      Math.abs(rgb[2] - (colour & 0xff)),
-    );
-  }
 }

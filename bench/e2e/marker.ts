@@ -61,17 +61,12 @@ export class MarkerReader {
 
   private lossy(screen: Bitmap32, b: Box): number | null {
     if (this.last === null) return null;
-    const mean = flatMean(screen, { left: b.left + border, top: b.top + border, right: b.right - border, bottom: b.bottom - border });
+    const mean = flatMean(screen, inner(b));
     if (!mean) return null;
     let best: number | null = null;
     let [bestError, nextError] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
     for (let n = this.last; n <= this.last + ahead; n++) {
-      const rgb = markerRgb(n & 0xffff);
-      const error = Math.max(
-        Math.abs(mean[0] - ((rgb >> 16) & 0xff)),
-        Math.abs(mean[1] - ((rgb >> 8) & 0xff)),
-        Math.abs(mean[2] - (rgb & 0xff)),
-      );
+      const error = colourError(mean, markerRgb(n & 0xffff));
       if (error < bestError) [best, bestError, nextError] = [n & 0xffff, error, bestError];
       else nextError = Math.min(nextError, error);
     }
@@ -93,15 +88,31 @@ function exact(screen: Bitmap32, b: Box): number | null {
   return (red << 8) | green;
 }
 
-/** The mean [R, G, B] of `box`, or null when a pixel is further than `flatTolerance` from it (not one colour). */
-function flatMean(screen: Bitmap32, box: Box): [number, number, number] | null {
+/** The square less the `border` a lossy codec blurs: what a lossy frame is read by. */
+const inner = (b: Box): Box => ({ left: b.left + border, top: b.top + border, right: b.right - border, bottom: b.bottom - border });
+
+/** The inside of the marker on a screen `width` wide. */
+export const markerInside = (width: number): Box => inner(markerBox(width));
+
+/** How far, in the channel furthest off, a mean [R, G, B] is from a 0xRRGGBB colour. */
+export const colourError = (mean: readonly [number, number, number], rgb: number): number =>
+  Math.max(Math.abs(mean[0] - ((rgb >> 16) & 0xff)), Math.abs(mean[1] - ((rgb >> 8) & 0xff)), Math.abs(mean[2] - (rgb & 0xff)));
+
+/** The mean [R, G, B] of `box`. */
+export function squareMean(screen: Bitmap32, box: Box): [number, number, number] {
   const px = screen.pixels;
   const sum = [0, 0, 0];
   const count = (box.right - box.left) * (box.bottom - box.top);
   for (let y = box.top; y < box.bottom; y++)
     for (let x = box.left, i = y * screen.stride + x * 4; x < box.right; x++, i += 4)
       for (let c = 0; c < 3; c++) sum[c] = sum[c]! + px[i + 2 - c]!;
-  const mean: [number, number, number] = [sum[0]! / count, sum[1]! / count, sum[2]! / count];
+  return [sum[0]! / count, sum[1]! / count, sum[2]! / count];
+}
+
+/** The mean [R, G, B] of `box`, or null when a pixel is further than `flatTolerance` from it (not one colour). */
+function flatMean(screen: Bitmap32, box: Box): [number, number, number] | null {
+  const px = screen.pixels;
+  const mean = squareMean(screen, box);
   for (let y = box.top; y < box.bottom; y++)
     for (let x = box.left, i = y * screen.stride + x * 4; x < box.right; x++, i += 4)
       for (let c = 0; c < 3; c++) if (Math.abs(px[i + 2 - c]! - mean[c]!) > flatTolerance) return null;
