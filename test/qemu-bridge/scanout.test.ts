@@ -71,6 +71,13 @@ function xrgb(b: Bitmap32): Uint8Array {
   return out;
 }
 
+/** Paints `patch` at (x, y) into `expected`, xRGB rows `width` wide: what the surface then holds. */
+function paint(expected: Uint8Array, width: number, patch: Bitmap32, x: number, y: number): void {
+  const px = xrgb(patch);
+  const row = patch.width * 4;
+  for (let r = 0; r < patch.height; r++) expected.set(px.subarray(r * row, r * row + row), ((y + r) * width + x) * 4);
+}
+
 /** A surface's pixels with the unused 4th byte zeroed, to compare with `xrgb`. */
 const surface = (c: Canvas | null): Uint8Array => {
   if (!c) return new Uint8Array(0);
@@ -107,8 +114,7 @@ test('a Scanout makes the surface and fills it; Updates land where they say, row
   const patch = noise(10, 7, 2);
   s.feed.update(updateOf(patch, 50, 40));
   s.drain();
-  const px = xrgb(patch);
-  for (let y = 0; y < 7; y++) expected.set(px.subarray(y * 40, y * 40 + 40), ((40 + y) * 64 + 50) * 4);
+  paint(expected, 64, patch, 50, 40);
   t.true(sameBytes(surface(s.canvas()), expected));
   t.deepEqual(s.grows, []);
   t.like(s.feed.stats(), { width: 64, height: 48, scanouts: 1, updates: 1 });
@@ -130,8 +136,7 @@ test('while no client watches, damage waits (nothing reaches the device); watche
   ].entries()) {
     const patch = noise(8, 8, 10 + i);
     s.feed.update(updateOf(patch, x!, y!));
-    const px = xrgb(patch);
-    for (let r = 0; r < 8; r++) expected.set(px.subarray(r * 32, r * 32 + 32), ((y! + r) * 64 + x!) * 4);
+    paint(expected, 64, patch, x!, y!);
   }
   s.drain();
   t.deepEqual(s.log, [], 'no command for nobody');
@@ -223,8 +228,7 @@ test('a full device never blocks the caller: damage waits merged, and goes once 
   // The stalled consumer wakes up: it takes what was pushed, and releases make room for the rest.
   // Each whole frame covers the small update before it: the last frame and the last small one are left.
   const expected = xrgb(last);
-  const small = xrgb(noise(8, 8, 1040));
-  for (let y = 0; y < 8; y++) expected.set(small.subarray(y * 32, y * 32 + 32), ((160 + y) * 256 + 160) * 4);
+  paint(expected, 256, noise(8, 8, 1040), 160, 160);
   // The pixels are on the surface at once; the damage reaches the red-worker as releases make room.
   await eventually('the latest frame on the surface, every damage taken', async () => {
     s.drain();
@@ -251,8 +255,7 @@ test("QEMU's pixels go once into the device's surface; a new size the device has
   const patch = noise(20, 10, 8);
   s.feed.update(updateOf(patch, 400, 410));
   const expected = xrgb(second);
-  const px = xrgb(patch);
-  for (let y = 0; y < 10; y++) expected.set(px.subarray(y * 80, y * 80 + 80), ((410 + y) * 420 + 400) * 4);
+  paint(expected, 420, patch, 400, 410);
   await eventually('the new surface with every pixel written meanwhile', async () => {
     s.drain();
     await settle(5);
