@@ -43,7 +43,7 @@ export default defineActor<MainContract>(
     const meter = channelMeter(ctx.meter);
     const { config, displayChannels } = ctx.init;
     /** The host may take client layouts now (untried or taken): the companion's own agent is announced only then. */
-    let layoutsTaken = ctx.init.agent === true;
+    let layoutsServed = ctx.init.agent === true;
     const channels = [...ctx.init.channels];
     /** Clients that attached, so they hear of channels added later (spice-server sends a one-entry list each). */
     const attachedClients = new Set<Connection>();
@@ -98,8 +98,8 @@ export default defineActor<MainContract>(
       if (m.kind === 'layouts') {
         // Untried is served: a client's first layout is what tells (QEMU is asked nothing before it).
         const served = m.answer === 'untried' || m.answer === 'taken';
-        if (served === layoutsTaken) return;
-        layoutsTaken = served;
+        if (served === layoutsServed) return;
+        layoutsServed = served;
         return reassignAgents();
       }
       absolute = m.absolute;
@@ -113,7 +113,7 @@ export default defineActor<MainContract>(
     /** A client's agent now: the guest's while it runs, else the companion's where the host takes layouts. */
     const agentFor = (session: number, c: Connection): AgentEndpoint | null => {
       if (guestConnected) return new GuestAgentRelay(session, (m) => void guestAgent.send(m));
-      if (!layoutsTaken) return null;
+      if (!layoutsServed) return null;
       return new CompanionAgent(
         {
           data: (chunk) => c.send({ name: 'agent_data', body: { data: chunk } }),
@@ -132,7 +132,7 @@ export default defineActor<MainContract>(
     const reassignAgents = () => {
       for (const [session, client] of clients) {
         const c = client.connection;
-        const wanted = guestConnected ? GuestAgentRelay : layoutsTaken ? CompanionAgent : null;
+        const wanted = guestConnected ? GuestAgentRelay : layoutsServed ? CompanionAgent : null;
         if (wanted === null ? client.agent === null : client.agent instanceof wanted) continue;
         if (client.agent) c.send({ name: 'agent_disconnected', body: { error_code: 0 } });
         client.agent = agentFor(session, c);
