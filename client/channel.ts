@@ -48,8 +48,13 @@ export class ClientChannel<S extends Defs, C extends Defs> {
     socket.on('data', (c: Buffer) => this.onData(c));
     socket.on('close', () => this.subject.complete());
     socket.on('error', (e) => (this.error ??= e.message));
-    if (linked.leftover.length) this.onData(linked.leftover);
-    socket.resume();
+    // Bytes read with the link's result (a device's first data can come in that segment) are
+    // delivered a microtask later, before the socket resumes: a subscriber made right after
+    // construction sees them, where a synchronous delivery would have gone to no one.
+    queueMicrotask(() => {
+      if (linked.leftover.length) this.onData(linked.leftover);
+      socket.resume();
+    });
   }
 
   get socket(): Socket {

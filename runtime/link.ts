@@ -380,8 +380,12 @@ export class Link<L extends LinkTypes> {
         if (frame[2]) this.creditCell = new Int32Array(frame[2].value);
         this.flush();
         if (this.creditWaiters.length === 0) return;
-        if (this.takeCredit() > 0) for (const wake of this.creditWaiters.splice(0)) wake();
-        else this.waitForCredit();
+        if (this.takeCredit() === 0) {
+          this.waitForCredit();
+          // Granted between the read and the flag: no wake-up comes for it, so it is read again.
+          if (this.takeCredit() === 0) return;
+        }
+        for (const wake of this.creditWaiters.splice(0)) wake();
         return;
     }
   }

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { moved, shared, Moved, type Shared } from '../../runtime/envelope.js';
 import { Link, RemoteError } from '../../runtime/link.js';
 import type { Flip } from '../../runtime/message.js';
@@ -213,4 +213,43 @@ test('a detached link keeps its outbox and drains it into the next port', async 
   a.attach(next.port1);
   await eventually('10 messages', () => got.length === 10);
   t.deepEqual(got, [...Array(10).keys()]);
+});
+
+test('across two threads with a window of 1, neither send nor credited() misses a grant', async (t) => {
+  // The receiver on a thread of its own grants while the sender raises its flag: a grant read
+  // by neither (a lost wake-up) would stall the sender for good.
+  const { port1, port2 } = new MessageChannel();
+  const receiver = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     import(workerData.link).then(({ Link }) => {
+       const b = new Link(workerData.port, { name: 'b', window: 1 });
+       b.messages$.subscribe(() => {});
+     });`,
+    { eval: true, workerData: { port: port2, link: new URL('../../runtime/link.js', import.meta.url).href }, transferList: [port2] },
+  );
+  t.teardown(() => receiver.terminate());
+  const a = new Link<A>(port1, { name: 'a', window: 1, maxQueue: 1 });
+  t.teardown(() => a.close());
+  const rounds = 20_000;
+  let sent = 0;
+  let refused = 0;
+  const run = async () => {
+    for (; sent < rounds; sent++) {
+      if (sent % 2 === 1) await a.send({ kind: 'n', n: sent });
+      else {
+        await a.credited();
+        if (!a.offer({ kind: 'n', n: sent })) refused++;
+      }
+    }
+  };
+  // No progress for seconds on a pair with nothing else to do is a wake-up lost, not slowness.
+  let seen = -1;
+  let watch: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    watch = setInterval(() => (seen === sent ? reject(new Error(`stalled after ${sent} messages`)) : (seen = sent)), 5_000);
+  });
+  t.teardown(() => clearInterval(watch));
+  await Promise.race([run(), stalled]);
+  t.is(sent, rounds);
+  t.is(refused, 0, 'credited() resolved only with credit to spare');
 });
