@@ -3,6 +3,7 @@ import type { ImageCompressionMode, ImageEncoding } from './choose.js';
 import type { CompressedEncoding } from './encoders.js';
 import type { GradualityLevel } from './graduality.js';
 import type { VideoCodec } from '../video/encoder.js';
+import { maxBitRate, maxFrameRate } from '../video/rates.js';
 
 // What the compressor pool is asked to do and answers (actors/pipeline/compressor-pool/): the
 // red-worker's and the pool's shared vocabulary, so it lives beside the codecs it drives.
@@ -184,9 +185,6 @@ const encodings: Record<ImageEncoding, true> = { raw: true, quic: true, lz: true
 const modes: Record<ImageCompressionMode, true> = { auto_glz: true, auto_lz: true, quic: true, glz: true, lz: true, lz4: true, off: true };
 const gradualities: Record<GradualityLevel, true> = { high: true, medium: true, low: true };
 const streamCodecs: Record<StreamCodec, true> = { checksum: true, mjpeg: true, vp8: true, h264: true };
-/** Rates a video frame may ask: bit/s (spice-server's streams go from 128 kbit/s up) and frames a second. */
-const maxBitRate = 1e9;
-const maxFrameRate = 120;
 
 /** A stream frame's pixels as a bitmap view, every field checked as `jobBitmap` does. Throws BadJobError. */
 export function frameBitmap(frame: StreamFrame): Bitmap32 {

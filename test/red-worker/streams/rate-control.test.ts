@@ -6,6 +6,7 @@ import {
   initialBitRate,
   RateControl,
 } from '../../../actors/pipeline/red-worker/streams/rate-control.js';
+import { maxBitRate } from '../../../codecs/video/rates.js';
 
 const report = (num_frames: number, num_drops: number, last_frame_delay: number, audio_delay = 0xffffffff) => ({
   num_frames,
@@ -20,6 +21,9 @@ test("initial bit rate as spice-server's: SPICE_BIT_RATE, else the net test (10 
   t.is(initialBitRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }, 0.5, undefined), 20e6);
   t.is(initialBitRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }, 1, '4'), 3.2e6);
   t.is(initialBitRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }, 1, 'fast'), 40e6, 'a bad SPICE_BIT_RATE is not taken');
+  const loopback = { bitsPerSecond: 4.3e9, lowBandwidth: false, latencyMs: 0 };
+  t.is(initialBitRate(loopback, 1, undefined), maxBitRate, 'a loopback net test asks no more than an encoder takes');
+  t.is(new RateControl(4e9, 30, 0).bitRate, maxBitRate);
 });
 
 test('reports: drops and late frames cut the rate at once (halved when many drop), good ones raise it by at most 1 Mbit/s every 2 s', (t) => {

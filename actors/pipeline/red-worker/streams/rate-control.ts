@@ -1,4 +1,5 @@
 import type { VideoCodec } from '../../../../codecs/video/encoder.js';
+import { maxBitRate } from '../../../../codecs/video/rates.js';
 
 /**
  * A stream's bit rate and frame rate, driven by the client's STREAM_REPORTs: additive increase,
@@ -32,13 +33,14 @@ export interface LinkEstimate {
 /**
  * spice-server's get_initial_bit_rate: `SPICE_BIT_RATE` (Mbit/s) if set, else the net test's
  * bandwidth (10 Mbit/s when it could not tell, 2.5 on a low-bandwidth link), times 0.8 and the
- * stream's share of all streams' area.
+ * stream's share of all streams' area; at most what an encoder takes (a loopback link measures
+ * Gbit/s).
  */
 export function initialBitRate(link: LinkEstimate | null, share: number, env = process.env.SPICE_BIT_RATE): number {
   const fromEnv = env !== undefined ? Number(env) * 1e6 : Number.NaN;
   const measured = link?.bitsPerSecond ?? (link?.lowBandwidth ? 2.5e6 : 10e6);
   const base = Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : measured;
-  return Math.max(minBitRate, Math.round(base * 0.8 * Math.min(1, Math.max(0, share))));
+  return Math.min(maxBitRate, Math.max(minBitRate, Math.round(base * 0.8 * Math.min(1, Math.max(0, share)))));
 }
 
 /** A STREAM_REPORT's figures (the ids are checked before). */
@@ -78,7 +80,7 @@ export class RateControl {
   }
 
   private get cap(): number {
-    return this.frameBitsCap * this.fps;
+    return Math.min(maxBitRate, this.frameBitsCap * this.fps);
   }
 
   /** Takes a report; true when the rates changed (the encoder is to be told). */
