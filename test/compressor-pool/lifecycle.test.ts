@@ -35,6 +35,9 @@ test('destroy() rejects the jobs in flight and stops every thread', async (t) =>
   const pool = new CompressorPool({ threads: 1, maxQueue: 4 });
   await pool.compress(job);
   const inFlight = [1, 2, 3].map(() => pool.compress(job));
+  // This thread blocked while the pool thread finishes the first: its result is then queued
+  // and arrives while terminate() is under way, and must not count.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
   await pool.destroy();
   const outcomes = await Promise.allSettled(inFlight);
   t.true(outcomes.every((o) => o.status === 'rejected'));

@@ -218,7 +218,13 @@ export class CompressorPool {
   async destroy(): Promise<void> {
     this.closing = true;
     this.wakeDrainWaiters(() => true);
-    for (const job of this.unbound.splice(0)) this.settle(job, new PoolClosedError('compressor pool: destroyed'));
+    const destroyed = new PoolClosedError('compressor pool: destroyed');
+    for (const job of this.unbound.splice(0)) this.settle(job, destroyed);
+    // Failed here, not at 'exit': a result can still arrive while terminate() is under way.
+    for (const thread of this.pool) {
+      for (const job of [...(thread.running ? [thread.running] : []), ...thread.pinned.splice(0)]) this.settle(job, destroyed);
+      thread.running = null;
+    }
     await this.stopThreads();
   }
 
