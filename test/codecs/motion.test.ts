@@ -1,42 +1,10 @@
 import test from 'ava';
-import { motionLimits, planMotion, type MotionPart } from '../../codecs/motion/plan.js';
+import { motionLimits, planMotion } from '../../codecs/motion/plan.js';
 import { Canvas } from '../../codecs/image/canvas.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { boxAt, type Box } from '../../codecs/box.js';
-
-/** A deterministic pseudo-random source. */
-const rng = (seed: number) => () => {
-  seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
-  return (seed >>> 0) / 2 ** 32;
-};
-
-/** A canvas of text-like rows: every row distinct (random pixels), as a terminal's lines of glyphs mostly are. */
-function textCanvas(width: number, height: number, seed: number): Canvas {
-  const c = new Canvas(width, height);
-  const r = rng(seed);
-  const w = new Uint32Array(c.bitmap.pixels.buffer);
-  for (let i = 0; i < w.length; i++) w[i] = r() < 0.3 ? 0xffe0e0e0 : 0xff000000 | (r() * 0xffffff);
-  return c;
-}
-
-/** The client's side: `plan` drawn over a copy of `before`, images taken from `next`. */
-function replay(before: Canvas, plan: readonly MotionPart[], next: Bitmap32, box: Box): Canvas {
-  const client = new Canvas(before.width, before.height);
-  client.bitmap.pixels.set(before.bitmap.pixels);
-  for (const p of plan) {
-    if (p.kind === 'copy-bits') client.copyBits(p.box, p.srcX, p.srcY);
-    else if (p.kind === 'fill') client.fill(p.box, p.color);
-    else client.copy(p.box, next, p.box.left - box.left, p.box.top - box.top);
-  }
-  return client;
-}
-
-/** Whether two canvases show the same B,G,R everywhere. */
-const sameScreen = (a: Canvas, b: Canvas) => {
-  const x = new Uint32Array(a.bitmap.pixels.buffer);
-  const y = new Uint32Array(b.bitmap.pixels.buffer);
-  return x.every((v, i) => ((v ^ y[i]!) & 0xffffff) === 0);
-};
+import { prng } from '../helpers/prng.js';
+import { replay, sameScreen, textCanvas } from '../helpers/motion.js';
 
 /** `before` scrolled up by `lines` rows inside `box`, the rows left at the bottom new text. */
 function scrolled(before: Canvas, box: Box, lines: number, seed: number): { after: Canvas; next: Bitmap32 } {
@@ -119,7 +87,7 @@ test('no shift and every row changed: null (one image, as before); small or huge
 });
 
 test('random scrolls, edits and fills: the client always ends with the new picture', (t) => {
-  const r = rng(42);
+  const r = prng(42);
   for (let round = 0; round < 200; round++) {
     const before = textCanvas(96, 80, round);
     const box = {

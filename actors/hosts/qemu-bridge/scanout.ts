@@ -8,8 +8,8 @@
  * client watches the display, the damage waits the same way (`watch`): the red-worker is not
  * woken for nobody, and a client that comes gets the whole surface from it, then what waited.
  *
- * Scrolls: only here are both the surface before an Update and its new pixels at hand, so rows
- * it moved are found here (codecs/motion) and handed on as moves tagged with the write's
+ * Scrolls and window drags: only here are both the surface before an Update and its new pixels
+ * at hand, so rows and rectangles it moved are found here (codecs/motion) and handed on as moves tagged with the write's
  * generation; the red-worker decides whether the client can take them as COPY_BITS.
  *
  * Surface size: a Scanout gives it; QEMU 7.2 sends none after a text-mode switch, so an Update
@@ -22,6 +22,7 @@ import { Histogram } from '../../../runtime/histogram.js';
 import type { ScanoutStats } from '../../contracts.js';
 import { area, bounding, boxAt, boxHeight, boxWidth, intersect, mergeBoxes, sameBox, type Box } from '../../../codecs/box.js';
 import { gradualityLevel } from '../../../codecs/image/graduality.js';
+import { MoveFinder } from '../../../codecs/motion/moves.js';
 import { motionLimits, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
 import { differingPixels, uniformColor } from '../../../codecs/motion/rows.js';
 import { words } from '../../../codecs/image/words.js';
@@ -67,6 +68,8 @@ export class ScanoutFeed {
   private scratch = new Uint8Array(0);
   /** Time spent planning moves so far. */
   private planningMs = 0;
+  /** Windows dragged: moves in any direction, with the offsets of the drag so far. */
+  private readonly moves = new MoveFinder();
   /** The generation of the last write into the device's surface. */
   private generation = 0;
   private readonly cursor: CursorState = {
@@ -258,7 +261,11 @@ export class ScanoutFeed {
       return null;
     }
     // What is lossy at the client is the red-worker's to know: it checks each move's source.
-    const plan = planMotion(surface, box, next, 0, 0, () => false);
+    const scrolled = planMotion(surface, box, next, 0, 0, () => false);
+    // Not rows of the whole box moved up or down: perhaps a window moved, in any direction.
+    const plan = scrolled?.some((p) => p.kind === 'copy-bits')
+      ? scrolled
+      : (this.moves.plan(surface, box, next, 0, 0, () => false) ?? scrolled);
     this.planningMs += performance.now() - started;
     return plan;
   }
