@@ -602,21 +602,27 @@ export interface RedWorkerContract {
   };
   /**
    * The client's link as the main channel's net test measured it: streams start at a bit rate it
-   * allows; the WAN encodings' auto. The client's GLZ dictionary, shared by its displays, as asked.
+   * allows; the WAN encodings' auto. The client's caches, shared by its displays, as asked: the GLZ
+   * dictionary and the pixmap cache's table (none when the client offered no cache).
    * Whether audio plays: its packets set the client's media clock then.
    */
   in:
     | ({ kind: 'net-test' } & NetTest)
-    | { kind: 'glz-dictionary'; session: number; memory: Shared<SharedArrayBuffer> }
+    | {
+        kind: 'client-caches';
+        session: number;
+        glz: Shared<SharedArrayBuffer>;
+        pixmaps: Shared<SharedArrayBuffer> | null;
+      }
     | { kind: 'audio'; playing: boolean };
   /**
-   * glz-window: a client's DISPLAY_INIT window, for its dictionary; glz-release: that display no longer uses it.
+   * client-caches: a client's DISPLAY_INIT sizes (clamped), for its caches; caches-release: that display no longer uses them.
    * playback-latency: while audio plays, the delay the display's streams need the client's audio to keep (ms).
    */
   out:
     | { kind: 'first-drawing' }
-    | { kind: 'glz-window'; session: number; windowPixels: number }
-    | { kind: 'glz-release'; session: number }
+    | { kind: 'client-caches'; session: number; windowPixels: number; pixmapCacheId: number; pixmapCachePixels: number }
+    | { kind: 'caches-release'; session: number }
     | { kind: 'playback-latency'; ms: number };
   replies: {};
 }
@@ -643,20 +649,33 @@ export interface DisplayToWorker {
         glzWindowPixels: number;
         /** The pixmap cache size the client's DISPLAY_INIT offered, in pixels (the i64 as sent: the red-worker clamps it). */
         pixmapCachePixels: number;
+        /** The pixmap cache's id: the client's displays that give the same id share one cache. */
+        pixmapCacheId: number;
       }
     | { kind: 'client-gone'; session: number }
     | { kind: 'preferred-compression'; session: number; compression: number }
     /** PREFERRED_VIDEO_CODEC_TYPE: SpiceVideoCodecType numbers, best first. */
     | { kind: 'preferred-video-codecs'; session: number; codecs: readonly number[] }
-    | { kind: 'stream-report'; session: number; report: StreamReport };
-  recv: { kind: 'wire'; session: number; type: number; body: Moved<Uint8Array> };
+    | { kind: 'stream-report'; session: number; report: StreamReport }
+    /** The message `track` (and so every one before it) went to the client by its message `serial` (for the pixmap cache's WAIT_FOR_CHANNELS). */
+    | { kind: 'sent'; session: number; track: number; serial: number };
+  /** `track`: say the message's serial once it goes. */
+  recv: { kind: 'wire'; session: number; type: number; body: Moved<Uint8Array>; track?: number };
   asks: {};
   answers: {};
 }
 
-/** A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them. */
+/**
+ * A short link: compressed images wait in the red-worker's pipe, where newer ones can replace
+ * them. Of the serials the display channel reports only the latest counts (a message's serial
+ * stands for those before it too: they went before it).
+ */
 export const displayToWorker = (display: number): Port<DisplayToWorker> =>
-  port(channelActorName({ type: ChannelType.display, id: display }), redWorkerName(display), { window: 2, maxQueue: 2 });
+  port(channelActorName({ type: ChannelType.display, id: display }), redWorkerName(display), {
+    window: 2,
+    maxQueue: 2,
+    rules: { sent: { latest: true } },
+  });
 
 /** With QXL devices, a display's cursor comes through its red-worker (the cursor ring). */
 export const cursorFromWorker = (display: number): Port<CursorFromSource> =>

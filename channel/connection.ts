@@ -43,6 +43,8 @@ interface Queued {
   /** Sent ahead of the ACK window (SET_ACK itself, pings); never merged. */
   readonly bypassAcks?: boolean;
   readonly pinned?: boolean;
+  /** Told the message's serial once it goes to the socket. */
+  readonly onSent?: (serial: bigint) => void;
 }
 
 /**
@@ -169,9 +171,9 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     this.enqueue(msg, false);
   }
 
-  /** Queues a message another thread encoded (display drawings encoded beside their images). */
-  sendEncoded(type: number, body: Uint8Array): void {
-    this.enqueueEncoded(this.protocol.server.byNumber.get(type)?.name ?? '', type, body, false);
+  /** Queues a message another thread encoded (display drawings encoded beside their images); `onSent` is told its serial once it goes. */
+  sendEncoded(type: number, body: Uint8Array, onSent?: (serial: bigint) => void): void {
+    this.enqueueEncoded(this.protocol.server.byNumber.get(type)?.name ?? '', type, body, false, onSent);
   }
 
   /** Runs `handler` whenever everything queued has been handed to the socket. */
@@ -238,9 +240,15 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
     this.enqueueEncoded(msg.name, type, body, bypassAcks);
   }
 
-  private enqueueEncoded(name: string, type: number, body: Uint8Array, bypassAcks: boolean): void {
+  private enqueueEncoded(name: string, type: number, body: Uint8Array, bypassAcks: boolean, onSent?: (serial: bigint) => void): void {
     if (this.closed) return;
-    const queued: Queued = { msg: { kind: name }, type, body, ...(bypassAcks ? { bypassAcks, pinned: true } : {}) };
+    const queued: Queued = {
+      msg: { kind: name },
+      type,
+      body,
+      ...(bypassAcks ? { bypassAcks, pinned: true } : {}),
+      ...(onSent && { onSent }),
+    };
     if (this.options.rules) {
       const { replaced } = mergeInto(this.pipe, queued.msg, this.options.rules as RuleTable);
       if (replaced) {
@@ -308,6 +316,7 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
       this.socket.write(header);
       this.writable = this.socket.write(q.body);
       this.socket.uncork();
+      q.onSent?.(this.serial);
       if (this.tracing)
         this.options.log.trace(
           {

@@ -155,7 +155,11 @@ export class ClientDisplay {
   readonly tally: DisplayTally = { images: {}, copyBits: 0, fills: 0 };
   /** Told each DRAW_COPY's decoded image before it is drawn (the surface still shows what was there). */
   beforeCopy: ((dest: Box, image: Bitmap32, srcX: number, srcY: number, payloadBytes: number) => void) | null = null;
-  /** The pixmap cache, of the size DISPLAY_INIT offers (one display here: spice-gtk shares one by cache id). */
+  /**
+   * The pixmap cache, of the size DISPLAY_INIT offers: this display's own, where spice-gtk shares
+   * one by cache id (so a second display in one session gives another id, and the server keeps
+   * their caches apart).
+   */
   readonly pixmaps: ClientPixmapCache;
   /** Messages applied, by name (draw_copy, copy_bits, draw_fill, inval_list, ...). */
   readonly received = new Map<string, number>();

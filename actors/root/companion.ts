@@ -42,7 +42,7 @@ import {
 } from '../contracts.js';
 import { SharedBudget } from '../../runtime/qos/shared-budget.js';
 import { shared } from '../../runtime/envelope.js';
-import { GlzDictionaries } from './glz-dictionaries.js';
+import { ClientCaches } from './client-caches.js';
 import { processClock } from '../../runtime/clock.js';
 import type { Port } from '../../runtime/port.js';
 import type { ChannelName } from '../../config/settings.js';
@@ -227,7 +227,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const videoCodecList = parseVideoCodecs(config['video-codecs']) as VideoCodec[];
   // The client's link, measured by main, sets where its video streams' bit rates start.
   const redWorkers: ActorRef<RedWorkerContract>[] = [];
-  const glzDictionaries = new GlzDictionaries();
+  const clientCaches = new ClientCaches();
   main.link.messages$.subscribe((m) => {
     for (const w of redWorkers)
       void w.link.send({ kind: 'net-test', latencyMs: m.latencyMs, bitsPerSecond: m.bitsPerSecond, lowBandwidth: m.lowBandwidth });
@@ -277,13 +277,15 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     if (id === 0) firstPicture = firstSent(worker);
     redWorkers.push(worker);
     worker.link.messages$.subscribe((m) => {
-      if (m.kind === 'glz-window')
+      if (m.kind === 'client-caches') {
+        const caches = clientCaches.take(m.session, id, m);
         void worker.link.send({
-          kind: 'glz-dictionary',
+          kind: 'client-caches',
           session: m.session,
-          memory: shared(glzDictionaries.take(m.session, id, m.windowPixels).memory),
+          glz: shared(caches.glz.memory),
+          pixmaps: caches.pixmaps && shared(caches.pixmaps),
         });
-      else if (m.kind === 'glz-release') glzDictionaries.release(m.session, id);
+      } else if (m.kind === 'caches-release') clientCaches.release(m.session, id);
     });
     watchStreamLatency(id, worker);
     supervisor.connect(displayToWorker(id));

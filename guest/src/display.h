@@ -27,6 +27,8 @@ struct display {
 int fbdev_open(struct display *d);
 int drm_open(struct display *d, int w, int h, int follow);  /* w = h = 0: the preferred mode */
 int drm_set_mode(struct display *d, int w, int h);
+/* On: drm_open and mode changes scan the buffer out on every connected connector. */
+void drm_mirror(int on);
 
 /* Switches to DRM at w x h (from fbdev if needed); 0 or -1 with the old display kept. */
 int display_set_mode(struct display *d, int w, int h);

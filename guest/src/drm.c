@@ -1,6 +1,8 @@
 /* A DRM dumb buffer scanned out on the first connected connector: the way to pick a mode
  * (fbdev emulation cannot), and to follow the connector's preferred mode, which virtio-gpu
- * sets from the host's window size (QEMU's SetUIInfo). Raw ioctls, no libdrm. */
+ * sets from the host's window size (QEMU's SetUIInfo). Mirrored, the same buffer is scanned
+ * out on every connected connector too (virtio-gpu's heads: consoles showing the same
+ * pixels). Raw ioctls, no libdrm. */
 #include "display.h"
 
 #include <drm.h>
@@ -58,8 +60,15 @@ static int crtc_for(int fd, uint32_t current_encoder, const uint32_t *encs, uint
     return -1;
 }
 
-/* The first connected connector, its modes (freshly probed) and a CRTC that can drive it. */
-static int probe(int fd, struct probe *p)
+static int mirror;
+
+void drm_mirror(int on)
+{
+    mirror = on;
+}
+
+/* The nth connected connector (0: the first), its modes (freshly probed) and a CRTC that can drive it. */
+static int probe_nth(int fd, struct probe *p, int nth)
 {
     static uint32_t conns[MAX_IDS], crtcs[MAX_IDS], encs[MAX_IDS];
     struct drm_mode_card_res res = {0};
@@ -93,12 +102,34 @@ static int probe(int fd, struct probe *p)
             continue;
         if (crtc_for(fd, c.encoder_id, encs, c.count_encoders, crtcs, n_crtcs, &p->crtc_id))
             continue;
+        if (nth-- > 0)
+            continue;
         p->conn_id = conns[i];
         p->n_modes = (int)c.count_modes;
         return 0;
     }
     errno = ENODEV;
-    return fail("no connected connector with a CRTC");
+    return -1;
+}
+
+static int probe(int fd, struct probe *p)
+{
+    return probe_nth(fd, p, 0) ? fail("no connected connector with a CRTC") : 0;
+}
+
+/* Mirrored: the other connected connectors scan out fb in mode m as well (one that refuses keeps what it shows). */
+static void mirror_heads(int fd, const struct probe *first, uint32_t fb_id, const struct drm_mode_modeinfo *m)
+{
+    static struct probe q;
+    for (int n = 1; mirror && n < MAX_IDS && !probe_nth(fd, &q, n); n++) {
+        if (q.crtc_id == first->crtc_id)
+            continue;
+        uint32_t conn = q.conn_id;
+        struct drm_mode_crtc crtc = {.set_connectors_ptr = (uintptr_t)&conn, .count_connectors = 1, .crtc_id = q.crtc_id,
+                                     .fb_id = fb_id, .mode_valid = 1, .mode = *m};
+        if (xioctl(fd, DRM_IOCTL_MODE_SETCRTC, &crtc))
+            fail("mirror setcrtc");
+    }
 }
 
 static const struct drm_mode_modeinfo *preferred(const struct probe *p)
@@ -170,6 +201,7 @@ static int show_mode(struct display *d, const struct probe *p, const struct drm_
         release(d->fd, fb.fb_id, cd.handle, map, cd.size);
         return e;
     }
+    mirror_heads(d->fd, p, fb.fb_id, m);
     release(d->fd, d->fb_id, d->handle, d->map, d->map_len);
     d->conn_id = p->conn_id;
     d->crtc_id = p->crtc_id;

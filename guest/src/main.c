@@ -5,7 +5,8 @@
  *   movie=WxH                                the movie workload's region (default 640x360)
  *   mode=WxH | mode=follow                   draw through DRM in that mode, or in the connector's
  *                                            preferred mode, followed as it changes
- *   draw=fbdev|drm                           where to draw without mode= (default fbdev)
+ *   draw=fbdev|drm|mirror                    where to draw without mode= (default fbdev); mirror:
+ *                                            DRM, the same pixels on every connected head
  *   marker=1                                 the latency marker of bench/e2e (marker.h)
  *   tone=HZ                                  workload=tone's frequency (default 440; sound.h)
  *   sound=1                                  the sound card's drivers (init loads them; implied
@@ -236,8 +237,10 @@ int main(int argc, char **argv)
     silence_console();
     if (mode)
         opened = drm_open(&st.display, w, h, !strcmp(mode, "follow"));
-    else if (!strcmp(draw, "drm"))
+    else if (!strcmp(draw, "drm") || !strcmp(draw, "mirror")) {
+        drm_mirror(!strcmp(draw, "mirror"));
         opened = drm_open(&st.display, 0, 0, 0);
+    }
     else
         opened = fbdev_open(&st.display);
     if (opened) {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { filter, firstValueFrom } from 'rxjs';
 import { readFileSync } from 'node:fs';
-import { ClientDisplay } from '../../client/display.js';
+import { ClientDisplay, spiceGtkDisplayInit } from '../../client/display.js';
 import { SpiceClient } from '../../client/session.js';
 import { writePpm } from '../../codecs/image/ppm.js';
 import { displayProtocol } from '../../codecs/protocol/channels/display.js';
@@ -85,7 +85,11 @@ test.serial(
     t.teardown(() => client.close());
     const d0 = await client.displayReady();
     await eventually('display 1 listed', () => client.channels.some((c) => c.type === ChannelType.display && c.id === 1), 60_000);
-    const d1 = new ClientDisplay(await client.openChannel(displayProtocol, 1, undefined, capWords([DisplayCap.monitorsConfig])));
+    // This client keeps a pixmap cache per display: display 1 gives its own cache id (spice-gtk gives one id, and shares its cache).
+    const d1 = new ClientDisplay(await client.openChannel(displayProtocol, 1, undefined, capWords([DisplayCap.monitorsConfig])), {
+      ...spiceGtkDisplayInit,
+      pixmap_cache_id: 2,
+    });
     t.teardown(() => d1.channel.close());
     const [last0, last1] = await Promise.all([
       s.host.link.ask({ kind: 'frames', count: 20, first: 0, display: 0, noise: true }),

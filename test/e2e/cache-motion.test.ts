@@ -10,7 +10,7 @@ import test from 'ava';
 import { haveQemu } from '../../guest/qemu.js';
 import { buildGuest, Guest } from '../../guest/guest.js';
 import { metricSum, seriesValue } from '../helpers/prometheus.js';
-import { clientMatchesGuest, probeScreenshot } from '../helpers/screens.js';
+import { clientMatchesGuest, headScreen, probeScreenshot } from '../helpers/screens.js';
 import { companionOnBus } from '../helpers/server.js';
 import { SpiceProbe } from '../helpers/spice-probe.js';
 
@@ -72,6 +72,51 @@ qemuTest(
         t.true(copies > 5, `desktop: windows dragged as COPY_BITS: ${copies}`);
       }
     }
+    t.is(await probe.quit(), 0);
+  },
+);
+
+qemuTest(
+  "two heads showing the same pixels (virtio-vga max_outputs=2, the guest mirroring): spice-gtk's one pixmap cache, a display drawing images the other sent, evictions behind WAIT_FOR_CHANNELS; both heads exact",
+  async (t) => {
+    const { bus, server } = await companionOnBus(t, ['--metrics-addr', '127.0.0.1:0']);
+    const guest = await Guest.start({
+      image: await buildGuest(),
+      display: ['-display', `dbus,addr=${bus.address}`],
+      workload: 'desktop',
+      vga: 'virtio',
+      outputs: 2,
+      // Head 1 connected from the start (QEMU enables it only once a client asks), so the guest mirrors onto it.
+      kernelArgs: ['draw=mirror', 'video=Virtual-2:e'],
+    });
+    t.teardown(() => guest.stop());
+    await guest.waitReady({ timeoutMs: 120_000 });
+    // A cache of 2 Mi pixels (two screens): it fills, and images one display used are evicted by the other.
+    const probe = new SpiceProbe(['--port', String(server.port), '--cache-size', String(8 * 1024 * 1024)]);
+    t.teardown(() => probe.kill());
+    for (const id of [0, 1]) await probe.waitFor((e) => e.event === 'primary-create' && e.id === id, `display ${id}`, 30_000);
+    await new Promise((r) => setTimeout(r, 5000));
+    await guest.qmp.execute('stop');
+    for (const head of [0, 1]) {
+      const match = await clientMatchesGuest(
+        () => headScreen(guest, head),
+        () => probeScreenshot(probe, guest.dir, head),
+      );
+      t.log(`spice-gtk = screendump head ${head} ${match.screen.width}x${match.screen.height} at attempt ${match.attempts}`);
+    }
+    const metrics = await (await fetch(`http://127.0.0.1:${server.companion.metricsPort}/metrics`)).text();
+    const figure = (name: string, head: number) => seriesValue(metrics, `${name}{actor="red-worker-${head}"}`) || 0;
+    const figures = [0, 1].map((head) => ({
+      hits: seriesValue(metrics, `spice_display_pixmap_cache_total{actor="red-worker-${head}",result="hit"}`) || 0,
+      shared: figure('spice_display_pixmap_cache_shared_hits_total', head),
+      evicted: figure('spice_display_pixmap_cache_evicted_total', head),
+      waits: figure('spice_display_pixmap_cache_waits_total', head),
+    }));
+    for (const [head, f] of figures.entries())
+      t.log(`display ${head}: ${f.hits} hits, ${f.shared} of them on the other display's images; ${f.evicted} evicted, ${f.waits} waits`);
+    const sum = (k: keyof (typeof figures)[number]) => figures.reduce((n, f) => n + f[k], 0);
+    t.true(sum('shared') > 0, "a display drew from the cache what the other sent (the client's one cache)");
+    t.true(sum('waits') > 0, 'images the other display used were dropped behind a WAIT_FOR_CHANNELS (and spice-gtk kept drawing)');
     t.is(await probe.quit(), 0);
   },
 );

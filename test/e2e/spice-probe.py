@@ -481,6 +481,7 @@ def main():
     ap.add_argument('--password')
     ap.add_argument('--username', help='for SASL')
     ap.add_argument('--shared-dir', help="the folder spice-gtk's WebDAV server shares with the guest")
+    ap.add_argument('--cache-size', type=int, help='the pixmap cache in bytes (DISPLAY_INIT offers a quarter of it in pixels)')
     args = ap.parse_args()
     if args.port is None and args.tls_port is None:
         ap.error('give --port and/or --tls-port')
@@ -500,6 +501,8 @@ def main():
         session.props.username = args.username
     if args.shared_dir is not None:
         session.props.shared_dir = args.shared_dir
+    if args.cache_size is not None:
+        session.props.cache_size = args.cache_size
     probe = Probe(session)
     read_commands(probe)
     if not Spice.Session.connect(session):

@@ -6,15 +6,12 @@
  * the encoding under test.
  */
 import test from 'ava';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { haveQemu } from '../../guest/qemu.js';
-import { screendump as dumpHead } from '../../guest/qmp.js';
 import { buildGuest, Guest, type GuestImage } from '../../guest/guest.js';
 import { seriesValue } from '../helpers/prometheus.js';
 import { availableParallelism, loadavg } from 'node:os';
 import { ssim } from '../../codecs/image/ssim.js';
-import { clientMatchesGuest, diffScreens, describeDiff, readScreen } from '../helpers/screens.js';
+import { clientMatchesGuest, diffScreens, describeDiff, headScreen, probeScreenshot } from '../helpers/screens.js';
 import { companionOnBus } from '../helpers/server.js';
 import { SpiceProbe } from '../helpers/spice-probe.js';
 
@@ -63,7 +60,7 @@ for (const { mode, encoding, workloads, flags = [] } of cases) {
         await guest.qmp.execute('stop');
         const match = await clientMatchesGuest(
           () => guest.screendump(),
-          () => probeScreen(probe, guest.dir),
+          () => probeScreenshot(probe, guest.dir),
         );
         const after = await scrape();
         await guest.qmp.execute('cont');
@@ -152,7 +149,7 @@ qemuTest(
       let exactAt = -1;
       let lossy = { at: -1, score: 1, diff: 'none' };
       while (exactAt < 0 && performance.now() - stopped < 10_000) {
-        const shot = await probeScreen(probe, guest.dir);
+        const shot = await probeScreenshot(probe, guest.dir);
         const at = Math.round(performance.now() - stopped);
         const d = diffScreens(shot, dump);
         if (d.kind === 'same') exactAt = at;
@@ -206,12 +203,8 @@ qemuTest('GLZ on two displays (virtio-vga max_outputs=2): one dictionary for the
   const matches = [];
   for (const head of [0, 1]) {
     const match = await clientMatchesGuest(
-      async () => {
-        const file = join(guest.dir, `head-${head}.ppm`);
-        await dumpHead(guest.qmp, file, 'video0', head);
-        return readScreen(file);
-      },
-      () => probeScreen(probe, guest.dir, head),
+      () => headScreen(guest, head),
+      () => probeScreenshot(probe, guest.dir, head),
     );
     matches.push(match);
   }
@@ -233,14 +226,3 @@ qemuTest('GLZ on two displays (virtio-vga max_outputs=2): one dictionary for the
   t.is(dictionaryImages(0), dictionaryImages(1), 'the same dictionary behind both displays');
   t.is(await probe.quit(), 0);
 });
-
-/** What the probe's spice-gtk shows on `display`. */
-async function probeScreen(p: SpiceProbe, dir: string, display = 0) {
-  const path = join(dir, `probe-${display}-${Date.now()}.ppm`);
-  await p.command({ cmd: 'screenshot', path, display });
-  try {
-    return readScreen(path);
-  } finally {
-    rmSync(path, { force: true });
-  }
-}

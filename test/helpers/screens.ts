@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { readPpm } from '../../codecs/image/ppm.js';
+import { screendump as dumpHead, type Qmp } from '../../guest/qmp.js';
 
 /** How two screens differ: nothing, their sizes, or how many pixels (RGB only) and where. */
 export type ScreenDiff =
@@ -86,4 +87,11 @@ export async function probeScreenshot(probe: { command(cmd: Record<string, unkno
   } finally {
     rmSync(path, { force: true });
   }
+}
+
+/** What QMP screendump shows of `head` of the device `video0` (virtio-vga with max_outputs). */
+export async function headScreen(guest: { qmp: Qmp; dir: string }, head: number): Promise<Bitmap32> {
+  const file = join(guest.dir, `head-${head}.ppm`);
+  await dumpHead(guest.qmp, file, 'video0', head);
+  return readScreen(file);
 }

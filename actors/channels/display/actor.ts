@@ -35,7 +35,12 @@ export default defineActor<DisplayContract>((ctx) => {
   worker.messages$.subscribe((m) => {
     const c = clients.get(m.session);
     if (!c) return;
-    c.sendEncoded(m.type, m.body.value);
+    const { track } = m;
+    c.sendEncoded(
+      m.type,
+      m.body.value,
+      track === undefined ? undefined : (serial) => void worker.send({ kind: 'sent', session: m.session, track, serial: Number(serial) }),
+    );
     pace(c);
   });
 
@@ -80,6 +85,7 @@ export default defineActor<DisplayContract>((ctx) => {
               caps: link.channelCaps,
               glzWindowPixels: glzWindow(m.body.glz_dictionary_window_size),
               pixmapCachePixels: Number(m.body.pixmap_cache_size),
+              pixmapCacheId: m.body.pixmap_cache_id,
             });
             return;
           case 'preferred_compression':

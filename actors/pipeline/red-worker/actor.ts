@@ -1,6 +1,6 @@
 import type { ImageCompressionMode } from '../../../codecs/image/choose.js';
 import { displayProtocol } from '../../../codecs/protocol/channels/display.js';
-import { DisplayCap, hasCap, ImageFlags, ResourceType } from '../../../codecs/protocol/enums.js';
+import { ChannelType, DisplayCap, hasCap, ImageFlags, ResourceType } from '../../../codecs/protocol/enums.js';
 import { encodeMessage } from '../../../codecs/protocol/table.js';
 import { close, dup, eventfdSignal, mapShared, Poller, type Fd } from '../../../native/index.js';
 import { checkDeviceMemory } from '../../../native/qxl/device-memory.js';
@@ -38,7 +38,7 @@ import { glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictiona
 import type { NetTest } from '../../contracts.js';
 import { LossyAreas } from './lossy.js';
 import { goesLossy, wanOn } from './wan.js';
-import { PixmapCache, pixmapCachePixels, type CacheVerdict } from './cache/pixmap-cache.js';
+import { PixmapCache, pixmapCachePixels, type CacheUse, type CacheVerdict, type ChannelWaitFor } from './cache/pixmap-cache.js';
 import { contentKey } from './cache/content-key.js';
 import { motionSecondsHelp, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
@@ -118,7 +118,7 @@ export default defineActor<RedWorkerContract>(
     /** The client's link, as main's net test measured it (none yet: a fast one). */
     let link: NetTest | null = null;
     ctx.parent.messages$.subscribe((m) => {
-      if (m.kind === 'glz-dictionary') return dictionary(m.session, m.memory.value);
+      if (m.kind === 'client-caches') return cachesCame(m.session, m.glz.value, m.pixmaps?.value ?? null);
       if (m.kind === 'audio') return streams?.setAudio(m.playing);
       link = m;
       streams?.setLink(m);
@@ -130,14 +130,16 @@ export default defineActor<RedWorkerContract>(
       marked: boolean;
       /** The client's GLZ dictionary, shared by its displays (the root's): a fresh one each client, so its ids start at 0. */
       glz?: GlzDictionary;
-      /** What the client's pixmap cache holds of this display's images (none when it offered no room). */
+      /** What the client's pixmap cache holds, shared by its displays that gave its id (none when it offered no room). */
       cache?: PixmapCache;
     }
     let client: ClientState | null = null;
     /** A client waiting for its GLZ dictionary before its first picture, so that all its images may be GLZ. */
     let waiting: ClientState | null = null;
     let imageId = 0n;
-    let clients = 0;
+    /** The cache uses of messages sent to the display channel, by track, until it says their serial. */
+    const tracked = new Map<number, readonly CacheUse[]>();
+    let track = 0;
     let sent = 0;
     const { meter } = ctx;
     meter.counter('spice_display_drawings_sent_total', 'Drawings sent to the display channel (frames, in SPICE terms).', {}, () => sent);
@@ -197,6 +199,25 @@ export default defineActor<RedWorkerContract>(
       'spice_display_pixmap_cache_total',
       'Images by what the pixmap cache made of them: hit (sent as FROM_CACHE), added (sent with CACHE_ME), skipped (larger than the cache).',
       'result',
+    );
+    const shared = { hits: 0, evicted: 0, waits: 0 };
+    meter.counter(
+      'spice_display_pixmap_cache_shared_hits_total',
+      "FROM_CACHE hits on images another of the client's displays sent (its displays share one cache).",
+      {},
+      () => shared.hits,
+    );
+    meter.counter(
+      'spice_display_pixmap_cache_evicted_total',
+      'Pixmaps this display told the client to drop (INVAL_LIST).',
+      {},
+      () => shared.evicted,
+    );
+    meter.counter(
+      'spice_display_pixmap_cache_waits_total',
+      'WAIT_FOR_CHANNELS sent ahead of an INVAL_LIST: pixmaps another display used, dropped once the client drew that.',
+      {},
+      () => shared.waits,
     );
     let motionMs = 0;
     meter.counter('spice_display_motion_seconds_total', motionSecondsHelp, {}, () => motionMs / 1000);
@@ -465,18 +486,24 @@ export default defineActor<RedWorkerContract>(
               { asked: m.pixmapCachePixels, pixels: cache.pixels },
               'pixmap cache size from DISPLAY_INIT out of bounds: clamped',
             );
-          clients++;
-          waiting = {
+          waiting = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          void ctx.parent.send({
+            kind: 'client-caches',
             session: m.session,
-            caps: m.caps,
-            mode: init.imageCompression,
-            marked: false,
-            // Not yet shared by a client's displays: each keeps its own, its ids apart (display, client in the high bits).
-            ...(cache.pixels > 0 && {
-              cache: new PixmapCache(cache.pixels, (BigInt(init.id & 0xff) << 56n) | (BigInt(clients & 0xffff) << 40n)),
-            }),
-          };
-          void ctx.parent.send({ kind: 'glz-window', session: m.session, windowPixels: m.glzWindowPixels });
+            windowPixels: m.glzWindowPixels,
+            pixmapCacheId: m.pixmapCacheId,
+            pixmapCachePixels: cache.pixels,
+          });
+          return;
+        }
+        case 'sent': {
+          // Reports merge on the way: this serial bounds those of the messages before it, which a wait may name as well.
+          if (client?.session !== m.session) return;
+          for (const [t, uses] of tracked) {
+            if (t > m.track) break;
+            tracked.delete(t);
+            client.cache?.sent(uses, m.serial);
+          }
           return;
         }
         case 'client-gone':
@@ -497,35 +524,67 @@ export default defineActor<RedWorkerContract>(
       }
     });
 
-    /** The client's dictionary came (from the root): its first picture goes. */
-    const dictionary = (session: number, memory: SharedArrayBuffer) => {
+    /** The client's caches came (from the root): its first picture goes. */
+    const cachesCame = (session: number, glz: SharedArrayBuffer, pixmaps: SharedArrayBuffer | null) => {
       if (waiting?.session !== session) return;
-      client = { ...waiting, glz: { memory } };
+      let cache: PixmapCache | undefined;
+      try {
+        cache = pixmaps ? new PixmapCache(pixmaps, init.id) : undefined;
+      } catch (err) {
+        ctx.log.warn({ err }, 'no pixmap cache for this display');
+      }
+      client = { ...waiting, glz: { memory: glz }, ...(cache && { cache }) };
       waiting = null;
       streams?.setClient(client.caps);
       watched();
       if (canvas) introduce(canvas);
       void pump();
     };
-    /** The client leaves this display (or another takes its place): what it had goes, its dictionary let go. */
+    /** The client leaves this display (or another takes its place): what it had goes, its caches let go. */
     const leave = (session: number) => {
       retireGlz();
+      client?.cache?.leave();
+      tracked.clear();
       client = null;
       waiting = null;
       streams?.setClient(null);
       pipe.clear();
       lossy.clear();
       watched();
-      void ctx.parent.send({ kind: 'glz-release', session });
+      void ctx.parent.send({ kind: 'caches-release', session });
     };
 
-    /** A display message; `before`: one sent just ahead of it (the INVAL_LIST of the pixmaps its image evicts). */
-    type Wire = { session: number; type: number; body: Uint8Array; before?: { type: number; body: Uint8Array } };
+    /**
+     * A display message; `before`: those sent just ahead of it (the WAIT_FOR_CHANNELS and
+     * INVAL_LIST of the pixmaps its image evicts); `uses`: its uses of the pixmap cache.
+     */
+    type Wire = {
+      session: number;
+      type: number;
+      body: Uint8Array;
+      before?: readonly { type: number; body: Uint8Array }[];
+      uses?: readonly CacheUse[];
+    };
     /**
      * The last GLZ job submitted: with a dictionary, images are encoded one at a time in pipe
      * order, so the ids the dictionary hands out follow the order the client gets them in.
      */
     let glzTail: Promise<unknown> = Promise.resolve();
+    /**
+     * What goes ahead of an image whose room evicted `evicted`: the client first waits until the
+     * other displays drew their messages that used them (their serials), then drops them.
+     */
+    const evictions = (evicted: readonly bigint[], waits: readonly ChannelWaitFor[]) => {
+      if (evicted.length === 0) return [];
+      shared.evicted += evicted.length;
+      if (waits.length > 0) shared.waits++;
+      const wait_list = waits.map((w) => ({ channel_type: ChannelType.display, channel_id: w.display, message_serial: BigInt(w.serial) }));
+      const resources = evicted.map((id) => ({ type: ResourceType.pixmap, id }));
+      return [
+        ...(wait_list.length > 0 ? [encodeMessage(displayProtocol.server, { name: 'wait_for_channels', body: { wait_list } })] : []),
+        encodeMessage(displayProtocol.server, { name: 'inval_list', body: { resources } }),
+      ];
+    };
     /** A drawing's display message; an image's once the pool has compressed it (or as it is, if the pool failed it). Never rejects. */
     const encode = async (
       d: Drawing,
@@ -557,9 +616,10 @@ export default defineActor<RedWorkerContract>(
         countCache(verdict.kind === 'add' ? 'added' : verdict.kind === 'hit' ? 'hit' : 'skipped');
         if (verdict.kind === 'hit') {
           countImage('from_cache');
+          if (verdict.shared) shared.hits++;
           const message = encodeMessage(displayProtocol.server, drawingMessage(d, { id: verdict.id, fromCache: verdict }));
           recycle(d);
-          return { session, ...message };
+          return { session, ...message, uses: [verdict.use] };
         }
         const request = {
           encoding: 'auto',
@@ -578,7 +638,7 @@ export default defineActor<RedWorkerContract>(
           return { chosen: 'raw', encoding: 'raw' };
         });
         countImage(result.encoding);
-        if (verdict.kind === 'add') cache?.setLossy(verdict.id, result.encoding === 'jpeg' || result.encoding === 'jpeg-alpha');
+        if (verdict.kind === 'add') cache?.setLossy(verdict.use, result.encoding === 'jpeg' || result.encoding === 'jpeg-alpha');
         const size = (result.encoding === 'raw' ? d.bitmap.pixels.byteLength : result.data.length) + 256;
         countImageBytes(result.encoding, size - 256);
         const source: ImageSource =
@@ -587,16 +647,12 @@ export default defineActor<RedWorkerContract>(
             : { id: ++imageId << 32n, result };
         const message = encodeMessage(displayProtocol.server, drawingMessage(d, source), size);
         recycle(d);
-        const evicted = verdict.kind === 'add' ? verdict.evicted : [];
-        const resources = evicted.map((id) => ({ type: ResourceType.pixmap, id }));
-        return {
-          session,
-          ...message,
-          ...(evicted.length > 0 && { before: encodeMessage(displayProtocol.server, { name: 'inval_list', body: { resources } }) }),
-        };
+        if (verdict.kind !== 'add') return { session, ...message };
+        return { session, ...message, before: evictions(verdict.evicted, verdict.waits), uses: [verdict.use] };
       } catch (err) {
         // An image the cache took that never goes out: no later hit may name it.
-        if (verdict.kind === 'add') cache?.forget(verdict.id);
+        if (verdict.kind === 'add') cache?.forget(verdict.use);
+        else if (verdict.kind === 'hit') cache?.settle([verdict.use]);
         ctx.log.error({ err, kind: d.kind }, 'drawing not encoded: dropped');
         return null;
       }
@@ -646,11 +702,21 @@ export default defineActor<RedWorkerContract>(
             continue;
           }
           const wire = await ahead.shift()!;
-          if (!wire || client?.session !== wire.session) continue;
+          if (!wire || client?.session !== wire.session) {
+            if (wire?.uses) client?.cache?.settle(wire.uses);
+            continue;
+          }
           // Waits while the display channel holds its link (its client is not keeping up).
-          if (wire.before)
-            await display.send({ kind: 'wire', session: wire.session, type: wire.before.type, body: moved(wire.before.body) });
-          await display.send({ kind: 'wire', session: wire.session, type: wire.type, body: moved(wire.body) });
+          for (const b of wire.before ?? []) await display.send({ kind: 'wire', session: wire.session, type: b.type, body: moved(b.body) });
+          const tracking = wire.uses && client.cache ? ++track : undefined;
+          if (tracking !== undefined) tracked.set(tracking, wire.uses!);
+          await display.send({
+            kind: 'wire',
+            session: wire.session,
+            type: wire.type,
+            body: moved(wire.body),
+            ...(tracking !== undefined && { track: tracking }),
+          });
           if (sent++ === 0) void ctx.parent.send({ kind: 'first-drawing' });
         }
       } catch (err) {

@@ -1,6 +1,14 @@
 import type { Bitmap32 } from '../../../../codecs/image/bitmap.js';
 import { rgbMask, words } from '../../../../codecs/image/words.js';
 
+/** An image's size and the two hashes of its pixels (int32). */
+export interface ContentKey {
+  readonly width: number;
+  readonly height: number;
+  readonly h1: number;
+  readonly h2: number;
+}
+
 /**
  * What identifies an image in the pixmap cache: its size and two 32-bit hashes of its shown
  * pixels (B,G,R; the 4th byte is not shown), one MurmurHash3 lane and one FNV-style lane with
@@ -8,7 +16,7 @@ import { rgbMask, words } from '../../../../codecs/image/words.js';
  * the same image. A false match would show the wrong pixels; at 64 bits it is not expected in
  * the life of a cache of thousands of images. One read of the pixels (about 2-3 ms a megapixel).
  */
-export function contentKey(b: Bitmap32): string {
+export function contentKey(b: Bitmap32): ContentKey {
   // Snapshots are word-aligned; anything else is read from a copy.
   const w = words(b) ?? new Uint32Array(b.pixels.slice().buffer, 0, b.pixels.byteLength >>> 2);
   const stride = b.stride >>> 2;
@@ -24,5 +32,5 @@ export function contentKey(b: Bitmap32): string {
       h2 = Math.imul(h2 ^ v, 0x01000193) ^ (h2 >>> 15);
     }
   }
-  return `${b.width}x${b.height}:${(h1 >>> 0).toString(16)}:${(h2 >>> 0).toString(16)}`;
+  return { width: b.width, height: b.height, h1, h2 };
 }
