@@ -651,31 +651,23 @@ export interface DisplayToWorker {
         pixmapCachePixels: number;
         /** The pixmap cache's id: the client's displays that give the same id share one cache. */
         pixmapCacheId: number;
+        /** The SentCell of the client's connection: the serials of tracked messages as they go. */
+        sent: Shared<SharedArrayBuffer>;
       }
     | { kind: 'client-gone'; session: number }
     | { kind: 'preferred-compression'; session: number; compression: number }
     /** PREFERRED_VIDEO_CODEC_TYPE: SpiceVideoCodecType numbers, best first. */
     | { kind: 'preferred-video-codecs'; session: number; codecs: readonly number[] }
-    | { kind: 'stream-report'; session: number; report: StreamReport }
-    /** The message `track` (and so every one before it) went to the client by its message `serial` (for the pixmap cache's WAIT_FOR_CHANNELS). */
-    | { kind: 'sent'; session: number; track: number; serial: number };
-  /** `track`: say the message's serial once it goes. */
+    | { kind: 'stream-report'; session: number; report: StreamReport };
+  /** `track`: write the message's serial in the client's SentCell once it goes (for the pixmap cache's WAIT_FOR_CHANNELS). */
   recv: { kind: 'wire'; session: number; type: number; body: Moved<Uint8Array>; track?: number };
   asks: {};
   answers: {};
 }
 
-/**
- * A short link: compressed images wait in the red-worker's pipe, where newer ones can replace
- * them. Of the serials the display channel reports only the latest counts (a message's serial
- * stands for those before it too: they went before it).
- */
+/** A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them. */
 export const displayToWorker = (display: number): Port<DisplayToWorker> =>
-  port(channelActorName({ type: ChannelType.display, id: display }), redWorkerName(display), {
-    window: 2,
-    maxQueue: 2,
-    rules: { sent: { latest: true } },
-  });
+  port(channelActorName({ type: ChannelType.display, id: display }), redWorkerName(display), { window: 2, maxQueue: 2 });
 
 /** With QXL devices, a display's cursor comes through its red-worker (the cursor ring). */
 export const cursorFromWorker = (display: number): Port<CursorFromSource> =>

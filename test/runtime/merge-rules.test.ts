@@ -6,13 +6,11 @@ import {
   cursorFromHost,
   cursorFromWorker,
   demoHostReports,
-  displayToWorker,
   inputsToHost,
   mainReports,
   redWorkerReports,
   type CursorEvent,
   type DemoHostContract,
-  type DisplayToWorker,
   type InputEvent,
   type MainContract,
   type RedWorkerContract,
@@ -120,20 +118,6 @@ test('cursor channel to its client: a MOVE only the latest, SET, HIDE and pings 
     ['a move never passes a ping (sent ahead of the ACK window)', [{ pinned: w('move') }], w('move'), 'kept', [w('move'), w('move')]],
     ['a set after a set', [w('set')], w('set'), 'kept', [w('set'), w('set')]],
   ]);
-});
-
-test("display channel to its red-worker: only the latest serial report (it bounds those before it), the client's messages all delivered", (t) => {
-  type ToWorker = DisplayToWorker['send'];
-  const sent = (track: number, serial: number): ToWorker => ({ kind: 'sent', session: 1, track, serial });
-  const gone: ToWorker = { kind: 'client-gone', session: 1 };
-  const codecs: ToWorker = { kind: 'preferred-video-codecs', session: 1, codecs: [1] };
-  check<ToWorker>(t, endOptions(displayToWorker(0)).rules as RuleTable, [
-    ['a serial after a serial', [sent(1, 10)], sent(2, 12), 'replaced', [sent(2, 12)]],
-    ['a serial never passes the client going', [sent(1, 10), gone], sent(2, 12), 'kept', [sent(1, 10), gone, sent(2, 12)]],
-    ['the client going', [gone], gone, 'kept', [gone, gone]],
-    ['preferences', [codecs], codecs, 'kept', [codecs, codecs]],
-  ]);
-  t.deepEqual(endOptions(flip(displayToWorker(0))).rules, undefined, "the red-worker's messages: none merges");
 });
 
 test('reports to an owner: only the latest figures, a net test per session', (t) => {

@@ -7,6 +7,8 @@ import { ChannelConnection } from '../../../channel/connection.js';
 import { channelMeter } from '../../../channel/meter.js';
 import { displayToWorker, serverToChannel, type DisplayContract } from '../../contracts.js';
 import { glzWindowPixels } from '../../../codecs/image/glz/dictionary.js';
+import { SentCell } from '../../../channel/sent-cell.js';
+import { shared } from '../../../runtime/envelope.js';
 
 type Connection = ChannelConnection<(typeof protocol)['server']['defs'], (typeof protocol)['client']['defs']>;
 
@@ -27,6 +29,8 @@ export default defineActor<DisplayContract>((ctx) => {
   const server = ctx.peer(flip(serverToChannel({ type: ChannelType.display, id: ctx.init.id })));
   const worker = ctx.peer(displayToWorker(ctx.init.id));
   const clients = new Map<number, Connection>();
+  /** Each client's SentCell, made at its DISPLAY_INIT. */
+  const sentCells = new Map<number, SentCell>();
 
   const pace = (c: Connection) => {
     if (c.queuedBytes > highWater) worker.pause();
@@ -36,11 +40,8 @@ export default defineActor<DisplayContract>((ctx) => {
     const c = clients.get(m.session);
     if (!c) return;
     const { track } = m;
-    c.sendEncoded(
-      m.type,
-      m.body.value,
-      track === undefined ? undefined : (serial) => void worker.send({ kind: 'sent', session: m.session, track, serial: Number(serial) }),
-    );
+    const cell = sentCells.get(m.session);
+    c.sendEncoded(m.type, m.body.value, track === undefined || !cell ? undefined : (serial) => cell.write(track, serial));
     pace(c);
   });
 
@@ -69,16 +70,19 @@ export default defineActor<DisplayContract>((ctx) => {
         clearTimeout(timer);
         if (clients.get(link.session) !== c) return;
         clients.delete(link.session);
+        sentCells.delete(link.session);
         worker.resume();
         void worker.send({ kind: 'client-gone', session: link.session });
       });
       let ready = false;
       c.onMessage((m) => {
         switch (m.name) {
-          case 'init':
+          case 'init': {
             if (ready) return c.close({ by: 'server', why: 'a second DISPLAY_INIT' });
             ready = true;
             clearTimeout(timer);
+            const cell = new SentCell(SentCell.create());
+            sentCells.set(link.session, cell);
             void worker.send({
               kind: 'client',
               session: link.session,
@@ -86,8 +90,10 @@ export default defineActor<DisplayContract>((ctx) => {
               glzWindowPixels: glzWindow(m.body.glz_dictionary_window_size),
               pixmapCachePixels: Number(m.body.pixmap_cache_size),
               pixmapCacheId: m.body.pixmap_cache_id,
+              sent: shared(cell.memory),
             });
             return;
+          }
           case 'preferred_compression':
             void worker.send({ kind: 'preferred-compression', session: link.session, compression: m.body.image_compression });
             return;

@@ -38,6 +38,7 @@ import { glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictiona
 import type { NetTest } from '../../contracts.js';
 import { LossyAreas } from './lossy.js';
 import { goesLossy, wanOn } from './wan.js';
+import { SentCell } from '../../../channel/sent-cell.js';
 import { PixmapCache, pixmapCachePixels, type CacheUse, type CacheVerdict, type ChannelWaitFor } from './cache/pixmap-cache.js';
 import { contentKey } from './cache/content-key.js';
 import { motionSecondsHelp, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
@@ -132,14 +133,39 @@ export default defineActor<RedWorkerContract>(
       glz?: GlzDictionary;
       /** What the client's pixmap cache holds, shared by its displays that gave its id (none when it offered no room). */
       cache?: PixmapCache;
+      /** Serials of the tracked messages as the display channel sends them. */
+      sent: SentCell;
     }
     let client: ClientState | null = null;
     /** A client waiting for its GLZ dictionary before its first picture, so that all its images may be GLZ. */
     let waiting: ClientState | null = null;
     let imageId = 0n;
-    /** The cache uses of messages sent to the display channel, by track, until it says their serial. */
+    /** The cache uses of messages sent to the display channel, by track, until the client's SentCell has their serial. */
     const tracked = new Map<number, readonly CacheUse[]>();
     let track = 0;
+    /**
+     * Gives the cache the serials of the tracked messages that went: the newest serial stands for
+     * those before it (a wait may name a later serial than needed, never an earlier one).
+     */
+    const settleSent = () => {
+      if (!client?.cache || tracked.size === 0) return;
+      const { track: last, serial } = client.sent.read();
+      for (const [t, uses] of tracked) {
+        if (t > last) break;
+        tracked.delete(t);
+        client.cache.sent(uses, serial);
+      }
+    };
+    /** While tracked messages wait for their serial and nothing else wakes this thread, a look now and then: another display may evict what they used once they have one. */
+    let settleTimer: NodeJS.Timeout | null = null;
+    const settleLater = () => {
+      if (settleTimer || tracked.size === 0) return;
+      settleTimer = setTimeout(() => {
+        settleTimer = null;
+        settleSent();
+        settleLater();
+      }, 100);
+    };
     let sent = 0;
     const { meter } = ctx;
     meter.counter('spice_display_drawings_sent_total', 'Drawings sent to the display channel (frames, in SPICE terms).', {}, () => sent);
@@ -486,7 +512,7 @@ export default defineActor<RedWorkerContract>(
               { asked: m.pixmapCachePixels, pixels: cache.pixels },
               'pixmap cache size from DISPLAY_INIT out of bounds: clamped',
             );
-          waiting = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false };
+          waiting = { session: m.session, caps: m.caps, mode: init.imageCompression, marked: false, sent: new SentCell(m.sent.value) };
           void ctx.parent.send({
             kind: 'client-caches',
             session: m.session,
@@ -494,16 +520,6 @@ export default defineActor<RedWorkerContract>(
             pixmapCacheId: m.pixmapCacheId,
             pixmapCachePixels: cache.pixels,
           });
-          return;
-        }
-        case 'sent': {
-          // Reports merge on the way: this serial bounds those of the messages before it, which a wait may name as well.
-          if (client?.session !== m.session) return;
-          for (const [t, uses] of tracked) {
-            if (t > m.track) break;
-            tracked.delete(t);
-            client.cache?.sent(uses, m.serial);
-          }
           return;
         }
         case 'client-gone':
@@ -545,6 +561,8 @@ export default defineActor<RedWorkerContract>(
       retireGlz();
       client?.cache?.leave();
       tracked.clear();
+      if (settleTimer) clearTimeout(settleTimer);
+      settleTimer = null;
       client = null;
       waiting = null;
       streams?.setClient(null);
@@ -608,6 +626,7 @@ export default defineActor<RedWorkerContract>(
         // Decided in pipe order, before any wait, so a hit never reaches the client before its image.
         // A drawing that may go lossy may show a lossy cached copy; one that must be exact (a lossless
         // resend of a lossy area) gets its pixels again, replacing a lossy entry.
+        settleSent();
         if (cache)
           verdict = cache.use(contentKey(d.bitmap), d.bitmap.width * d.bitmap.height, {
             canLossy: d.lossy === true,
@@ -725,9 +744,11 @@ export default defineActor<RedWorkerContract>(
         pumping = false;
       }
       if (client && pipe.length > 0 && display.state !== 'closed') void pump();
+      else settleLater();
     };
 
     ctx.onStop(() => {
+      if (settleTimer) clearTimeout(settleTimer);
       lossy.stop();
       streams?.close();
       detach();
