@@ -96,7 +96,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
   // Display 0 exists from the start: a client may wait on it for QEMU to come.
   head(0);
   // No client on a display: its damage waits in the feed, the red-worker is not woken for nobody.
-  dispatcher.messages$.subscribe((m) => heads.get(m.display)?.feed.watch(m.watched));
+  dispatcher.messages$.subscribe((m) => heads.get(m.display)?.feed.watch(m.watched, m.findDrags));
 
   const tellAbsolute = (a: boolean) => {
     if (input) input.absolute = a;

@@ -84,6 +84,7 @@ export class ScanoutFeed {
   private waiting = false;
   /** Whether a client is shown this display (told by the red-worker); until told, as if one were. */
   private watched = true;
+  private findDrags = true;
   private closed = false;
   private readonly timed: number[] = [];
   private latency = new Histogram();
@@ -172,9 +173,11 @@ export class ScanoutFeed {
   /**
    * Whether a client is shown this display. Unwatched, damage waits merged (the surface is kept
    * up to date); watched again, what waited goes, as the client's first picture may have been
-   * taken before the last of it was written.
+   * taken before the last of it was written. `findDrags`: whether window drags are looked for
+   * for that client (vertical scrolls always are).
    */
-  watch(watched: boolean): void {
+  watch(watched: boolean, findDrags = true): void {
+    this.findDrags = findDrags;
     if (watched === this.watched) return;
     this.watched = watched;
     if (watched) this.flush();
@@ -263,9 +266,10 @@ export class ScanoutFeed {
     // What is lossy at the client is the red-worker's to know: it checks each move's source.
     const scrolled = planMotion(surface, box, next, 0, 0, () => false);
     // Not rows of the whole box moved up or down: perhaps a window moved, in any direction.
-    const plan = scrolled?.some((p) => p.kind === 'copy-bits')
-      ? scrolled
-      : (this.moves.plan(surface, box, next, 0, 0, () => false) ?? scrolled);
+    const plan =
+      scrolled?.some((p) => p.kind === 'copy-bits') || !this.findDrags
+        ? scrolled
+        : (this.moves.plan(surface, box, next, 0, 0, () => false) ?? scrolled);
     this.planningMs += performance.now() - started;
     return plan;
   }

@@ -123,6 +123,8 @@ export default defineActor<RedWorkerContract>(
       if (m.kind === 'audio') return streams?.setAudio(m.playing);
       link = m;
       streams?.setLink(m);
+      // Whether drags pay depends on the link.
+      if (client) watched();
     });
     interface ClientState {
       session: number;
@@ -264,7 +266,13 @@ export default defineActor<RedWorkerContract>(
     };
 
     /** Tells the device's host whether anyone is shown this display, so that it may rest while nobody is. */
-    const watched = () => void host.send({ kind: 'watched', display: init.id, watched: client !== null });
+    const watched = () =>
+      void host.send({
+        kind: 'watched',
+        display: init.id,
+        watched: client !== null,
+        findDrags: client !== null && link?.lowBandwidth !== true,
+      });
 
     /** The client's GLZ dictionary when its mode encodes against it. */
     const usesGlz = (c: NonNullable<typeof client>): GlzDictionary | undefined =>
