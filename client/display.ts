@@ -263,6 +263,8 @@ export class ClientDisplay {
         const st = this.streams.get(m.body.base.id);
         if (!st) return this.fail(`frame of stream ${m.body.base.id}, which does not exist`);
         if (m.name === 'stream_data_sized') st.dest = m.body.dest;
+        // Counted as it arrives, before it is decoded, as spice-gtk does (its decoder runs on a thread of its own).
+        this.report(m.body.base.id, m.body.base.multi_media_time);
         const frame = st.decoder.decode(m.body.data);
         if (!frame.ok) return this.fail(`stream ${m.body.base.id}: ${frame.error}`);
         // Shown at once: this client keeps no media clock (spice-gtk waits for the frame's multi-media time).
@@ -272,7 +274,6 @@ export class ClientDisplay {
           return this.fail(`stream ${m.body.base.id}: a ${frame.value.width}x${frame.value.height} frame for a scaled destination`);
         s.copy(st.dest, frame.value, 0, 0, st.clip);
         this.streamFrames++;
-        this.report(m.body.base.id, m.body.base.multi_media_time);
         return this.drew(st.dest);
       }
       case 'stream_clip': {
