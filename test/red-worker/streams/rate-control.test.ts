@@ -8,7 +8,10 @@ import {
 } from '../../../actors/pipeline/red-worker/streams/rate-control.js';
 import { maxBitRate } from '../../../codecs/video/rates.js';
 
-const report = (num_frames: number, num_drops: number, last_frame_delay: number, audio_delay = 0xffffffff) => ({
+/** A report of frames stamped up to `end` (multi-media time; a frame at the rates of a change is stamped 0 below). */
+const report = (num_frames: number, num_drops: number, last_frame_delay: number, audio_delay = 0xffffffff, end = 1000) => ({
+  start_frame_mm_time: end - 100,
+  end_frame_mm_time: end,
   num_frames,
   num_drops,
   last_frame_delay,
@@ -31,11 +34,14 @@ test('reports: drops and late frames cut the rate at once (halved when many drop
   t.true(r.report(report(25, 1, 40), 100));
   t.is(r.bitRate, 6e6);
   t.is(r.fps, 25);
+  r.stamped(0);
   t.true(r.report(report(20, 15, 40), 200));
   t.is(r.bitRate, 3e6);
   t.is(r.fps, 19);
+  r.stamped(0);
   t.true(r.report(report(20, 0, -50), 300), 'a late frame is negative');
   t.is(r.bitRate, 2.25e6);
+  r.stamped(0);
   t.false(r.report(report(20, 0, 80), 1000), 'too soon after a change');
   t.true(r.report(report(20, 0, 80), 2400));
   t.is(r.bitRate, 2.25e6 + 562_500);
@@ -47,6 +53,41 @@ test('reports: drops and late frames cut the rate at once (halved when many drop
   t.is(floor.fps, 3, 'at least 3 fps');
   floor.report(report(10, 10, 0), 10);
   t.is(floor.bitRate, 128_000, 'at least 128 kbit/s');
+});
+
+test('reports of frames sent before the last change change nothing more (the delay still follows them); one of frames after it does', (t) => {
+  const r = new RateControl(6e6, 30, 0);
+  // A start's burst of late frames, reported three times in a row.
+  t.true(r.report(report(3, 3, -135, undefined, 1000), 100));
+  t.is(r.bitRate, 3e6);
+  t.false(r.report(report(3, 3, -90, undefined, 1050), 160), 'no frame at the new rates yet');
+  r.stamped(1100);
+  const delay = r.playbackDelayMs(0, 1000);
+  t.false(r.report(report(3, 3, -30, undefined, 1090), 220), 'frames stamped before the change');
+  t.true(r.playbackDelayMs(0, 1000) > delay, 'the delay followed them');
+  t.is(r.bitRate, 3e6);
+  t.true(r.report(report(3, 3, -30, undefined, 1130), 280), 'frames at the new rates, still late');
+  t.is(r.bitRate, 1.5e6);
+});
+
+test("a few late frames on a link with room (the net test's) are the client's: the rate stays, the delay grows; many drops still cut it", (t) => {
+  type Row = readonly [situation: string, link: number | null, frames: number, drops: number, delay: number, bitRate: number];
+  const rows: Row[] = [
+    ['late, link unknown', null, 30, 0, -40, 4.5e6],
+    ['late, loopback', 4e9, 30, 0, -40, 6e6],
+    ['a few drops, loopback', 4e9, 30, 3, 10, 6e6],
+    ['a few drops, link 4x the stream', 24e6, 30, 3, 10, 6e6],
+    ['a few drops, link under 4x the stream', 20e6, 30, 3, 10, 4.5e6],
+    ['many drops, loopback', 4e9, 30, 20, 10, 3e6],
+  ];
+  for (const [situation, link, frames, drops, delay, bitRate] of rows) {
+    const r = new RateControl(6e6, 30, 0);
+    const before = r.playbackDelayMs(0, 1000);
+    r.report(report(frames, drops, delay), 100, link);
+    t.is(r.bitRate, bitRate, situation);
+    if (delay < 0) t.true(r.playbackDelayMs(0, 1000) > before, `${situation}: the delay grew`);
+    t.false(r.report(report(30, 0, 80), 1000, link), `${situation}: not raised right after`);
+  }
 });
 
 test('a frame is worth at most its cap in bits, whatever the link allows: 1080p H.264 at 30 fps stays under 8 Mbit/s', (t) => {
@@ -62,6 +103,7 @@ test('the playback delay starts at two frames and the latency, grows after late 
   t.is(r.playbackDelayMs(20, 400), 150);
   r.report(report(25, 0, -100), 10);
   t.is(r.playbackDelayMs(20, 400), 300);
+  r.stamped(0);
   r.report(report(25, 0, -300), 20);
   t.is(r.playbackDelayMs(20, 400), 400);
 });

@@ -15,6 +15,8 @@ const raiseAfterMs = 2_000;
 const lateFrameMs = -15;
 /** Time the client may take to decode and draw a frame, on top of the link's latency. */
 const decodeMarginMs = 50;
+/** A link measured at this many times the stream's rate has room: a few late frames are the client's, not the link's. */
+const linkRoom = 4;
 
 /**
  * Bits a pixel of a frame is worth at most, by codec: what keeps the picture at SSIM >= 0.95 on
@@ -45,6 +47,9 @@ export function initialBitRate(link: LinkEstimate | null, share: number, env = p
 
 /** A STREAM_REPORT's figures (the ids are checked before). */
 export interface Report {
+  /** The multi-media times of the window's first and last frames. */
+  readonly start_frame_mm_time: number;
+  readonly end_frame_mm_time: number;
   readonly num_frames: number;
   readonly num_drops: number;
   readonly last_frame_delay: number;
@@ -64,6 +69,9 @@ export function absurd(r: Report): string | null {
 
 export class RateControl {
   private changedMs: number;
+  /** The stamp of the first frame encoded at the rates of the last change (null: none yet since it). */
+  private changedMm: number | null = null;
+  private changePending = false;
   private readonly wantedFps: number;
 
   constructor(
@@ -83,18 +91,29 @@ export class RateControl {
     return Math.min(maxBitRate, this.frameBitsCap * this.fps);
   }
 
-  /** Takes a report; true when the rates changed (the encoder is to be told). */
-  report(r: Report, nowMs: number): boolean {
+  /**
+   * Takes a report; true when the rates changed (the encoder is to be told). `linkBitsPerSecond`:
+   * what the net test measured, if anything. A few drops or a late frame cut the rate, unless
+   * the link has room for several times the stream: then the client was slow to take a frame
+   * (its playback delay grows instead), and a lower rate would only blur the picture.
+   */
+  report(r: Report, nowMs: number, linkBitsPerSecond: number | null = null): boolean {
     this.adjustDelay(r.last_frame_delay);
+    // Frames sent before the last change tell nothing of its rates (a start's late burst cut them three times in 120 ms, to 0.7 Mbit/s).
+    if (this.changePending || (this.changedMm !== null && ((r.end_frame_mm_time - this.changedMm) | 0) < 0)) return false;
     // spice-gtk sends UINT32_MAX as audio delay when there is no audio to sync with.
     const audio = r.audio_delay !== 0xffffffff && r.audio_delay > 0 ? r.audio_delay : Number.POSITIVE_INFINITY;
     const late = r.last_frame_delay < lateFrameMs || r.last_frame_delay > 1.25 * audio;
     if (r.num_drops > 0 || late) {
       // Many drops: the link is far too slow, halve; else reduce by a quarter.
       const heavy = r.num_drops * 2 >= r.num_frames;
+      if (!heavy && linkBitsPerSecond !== null && linkBitsPerSecond >= linkRoom * this.bitRate) {
+        this.changedMs = nowMs;
+        return false;
+      }
       this.bitRate = Math.max(minBitRate, Math.round(heavy ? this.bitRate / 2 : (this.bitRate * 3) / 4));
       if (heavy) this.fps = Math.max(minFps, Math.round((this.fps * 3) / 4));
-      this.changedMs = nowMs;
+      this.changed(nowMs);
       return true;
     }
     if (nowMs - this.changedMs < raiseAfterMs) return false;
@@ -102,8 +121,20 @@ export class RateControl {
     this.fps = Math.min(this.wantedFps, this.fps + 2);
     this.bitRate = Math.max(this.bitRate, Math.min(this.cap, this.bitRate + Math.min(maxStepUp, Math.round(this.bitRate / 4))));
     if (this.bitRate === was[0] && this.fps === was[1]) return false;
-    this.changedMs = nowMs;
+    this.changed(nowMs);
     return true;
+  }
+
+  /** A frame at the current rates went with multi-media time `mmTime`. */
+  stamped(mmTime: number): void {
+    if (!this.changePending) return;
+    this.changePending = false;
+    this.changedMm = mmTime;
+  }
+
+  private changed(nowMs: number): void {
+    this.changedMs = nowMs;
+    this.changePending = true;
   }
 
   /**

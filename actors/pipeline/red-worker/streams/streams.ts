@@ -252,13 +252,14 @@ export class Streams {
       this.frames++;
       // Stamped as it leaves, so that encoding time does not eat into the client's playback delay.
       const delay = s.rate.playbackDelayMs(this.link?.latencyMs ?? 0, mmTimeDeltaMs);
-      if (!this.audio) return { frame: encoded.data, mmTime: mmTimeNow() - mmTimeDeltaMs + delay };
       // While audio plays the client's clock is its audio's (packet time less its playback
       // delay), and audio packets carry the time they left the host: a frame stamped on that
       // clock shows with the sound of its moment. The delay the frame needs becomes the audio's
       // latency (LATENCY), as spice-server's streams ask it (update_client_playback_delay).
-      this.askPlaybackLatency();
-      return { frame: encoded.data, mmTime: mmTimeNow() };
+      if (this.audio) this.askPlaybackLatency();
+      const mmTime = this.audio ? mmTimeNow() : mmTimeNow() - mmTimeDeltaMs + delay;
+      s.rate.stamped(mmTime);
+      return { frame: encoded.data, mmTime };
     } catch (err) {
       this.host.log.warn(
         { stream: s.id, codec: s.codec, err: String(err) },
@@ -298,7 +299,7 @@ export class Streams {
       }
       return;
     }
-    if (s.rate.report(r, nowMs)) {
+    if (s.rate.report(r, nowMs, this.link?.bitsPerSecond ?? null)) {
       this.host.encoders.setRate(s.id, s.rate.bitRate, s.rate.fps);
       this.host.log.debug({ stream: s.id, bitRate: s.rate.bitRate, fps: s.rate.fps }, 'stream rate');
     }
