@@ -178,10 +178,11 @@ export class QxlDevice {
   }
 
   /**
-   * The host wrote `box` of the surface itself (into `surfaceCreate`'s pixels): a DRAW_COPY from
-   * surface 0 onto the same place, which tells the red-worker what changed without moving a pixel.
+   * The host wrote `box` of the surface itself (into `surfaceCreate`'s pixels), in writes up to
+   * `generation` (`beginWrite`'s, in mm_time): a DRAW_COPY from surface 0 onto the same place,
+   * which tells the red-worker what changed without moving a pixel.
    */
-  damage(box: Box): boolean {
+  damage(box: Box, generation: number): boolean {
     const w = box.right - box.left;
     const h = box.bottom - box.top;
     const image = this.put(QxlSurfaceImage, {
@@ -201,6 +202,7 @@ export class QxlDevice {
         mask: { flags: 0, pos: { x: 0, y: 0 }, bitmap: 0n },
       },
       [image.offset],
+      { mmTime: generation },
     );
   }
 
@@ -223,6 +225,11 @@ export class QxlDevice {
    */
   beginWrite(): number {
     return (Atomics.add(this.writeGeneration, 0, 1) + 1) >>> 0;
+  }
+
+  /** The host's write that `beginWrite` counted is done: a snapshot that begins after this shows all of it. */
+  endWrite(): void {
+    Atomics.add(this.writeGeneration, 0, 1);
   }
 
   /**

@@ -67,8 +67,8 @@ test("a surface reads back as a view of its memory in the device; a drawing copi
   t.deepEqual([...w.pixels.pixels.subarray(0, 5)], [7, 7, 7, 7, 0]);
   t.is(w.pixels.pixels.buffer, device.memory);
 
-  const written = pushed((d) => d.damage(box));
-  t.like(written.reader.read(written.cmd), { kind: 'written', box });
+  const written = pushed((d) => d.damage(box, 41));
+  t.like(written.reader.read(written.cmd), { kind: 'written', box, generation: 41 });
   written.device.close();
 });
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { QxlDevice } from '../../native/qxl/device.js';
 import { WRITE_GENERATION_OFFSET } from '../../native/qxl/layout.js';
-import { WriteGenerations } from '../../actors/pipeline/red-worker/write-generations.js';
+import { WriteGenerations, writtenBefore } from '../../actors/pipeline/red-worker/write-generations.js';
 
 test("a move of the host's write holds until a snapshot ends after that write began; the count wraps", (t) => {
   const device = QxlDevice.create(1024 * 1024);
@@ -34,4 +34,20 @@ test("a move of the host's write holds until a snapshot ends after that write be
   t.true(wrap.mayShow(next));
   t.true(wrap.mayShow(after));
   t.false(wrap.mayShow(after + 1));
+});
+
+test('a write is whole in a snapshot begun after it ended, not in one begun while it ran; the count wraps', (t) => {
+  const device = QxlDevice.create(1024 * 1024);
+  t.teardown(() => device.close());
+  const g = new WriteGenerations();
+  g.attach(device.memory);
+  const first = device.beginWrite();
+  t.false(writtenBefore(first, g.current()), 'under way when the snapshot begins');
+  device.endWrite();
+  const start = g.current();
+  t.true(writtenBefore(first, start), 'ended before it');
+  const second = device.beginWrite();
+  t.false(writtenBefore(second, start), 'a later write is not in it');
+  t.false(g.mayShow(second), 'and a move of it still holds');
+  t.true(writtenBefore(0xffff_ffff, 1), 'across the wrap');
 });

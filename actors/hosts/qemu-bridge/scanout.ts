@@ -331,7 +331,7 @@ export class ScanoutFeed {
       return true;
     }
     while (this.damage.length > 0) {
-      if (!this.device.damage(this.damage[0]!)) return false;
+      if (!this.device.damage(this.damage[0]!, this.generation)) return false;
       this.damage.shift();
     }
     const now = performance.now();
@@ -367,10 +367,13 @@ export class ScanoutFeed {
   private write(r: Box, stride: number, order: ByteOrder, data: Uint8Array): Box | undefined {
     this.ensureSurface();
     const surface = this.fitting();
-    // Counted before the pixels change: a snapshot the red-worker ends after this may show them.
-    if (surface) this.generation = this.device.beginWrite();
-    const target = surface ?? (this.staging ??= blank(this.width, this.height));
-    return writeRect(target, r, stride, order, data);
+    // Counted before the pixels change: a snapshot the red-worker ends after this may show them;
+    // and after: one it begins after this has them all.
+    if (!surface) return writeRect((this.staging ??= blank(this.width, this.height)), r, stride, order, data);
+    this.generation = this.device.beginWrite();
+    const written = writeRect(surface, r, stride, order, data);
+    this.device.endWrite();
+    return written;
   }
 
   /**
@@ -395,7 +398,12 @@ export class ScanoutFeed {
       return false;
     }
     this.surface = made;
-    if (this.staging) copyOverlap(made, this.staging);
+    // A write like QEMU's: counted, so the damage below is not taken as already shown.
+    if (this.staging) {
+      this.generation = this.device.beginWrite();
+      copyOverlap(made, this.staging);
+      this.device.endWrite();
+    }
     this.staging = null;
     this.damage = [this.bounds];
     return true;

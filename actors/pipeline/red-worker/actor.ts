@@ -5,7 +5,7 @@ import { encodeMessage } from '../../../codecs/protocol/table.js';
 import { close, dup, eventfdSignal, mapShared, Poller, type Fd } from '../../../native/index.js';
 import { checkDeviceMemory } from '../../../native/qxl/device-memory.js';
 import { QxlConsumer } from '../../../native/qxl/endpoints.js';
-import { WriteGenerations } from './write-generations.js';
+import { WriteGenerations, writtenBefore } from './write-generations.js';
 import type { QxlCommand } from '../../../native/qxl/layout.js';
 import { defineActor } from '../../../runtime/actor.js';
 import { moved } from '../../../runtime/envelope.js';
@@ -137,6 +137,8 @@ export default defineActor<RedWorkerContract>(
       cache?: PixmapCache;
       /** Serials of the tracked messages as the display channel sends them. */
       sent: SentCell;
+      /** The host's write count when the client's last whole picture was taken: writes below it are in that picture. */
+      pictureStart?: number;
     }
     let client: ClientState | null = null;
     /** A client waiting for its GLZ dictionary before its first picture, so that all its images may be GLZ. */
@@ -307,6 +309,7 @@ export default defineActor<RedWorkerContract>(
     const introduce = (c: Canvas) => {
       if (!client) return;
       lossy.clear();
+      client.pictureStart = generations.current();
       pipe.push({ kind: 'surface-create', width: c.width, height: c.height });
       if (hasCap(client.caps, DisplayCap.monitorsConfig)) pipe.push({ kind: 'monitors', width: c.width, height: c.height });
       // One image, as spice-server sends it (and spicy-screenshot, which saves the first drawing it gets, expects it whole).
@@ -359,7 +362,7 @@ export default defineActor<RedWorkerContract>(
           const movable = movableNow(w);
           countMoves(movable ? 'copy-bits' : 'images');
           // Else the moved rows go as what the host wrote: images of the surface, always right.
-          if (!movable) return apply({ kind: 'written', box: w.box });
+          if (!movable) return apply({ kind: 'written', box: w.box, generation: w.generation });
           lossy.lossless(w.box);
           pipe.push({ kind: 'copy-bits', box: w.box, srcX: w.srcX, srcY: w.srcY });
           return;
@@ -393,6 +396,8 @@ export default defineActor<RedWorkerContract>(
           else if (w.kind === 'copy-bits') canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
           const box = intersect(w.box, canvas.bounds);
           if (!client || isEmpty(box)) return;
+          // What the host wrote before the client's whole picture was taken (damage it held while no one watched) is in that picture.
+          if (w.kind === 'written' && client.pictureStart !== undefined && writtenBefore(w.generation, client.pictureStart)) return;
           const clip = w.clip ? { clip: w.clip } : {};
           // Streams see the whole damage, so a video is found as before; the plan serves only where no stream took part of it.
           const image = w.kind === 'copy' || w.kind === 'written';

@@ -51,7 +51,8 @@ export type QxlWork =
       readonly srcY: number;
     }
   /** The host wrote the box's pixels into the surface itself (a DRAW_COPY from surface 0 onto the same place). */
-  | { readonly kind: 'written'; readonly box: Box; readonly clip?: readonly Box[] }
+  /** The host wrote `box` itself, in writes up to `generation`. */
+  | { readonly kind: 'written'; readonly box: Box; readonly generation: number; readonly clip?: readonly Box[] }
   | { readonly kind: 'fill'; readonly box: Box; readonly clip?: readonly Box[]; readonly color: number }
   | { readonly kind: 'copy-bits'; readonly box: Box; readonly clip?: readonly Box[]; readonly srcX: number; readonly srcY: number }
   /** A COPY_BITS the host did itself in its write of `generation` (a hint: the surface already shows it). */
@@ -160,7 +161,7 @@ export class QxlReader {
           const clipped = clip ? { clip } : {};
           // From the surface onto itself: in place, what the host wrote; elsewhere, a move of its pixels.
           return a.left === box.left && a.top === box.top
-            ? { kind: 'written', box, ...clipped }
+            ? { kind: 'written', box, generation: d.mm_time, ...clipped }
             : { kind: 'copy-bits', box, ...clipped, srcX: a.left, srcY: a.top };
         }
         const src = this.bitmap(c.src_bitmap);

@@ -21,8 +21,16 @@ export class WriteGenerations {
     if (this.word) this.latest = Atomics.load(this.word, 0);
   }
 
+  /** The count now: read before a snapshot begins, every write below it is whole in the snapshot. */
+  current(): number {
+    return this.word ? Atomics.load(this.word, 0) : 0;
+  }
+
   /** Whether a snapshot may show the write of `generation` or a later one (counted modulo 2^32). */
   mayShow(generation: number): boolean {
     return ((this.latest - generation) | 0) >= 0;
   }
 }
+
+/** Whether the write of `generation` ended (`endWrite` counts once more) before a snapshot that began when the count was `start`: it is whole in it. */
+export const writtenBefore = (generation: number, start: number): boolean => ((start - generation) | 0) > 0;
