@@ -9,7 +9,7 @@ import {
   type StreamEncoded,
   type StreamFrame,
 } from '../../../codecs/image/compress-job.js';
-import { compressorThread, monotonicNs, type ThreadReply, type Work } from './thread-protocol.js';
+import { compressorThread, monotonicNs, stopThread, type ThreadReply, type Work } from './thread-protocol.js';
 
 /** A pool thread ends after this long without a job, unless it is the last or holds a stream's state. */
 const IDLE_THREAD_MS = 10_000;
@@ -308,7 +308,7 @@ export class CompressorPool {
       thread.idle = null;
       if (thread.running || thread.pinned.length > 0 || thread.streams.size > 0 || this.pool.length <= 1) return;
       this.pool.splice(this.pool.indexOf(thread), 1);
-      void thread.worker.terminate();
+      void stopGently(thread.worker);
     }, IDLE_THREAD_MS);
     thread.idle.unref();
   }
@@ -375,9 +375,26 @@ export class CompressorPool {
   }
 
   private async stopThreads(): Promise<void> {
-    await Promise.all(this.pool.map((t) => t.worker.terminate()));
+    await Promise.all(this.pool.map((t) => stopGently(t.worker)));
     this.pool.length = 0;
   }
+}
+
+/** A thread asked to stop gets this long to end its job before it is terminated. */
+const STOP_GRACE_MS = 2000;
+
+/** Ends a pool thread once its current job is done (terminated only if it does not end in time). */
+function stopGently(worker: Worker): Promise<void> {
+  // Gone already (its threadId is -1 once it exited): nothing to wait for.
+  if (worker.threadId < 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void worker.terminate().then(() => resolve()), STOP_GRACE_MS);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.postMessage(stopThread);
+  });
 }
 
 const streamKey = (source: number, stream: number): string => `${source}/${stream}`;

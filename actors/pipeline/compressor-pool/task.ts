@@ -3,7 +3,7 @@ import { setThreadName } from '../../../native/index.js';
 import { BadJobError, type Compressed, frameBitmap, type StreamEncoded } from '../../../codecs/image/compress-job.js';
 import { compressJob, ownBuffer } from '../../../codecs/image/compress.js';
 import { type StreamEncoder, streamEncoders } from './streams.js';
-import { compressorThread, monotonicNs, type ThreadJob, type ThreadReply, type Work } from './thread-protocol.js';
+import { compressorThread, monotonicNs, stopThread, type ThreadJob, type ThreadReply, type Work } from './thread-protocol.js';
 
 /** The stream encoders of this thread, by stream key: made by a stream's first frame, dropped by its close. */
 const streams = new Map<string, { readonly codec: string; readonly encoder: StreamEncoder }>();
@@ -45,7 +45,13 @@ if (!isMainThread && workerData === compressorThread) {
   // As the OS lists it (top -H).
   setThreadName('compressor');
   const port = parentPort!;
-  port.on('message', (job: ThreadJob) => {
+  port.on('message', (job: ThreadJob | typeof stopThread) => {
+    if (job === stopThread) {
+      for (const s of streams.values()) s.encoder.close();
+      streams.clear();
+      port.close();
+      return;
+    }
     const { reply, transfer } = runJob(job);
     port.postMessage(reply, transfer);
   });

@@ -25,6 +25,14 @@ export type ThreadReply =
     }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
+/**
+ * Posted to a thread to end it: it finishes the job it runs, closes its encoders and its port,
+ * and exits. terminate() instead would stop it inside a native encoder, whose error while the
+ * thread is being torn down aborts the whole process (seen in CI: lzEncode, "Error::New
+ * napi_get_last_error_info").
+ */
+export const stopThread = 'stop';
+
 /** Marks the pool's own threads in their workerData (the bench runs task.ts inline, on its own thread). */
 export const compressorThread = 'compressor-pool-thread';
 
