@@ -57,7 +57,8 @@ test('reports: drops and late frames cut the rate at once (halved when many drop
 
 test('reports of frames sent before the last change change nothing more (the delay still follows them); one of frames after it does', (t) => {
   const r = new RateControl(6e6, 30, 0);
-  // A start's burst of late frames, reported three times in a row.
+  r.stamped(0);
+  // A burst of late frames past the stream's first second, reported three times in a row.
   t.true(r.report(report(3, 3, -135, undefined, 1000), 100));
   t.is(r.bitRate, 3e6);
   t.false(r.report(report(3, 3, -90, undefined, 1050), 160), 'no frame at the new rates yet');
@@ -68,6 +69,17 @@ test('reports of frames sent before the last change change nothing more (the del
   t.is(r.bitRate, 3e6);
   t.true(r.report(report(3, 3, -30, undefined, 1130), 280), 'frames at the new rates, still late');
   t.is(r.bitRate, 1.5e6);
+});
+
+test("a stream's first second of reports sets its delay only (its key frame and the client's decoder starting), later ones its rates", (t) => {
+  const r = new RateControl(6e6, 30, 0);
+  r.stamped(5000);
+  const delay = r.playbackDelayMs(0, 1000);
+  t.false(r.report(report(3, 3, -135, undefined, 5100), 100), 'frames of its first second');
+  t.true(r.playbackDelayMs(0, 1000) > delay);
+  t.is(r.bitRate, 6e6);
+  t.true(r.report(report(3, 3, -135, undefined, 6100), 1200), 'after it');
+  t.is(r.bitRate, 3e6);
 });
 
 test("a few late frames on a link with room (the net test's) are the client's: the rate stays, the delay grows; many drops still cut it", (t) => {

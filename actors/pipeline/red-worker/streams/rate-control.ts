@@ -17,6 +17,8 @@ const lateFrameMs = -15;
 const decodeMarginMs = 50;
 /** A link measured at this many times the stream's rate has room: a few late frames are the client's, not the link's. */
 const linkRoom = 4;
+/** A stream's first frames (its key frame, the client's decoder starting) come late whatever the link: their reports only set the delay. */
+const startGraceMs = 1000;
 
 /**
  * Bits a pixel of a frame is worth at most, by codec: what keeps the picture at SSIM >= 0.95 on
@@ -72,6 +74,8 @@ export class RateControl {
   /** The stamp of the first frame encoded at the rates of the last change (null: none yet since it). */
   private changedMm: number | null = null;
   private changePending = false;
+  /** The stamp of the stream's first frame. */
+  private startMm: number | null = null;
   private readonly wantedFps: number;
 
   constructor(
@@ -101,6 +105,7 @@ export class RateControl {
     this.adjustDelay(r.last_frame_delay);
     // Frames sent before the last change tell nothing of its rates (a start's late burst cut them three times in 120 ms, to 0.7 Mbit/s).
     if (this.changePending || (this.changedMm !== null && ((r.end_frame_mm_time - this.changedMm) | 0) < 0)) return false;
+    if (this.startMm !== null && ((r.end_frame_mm_time - this.startMm) | 0) < startGraceMs) return false;
     // spice-gtk sends UINT32_MAX as audio delay when there is no audio to sync with.
     const audio = r.audio_delay !== 0xffffffff && r.audio_delay > 0 ? r.audio_delay : Number.POSITIVE_INFINITY;
     const late = r.last_frame_delay < lateFrameMs || r.last_frame_delay > 1.25 * audio;
@@ -127,6 +132,7 @@ export class RateControl {
 
   /** A frame at the current rates went with multi-media time `mmTime`. */
   stamped(mmTime: number): void {
+    this.startMm ??= mmTime;
     if (!this.changePending) return;
     this.changePending = false;
     this.changedMm = mmTime;
