@@ -1,8 +1,8 @@
 import type { Bitmap32 } from '../image/bitmap.js';
 import { area, boxAt, bounding, boxHeight, boxWidth, intersects, type Box } from '../box.js';
-import { rgbMask as rgb, words } from '../image/words.js';
+import { rgbMask as rgb } from '../image/words.js';
 import type { MotionPart } from './plan.js';
-import { rowsEqual, uniformColor } from './rows.js';
+import { boxViews, rowsEqual, uniformColor, type View } from './rows.js';
 
 /** Where a moved pixel was: (x + dx, y + dy) in the picture before. */
 interface Offset {
@@ -35,14 +35,6 @@ const maxPlaces = 8;
 
 /** Two images whose bounding box covers at most this many pixels more than they do go as that one image (a drawing costs more). */
 const joinExtra = 1024;
-
-/** A picture's words with the box's top-left at x,y. */
-interface View {
-  readonly w: Uint32Array;
-  readonly stride: number;
-  readonly x: number;
-  readonly y: number;
-}
 
 /** Tile kinds: an image, unchanged, unchanged and also the picture moved by offset k (ALSO_MOVED - k), or moved by offset k (k >= 0). */
 const IMAGE = -1;
@@ -80,11 +72,10 @@ export class MoveFinder {
   ): readonly MotionPart[] | null {
     const width = boxWidth(box);
     const height = boxHeight(box);
-    const oldW = words(before);
-    const newW = words(next);
-    if (!oldW || !newW || width < moveLimits.anchor || height < moveLimits.tile) return null;
-    const old: View = { w: oldW, stride: before.stride >>> 2, x: box.left, y: box.top };
-    const now: View = { w: newW, stride: next.stride >>> 2, x: nextX, y: nextY };
+    if (width < moveLimits.anchor || height < moveLimits.tile) return null;
+    const views = boxViews(before, box, next, nextX, nextY);
+    if (!views) return null;
+    const { old, now } = views;
     const inside = (o: Offset, b: Box) =>
       b.left + o.dx >= 0 && b.top + o.dy >= 0 && b.right + o.dx <= before.width && b.bottom + o.dy <= before.height;
 

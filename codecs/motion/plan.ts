@@ -1,7 +1,6 @@
 import type { Bitmap32 } from '../image/bitmap.js';
 import { area, boxHeight, boxWidth, type Box } from '../box.js';
-import { words } from '../image/words.js';
-import { rowHashes, rowsEqual, uniformColor } from './rows.js';
+import { boxViews, rowHashes, rowsEqual, uniformColor } from './rows.js';
 
 /** How an update's box goes out instead of one image of it: moved rows, fills, images; in this order on the wire. */
 export type MotionPart =
@@ -50,13 +49,12 @@ export function planMotion(
   const width = boxWidth(box);
   const height = boxHeight(box);
   if (height < motionLimits.minRows || width < motionLimits.minWidth || area(box) > motionLimits.maxPixels) return null;
-  const old = { words: words(before), stride: before.stride >>> 2, x: box.left, y: box.top };
-  const now = { words: words(next), stride: next.stride >>> 2, x: nextX, y: nextY };
-  if (!old.words || !now.words) return null;
-  const oldH = rowHashes(old.words, old.stride, old.x, old.y, width, height);
-  const newH = rowHashes(now.words, now.stride, now.x, now.y, width, height);
-  const equal = (y: number, oldY: number) =>
-    rowsEqual(now.words!, now.stride, now.x, now.y + y, old.words!, old.stride, old.x, old.y + oldY, width);
+  const views = boxViews(before, box, next, nextX, nextY);
+  if (!views) return null;
+  const { old, now } = views;
+  const oldH = rowHashes(old.w, old.stride, old.x, old.y, width, height);
+  const newH = rowHashes(now.w, now.stride, now.x, now.y, width, height);
+  const equal = (y: number, oldY: number) => rowsEqual(now.w, now.stride, now.x, now.y + y, old.w, old.stride, old.x, old.y + oldY, width);
 
   const dy = shiftOf(oldH, newH);
   // Per row: 1 moved by dy, 2 unchanged, 0 changed.
@@ -77,12 +75,12 @@ export function planMotion(
   if (dy < 0) copies.reverse();
   const changed = joined(runs(rowKind, 0));
   if (copies.length === 0 && changed.length === 1 && changed[0]![1] - changed[0]![0] === height) {
-    const color = uniformColor(now.words, now.stride, now.x, now.y, width, height);
+    const color = uniformColor(now.w, now.stride, now.x, now.y, width, height);
     return color === null ? null : [{ kind: 'fill', box, color }];
   }
   const rest: MotionPart[] = changed.map(([top, bottom]): MotionPart => {
     const part = { left: box.left, right: box.right, top: box.top + top, bottom: box.top + bottom };
-    const color = uniformColor(now.words!, now.stride, now.x, now.y + top, width, bottom - top);
+    const color = uniformColor(now.w, now.stride, now.x, now.y + top, width, bottom - top);
     return color === null ? { kind: 'image', box: part } : { kind: 'fill', box: part, color };
   });
   return [...copies, ...rest];

@@ -1,4 +1,25 @@
-import { rgbMask as rgb } from '../image/words.js';
+import type { Bitmap32 } from '../image/bitmap.js';
+import type { Box } from '../box.js';
+import { rgbMask as rgb, words } from '../image/words.js';
+
+/** A picture's words with a box's top-left at x,y. */
+export interface View {
+  readonly w: Uint32Array;
+  readonly stride: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+/** `box` of `before`, and the update's pixels for it in `next` from `nextX`,`nextY`; null when either is not word-aligned. */
+export function boxViews(before: Bitmap32, box: Box, next: Bitmap32, nextX: number, nextY: number): { old: View; now: View } | null {
+  const oldW = words(before);
+  const newW = words(next);
+  if (!oldW || !newW) return null;
+  return {
+    old: { w: oldW, stride: before.stride >>> 2, x: box.left, y: box.top },
+    now: { w: newW, stride: next.stride >>> 2, x: nextX, y: nextY },
+  };
+}
 
 /** A 32-bit hash of each of `height` rows of `width` pixels from x,y (a filter only: matches are compared in full). */
 export function rowHashes(w: Uint32Array, stride: number, x: number, y: number, width: number, height: number): Int32Array {
