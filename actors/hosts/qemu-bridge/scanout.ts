@@ -9,8 +9,9 @@
  * woken for nobody, and a client that comes gets the whole surface from it, then what waited.
  *
  * Scrolls and window drags: only here are both the surface before an Update and its new pixels
- * at hand, so rows and rectangles it moved are found here (codecs/motion) and handed on as moves tagged with the write's
- * generation; the red-worker decides whether the client can take them as COPY_BITS.
+ * at hand, so rows and rectangles it moved are found here (codecs/motion) and handed on as
+ * moves tagged with the write's generation; the red-worker decides whether the client can take
+ * them as COPY_BITS.
  *
  * Surface size: a Scanout gives it; QEMU 7.2 sends none after a text-mode switch, so an Update
  * beyond the surface grows it (and `onOutOfBounds` asks the owner to fetch the console's real
@@ -367,13 +368,19 @@ export class ScanoutFeed {
   private write(r: Box, stride: number, order: ByteOrder, data: Uint8Array): Box | undefined {
     this.ensureSurface();
     const surface = this.fitting();
-    // Counted before the pixels change: a snapshot the red-worker ends after this may show them;
-    // and after: one it begins after this has them all.
     if (!surface) return writeRect((this.staging ??= blank(this.width, this.height)), r, stride, order, data);
+    return this.counted(() => writeRect(surface, r, stride, order, data));
+  }
+
+  /**
+   * A write into the device's surface, counted before the pixels change (a snapshot the
+   * red-worker ends after this may show them) and after (one it begins after this has them all).
+   */
+  private counted<T>(write: () => T): T {
     this.generation = this.device.beginWrite();
-    const written = writeRect(surface, r, stride, order, data);
+    const out = write();
     this.device.endWrite();
-    return written;
+    return out;
   }
 
   /**
@@ -399,11 +406,8 @@ export class ScanoutFeed {
     }
     this.surface = made;
     // A write like QEMU's: counted, so the damage below is not taken as already shown.
-    if (this.staging) {
-      this.generation = this.device.beginWrite();
-      copyOverlap(made, this.staging);
-      this.device.endWrite();
-    }
+    const staging = this.staging;
+    if (staging) this.counted(() => copyOverlap(made, staging));
     this.staging = null;
     this.damage = [this.bounds];
     return true;
