@@ -31,6 +31,8 @@ test("initial bit rate as spice-server's: SPICE_BIT_RATE, else the net test (10 
 
 test('reports: drops and late frames cut the rate at once (halved when many drop), good ones raise it by at most 1 Mbit/s every 2 s', (t) => {
   const r = new RateControl(8e6, 25, 0);
+  // Its first frame, a second before the frames reported below (a stream's first second only sets the delay).
+  r.stamped(0);
   t.true(r.report(report(25, 1, 40), 100));
   t.is(r.bitRate, 6e6);
   t.is(r.fps, 25);
@@ -47,10 +49,12 @@ test('reports: drops and late frames cut the rate at once (halved when many drop
   t.is(r.bitRate, 2.25e6 + 562_500);
   t.is(r.fps, 21);
   const fast = new RateControl(20e6, 30, 0);
+  fast.stamped(0);
   fast.report(report(30, 0, 80), 3000);
   t.is(fast.bitRate, 21e6, 'a step up is at most 1 Mbit/s');
   const floor = new RateControl(200_000, 2, 0);
   t.is(floor.fps, 3, 'at least 3 fps');
+  floor.stamped(0);
   floor.report(report(10, 10, 0), 10);
   t.is(floor.bitRate, 128_000, 'at least 128 kbit/s');
 });
@@ -94,6 +98,7 @@ test("a few late frames on a link with room (the net test's) are the client's: t
   ];
   for (const [situation, link, frames, drops, delay, bitRate] of rows) {
     const r = new RateControl(6e6, 30, 0);
+    r.stamped(0);
     const before = r.playbackDelayMs(0, 1000);
     r.report(report(frames, drops, delay), 100, link);
     t.is(r.bitRate, bitRate, situation);
@@ -106,6 +111,7 @@ test('a frame is worth at most its cap in bits, whatever the link allows: 1080p 
   const capped = new RateControl(100e6, 30, 0, bitsPerPixelCap.h264 * 1920 * 1080);
   t.is(capped.bitRate, Math.round(0.1 * 1920 * 1080 * 30));
   t.true(capped.bitRate <= 8e6);
+  capped.stamped(0);
   t.false(capped.report(report(30, 0, 80), 3000), 'good reports do not raise it past the cap');
   t.is(new RateControl(2e6, 30, 0, bitsPerPixelCap.h264 * 1920 * 1080).bitRate, 2e6, 'a slower link stays the bound');
 });

@@ -71,11 +71,14 @@ export function absurd(r: Report): string | null {
 
 export class RateControl {
   private changedMs: number;
-  /** The stamp of the first frame encoded at the rates of the last change (null: none yet since it). */
-  private changedMm: number | null = null;
-  private changePending = false;
-  /** The stamp of the stream's first frame. */
-  private startMm: number | null = null;
+  /**
+   * Reports of frames stamped before this multi-media time are not acted on (only the delay
+   * follows them): the stream's first second, then the frames before the last change. Null until
+   * a frame at the current rates is stamped.
+   */
+  private actFromMm: number | null = null;
+  /** Added to the first stamp only. */
+  private graceMs = startGraceMs;
   private readonly wantedFps: number;
 
   constructor(
@@ -104,8 +107,7 @@ export class RateControl {
   report(r: Report, nowMs: number, linkBitsPerSecond: number | null = null): boolean {
     this.adjustDelay(r.last_frame_delay);
     // Frames sent before the last change tell nothing of its rates (a start's late burst cut them three times in 120 ms, to 0.7 Mbit/s).
-    if (this.changePending || (this.changedMm !== null && ((r.end_frame_mm_time - this.changedMm) | 0) < 0)) return false;
-    if (this.startMm !== null && ((r.end_frame_mm_time - this.startMm) | 0) < startGraceMs) return false;
+    if (this.actFromMm === null || ((r.end_frame_mm_time - this.actFromMm) | 0) < 0) return false;
     // spice-gtk sends UINT32_MAX as audio delay when there is no audio to sync with.
     const audio = r.audio_delay !== 0xffffffff && r.audio_delay > 0 ? r.audio_delay : Number.POSITIVE_INFINITY;
     const late = r.last_frame_delay < lateFrameMs || r.last_frame_delay > 1.25 * audio;
@@ -132,15 +134,14 @@ export class RateControl {
 
   /** A frame at the current rates went with multi-media time `mmTime`. */
   stamped(mmTime: number): void {
-    this.startMm ??= mmTime;
-    if (!this.changePending) return;
-    this.changePending = false;
-    this.changedMm = mmTime;
+    if (this.actFromMm !== null) return;
+    this.actFromMm = (mmTime + this.graceMs) >>> 0;
+    this.graceMs = 0;
   }
 
   private changed(nowMs: number): void {
     this.changedMs = nowMs;
-    this.changePending = true;
+    this.actFromMm = null;
   }
 
   /**
