@@ -20,10 +20,12 @@ test('random codes read back through the window, across word boundaries', (t) =>
     codes.push([Math.floor(next() * 2 ** len), len]);
   }
   const r = new QuicBitReader(streamOf(codes.map(([value, len]) => bitsOf(value, len)).join('')));
-  for (const [value, len] of codes) {
-    if (r.window >>> (32 - len) !== value) return t.fail(`expected ${value} in ${len} bits`);
+  const wrong = codes.findIndex(([value, len]) => {
+    const read = r.window >>> (32 - len);
     r.skip(len);
-  }
+    return read !== value;
+  });
+  t.is(wrong, -1, wrong < 0 ? '' : `code ${wrong}: expected ${codes[wrong]![0]} in ${codes[wrong]![1]} bits`);
   t.false(r.overrun, 'the trailing zero word covers the last look-ahead');
   t.is(r.window, 0);
 });
