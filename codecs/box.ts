@@ -31,6 +31,14 @@ export const boxAt = (x: number, y: number, width: number, height: number): Box 
   bottom: y + height,
 });
 
+/** `b` moved by dx, dy. */
+export const shifted = (b: Box, dx: number, dy: number): Box => ({
+  left: b.left + dx,
+  top: b.top + dy,
+  right: b.right + dx,
+  bottom: b.bottom + dy,
+});
+
 /** The smallest box holding both. */
 export const bounding = (a: Box, b: Box): Box => ({
   left: Math.min(a.left, b.left),

@@ -1,5 +1,5 @@
 import type { Bitmap32 } from '../image/bitmap.js';
-import { area, boxAt, bounding, boxHeight, boxWidth, intersects, type Box } from '../box.js';
+import { area, boxAt, bounding, boxHeight, boxWidth, contains, intersects, shifted, type Box } from '../box.js';
 import { rgbMask as rgb } from '../image/words.js';
 import type { MotionPart } from './plan.js';
 import { boxViews, rowsEqual, uniformColor, type View } from './rows.js';
@@ -76,8 +76,8 @@ export class MoveFinder {
     const views = boxViews(before, box, next, nextX, nextY);
     if (!views) return null;
     const { old, now } = views;
-    const inside = (o: Offset, b: Box) =>
-      b.left + o.dx >= 0 && b.top + o.dy >= 0 && b.right + o.dx <= before.width && b.bottom + o.dy <= before.height;
+    const surface = boxAt(0, 0, before.width, before.height);
+    const inside = (o: Offset, b: Box) => contains(surface, shifted(b, o.dx, o.dy));
 
     const anchors = sampleAnchors(old, now, width, height);
     if (anchors.length < minVotes) return null;
@@ -93,7 +93,7 @@ export class MoveFinder {
         const o = offsets[kind]!;
         return {
           dest: rect,
-          source: { left: rect.left + o.dx, top: rect.top + o.dy, right: rect.right + o.dx, bottom: rect.bottom + o.dy },
+          source: shifted(rect, o.dx, o.dy),
           o,
         };
       });

@@ -1,5 +1,5 @@
 import type { Bitmap32 } from '../image/bitmap.js';
-import { area, boxHeight, boxWidth, type Box } from '../box.js';
+import { area, boxHeight, boxWidth, shifted, type Box } from '../box.js';
 import { boxViews, rowHashes, rowsEqual, uniformColor } from './rows.js';
 
 /** How an update's box goes out instead of one image of it: moved rows, fills, images; in this order on the wire. */
@@ -67,7 +67,7 @@ export function planMotion(
   const copies: MotionPart[] = [];
   for (const [top, bottom] of runs(rowKind, 1)) {
     const dest = { left: box.left, right: box.right, top: box.top + top, bottom: box.top + bottom };
-    const source = { ...dest, top: dest.top + dy, bottom: dest.bottom + dy };
+    const source = shifted(dest, 0, dy);
     if (sourceLossy(source)) rowKind.fill(0, top, bottom);
     else copies.push({ kind: 'copy-bits', box: dest, srcX: box.left, srcY: source.top });
   }

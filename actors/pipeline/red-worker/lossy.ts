@@ -1,4 +1,4 @@
-import { type Box, bounding, intersect, isEmpty, subtract } from '../../../codecs/box.js';
+import { type Box, bounding, intersect, isEmpty, shifted, subtract } from '../../../codecs/box.js';
 
 /** An area stays lossy at most this long once it stops changing: then it is sent losslessly. */
 export const LOSSY_QUIET_MS = 400;
@@ -42,11 +42,9 @@ export class LossyAreas {
   copied(dest: Box, srcX: number, srcY: number, clip?: readonly Box[]): Box[] {
     const dx = dest.left - srcX;
     const dy = dest.top - srcY;
-    const shifted = this.areas.map(({ box }) =>
-      intersect({ left: box.left + dx, top: box.top + dy, right: box.right + dx, bottom: box.bottom + dy }, dest),
-    );
+    const moved = this.areas.map(({ box }) => intersect(shifted(box, dx, dy), dest));
     this.lossless(dest, clip);
-    return shifted.filter((b) => !isEmpty(b));
+    return moved.filter((b) => !isEmpty(b));
   }
 
   /** Whether some of `box` may be lossy at the client. */
