@@ -19,15 +19,22 @@ test('a SentCell reads nothing sent at first, then the newest track with a seria
     { eval: true, workerData: { memory: cell.memory, url: new URL('../../channel/sent-cell.js', import.meta.url).href } },
   );
   let done = false;
-  w.once('message', () => (done = true));
+  const finished = new Promise<void>((resolve) =>
+    w.once('message', () => {
+      done = true;
+      resolve();
+    }),
+  );
   let reads = 0;
   let below = 0;
+  // Reads race the writer until it is done (or for a bounded number of reads on a slow machine); the final read waits for it.
   while (!done && reads < 2_000_000) {
     const { track, serial } = cell.read();
     if (serial < 10 * track) below++;
     reads++;
     if (reads % 10000 === 0) await new Promise((r) => setImmediate(r));
   }
+  await finished;
   await w.terminate();
   t.is(below, 0, `${reads} reads, none with a serial below its track's`);
   t.deepEqual(cell.read(), { track: 199999, serial: 1999990 });
