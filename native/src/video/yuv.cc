@@ -1,5 +1,6 @@
 #include "yuv.h"
 #include <algorithm>
+#include <vector>
 
 // Fixed-point matrices (8 fraction bits), the usual integer forms of BT.601 and BT.709, limited
 // range. Chroma is taken from the 2x2 block's summed R, G, B (one multiply set per block).
@@ -82,25 +83,36 @@ inline void Put(uint8_t* out, int c, int bd, int gd, int rd) {
   out[2] = Clamp((c + rd) >> 8);
   out[3] = 0;
 }
-
+// Chroma upsampled linearly, as libjpeg-turbo's fancy upsampling and GStreamer's videoconvert do
+// (nearest sampling left 2x2 blocks on colour edges that cost the movie ~0.005 SSIM): MPEG-2
+// siting, co-sited with even columns and halfway between two rows, so a row takes 3/4 of its
+// chroma row and 1/4 of the next one away, and an odd column the mean of its two neighbours.
 template <const Inverse& m>
 void ToBgrx(const ConstI420& src, uint8_t* dst, size_t stride) {
+  const uint32_t cw = (src.width + 1) / 2, ch = (src.height + 1) / 2;
+  std::vector<int> u4(cw + 1), v4(cw + 1);  // 4x the row's chroma, one past the end repeated
   for (uint32_t y = 0; y < src.height; y++) {
+    const uint32_t k = y / 2;
+    const uint32_t far = y % 2 == 0 ? (k == 0 ? 0 : k - 1) : std::min(k + 1, ch - 1);
+    const uint8_t *un = src.u + size_t(k) * src.uv_stride, *uf = src.u + size_t(far) * src.uv_stride;
+    const uint8_t *vn = src.v + size_t(k) * src.uv_stride, *vf = src.v + size_t(far) * src.uv_stride;
+    for (uint32_t i = 0; i < cw; i++) {
+      u4[i] = 3 * un[i] + uf[i];
+      v4[i] = 3 * vn[i] + vf[i];
+    }
+    u4[cw] = u4[cw - 1];
+    v4[cw] = v4[cw - 1];
     const uint8_t* ys = src.y + size_t(y) * src.y_stride;
-    const uint8_t* us = src.u + size_t(y / 2) * src.uv_stride;
-    const uint8_t* vs = src.v + size_t(y / 2) * src.uv_stride;
     uint8_t* out = dst + size_t(y) * stride;
-    // Two pixels share a chroma sample: its terms are worked out once for both.
-    for (uint32_t x = 0; x < src.width; x += 2) {
-      int d = int(us[x / 2]) - 128;
-      int e = int(vs[x / 2]) - 128;
-      int bd = m.bu * d, gd = -m.gu * d - m.gv * e, rd = m.rv * e;
-      Put(out + size_t(x) * 4, 298 * (int(ys[x]) - 16) + 128, bd, gd, rd);
-      if (x + 1 < src.width) Put(out + size_t(x) * 4 + 4, 298 * (int(ys[x + 1]) - 16) + 128, bd, gd, rd);
+    for (uint32_t x = 0; x < src.width; x++) {
+      const uint32_t i = x / 2;
+      // 8x (U - 128) and 8x (V - 128).
+      const int d = (x % 2 == 0 ? 2 * u4[i] : u4[i] + u4[i + 1]) - 1024;
+      const int e = (x % 2 == 0 ? 2 * v4[i] : v4[i] + v4[i + 1]) - 1024;
+      Put(out + size_t(x) * 4, 298 * (int(ys[x]) - 16) + 128, (m.bu * d) >> 3, (-m.gu * d - m.gv * e) >> 3, (m.rv * e) >> 3);
     }
   }
 }
-
 }  // namespace
 
 void BgrxToI420(const PixelRows& src, const I420& dst, YuvMatrix matrix) {
