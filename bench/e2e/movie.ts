@@ -29,24 +29,31 @@ export async function guestFrame(guest: Guest): Promise<number> {
 }
 
 /**
- * SSIM at `samples` markers, one about every second: at a marker the guest announces, the client
- * is asked for its pixels when it shows the next one, and the guest's screen is dumped as that
- * next one is announced (the guest may have drawn a frame more by then: both servers alike).
+ * SSIM at `samples` markers, about every two seconds: the guest is asked to hold after its next
+ * marker (no frame after it), the client's pixels are taken as it first shows that marker, the
+ * guest's screen is dumped while it holds, and it resumes; so both are the same guest frame. The
+ * next sample waits until the client gets stream frames again (a second's worth, or 5 s), so that
+ * every sample is of a streamed picture, not of the lossless one a stopped stream leaves.
  */
 export async function sampleSsim(guest: Guest, probe: ClientProbe, box: Box, samples: number): Promise<{ ssim: number[]; missed: number }> {
   const scores: number[] = [];
   let missed = 0;
   for (let i = 0; i < samples; i++) {
     const from = guest.mark();
-    const n = Number((await guest.waitForLine(/^GUEST-MARK (\d+)$/, { from, timeoutMs: 10_000 }))[1]) + 1;
-    const shown = probe.capture(n, box, 5_000);
+    const n = Number((await guest.waitForLine(/^GUEST-MARK (\d+)$/, { from, timeoutMs: 10_000 }))[1]);
+    // The hold lands before the next marker but for a slow serial line: the one after is asked for too.
+    const shown = [probe.capture(n + 1, box, 5_000), probe.capture(n + 2, box, 5_000)];
     const at = guest.mark();
-    await guest.waitForLine(new RegExp(`^GUEST-MARK ${n}$`), { from: at, timeoutMs: 10_000 });
+    guest.sendSerial('hold');
+    const held = Number((await guest.waitForLine(/^GUEST-HELD mark=(\d+) /, { from: at, timeoutMs: 10_000 }))[1]);
     const dump = crop(await guest.screendump(), box);
-    const client = await shown;
+    const client = held === n + 1 || held === n + 2 ? await shown[held - n - 1]! : null;
+    const framesHeld = (await probe.sample()).streamFrames;
+    guest.sendSerial('resume');
     if (client) scores.push(ssim(client, dump));
     else missed++;
-    await new Promise((r) => setTimeout(r, 700));
+    const until = Date.now() + 5_000;
+    while (Date.now() < until && (await probe.sample()).streamFrames < framesHeld + 25) await new Promise((r) => setTimeout(r, 100));
   }
   return { ssim: scores, missed };
 }

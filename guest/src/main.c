@@ -18,7 +18,9 @@
  * Commands in (one a line on stdin, the serial console): "workload NAME", "mode WxH",
  * "mode follow", "ping" (answered "PONG"), "stats" (answered "GUEST-STATS workload=NAME
  * frame=N WxH": N counts frames drawn since boot, for a frame rate), "pause" (no more frames nor
- * markers; answered "GUEST-PAUSED frame=N" once the last frame is drawn) and "resume", for sound
+ * markers; answered "GUEST-PAUSED frame=N" once the last frame is drawn), "hold" (the same right
+ * after the next marker is drawn, answered "GUEST-HELD mark=M frame=N": the screen then is frame N
+ * with marker M, for a client's picture to be compared with it) and "resume", for sound
  * (sound.h) "record" (answered "GUEST-TONE HZ ..."), "volume PERCENT", "mute 0|1", "tone HZ" (a
  * tone over whatever is drawn, 0 to stop; a workload switch ends it); "clipboard ...",
  * "clipboard-big N" and "agent restart" go to the guest agent (agent.h). Run as "guestagent",
@@ -52,6 +54,7 @@ struct state {
     struct pointer pointer;
     unsigned frame;
     int paused;
+    int hold; /* pause after the next marker */
     int tone; /* workload=tone's frequency */
 };
 
@@ -141,6 +144,8 @@ static void command(struct state *st, char *line)
     } else if (!strcmp(line, "pause")) {
         st->paused = 1;
         printf("GUEST-PAUSED frame=%u\n", st->frame);
+    } else if (!strcmp(line, "hold")) {
+        st->hold = 1;
     } else if (!strcmp(line, "resume")) {
         st->paused = 0;
     } else if (!strcmp(line, "workload") && arg && (wl = workload_find(arg))) {
@@ -287,9 +292,12 @@ int main(int argc, char **argv)
             if (next_frame < now) /* fell behind (TCG is slow): skip, do not burst */
                 next_frame = now + st.workload->period_ms;
         }
-        if (!st.paused)
-            marker_tick(&st.display, now_ms());
-        else
+        if (!st.paused && marker_tick(&st.display, now_ms()) && st.hold) {
+            st.hold = 0;
+            st.paused = 1;
+            printf("GUEST-HELD mark=%u frame=%u\n", marker_count(), st.frame);
+        }
+        if (st.paused)
             next_frame = now_ms() + st.workload->period_ms;
     }
 }

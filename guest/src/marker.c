@@ -31,16 +31,22 @@ long marker_due(void)
     return enabled ? next_ms : -1;
 }
 
-void marker_tick(struct display *d, long now_ms)
+int marker_tick(struct display *d, long now_ms)
 {
     if (!enabled || now_ms < next_ms)
-        return;
+        return 0;
     n = (n + 1) & 0xffff;
     draw(d);
     printf("GUEST-MARK %u\n", n);
     next_ms += MARKER_PERIOD_MS;
     if (next_ms < now_ms) /* fell behind: skip, do not burst */
         next_ms = now_ms + MARKER_PERIOD_MS;
+    return 1;
+}
+
+unsigned marker_count(void)
+{
+    return n;
 }
 
 void marker_restamp(struct display *d)

@@ -18,8 +18,10 @@
 void marker_enable(long now_ms);
 /* When the next marker is due (a poll deadline), or -1 when off. */
 long marker_due(void);
-/* Draws n + 1 and announces it when due. */
-void marker_tick(struct display *d, long now_ms);
+/* Draws n + 1 and announces it when due (then returns 1). */
+int marker_tick(struct display *d, long now_ms);
+/* The current n. */
+unsigned marker_count(void);
 /* Draws the current n again, after a workload frame. */
 void marker_restamp(struct display *d);
 
