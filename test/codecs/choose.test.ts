@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { type ImageCompressionMode, chooseImageEncoding } from '../../codecs/image/choose.js';
-import { gradualityLevel, gradualityScore } from '../../codecs/image/graduality.js';
+import { gradualityLevel, gradualityScore, roughSamples } from '../../codecs/image/graduality.js';
 import { corpus } from '../../codecs/image/fixtures/corpus.js';
 import { gradient, makeBitmap, noise, solid } from '../helpers/images.js';
 
@@ -48,6 +48,22 @@ test('graduality: photos and 2-D gradients are HIGH, text and desktops LOW', (t)
   // A purely vertical gradient: every row one colour, so half its pairs are equal. spice-server
   // calls that MEDIUM (score 0), and LZ codes it as runs anyway.
   t.is(gradualityLevel(named('gradient')!), 'medium');
+});
+
+test('graduality, sampled sparsely: within 0.01 of the full walk on the corpus, the same levels on large pictures, its steps spread over the columns', (t) => {
+  for (const { name, bitmap } of images) {
+    const [full, sparse] = [gradualityScore(bitmap), gradualityScore(bitmap, roughSamples)];
+    t.true(Math.abs(sparse - full) < 0.01, `${name}: ${sparse} vs ${full}`);
+  }
+  t.is(gradualityLevel(gradient(1920, 1080), roughSamples), gradualityLevel(gradient(1920, 1080)));
+  t.is(gradualityLevel(textLike(1920, 1080), roughSamples), 'low');
+  t.is(gradualityLevel(noise(1280, 800, 1), roughSamples), 'low');
+  // Right half a gradient, left half flat: samples on a few columns only would see one half.
+  const halves = makeBitmap(1920, 1080, (x, y) =>
+    x < 960 ? [40, 40, 40, 0] : [(x * 7 + y * 3) & 0xff, (x * 3 + y * 5) & 0xff, (x + y) & 0xff, 0],
+  );
+  const full = gradualityScore(halves);
+  t.true(Math.abs(gradualityScore(halves, roughSamples) - full) < 0.02, `${gradualityScore(halves, roughSamples)} vs ${full}`);
 });
 
 const choose = (mode: ImageCompressionMode, bitmap: Bitmap32, clientHasLz4 = false) => chooseImageEncoding({ mode, bitmap, clientHasLz4 });
