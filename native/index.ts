@@ -35,6 +35,16 @@ interface NativeAddon {
   OpusDecoder: new () => { decode(packet: Uint8Array): Uint8Array };
   compressLz4Block(data: Uint8Array): Uint8Array | null;
   decompressLz4Block(block: Uint8Array, size: number): Uint8Array | null;
+  copyRows(
+    dst: Uint8Array,
+    dstOffset: number,
+    dstStride: number,
+    src: Uint8Array,
+    srcOffset: number,
+    srcStride: number,
+    rowBytes: number,
+    rows: number,
+  ): void;
 }
 
 interface NativePoller {
@@ -72,6 +82,22 @@ export const close = (fd: Fd): void => addon.close(fd);
 export const memfdCreate = (name: string, size: number): Fd => addon.memfdCreate(name, size) as Fd;
 /** Maps the first `size` bytes of `fd` shared; the mapping outlives the fd and lasts while the buffer is referenced. */
 export const mapShared = (fd: Fd, size: number): SharedArrayBuffer => addon.mapShared(fd, size);
+
+/**
+ * `rows` rows of `rowBytes` bytes from `src` (at `srcOffset`, `srcStride` apart) to `dst` (at
+ * `dstOffset`, `dstStride` apart) with memmove; ranges are checked (RangeError). The copy for
+ * pixels in shared memory, where TypedArray set() goes a word at a time.
+ */
+export const copyRows = (
+  dst: Uint8Array,
+  dstOffset: number,
+  dstStride: number,
+  src: Uint8Array,
+  srcOffset: number,
+  srcStride: number,
+  rowBytes: number,
+  rows: number,
+): void => addon.copyRows(dst, dstOffset, dstStride, src, srcOffset, srcStride, rowBytes, rows);
 
 /** A counter fd (close-on-exec, non-blocking) that wakes a Poller in this or another process. */
 export const eventfdCreate = (): Fd => addon.eventfdCreate() as Fd;

@@ -1,5 +1,6 @@
 import type { Bitmap32 } from './bitmap.js';
 import { boxHeight, boxWidth, intersect, isEmpty, type Box } from '../box.js';
+import { copyRows } from '../../native/index.js';
 
 /**
  * A surface (B,G,R,X, top-down), drawn as the client draws it: the server's is the primary
@@ -23,11 +24,9 @@ export class Canvas {
   /** `dest` gets the pixels of `src` from (`srcX`, `srcY`) on, within `clip` rects (none: all of `dest`). */
   copy(dest: Box, src: Bitmap32, srcX: number, srcY: number, clip?: readonly Box[]): void {
     for (const part of this.parts(dest, clip)) {
-      const w = boxWidth(part) * 4;
-      for (let y = part.top; y < part.bottom; y++) {
-        const from = (srcY + y - dest.top) * src.stride + (srcX + part.left - dest.left) * 4;
-        this.bitmap.pixels.set(src.pixels.subarray(from, from + w), y * this.bitmap.stride + part.left * 4);
-      }
+      const from = (srcY + part.top - dest.top) * src.stride + (srcX + part.left - dest.left) * 4;
+      const { stride, pixels } = this.bitmap;
+      copyRows(pixels, part.top * stride + part.left * 4, stride, src.pixels, from, src.stride, boxWidth(part) * 4, boxHeight(part));
     }
   }
 
@@ -63,10 +62,8 @@ export class Canvas {
     const height = Math.max(0, boxHeight(b));
     const bytes = Math.max(4, width * height * 4);
     const pixels = new Uint8Array(memory ? memory(bytes) : new SharedArrayBuffer(bytes), 0, bytes);
-    for (let y = 0; y < height; y++) {
-      const from = (b.top + y) * this.bitmap.stride + b.left * 4;
-      pixels.set(this.bitmap.pixels.subarray(from, from + width * 4), y * width * 4);
-    }
+    const { stride } = this.bitmap;
+    copyRows(pixels, 0, width * 4, this.bitmap.pixels, b.top * stride + b.left * 4, stride, width * 4, height);
     return { width, height, stride: width * 4, pixels };
   }
 

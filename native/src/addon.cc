@@ -28,6 +28,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitH264(env, exports);
   InitOpus(env, exports);
   InitLz4Block(env, exports);
+  InitRowCopy(env, exports);
   return exports;
 }
 

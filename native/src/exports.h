@@ -14,3 +14,4 @@ void InitVp8(Napi::Env env, Napi::Object exports);
 void InitH264(Napi::Env env, Napi::Object exports);
 void InitOpus(Napi::Env env, Napi::Object exports);
 void InitLz4Block(Napi::Env env, Napi::Object exports);
+void InitRowCopy(Napi::Env env, Napi::Object exports);

@@ -5,6 +5,7 @@
  * virtio-gpu pick among the 8-bit-channel orders below; anything else is refused.
  */
 import type { PixmanFormat } from './dbus/display1-listener.js';
+import { copyRows as copyByteRows } from '../../../native/index.js';
 
 /** Where R, G and B sit in a pixel's 4 bytes (little-endian memory order). */
 export interface ByteOrder {
@@ -58,10 +59,7 @@ export function copyRows(
   order: ByteOrder,
 ): void {
   const rowBytes = width * 4;
-  if (order === NATIVE) {
-    for (let y = 0; y < height; y++) dst.set(src.subarray(y * srcStride, y * srcStride + rowBytes), dstOffset + y * dstStride);
-    return;
-  }
+  if (order === NATIVE) return copyByteRows(dst, dstOffset, dstStride, src, 0, srcStride, rowBytes, height);
   const { r, g, b } = order;
   for (let y = 0; y < height; y++) {
     let s = y * srcStride;
