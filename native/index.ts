@@ -35,6 +35,18 @@ interface NativeAddon {
   OpusDecoder: new () => { decode(packet: Uint8Array): Uint8Array };
   compressLz4Block(data: Uint8Array): Uint8Array | null;
   decompressLz4Block(block: Uint8Array, size: number): Uint8Array | null;
+  rowHashes(w: Uint32Array, stride: number, x: number, y: number, width: number, height: number, out: Int32Array): void;
+  rowsEqual(
+    a: Uint32Array,
+    aStride: number,
+    ax: number,
+    ay: number,
+    b: Uint32Array,
+    bStride: number,
+    bx: number,
+    by: number,
+    width: number,
+  ): boolean;
   copyRows(
     dst: Uint8Array,
     dstOffset: number,
@@ -98,6 +110,29 @@ export const copyRows = (
   rowBytes: number,
   rows: number,
 ): void => addon.copyRows(dst, dstOffset, dstStride, src, srcOffset, srcStride, rowBytes, rows);
+
+/** A 32-bit hash of each of `height` rows of `width` pixel words from x,y into `out` (codecs/motion/rows.ts); ranges checked. */
+export const nativeRowHashes = (
+  w: Uint32Array,
+  stride: number,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  out: Int32Array,
+): void => addon.rowHashes(w, stride, x, y, width, height, out);
+/** Whether two rows of pixel words show the same colours (the 4th byte ignored); ranges checked. */
+export const nativeRowsEqual = (
+  a: Uint32Array,
+  aStride: number,
+  ax: number,
+  ay: number,
+  b: Uint32Array,
+  bStride: number,
+  bx: number,
+  by: number,
+  width: number,
+): boolean => addon.rowsEqual(a, aStride, ax, ay, b, bStride, bx, by, width);
 
 /** A counter fd (close-on-exec, non-blocking) that wakes a Poller in this or another process. */
 export const eventfdCreate = (): Fd => addon.eventfdCreate() as Fd;

@@ -29,6 +29,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitOpus(env, exports);
   InitLz4Block(env, exports);
   InitRowCopy(env, exports);
+  InitMotionRows(env, exports);
   return exports;
 }
 

@@ -15,3 +15,4 @@ void InitH264(Napi::Env env, Napi::Object exports);
 void InitOpus(Napi::Env env, Napi::Object exports);
 void InitLz4Block(Napi::Env env, Napi::Object exports);
 void InitRowCopy(Napi::Env env, Napi::Object exports);
+void InitMotionRows(Napi::Env env, Napi::Object exports);

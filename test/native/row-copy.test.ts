@@ -8,7 +8,16 @@ const bytes = (n: number, shared = false) => {
 };
 
 /** The same copy, a byte at a time. */
-function reference(dst: Uint8Array, dOff: number, dStride: number, src: Uint8Array, sOff: number, sStride: number, row: number, rows: number) {
+function reference(
+  dst: Uint8Array,
+  dOff: number,
+  dStride: number,
+  src: Uint8Array,
+  sOff: number,
+  sStride: number,
+  row: number,
+  rows: number,
+) {
   const from = src.slice();
   for (let y = 0; y < rows; y++) for (let x = 0; x < row; x++) dst[dOff + y * dStride + x] = from[sOff + y * sStride + x]!;
 }

@@ -1,0 +1,103 @@
+#include <cmath>
+#include "exports.h"
+
+// The motion planners' passes over whole boxes of pixels (codecs/motion/rows.ts): a hash per row
+// and row-against-row compares, in C++ where the same loops in JS were most of the QEMU bridge's
+// thread on a scrolling 1080p terminal. Pixels are 32-bit words; the 4th byte is ignored.
+
+namespace {
+
+constexpr uint32_t kRgb = 0xffffff;
+
+bool Whole(const Napi::Value& v, double* out) {
+  if (!v.IsNumber()) return false;
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 9007199254740991.0 && std::floor(d) == d)) return false;
+  *out = d;
+  return true;
+}
+
+bool Words(const Napi::Value& v, Napi::Uint32Array* out) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) return false;
+  *out = v.As<Napi::Uint32Array>();
+  return true;
+}
+
+// Whether `height` rows of `width` words from (x, y), rows `stride` apart, lie inside `length` words.
+bool Fits(double length, double stride, double x, double y, double width, double height) {
+  return width == 0 || height == 0 || (y + height - 1) * stride + x + width <= length;
+}
+
+// rowHashes(words, stride, x, y, width, height, out: Int32Array of at least height)
+Napi::Value RowHashes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Uint32Array w;
+  double n[5];
+  bool ok = info.Length() >= 7 && Words(info[0], &w) && info[6].IsTypedArray() &&
+            info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+  for (int i = 0; ok && i < 5; i++) ok = Whole(info[1 + i], &n[i]);
+  if (!ok) {
+    Napi::TypeError::New(env, "expected (words: Uint32Array, stride, x, y, width, height, out: Int32Array)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const double stride = n[0], x = n[1], y = n[2], width = n[3], height = n[4];
+  Napi::Int32Array out = info[6].As<Napi::Int32Array>();
+  if (!Fits(double(w.ElementLength()), stride, x, y, width, height) || double(out.ElementLength()) < height) {
+    Napi::RangeError::New(env, "rowHashes: the rows do not fit").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const uint32_t* words = w.Data();
+  int32_t* hashes = out.Data();
+  const size_t cols = size_t(width), s = size_t(stride);
+  for (size_t row = 0; row < size_t(height); row++) {
+    // Eight lanes, each pixel i into lane i % 8 (rotate, multiply, mix in), so the multiplies do not
+    // wait on each other; then the lanes folded into one. A filter only: equal rows hash equal.
+    uint32_t lane[8];
+    for (uint32_t k = 0; k < 8; k++) lane[k] = (0x811c9dc5u + k) ^ uint32_t(cols);
+    const uint32_t* p = words + (size_t(y) + row) * s + size_t(x);
+    size_t i = 0;
+    for (; i + 8 <= cols; i += 8)
+      for (size_t k = 0; k < 8; k++) lane[k] = ((lane[k] << 5) | (lane[k] >> 27)) * 0x9e3779b1u ^ (p[i + k] & kRgb);
+    for (size_t k = 0; i < cols; i++, k++) lane[k] = ((lane[k] << 5) | (lane[k] >> 27)) * 0x9e3779b1u ^ (p[i] & kRgb);
+    uint32_t h = 0;
+    for (uint32_t k = 0; k < 8; k++) h = ((h << 5) | (h >> 27)) * 0x9e3779b1u ^ lane[k];
+    hashes[row] = int32_t(h);
+  }
+  return env.Undefined();
+}
+
+// rowsEqual(a, aStride, ax, ay, b, bStride, bx, by, width): whether the rows show the same colours.
+Napi::Value RowsEqual(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Uint32Array a, b;
+  double n[7];
+  bool ok = info.Length() >= 9 && Words(info[0], &a) && Words(info[4], &b);
+  const int numbers[7] = {1, 2, 3, 5, 6, 7, 8};
+  for (int i = 0; ok && i < 7; i++) ok = Whole(info[numbers[i]], &n[i]);
+  if (!ok) {
+    Napi::TypeError::New(env, "expected (a: Uint32Array, aStride, ax, ay, b: Uint32Array, bStride, bx, by, width)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const double aStride = n[0], ax = n[1], ay = n[2], bStride = n[3], bx = n[4], by = n[5], width = n[6];
+  if (!Fits(double(a.ElementLength()), aStride, ax, ay, width, 1) || !Fits(double(b.ElementLength()), bStride, bx, by, width, 1)) {
+    Napi::RangeError::New(env, "rowsEqual: the rows do not fit").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const uint32_t* p = a.Data() + size_t(ay * aStride + ax);
+  const uint32_t* q = b.Data() + size_t(by * bStride + bx);
+  uint32_t diff = 0;
+  // No early exit inside a block: the loop vectorises, and rows that differ mostly differ early anyway.
+  for (size_t i = 0, cols = size_t(width); i < cols; i += 64) {
+    const size_t end = i + 64 < cols ? i + 64 : cols;
+    for (size_t j = i; j < end; j++) diff |= p[j] ^ q[j];
+    if ((diff & kRgb) != 0) return Napi::Boolean::New(env, false);
+  }
+  return Napi::Boolean::New(env, true);
+}
+
+}  // namespace
+
+void InitMotionRows(Napi::Env env, Napi::Object exports) {
+  exports.Set("rowHashes", Napi::Function::New(env, RowHashes, "rowHashes"));
+  exports.Set("rowsEqual", Napi::Function::New(env, RowsEqual, "rowsEqual"));
+}
