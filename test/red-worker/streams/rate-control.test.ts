@@ -116,6 +116,39 @@ test('a frame is worth at most its cap in bits, whatever the link allows: 1080p 
   t.is(new RateControl(2e6, 30, 0, bitsPerPixelCap.h264 * 1920 * 1080).bitRate, 2e6, 'a slower link stays the bound');
 });
 
+test("the frame rate follows the source's, measured each second: down at once, up at once unless the reports cut it, then by their steps", (t) => {
+  const rows: Array<{ start: number; cut: boolean; source: number; changed: boolean; fps: number }> = [
+    // A detection over a slow start measured 22 of the movie's 30.
+    { start: 22, cut: false, source: 30.2, changed: true, fps: 30 },
+    { start: 30, cut: false, source: 29.6, changed: false, fps: 30 },
+    { start: 30, cut: false, source: 12.4, changed: true, fps: 12 },
+    { start: 30, cut: false, source: 60, changed: false, fps: 30 },
+    { start: 10, cut: false, source: 0.5, changed: true, fps: 3 },
+    // Cut by a report of many drops (30 -> 23): the source's rate caps it, the reports raise it.
+    { start: 30, cut: true, source: 30, changed: false, fps: 23 },
+    { start: 30, cut: true, source: 15, changed: true, fps: 15 },
+  ];
+  for (const row of rows) {
+    const r = new RateControl(4e6, row.start, 0, 0.1 * 1280 * 720);
+    if (row.cut) {
+      r.stamped(0);
+      r.report(report(20, 15, 40), 100);
+    }
+    const label = `${row.start} fps${row.cut ? ', cut' : ''}, source ${row.source}`;
+    t.is(r.sourceFps(row.source), row.changed, label);
+    t.is(r.fps, row.fps, label);
+    t.true(r.bitRate <= 0.1 * 1280 * 720 * r.fps, `${label}: a frame is still worth at most its cap`);
+  }
+  // After a cut, good reports step the rate back up to the source's, not past it.
+  const r = new RateControl(4e6, 30, 0);
+  r.stamped(0);
+  r.report(report(20, 15, 40), 100);
+  r.sourceFps(25);
+  r.stamped(0);
+  r.report(report(20, 0, 80), 2200);
+  t.is(r.fps, 25);
+});
+
 test('the playback delay starts at two frames and the latency, grows after late frames, and never passes the mm-time delta', (t) => {
   const r = new RateControl(8e6, 25, 0);
   t.is(r.playbackDelayMs(20, 400), 150);

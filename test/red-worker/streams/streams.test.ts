@@ -28,13 +28,15 @@ function setup(caps = gtkCaps) {
   });
   let failing = false;
   let fits: number | undefined;
+  /** The frame rates the encoders were told, in order. */
+  const rates: number[] = [];
   const encoders: StreamEncoders = {
     open: () => {},
     encode: async (_id: StreamId, f) => {
       if (failing) throw new Error('encoder broke');
       return { data: new Uint8Array([f.width & 0xff, f.height & 0xff]), ...(fits && { frameRate: fits }) };
     },
-    setRate: () => {},
+    setRate: (_id, _bitRate, frameRate) => void rates.push(frameRate),
     close: () => {},
   };
   const bounds = box(0, 0, 1280, 800);
@@ -69,6 +71,7 @@ function setup(caps = gtkCaps) {
     pushed,
     logged,
     ended,
+    rates,
     play,
     fail: () => (failing = true),
     /** The encoder says it holds only this many frames a second at its bit rate (MJPEG at its lowest quality). */
@@ -211,6 +214,27 @@ test('frames come no faster than the encoder says it can hold: the MJPEG frame-r
   };
   t.true(await frameAfter(null), 'at the detected 25 fps, the next frame is captured');
   t.false(await frameAfter(5), 'at the 5 fps the encoder holds, it waits for its slot');
+});
+
+test("a stream detected over a slow start takes up the source's frame rate once it is measured (each second)", async (t) => {
+  const s = setup();
+  const now = performance.now();
+  const start = now - 2000;
+  // 21 frames 80 ms apart: detected at 13 fps.
+  for (let i = 0; i < 21; i++) {
+    s.streams.damage(video, 'copy', start + i * 80);
+    s.streams.endTurn(start + i * 80);
+  }
+  t.like(lastOf(s.pushed, 'stream-create'), { kind: 'stream-create' });
+  // Then the source at 30 fps for the next second.
+  for (let at = start + 1600 + 33; at < now + 700; at += 33.3) {
+    s.streams.damage(video, 'copy', at);
+    s.streams.endTurn(at);
+  }
+  for (let i = 0; i < 40 && s.rates.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  s.streams.close();
+  t.true(s.rates.length > 0, 'the encoder was told a new rate');
+  t.true(s.rates[0]! >= 28, `${s.rates[0]} fps`);
 });
 
 test("a new PREFERRED_VIDEO_CODEC_TYPE ends a stream of another codec; the region comes back in the client's choice", (t) => {

@@ -79,7 +79,10 @@ export class RateControl {
   private actFromMm: number | null = null;
   /** Added to the first stamp only. */
   private graceMs = startGraceMs;
-  private readonly wantedFps: number;
+  /** The source's frame rate (as detected, then as measured each second): the most frames are worth. */
+  private wantedFps: number;
+  /** The reports cut the frame rate since the start: it climbs back by steps, not at once. */
+  private fpsCut = false;
 
   constructor(
     public bitRate: number,
@@ -119,7 +122,10 @@ export class RateControl {
         return false;
       }
       this.bitRate = Math.max(minBitRate, Math.round(heavy ? this.bitRate / 2 : (this.bitRate * 3) / 4));
-      if (heavy) this.fps = Math.max(minFps, Math.round((this.fps * 3) / 4));
+      if (heavy) {
+        this.fps = Math.max(minFps, Math.round((this.fps * 3) / 4));
+        this.fpsCut = true;
+      }
       this.changed(nowMs);
       return true;
     }
@@ -129,6 +135,21 @@ export class RateControl {
     this.bitRate = Math.max(this.bitRate, Math.min(this.cap, this.bitRate + Math.min(maxStepUp, Math.round(this.bitRate / 4))));
     if (this.bitRate === was[0] && this.fps === was[1]) return false;
     this.changed(nowMs);
+    return true;
+  }
+
+  /**
+   * The source drew `fps` frames a second lately; true when the rates changed (the encoder is to
+   * be told). Frames above it would only repeat pictures: the rate follows it down at once, and
+   * up at once too unless the reports cut it (a detection over a slow start measured 22 of a
+   * 720p movie's 30 and held the stream there).
+   */
+  sourceFps(fps: number): boolean {
+    this.wantedFps = Math.min(maxFps, Math.max(minFps, Math.round(fps)));
+    const next = this.fps > this.wantedFps || !this.fpsCut ? this.wantedFps : this.fps;
+    if (next === this.fps) return false;
+    this.fps = next;
+    this.bitRate = Math.max(minBitRate, Math.min(this.bitRate, this.cap));
     return true;
   }
 

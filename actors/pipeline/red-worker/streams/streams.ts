@@ -33,6 +33,8 @@ const maxIdleMs = 1_000;
 /** The longest gap fades by this much a frame, so that one old stall does not hold the end back for good. */
 const gapFade = 0.9;
 const tickMs = 50;
+/** How often a stream's source frame rate is measured (spice-server: each second too). */
+const sourceRateMs = 1_000;
 /** Streams per display at once (spice-server has 50 per server); ids stay below, spice-gtk keeps them in an array. */
 const maxStreams = 8;
 /**
@@ -81,6 +83,9 @@ interface Stream {
   lastDamageMs: number;
   /** The longest gap between its frames lately (fading). */
   gapMs: number;
+  /** The source's frames since `sourceSinceMs`, for its frame rate. */
+  sourceFrames: number;
+  sourceSinceMs: number;
   lastCaptureMs: number;
   dirty: boolean;
   /** Frames sent again since the region last changed. */
@@ -199,7 +204,10 @@ export class Streams {
         const inside = intersect(s.box, r);
         s.dirty = true;
         s.flushed = 0;
-        if (nowMs - s.lastDamageMs > sameFrameMs) s.gapMs = Math.max(nowMs - s.lastDamageMs, s.gapMs * gapFade);
+        if (nowMs - s.lastDamageMs > sameFrameMs) {
+          s.gapMs = Math.max(nowMs - s.lastDamageMs, s.gapMs * gapFade);
+          s.sourceFrames++;
+        }
         s.lastDamageMs = nowMs;
         // What lands where the stream does not show goes as a drawing.
         if (s.clip) next.push(...s.clip.reduce((parts, v) => parts.flatMap((p) => subtract(p, v)), [inside]));
@@ -299,10 +307,12 @@ export class Streams {
       }
       return;
     }
-    if (s.rate.report(r, nowMs, this.link?.bitsPerSecond ?? null)) {
-      this.host.encoders.setRate(s.id, s.rate.bitRate, s.rate.fps);
-      this.host.log.debug({ stream: s.id, bitRate: s.rate.bitRate, fps: s.rate.fps }, 'stream rate');
-    }
+    if (s.rate.report(r, nowMs, this.link?.bitsPerSecond ?? null)) this.rateChanged(s);
+  }
+
+  private rateChanged(s: Stream): void {
+    this.host.encoders.setRate(s.id, s.rate.bitRate, s.rate.fps);
+    this.host.log.debug({ stream: s.id, bitRate: s.rate.bitRate, fps: s.rate.fps }, 'stream rate');
   }
 
   close(): void {
@@ -340,6 +350,8 @@ export class Streams {
       rate,
       lastDamageMs: nowMs,
       gapMs: 1000 / d.fps,
+      sourceFrames: 0,
+      sourceSinceMs: nowMs,
       lastCaptureMs: Number.NEGATIVE_INFINITY,
       dirty: true,
       flushed: 0,
@@ -441,8 +453,16 @@ export class Streams {
   private tick(nowMs: number): void {
     for (const s of [...this.streams.values()]) {
       const still = nowMs - s.lastDamageMs;
-      if (still > Math.min(maxIdleMs, Math.max(minIdleMs, idleGaps * s.gapMs))) this.end(s, 'idle');
-      else if (s.codec !== 'mjpeg' && !s.dirty && s.flushed < flushFrames && still > 2 * (1000 / s.rate.fps)) {
+      if (still > Math.min(maxIdleMs, Math.max(minIdleMs, idleGaps * s.gapMs))) {
+        this.end(s, 'idle');
+        continue;
+      }
+      if (nowMs - s.sourceSinceMs >= sourceRateMs) {
+        const fps = (s.sourceFrames * 1000) / (nowMs - s.sourceSinceMs);
+        [s.sourceFrames, s.sourceSinceMs] = [0, nowMs];
+        if (s.rate.sourceFps(fps)) this.rateChanged(s);
+      }
+      if (s.codec !== 'mjpeg' && !s.dirty && s.flushed < flushFrames && still > 2 * (1000 / s.rate.fps)) {
         s.flushed++;
         s.dirty = true;
         this.capture(s, nowMs);
