@@ -100,39 +100,12 @@ export const mapShared = (fd: Fd, size: number): SharedArrayBuffer => addon.mapS
  * `dstOffset`, `dstStride` apart) with memmove; ranges are checked (RangeError). The copy for
  * pixels in shared memory, where TypedArray set() goes a word at a time.
  */
-export const copyRows = (
-  dst: Uint8Array,
-  dstOffset: number,
-  dstStride: number,
-  src: Uint8Array,
-  srcOffset: number,
-  srcStride: number,
-  rowBytes: number,
-  rows: number,
-): void => addon.copyRows(dst, dstOffset, dstStride, src, srcOffset, srcStride, rowBytes, rows);
+export const copyRows: NativeAddon['copyRows'] = (...args) => addon.copyRows(...args);
 
 /** A 32-bit hash of each of `height` rows of `width` pixel words from x,y into `out` (codecs/motion/rows.ts); ranges checked. */
-export const nativeRowHashes = (
-  w: Uint32Array,
-  stride: number,
-  x: number,
-  y: number,
-  width: number,
-  height: number,
-  out: Int32Array,
-): void => addon.rowHashes(w, stride, x, y, width, height, out);
+export const nativeRowHashes: NativeAddon['rowHashes'] = (...args) => addon.rowHashes(...args);
 /** Whether two rows of pixel words show the same colours (the 4th byte ignored); ranges checked. */
-export const nativeRowsEqual = (
-  a: Uint32Array,
-  aStride: number,
-  ax: number,
-  ay: number,
-  b: Uint32Array,
-  bStride: number,
-  bx: number,
-  by: number,
-  width: number,
-): boolean => addon.rowsEqual(a, aStride, ax, ay, b, bStride, bx, by, width);
+export const nativeRowsEqual: NativeAddon['rowsEqual'] = (...args) => addon.rowsEqual(...args);
 
 /** A counter fd (close-on-exec, non-blocking) that wakes a Poller in this or another process. */
 export const eventfdCreate = (): Fd => addon.eventfdCreate() as Fd;

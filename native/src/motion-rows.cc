@@ -1,5 +1,5 @@
-#include <cmath>
 #include "exports.h"
+#include "pixel-args.h"
 
 // The motion planners' passes over whole boxes of pixels (codecs/motion/rows.ts): a hash per row
 // and row-against-row compares, in C++ where the same loops in JS were most of the QEMU bridge's
@@ -8,14 +8,6 @@
 namespace {
 
 constexpr uint32_t kRgb = 0xffffff;
-
-bool Whole(const Napi::Value& v, double* out) {
-  if (!v.IsNumber()) return false;
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= 9007199254740991.0 && std::floor(d) == d)) return false;
-  *out = d;
-  return true;
-}
 
 bool Words(const Napi::Value& v, Napi::Uint32Array* out) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) return false;
@@ -35,7 +27,7 @@ Napi::Value RowHashes(const Napi::CallbackInfo& info) {
   double n[5];
   bool ok = info.Length() >= 7 && Words(info[0], &w) && info[6].IsTypedArray() &&
             info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
-  for (int i = 0; ok && i < 5; i++) ok = Whole(info[1 + i], &n[i]);
+  for (int i = 0; ok && i < 5; i++) ok = ArgWhole(info[1 + i], &n[i]);
   if (!ok) {
     Napi::TypeError::New(env, "expected (words: Uint32Array, stride, x, y, width, height, out: Int32Array)").ThrowAsJavaScriptException();
     return env.Undefined();
@@ -73,7 +65,7 @@ Napi::Value RowsEqual(const Napi::CallbackInfo& info) {
   double n[7];
   bool ok = info.Length() >= 9 && Words(info[0], &a) && Words(info[4], &b);
   const int numbers[7] = {1, 2, 3, 5, 6, 7, 8};
-  for (int i = 0; ok && i < 7; i++) ok = Whole(info[numbers[i]], &n[i]);
+  for (int i = 0; ok && i < 7; i++) ok = ArgWhole(info[numbers[i]], &n[i]);
   if (!ok) {
     Napi::TypeError::New(env, "expected (a: Uint32Array, aStride, ax, ay, b: Uint32Array, bStride, bx, by, width)").ThrowAsJavaScriptException();
     return env.Undefined();

@@ -1,7 +1,17 @@
 #pragma once
 #include <napi.h>
+#include <cmath>
 #include <cstring>
 #include "../../codecs/image/pixel-rows.h"
+
+// A whole number from 0 to 2^53 - 1 (an offset, a stride, a count), or false.
+inline bool ArgWhole(const Napi::Value& v, double* out) {
+  if (!v.IsNumber()) return false;
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 9007199254740991.0 && std::floor(d) == d)) return false;
+  *out = d;
+  return true;
+}
 
 // Reads (pixels: Uint8Array, width, height, stride) from argument `first` on, checking that the
 // rows fit the pixels (a wrong shape would read outside them); throws a TypeError/RangeError.

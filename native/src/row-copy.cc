@@ -1,20 +1,12 @@
-#include <cmath>
 #include <cstring>
 #include "exports.h"
+#include "pixel-args.h"
 
 // Rows of bytes copied between Uint8Arrays (shared memory included) with libc's memmove: V8's
 // TypedArray.prototype.set copies into or out of a SharedArrayBuffer with relaxed atomics, a
 // word at a time, which made it a sixth of the QEMU bridge's thread on a 1080p video.
 
 namespace {
-
-bool Whole(const Napi::Value& v, double* out) {
-  if (!v.IsNumber()) return false;
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= 9007199254740991.0 && std::floor(d) == d)) return false;
-  *out = d;
-  return true;
-}
 
 // copyRows(dst, dstOffset, dstStride, src, srcOffset, srcStride, rowBytes, rows): row y's
 // `rowBytes` bytes at src[srcOffset + y * srcStride] go to dst[dstOffset + y * dstStride].
@@ -26,7 +18,7 @@ Napi::Value CopyRows(const Napi::CallbackInfo& info) {
   bool ok = info.Length() >= 8 && info[0].IsTypedArray() && info[3].IsTypedArray() &&
             info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array &&
             info[3].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
-  for (int i = 0; ok && i < 6; i++) ok = Whole(info[numbers[i]], &n[i]);
+  for (int i = 0; ok && i < 6; i++) ok = ArgWhole(info[numbers[i]], &n[i]);
   if (!ok) {
     Napi::TypeError::New(env, "expected (dst: Uint8Array, dstOffset, dstStride, src: Uint8Array, srcOffset, srcStride, rowBytes, rows)")
         .ThrowAsJavaScriptException();
