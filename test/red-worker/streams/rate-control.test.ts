@@ -4,6 +4,7 @@ import {
   absurd,
   cannotDecode,
   initialBitRate,
+  linkRate,
   RateControl,
 } from '../../../actors/pipeline/red-worker/streams/rate-control.js';
 import { maxBitRate } from '../../../codecs/video/rates.js';
@@ -18,9 +19,24 @@ const report = (num_frames: number, num_drops: number, last_frame_delay: number,
   audio_delay,
 });
 
-test("initial bit rate as spice-server's: SPICE_BIT_RATE, else the net test (10 Mbit/s unknown, 2.5 on a slow link), x 0.8 x the stream's share", (t) => {
+test("initial bit rate as spice-server's: SPICE_BIT_RATE, else the net test (10 Mbit/s without one, 2.5 on a slow link, fast when too fast to tell), x 0.8 x the stream's share", (t) => {
   t.is(initialBitRate(null, 1, undefined), 8e6);
   t.is(initialBitRate({ bitsPerSecond: null, lowBandwidth: true, latencyMs: 40 }, 1, undefined), 2e6);
+  t.is(initialBitRate({ bitsPerSecond: null, lowBandwidth: false, latencyMs: 0.1 }, 1, undefined), 0.8 * maxBitRate, 'too fast to tell');
+  t.is(
+    new RateControl(
+      initialBitRate({ bitsPerSecond: null, lowBandwidth: false, latencyMs: 0.1 }, 1, undefined),
+      30,
+      0,
+      bitsPerPixelCap.h264 * 1920 * 1080,
+    ).bitRate,
+    Math.round(0.1 * 1920 * 1080 * 30),
+    'then what a frame is worth bounds it',
+  );
+  // What the report rules see of the link: a too-fast link has room for any stream.
+  t.is(linkRate({ bitsPerSecond: null, lowBandwidth: false, latencyMs: 0.1 }), maxBitRate);
+  t.is(linkRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }), 50e6);
+  t.is(linkRate(null), null);
   t.is(initialBitRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }, 0.5, undefined), 20e6);
   t.is(initialBitRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }, 1, '4'), 3.2e6);
   t.is(initialBitRate({ bitsPerSecond: 50e6, lowBandwidth: false, latencyMs: 1 }, 1, 'fast'), 40e6, 'a bad SPICE_BIT_RATE is not taken');

@@ -36,15 +36,23 @@ export interface LinkEstimate {
 
 /**
  * spice-server's get_initial_bit_rate: `SPICE_BIT_RATE` (Mbit/s) if set, else the net test's
- * bandwidth (10 Mbit/s when it could not tell, 2.5 on a low-bandwidth link), times 0.8 and the
+ * bandwidth (10 Mbit/s with no net test, 2.5 on a low-bandwidth link), times 0.8 and the
  * stream's share of all streams' area; at most what an encoder takes (a loopback link measures
- * Gbit/s).
+ * Gbit/s). A net test whose payload took no longer than an empty ping found a link too fast to
+ * tell: spice-server takes 10 Mbit/s then, which held a loopback 1080p MJPEG stream at quality
+ * 20 for its first half-minute; here it is fast, bounded by what a frame is worth.
  */
 export function initialBitRate(link: LinkEstimate | null, share: number, env = process.env.SPICE_BIT_RATE): number {
   const fromEnv = env !== undefined ? Number(env) * 1e6 : Number.NaN;
-  const measured = link?.bitsPerSecond ?? (link?.lowBandwidth ? 2.5e6 : 10e6);
+  const measured = linkRate(link) ?? (link?.lowBandwidth ? 2.5e6 : 10e6);
   const base = Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : measured;
   return Math.min(maxBitRate, Math.max(minBitRate, Math.round(base * 0.8 * Math.min(1, Math.max(0, share)))));
+}
+
+/** The bits a second a net test stands for: its figure, as fast as an encoder takes when it was too fast to tell, null when it tells nothing. */
+export function linkRate(link: LinkEstimate | null): number | null {
+  if (link === null) return null;
+  return link.bitsPerSecond ?? (link.lowBandwidth ? null : maxBitRate);
 }
 
 /** A STREAM_REPORT's figures (the ids are checked before). */

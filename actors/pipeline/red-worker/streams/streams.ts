@@ -18,7 +18,16 @@ import type { Logger } from '../../../../runtime/log.js';
 import type { Drawing } from '../pipe.js';
 import { codecsFor } from './codec-choice.js';
 import { Detector, sameFrameMs, type Detected, type StreamingMode } from './detector.js';
-import { absurd, bitsPerPixelCap, cannotDecode, initialBitRate, RateControl, type LinkEstimate, type Report } from './rate-control.js';
+import {
+  absurd,
+  bitsPerPixelCap,
+  cannotDecode,
+  initialBitRate,
+  linkRate,
+  RateControl,
+  type LinkEstimate,
+  type Report,
+} from './rate-control.js';
 import type { StreamEncoders, StreamId } from './stream-encoders.js';
 
 /**
@@ -307,7 +316,7 @@ export class Streams {
       }
       return;
     }
-    if (s.rate.report(r, nowMs, this.link?.bitsPerSecond ?? null)) this.rateChanged(s);
+    if (s.rate.report(r, nowMs, linkRate(this.link))) this.rateChanged(s);
   }
 
   private rateChanged(s: Stream): void {
