@@ -72,7 +72,7 @@ static Napi::Value EncodeLz4Js(const Napi::CallbackInfo& info) {
 static Napi::Value EncodeGlzJs(const Napi::CallbackInfo& info) {
   thread_local std::vector<uint8_t> scratch;
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  if (info.Length() < 1 || !IsTypedArrayOf(info[0], napi_uint8_array)) {
     Napi::TypeError::New(env, "expected (dictionary: Uint8Array, pixels, width, height, stride, alpha)").ThrowAsJavaScriptException();
     return env.Undefined();
   }

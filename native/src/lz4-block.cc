@@ -1,18 +1,10 @@
 #include <lz4.h>
 #include <vector>
 #include "exports.h"
+#include "pixel-args.h"
 
 // Plain LZ4 blocks for the spicevmc channels' COMPRESSED_DATA (spice-server's spicevmc.cpp
 // compresses with LZ4_compress_default and decompresses with LZ4_decompress_safe).
-
-static bool ArgBytes(const Napi::CallbackInfo& info, size_t i, Napi::Uint8Array* out) {
-  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    Napi::TypeError::New(info.Env(), "expected a Uint8Array").ThrowAsJavaScriptException();
-    return false;
-  }
-  *out = info[i].As<Napi::Uint8Array>();
-  return true;
-}
 
 // (data) -> the compressed block, or null when it would not be smaller than the data.
 static Napi::Value CompressLz4BlockJs(const Napi::CallbackInfo& info) {

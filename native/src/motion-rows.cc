@@ -10,14 +10,9 @@ namespace {
 constexpr uint32_t kRgb = 0xffffff;
 
 bool Words(const Napi::Value& v, Napi::Uint32Array* out) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) return false;
+  if (!IsTypedArrayOf(v, napi_uint32_array)) return false;
   *out = v.As<Napi::Uint32Array>();
   return true;
-}
-
-// Whether `height` rows of `width` words from (x, y), rows `stride` apart, lie inside `length` words.
-bool Fits(double length, double stride, double x, double y, double width, double height) {
-  return width == 0 || height == 0 || (y + height - 1) * stride + x + width <= length;
 }
 
 // rowHashes(words, stride, x, y, width, height, out: Int32Array of at least height)
@@ -25,8 +20,7 @@ Napi::Value RowHashes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint32Array w;
   double n[5];
-  bool ok = info.Length() >= 7 && Words(info[0], &w) && info[6].IsTypedArray() &&
-            info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+  bool ok = info.Length() >= 7 && Words(info[0], &w) && IsTypedArrayOf(info[6], napi_int32_array);
   for (int i = 0; ok && i < 5; i++) ok = ArgWhole(info[1 + i], &n[i]);
   if (!ok) {
     Napi::TypeError::New(env, "expected (words: Uint32Array, stride, x, y, width, height, out: Int32Array)").ThrowAsJavaScriptException();
@@ -34,7 +28,7 @@ Napi::Value RowHashes(const Napi::CallbackInfo& info) {
   }
   const double stride = n[0], x = n[1], y = n[2], width = n[3], height = n[4];
   Napi::Int32Array out = info[6].As<Napi::Int32Array>();
-  if (!Fits(double(w.ElementLength()), stride, x, y, width, height) || double(out.ElementLength()) < height) {
+  if (!RowsFit(double(w.ElementLength()), y * stride + x, stride, width, height) || double(out.ElementLength()) < height) {
     Napi::RangeError::New(env, "rowHashes: the rows do not fit").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -71,7 +65,8 @@ Napi::Value RowsEqual(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const double aStride = n[0], ax = n[1], ay = n[2], bStride = n[3], bx = n[4], by = n[5], width = n[6];
-  if (!Fits(double(a.ElementLength()), aStride, ax, ay, width, 1) || !Fits(double(b.ElementLength()), bStride, bx, by, width, 1)) {
+  if (!RowsFit(double(a.ElementLength()), ay * aStride + ax, aStride, width, 1) ||
+      !RowsFit(double(b.ElementLength()), by * bStride + bx, bStride, width, 1)) {
     Napi::RangeError::New(env, "rowsEqual: the rows do not fit").ThrowAsJavaScriptException();
     return env.Undefined();
   }

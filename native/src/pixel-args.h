@@ -13,13 +13,23 @@ inline bool ArgWhole(const Napi::Value& v, double* out) {
   return true;
 }
 
+// Whether `v` is a typed array of that element type.
+inline bool IsTypedArrayOf(const Napi::Value& v, napi_typedarray_type type) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == type;
+}
+
+// Whether `rows` rows of `rowLength` elements, the first at `offset` and each next `stride` on,
+// lie inside `length` elements (nothing to read always does). Doubles stay exact below 2^53.
+inline bool RowsFit(double length, double offset, double stride, double rowLength, double rows) {
+  return rows == 0 || rowLength == 0 || offset + (rows - 1) * stride + rowLength <= length;
+}
+
 // Reads (pixels: Uint8Array, width, height, stride) from argument `first` on, checking that the
 // rows fit the pixels (a wrong shape would read outside them); throws a TypeError/RangeError.
 // Below 2^29 pixels (QUIC's limit, and far above any screen) and 2^40 bytes, every product stays exact.
 inline bool ArgPixelRows(const Napi::CallbackInfo& info, size_t first, PixelRows* rows) {
   Napi::Env env = info.Env();
-  if (info.Length() < first + 4 || !info[first].IsTypedArray() || info[first].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
-      !info[first + 1].IsNumber() || !info[first + 2].IsNumber() || !info[first + 3].IsNumber()) {
+  if (info.Length() < first + 4 || !IsTypedArrayOf(info[first], napi_uint8_array) || !info[first + 1].IsNumber() || !info[first + 2].IsNumber() || !info[first + 3].IsNumber()) {
     Napi::TypeError::New(env, "expected (pixels: Uint8Array, width, height, stride)").ThrowAsJavaScriptException();
     return false;
   }
@@ -29,7 +39,7 @@ inline bool ArgPixelRows(const Napi::CallbackInfo& info, size_t first, PixelRows
   double stride = info[first + 3].As<Napi::Number>().DoubleValue();
   bool whole = width == double(uint32_t(width)) && height == double(uint32_t(height)) && stride == double(size_t(stride));
   if (!whole || width < 1 || height < 1 || width * height >= double(1u << 29) || stride < width * 4 || stride > double(1ull << 40) ||
-      double(pixels.ByteLength()) < stride * (height - 1) + width * 4) {
+      !RowsFit(double(pixels.ByteLength()), 0, stride, width * 4, height)) {
     Napi::RangeError::New(env, "bitmap shape does not fit its pixels").ThrowAsJavaScriptException();
     return false;
   }
@@ -46,7 +56,7 @@ inline Napi::Uint8Array CopyOut(Napi::Env env, const void* data, size_t bytes) {
 
 // Reads a Uint8Array argument (encoded input for a decoder), or throws a TypeError.
 inline bool ArgBytes(const Napi::CallbackInfo& info, size_t i, Napi::Uint8Array* out) {
-  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  if (info.Length() <= i || !IsTypedArrayOf(info[i], napi_uint8_array)) {
     Napi::TypeError::New(info.Env(), "expected a Uint8Array").ThrowAsJavaScriptException();
     return false;
   }

@@ -15,9 +15,7 @@ Napi::Value CopyRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double n[6];
   const int numbers[6] = {1, 2, 4, 5, 6, 7};
-  bool ok = info.Length() >= 8 && info[0].IsTypedArray() && info[3].IsTypedArray() &&
-            info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array &&
-            info[3].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+  bool ok = info.Length() >= 8 && IsTypedArrayOf(info[0], napi_uint8_array) && IsTypedArrayOf(info[3], napi_uint8_array);
   for (int i = 0; ok && i < 6; i++) ok = ArgWhole(info[numbers[i]], &n[i]);
   if (!ok) {
     Napi::TypeError::New(env, "expected (dst: Uint8Array, dstOffset, dstStride, src: Uint8Array, srcOffset, srcStride, rowBytes, rows)")
@@ -27,9 +25,8 @@ Napi::Value CopyRows(const Napi::CallbackInfo& info) {
   const double dstOffset = n[0], dstStride = n[1], srcOffset = n[2], srcStride = n[3], rowBytes = n[4], rows = n[5];
   if (rows == 0 || rowBytes == 0) return env.Undefined();
   Napi::Uint8Array dst = info[0].As<Napi::Uint8Array>(), src = info[3].As<Napi::Uint8Array>();
-  // Doubles stay exact here: every term is below 2^53 and the sums are checked against byte lengths.
-  if (dstOffset + (rows - 1) * dstStride + rowBytes > double(dst.ByteLength()) ||
-      srcOffset + (rows - 1) * srcStride + rowBytes > double(src.ByteLength())) {
+  if (!RowsFit(double(dst.ByteLength()), dstOffset, dstStride, rowBytes, rows) ||
+      !RowsFit(double(src.ByteLength()), srcOffset, srcStride, rowBytes, rows)) {
     Napi::RangeError::New(env, "copyRows: the rows do not fit").ThrowAsJavaScriptException();
     return env.Undefined();
   }
