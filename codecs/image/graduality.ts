@@ -22,6 +22,9 @@ const MEDIUM_BELOW = 0.002;
  */
 export const roughSamples = 4096;
 
+/** Whether a picture is smooth, photo-like (a video's, a photo's), not text or windows: the rough, sparse walk. */
+export const isPhotoLike = (bitmap: Bitmap32): boolean => gradualityLevel(bitmap, roughSamples) !== 'low';
+
 /** `maxSamples`: a sparser walk for a large picture where a rough answer does (see gradualityScore). */
 export function gradualityLevel(bitmap: Bitmap32, maxSamples = Number.POSITIVE_INFINITY): GradualityLevel {
   const score = gradualityScore(bitmap, maxSamples);

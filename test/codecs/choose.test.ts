@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { type ImageCompressionMode, chooseImageEncoding } from '../../codecs/image/choose.js';
-import { gradualityLevel, gradualityScore, roughSamples } from '../../codecs/image/graduality.js';
+import { gradualityLevel, gradualityScore, isPhotoLike, roughSamples } from '../../codecs/image/graduality.js';
 import { corpus } from '../../codecs/image/fixtures/corpus.js';
 import { gradient, makeBitmap, noise, solid } from '../helpers/images.js';
 
@@ -58,6 +58,8 @@ test('graduality, sampled sparsely: within 0.01 of the full walk on the corpus, 
   t.is(gradualityLevel(gradient(1920, 1080), roughSamples), gradualityLevel(gradient(1920, 1080)));
   t.is(gradualityLevel(textLike(1920, 1080), roughSamples), 'low');
   t.is(gradualityLevel(noise(1280, 800, 1), roughSamples), 'low');
+  t.true(isPhotoLike(named('photo')!));
+  t.false(isPhotoLike(named('text')!));
   // Right half a gradient, left half flat: samples on a few columns only would see one half.
   const halves = makeBitmap(1920, 1080, (x, y) =>
     x < 960 ? [40, 40, 40, 0] : [(x * 7 + y * 3) & 0xff, (x * 3 + y * 5) & 0xff, (x + y) & 0xff, 0],

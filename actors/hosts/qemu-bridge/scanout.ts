@@ -22,7 +22,7 @@ import type { Logger } from '../../../runtime/log.js';
 import { Histogram } from '../../../runtime/histogram.js';
 import type { ScanoutStats } from '../../contracts.js';
 import { area, bounding, boxAt, boxHeight, boxWidth, intersect, mergeBoxes, sameBox, type Box } from '../../../codecs/box.js';
-import { gradualityLevel, roughSamples } from '../../../codecs/image/graduality.js';
+import { isPhotoLike } from '../../../codecs/image/graduality.js';
 import { MoveFinder } from '../../../codecs/motion/moves.js';
 import { motionLimits, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
 import { differingPixels, uniformColor } from '../../../codecs/motion/rows.js';
@@ -261,7 +261,7 @@ export class ScanoutFeed {
     const next = this.asXrgb(width, height, stride, order, data);
     // Photo-like pixels are a video's or a picture's, not text or windows that move: not worth the
     // search. Sampled sparsely: spice-server's walk over a 1080p video frame was an eighth of a core.
-    if (gradualityLevel(next, roughSamples) !== 'low') {
+    if (isPhotoLike(next)) {
       this.planningMs += performance.now() - started;
       return null;
     }

@@ -31,7 +31,7 @@ import { intersect, isEmpty, sameBox, type Box } from '../../../codecs/box.js';
 import { Pipe, type Drawing } from './pipe.js';
 import { QxlReader, type QxlWork } from './qxl-reader.js';
 import type { Cell } from '../../../runtime/meter.js';
-import { gradualityLevel, roughSamples } from '../../../codecs/image/graduality.js';
+import { isPhotoLike } from '../../../codecs/image/graduality.js';
 import { Streams } from './streams/streams.js';
 import { PoolStreamEncoders } from './streams/stream-encoders.js';
 import { glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
@@ -89,12 +89,7 @@ export default defineActor<RedWorkerContract>(
     /** Whether the surface shows something smooth, photo-like, in `box` (spice-server's graduality, sampled sparsely). */
     const photoLike = (c: Canvas, box: Box): boolean => {
       const view = c.bitmap.pixels.subarray(box.top * c.bitmap.stride + box.left * 4);
-      return (
-        gradualityLevel(
-          { width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view },
-          roughSamples,
-        ) !== 'low'
-      );
+      return isPhotoLike({ width: box.right - box.left, height: box.bottom - box.top, stride: c.bitmap.stride, pixels: view });
     };
     // The one hook of video streams: each drawing's box goes through them, the parts they do not take are drawn as usual.
     const streams =
