@@ -19,6 +19,7 @@ const gtkCaps = capWords([
 function setup(caps = gtkCaps) {
   const pushed: Drawing[] = [];
   const logged: string[] = [];
+  let drawings = 0;
   /** When each stream ended (performance.now()): timers may fire late on a loaded machine, the end is timed where it happens. */
   const ended: number[] = [];
   const log = createLogger('info', {}, (line) => {
@@ -50,7 +51,13 @@ function setup(caps = gtkCaps) {
       if (i >= 0) pushed[i] = f;
       else pushed.push(f);
     },
-    snapshot: (b) => ({ width: b.right - b.left, height: b.bottom - b.top, stride: (b.right - b.left) * 4, pixels: new Uint8Array(4) }),
+    // Its first byte: how many drawings the screen had had when it was taken.
+    snapshot: (b) => ({
+      width: b.right - b.left,
+      height: b.bottom - b.top,
+      stride: (b.right - b.left) * 4,
+      pixels: new Uint8Array([drawings, 0, 0, 0]),
+    }),
     photoLike: () => true,
     bounds: () => bounds,
     created: () => {},
@@ -58,6 +65,11 @@ function setup(caps = gtkCaps) {
   };
   const streams = new Streams('filter', host);
   streams.setClient(caps);
+  const damage = streams.damage.bind(streams);
+  streams.damage = (...args) => {
+    drawings++;
+    return damage(...args);
+  };
   const play = (region: Box, frames: number, fromMs = 0) => {
     for (let i = 0; i < frames; i++) {
       // As the red-worker: the parts the streams leave are drawn, then the turn ends.
@@ -81,11 +93,14 @@ function setup(caps = gtkCaps) {
 }
 
 const video = box(600, 0, 640, 360);
+/** Longer than a frame waits for the rest of its damage. */
+const settled = () => new Promise((r) => setTimeout(r, 30));
 const lastOf = (pushed: readonly Drawing[], kind: Drawing['kind']) => [...pushed].reverse().find((d) => d.kind === kind);
 
 test('after 20 frames a stream starts with the first codec the client decodes: create, activate report, then frames in place of images', async (t) => {
   const s = setup();
   s.play(video, 25);
+  await settled();
   const create = s.pushed.find((d) => d.kind === 'stream-create');
   t.like(create, { kind: 'stream-create', id: 0, codec: 'vp8', dest: video, clip: null });
   const kinds = s.kinds();
@@ -100,12 +115,14 @@ test('after 20 frames a stream starts with the first codec the client decodes: c
   s.streams.close();
 });
 
-test('damage reaching past a stream grows it (SIZED_STREAM); damage drawn over part of it clips it and goes as an image', (t) => {
+test('damage reaching past a stream grows it (SIZED_STREAM); damage drawn over part of it clips it and goes as an image', async (t) => {
   const s = setup();
   s.play(video, 21);
+  await settled();
   s.pushed.length = 0;
   t.deepEqual(s.streams.damage(box(600, 0, 640, 400), 'copy', 900), [], 'a frame of the grown stream');
   s.streams.endTurn(900);
+  await settled();
   t.like(s.pushed.at(-1), { kind: 'stream-frame', sized: true, box: box(600, 0, 640, 400) });
   // More than twice the stream with it: not a larger stream, something over it.
   const over = box(0, 100, 700, 600);
@@ -203,17 +220,37 @@ test('frames come no faster than the encoder says it can hold: the MJPEG frame-r
     const s = setup();
     if (fits) s.fit(fits);
     s.play(video, 21);
+    await settled();
     await s.streams.encode(lastOf(s.pushed, 'stream-frame') as Extract<Drawing, { kind: 'stream-frame' }>);
     s.pushed.length = 0;
-    // 100 ms after the last capture: inside a 25 fps stream's slot, not a 5 fps one's.
-    s.streams.damage(video, 'copy', 900);
-    s.streams.endTurn(900);
+    // 100 ms after the last capture (taken ~800 + 6): inside a 25 fps stream's slot, not a 2 fps one's.
+    s.streams.damage(video, 'copy', 906);
+    s.streams.endTurn(906);
+    await settled();
     const kinds = s.kinds();
     s.streams.close();
     return kinds.includes('stream-frame');
   };
   t.true(await frameAfter(null), 'at the detected 25 fps, the next frame is captured');
-  t.false(await frameAfter(5), 'at the 5 fps the encoder holds, it waits for its slot');
+  t.false(await frameAfter(2), 'at the 2 fps the encoder holds, it waits for its slot');
+});
+
+test('a frame is taken once its damage settles: what the guest draws over a video frame a few ms after it is in that frame', async (t) => {
+  const s = setup();
+  s.play(video, 21);
+  await settled();
+  s.pushed.length = 0;
+  // The next video frame, then a marker over it 3 ms later (QEMU sends them as two updates).
+  s.streams.damage(video, 'copy', 900);
+  s.streams.endTurn(900);
+  t.false(s.kinds().includes('stream-frame'), 'not taken at once');
+  s.streams.damage(box(1200, 8, 16, 16), 'copy', 903);
+  s.streams.endTurn(903);
+  await settled();
+  const frames = s.pushed.filter((d) => d.kind === 'stream-frame');
+  t.is(frames.length, 1);
+  t.is((frames[0] as Extract<Drawing, { kind: 'stream-frame' }>).bitmap.pixels[0], 23, 'taken after both drawings (21 frames, then 2)');
+  s.streams.close();
 });
 
 test("a stream detected over a slow start takes up the source's frame rate once it is measured (each second)", async (t) => {
