@@ -70,7 +70,8 @@ function setup(caps = gtkCaps) {
     drawings++;
     return damage(...args);
   };
-  const play = (region: Box, frames: number, fromMs = 0) => {
+  // Frames 40 ms apart, the last one now (the streams' timers run on performance.now()).
+  const play = (region: Box, frames: number, fromMs = performance.now() - (frames - 1) * 40) => {
     for (let i = 0; i < frames; i++) {
       // As the red-worker: the parts the streams leave are drawn, then the turn ends.
       for (const part of streams.damage(region, 'copy', fromMs + i * 40))
@@ -120,13 +121,14 @@ test('damage reaching past a stream grows it (SIZED_STREAM); damage drawn over p
   s.play(video, 21);
   await settled();
   s.pushed.length = 0;
-  t.deepEqual(s.streams.damage(box(600, 0, 640, 400), 'copy', 900), [], 'a frame of the grown stream');
-  s.streams.endTurn(900);
+  const at = performance.now();
+  t.deepEqual(s.streams.damage(box(600, 0, 640, 400), 'copy', at), [], 'a frame of the grown stream');
+  s.streams.endTurn(at);
   await settled();
   t.like(s.pushed.at(-1), { kind: 'stream-frame', sized: true, box: box(600, 0, 640, 400) });
   // More than twice the stream with it: not a larger stream, something over it.
   const over = box(0, 100, 700, 600);
-  t.deepEqual(s.streams.damage(over, 'copy', 950), [over]);
+  t.deepEqual(s.streams.damage(over, 'copy', at + 50), [over]);
   t.like(s.pushed.at(-1), { kind: 'stream-clip', id: 0 });
   const clip = (s.pushed.at(-1) as Extract<Drawing, { kind: 'stream-clip' }>).clip!;
   t.true(
@@ -134,12 +136,12 @@ test('damage reaching past a stream grows it (SIZED_STREAM); damage drawn over p
     'the covered part is out of the clip',
   );
   t.deepEqual(
-    s.streams.damage(box(610, 110, 10, 10), 'copy', 960),
+    s.streams.damage(box(610, 110, 10, 10), 'copy', at + 60),
     [box(610, 110, 10, 10)],
     'damage where the stream does not show is drawn',
   );
-  t.deepEqual(s.streams.damage(box(900, 200, 10, 10), 'copy', 960), [], 'where it shows, it is the next frame');
-  t.true(s.streams.damage(box(900, 200, 10, 10), 'fill', 970).length === 1);
+  t.deepEqual(s.streams.damage(box(900, 200, 10, 10), 'copy', at + 60), [], 'where it shows, it is the next frame');
+  t.true(s.streams.damage(box(900, 200, 10, 10), 'fill', at + 70).length === 1);
   t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image'], 'a fill over a stream ends it, its area sent losslessly');
   s.streams.close();
 });
@@ -202,7 +204,8 @@ test('bad reports are ignored with one line; a cannot-decode report or an encode
   t.is(s.streams.active, 0);
   t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image']);
   // VP8 failed for this client: the next stream is MJPEG; when its encoder fails too, images only.
-  s.play(video, 21, 4000);
+  s.play(video, 21);
+  await settled();
   t.like(lastOf(s.pushed, 'stream-create'), { codec: 'mjpeg' });
   s.fail();
   const frame = lastOf(s.pushed, 'stream-frame') as Extract<Drawing, { kind: 'stream-frame' }>;
@@ -210,7 +213,7 @@ test('bad reports are ignored with one line; a cannot-decode report or an encode
   t.is(s.streams.active, 0);
   t.deepEqual(s.kinds().slice(-2), ['stream-destroy', 'image']);
   s.pushed.length = 0;
-  s.play(video, 30, 6000);
+  s.play(video, 30);
   t.false(s.kinds().includes('stream-create'), 'no codec left: images');
   s.streams.close();
 });
@@ -223,9 +226,11 @@ test('frames come no faster than the encoder says it can hold: the MJPEG frame-r
     await settled();
     await s.streams.encode(lastOf(s.pushed, 'stream-frame') as Extract<Drawing, { kind: 'stream-frame' }>);
     s.pushed.length = 0;
-    // 100 ms after the last capture (taken ~800 + 6): inside a 25 fps stream's slot, not a 2 fps one's.
-    s.streams.damage(video, 'copy', 906);
-    s.streams.endTurn(906);
+    // 60 ms or more after the last capture: past a 25 fps stream's slot, inside a 2 fps one's.
+    await settled();
+    const at = performance.now();
+    s.streams.damage(video, 'copy', at);
+    s.streams.endTurn(at);
     await settled();
     const kinds = s.kinds();
     s.streams.close();
@@ -240,12 +245,14 @@ test('a frame is taken once its damage settles: what the guest draws over a vide
   s.play(video, 21);
   await settled();
   s.pushed.length = 0;
-  // The next video frame, then a marker over it 3 ms later (QEMU sends them as two updates).
-  s.streams.damage(video, 'copy', 900);
-  s.streams.endTurn(900);
+  await settled();
+  // The next video frame, then a marker over it (QEMU sends them as two updates, a few ms apart).
+  const at = performance.now();
+  s.streams.damage(video, 'copy', at);
+  s.streams.endTurn(at);
   t.false(s.kinds().includes('stream-frame'), 'not taken at once');
-  s.streams.damage(box(1200, 8, 16, 16), 'copy', 903);
-  s.streams.endTurn(903);
+  s.streams.damage(box(1200, 8, 16, 16), 'copy', at + 3);
+  s.streams.endTurn(at + 3);
   await settled();
   const frames = s.pushed.filter((d) => d.kind === 'stream-frame');
   t.is(frames.length, 1);

@@ -105,8 +105,8 @@ interface Stream {
   sourceSinceMs: number;
   lastCaptureMs: number;
   dirty: boolean;
-  /** The first damage since the last frame was taken. */
-  dirtySinceMs: number;
+  /** The first damage of the source's latest frame (damage closer than `sameFrameMs` is one frame). */
+  frameStartMs: number;
   /** Frames sent again since the region last changed. */
   flushed: number;
   trailing: ReturnType<typeof setTimeout> | null;
@@ -221,12 +221,12 @@ export class Streams {
           }
         }
         const inside = intersect(s.box, r);
-        if (!s.dirty) s.dirtySinceMs = nowMs;
         s.dirty = true;
         s.flushed = 0;
         if (nowMs - s.lastDamageMs > sameFrameMs) {
           s.gapMs = Math.max(nowMs - s.lastDamageMs, s.gapMs * gapFade);
           s.sourceFrames++;
+          s.frameStartMs = nowMs;
         }
         s.lastDamageMs = nowMs;
         // What lands where the stream does not show goes as a drawing.
@@ -374,7 +374,7 @@ export class Streams {
       sourceSinceMs: nowMs,
       lastCaptureMs: Number.NEGATIVE_INFINITY,
       dirty: true,
-      dirtySinceMs: nowMs,
+      frameStartMs: nowMs,
       flushed: 0,
       trailing: null,
       encoded: null,
@@ -432,16 +432,14 @@ export class Streams {
     const interval = 1000 / Math.min(s.rate.fps, s.encoderFps ?? Number.POSITIVE_INFINITY);
     // Frames closer than the frame rate wait for their slot, and every frame for the rest of its damage; a newer one replaces a waiting one.
     const slot = nowMs - s.lastCaptureMs < interval * 0.75 ? s.lastCaptureMs + interval : nowMs;
-    const at = Math.max(slot, Math.min(s.lastDamageMs + settleMs, s.dirtySinceMs + sameFrameMs));
+    const at = Math.max(slot, Math.min(s.lastDamageMs + settleMs, s.frameStartMs + sameFrameMs));
     if (at > nowMs) {
-      // On the clock of the damage (the red-worker's performance.now()), however late the timer fires.
-      const scheduled = performance.now();
       s.trailing ??= setTimeout(
         () => {
           s.trailing = null;
-          if (this.streams.get(s.id) === s && s.dirty) this.capture(s, nowMs + performance.now() - scheduled);
+          if (this.streams.get(s.id) === s && s.dirty) this.capture(s, performance.now());
         },
-        Math.max(1, at - nowMs),
+        Math.max(1, Math.ceil(at - nowMs)),
       );
       return;
     }
