@@ -444,7 +444,8 @@ export class Streams {
       return;
     }
     s.dirty = false;
-    s.lastCaptureMs = nowMs;
+    // Spaced by when the source drew them, so that the wait for the rest of a frame does not eat into the next one's slot.
+    s.lastCaptureMs = Math.min(nowMs, s.frameStartMs);
     this.host.pushFrame({ kind: 'stream-frame', id: s.id, box: s.box, bitmap: this.host.snapshot(s.box), sized: s.sized });
   }
 
