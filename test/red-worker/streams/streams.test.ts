@@ -20,6 +20,7 @@ function setup(caps = gtkCaps) {
   const pushed: Drawing[] = [];
   const logged: string[] = [];
   let drawings = 0;
+  let snapshots = 0;
   /** When each stream ended (performance.now()): timers may fire late on a loaded machine, the end is timed where it happens. */
   const ended: number[] = [];
   const log = createLogger('info', {}, (line) => {
@@ -52,12 +53,15 @@ function setup(caps = gtkCaps) {
       else pushed.push(f);
     },
     // Its first byte: how many drawings the screen had had when it was taken.
-    snapshot: (b) => ({
-      width: b.right - b.left,
-      height: b.bottom - b.top,
-      stride: (b.right - b.left) * 4,
-      pixels: new Uint8Array([drawings, 0, 0, 0]),
-    }),
+    snapshot: (b) => {
+      snapshots++;
+      return {
+        width: b.right - b.left,
+        height: b.bottom - b.top,
+        stride: (b.right - b.left) * 4,
+        pixels: new Uint8Array([drawings, 0, 0, 0]),
+      };
+    },
     photoLike: () => true,
     bounds: () => bounds,
     created: () => {},
@@ -90,6 +94,8 @@ function setup(caps = gtkCaps) {
     /** The encoder says it holds only this many frames a second at its bit rate (MJPEG at its lowest quality). */
     fit: (fps: number) => (fits = fps),
     kinds: () => pushed.map((d) => d.kind),
+    /** Pictures taken of the screen so far (frames and images). */
+    snapshots: () => snapshots,
   };
 }
 
@@ -258,6 +264,24 @@ test('a frame is taken once its damage settles: what the guest draws over a vide
   t.is(frames.length, 1);
   t.is((frames[0] as Extract<Drawing, { kind: 'stream-frame' }>).bitmap.pixels[0], 23, 'taken after both drawings (21 frames, then 2)');
   s.streams.close();
+});
+
+test('damage with no pause between frames (a source redrawing every 3 ms) is still taken at the frame rate, not every turn', async (t) => {
+  const s = setup();
+  s.play(video, 21);
+  await settled();
+  const before = s.snapshots();
+  const start = performance.now();
+  while (performance.now() - start < 400) {
+    const at = performance.now();
+    s.streams.damage(video, 'copy', at);
+    s.streams.endTurn(at);
+    await new Promise((r) => setTimeout(r, 3));
+  }
+  const taken = s.snapshots() - before;
+  s.streams.close();
+  // 25 fps detected: ~10 frames in 400 ms, where every turn was ~100.
+  t.true(taken >= 5 && taken <= 16, `${taken} frames in 400 ms`);
 });
 
 test("a stream detected over a slow start takes up the source's frame rate once it is measured (each second)", async (t) => {

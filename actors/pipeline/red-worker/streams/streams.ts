@@ -444,8 +444,9 @@ export class Streams {
       return;
     }
     s.dirty = false;
-    // Spaced by when the source drew them, so that the wait for the rest of a frame does not eat into the next one's slot.
-    s.lastCaptureMs = Math.min(nowMs, s.frameStartMs);
+    // Spaced by when the source drew them, so that the wait for the rest of a frame does not eat
+    // into the next one's slot; damage with no pause (no frame start since) by when they were taken.
+    s.lastCaptureMs = s.frameStartMs > s.lastCaptureMs ? s.frameStartMs : nowMs;
     this.host.pushFrame({ kind: 'stream-frame', id: s.id, box: s.box, bitmap: this.host.snapshot(s.box), sized: s.sized });
   }
 
