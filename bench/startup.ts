@@ -36,9 +36,9 @@ const against = arg('against', '');
 const median = (xs: readonly number[]): number => (xs.length ? percentile(xs, 50) : NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
- * Waits `ms`, and until `--settle` seconds after the spawn at `t0`: V8 shrinks each isolate's
- * heap in rounds some 8 s apart over its first ~45 s (bursts of GC in every thread), which a
- * window before that counts as idle cost.
+ * Waits `ms`, and until `--settle` seconds after the spawn at `t0`: the tail of the start-up
+ * (V8's heap shrinking rounds some 8 s apart over the first ~45 s, before the companion turned
+ * its memory reducer off for small heaps) would otherwise count as idle cost.
  */
 const settle = (t0: number, ms: number) => sleep(Math.max(ms, settleS * 1000 - (Date.now() - t0)));
 
