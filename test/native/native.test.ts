@@ -83,7 +83,8 @@ function deferred() {
 test('setThreadName names the calling thread as the OS lists it, cut to 15 bytes', async (t) => {
   const names = () => threadTimes(process.pid).map((thread) => thread.name);
   const native = new URL('../../native/index.js', import.meta.url).href;
-  const code = `import(${JSON.stringify(native)}).then((n) => { n.setThreadName('actor-with-a-long-name'); require('node:worker_threads').parentPort.postMessage('named'); });`;
+  // The worker stays until terminated: one that ran out of work could leave /proc's list before it is read.
+  const code = `import(${JSON.stringify(native)}).then((n) => { n.setThreadName('actor-with-a-long-name'); require('node:worker_threads').parentPort.postMessage('named'); setInterval(() => {}, 60_000); });`;
   const worker = new Worker(code, { eval: true });
   t.teardown(() => worker.terminate());
   await new Promise((resolve) => worker.once('message', resolve));
