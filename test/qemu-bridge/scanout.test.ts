@@ -11,11 +11,11 @@ import { QxlConsumer } from '../../native/qxl/endpoints.js';
 import { HEAP_OFFSET, WRITE_GENERATION_OFFSET, type QxlCommand } from '../../native/qxl/layout.js';
 import { QxlReader, type QxlWork } from '../../actors/pipeline/red-worker/qxl-reader.js';
 import { QxlDevice } from '../../native/qxl/device.js';
-import { ScanoutFeed } from '../../actors/hosts/qemu-bridge/scanout.js';
+import { PHOTO_RECHECK, ScanoutFeed } from '../../actors/hosts/qemu-bridge/scanout.js';
 import type { Update } from '../../actors/hosts/qemu-bridge/dbus/display1-listener.js';
 import { sameBytes } from '../demo-host/frames.js';
 import { eventually, settle } from '../helpers/eventually.js';
-import { noise } from '../helpers/images.js';
+import { gradient, noise } from '../helpers/images.js';
 import { boxAt } from '../../codecs/box.js';
 
 const X8R8G8B8 = 0x20020888;
@@ -166,6 +166,32 @@ test("rows an Update moved go to the device as moves of the write's generation, 
   const generation = new Uint32Array(s.device.memory, WRITE_GENERATION_OFFSET, 1)[0]! - 1;
   t.deepEqual(s.moves, [{ kind: 'moved', box: boxAt(0, 4, 64, 36), srcX: 0, srcY: 12, generation }]);
   t.true(sameBytes(surface(s.canvas()), xrgb({ width: 64, height: 48, stride: 256, pixels: next })));
+});
+
+test('a box found photo-like is taken for one, unsearched, for its next PHOTO_RECHECK updates; then it is checked again and its moves are found', (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  const screen = noise(64, 48, 1);
+  s.feed.scanout({ width: 64, height: 48, stride: screen.stride, format: X8R8G8B8, data: screen.pixels });
+  s.feed.update(updateOf(gradient(64, 48), 0, 0));
+  s.drain();
+  // Then the box shows text scrolling 8 rows an update (noise, as in the test above).
+  let current = new Uint8Array(noise(64, 48, 2).pixels);
+  s.feed.update(updateOf({ width: 64, height: 48, stride: 256, pixels: current }, 0, 0));
+  const kinds: string[][] = [];
+  for (let i = 0; i < PHOTO_RECHECK; i++) {
+    s.drain();
+    s.log.length = 0;
+    current = current.slice();
+    current.copyWithin(0, 8 * 256);
+    current.set(noise(64, 8, 10 + i).pixels, 40 * 256);
+    s.feed.update(updateOf({ width: 64, height: 48, stride: 256, pixels: current }, 0, 0));
+    s.drain();
+    kinds.push([...s.log]);
+  }
+  t.deepEqual(kinds.slice(0, -1), Array(PHOTO_RECHECK - 1).fill(['written']), 'taken for the photo, not searched');
+  t.deepEqual(kinds.at(-1), ['moved', 'written'], 'checked again: the scroll is found');
+  t.true(sameBytes(surface(s.canvas()), xrgb({ width: 64, height: 48, stride: 256, pixels: current })));
 });
 
 test('a window dragged diagonally (one damaged box over where it was and where it is) goes to the device as moves from where it was; for a client on a slow link, as damage', (t) => {
