@@ -728,7 +728,7 @@ export interface WorkerToPool {
     | { kind: 'close-stream'; stream: number };
   recv:
     | { kind: 'compressed'; id: PoolJobId; result: PoolCompressed }
-    | { kind: 'frame-encoded'; id: PoolJobId; data: Moved<Uint8Array>; frameRate?: number }
+    | { kind: 'frame-encoded'; id: PoolJobId; data: Moved<Uint8Array>; frameRate?: number; torn?: true }
     | { kind: 'job-failed'; id: PoolJobId; error: string };
   asks: {};
   answers: {};

@@ -55,6 +55,16 @@ export class Canvas {
     this.copy(dest, src, 0, 0, clip);
   }
 
+  /** `box` (within the surface) in place, no copy: what it shows changes as the surface is drawn. */
+  view(box: Box): Bitmap32 {
+    const b = intersect(box, this.bounds);
+    const width = Math.max(0, boxWidth(b));
+    const height = Math.max(0, boxHeight(b));
+    const { stride, pixels } = this.bitmap;
+    const from = b.top * stride + b.left * 4;
+    return { width, height, stride, pixels: pixels.subarray(from, from + Math.max(0, (height - 1) * stride + width * 4)) };
+  }
+
   /** A copy of `box` (within the surface) as its own bitmap, in shared memory (from `memory` when given) for the compressor pool. */
   region(box: Box, memory?: (byteLength: number) => SharedArrayBuffer): Bitmap32 {
     const b = intersect(box, this.bounds);

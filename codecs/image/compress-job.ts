@@ -104,7 +104,20 @@ export type StreamCodec = 'checksum' | VideoCodec;
  */
 export type StreamEncoding =
   | { readonly codec: 'checksum' }
-  | { readonly codec: VideoCodec; readonly bitRate: number; readonly frameRate: number; readonly keyFrame: boolean };
+  | {
+      readonly codec: VideoCodec;
+      readonly bitRate: number;
+      readonly frameRate: number;
+      readonly keyFrame: boolean;
+      /**
+       * The frame is read in place, from memory its host may write meanwhile (the display's
+       * surface): the byte offset, in the same shared memory, of the host's write count (bumped
+       * as each write begins and as it ends, so odd while one is on). A frame a write overlapped
+       * is answered torn, without bytes. Only for a codec whose frames stand alone (MJPEG): a
+       * predicting encoder's state would already hold the torn picture.
+       */
+      readonly writeCount?: number;
+    };
 
 /** One frame of a stream, for a stateful encoder. */
 export type StreamFrame = PixelsRef & StreamEncoding;
@@ -114,6 +127,8 @@ export interface StreamEncoded {
   readonly data: Uint8Array;
   /** The frame rate the encoder can hold at the bit rate, when below the one asked (MJPEG at its lowest quality). */
   readonly frameRate?: number;
+  /** Read in place while its host wrote there (`writeCount`): `data` is empty, the frame is not to be shown. */
+  readonly torn?: true;
 }
 
 /** A job that cannot be done as given: a caller's bug, answered for that job only. */
@@ -197,4 +212,18 @@ export function frameBitmap(frame: StreamFrame): Bitmap32 {
     if (typeof keyFrame !== 'boolean') throw new BadJobError('keyFrame must be a boolean');
   }
   return pixelsBitmap(frame);
+}
+
+/** Codecs whose frames stand alone: one read torn can be dropped without the next ones depending on it. */
+const standalone: Record<StreamCodec, boolean> = { checksum: false, mjpeg: true, vp8: false, h264: false };
+
+/** The host's write count of a frame read in place (`writeCount`), or null for a snapshot; checked. Throws BadJobError. */
+export function frameWriteCount(frame: StreamFrame): Uint32Array | null {
+  const offset = frame.codec === 'checksum' ? undefined : frame.writeCount;
+  if (offset === undefined) return null;
+  if (!standalone[frame.codec]) throw new BadJobError(`${frame.codec} frames cannot be read in place: its encoder keeps them`);
+  if (!(frame.pixels instanceof SharedArrayBuffer)) throw new BadJobError('a frame read in place must be in shared memory');
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset % 4 !== 0 || offset + 4 > frame.pixels.byteLength)
+    throw new BadJobError(`write count offset ${String(offset)}`);
+  return new Uint32Array(frame.pixels, offset, 1);
 }

@@ -60,3 +60,40 @@ test('MJPEG says how many frames a second fit when its lowest quality is over th
     await pool.close();
   }
 });
+
+test('an MJPEG frame read in place: encoded when no write overlaps the read; torn, without bytes, when a write is on as it starts or one is made while it is read; a predicting codec refuses it', async (t) => {
+  const pool = new CompressorPool({ threads: 1 });
+  try {
+    // The surface at offset 64 of its memory, the host's write count at 16 (as in device memory).
+    const inPlace = (codec: VideoCodec): VideoFrame => ({
+      ...frame(codec, 1920, 1080, 0),
+      ...inSharedMemory(movieFrame(1920, 1080, 0), 'rgb32', 64),
+      writeCount: 16,
+    });
+    const job = inPlace('mjpeg');
+    const count = new Uint32Array(job.pixels as SharedArrayBuffer, 16, 1);
+    const whole = await pool.encodeFrame(1, job);
+    t.falsy(whole.torn);
+    const decoder = createVideoDecoder('mjpeg');
+    t.teardown(() => decoder.close());
+    const picture = decoder.decode(whole.data);
+    t.true(picture.ok && ssim(picture.value, movieFrame(1920, 1080, 0)) > 0.9, 'the surface, read in place');
+
+    Atomics.store(count, 0, 7); // a write begun, not ended
+    t.deepEqual(await pool.encodeFrame(1, job), { data: new Uint8Array(0), torn: true });
+
+    // Writes made while the pool thread reads: this thread counts completed writes (two a write)
+    // for longer than an encode takes, then lets the answer in.
+    Atomics.store(count, 0, 8);
+    const answer = pool.encodeFrame(1, job);
+    const until = performance.now() + 300;
+    while (performance.now() < until) Atomics.add(count, 0, 2);
+    t.deepEqual(await answer, { data: new Uint8Array(0), torn: true });
+
+    await t.throwsAsync(pool.encodeFrame(2, inPlace('vp8')), { message: /vp8 frames cannot be read in place/ });
+    await t.throwsAsync(pool.encodeFrame(1, { ...job, writeCount: job.pixels.byteLength }), { message: /write count offset/ });
+    t.truthy((await pool.encodeFrame(1, frame('mjpeg', 64, 64, 0))).data.length, 'the stream goes on');
+  } finally {
+    await pool.close();
+  }
+});

@@ -22,6 +22,7 @@ const streamFrame = (b: Box): Drawing => ({
   ...(image(b) as Extract<Drawing, { kind: 'image' }>),
   kind: 'stream-frame',
   id: 0 as StreamId,
+  inPlace: false,
   sized: false,
 });
 const id = 0 as StreamId;

@@ -65,7 +65,13 @@ export default defineActor<CompressorPoolContract>((ctx) => {
       pool.encodeFrame(m.stream, { ...m.frame, pixels: pixels(m.frame) } as StreamFrame, at).then(
         (r) => {
           done();
-          void worker.send({ kind: 'frame-encoded', id: m.id, data: moved(r.data), ...(r.frameRate && { frameRate: r.frameRate }) });
+          void worker.send({
+            kind: 'frame-encoded',
+            id: m.id,
+            data: moved(r.data),
+            ...(r.frameRate && { frameRate: r.frameRate }),
+            ...(r.torn && { torn: r.torn }),
+          });
         },
         (err: unknown) => fail(m.id, err),
       );

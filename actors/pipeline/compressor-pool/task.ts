@@ -1,6 +1,6 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { setThreadName } from '../../../native/index.js';
-import { BadJobError, type Compressed, frameBitmap, type StreamEncoded } from '../../../codecs/image/compress-job.js';
+import { BadJobError, type Compressed, frameBitmap, frameWriteCount, type StreamEncoded } from '../../../codecs/image/compress-job.js';
 import { compressJob, ownBuffer } from '../../../codecs/image/compress.js';
 import { type StreamEncoder, streamEncoders } from './streams.js';
 import { compressorThread, monotonicNs, stopThread, type ThreadJob, type ThreadReply, type Work } from './thread-protocol.js';
@@ -30,7 +30,12 @@ function runWork(work: Work): { result: Compressed | StreamEncoded | null; trans
       if (stream && stream.codec !== work.frame.codec)
         throw new BadJobError(`stream ${work.stream} is ${stream.codec}, not ${work.frame.codec}`);
       if (!stream) streams.set(work.stream, (stream = { codec: work.frame.codec, encoder: streamEncoders[work.frame.codec]() }));
+      // Read in place: a write on when the read begins, or begun before it ends, tears the frame.
+      const writes = frameWriteCount(work.frame);
+      const before = writes ? Atomics.load(writes, 0) : 0;
+      if (before % 2 === 1) return torn();
       const encoded = stream.encoder.encode(bitmap, work.frame);
+      if (writes && Atomics.load(writes, 0) !== before) return torn();
       const data = ownBuffer(encoded.data);
       return { result: { ...encoded, data }, transfer: [data.buffer as ArrayBuffer] };
     }
@@ -40,6 +45,8 @@ function runWork(work: Work): { result: Compressed | StreamEncoded | null; trans
       return { result: null, transfer: [] };
   }
 }
+
+const torn = (): { result: StreamEncoded; transfer: ArrayBuffer[] } => ({ result: { data: new Uint8Array(0), torn: true }, transfer: [] });
 
 if (!isMainThread && workerData === compressorThread) {
   // As the OS lists it (top -H).

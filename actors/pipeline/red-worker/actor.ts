@@ -75,9 +75,14 @@ export default defineActor<RedWorkerContract>(
     });
     let canvas: Canvas | null = null;
     const snapshots = new SharedBuffers();
+    // A frame read in place holds the surface itself, not a snapshot.
     const recycle = (d: Drawing) => {
-      if ('bitmap' in d) snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
+      if ('bitmap' in d && !(d.kind === 'stream-frame' && d.inPlace)) snapshots.give(d.bitmap.pixels.buffer as SharedArrayBuffer);
     };
+    /** The red-worker's own writes into the surface (drawing commands), for frames read in place. */
+    let surfaceWrites = 0;
+    /** The device memory, whose host counts its writes into the surface in it. */
+    let deviceMemory: SharedArrayBuffer | null = null;
     const pipe = new Pipe(recycle);
     const generations = new WriteGenerations();
     const snapshot = (c: Canvas, box: Box) => {
@@ -109,6 +114,8 @@ export default defineActor<RedWorkerContract>(
               void pump();
             },
             snapshot: (box) => snapshot(canvas!, box),
+            view: (box) => (canvas && canvas.bitmap.pixels.buffer === deviceMemory ? canvas.view(box) : null),
+            writes: () => surfaceWrites,
             photoLike: (box) => photoLike(canvas!, box),
             bounds: () => canvas?.bounds ?? null,
             created: (codec) => countStream(codec),
@@ -250,6 +257,12 @@ export default defineActor<RedWorkerContract>(
     let motionMs = 0;
     meter.counter('spice_display_motion_seconds_total', motionSecondsHelp, {}, () => motionMs / 1000);
     meter.counter('spice_display_stream_frames_total', 'Video stream frames sent.', {}, () => streams?.frames ?? 0);
+    meter.counter(
+      'spice_display_stream_frames_torn_total',
+      'MJPEG frames read in place from the surface while it was written, dropped (the next frame is a copy).',
+      {},
+      () => streams?.tornFrames ?? 0,
+    );
     let device: {
       consumer: QxlConsumer;
       reader: QxlReader;
@@ -389,6 +402,7 @@ export default defineActor<RedWorkerContract>(
           // 'written': the host put the pixels in the surface itself.
           // Looked for before the copy: the surface still shows what the client has.
           const motion = w.kind === 'copy' && client && !w.clip ? detectMotion(canvas, w.box, w.src, w.srcX, w.srcY) : null;
+          if (w.kind !== 'written') surfaceWrites++;
           if (w.kind === 'copy') canvas.copy(w.box, w.src, w.srcX, w.srcY, w.clip);
           else if (w.kind === 'fill') canvas.fill(w.box, w.color, w.clip);
           else if (w.kind === 'copy-bits') canvas.copyBits(w.box, w.srcX, w.srcY, w.clip);
@@ -508,6 +522,7 @@ export default defineActor<RedWorkerContract>(
       });
       device = { consumer, reader: new QxlReader(new Uint8Array(memory), consumer.slots), poller, producerFd };
       generations.attach(memory);
+      deviceMemory = memory;
       poller.start();
       watched();
       consume();

@@ -31,8 +31,19 @@ export type Drawing =
       readonly dest: Box;
       readonly clip: readonly Box[] | null;
     }
-  /** A snapshot of the stream's area, encoded as it leaves; `sized`: sent with its size and place (STREAM_DATA_SIZED). */
-  | { readonly kind: 'stream-frame'; readonly id: StreamId; readonly box: Box; readonly bitmap: Bitmap32; readonly sized: boolean }
+  /**
+   * A snapshot of the stream's area, encoded as it leaves, or with `inPlace` the surface itself
+   * there, read as it leaves (a frame a write overlaps is then dropped); `sized`: sent with its
+   * size and place (STREAM_DATA_SIZED).
+   */
+  | {
+      readonly kind: 'stream-frame';
+      readonly id: StreamId;
+      readonly box: Box;
+      readonly bitmap: Bitmap32;
+      readonly inPlace: boolean;
+      readonly sized: boolean;
+    }
   | { readonly kind: 'stream-clip'; readonly id: StreamId; readonly clip: readonly Box[] | null }
   | { readonly kind: 'stream-destroy'; readonly id: StreamId }
   | { readonly kind: 'stream-destroy-all' }

@@ -89,7 +89,7 @@ export class PoolClient {
       frame: { ...pixelsOf(bitmap), ...request },
     }));
     if (m.kind !== 'frame-encoded') throw new Error(`pool answered a ${m.kind}`);
-    return { data: m.data.value, ...(m.frameRate !== undefined && { frameRate: m.frameRate }) };
+    return { data: m.data.value, ...(m.frameRate !== undefined && { frameRate: m.frameRate }), ...(m.torn && { torn: true as const }) };
   }
 
   /** Drops the stream's encoder state in the pool, after the frames submitted before. */

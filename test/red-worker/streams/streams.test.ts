@@ -30,12 +30,22 @@ function setup(caps = gtkCaps) {
   });
   let failing = false;
   let fits: number | undefined;
+  /** Whether the next frame read in place is answered torn, and the red-worker's own writes into the surface. */
+  let tearNext = false;
+  let ownWrites = 0;
+  /** Whether each frame encoded was read in place. */
+  const readInPlace: boolean[] = [];
   /** The frame rates the encoders were told, in order. */
   const rates: number[] = [];
   const encoders: StreamEncoders = {
     open: () => {},
-    encode: async (_id: StreamId, f) => {
+    encode: async (_id: StreamId, f, _keyFrame, inPlace = false) => {
       if (failing) throw new Error('encoder broke');
+      readInPlace.push(inPlace);
+      if (inPlace && tearNext) {
+        tearNext = false;
+        return { data: new Uint8Array(0), torn: true };
+      }
       return { data: new Uint8Array([f.width & 0xff, f.height & 0xff]), ...(fits && { frameRate: fits }) };
     },
     setRate: (_id, _bitRate, frameRate) => void rates.push(frameRate),
@@ -62,6 +72,9 @@ function setup(caps = gtkCaps) {
         pixels: new Uint8Array([drawings, 0, 0, 0]),
       };
     },
+    // The surface in place: its second byte says so.
+    view: (b) => ({ width: b.right - b.left, height: b.bottom - b.top, stride: 5120, pixels: new Uint8Array([drawings, 1, 0, 0]) }),
+    writes: () => ownWrites,
     photoLike: () => true,
     bounds: () => bounds,
     created: () => {},
@@ -93,6 +106,9 @@ function setup(caps = gtkCaps) {
     fail: () => (failing = true),
     /** The encoder says it holds only this many frames a second at its bit rate (MJPEG at its lowest quality). */
     fit: (fps: number) => (fits = fps),
+    tear: () => (tearNext = true),
+    write: () => ownWrites++,
+    readInPlace,
     kinds: () => pushed.map((d) => d.kind),
     /** Pictures taken of the screen so far (frames and images). */
     snapshots: () => snapshots,
@@ -334,4 +350,43 @@ test('a client without MULTI_CODEC nor STREAM_REPORT gets MJPEG and no report re
   );
   t.like(lastOf(s.pushed, 'stream-create'), { dest: box(600, 0, 640, 400) });
   s.streams.close();
+});
+
+test('MJPEG frames are read in place (no snapshot); one a write tore is dropped and the next is a snapshot, then in place again; VP8 frames are snapshots', async (t) => {
+  const s = setup(capWords([DisplayCap.multiCodec, DisplayCap.codecMjpeg]));
+  const frame = () => lastOf(s.pushed, 'stream-frame') as Extract<Drawing, { kind: 'stream-frame' }>;
+  s.play(video, 21);
+  t.like(lastOf(s.pushed, 'stream-create'), { codec: 'mjpeg' });
+  await settled();
+  const taken = s.snapshots();
+  t.like(frame(), { inPlace: true });
+  t.is(frame().bitmap.pixels[1], 1, 'the surface itself');
+  t.truthy(await s.streams.encode(frame()));
+  s.play(video, 1);
+  await settled();
+  t.is(s.snapshots(), taken, 'no copy of the area');
+  s.tear();
+  t.is(await s.streams.encode(frame()), null, 'torn: dropped');
+  t.is(s.streams.tornFrames, 1);
+  await settled();
+  t.like(frame(), { inPlace: false }, 'the next frame comes by itself, as a snapshot');
+  t.is(s.snapshots(), taken + 1);
+  t.truthy(await s.streams.encode(frame()));
+  s.play(video, 1);
+  await settled();
+  t.like(frame(), { inPlace: true }, 'then in place again');
+  // The red-worker drawing into the surface while the frame is read tears it too.
+  const encoding = s.streams.encode(frame());
+  s.write();
+  t.is(await encoding, null);
+  t.is(s.streams.tornFrames, 2);
+  t.deepEqual(s.readInPlace, [true, true, false, true]);
+  s.streams.close();
+
+  const v = setup();
+  v.play(video, 21);
+  await settled();
+  t.like(lastOf(v.pushed, 'stream-create'), { codec: 'vp8' });
+  t.like(lastOf(v.pushed, 'stream-frame'), { inPlace: false });
+  v.streams.close();
 });

@@ -1,6 +1,7 @@
 import type { Bitmap32 } from '../../../../codecs/image/bitmap.js';
 import type { StreamEncoded } from '../../../../codecs/image/compress-job.js';
 import type { VideoCodec, VideoEncoderOptions } from '../../../../codecs/video/encoder.js';
+import { WRITE_GENERATION_OFFSET } from '../../../../native/qxl/layout.js';
 import type { PoolClient } from '../pool-client.js';
 
 /** A stream's number on the wire (small: spice-gtk keeps its streams in an array by id). */
@@ -13,8 +14,11 @@ export type StreamId = number & { readonly __brand: 'StreamId' };
 export interface StreamEncoders {
   /** A stream (re)starts with this codec, size and rates: its next frame is a key frame. */
   open(id: StreamId, codec: VideoCodec, options: VideoEncoderOptions): void;
-  /** Rejects on an encoder error: the caller ends the stream. */
-  encode(id: StreamId, frame: Bitmap32, keyFrame: boolean): Promise<StreamEncoded>;
+  /**
+   * Rejects on an encoder error: the caller ends the stream. `inPlace`: `frame` is the device's
+   * surface, which its host may write meanwhile (answered `torn` if it did; MJPEG only).
+   */
+  encode(id: StreamId, frame: Bitmap32, keyFrame: boolean, inPlace?: boolean): Promise<StreamEncoded>;
   setRate(id: StreamId, bitRate: number, frameRate: number): void;
   close(id: StreamId): void;
 }
@@ -43,12 +47,14 @@ export class PoolStreamEncoders implements StreamEncoders {
     this.opened.set(id, { codec, bitRate, frameRate, keyFrame: true });
   }
 
-  encode(id: StreamId, frame: Bitmap32, keyFrame: boolean): Promise<StreamEncoded> {
+  encode(id: StreamId, frame: Bitmap32, keyFrame: boolean, inPlace = false): Promise<StreamEncoded> {
     const s = this.opened.get(id);
     if (!s) return Promise.reject(new Error(`stream ${id} has no encoder`));
     const key = s.keyFrame || keyFrame;
     s.keyFrame = false;
-    return this.pool.encodeFrame(id, frame, { codec: s.codec, bitRate: s.bitRate, frameRate: s.frameRate, keyFrame: key });
+    // The surface is device memory, whose host counts its writes there.
+    const writes = inPlace ? { writeCount: WRITE_GENERATION_OFFSET } : {};
+    return this.pool.encodeFrame(id, frame, { codec: s.codec, bitRate: s.bitRate, frameRate: s.frameRate, keyFrame: key, ...writes });
   }
 
   setRate(id: StreamId, bitRate: number, frameRate: number): void {

@@ -78,6 +78,13 @@ export interface StreamsHost {
   pushFrame(f: Frame): void;
   /** A copy of the surface's pixels in `box`. */
   snapshot(box: Box): Bitmap32;
+  /**
+   * The surface's pixels in `box` in place (no copy), for a frame read as it leaves, the host's
+   * writes counted where the encoder checks them; null when the surface cannot be read so.
+   */
+  view(box: Box): Bitmap32 | null;
+  /** Writes the red-worker itself made into the surface so far (drawing commands): they tear a frame read in place too. */
+  writes(): number;
   /** The surface's pixels in `box` look like a photo (spice-server's graduality). */
   photoLike(box: Box): boolean;
   bounds(): Box | null;
@@ -116,6 +123,8 @@ interface Stream {
   encoding: boolean;
   /** The frame rate the encoder says it can hold, when below the stream's. */
   encoderFps: number | null;
+  /** Its last frame read in place was torn: the next one is a snapshot. */
+  torn: boolean;
 }
 
 interface Client {
@@ -146,6 +155,8 @@ export class Streams {
   private lastBadReportMs = Number.NEGATIVE_INFINITY;
   /** Frames sent, for metrics and tests. */
   frames = 0;
+  /** Frames read in place that a write overlapped, dropped. */
+  tornFrames = 0;
 
   constructor(
     mode: Exclude<StreamingMode, 'off'>,
@@ -273,8 +284,17 @@ export class Streams {
         s.encoded = { width, height };
         keyFrame = true;
       }
-      const encoded = await this.host.encoders.encode(s.id, f.bitmap, keyFrame);
+      const drawn = this.host.writes();
+      const encoded = await this.host.encoders.encode(s.id, f.bitmap, keyFrame, f.inPlace);
       if (this.streams.get(f.id) !== s) return null;
+      s.torn = encoded.torn === true || (f.inPlace && this.host.writes() !== drawn);
+      if (s.torn) {
+        // The write that tore it is damage too: the next frame comes with it, as a snapshot.
+        this.tornFrames++;
+        s.dirty = true;
+        this.capture(s, performance.now());
+        return null;
+      }
       // MJPEG at its lowest quality over the budget: frames come no faster than it can hold.
       s.encoderFps = encoded.frameRate ?? null;
       this.frames++;
@@ -380,6 +400,7 @@ export class Streams {
       encoded: null,
       encoding: false,
       encoderFps: null,
+      torn: false,
     };
     this.streams.set(s.id, s);
     this.host.created(s.codec);
@@ -447,7 +468,11 @@ export class Streams {
     // Spaced by when the source drew them, so that the wait for the rest of a frame does not eat
     // into the next one's slot; damage with no pause (no frame start since) by when they were taken.
     s.lastCaptureMs = s.frameStartMs > s.lastCaptureMs ? s.frameStartMs : nowMs;
-    this.host.pushFrame({ kind: 'stream-frame', id: s.id, box: s.box, bitmap: this.host.snapshot(s.box), sized: s.sized });
+    // MJPEG frames stand alone: one read in place, saving a copy of the area per frame, can be
+    // dropped if a write overlaps the read; a predicting codec's encoder would keep the torn picture.
+    const view = s.codec === 'mjpeg' && !s.torn ? this.host.view(s.box) : null;
+    const bitmap = view ?? this.host.snapshot(s.box);
+    this.host.pushFrame({ kind: 'stream-frame', id: s.id, box: s.box, bitmap, inPlace: view !== null, sized: s.sized });
   }
 
   /** Ends a stream: the client destroys it and gets its area losslessly, so that it ends pixel-exact. */
