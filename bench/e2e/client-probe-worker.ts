@@ -1,6 +1,7 @@
 /** The client probe's thread (client-probe.ts): connects, then reports drawings, markers and samples. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { intersects, type Box } from '../../codecs/box.js';
+import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { crop } from '../../codecs/image/crop.js';
 import type { ClientDisplay } from '../../client/display.js';
 import type { ClientPlayback } from '../../client/playback.js';
@@ -47,6 +48,15 @@ function watch(display: ClientDisplay): void {
   let first = true;
   let last: number | null = null;
   const marker = new MarkerReader();
+  /**
+   * A capture whose marker came by itself (drawn over a stream, losslessly, ahead of the stream's
+   * frame of the same guest picture): taken at the stream's next frame, or as the marker showed
+   * if none comes within `frameWaitMs` (a server without a stream there).
+   */
+  let waiting: { n: number; box: Box; fallback: Bitmap32; timer: ReturnType<typeof setTimeout> } | null = null;
+  const captured = (n: number, bitmap: Bitmap32) =>
+    port.postMessage({ kind: 'captured', n, bitmap } satisfies ProbeEvent, [bitmap.pixels.buffer as ArrayBuffer]);
+  let framesSeen = 0;
   display.drawn$.subscribe((box) => {
     const at = wallClock();
     if (first) {
@@ -54,6 +64,13 @@ function watch(display: ClientDisplay): void {
       post({ kind: 'first-draw', at });
     }
     const screen = display.surface?.bitmap;
+    const frame = display.streamFrames !== framesSeen;
+    framesSeen = display.streamFrames;
+    if (screen && waiting && frame) {
+      clearTimeout(waiting.timer);
+      captured(waiting.n, crop(screen, waiting.box));
+      waiting = null;
+    }
     if (!screen || !intersects(box, markerBox(screen.width))) return;
     const n = marker.read(screen);
     if (n !== null && n !== last) {
@@ -61,13 +78,20 @@ function watch(display: ClientDisplay): void {
       const want = captures.get(n);
       if (want) {
         captures.delete(n);
-        const bitmap = crop(screen, want);
-        port.postMessage({ kind: 'captured', n, bitmap } satisfies ProbeEvent, [bitmap.pixels.buffer as ArrayBuffer]);
+        if (frame) captured(n, crop(screen, want));
+        else {
+          if (waiting) clearTimeout(waiting.timer);
+          const w = { n, box: want, fallback: crop(screen, want) };
+          waiting = { ...w, timer: setTimeout(() => (captured(w.n, w.fallback), (waiting = null)), frameWaitMs) };
+        }
       }
     }
     if (n !== null) last = n;
   });
 }
+
+/** How long a capture whose marker came alone waits for a stream frame (a stream ends 300 ms after its last damage at the soonest, losslessly). */
+const frameWaitMs = 250;
 
 /** Posts each burst onset the playback channel's audio starts (beep.ts). */
 function listen(playback: ClientPlayback): void {

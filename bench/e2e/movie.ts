@@ -30,8 +30,10 @@ export async function guestFrame(guest: Guest): Promise<number> {
 
 /**
  * SSIM at `samples` markers, about every two seconds: the guest is asked to hold after its next
- * marker (no frame after it), the client's pixels are taken as it first shows that marker, the
- * guest's screen is dumped while it holds, and it resumes; so both are the same guest frame. The
+ * marker (no frame after it), the client's pixels are taken as it first shows that marker (when
+ * the marker came by itself, drawn over a stream ahead of the stream's frame of that picture, at
+ * the stream's next frame: client-probe-worker.ts), the guest's screen is dumped while it holds,
+ * and it resumes; so both are the same guest frame. The
  * next sample waits until the client gets stream frames again (a second's worth, or 5 s), so that
  * every sample is of a streamed picture, not of the lossless one a stopped stream leaves.
  */

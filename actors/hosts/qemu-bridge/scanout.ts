@@ -272,7 +272,9 @@ export class ScanoutFeed {
     const started = performance.now();
     const next = this.asXrgb(width, height, stride, order, data);
     const photoLike = isPhotoLike(next);
-    this.photo = photoLike ? { box, trusted: 0 } : null;
+    // Other boxes in between (a marker drawn over the video each frame) leave it be.
+    if (photoLike) this.photo = { box, trusted: 0 };
+    else if (this.photo && sameBox(this.photo.box, box)) this.photo = null;
     if (photoLike) {
       this.planningMs += performance.now() - started;
       return null;

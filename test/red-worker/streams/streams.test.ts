@@ -390,3 +390,49 @@ test('MJPEG frames are read in place (no snapshot); one a write tore is dropped 
   t.like(lastOf(v.pushed, 'stream-frame'), { inPlace: false });
   v.streams.close();
 });
+
+test('a small box drawn over the video right after each frame, at the same place three frames running, is clipped out of the stream and goes losslessly; boxes that move, or follow a frame that did not cover the stream, stay in it', (t) => {
+  const s = setup();
+  const marker = box(1000, 8, 16, 16);
+  const at = performance.now() - 40 * 40;
+  s.play(video, 21, at);
+  t.is(s.streams.active, 1);
+  const clips = () => s.pushed.filter((d) => d.kind === 'stream-clip');
+  const imagesOf = (b: Box) =>
+    s.pushed.filter((d) => d.kind === 'image' && d.box.left === b.left && d.box.top === b.top && d.box.right === b.right).length;
+  // As the red-worker: what the streams leave is drawn.
+  const draw = (b: Box, ms: number) => {
+    for (const part of s.streams.damage(b, 'copy', ms))
+      s.pushed.push({ kind: 'image', box: part, bitmap: { width: 1, height: 1, stride: 4, pixels: new Uint8Array(4) } });
+  };
+  // A box wandering over the frames (a video in pieces), and one after a frame that drew only part of the stream: no clip.
+  for (let f = 0; f < 4; f++) {
+    const ms = at + (21 + f) * 40;
+    draw(video, ms);
+    draw(box(700 + f * 20, 100, 16, 16), ms + 2);
+    s.streams.endTurn(ms + 2);
+  }
+  for (let f = 0; f < 4; f++) {
+    const ms = at + (25 + f) * 40;
+    draw(box(600, 0, 320, 360), ms);
+    draw(marker, ms + 2);
+    s.streams.endTurn(ms + 2);
+  }
+  t.deepEqual(clips(), [], 'not drawn over a covering frame at one place three times running');
+  // The marker over each whole frame: the third time it is clipped out, and goes as an image from then on.
+  for (let f = 0; f < 5; f++) {
+    const ms = at + (29 + f) * 40;
+    draw(video, ms);
+    draw(marker, ms + 2);
+    s.streams.endTurn(ms + 2);
+    t.is(clips().length, f < 2 ? 0 : 1, `frame ${f}`);
+  }
+  const clip = clips()[0] as Extract<Drawing, { kind: 'stream-clip' }>;
+  const visible = clip.clip!.reduce((n, b) => n + (b.right - b.left) * (b.bottom - b.top), 0);
+  t.is(visible, 640 * 360 - 16 * 16, 'the stream shows all but the marker');
+  t.false(clip.clip!.some((b) => b.left < marker.right && marker.left < b.right && b.top < marker.bottom && marker.top < b.bottom));
+  // Since: the marker's own update (from the third), and the video frame's part under it (from the fourth), losslessly.
+  t.is(imagesOf(marker), 3 + 2);
+  t.is(s.streams.active, 1, 'the stream goes on around it');
+  s.streams.close();
+});

@@ -64,6 +64,19 @@ const settleMs = 6;
 const latencyStepMs = 20;
 /** Beyond this many visible rectangles a clipped stream ends instead (the clip travels in every STREAM_CLIP). */
 const maxClipRects = 16;
+/**
+ * Something drawn over a video (a marker, a subtitle, a guest-drawn pointer) reaches us as an
+ * update of its own right after the video's frame, at the same place frame after frame: a box
+ * at most 1/`overlayShare` of the stream, drawn after a frame whose first damage covered the
+ * stream, `overlayFrames` frames running. It is clipped out of the stream and goes losslessly,
+ * as spice-server's drawables over a stream do (their own draw commands, the stream clipped);
+ * in the frame it was smeared by the codec (MJPEG at 10 Mbit/s and 1080p lost a 16-px square's
+ * colour in one frame in four). A video in tiles (no first damage covering it) is not affected.
+ */
+const overlayShare = 64;
+const overlayFrames = 3;
+/** Boxes followed per stream at most (more: forgotten, and followed afresh). */
+const maxOverlayCandidates = 8;
 
 type Frame = Extract<Drawing, { kind: 'stream-frame' }>;
 
@@ -125,6 +138,10 @@ interface Stream {
   encoderFps: number | null;
   /** Its last frame read in place was torn: the next one is a snapshot. */
   torn: boolean;
+  /** The current frame's first damage covered the stream (what comes after it may be drawn over it). */
+  covered: boolean;
+  /** Small boxes damaged after covering frames: the last frame each was seen in, and in how many frames running. */
+  readonly overTop: Map<string, { frame: number; run: number }>;
 }
 
 interface Client {
@@ -227,6 +244,14 @@ export class Streams {
           if (resized === 'replaced') continue;
           if (resized === 'no') this.clipOut(s, intersect(s.box, r));
           if (resized !== 'grown') {
+            next.push(r);
+            continue;
+          }
+        }
+        // Drawn over the video (not part of it) and still shown by the stream: clipped out, it goes as a drawing below.
+        if (this.drawnOver(s, r, nowMs) && (s.clip ?? [s.box]).some((v) => intersects(v, r))) {
+          this.clipOut(s, r);
+          if (this.streams.get(s.id) !== s) {
             next.push(r);
             continue;
           }
@@ -401,6 +426,8 @@ export class Streams {
       encoding: false,
       encoderFps: null,
       torn: false,
+      covered: false,
+      overTop: new Map(),
     };
     this.streams.set(s.id, s);
     this.host.created(s.codec);
@@ -439,6 +466,22 @@ export class Streams {
     if (this.create({ box: even, fps: s.rate.fps }, s.lastDamageMs)) return 'replaced';
     this.host.push({ kind: 'image', box: s.box, bitmap: this.host.snapshot(s.box) });
     return 'ended';
+  }
+
+  /** Whether damage `r` inside stream `s` is something drawn over its video, frame after frame (see `overlayShare`). */
+  private drawnOver(s: Stream, r: Box, nowMs: number): boolean {
+    if (nowMs - s.lastDamageMs > sameFrameMs) {
+      s.covered = area(intersect(r, s.box)) * 10 >= area(s.box) * 9;
+      return false;
+    }
+    if (!s.covered || !contains(s.box, r) || area(r) * overlayShare > area(s.box)) return false;
+    const key = `${r.left},${r.top},${r.right},${r.bottom}`;
+    const seen = s.overTop.get(key);
+    // The frame in progress is `sourceFrames` (counted at its first damage).
+    const run = seen?.frame === s.sourceFrames ? seen.run : seen?.frame === s.sourceFrames - 1 ? seen.run + 1 : 1;
+    if (!seen && s.overTop.size >= maxOverlayCandidates) s.overTop.clear();
+    s.overTop.set(key, { frame: s.sourceFrames, run });
+    return run >= overlayFrames;
   }
 
   /** Something drawn over part of a stream: that part stops showing the stream. */
