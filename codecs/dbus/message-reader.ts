@@ -7,6 +7,10 @@
  *   is assembled in a buffer of its exact size.
  * - space() then filled(n, fds): a reader (recvmsg) writes straight into the buffer, so the
  *   body of a large message is read once into its final place, with no copy at all.
+ * A placer, if given, is asked where the byte array that ends a large message goes once the
+ * message's head is in (`decodeHead`): its bytes are then read straight there, with no copy out
+ * of the message either (a display Update's pixels into the surface), and the message is
+ * delivered with that array as it is there.
  * A delivered message's bytes stay valid as long as they are referenced, unless `deliver`
  * returns true: then its consumer is done with them (it copied what it keeps, as the listener
  * does with Scanout and Update pixels), and the buffer serves the next messages. Without that,
@@ -16,9 +20,28 @@
  */
 import type { Fd } from '../../native/index.js';
 import type { Decoded } from '../decoded.js';
-import { decodeMessage, FIXED_HEADER_BYTES, messageLength, type Message, type UnknownMessage } from './message.js';
+import {
+  bodyStart,
+  decodeHead,
+  decodeMessage,
+  FIXED_HEADER_BYTES,
+  messageLength,
+  type Message,
+  type MessageHead,
+  type UnknownMessage,
+} from './message.js';
 
 const CHUNK_BYTES = 64 * 1024;
+/** Messages from this size on are offered to the placer: below, a copy costs less than the wait for the head. */
+const PLACE_FROM_BYTES = 64 * 1024;
+/** Body bytes read with the header before the placer is asked: the values before the array, and its length. */
+const HEAD_BODY_BYTES = 64;
+
+/**
+ * Where the byte array that ends a large message is read to (exactly `arrayBytes` long), or null
+ * for into the message as usual. The place is the reader's until the message is delivered.
+ */
+export type Placer = (head: MessageHead) => Uint8Array | null;
 
 export type Delivered = Message | UnknownMessage;
 
@@ -33,6 +56,10 @@ export class MessageReader {
   /** The message being assembled, sized to its whole length once its first 16 bytes are in. */
   private partial: Uint8Array | undefined;
   private partialFill = 0;
+  /** While the head of a large message is read: where reading stops to ask the placer (0: not to ask). */
+  private headAt = 0;
+  /** The placed array of the message being assembled: its place, where it begins in the message, how much is in. */
+  private tail: { readonly into: Uint8Array; readonly at: number; fill: number } | undefined;
   /** The buffer of a large message given back, for the next one that fits (one at most). */
   private spare: Uint8Array | undefined;
   /** The buffer space() hands out when no message is being assembled. */
@@ -41,7 +68,10 @@ export class MessageReader {
   private chunkLent = false;
   private failure: Decoded<never> | undefined;
 
-  constructor(private readonly deliver: Deliver) {}
+  constructor(
+    private readonly deliver: Deliver,
+    private readonly place?: Placer,
+  ) {}
 
   get failed(): string | undefined {
     return this.failure && !this.failure.ok ? this.failure.error : undefined;
@@ -56,7 +86,8 @@ export class MessageReader {
 
   /** Where the next bytes should be read to: the rest of the message being assembled, or a chunk. */
   space(): Uint8Array {
-    if (this.partial) return this.partial.subarray(this.partialFill);
+    if (this.tail) return this.tail.into.subarray(this.tail.fill);
+    if (this.partial) return this.partial.subarray(this.partialFill, this.headAt || this.partial.length);
     if (!this.chunk || this.chunkLent) {
       this.chunk = new Uint8Array(CHUNK_BYTES);
       this.chunkLent = false;
@@ -69,7 +100,8 @@ export class MessageReader {
     if (this.partial) {
       this.fds.push(...fds);
       if (this.failure) return this.failure;
-      this.partialFill += n;
+      if (this.tail) this.tail.fill += n;
+      else this.advance(n);
       return this.completePartial();
     }
     const chunk = this.chunk!;
@@ -82,10 +114,7 @@ export class MessageReader {
     let at = 0;
     while (at < bytes.length && !this.failure) {
       if (this.partial) {
-        const n = Math.min(this.partial.length - this.partialFill, bytes.length - at);
-        this.partial.set(bytes.subarray(at, at + n), this.partialFill);
-        this.partialFill += n;
-        at += n;
+        at += this.take(bytes.subarray(at));
         this.completePartial();
       } else if (this.headFill > 0 || bytes.length - at < FIXED_HEADER_BYTES) {
         const n = Math.min(FIXED_HEADER_BYTES - this.headFill, bytes.length - at);
@@ -102,10 +131,7 @@ export class MessageReader {
         if (bytes.length - at >= length.value) {
           if (!this.decode(bytes.subarray(at, at + length.value))) lent?.();
           at += length.value;
-        } else {
-          this.partial = this.messageBuffer(length.value);
-          this.partialFill = 0;
-        }
+        } else this.begin(length.value, bytes.subarray(at, at + FIXED_HEADER_BYTES), 0);
       }
     }
     return this.failure ?? OK;
@@ -118,18 +144,57 @@ export class MessageReader {
       this.failure = length;
       return;
     }
-    this.partial = this.messageBuffer(length.value);
-    this.partial.set(this.head);
-    this.partialFill = FIXED_HEADER_BYTES;
+    this.begin(length.value, this.head, FIXED_HEADER_BYTES);
+    this.partial!.set(this.head);
     this.completePartial();
   }
 
+  /** A message of `length` bytes starts (its fixed header `fixed`; `fill` of it in already): assembled from here on. */
+  private begin(length: number, fixed: Uint8Array, fill: number): void {
+    this.partial = this.messageBuffer(length);
+    this.partialFill = fill;
+    this.headAt = 0;
+    if (!this.place || length < PLACE_FROM_BYTES) return;
+    this.headAt = Math.min(length, bodyStart(fixed) + HEAD_BODY_BYTES);
+  }
+
+  /** Takes what it can of `bytes` into the message being assembled (its placed array, once placed); returns how much. */
+  private take(bytes: Uint8Array): number {
+    const tail = this.tail;
+    if (tail) {
+      const n = Math.min(tail.into.length - tail.fill, bytes.length);
+      tail.into.set(bytes.subarray(0, n), tail.fill);
+      tail.fill += n;
+      return n;
+    }
+    const n = Math.min((this.headAt || this.partial!.length) - this.partialFill, bytes.length);
+    this.partial!.set(bytes.subarray(0, n), this.partialFill);
+    this.advance(n);
+    return n;
+  }
+
+  /** `n` more bytes of the message are in; the placer is asked once its head is. */
+  private advance(n: number): void {
+    this.partialFill += n;
+    if (!this.headAt || this.partialFill < this.headAt) return;
+    this.headAt = 0;
+    const partial = this.partial!;
+    const head = decodeHead(partial.subarray(0, this.partialFill), partial.length);
+    const into = head && head.arrayAt <= this.partialFill ? this.place!(head) : null;
+    if (!head || !into || into.length !== head.arrayBytes) return;
+    // The array's first bytes came with the head.
+    into.set(partial.subarray(head.arrayAt, this.partialFill));
+    this.tail = { into, at: head.arrayAt, fill: this.partialFill - head.arrayAt };
+  }
+
   private completePartial(): Decoded<void> {
-    if (this.partial && this.partialFill === this.partial.length) {
-      const whole = this.partial;
+    const partial = this.partial;
+    const tail = this.tail;
+    if (partial && (tail ? tail.fill === tail.into.length : this.partialFill === partial.length)) {
       this.partial = undefined;
-      if (this.decode(whole) && whole.buffer.byteLength > (this.spare?.length ?? 0)) {
-        this.spare = new Uint8Array(whole.buffer, 0, whole.buffer.byteLength);
+      this.tail = undefined;
+      if (this.decode(tail ? partial.subarray(0, tail.at) : partial, tail?.into) && partial.buffer.byteLength > (this.spare?.length ?? 0)) {
+        this.spare = new Uint8Array(partial.buffer, 0, partial.buffer.byteLength);
       }
     }
     return this.failure ?? OK;
@@ -146,8 +211,8 @@ export class MessageReader {
   }
 
   /** Decodes and delivers one message; true when its bytes were given back. */
-  private decode(bytes: Uint8Array): boolean {
-    const decoded = decodeMessage(bytes, this.fds);
+  private decode(bytes: Uint8Array, tail?: Uint8Array): boolean {
+    const decoded = decodeMessage(bytes, this.fds, tail);
     if (!decoded.ok) {
       this.failure = decoded;
       return false;

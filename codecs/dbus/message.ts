@@ -12,7 +12,7 @@ import { MAX_ARRAY_BYTES, MAX_MESSAGE_BYTES } from './limits.js';
 import { FdList, marshal, WireWriter } from './marshal.js';
 import { isBusName, isErrorName, isInterfaceName, isMemberName, isObjectPath, type ObjectPath } from './names.js';
 import { parseSignature, typesOf } from './signature.js';
-import type { Value, Variant } from './types.js';
+import type { BasicValue, Value, Variant } from './types.js';
 import { unmarshal, WireReader } from './unmarshal.js';
 
 export type MessageType = 'method_call' | 'method_return' | 'error' | 'signal';
@@ -279,12 +279,14 @@ const required = <T>(r: WireReader, v: T | undefined, what: string): T => (v ===
 /**
  * Decodes one whole message (`bytes` is exactly it, as messageLength framed it). `available` are
  * the fds received and not yet claimed, in order; the message takes the first UNIX_FDS of them
- * (its `fds`). Values of `ay` are views of `bytes`.
+ * (its `fds`). Values of `ay` are views of `bytes`. With `tail`, `bytes` is the message but for
+ * the bytes of the byte array that ends it, which are `tail` (read elsewhere: `decodeHead`).
  */
-export function decodeMessage(bytes: Uint8Array, available: readonly Fd[] = []): Decoded<Message | UnknownMessage> {
+export function decodeMessage(bytes: Uint8Array, available: readonly Fd[] = [], tail?: Uint8Array): Decoded<Message | UnknownMessage> {
   const length = messageLength(bytes);
   if (!length.ok) return length;
-  if (length.value !== bytes.length) return error(`framed ${bytes.length} bytes, header says ${length.value}`);
+  const framed = bytes.length + (tail?.length ?? 0);
+  if (length.value !== framed) return error(`framed ${framed} bytes, header says ${length.value}`);
   const le = bytes[0] === LITTLE;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const serial = view.getUint32(8, le);
@@ -300,8 +302,10 @@ export function decodeMessage(bytes: Uint8Array, available: readonly Fd[] = []):
     const types = parseSignature(h.signature);
     if (!types.ok) throw new WireError(types.error);
     const r = new WireReader(bytes, le, fds, head.at);
+    r.tail = tail;
     const body = unmarshal(r, types.value);
     if (r.at !== bytes.length) throw new WireError(`body ends at ${r.at} of ${bytes.length}`);
+    if (tail && !r.tailTaken) throw new WireError(`no byte array of ${tail.length} bytes ends the body`);
     const common = {
       serial,
       flags: bytes[2]!,
@@ -343,6 +347,66 @@ export function decodeMessage(bytes: Uint8Array, available: readonly Fd[] = []):
     return { ok: true, value };
   } catch (e) {
     if (e instanceof WireError) return error(e.message);
+    throw e;
+  }
+}
+
+/**
+ * A large message's first bytes, enough to place the byte array that ends it (`decodeHead`): the
+ * header's names, the fixed-size basic values the body starts with, where the array begins.
+ */
+export interface MessageHead {
+  readonly path?: ObjectPath;
+  readonly interface?: string;
+  readonly member?: string;
+  /** The body's values before the array. */
+  readonly values: readonly BasicValue[];
+  /** Where the array's bytes begin in the message; they run to its end. */
+  readonly arrayAt: number;
+  readonly arrayBytes: number;
+}
+
+/** Where the body of a message with this fixed header (its first 16 bytes) begins: after its header fields, padded to 8. */
+export function bodyStart(fixed: Uint8Array): number {
+  const fields = new DataView(fixed.buffer, fixed.byteOffset, FIXED_HEADER_BYTES).getUint32(12, fixed[0] === LITTLE);
+  return align8(FIXED_HEADER_BYTES + fields);
+}
+
+/** Basic types of a fixed size (no fds: those are claimed in order as the message is decoded). */
+const FIXED_BASIC = new Set(['y', 'b', 'n', 'q', 'i', 'u', 'x', 't', 'd']);
+
+/**
+ * What a message `length` bytes long is, from its first `bytes`, when its body is fixed-size
+ * basic values then a byte array that ends it (a display Update: `iiiiiuay`); null when it is
+ * not, or `bytes` does not reach the array yet. Nothing here is trusted: the whole message is
+ * decoded and checked again once it is in (decodeMessage with the array as its tail).
+ */
+export function decodeHead(bytes: Uint8Array, length: number): MessageHead | null {
+  if (bytes.length < FIXED_HEADER_BYTES || (bytes[0] !== LITTLE && bytes[0] !== BIG)) return null;
+  const le = bytes[0] === LITTLE;
+  const headerEnd = bodyStart(bytes);
+  if (bytes.length < headerEnd) return null;
+  try {
+    const h = readFields(new WireReader(bytes, le, [], 12, headerEnd));
+    const types = parseSignature(h.signature);
+    if (!types.ok) return null;
+    const leading = types.value.slice(0, -1);
+    const last = types.value.at(-1);
+    if (last?.code !== 'a' || last.elem.code !== 'y' || !leading.every((t) => FIXED_BASIC.has(t.code))) return null;
+    const r = new WireReader(bytes, le, [], headerEnd);
+    const values = unmarshal(r, leading) as BasicValue[];
+    const arrayBytes = r.u32();
+    if (r.at + arrayBytes !== length) return null;
+    return {
+      ...(h.path !== undefined && { path: h.path }),
+      ...(h.interface !== undefined && { interface: h.interface }),
+      ...(h.member !== undefined && { member: h.member }),
+      values,
+      arrayAt: r.at,
+      arrayBytes,
+    };
+  } catch (e) {
+    if (e instanceof WireError) return null;
     throw e;
   }
 }

@@ -19,6 +19,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class WireReader {
   private readonly view: DataView;
   at: number;
+  /**
+   * The bytes of a byte array that ends the message, read elsewhere (straight into their final
+   * place: MessageReader's placement): `bytes` stops where they begin, and the array read there
+   * with their length is them.
+   */
+  tail: Uint8Array | undefined;
+  tailTaken = false;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -184,6 +191,10 @@ function readArray(r: WireReader, elem: ElementType, depth: number): Value {
   const length = r.u32();
   if (length > MAX_ARRAY_BYTES) r.fail(`array of ${length} bytes`);
   r.align(alignmentOf(elem.code));
+  if (elem.code === 'y' && r.tail && !r.tailTaken && r.at === r.end && length === r.tail.length) {
+    r.tailTaken = true;
+    return r.tail;
+  }
   if (length > r.end - r.at) r.fail(`array of ${length} bytes, ${r.end - r.at} left`);
   const end = r.at + length;
   if (elem.code === 'y') return r.bytes.subarray(r.take(length, 'byte array'), end);

@@ -36,6 +36,7 @@ function consumerOf(device: QxlDevice) {
   const log: QxlWork['kind'][] = [];
   const cursor: QxlWork[] = [];
   const moves: QxlWork[] = [];
+  const written: QxlWork[] = [];
   const drain = () => {
     for (const ring of [consumer.commands, consumer.cursor]) {
       for (let cmd = ring.pop(); cmd !== undefined; cmd = ring.pop()) {
@@ -55,12 +56,13 @@ function consumerOf(device: QxlDevice) {
         if (w.kind === 'surface-destroy') canvas = null;
         else if (w.kind.startsWith('cursor')) cursor.push(w);
         else if (w.kind === 'moved') moves.push(w);
+        else if (w.kind === 'written') written.push(w);
         consumer.release(cmd);
       }
     }
     consumer.releases.flush();
   };
-  return { drain, log, cursor, moves, canvas: () => canvas };
+  return { drain, log, cursor, moves, written, canvas: () => canvas };
 }
 
 /** A bitmap's pixels tightly packed with the 4th byte zeroed: the device's surface is xRGB, its 4th byte unused. */
@@ -356,4 +358,69 @@ test('the cursor: its shape with the hot spot, positions as the hot spot, hidden
   t.is(s.canvas(), null);
   t.deepEqual(s.cursor, [{ kind: 'cursor-hide' }]);
   t.like(s.feed.stats(), { width: 0, height: 0 });
+});
+
+test("a video's Update is placed: its pixels read straight into the surface's rows (the write counted from then to its end), and it comes with them there; other shapes are not placed, and a placed Update that never came leaves its write ended and the surface damaged whole", (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  const count = new Uint32Array(s.device.memory, WRITE_GENERATION_OFFSET, 1);
+  const screen = noise(64, 48, 1);
+  s.feed.scanout({ width: 64, height: 48, stride: screen.stride, format: X8R8G8B8, data: screen.pixels });
+  const whole = { ...boxAt(0, 0, 64, 48), stride: 256, format: X8R8G8B8 };
+  const place = (u: typeof whole, bytes: number) => s.feed.place({ kind: 'update', box: u, stride: u.stride, format: u.format }, bytes);
+  t.is(place(whole, 256 * 48), null, 'not a video yet: its moves are looked for against the picture before');
+  s.feed.update(updateOf(gradient(64, 48), 0, 0));
+  s.drain();
+  s.log.length = 0;
+
+  for (const [why, u, bytes] of [
+    ['part of the rows', { ...whole, ...boxAt(8, 0, 56, 48), stride: 224 }, 224 * 48],
+    ['another format', { ...whole, format: X8B8G8R8 }, 256 * 48],
+    ['padded rows', { ...whole, stride: 260 }, 260 * 48],
+    ['bytes that are not its rows', whole, 256 * 48 - 4],
+    ['another box', { ...whole, ...boxAt(0, 8, 64, 40) }, 256 * 40],
+  ] as const)
+    t.is(place(u, bytes), null, why);
+  const before = count[0]!;
+  t.is(before % 2, 0);
+
+  const next = gradient(64, 48).pixels.map((b, i) => (b + i) & 0xff);
+  const into = place(whole, 256 * 48)!;
+  t.is(into.buffer, s.device.memory, 'the device memory itself');
+  t.is(count[0], before + 1, 'a write is on while the bytes come');
+  into.set(next);
+  s.feed.update({ ...whole, data: into });
+  t.is(count[0], before + 2);
+  s.drain();
+  t.deepEqual(s.log, ['written']);
+  t.true(sameBytes(surface(s.canvas()), xrgb({ width: 64, height: 48, stride: 256, pixels: next })));
+
+  // A page flip: the next frame as a Scanout of the same size, placed too; one of another size is not.
+  const scanoutPlace = (width: number, height: number) =>
+    s.feed.place({ kind: 'scanout', box: boxAt(0, 0, width, height), stride: width * 4, format: X8R8G8B8 }, width * height * 4);
+  t.is(scanoutPlace(64, 40), null);
+  const flipped = scanoutPlace(64, 48)!;
+  const third = next.map((b) => b ^ 0x55);
+  flipped.set(third);
+  s.log.length = 0;
+  s.feed.scanout({ width: 64, height: 48, stride: 256, format: X8R8G8B8, data: flipped });
+  s.drain();
+  t.deepEqual(s.log, ['written']);
+  t.true(sameBytes(surface(s.canvas()), xrgb({ width: 64, height: 48, stride: 256, pixels: third })));
+
+  // Placed, then the link fails before the Update is whole: the next call ends the write, and the whole surface goes.
+  const half = place(whole, 256 * 48)!;
+  half.fill(7, 0, 256 * 10);
+  s.log.length = 0;
+  s.feed.update(updateOf(noise(8, 8, 5), 0, 0));
+  t.is(count[0]! % 2, 0);
+  s.drain();
+  t.true(s.log.length > 0 && s.log.every((k) => k === 'written'));
+  t.like(s.written.at(-1), { box: boxAt(0, 0, 64, 48) }, 'the whole surface goes again');
+  t.true(
+    sameBytes(
+      surface(s.canvas()).subarray(256 * 8, 256 * 10),
+      new Uint8Array(512).fill(7).map((b, i) => (i % 4 === 3 ? 0 : b)),
+    ),
+  );
 });

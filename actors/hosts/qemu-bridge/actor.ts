@@ -267,6 +267,7 @@ export default defineActor<QemuBridgeContract>((ctx) => {
         feed.scanout(s);
       },
       update: feed.update.bind(feed),
+      place: feed.place.bind(feed),
       cursorDefine: feed.cursorDefine.bind(feed),
       mouseSet: feed.mouseSet.bind(feed),
       disable: feed.disable.bind(feed),

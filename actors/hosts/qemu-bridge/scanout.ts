@@ -45,6 +45,16 @@ const MAX_TIMED = 4096;
  * again at most this many updates later).
  */
 export const PHOTO_RECHECK = 15;
+/** Photo-like boxes followed at once (a video, a marker or subtitle drawn over it after each frame). */
+const MAX_PHOTO_BOXES = 4;
+
+/** Pixels QEMU is about to send, as a placer sees them before they come (`ScanoutFeed.place`). */
+export interface PixelsPlace {
+  readonly kind: 'scanout' | 'update';
+  readonly box: Box;
+  readonly stride: number;
+  readonly format: number;
+}
 
 interface CursorState {
   shape: CursorImage | undefined;
@@ -76,8 +86,10 @@ export class ScanoutFeed {
   private scratch = new Uint8Array(0);
   /** Time spent planning moves so far. */
   private planningMs = 0;
-  /** The last box found photo-like, and its updates since that took the finding on trust. */
-  private photo: { readonly box: Box; trusted: number } | null = null;
+  /** Boxes found photo-like, by place, with how many of their updates took that on trust since. */
+  private readonly photos = new Map<string, number>();
+  /** Pixels being read straight into the surface (`place`): where, and the surface then. */
+  private placed: { readonly data: Uint8Array; readonly surface: Bitmap32 } | null = null;
   /** Windows dragged: moves in any direction, with the offsets of the drag so far. */
   private readonly moves = new MoveFinder();
   /** The generation of the last write into the device's surface. */
@@ -114,6 +126,11 @@ export class ScanoutFeed {
 
   scanout(s: Scanout): void {
     const at = performance.now();
+    if (this.landed(s.data)) {
+      this.scanouts++;
+      this.damage = [this.bounds];
+      return this.received(at);
+    }
     const order = this.order(s.format);
     if (!order) return;
     this.scanouts++;
@@ -127,8 +144,32 @@ export class ScanoutFeed {
     this.received(at);
   }
 
+  /**
+   * Where pixels QEMU is about to send may go straight from the socket: the surface's rows, when
+   * they are whole rows of it in its own format (a Scanout: of its size) and the box is a
+   * video's, taken for photo-like on trust (no moves are looked for, which would need the
+   * picture before). The write is counted from now: the surface changes as the bytes come.
+   */
+  place(p: PixelsPlace, bytes: number): Uint8Array | null {
+    const surface = this.fitting();
+    const { box, stride } = p;
+    if (this.closed || this.placed || !surface || (p.kind === 'scanout' && !sameBox(box, this.bounds))) return null;
+    if (byteOrderOf(p.format) !== NATIVE || box.left !== 0 || box.right !== surface.width || box.bottom > surface.height) return null;
+    if (stride !== surface.stride || stride !== surface.width * 4 || bytes !== stride * boxHeight(box)) return null;
+    if (!this.trustPhoto(box)) return null;
+    this.generation = this.device.beginWrite();
+    const data = surface.pixels.subarray(box.top * stride, box.top * stride + bytes);
+    this.placed = { data, surface };
+    return data;
+  }
+
   update(u: Update): void {
     const at = performance.now();
+    if (this.landed(u.data)) {
+      this.updates++;
+      this.addDamage(u);
+      return this.received(at);
+    }
     const order = this.order(u.format);
     if (!order) return;
     this.updates++;
@@ -141,6 +182,36 @@ export class ScanoutFeed {
     if (plan && written) this.sendMotion(plan, this.generation);
     else if (written) this.addDamage(written);
     this.received(at);
+  }
+
+  /**
+   * Whether `data` is the placed pixels, landed in the surface they were read into; their write
+   * ends either way. Pixels placed that never came (the link failed while they were read) leave
+   * the whole surface, which may show part of them, to go again.
+   */
+  private landed(data: Uint8Array): boolean {
+    const placed = this.placed;
+    if (!placed) return false;
+    this.placed = null;
+    this.device.endWrite();
+    if (data !== placed.data) this.addDamage(this.bounds);
+    return data === placed.data && placed.surface === this.surface;
+  }
+
+  /** Whether `box` is taken for photo-like without a look (one more of its updates is then). */
+  private trustPhoto(box: Box): boolean {
+    const key = `${box.left},${box.top},${box.right},${box.bottom}`;
+    const trusted = this.photos.get(key);
+    if (trusted === undefined || trusted >= PHOTO_RECHECK) return false;
+    this.photos.set(key, trusted + 1);
+    return true;
+  }
+
+  private foundPhoto(box: Box, photoLike: boolean): void {
+    const key = `${box.left},${box.top},${box.right},${box.bottom}`;
+    if (!photoLike) return void this.photos.delete(key);
+    if (!this.photos.has(key) && this.photos.size >= MAX_PHOTO_BOXES) this.photos.clear();
+    this.photos.set(key, 0);
   }
 
   /** The console's size as QEMU reports it on the bus (after a mode switch). */
@@ -268,13 +339,11 @@ export class ScanoutFeed {
       return null;
     // Photo-like pixels are a video's or a picture's, not text or windows that move: not worth the
     // search. Sampled sparsely: spice-server's walk over a 1080p video frame was an eighth of a core.
-    if (this.photo && sameBox(this.photo.box, box) && this.photo.trusted++ < PHOTO_RECHECK) return null;
+    if (this.trustPhoto(box)) return null;
     const started = performance.now();
     const next = this.asXrgb(width, height, stride, order, data);
     const photoLike = isPhotoLike(next);
-    // Other boxes in between (a marker drawn over the video each frame) leave it be.
-    if (photoLike) this.photo = { box, trusted: 0 };
-    else if (this.photo && sameBox(this.photo.box, box)) this.photo = null;
+    this.foundPhoto(box, photoLike);
     if (photoLike) {
       this.planningMs += performance.now() - started;
       return null;

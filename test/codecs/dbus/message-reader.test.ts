@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { Fd } from '../../../native/index.js';
 import { MessageReader, type Delivered } from '../../../codecs/dbus/message-reader.js';
-import { encodeMessage, type Outgoing } from '../../../codecs/dbus/message.js';
+import { encodeMessage, type MessageHead, type Outgoing } from '../../../codecs/dbus/message.js';
 import { objectPath } from '../../../codecs/dbus/names.js';
 import { T, variant } from '../../../codecs/dbus/types.js';
 import { mutate } from '../../helpers/fuzz.js';
@@ -242,4 +242,79 @@ test('fuzz: mutated real messages only ever give messages or an error, never an 
   t.log(`${runs} mutants, ${errors} rejected`);
   t.true(runs > 100);
   t.true(errors > 0);
+});
+
+test('a placer: the byte array that ends a large message is read straight into the place it gives for the head it is shown, and the message comes with that array; pushed cut anywhere or read through space()/filled(), with messages around it', (t) => {
+  const pixels = new Uint8Array(256 * 100 * 4).map((_, i) => (i * 7) & 0xff);
+  const update = encodeMessage(call('Update', 'iiiiuuay', [0, 10, 256, 100, 1024, 0x20020888, pixels]), 1).bytes;
+  const bytes = Buffer.concat([
+    encodeMessage(signal('u', [1]), 2).bytes,
+    update,
+    scanout(0x5a, 200),
+    encodeMessage(signal('u', [3]), 4).bytes,
+  ]);
+  const run = (read: (reader: MessageReader) => void) => {
+    const heads: MessageHead[] = [];
+    const places: Uint8Array[] = [];
+    const got: Delivered[] = [];
+    const reader = new MessageReader(
+      (m) => (got.push(m), false),
+      (head) => {
+        heads.push(head);
+        if (head.member !== 'Update') return null;
+        places.push(new Uint8Array(head.arrayBytes));
+        return places.at(-1)!;
+      },
+    );
+    read(reader);
+    // A message that arrived whole in one read is decoded where it is: only one spread over reads is asked for.
+    t.deepEqual(heads[0] && [heads[0].member, heads[0].values], ['Update', [0, 10, 256, 100, 1024, 0x20020888]]);
+    t.true(
+      heads.slice(1).every((h) => h.member === 'Scanout'),
+      'asked for the large messages only',
+    );
+    t.is(got.length, 4);
+    const m = got[1]!;
+    if (m.type !== 'method_call') return t.fail();
+    t.is(m.body[6], places[0], 'the array is the place');
+    t.deepEqual(places[0], pixels);
+    t.true(
+      pixelsOf(got[2]!).every((b) => b === 0x5a),
+      'not placed: in the message',
+    );
+  };
+  for (const cuts of [[5, 30, 100, 3000], Array.from({ length: 200 }, (_, i) => i * 571 + 13), [update.length, update.length + 60]])
+    run((reader) => {
+      const points = [0, ...cuts, bytes.length];
+      for (let i = 0; i + 1 < points.length; i++) t.true(reader.push(bytes.subarray(points[i], points[i + 1]), []).ok);
+    });
+  for (const most of [1000, 65536, 100_000]) run((reader) => void readAll(reader, bytes, most));
+});
+
+test('a placer that gives no place, or one of the wrong size, leaves the array in the message; a message whose body is not fixed values then a byte array, or a small one, is not offered', (t) => {
+  const pixels = new Uint8Array(300 * 300 * 4).fill(0x11);
+  const messages = [
+    call('Update', 'iiiiuuay', [0, 0, 300, 300, 1200, 0x20020888, pixels]),
+    call('Update', 'iiiiuuay', [0, 0, 300, 300, 1200, 0x20020888, pixels]),
+    call('Named', 'say', ['a name', pixels]),
+    call('Update', 'iiiiuuay', [0, 0, 10, 10, 40, 0x20020888, new Uint8Array(400)]),
+  ];
+  const bytes = Buffer.concat(messages.map((m, i) => encodeMessage(m, i + 1).bytes));
+  const offered: number[] = [];
+  const got: Delivered[] = [];
+  let calls = 0;
+  const reader = new MessageReader(
+    (m) => (got.push(m), false),
+    (head) => {
+      offered.push(head.arrayBytes);
+      return calls++ === 0 ? null : new Uint8Array(head.arrayBytes - 1);
+    },
+  );
+  readAll(reader, bytes, 50_000);
+  t.deepEqual(offered, [pixels.length, pixels.length]);
+  t.is(got.length, 4);
+  for (const m of got.slice(0, 2)) {
+    const array = m.type === 'method_call' ? (m.body[6] as Uint8Array) : null;
+    t.true(array?.length === pixels.length && array.every((b) => b === 0x11));
+  }
 });

@@ -29,7 +29,7 @@ import {
   type Outgoing,
   type Signal,
 } from '../../../../codecs/dbus/message.js';
-import { MessageReader, type Delivered } from '../../../../codecs/dbus/message-reader.js';
+import { MessageReader, type Delivered, type Placer } from '../../../../codecs/dbus/message-reader.js';
 import type { ObjectPath } from '../../../../codecs/dbus/names.js';
 import { LineSplitter, SaslClient, SaslServer, type AuthStep } from './sasl.js';
 import { bodyAs, type MethodSpec, type SignalSpec } from '../../../../codecs/dbus/spec.js';
@@ -45,6 +45,8 @@ export interface ConnectionOptions {
   readonly callTimeoutMs?: number;
   /** How long the SASL exchange and Hello may take. */
   readonly openTimeoutMs?: number;
+  /** Where the byte array that ends a large incoming message may be read straight to (MessageReader). */
+  readonly place?: Placer;
 }
 
 export interface CallOptions {
@@ -77,7 +79,7 @@ export class DBusConnection implements ByteSink {
   private readonly splitter = new LineSplitter();
   private readonly scratch = new Uint8Array(AUTH_SCRATCH);
   private readonly sasl: SaslClient | SaslServer;
-  private readonly reader = new MessageReader((m) => this.dispatch(m));
+  private readonly reader: MessageReader;
   private readonly registry = new ObjectRegistry();
   private readonly pending = new Map<number, Pending>();
   private readonly subscriptions = new Set<Subscription>();
@@ -99,6 +101,7 @@ export class DBusConnection implements ByteSink {
     private readonly options: ConnectionOptions,
   ) {
     this.callTimeoutMs = options.callTimeoutMs ?? 25_000;
+    this.reader = new MessageReader((m) => this.dispatch(m), options.place);
     const uid = process.getuid?.() ?? 0;
     this.sasl = options.role === 'server' ? new SaslServer(randomBytes(16).toString('hex'), uid, true) : new SaslClient(uid, true);
     const authenticated = new Promise<void>((resolve, reject) => {

@@ -19,6 +19,8 @@ import { implement, implementBorrowing, readOnly, type ExportedInterface } from 
 import { UnixTransport } from './transport.js';
 import { T } from '../../../../codecs/dbus/types.js';
 import type { ObjectPath } from '../../../../codecs/dbus/names.js';
+import type { Placer } from '../../../../codecs/dbus/message-reader.js';
+import type { PixelsPlace } from '../scanout.js';
 
 /** A pixman format code: bits per pixel in the top byte (0x20020888 = x8r8g8b8). */
 export type PixmanFormat = number;
@@ -71,8 +73,14 @@ export interface MapScanout {
 export interface ListenerHandlers {
   /** `s.data` is lent for the call only: its bytes carry the next message afterwards. */
   scanout(s: Scanout): void;
-  /** `u.data` is lent for the call only, as with scanout. */
+  /** `u.data` is lent for the call only, as with scanout (or it is where `placeUpdate` placed it). */
   update(u: Update): void;
+  /**
+   * Where a Scanout's or an Update's `bytes` of pixels may be read straight to, as they come off
+   * the socket (the device's surface), or null for into the message. The call then comes with
+   * `data` there.
+   */
+  place?(p: PixelsPlace, bytes: number): Uint8Array | null;
   cursorDefine(c: CursorShape): void;
   /** Pointer position as the device reports it, and whether it is shown. */
   mouseSet(x: number, y: number, visible: boolean): void;
@@ -197,7 +205,26 @@ export const openListener = (
   console: QemuConsole,
   handlers: ListenerHandlers,
   options: { readonly openTimeoutMs?: number } = {},
-): Promise<DBusConnection> => openPeerLink((fd) => console.registerListener(fd), LISTENER_PATH, listenerInterfaces(handlers), options);
+): Promise<DBusConnection> =>
+  openPeerLink((fd) => console.registerListener(fd), LISTENER_PATH, listenerInterfaces(handlers), {
+    ...options,
+    ...(handlers.place && { place: pixelsPlacer(handlers.place) }),
+  });
+
+/** The MessageReader's placer for the listener's Scanout and Update calls, their values checked as the calls' are. */
+function pixelsPlacer(place: NonNullable<ListenerHandlers['place']>): Placer {
+  return (head) => {
+    if (head.path !== LISTENER_PATH || head.interface !== LISTENER) return null;
+    const v = head.values;
+    const call = head.member === 'Update' && v.length === 6 ? v : head.member === 'Scanout' && v.length === 4 ? [0, 0, ...v] : null;
+    if (!call?.every((n) => typeof n === 'number')) return null;
+    const [x, y, width, height, stride, format] = call as [number, number, number, number, number, number];
+    if (!(width > 0 && height > 0 && width <= MAX_SIDE && height <= MAX_SIDE && x >= 0 && y >= 0)) return null;
+    const kind = head.member === 'Update' ? 'update' : 'scanout';
+    const into = place({ kind, box: boxAt(x, y, width, height), stride, format }, head.arrayBytes);
+    return into?.length === head.arrayBytes ? into : null;
+  };
+}
 
 /**
  * A peer-to-peer link QEMU calls us on (a console's or audio listener): our end of a socketpair
@@ -208,7 +235,7 @@ export async function openPeerLink(
   register: (fd: Fd) => Promise<void>,
   path: ObjectPath,
   interfaces: ExportedInterface[],
-  options: { readonly openTimeoutMs?: number } = {},
+  options: { readonly openTimeoutMs?: number; readonly place?: Placer } = {},
 ): Promise<DBusConnection> {
   const [ours, theirs] = socketPair();
   const link = new DBusConnection(UnixTransport.fromFd(ours), { bus: false, role: 'client', ...options });
