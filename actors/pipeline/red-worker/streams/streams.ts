@@ -7,6 +7,7 @@ import {
   intersect,
   intersects,
   isEmpty,
+  mergeBoxes,
   subtract,
   type Box,
 } from '../../../../codecs/box.js';
@@ -142,6 +143,9 @@ interface Stream {
   covered: boolean;
   /** Small boxes damaged after covering frames: the last frame each was seen in, and in how many frames running. */
   readonly overTop: Map<string, { frame: number; run: number }>;
+  /** Damage where the stream does not show (clipped out), sent as images once the frame's damage settles. */
+  hidden: Box[];
+  hiddenTimer: ReturnType<typeof setTimeout> | null;
 }
 
 interface Client {
@@ -266,7 +270,11 @@ export class Streams {
         }
         s.lastDamageMs = nowMs;
         // What lands where the stream does not show goes as a drawing.
-        if (s.clip) next.push(...s.clip.reduce((parts, v) => parts.flatMap((p) => subtract(p, v)), [inside]));
+        if (s.clip)
+          this.hide(
+            s,
+            s.clip.reduce((parts, v) => parts.flatMap((p) => subtract(p, v)), [inside]),
+          );
         next.push(...subtract(r, s.box));
       }
       rest = next;
@@ -428,6 +436,8 @@ export class Streams {
       torn: false,
       covered: false,
       overTop: new Map(),
+      hidden: [],
+      hiddenTimer: null,
     };
     this.streams.set(s.id, s);
     this.host.created(s.codec);
@@ -466,6 +476,22 @@ export class Streams {
     if (this.create({ box: even, fps: s.rate.fps }, s.lastDamageMs)) return 'replaced';
     this.host.push({ kind: 'image', box: s.box, bitmap: this.host.snapshot(s.box) });
     return 'ended';
+  }
+
+  /**
+   * Damage where stream `s` does not show goes as images, once the frame's damage has settled: a
+   * frame's part under what is drawn over it and that drawing, 0.1-5 ms apart, are one image.
+   */
+  private hide(s: Stream, parts: readonly Box[]): void {
+    if (parts.length === 0) return;
+    s.hidden.push(...parts);
+    s.hiddenTimer ??= setTimeout(() => {
+      s.hiddenTimer = null;
+      const bounds = this.host.bounds();
+      if (this.streams.get(s.id) !== s || !bounds) return;
+      for (const box of mergeBoxes(s.hidden, bounds)) this.host.push({ kind: 'image', box, bitmap: this.host.snapshot(box) });
+      s.hidden = [];
+    }, settleMs);
   }
 
   /** Whether damage `r` inside stream `s` is something drawn over its video, frame after frame (see `overlayShare`). */
@@ -530,6 +556,7 @@ export class Streams {
 
   private drop(s: Stream): void {
     if (s.trailing) clearTimeout(s.trailing);
+    if (s.hiddenTimer) clearTimeout(s.hiddenTimer);
     this.host.encoders.close(s.id);
     this.streams.delete(s.id);
   }
