@@ -111,12 +111,15 @@ export type StreamEncoding =
       readonly keyFrame: boolean;
       /**
        * The frame is read in place, from memory its host may write meanwhile (the display's
-       * surface): the byte offset, in the same shared memory, of the host's write count (bumped
-       * as each write begins and as it ends, so odd while one is on). A frame a write overlapped
-       * is answered torn, without bytes. Only for a codec whose frames stand alone (MJPEG): a
-       * predicting encoder's state would already hold the torn picture.
+       * surface): byte offsets, in the same shared memory, of two u32s. `writeCount`, the host's
+       * count of its writes (bumped as each begins and as it ends, so odd while one is on): a
+       * frame a write overlapped is answered torn, without bytes. `readers`, the reads in place
+       * on now (added to around the read): while there are, the host keeps its long writes (a
+       * frame read from QEMU's socket straight into the surface) out of the surface. Only for a
+       * codec whose frames stand alone (MJPEG): a predicting encoder's state would already hold
+       * the torn picture.
        */
-      readonly writeCount?: number;
+      readonly inPlace?: { readonly writeCount: number; readonly readers: number };
     };
 
 /** One frame of a stream, for a stateful encoder. */
@@ -127,7 +130,7 @@ export interface StreamEncoded {
   readonly data: Uint8Array;
   /** The frame rate the encoder can hold at the bit rate, when below the one asked (MJPEG at its lowest quality). */
   readonly frameRate?: number;
-  /** Read in place while its host wrote there (`writeCount`): `data` is empty, the frame is not to be shown. */
+  /** Read in place while its host wrote there (`inPlace`): `data` is empty, the frame is not to be shown. */
   readonly torn?: true;
 }
 
@@ -217,13 +220,22 @@ export function frameBitmap(frame: StreamFrame): Bitmap32 {
 /** Codecs whose frames stand alone: one read torn can be dropped without the next ones depending on it. */
 const standalone: Record<StreamCodec, boolean> = { checksum: false, mjpeg: true, vp8: false, h264: false };
 
-/** The host's write count of a frame read in place (`writeCount`), or null for a snapshot; checked. Throws BadJobError. */
-export function frameWriteCount(frame: StreamFrame): Uint32Array | null {
-  const offset = frame.codec === 'checksum' ? undefined : frame.writeCount;
-  if (offset === undefined) return null;
+/** The host's write count and the readers' count of a frame read in place (`inPlace`), or null for a snapshot; checked. Throws BadJobError. */
+export function frameInPlace(frame: StreamFrame): { readonly writes: Uint32Array; readonly readers: Uint32Array } | null {
+  const words = frame.codec === 'checksum' ? undefined : frame.inPlace;
+  if (words === undefined) return null;
   if (!standalone[frame.codec]) throw new BadJobError(`${frame.codec} frames cannot be read in place: its encoder keeps them`);
-  if (!(frame.pixels instanceof SharedArrayBuffer)) throw new BadJobError('a frame read in place must be in shared memory');
-  if (!Number.isSafeInteger(offset) || offset < 0 || offset % 4 !== 0 || offset + 4 > frame.pixels.byteLength)
-    throw new BadJobError(`write count offset ${String(offset)}`);
-  return new Uint32Array(frame.pixels, offset, 1);
+  const memory = frame.pixels;
+  if (!(memory instanceof SharedArrayBuffer)) throw new BadJobError('a frame read in place must be in shared memory');
+  const word = (name: string, offset: unknown) => {
+    if (
+      !Number.isSafeInteger(offset) ||
+      (offset as number) < 0 ||
+      (offset as number) % 4 !== 0 ||
+      (offset as number) + 4 > memory.byteLength
+    )
+      throw new BadJobError(`${name} offset ${String(offset)}`);
+    return new Uint32Array(memory, offset as number, 1);
+  };
+  return { writes: word('write count', words.writeCount), readers: word('readers', words.readers) };
 }

@@ -28,7 +28,7 @@ import { encode, type Codec } from '../../codecs/protocol/wire.js';
 import { close, eventfdCreate, eventfdSignal, mapShared, memfdCreate, Poller, type Fd } from '../index.js';
 import { initDeviceMemory } from './device-memory.js';
 import { QxlProducer } from './endpoints.js';
-import { HEAP_OFFSET, QxlCmd, WRITE_GENERATION_OFFSET, type QxlPhysical, type QxlReleaseId } from './layout.js';
+import { HEAP_OFFSET, QxlCmd, SURFACE_READERS_OFFSET, WRITE_GENERATION_OFFSET, type QxlPhysical, type QxlReleaseId } from './layout.js';
 import type { DeviceHandoff } from '../../actors/contracts.js';
 import type { MemSlot } from '../../codecs/qxl/memslot.js';
 import type { Box } from '../../codecs/box.js';
@@ -56,6 +56,7 @@ export class QxlDevice {
   private readonly producer: QxlProducer;
   private readonly poller: Poller;
   private readonly writeGeneration: Uint32Array;
+  private readonly surfaceReaders: Uint32Array;
   /** The heap blocks each command struct owns besides itself (image, pixels, shape), by the struct's offset. */
   private readonly owned = new Map<number, number[]>();
   private imageUnique = 1;
@@ -69,6 +70,7 @@ export class QxlDevice {
     this.bytes = new Uint8Array(this.memory);
     initDeviceMemory(this.memory);
     this.writeGeneration = new Uint32Array(this.memory, WRITE_GENERATION_OFFSET, 1);
+    this.surfaceReaders = new Uint32Array(this.memory, SURFACE_READERS_OFFSET, 1);
     this.producer = new QxlProducer(this.memory, handoff.slot, () => eventfdSignal(handoff.consumerEventFd as Fd));
     // Signalled only when asked: for releases once the heap was full, for room in a full ring.
     this.poller = new Poller(handoff.producerEventFd as Fd, 'eventfd', () => {
@@ -225,6 +227,15 @@ export class QxlDevice {
    */
   beginWrite(): number {
     return (Atomics.add(this.writeGeneration, 0, 1) + 1) >>> 0;
+  }
+
+  /**
+   * Whether a pool thread reads the surface in place now (an MJPEG frame): a long write (pixels
+   * read from a socket straight into the surface) would tear it. Read before `beginWrite`; the
+   * reader counts itself before it checks the write count, so one of the two sees the other.
+   */
+  surfaceRead(): boolean {
+    return Atomics.load(this.surfaceReaders, 0) !== 0;
   }
 
   /** The host's write that `beginWrite` counted is done: a snapshot that begins after this shows all of it. */

@@ -61,17 +61,18 @@ test('MJPEG says how many frames a second fit when its lowest quality is over th
   }
 });
 
-test('an MJPEG frame read in place: encoded when no write overlaps the read; torn, without bytes, when a write is on as it starts or one is made while it is read; a predicting codec refuses it', async (t) => {
+test('an MJPEG frame read in place: counted as a reader while read; encoded when no write overlaps the read; torn, without bytes, when a write is on as it starts or one is made while it is read; a predicting codec refuses it', async (t) => {
   const pool = new CompressorPool({ threads: 1 });
   try {
-    // The surface at offset 64 of its memory, the host's write count at 16 (as in device memory).
+    // The surface at offset 64 of its memory, the host's write count at 16 and the readers at 20 (as in device memory).
     const inPlace = (codec: VideoCodec): VideoFrame => ({
       ...frame(codec, 1920, 1080, 0),
       ...inSharedMemory(movieFrame(1920, 1080, 0), 'rgb32', 64),
-      writeCount: 16,
+      inPlace: { writeCount: 16, readers: 20 },
     });
     const job = inPlace('mjpeg');
     const count = new Uint32Array(job.pixels as SharedArrayBuffer, 16, 1);
+    const readers = new Uint32Array(job.pixels as SharedArrayBuffer, 20, 1);
     const whole = await pool.encodeFrame(1, job);
     t.falsy(whole.torn);
     const decoder = createVideoDecoder('mjpeg');
@@ -87,11 +88,20 @@ test('an MJPEG frame read in place: encoded when no write overlaps the read; tor
     Atomics.store(count, 0, 8);
     const answer = pool.encodeFrame(1, job);
     const until = performance.now() + 300;
-    while (performance.now() < until) Atomics.add(count, 0, 2);
+    let readersSeen = 0;
+    while (performance.now() < until) {
+      Atomics.add(count, 0, 2);
+      readersSeen = Math.max(readersSeen, Atomics.load(readers, 0));
+    }
     t.deepEqual(await answer, { data: new Uint8Array(0), torn: true });
+    t.is(readersSeen, 1, 'a reader while it read');
+    t.is(Atomics.load(readers, 0), 0, 'none after, torn or not');
 
     await t.throwsAsync(pool.encodeFrame(2, inPlace('vp8')), { message: /vp8 frames cannot be read in place/ });
-    await t.throwsAsync(pool.encodeFrame(1, { ...job, writeCount: job.pixels.byteLength }), { message: /write count offset/ });
+    await t.throwsAsync(pool.encodeFrame(1, { ...job, inPlace: { writeCount: job.pixels.byteLength, readers: 20 } }), {
+      message: /write count offset/,
+    });
+    await t.throwsAsync(pool.encodeFrame(1, { ...job, inPlace: { writeCount: 16, readers: 2 } }), { message: /readers offset/ });
     t.truthy((await pool.encodeFrame(1, frame('mjpeg', 64, 64, 0))).data.length, 'the stream goes on');
   } finally {
     await pool.close();

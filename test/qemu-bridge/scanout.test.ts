@@ -8,7 +8,7 @@ import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { Canvas } from '../../codecs/image/canvas.js';
 import { eventfdSignal, type Fd } from '../../native/index.js';
 import { QxlConsumer } from '../../native/qxl/endpoints.js';
-import { HEAP_OFFSET, WRITE_GENERATION_OFFSET, type QxlCommand } from '../../native/qxl/layout.js';
+import { HEAP_OFFSET, SURFACE_READERS_OFFSET, WRITE_GENERATION_OFFSET, type QxlCommand } from '../../native/qxl/layout.js';
 import { QxlReader, type QxlWork } from '../../actors/pipeline/red-worker/qxl-reader.js';
 import { QxlDevice } from '../../native/qxl/device.js';
 import { PHOTO_RECHECK, ScanoutFeed } from '../../actors/hosts/qemu-bridge/scanout.js';
@@ -383,6 +383,11 @@ test("a video's Update is placed: its pixels read straight into the surface's ro
     t.is(place(u, bytes), null, why);
   const before = count[0]!;
   t.is(before % 2, 0);
+  // A pool thread reading the surface in place (an MJPEG frame): the pixels come into a buffer of their own.
+  const readers = new Uint32Array(s.device.memory, SURFACE_READERS_OFFSET, 1);
+  Atomics.store(readers, 0, 1);
+  t.is(place(whole, 256 * 48), null, 'read in place now');
+  Atomics.store(readers, 0, 0);
 
   const next = gradient(64, 48).pixels.map((b, i) => (b + i) & 0xff);
   const into = place(whole, 256 * 48)!;

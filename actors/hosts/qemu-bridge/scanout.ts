@@ -154,6 +154,8 @@ export class ScanoutFeed {
     const surface = this.fitting();
     const { box, stride } = p;
     if (this.closed || this.placed || !surface || (p.kind === 'scanout' && !sameBox(box, this.bounds))) return null;
+    // A frame read in place now would be torn for as long as the pixels take to come: they are copied once in.
+    if (this.device.surfaceRead()) return null;
     if (byteOrderOf(p.format) !== NATIVE || box.left !== 0 || box.right !== surface.width || box.bottom > surface.height) return null;
     if (stride !== surface.stride || stride !== surface.width * 4 || bytes !== stride * boxHeight(box)) return null;
     if (!this.trustPhoto(box)) return null;

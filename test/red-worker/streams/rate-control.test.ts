@@ -6,6 +6,7 @@ import {
   initialBitRate,
   linkRate,
   RateControl,
+  maxFpsOf,
 } from '../../../actors/pipeline/red-worker/streams/rate-control.js';
 import { maxBitRate } from '../../../codecs/video/rates.js';
 
@@ -182,4 +183,17 @@ test("spice-gtk's cannot-decode report and absurd figures are told apart", (t) =
   t.regex(absurd(report(5, 6, 0)) ?? '', /num_drops 6 of 5/);
   t.regex(absurd(report(1e6, 0, 0)) ?? '', /num_frames/);
   t.regex(absurd(report(5, 0, -2e9)) ?? '', /last_frame_delay/);
+});
+
+test("an MJPEG stream takes at most 25 frames a second (spice-server's MJPEG_MAX_FPS), VP8 and H.264 30, whatever the source draws", (t) => {
+  for (const [codec, most] of [
+    ['mjpeg', 25],
+    ['vp8', 30],
+    ['h264', 30],
+  ] as const) {
+    const rate = new RateControl(5e6, 30, 0, Number.POSITIVE_INFINITY, maxFpsOf[codec]);
+    t.is(rate.fps, most, codec);
+    rate.sourceFps(60);
+    t.is(rate.fps, most, `${codec}, a 60 fps source`);
+  }
 });

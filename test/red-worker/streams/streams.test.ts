@@ -21,6 +21,7 @@ function setup(caps = gtkCaps) {
   const logged: string[] = [];
   let drawings = 0;
   let snapshots = 0;
+  let views = 0;
   /** When each stream ended (performance.now()): timers may fire late on a loaded machine, the end is timed where it happens. */
   const ended: number[] = [];
   const log = createLogger('info', {}, (line) => {
@@ -73,7 +74,13 @@ function setup(caps = gtkCaps) {
       };
     },
     // The surface in place: its second byte says so.
-    view: (b) => ({ width: b.right - b.left, height: b.bottom - b.top, stride: 5120, pixels: new Uint8Array([drawings, 1, 0, 0]) }),
+    view: (b) => ({
+      ...(views++, {}),
+      width: b.right - b.left,
+      height: b.bottom - b.top,
+      stride: 5120,
+      pixels: new Uint8Array([drawings, 1, 0, 0]),
+    }),
     writes: () => ownWrites,
     photoLike: () => true,
     bounds: () => bounds,
@@ -112,6 +119,8 @@ function setup(caps = gtkCaps) {
     kinds: () => pushed.map((d) => d.kind),
     /** Pictures taken of the screen so far (frames and images). */
     snapshots: () => snapshots,
+    /** Frames taken in place, without a snapshot. */
+    views: () => views,
   };
 }
 
@@ -428,4 +437,31 @@ test('a small box drawn over the video right after each frame, at the same place
   t.is(imagesOf(marker), 3);
   t.is(s.streams.active, 1, 'the stream goes on around it');
   s.streams.close();
+});
+
+test("a 30 fps source: a VP8 stream takes every frame, an MJPEG one 25 a second (spice-server's MJPEG_MAX_FPS), the frames over the rate dropped", async (t) => {
+  for (const [caps, codec, low, high] of [
+    [gtkCaps, 'vp8', 27, 31],
+    [capWords([DisplayCap.multiCodec, DisplayCap.codecMjpeg]), 'mjpeg', 21, 26],
+  ] as const) {
+    const s = setup(caps);
+    s.play(video, 21);
+    t.like(lastOf(s.pushed, 'stream-create'), { codec });
+    const taken = () => s.snapshots() + s.views();
+    const start = performance.now();
+    let counted = 0;
+    // 2.2 s at 30 fps, as the source draws them; the last second counted (the first measures the source's rate).
+    for (let frame = 1; performance.now() - start < 2200; frame++) {
+      const at = performance.now();
+      s.streams.damage(video, 'copy', at);
+      s.streams.endTurn(at);
+      if (counted === 0 && at - start >= 1200) counted = taken();
+      await new Promise((r) => setTimeout(r, Math.max(0, start + frame * 33.3 - performance.now())));
+    }
+    await settled();
+    const second = ((taken() - counted) * 1000) / (performance.now() - start - 1200);
+    s.streams.close();
+    t.log(`${codec}: ${second.toFixed(1)} frames a second`);
+    t.true(second >= low && second <= high, `${codec}: ${second.toFixed(1)} frames a second`);
+  }
 });

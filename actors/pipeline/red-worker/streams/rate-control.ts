@@ -8,7 +8,12 @@ import { maxBitRate } from '../../../../codecs/video/rates.js';
 const minBitRate = 128_000;
 const maxStepUp = 1_000_000;
 const minFps = 3;
-const maxFps = 30;
+/**
+ * The most frames a second a stream takes, by codec: spice-server holds MJPEG streams to 25
+ * (mjpeg-encoder.c's MJPEG_MAX_FPS), each frame a whole JPEG (at 1080p 4 ms of a core and 120 KB
+ * each); VP8 and H.264 code most frames as changes to the one before, and take 30.
+ */
+export const maxFpsOf: { readonly [K in VideoCodec]: number } = { mjpeg: 25, vp8: 30, h264: 30 };
 /** A good report raises the rate only this long after the last change (the client needs time to show its effect). */
 const raiseAfterMs = 2_000;
 /** A frame later than this, or behind the audio by more than a quarter, makes a report negative (mjpeg-encoder.c). */
@@ -98,6 +103,8 @@ export class RateControl {
     nowMs: number,
     /** The most a frame is worth (bits), whatever the link allows. */
     private readonly frameBitsCap = Number.POSITIVE_INFINITY,
+    /** The most frames a second (`maxFpsOf`). */
+    private readonly maxFps = 30,
   ) {
     this.fps = Math.min(maxFps, Math.max(minFps, fps));
     this.wantedFps = this.fps;
@@ -153,7 +160,7 @@ export class RateControl {
    * 720p movie's 30 and held the stream there).
    */
   sourceFps(fps: number): boolean {
-    this.wantedFps = Math.min(maxFps, Math.max(minFps, Math.round(fps)));
+    this.wantedFps = Math.min(this.maxFps, Math.max(minFps, Math.round(fps)));
     const next = this.fps > this.wantedFps || !this.fpsCut ? this.wantedFps : this.fps;
     if (next === this.fps) return false;
     this.fps = next;

@@ -1,7 +1,7 @@
 import type { Bitmap32 } from '../../../../codecs/image/bitmap.js';
 import type { StreamEncoded } from '../../../../codecs/image/compress-job.js';
 import type { VideoCodec, VideoEncoderOptions } from '../../../../codecs/video/encoder.js';
-import { WRITE_GENERATION_OFFSET } from '../../../../native/qxl/layout.js';
+import { SURFACE_READERS_OFFSET, WRITE_GENERATION_OFFSET } from '../../../../native/qxl/layout.js';
 import type { PoolClient } from '../pool-client.js';
 
 /** A stream's number on the wire (small: spice-gtk keeps its streams in an array by id). */
@@ -53,8 +53,8 @@ export class PoolStreamEncoders implements StreamEncoders {
     const key = s.keyFrame || keyFrame;
     s.keyFrame = false;
     // The surface is device memory, whose host counts its writes there.
-    const writes = inPlace ? { writeCount: WRITE_GENERATION_OFFSET } : {};
-    return this.pool.encodeFrame(id, frame, { codec: s.codec, bitRate: s.bitRate, frameRate: s.frameRate, keyFrame: key, ...writes });
+    const words = inPlace ? { inPlace: { writeCount: WRITE_GENERATION_OFFSET, readers: SURFACE_READERS_OFFSET } } : {};
+    return this.pool.encodeFrame(id, frame, { codec: s.codec, bitRate: s.bitRate, frameRate: s.frameRate, keyFrame: key, ...words });
   }
 
   setRate(id: StreamId, bitRate: number, frameRate: number): void {

@@ -25,6 +25,7 @@ import {
   cannotDecode,
   initialBitRate,
   linkRate,
+  maxFpsOf,
   RateControl,
   type LinkEstimate,
   type Report,
@@ -61,6 +62,8 @@ const flushFrames = 3;
  * latency marker in four).
  */
 const settleMs = 6;
+/** Frames a stream's budget holds at most (see `Stream.budget`). */
+const burst = 1.5;
 /** A change in the playback latency the streams need smaller than this is not told to the audio. */
 const latencyStepMs = 20;
 /** Beyond this many visible rectangles a clipped stream ends instead (the clip travels in every STREAM_CLIP). */
@@ -124,7 +127,12 @@ interface Stream {
   /** The source's frames since `sourceSinceMs`, for its frame rate. */
   sourceFrames: number;
   sourceSinceMs: number;
-  lastCaptureMs: number;
+  /**
+   * Frames it may take now: refilled at its frame rate, at most `burst`, one spent per frame. A
+   * source on time loses no frame to jitter; one faster than the rate loses what is over it.
+   */
+  budget: number;
+  budgetAtMs: number;
   dirty: boolean;
   /** The first damage of the source's latest frame (damage closer than `sameFrameMs` is one frame). */
   frameStartMs: number;
@@ -322,8 +330,10 @@ export class Streams {
       if (this.streams.get(f.id) !== s) return null;
       s.torn = encoded.torn === true || (f.inPlace && this.host.writes() !== drawn);
       if (s.torn) {
-        // The write that tore it is damage too: the next frame comes with it, as a snapshot.
+        // The write that tore it is damage too: the next frame comes with it, as a snapshot, in
+        // this one's place (its budget given back).
         this.tornFrames++;
+        s.budget += 1;
         s.dirty = true;
         this.capture(s, performance.now());
         return null;
@@ -412,7 +422,13 @@ export class Streams {
     while (this.streams.has(id as StreamId)) id++;
     const total = [...this.streams.values()].reduce((n, s) => n + area(s.box), area(box));
     const codec = codecs[0]!;
-    const rate = new RateControl(initialBitRate(this.link, area(box) / total), d.fps, nowMs, bitsPerPixelCap[codec] * area(box));
+    const rate = new RateControl(
+      initialBitRate(this.link, area(box) / total),
+      d.fps,
+      nowMs,
+      bitsPerPixelCap[codec] * area(box),
+      maxFpsOf[codec],
+    );
     const s: Stream = {
       id: id as StreamId,
       uniqueId: this.nextUnique++ >>> 0,
@@ -425,7 +441,8 @@ export class Streams {
       gapMs: 1000 / d.fps,
       sourceFrames: 0,
       sourceSinceMs: nowMs,
-      lastCaptureMs: Number.NEGATIVE_INFINITY,
+      budget: 1,
+      budgetAtMs: nowMs,
       dirty: true,
       frameStartMs: nowMs,
       flushed: 0,
@@ -520,8 +537,12 @@ export class Streams {
 
   private capture(s: Stream, nowMs: number): void {
     const interval = 1000 / Math.min(s.rate.fps, s.encoderFps ?? Number.POSITIVE_INFINITY);
-    // Frames closer than the frame rate wait for their slot, and every frame for the rest of its damage; a newer one replaces a waiting one.
-    const slot = nowMs - s.lastCaptureMs < interval * 0.75 ? s.lastCaptureMs + interval : nowMs;
+    // A frame waits for the budget's next whole frame (its slot) and for the rest of its damage; a
+    // newer one replaces a waiting one. The budget counts from when the source drew the frame, so
+    // that the wait for the rest of its damage is not charged to the next one.
+    const from = Math.max(s.frameStartMs, s.budgetAtMs);
+    const budget = Math.min(burst, s.budget + (from - s.budgetAtMs) / interval);
+    const slot = from + Math.max(0, 1 - budget) * interval;
     const at = Math.max(slot, Math.min(s.lastDamageMs + settleMs, s.frameStartMs + sameFrameMs));
     if (at > nowMs) {
       s.trailing ??= setTimeout(
@@ -534,9 +555,8 @@ export class Streams {
       return;
     }
     s.dirty = false;
-    // Spaced by when the source drew them, so that the wait for the rest of a frame does not eat
-    // into the next one's slot; damage with no pause (no frame start since) by when they were taken.
-    s.lastCaptureMs = s.frameStartMs > s.lastCaptureMs ? s.frameStartMs : nowMs;
+    s.budget = Math.max(budget, 1) - 1;
+    s.budgetAtMs = slot;
     // MJPEG frames stand alone: one read in place, saving a copy of the area per frame, can be
     // dropped if a write overlaps the read; a predicting codec's encoder would keep the torn picture.
     const view = s.codec === 'mjpeg' && !s.torn ? this.host.view(s.box) : null;
