@@ -221,13 +221,13 @@ export function frameBitmap(frame: StreamFrame): Bitmap32 {
 const standalone: Record<StreamCodec, boolean> = { checksum: false, mjpeg: true, vp8: false, h264: false };
 
 /** The host's write count and the readers' count of a frame read in place (`inPlace`), or null for a snapshot; checked. Throws BadJobError. */
-export function frameInPlace(frame: StreamFrame): { readonly writes: Uint32Array; readonly readers: Uint32Array } | null {
+export function frameInPlace(frame: StreamFrame): { readonly writes: Uint32Array; readonly readers: Int32Array } | null {
   const words = frame.codec === 'checksum' ? undefined : frame.inPlace;
   if (words === undefined) return null;
   if (!standalone[frame.codec]) throw new BadJobError(`${frame.codec} frames cannot be read in place: its encoder keeps them`);
   const memory = frame.pixels;
   if (!(memory instanceof SharedArrayBuffer)) throw new BadJobError('a frame read in place must be in shared memory');
-  const word = (name: string, offset: unknown) => {
+  const at = (name: string, offset: unknown): number => {
     if (
       !Number.isSafeInteger(offset) ||
       (offset as number) < 0 ||
@@ -235,7 +235,11 @@ export function frameInPlace(frame: StreamFrame): { readonly writes: Uint32Array
       (offset as number) + 4 > memory.byteLength
     )
       throw new BadJobError(`${name} offset ${String(offset)}`);
-    return new Uint32Array(memory, offset as number, 1);
+    return offset as number;
   };
-  return { writes: word('write count', words.writeCount), readers: word('readers', words.readers) };
+  // The readers as an Int32Array: the host waits on them (Atomics.wait takes only that).
+  return {
+    writes: new Uint32Array(memory, at('write count', words.writeCount), 1),
+    readers: new Int32Array(memory, at('readers', words.readers), 1),
+  };
 }

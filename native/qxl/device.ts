@@ -56,7 +56,7 @@ export class QxlDevice {
   private readonly producer: QxlProducer;
   private readonly poller: Poller;
   private readonly writeGeneration: Uint32Array;
-  private readonly surfaceReaders: Uint32Array;
+  private readonly surfaceReaders: Int32Array;
   /** The heap blocks each command struct owns besides itself (image, pixels, shape), by the struct's offset. */
   private readonly owned = new Map<number, number[]>();
   private imageUnique = 1;
@@ -70,7 +70,7 @@ export class QxlDevice {
     this.bytes = new Uint8Array(this.memory);
     initDeviceMemory(this.memory);
     this.writeGeneration = new Uint32Array(this.memory, WRITE_GENERATION_OFFSET, 1);
-    this.surfaceReaders = new Uint32Array(this.memory, SURFACE_READERS_OFFSET, 1);
+    this.surfaceReaders = new Int32Array(this.memory, SURFACE_READERS_OFFSET, 1);
     this.producer = new QxlProducer(this.memory, handoff.slot, () => eventfdSignal(handoff.consumerEventFd as Fd));
     // Signalled only when asked: for releases once the heap was full, for room in a full ring.
     this.poller = new Poller(handoff.producerEventFd as Fd, 'eventfd', () => {
@@ -236,6 +236,18 @@ export class QxlDevice {
    */
   surfaceRead(): boolean {
     return Atomics.load(this.surfaceReaders, 0) !== 0;
+  }
+
+  /**
+   * Waits (the thread blocked, not spinning) while pool threads read the surface in place, at
+   * most `maxMs`: a write now would tear their frame, and the wait is one JPEG encode at most.
+   */
+  waitForReaders(maxMs = 10): void {
+    const until = performance.now() + maxMs;
+    for (let n = Atomics.load(this.surfaceReaders, 0); n !== 0; n = Atomics.load(this.surfaceReaders, 0)) {
+      const left = until - performance.now();
+      if (left <= 0 || Atomics.wait(this.surfaceReaders, 0, n, left) === 'timed-out') return;
+    }
   }
 
   /** The host's write that `beginWrite` counted is done: a snapshot that begins after this shows all of it. */

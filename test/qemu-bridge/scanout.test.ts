@@ -3,6 +3,7 @@
  * consumer in this thread (the red-worker's reader, a canvas) shows what a client would get.
  */
 import test from 'ava';
+import { Worker } from 'node:worker_threads';
 import { createLogger } from '../../runtime/log.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { Canvas } from '../../codecs/image/canvas.js';
@@ -428,4 +429,48 @@ test("a video's Update is placed: its pixels read straight into the surface's ro
       new Uint8Array(512).fill(7).map((b, i) => (i % 4 === 3 ? 0 : b)),
     ),
   );
+});
+
+test('a write into the surface waits, blocked, while a pool thread reads it in place (an MJPEG frame), at most 10 ms: the read sees no write', async (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  const screen = noise(64, 48, 1);
+  s.feed.scanout({ width: 64, height: 48, stride: screen.stride, format: X8R8G8B8, data: screen.pixels });
+  s.drain();
+  // A reader as the pool thread is one: counted, reading 20 ms, the write count read before and after.
+  const reader = new Worker(
+    `const { workerData: w, parentPort } = require('node:worker_threads');
+    const readers = new Int32Array(w.memory, w.readersAt, 1);
+    const writes = new Uint32Array(w.memory, w.writesAt, 1);
+    Atomics.add(readers, 0, 1);
+    const before = Atomics.load(writes, 0);
+    parentPort.postMessage('reading');
+    const until = Date.now() + 5;
+    while (Date.now() < until) {}
+    const after = Atomics.load(writes, 0);
+    if (Atomics.sub(readers, 0, 1) === 1) Atomics.notify(readers, 0);
+    parentPort.postMessage({ before, after });`,
+    { eval: true, workerData: { memory: s.device.memory, readersAt: SURFACE_READERS_OFFSET, writesAt: WRITE_GENERATION_OFFSET } },
+  );
+  t.teardown(() => reader.terminate());
+  const messages: unknown[] = [];
+  const next = () => new Promise((r) => reader.once('message', r));
+  messages.push(await next());
+  const read = next();
+  const started = performance.now();
+  s.feed.update(updateOf(noise(8, 8, 3), 0, 0));
+  const waited = performance.now() - started;
+  const { before, after } = (await read) as { before: number; after: number };
+  t.is(after, before, 'no write while it read');
+  t.true(waited >= 3, `the write waited ${waited.toFixed(1)} ms`);
+  // A reader that never leaves holds a write back 10 ms at most.
+  const readers = new Int32Array(s.device.memory, SURFACE_READERS_OFFSET, 1);
+  Atomics.store(readers, 0, 1);
+  const again = performance.now();
+  s.feed.update(updateOf(noise(8, 8, 4), 0, 0));
+  const held = performance.now() - again;
+  Atomics.store(readers, 0, 0);
+  t.true(held >= 9 && held < 100, `held ${held.toFixed(1)} ms`);
+  s.drain();
+  t.deepEqual(messages, ['reading']);
 });

@@ -463,6 +463,8 @@ export class ScanoutFeed {
    * red-worker ends after this may show them) and after (one it begins after this has them all).
    */
   private counted<T>(write: () => T): T {
+    // A pool thread reading the surface in place (an MJPEG frame) finishes first: the write would tear it.
+    this.device.waitForReaders();
     this.generation = this.device.beginWrite();
     const out = write();
     this.device.endWrite();

@@ -41,7 +41,8 @@ function runWork(work: Work): { result: Compressed | StreamEncoded | null; trans
         encoded = stream.encoder.encode(bitmap, work.frame);
         if (words && Atomics.load(words.writes, 0) !== before) return torn();
       } finally {
-        if (words) Atomics.sub(words.readers, 0, 1);
+        // The host may be waiting to write (QxlDevice.waitForReaders).
+        if (words && Atomics.sub(words.readers, 0, 1) === 1) Atomics.notify(words.readers, 0);
       }
       const data = ownBuffer(encoded.data);
       return { result: { ...encoded, data }, transfer: [data.buffer as ArrayBuffer] };
