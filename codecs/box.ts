@@ -23,6 +23,8 @@ export const intersect = (a: Box, b: Box): Box => ({
 export const intersects = (a: Box, b: Box): boolean => !isEmpty(intersect(a, b));
 export const sameBox = (a: Box, b: Box): boolean => a.left === b.left && a.top === b.top && a.right === b.right && a.bottom === b.bottom;
 export const area = (b: Box): number => (isEmpty(b) ? 0 : boxWidth(b) * boxHeight(b));
+/** A box's place as a Map key (boxes followed by where they are). */
+export const boxKey = (b: Box): string => `${b.left},${b.top},${b.right},${b.bottom}`;
 /** The box of `width` x `height` pixels whose top-left pixel is x,y. */
 export const boxAt = (x: number, y: number, width: number, height: number): Box => ({
   left: x,

@@ -114,8 +114,8 @@ export type StreamEncoding =
        * surface): byte offsets, in the same shared memory, of two u32s. `writeCount`, the host's
        * count of its writes (bumped as each begins and as it ends, so odd while one is on): a
        * frame a write overlapped is answered torn, without bytes. `readers`, the reads in place
-       * on now (added to around the read): while there are, the host keeps its long writes (a
-       * frame read from QEMU's socket straight into the surface) out of the surface. Only for a
+       * on now (added to around the read, the host woken when none is left): while there are, the
+       * host holds its writes into the surface. Only for a
        * codec whose frames stand alone (MJPEG): a predicting encoder's state would already hold
        * the torn picture.
        */

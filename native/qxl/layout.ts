@@ -80,7 +80,8 @@ export const HEAP_OFFSET = 8192;
 export const WRITE_GENERATION_OFFSET = 5352;
 /**
  * Ours too: a u32 counting the pool threads reading the surface in place now (an MJPEG frame,
- * compress-job.ts's `inPlace`); while it is not 0 the host reads QEMU's pixels into a buffer of
- * its own and copies them, rather than straight into the surface for as long as they take to come.
+ * compress-job.ts's `inPlace`); while it is not 0 the host holds its writes into the surface (at
+ * most 10 ms: QxlDevice.waitForReaders) and reads QEMU's pixels into a buffer of its own rather
+ * than straight into the surface for as long as they take to come.
  */
 export const SURFACE_READERS_OFFSET = 5356;

@@ -21,7 +21,7 @@
 import type { Logger } from '../../../runtime/log.js';
 import { Histogram } from '../../../runtime/histogram.js';
 import type { ScanoutStats } from '../../contracts.js';
-import { area, bounding, boxAt, boxHeight, boxWidth, intersect, mergeBoxes, sameBox, type Box } from '../../../codecs/box.js';
+import { area, bounding, boxAt, boxKey, boxHeight, boxWidth, intersect, mergeBoxes, sameBox, type Box } from '../../../codecs/box.js';
 import { isPhotoLike } from '../../../codecs/image/graduality.js';
 import { MoveFinder } from '../../../codecs/motion/moves.js';
 import { motionLimits, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
@@ -202,15 +202,14 @@ export class ScanoutFeed {
 
   /** Whether `box` is taken for photo-like without a look (one more of its updates is then). */
   private trustPhoto(box: Box): boolean {
-    const key = `${box.left},${box.top},${box.right},${box.bottom}`;
-    const trusted = this.photos.get(key);
+    const trusted = this.photos.get(boxKey(box));
     if (trusted === undefined || trusted >= PHOTO_RECHECK) return false;
-    this.photos.set(key, trusted + 1);
+    this.photos.set(boxKey(box), trusted + 1);
     return true;
   }
 
   private foundPhoto(box: Box, photoLike: boolean): void {
-    const key = `${box.left},${box.top},${box.right},${box.bottom}`;
+    const key = boxKey(box);
     if (!photoLike) return void this.photos.delete(key);
     if (!this.photos.has(key) && this.photos.size >= MAX_PHOTO_BOXES) this.photos.clear();
     this.photos.set(key, 0);

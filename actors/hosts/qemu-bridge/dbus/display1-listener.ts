@@ -73,7 +73,7 @@ export interface MapScanout {
 export interface ListenerHandlers {
   /** `s.data` is lent for the call only: its bytes carry the next message afterwards. */
   scanout(s: Scanout): void;
-  /** `u.data` is lent for the call only, as with scanout (or it is where `placeUpdate` placed it). */
+  /** `u.data` is lent for the call only, as with scanout (or it is where `place` placed it). */
   update(u: Update): void;
   /**
    * Where a Scanout's or an Update's `bytes` of pixels may be read straight to, as they come off
@@ -104,8 +104,12 @@ const invalid = (why: string): never => {
   throw new DBusError(Errors.InvalidArgs, why);
 };
 
+const validSize = (width: number, height: number): boolean => width > 0 && height > 0 && width <= MAX_SIDE && height <= MAX_SIDE;
+const validRect = (x: number, y: number, width: number, height: number): boolean =>
+  validSize(width, height) && x >= 0 && y >= 0 && x + width <= MAX_SIDE && y + height <= MAX_SIDE;
+
 function checkSize(width: number, height: number): void {
-  if (!(width > 0 && height > 0 && width <= MAX_SIDE && height <= MAX_SIDE)) invalid(`size ${width}x${height}`);
+  if (!validSize(width, height)) invalid(`size ${width}x${height}`);
 }
 
 /** Bytes a pixel takes in a pixman format (bits per pixel in the top byte, whole bytes only). */
@@ -123,7 +127,7 @@ function checkPixels(width: number, height: number, stride: number, format: Pixm
 
 function checkRect(x: number, y: number, width: number, height: number): void {
   checkSize(width, height);
-  if (!(x >= 0 && y >= 0 && x + width <= MAX_SIDE && y + height <= MAX_SIDE)) invalid(`rectangle at ${x},${y}`);
+  if (!validRect(x, y, width, height)) invalid(`rectangle at ${x},${y}`);
 }
 
 /** The interfaces QEMU calls, over `handlers`. */
@@ -219,7 +223,7 @@ function pixelsPlacer(place: NonNullable<ListenerHandlers['place']>): Placer {
     const call = head.member === 'Update' && v.length === 6 ? v : head.member === 'Scanout' && v.length === 4 ? [0, 0, ...v] : null;
     if (!call?.every((n) => typeof n === 'number')) return null;
     const [x, y, width, height, stride, format] = call as [number, number, number, number, number, number];
-    if (!(width > 0 && height > 0 && width <= MAX_SIDE && height <= MAX_SIDE && x >= 0 && y >= 0)) return null;
+    if (!validRect(x, y, width, height)) return null;
     const kind = head.member === 'Update' ? 'update' : 'scanout';
     const into = place({ kind, box: boxAt(x, y, width, height), stride, format }, head.arrayBytes);
     return into?.length === head.arrayBytes ? into : null;

@@ -2,6 +2,7 @@ import {
   area,
   bounding,
   boxHeight,
+  boxKey,
   boxWidth,
   contains,
   intersect,
@@ -518,7 +519,7 @@ export class Streams {
       return false;
     }
     if (!s.covered || !contains(s.box, r) || area(r) * overlayShare > area(s.box)) return false;
-    const key = `${r.left},${r.top},${r.right},${r.bottom}`;
+    const key = boxKey(r);
     const seen = s.overTop.get(key);
     // The frame in progress is `sourceFrames` (counted at its first damage).
     const run = seen?.frame === s.sourceFrames ? seen.run : seen?.frame === s.sourceFrames - 1 ? seen.run + 1 : 1;
