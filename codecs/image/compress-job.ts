@@ -220,8 +220,32 @@ export function frameBitmap(frame: StreamFrame): Bitmap32 {
 /** Codecs whose frames stand alone: one read torn can be dropped without the next ones depending on it. */
 const standalone: Record<StreamCodec, boolean> = { checksum: false, mjpeg: true, vp8: false, h264: false };
 
-/** The host's write count and the readers' count of a frame read in place (`inPlace`), or null for a snapshot; checked. Throws BadJobError. */
-export function frameInPlace(frame: StreamFrame): { readonly writes: Uint32Array; readonly readers: Int32Array } | null {
+/** The host's write count and the readers' count of a frame read in place. */
+export interface InPlaceWords {
+  readonly writes: Uint32Array;
+  readonly readers: Int32Array;
+}
+
+/**
+ * Runs `read` as a read in place: counted as a reader around it (the host woken as the last
+ * reader leaves); null (torn) when a write is on as it begins, without reading, or one was made
+ * before it ends.
+ */
+export function readInPlace<T>(words: InPlaceWords, read: () => T): T | null {
+  Atomics.add(words.readers, 0, 1);
+  try {
+    const before = Atomics.load(words.writes, 0);
+    if (before % 2 === 1) return null;
+    const out = read();
+    return Atomics.load(words.writes, 0) === before ? out : null;
+  } finally {
+    // The host may be waiting to write (QxlDevice.waitForReaders).
+    if (Atomics.sub(words.readers, 0, 1) === 1) Atomics.notify(words.readers, 0);
+  }
+}
+
+/** The words of a frame read in place (`inPlace`), or null for a snapshot; checked. Throws BadJobError. */
+export function frameInPlace(frame: StreamFrame): InPlaceWords | null {
   const words = frame.codec === 'checksum' ? undefined : frame.inPlace;
   if (words === undefined) return null;
   if (!standalone[frame.codec]) throw new BadJobError(`${frame.codec} frames cannot be read in place: its encoder keeps them`);

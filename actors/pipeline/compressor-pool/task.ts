@@ -1,6 +1,13 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { setThreadName } from '../../../native/index.js';
-import { BadJobError, type Compressed, frameBitmap, frameInPlace, type StreamEncoded } from '../../../codecs/image/compress-job.js';
+import {
+  BadJobError,
+  type Compressed,
+  frameBitmap,
+  frameInPlace,
+  readInPlace,
+  type StreamEncoded,
+} from '../../../codecs/image/compress-job.js';
 import { compressJob, ownBuffer } from '../../../codecs/image/compress.js';
 import { type StreamEncoder, streamEncoders } from './streams.js';
 import { compressorThread, monotonicNs, stopThread, type ThreadJob, type ThreadReply, type Work } from './thread-protocol.js';
@@ -30,20 +37,10 @@ function runWork(work: Work): { result: Compressed | StreamEncoded | null; trans
       if (stream && stream.codec !== work.frame.codec)
         throw new BadJobError(`stream ${work.stream} is ${stream.codec}, not ${work.frame.codec}`);
       if (!stream) streams.set(work.stream, (stream = { codec: work.frame.codec, encoder: streamEncoders[work.frame.codec]() }));
-      // Read in place: counted as a reader first (the host then starts no long write), and a write
-      // on when the read begins, or begun before it ends, tears the frame.
       const words = frameInPlace(work.frame);
-      if (words) Atomics.add(words.readers, 0, 1);
-      let encoded: StreamEncoded;
-      try {
-        const before = words ? Atomics.load(words.writes, 0) : 0;
-        if (before % 2 === 1) return torn();
-        encoded = stream.encoder.encode(bitmap, work.frame);
-        if (words && Atomics.load(words.writes, 0) !== before) return torn();
-      } finally {
-        // The host may be waiting to write (QxlDevice.waitForReaders).
-        if (words && Atomics.sub(words.readers, 0, 1) === 1) Atomics.notify(words.readers, 0);
-      }
+      const encode = () => stream.encoder.encode(bitmap, work.frame);
+      const encoded = words ? readInPlace(words, encode) : encode();
+      if (!encoded) return torn();
       const data = ownBuffer(encoded.data);
       return { result: { ...encoded, data }, transfer: [data.buffer as ArrayBuffer] };
     }
