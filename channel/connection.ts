@@ -72,6 +72,8 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   private readonly pipe: Queued[] = [];
   private pipeBytes = 0;
   private writable = true;
+  /** Corked until the end of the turn (corkForTurn). */
+  private corked = false;
   private closed = false;
   private readonly clock: Clock;
   /** Every message in and out is logged at trace level (checked once: the send path is hot). */
@@ -311,11 +313,11 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         else this.messagesWindow++;
       }
       // The body leaves by reference: corked, the header and the body go to the kernel in one
-      // writev, where a frame buffer copied the body (an image's bytes) once more.
-      this.socket.cork();
+      // writev, where a frame buffer copied the body (an image's bytes) once more; and with them
+      // every message of this turn (a display's batch of drawings), a syscall for them all.
+      this.corkForTurn();
       this.socket.write(header);
       this.writable = this.socket.write(q.body);
-      this.socket.uncork();
       q.onSent?.(this.serial);
       if (this.tracing)
         this.options.log.trace(
@@ -329,6 +331,17 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         );
     }
     if (this.pipe.length === 0 && this.writable) for (const h of this.drainHandlers) h();
+  }
+
+  /** Corks the socket until the end of this turn (at most once corked: one uncork opens it). */
+  private corkForTurn(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
   }
 
   private onData(chunk: Uint8Array): void {

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Subject } from './streams.js';
 import type { ActorContext, ActorDefinition, PeerEvent } from './actor.js';
-import { Link } from './link.js';
+import { Link, sendBatches } from './link.js';
 import { createLogger } from './log.js';
 import { Meter } from './meter.js';
 import type { ActorSide, Contract, LinkTypes } from './message.js';
@@ -73,6 +73,8 @@ control.on('message', async (msg: SystemDown) => {
           log.error({ err }, 'stop hook failed');
         }
       }
+      // What the hooks sent leaves before the thread does.
+      sendBatches();
       process.exit(0);
   }
 });

@@ -11,10 +11,10 @@ import type { LinkTypes, Msg, OfKind } from './message.js';
  * it back once it has consumed it. Credit given back goes through shared memory (a counter the
  * granting end made and sent with its first grant), not as a message: a woken Node thread costs
  * some 0.3-0.5 ms of CPU, so a sender that still has credit is not woken for more, and a steady
- * trickle costs one wake-up per message, not two. Only a sender that waits for credit (its
- * outbox not empty, or `credited()` pending) raises a flag there, and the grant that sees it
- * posts a frame to wake it. Without credit a message waits
- * in a bounded outbox where the per-kind merge rules (merge-rules.ts, declared with the port)
+ * trickle costs one wake-up per message, not two; the messages of one turn go in one frame
+ * batch (`sendBatches`). Only a sender that waits for credit (its outbox not empty, or
+ * `credited()` pending) raises a flag there, and the grant that sees it posts a frame to wake
+ * it. Without credit a message waits in a bounded outbox where the per-kind merge rules (merge-rules.ts, declared with the port)
  * coalesce it; when that is full too, `offer` refuses and `send` waits, in order, among at most
  * `maxWaiting` sends (merged by the same rules), past which it is refused with `LinkFullError`.
  * So a stalled consumer bounds its producer's memory to `window + maxQueue + maxWaiting`
@@ -101,6 +101,26 @@ type Handlers<L extends LinkTypes> = {
 };
 type AskableKinds<L extends LinkTypes> = keyof L['asks'] & L['send']['kind'];
 
+/** Links with frames posted this turn. */
+const dueLinks = new Set<Link<LinkTypes>>();
+
+function due(link: Link<LinkTypes>): void {
+  if (dueLinks.size === 0) setImmediate(sendBatches);
+  dueLinks.add(link);
+}
+
+/**
+ * Hands every link's frames of this turn to its port: one postMessage (and one wake-up of the
+ * peer) per link per turn, where a frame each cost a structured clone and a wake-up signal
+ * (an image pipe sends two or three drawings a turn). At the turn's end, after its promise
+ * continuations: the sends of a loop that awaits each one go together. A thread about to exit
+ * calls it first.
+ */
+export function sendBatches(): void {
+  for (const link of dueLinks) link.sendBatch();
+  dueLinks.clear();
+}
+
 export class Link<L extends LinkTypes> {
   readonly name: string;
   private window = 64;
@@ -118,6 +138,8 @@ export class Link<L extends LinkTypes> {
   private readonly outbox: Outgoing<L['send']>[] = [];
   private readonly waitingSends: Waiting<L['send']>[] = [];
   private readonly creditWaiters: Array<() => void> = [];
+  /** Frames posted this turn, not yet handed to the port. */
+  private batch: Frame[] = [];
   private nextAsk = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
@@ -247,7 +269,13 @@ export class Link<L extends LinkTypes> {
     this.credits = 0;
     this.toGrant = 0;
     this.grantCell = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
-    port.on('message', (wire: unknown) => this.onFrame(unpack(wire) as Frame));
+    port.on('message', (wire: unknown) => {
+      for (const frame of unpack(wire) as Frame[]) {
+        // A frame that replaced or closed the port ends what came with it, as a closed port would.
+        if (this.port !== port) return;
+        this.onFrame(frame);
+      }
+    });
     this.post([F.Credit, this.window, shared(this.grantCell.buffer as SharedArrayBuffer)]);
     this.stateSubject.next('up');
   }
@@ -271,6 +299,8 @@ export class Link<L extends LinkTypes> {
 
   private release(why: string): void {
     if (this.port) {
+      // What this end posted before goes to the peer it was posted to.
+      this.sendBatch();
       this.port.removeAllListeners('message');
       this.port.close();
       this.port = null;
@@ -354,9 +384,18 @@ export class Link<L extends LinkTypes> {
     if (this.creditCell && this.outbox.length === 0 && this.creditWaiters.length === 0) Atomics.store(this.creditCell, Cell.Waiting, 0);
   }
 
+  /** Queues `frame` for the port; the frames of one turn go together at its end (see `sendBatches`). */
   private post(frame: Frame): void {
-    const { wire, transfer } = pack(frame);
-    this.port!.postMessage(wire, transfer);
+    if (this.batch.length === 0) due(this as unknown as Link<LinkTypes>);
+    this.batch.push(frame);
+  }
+
+  /** Posts the frames queued this turn, as one message. */
+  sendBatch(): void {
+    if (this.batch.length === 0 || !this.port) return;
+    const { wire, transfer } = pack(this.batch);
+    this.batch = [];
+    this.port.postMessage(wire, transfer);
   }
 
   private onFrame(frame: Frame): void {

@@ -253,3 +253,30 @@ test('across two threads with a window of 1, neither send nor credited() misses 
   t.is(sent, rounds);
   t.is(refused, 0, 'credited() resolved only with credit to spare');
 });
+
+test("a turn's messages go to the port as one frame batch, in order, and a port replaced in the turn gets what was posted before", async (t) => {
+  const { port1, port2 } = new MessageChannel();
+  let posts = 0;
+  const post = port1.postMessage.bind(port1);
+  port1.postMessage = (...args: Parameters<typeof port1.postMessage>) => (posts++, post(...args));
+  const a = new Link<A>(port1, { name: 'a' });
+  const b = new Link<Flip<A>>(port2, { name: 'b' });
+  t.teardown(() => (a.close(), b.close()));
+  const got: number[] = [];
+  b.messages$.subscribe((m) => m.kind === 'n' && got.push(m.n));
+  await eventually('the initial grant', () => a.availableCredits === 64);
+  posts = 0;
+  for (let i = 0; i < 5; i++) await a.send({ kind: 'n', n: i });
+  t.is(posts, 0, 'nothing posted before the turn ends');
+  await eventually('the batch', () => got.length === 5);
+  t.is(posts, 1);
+  t.deepEqual(got, [0, 1, 2, 3, 4]);
+
+  // Sent, then the port replaced in the same turn: the old peer gets it.
+  await a.send({ kind: 'n', n: 5 });
+  const next = new MessageChannel();
+  a.attach(next.port1);
+  await eventually('the message sent before the swap', () => got.length === 6);
+  t.is(got[5], 5);
+  next.port1.close();
+});
