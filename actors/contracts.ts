@@ -664,10 +664,17 @@ export interface DisplayToWorker {
     /** PREFERRED_VIDEO_CODEC_TYPE: SpiceVideoCodecType numbers, best first. */
     | { kind: 'preferred-video-codecs'; session: number; codecs: readonly number[] }
     | { kind: 'stream-report'; session: number; report: StreamReport };
-  /** `track`: write the message's serial in the client's SentCell once it goes (for the pixmap cache's WAIT_FOR_CHANNELS). */
-  recv: { kind: 'wire'; session: number; type: number; body: Moved<Uint8Array>; track?: number };
+  /** Display messages in order, several a link message when they were ready together (one credit, one wake-up for them all). */
+  recv: { kind: 'wire'; session: number; messages: readonly EncodedMessage[] };
   asks: {};
   answers: {};
+}
+
+/** A display message the red-worker encoded. `track`: write its serial in the client's SentCell once it goes (for the pixmap cache's WAIT_FOR_CHANNELS). */
+export interface EncodedMessage {
+  readonly type: number;
+  readonly body: Moved<Uint8Array>;
+  readonly track?: number;
 }
 
 /** A short link: compressed images wait in the red-worker's pipe, where newer ones can replace them. */

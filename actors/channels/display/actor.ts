@@ -39,9 +39,9 @@ export default defineActor<DisplayContract>((ctx) => {
   worker.messages$.subscribe((m) => {
     const c = clients.get(m.session);
     if (!c) return;
-    const { track } = m;
     const cell = sentCells.get(m.session);
-    c.sendEncoded(m.type, m.body.value, track === undefined || !cell ? undefined : (serial) => cell.write(track, serial));
+    for (const { type, body, track } of m.messages)
+      c.sendEncoded(type, body.value, track === undefined || !cell ? undefined : (serial) => cell.write(track, serial));
     pace(c);
   });
 

@@ -35,7 +35,7 @@ import { isPhotoLike } from '../../../codecs/image/graduality.js';
 import { Streams } from './streams/streams.js';
 import { PoolStreamEncoders } from './streams/stream-encoders.js';
 import { glzStats, type GlzDictionary } from '../../../codecs/image/glz/dictionary.js';
-import type { NetTest } from '../../contracts.js';
+import type { EncodedMessage, NetTest } from '../../contracts.js';
 import { LossyAreas } from './lossy.js';
 import { goesLossy, wanOn } from './wan.js';
 import { SentCell } from '../../../channel/sent-cell.js';
@@ -43,6 +43,16 @@ import { PixmapCache, pixmapCachePixels, type CacheUse, type CacheVerdict, type 
 import { contentKey } from './cache/content-key.js';
 import { motionSecondsHelp, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
+
+/**
+ * Bytes of display messages that go to the display channel in one link message, at most (a larger
+ * one goes alone): with its window of two, what the channel holds beyond the pipe, where newer
+ * drawings could still replace it, grows by at most this much twice (26 ms at 10 Mbit/s).
+ */
+const maxBatchBytes = 16 * 1024;
+const stillEncoding = Symbol('still encoding');
+/** Resolves at the end of this turn, after its promise continuations: a drawing encoded here (small images, cache hits, copies) is ready by then. */
+const turnEnd = () => new Promise<typeof stillEncoding>((resolve) => setImmediate(resolve, stillEncoding));
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
 const compressionModes: Record<number, ImageCompressionMode> = {
@@ -725,9 +735,33 @@ export default defineActor<RedWorkerContract>(
       pumping = true;
       const ahead: Promise<Wire | null>[] = [];
       const credited = () => display.availableCredits > display.queued + display.waiting;
+      // Messages ready together go in one link message: one credit of the display's short window.
+      let batch: EncodedMessage[] = [];
+      let batchBytes = 0;
+      let batchDrawings = 0;
+      let batchSession = 0;
+      const sendBatch = async () => {
+        if (batch.length === 0) return;
+        const messages = batch;
+        const drawings = batchDrawings;
+        batch = [];
+        batchBytes = 0;
+        batchDrawings = 0;
+        // Waits while the display channel holds its link (its client is not keeping up).
+        await display.send({ kind: 'wire', session: batchSession, messages });
+        if (sent === 0) void ctx.parent.send({ kind: 'first-drawing' });
+        sent += drawings;
+      };
+      const add = async (m: EncodedMessage, drawing: boolean) => {
+        if (batch.length > 0 && batchBytes + m.body.value.length > maxBatchBytes) await sendBatch();
+        batch.push(m);
+        batchBytes += m.body.value.length;
+        if (drawing) batchDrawings++;
+      };
       try {
         while (client && (pipe.length > 0 || ahead.length > 0)) {
           if (ahead.length === 0) {
+            await sendBatch();
             await display.credited();
             // Closed: the actor is stopping.
             if (!client || pipe.length === 0 || display.state === 'closed') break;
@@ -743,27 +777,30 @@ export default defineActor<RedWorkerContract>(
           }
           // Nothing to wait for but room in the pool (jobs of a client that has gone still run there).
           if (ahead.length === 0) {
+            await sendBatch();
             await pool.room();
             continue;
           }
-          const wire = await ahead.shift()!;
+          const next = ahead.shift()!;
+          // What is ready this turn joins the batch; one still encoding lets the batch go first.
+          let wire = batch.length > 0 ? await Promise.race([next, turnEnd()]) : await next;
+          if (wire === stillEncoding) {
+            await sendBatch();
+            wire = await next;
+          }
           if (!wire || client?.session !== wire.session) {
             if (wire?.uses) client?.cache?.settle(wire.uses);
             continue;
           }
-          // Waits while the display channel holds its link (its client is not keeping up).
-          for (const b of wire.before ?? []) await display.send({ kind: 'wire', session: wire.session, type: b.type, body: moved(b.body) });
+          if (wire.session !== batchSession) await sendBatch();
+          batchSession = wire.session;
+          for (const b of wire.before ?? []) await add({ type: b.type, body: moved(b.body) }, false);
           const tracking = wire.uses && client.cache ? ++track : undefined;
           if (tracking !== undefined) tracked.set(tracking, wire.uses!);
-          await display.send({
-            kind: 'wire',
-            session: wire.session,
-            type: wire.type,
-            body: moved(wire.body),
-            ...(tracking !== undefined && { track: tracking }),
-          });
-          if (sent++ === 0) void ctx.parent.send({ kind: 'first-drawing' });
+          await add({ type: wire.type, body: moved(wire.body), ...(tracking !== undefined && { track: tracking }) }, true);
+          if (batchBytes >= maxBatchBytes) await sendBatch();
         }
+        await sendBatch();
       } catch (err) {
         ctx.log.error({ err }, 'display pipe failed');
       } finally {
