@@ -46,6 +46,7 @@ interface NativeAddon {
     bx: number,
     by: number,
     width: number,
+    height?: number,
   ): boolean;
   copyRows(
     dst: Uint8Array,

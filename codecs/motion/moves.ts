@@ -219,10 +219,9 @@ function tileKinds(old: View, now: View, box: Box, offsets: readonly Offset[], i
   const T = moveLimits.tile;
   const width = boxWidth(box);
   const height = boxHeight(box);
-  const same = (x: number, y: number, w: number, h: number, sx: number, sy: number) => {
-    for (let r = 0; r < h; r++) if (!rowsEqual(now.w, now.stride, now.x + x, now.y + y + r, old.w, old.stride, sx, sy + r, w)) return false;
-    return true;
-  };
+  // A tile is one compare (in C++ for a whole tile), not one a row.
+  const same = (x: number, y: number, w: number, h: number, sx: number, sy: number) =>
+    rowsEqual(now.w, now.stride, now.x + x, now.y + y, old.w, old.stride, sx, sy, w, h);
   const out: Int8Array[] = [];
   for (let y = 0; y < height; y += T) {
     const row = new Int8Array(Math.ceil(width / T));

@@ -29,10 +29,10 @@ export function rowHashes(w: Uint32Array, stride: number, x: number, y: number, 
   return out;
 }
 
-/** Rows at least this wide are compared in C++ (4x faster); below, a call costs more than the loop. */
+/** Compares of at least this many pixels are made in C++ (4x faster); below, a call costs more than the loop. */
 const nativeCompareFrom = 256;
 
-/** Whether row ay of a and row by of b (each from its x) show the same `width` pixels. */
+/** Whether the `height` rows (one unless given) of `width` pixels from ax,ay of a and from bx,by of b show the same colours. */
 export function rowsEqual(
   a: Uint32Array,
   aStride: number,
@@ -43,11 +43,14 @@ export function rowsEqual(
   bx: number,
   by: number,
   width: number,
+  height = 1,
 ): boolean {
-  if (width >= nativeCompareFrom) return nativeRowsEqual(a, aStride, ax, ay, b, bStride, bx, by, width);
-  const i0 = ay * aStride + ax;
-  const d = by * bStride + bx - i0;
-  for (let i = i0; i < i0 + width; i++) if (((a[i]! ^ b[i + d]!) & rgb) !== 0) return false;
+  if (width * height >= nativeCompareFrom) return nativeRowsEqual(a, aStride, ax, ay, b, bStride, bx, by, width, height);
+  for (let r = 0; r < height; r++) {
+    const i0 = (ay + r) * aStride + ax;
+    const d = (by + r) * bStride + bx - i0;
+    for (let i = i0; i < i0 + width; i++) if (((a[i]! ^ b[i + d]!) & rgb) !== 0) return false;
+  }
   return true;
 }
 

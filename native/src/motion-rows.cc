@@ -52,32 +52,37 @@ Napi::Value RowHashes(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// rowsEqual(a, aStride, ax, ay, b, bStride, bx, by, width): whether the rows show the same colours.
+// rowsEqual(a, aStride, ax, ay, b, bStride, bx, by, width[, height = 1]): whether the `height` rows
+// of `width` pixels from each corner show the same colours (a motion tile is one call, not a row each).
 Napi::Value RowsEqual(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint32Array a, b;
-  double n[7];
+  double n[8] = {0, 0, 0, 0, 0, 0, 0, 1};
   bool ok = info.Length() >= 9 && Words(info[0], &a) && Words(info[4], &b);
-  const int numbers[7] = {1, 2, 3, 5, 6, 7, 8};
-  for (int i = 0; ok && i < 7; i++) ok = ArgWhole(info[numbers[i]], &n[i]);
+  const int numbers[8] = {1, 2, 3, 5, 6, 7, 8, 9};
+  const int given = info.Length() >= 10 ? 8 : 7;
+  for (int i = 0; ok && i < given; i++) ok = ArgWhole(info[numbers[i]], &n[i]);
   if (!ok) {
-    Napi::TypeError::New(env, "expected (a: Uint32Array, aStride, ax, ay, b: Uint32Array, bStride, bx, by, width)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "expected (a: Uint32Array, aStride, ax, ay, b: Uint32Array, bStride, bx, by, width, height?)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  const double aStride = n[0], ax = n[1], ay = n[2], bStride = n[3], bx = n[4], by = n[5], width = n[6];
-  if (!RowsFit(double(a.ElementLength()), ay * aStride + ax, aStride, width, 1) ||
-      !RowsFit(double(b.ElementLength()), by * bStride + bx, bStride, width, 1)) {
+  const double aStride = n[0], ax = n[1], ay = n[2], bStride = n[3], bx = n[4], by = n[5], width = n[6], height = n[7];
+  if (!RowsFit(double(a.ElementLength()), ay * aStride + ax, aStride, width, height) ||
+      !RowsFit(double(b.ElementLength()), by * bStride + bx, bStride, width, height)) {
     Napi::RangeError::New(env, "rowsEqual: the rows do not fit").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  const uint32_t* p = a.Data() + size_t(ay * aStride + ax);
-  const uint32_t* q = b.Data() + size_t(by * bStride + bx);
-  uint32_t diff = 0;
-  // No early exit inside a block: the loop vectorises, and rows that differ mostly differ early anyway.
-  for (size_t i = 0, cols = size_t(width); i < cols; i += 64) {
-    const size_t end = i + 64 < cols ? i + 64 : cols;
-    for (size_t j = i; j < end; j++) diff |= p[j] ^ q[j];
-    if ((diff & kRgb) != 0) return Napi::Boolean::New(env, false);
+  const size_t cols = size_t(width);
+  for (size_t row = 0; row < size_t(height); row++) {
+    const uint32_t* p = a.Data() + size_t((ay + double(row)) * aStride + ax);
+    const uint32_t* q = b.Data() + size_t((by + double(row)) * bStride + bx);
+    uint32_t diff = 0;
+    // No early exit inside a block: the loop vectorises, and rows that differ mostly differ early anyway.
+    for (size_t i = 0; i < cols; i += 64) {
+      const size_t end = i + 64 < cols ? i + 64 : cols;
+      for (size_t j = i; j < end; j++) diff |= p[j] ^ q[j];
+      if ((diff & kRgb) != 0) return Napi::Boolean::New(env, false);
+    }
   }
   return Napi::Boolean::New(env, true);
 }

@@ -47,4 +47,28 @@ test('the native row passes refuse rows outside the pixels and wrong arguments',
   t.throws(() => nativeRowHashes(w, 10, -1, 0, 10, 10, out), { instanceOf: TypeError });
   t.throws(() => nativeRowsEqual(w, 10, 0, 9, w, 10, 1, 9, 10), { instanceOf: RangeError });
   t.throws(() => nativeRowsEqual(new Uint8Array(40) as unknown as Uint32Array, 10, 0, 0, w, 10, 0, 0, 1), { instanceOf: TypeError });
+  t.throws(() => nativeRowsEqual(w, 10, 0, 5, w, 10, 0, 0, 10, 6), { instanceOf: RangeError }, 'a block past the last row');
+  t.throws(() => nativeRowsEqual(w, 10, 0, 0, w, 10, 0, 0, 10, -1), { instanceOf: TypeError });
+});
+
+test('block compares (a motion tile in one call): the JS (under 256 pixels) and C++ paths agree, each row from its own corner, a difference found in any row', (t) => {
+  const stride = 50;
+  const a = picture(stride, 40, 3);
+  // b holds a's 20x20 block from (5, 7) at (25, 13), with other 4th bytes.
+  const b = picture(stride, 40, 4);
+  for (let r = 0; r < 20; r++)
+    for (let i = 0; i < 20; i++) b[(13 + r) * stride + 25 + i] = (a[(7 + r) * stride + 5 + i]! & 0xffffff) | 0x77000000;
+  for (const [w, h] of [
+    [15, 15],
+    [16, 16],
+    [20, 20],
+    [3, 20],
+  ] as const) {
+    t.true(rowsEqual(a, stride, 5, 7, b, stride, 25, 13, w, h), `${w}x${h}`);
+    t.false(rowsEqual(a, stride, 5, 7, b, stride, 25, 12, w, h), `${w}x${h}, one row off`);
+    const c = b.slice();
+    c[(13 + h - 1) * stride + 25 + w - 1]! ^= 0x000001;
+    t.false(rowsEqual(a, stride, 5, 7, c, stride, 25, 13, w, h), `${w}x${h}: its last pixel differs`);
+    t.true(rowsEqual(a, stride, 5, 7, c, stride, 25, 13, w, h - 1), `${w}x${h - 1}: the rows above it are the same`);
+  }
 });
