@@ -33,6 +33,12 @@ export interface ConnectionOptions<S extends Defs = Defs> {
   readonly clock?: Clock;
   /** The channel actor's figures; a private one when not given (tests). */
   readonly meter?: ChannelMeter;
+  /**
+   * The messages of one turn go to the kernel together at its end, in one writev (a display's
+   * batch of drawings). Off, each goes at once: a producer that paces itself on `queuedBytes`
+   * (playback sends its next frame once it reads 0) sees the bytes leave as it sends them.
+   */
+  readonly writesPerTurn?: boolean;
 }
 
 interface Queued {
@@ -313,11 +319,13 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         else this.messagesWindow++;
       }
       // The body leaves by reference: corked, the header and the body go to the kernel in one
-      // writev, where a frame buffer copied the body (an image's bytes) once more; and with them
-      // every message of this turn (a display's batch of drawings), a syscall for them all.
-      this.corkForTurn();
+      // writev, where a frame buffer copied the body (an image's bytes) once more; with
+      // `writesPerTurn`, every message of this turn goes in that writev.
+      if (this.options.writesPerTurn) this.corkForTurn();
+      else this.socket.cork();
       this.socket.write(header);
       this.writable = this.socket.write(q.body);
+      if (!this.options.writesPerTurn) this.socket.uncork();
       q.onSent?.(this.serial);
       if (this.tracing)
         this.options.log.trace(

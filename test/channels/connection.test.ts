@@ -83,3 +83,40 @@ test('paused input: no client message is taken until resumed, then each once and
   t.false(socket.isPaused());
   c.close({ by: 'client' });
 });
+
+test("writes per turn: the turn's messages reach the socket in one write at its end; without, each at once (queued bytes back to 0 after each, as playback's pacing reads them)", async (t) => {
+  const link = {
+    session: 1,
+    channelType: 2,
+    channelId: 0,
+    commonCaps: [1 << CommonCap.miniHeader],
+    channelCaps: [],
+    secure: false,
+    peer: 'test',
+  };
+  for (const writesPerTurn of [true, false]) {
+    const writes: number[] = [];
+    const socket = new Duplex({
+      read() {},
+      writev: (chunks, done) => (writes.push(chunks.length), done()),
+      write: (_chunk, _enc, done) => (writes.push(1), done()),
+    });
+    const c = new ChannelConnection(socket, link, displayProtocol, { log: createLogger('silent'), maxBody: 1024, writesPerTurn });
+    const queued: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      c.sendEncoded(displayProtocol.server.number.mark, new Uint8Array(100));
+      queued.push(c.queuedBytes);
+    }
+    if (writesPerTurn) {
+      t.deepEqual(writes, [], 'nothing written during the turn');
+      t.true(queued[2]! > queued[0]!, "the turn's bytes wait in the socket");
+      await new Promise((r) => setImmediate(r));
+      t.deepEqual(writes, [6], "the three messages' headers and bodies in one writev");
+    } else {
+      t.deepEqual(writes, [2, 2, 2], 'a writev (header and body) each');
+      t.deepEqual(queued, [0, 0, 0]);
+    }
+    t.is(c.queuedBytes, 0);
+    c.close({ by: 'server', why: 'test over' });
+  }
+});

@@ -61,6 +61,8 @@ export default defineActor<DisplayContract>((ctx) => {
         latencyIntervalMs: 15_000,
         qos: ctx.init.qos,
         meter,
+        // The red-worker's batches of drawings: one writev each.
+        writesPerTurn: true,
       });
       clients.get(link.session)?.close({ by: 'session', why: 'replaced by a new display connection' });
       clients.set(link.session, c);
