@@ -10,6 +10,17 @@ import { encodeMessage } from '../../codecs/protocol/table.js';
 import { createLogger } from '../../runtime/log.js';
 import { eventually } from '../helpers/eventually.js';
 
+/** A linked client of channel type `channelType` with the mini header. */
+const testLink = (channelType: number) => ({
+  session: 1,
+  channelType,
+  channelId: 0,
+  commonCaps: [1 << CommonCap.miniHeader],
+  channelCaps: [],
+  secure: false,
+  peer: 'test',
+});
+
 test('queued bytes count what the socket still holds: a large message handed to a stalled peer stays counted until the kernel takes it', async (t) => {
   let peer!: net.Socket;
   const server = net.createServer((s) => {
@@ -21,15 +32,7 @@ test('queued bytes count what the socket still holds: a large message handed to 
   await new Promise((r) => socket.once('connect', r));
   await eventually('the peer', () => peer !== undefined);
   t.teardown(() => (socket.destroy(), server.close()));
-  const link = {
-    session: 1,
-    channelType: 2,
-    channelId: 0,
-    commonCaps: [1 << CommonCap.miniHeader],
-    channelCaps: [],
-    secure: false,
-    peer: 'test',
-  };
+  const link = testLink(2);
   const c = new ChannelConnection(socket, link, displayProtocol, { log: createLogger('silent'), maxBody: 1024 });
   let drained = 0;
   c.onDrain(() => drained++);
@@ -46,15 +49,7 @@ test('queued bytes count what the socket still holds: a large message handed to 
 
 test('paused input: no client message is taken until resumed, then each once and in order, even when a handler resumes it at once', (t) => {
   const socket = new Duplex({ read() {}, write: (_chunk, _enc, done) => done() });
-  const link = {
-    session: 1,
-    channelType: 3,
-    channelId: 0,
-    commonCaps: [1 << CommonCap.miniHeader],
-    channelCaps: [],
-    secure: false,
-    peer: 'test',
-  };
+  const link = testLink(3);
   const c = new ChannelConnection(socket, link, inputsProtocol, { log: createLogger('silent'), maxBody: 2048 });
   const got: number[] = [];
   c.onMessage((m) => {
@@ -85,15 +80,7 @@ test('paused input: no client message is taken until resumed, then each once and
 });
 
 test("writes per turn: the turn's messages reach the socket in one write at its end; without, each at once (queued bytes back to 0 after each, as playback's pacing reads them)", async (t) => {
-  const link = {
-    session: 1,
-    channelType: 2,
-    channelId: 0,
-    commonCaps: [1 << CommonCap.miniHeader],
-    channelCaps: [],
-    secure: false,
-    peer: 'test',
-  };
+  const link = testLink(2);
   for (const writesPerTurn of [true, false]) {
     const writes: number[] = [];
     const socket = new Duplex({
