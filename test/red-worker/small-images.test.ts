@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { Box } from '../../codecs/box.js';
 import { SpiceClient } from '../../client/session.js';
 import type { ClientDisplay } from '../../client/display.js';
@@ -25,7 +25,8 @@ const shows = (d: ClientDisplay, i: number, box: Box): boolean => {
   return true;
 };
 
-test.serial('a small update is compressed without a pool job, a larger one in the pool; the client draws both exactly', async (t) => {
+/** The companion with the test host, LZ and one pool thread, and our client showing its first picture. */
+async function showing(t: ExecutionContext) {
   const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz', '--compressor-threads', '1'], {
     width,
     height,
@@ -35,6 +36,11 @@ test.serial('a small update is compressed without a pool job, a larger one in th
   t.teardown(() => client.close());
   const d = await client.displayReady();
   await eventually('the first picture', () => d.marked && d.draws >= 1, 60_000);
+  return { s, d };
+}
+
+test.serial('a small update is compressed without a pool job, a larger one in the pool; the client draws both exactly', async (t) => {
+  const { s, d } = await showing(t);
   const poolJobs = () => actorFigure(s.companion, 'compressor-pool', 'spice_compressor_jobs_total', { display: '0' });
   const lzImages = () => actorFigure(s.companion, 'red-worker-0', 'spice_display_images_total', { encoding: 'lz' });
   // The first picture, the whole screen, went through the pool.
@@ -60,5 +66,21 @@ test.serial('a small update is compressed without a pool job, a larger one in th
   const side = Math.sqrt(herePixels);
   const there = await update(3, { left: 100, top: 100, right: 100 + side, bottom: 101 + side });
   t.deepEqual(there, { poolJobs: 1, lzImages: 1 }, `${side}x${side + 1}: LZ, one pool job`);
+  t.is(d.error, null);
+});
+
+test.serial('the drawings ready in one turn go to the display channel as one message, and the client draws each', async (t) => {
+  const { s, d } = await showing(t);
+  const figure = (name: string) => actorFigure(s.companion, 'red-worker-0', name);
+  await eventually('the first picture counted', async () => (await figure('spice_display_drawings_sent_total')) >= 1, 10_000);
+  const [drawings, batches] = [await figure('spice_display_drawings_sent_total'), await figure('spice_display_batches_total')];
+
+  // Six markers far apart (each its own drawing, compressed on the red-worker), drawn in one turn of the host.
+  const boxes = Array.from({ length: 6 }, (_, k) => ({ left: 20 + 100 * k, top: 200, right: 36 + 100 * k, bottom: 216 }));
+  await s.host.link.ask({ kind: 'frames', count: 1, first: 7, noise: true, boxes });
+  await eventually('every box drawn', () => boxes.every((b) => shows(d, 7, b)), 60_000);
+  await eventually('counted', async () => (await figure('spice_display_drawings_sent_total')) - drawings === 6, 10_000);
+  const sentIn = (await figure('spice_display_batches_total')) - batches;
+  t.true(sentIn >= 1 && sentIn <= 2, `6 drawings in ${sentIn} messages`);
   t.is(d.error, null);
 });

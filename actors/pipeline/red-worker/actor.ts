@@ -186,8 +186,16 @@ export default defineActor<RedWorkerContract>(
       }, 100);
     };
     let sent = 0;
+    /** Link messages those went in: the drawings ready in one turn go together. */
+    let batches = 0;
     const { meter } = ctx;
     meter.counter('spice_display_drawings_sent_total', 'Drawings sent to the display channel (frames, in SPICE terms).', {}, () => sent);
+    meter.counter(
+      'spice_display_batches_total',
+      'Messages to the display channel: the drawings ready in one turn go in one (one wake-up, one writev).',
+      {},
+      () => batches,
+    );
     meter.counter(
       'spice_display_drawings_dropped_total',
       'Drawings dropped unsent: covered by newer ones in the pipe.',
@@ -751,6 +759,7 @@ export default defineActor<RedWorkerContract>(
         await display.send({ kind: 'wire', session: batchSession, messages });
         if (sent === 0) void ctx.parent.send({ kind: 'first-drawing' });
         sent += drawings;
+        batches++;
       };
       const add = async (m: EncodedMessage, drawing: boolean) => {
         if (batch.length > 0 && batchBytes + m.body.value.length > maxBatchBytes) await sendBatch();
