@@ -742,7 +742,6 @@ export default defineActor<RedWorkerContract>(
       if (pumping) return;
       pumping = true;
       const ahead: Promise<Wire | null>[] = [];
-      const credited = () => display.availableCredits > display.queued + display.waiting;
       // Messages ready together go in one link message: one credit of the display's short window.
       let batch: EncodedMessage[] = [];
       let batchBytes = 0;
@@ -761,6 +760,8 @@ export default defineActor<RedWorkerContract>(
         sent += drawings;
         batches++;
       };
+      // The batch being made counts as sent: drawings leave the pipe no sooner than without batches.
+      const credited = () => display.availableCredits > display.queued + display.waiting + (batch.length > 0 ? 1 : 0);
       const add = async (m: EncodedMessage, drawing: boolean) => {
         if (batch.length > 0 && batchBytes + m.body.value.length > maxBatchBytes) await sendBatch();
         batch.push(m);
