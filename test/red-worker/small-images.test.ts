@@ -25,9 +25,9 @@ const shows = (d: ClientDisplay, i: number, box: Box): boolean => {
   return true;
 };
 
-/** The companion with the test host, LZ and one pool thread, and our client showing its first picture. */
-async function showing(t: ExecutionContext) {
-  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz', '--compressor-threads', '1'], {
+/** The companion with the test host, LZ and `threads` pool threads, and our client showing its first picture. */
+async function showing(t: ExecutionContext, threads = 1) {
+  const s = await startDisplayTestServer(['--disable-ticketing', '--image-compression', 'lz', '--compressor-threads', String(threads)], {
     width,
     height,
   });
@@ -70,7 +70,9 @@ test.serial('a small update is compressed without a pool job, a larger one in th
 });
 
 test.serial('the drawings ready in one turn go to the display channel as one message, and the client draws each', async (t) => {
-  const { s, d } = await showing(t);
+  // Two pool threads: a display's share is six drawings in flight, so the six leave the pipe at once
+  // (with one, three: the second three wait for the display channel's credit, another message).
+  const { s, d } = await showing(t, 2);
   const figure = (name: string) => actorFigure(s.companion, 'red-worker-0', name);
   await eventually('the first picture counted', async () => (await figure('spice_display_drawings_sent_total')) >= 1, 10_000);
   const [drawings, batches] = [await figure('spice_display_drawings_sent_total'), await figure('spice_display_batches_total')];
