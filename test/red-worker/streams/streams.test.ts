@@ -5,6 +5,7 @@ import type { Drawing } from '../../../actors/pipeline/red-worker/pipe.js';
 import { capWords, DisplayCap } from '../../../codecs/protocol/enums.js';
 import { createLogger } from '../../../runtime/log.js';
 import type { Box } from '../../../codecs/box.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const box = (left: number, top: number, width: number, height: number): Box => ({ left, top, right: left + width, bottom: top + height });
 const gtkCaps = capWords([
@@ -155,7 +156,8 @@ test('damage reaching past a stream grows it (SIZED_STREAM); damage drawn over p
   const at = performance.now();
   t.deepEqual(s.streams.damage(box(600, 0, 640, 400), 'copy', at), [], 'a frame of the grown stream');
   s.streams.endTurn(at);
-  await settled();
+  // Taken once its damage settles: on a loaded machine the timer fires later than `settled` waits.
+  await eventually('the grown frame', () => s.pushed.length > 0, 5_000);
   t.like(s.pushed.at(-1), { kind: 'stream-frame', sized: true, box: box(600, 0, 640, 400) });
   // More than twice the stream with it: not a larger stream, something over it.
   const over = box(0, 100, 700, 600);
