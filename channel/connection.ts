@@ -78,8 +78,6 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
   private readonly pipe: Queued[] = [];
   private pipeBytes = 0;
   private writable = true;
-  /** Corked until the end of the turn (corkForTurn). */
-  private corked = false;
   private closed = false;
   private readonly clock: Clock;
   /** Every message in and out is logged at trace level (checked once: the send path is hot). */
@@ -319,13 +317,14 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         else this.messagesWindow++;
       }
       // The body leaves by reference: corked, the header and the body go to the kernel in one
-      // writev, where a frame buffer copied the body (an image's bytes) once more; with
-      // `writesPerTurn`, every message of this turn goes in that writev.
-      if (this.options.writesPerTurn) this.corkForTurn();
-      else this.socket.cork();
+      // writev, where a frame buffer copied the body (an image's bytes) once more. With
+      // `writesPerTurn` each cork is undone at the turn's end, and the last uncork writes every
+      // message of the turn in that writev.
+      this.socket.cork();
       this.socket.write(header);
       this.writable = this.socket.write(q.body);
-      if (!this.options.writesPerTurn) this.socket.uncork();
+      if (this.options.writesPerTurn) process.nextTick(() => this.socket.uncork());
+      else this.socket.uncork();
       q.onSent?.(this.serial);
       if (this.tracing)
         this.options.log.trace(
@@ -339,17 +338,6 @@ export class ChannelConnection<S extends Defs, C extends Defs> {
         );
     }
     if (this.pipe.length === 0 && this.writable) for (const h of this.drainHandlers) h();
-  }
-
-  /** Corks the socket until the end of this turn (at most once corked: one uncork opens it). */
-  private corkForTurn(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      this.socket.uncork();
-    });
   }
 
   private onData(chunk: Uint8Array): void {
