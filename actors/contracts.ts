@@ -670,7 +670,10 @@ export interface DisplayToWorker {
   answers: {};
 }
 
-/** A display message the red-worker encoded. `track`: write its serial in the client's SentCell once it goes (for the pixmap cache's WAIT_FOR_CHANNELS). */
+/**
+ * A display message the red-worker encoded. `track`: write its serial in the client's SentCell
+ * once it goes (for the pixmap cache's WAIT_FOR_CHANNELS).
+ */
 export interface EncodedMessage {
   readonly type: number;
   readonly body: Moved<Uint8Array>;

@@ -14,9 +14,10 @@ import type { LinkTypes, Msg, OfKind } from './message.js';
  * trickle costs one wake-up per message, not two; the messages of one turn go in one frame
  * batch (`sendBatches`). Only a sender that waits for credit (its outbox not empty, or
  * `credited()` pending) raises a flag there, and the grant that sees it posts a frame to wake
- * it. Without credit a message waits in a bounded outbox where the per-kind merge rules (merge-rules.ts, declared with the port)
- * coalesce it; when that is full too, `offer` refuses and `send` waits, in order, among at most
- * `maxWaiting` sends (merged by the same rules), past which it is refused with `LinkFullError`.
+ * it. Without credit a message waits in a bounded outbox where the per-kind merge rules
+ * (merge-rules.ts, declared with the port) coalesce it; when that is full too, `offer` refuses
+ * and `send` waits, in order, among at most `maxWaiting` sends (merged by the same rules), past
+ * which it is refused with `LinkFullError`.
  * So a stalled consumer bounds its producer's memory to `window + maxQueue + maxWaiting`
  * messages; a producer fed from elsewhere that cannot await each send holds back its own source
  * while `waiting` is not 0 (the inputs channel stops reading its clients).

@@ -63,7 +63,8 @@ Napi::Value RowsEqual(const Napi::CallbackInfo& info) {
   const int given = info.Length() >= 10 ? 8 : 7;
   for (int i = 0; ok && i < given; i++) ok = ArgWhole(info[numbers[i]], &n[i]);
   if (!ok) {
-    Napi::TypeError::New(env, "expected (a: Uint32Array, aStride, ax, ay, b: Uint32Array, bStride, bx, by, width, height?)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "expected (a: Uint32Array, aStride, ax, ay, b: Uint32Array, bStride, bx, by, width, height?)")
+        .ThrowAsJavaScriptException();
     return env.Undefined();
   }
   const double aStride = n[0], ax = n[1], ay = n[2], bStride = n[3], bx = n[4], by = n[5], width = n[6], height = n[7];

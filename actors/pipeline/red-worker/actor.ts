@@ -51,7 +51,10 @@ import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
  */
 const maxBatchBytes = 16 * 1024;
 const stillEncoding = Symbol('still encoding');
-/** Resolves at the end of this turn, after its promise continuations: a drawing encoded here (small images, cache hits, copies) is ready by then. */
+/**
+ * Resolves at the end of this turn, after its promise continuations: a drawing encoded here
+ * (small images, cache hits, copies) is ready by then.
+ */
 const turnEnd = () => new Promise<typeof stillEncoding>((resolve) => setImmediate(resolve, stillEncoding));
 
 /** SpiceImageCompression numbers (PREFERRED_COMPRESSION) and the modes they name. */
