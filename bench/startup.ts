@@ -2,7 +2,7 @@
  * `npm run bench:startup`: what the companion costs to start and to sit idle, against references
  * measured in the same run (an empty worker thread's boot, a bare node process's start).
  *
- * Each repetition spawns `node dist/actors/root/cli.js --port 0 --disable-ticketing --demo MODE`
+ * Each repetition spawns `node dist/bundle/actors/root/cli.js --port 0 --disable-ticketing --demo MODE`
  * twice: once with a TS client (client/session.ts) that connects as soon as the server says it is
  * listening, for the time to each actor's start, to 'listening' and to the first drawing, then CPU
  * with the client on a still screen and after it left; once with no client, for the CPU with
@@ -31,7 +31,7 @@ const demo = arg('demo', 'still');
 const windowS = Number(arg('window', '5'));
 /** Each idle window starts at least this long after its companion's spawn (0: 1–2 s after what it follows). */
 const settleS = Number(arg('settle', '0'));
-const ours = new URL('../actors/root/cli.js', import.meta.url).pathname;
+const ours = new URL('../bundle/actors/root/cli.js', import.meta.url).pathname;
 const against = arg('against', '');
 const median = (xs: readonly number[]): number => (xs.length ? percentile(xs, 50) : NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../runtime/build-root.js';
 
 /** An open file descriptor owned by whoever holds it (close it exactly once). */
 export type Fd = number & { readonly __brand: 'Fd' };
@@ -66,18 +65,7 @@ interface NativePoller {
   close(): void;
 }
 
-/** The package root: the nearest directory up from here with a package.json (source or dist). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('spice-companion: package root not found');
-    dir = up;
-  }
-  return dir;
-}
-
-const addon = createRequire(import.meta.url)(join(packageRoot(), 'native/build/Release/spice_native.node')) as NativeAddon;
+const addon = createRequire(import.meta.url)(join(packageRoot, 'native/build/Release/spice_native.node')) as NativeAddon;
 
 /**
  * TCP_NOTSENT_LOWAT on a TCP socket: it takes no more writes while `bytes` wait unsent in the

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SpareData } from './system.js';
+import { buildModule } from './build-root.js';
 
 /**
  * Actor threads booted before their actor is spawned: the isolate starts and loads the actor's
@@ -9,7 +10,7 @@ import type { SpareData } from './system.js';
  * before loading anything else.
  */
 
-export const actorHostModule = new URL('./actor-host.js', import.meta.url);
+export const actorHostModule = buildModule('runtime/actor-host.js');
 
 interface Spare {
   readonly worker: Worker;

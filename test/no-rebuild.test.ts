@@ -42,7 +42,7 @@ test('npx spice-companion in a built checkout rebuilds nothing under a running c
   const cache = mkdtempSync(join(tmpdir(), 'npm-cache-'));
   // Teardowns run last-registered first: the companions are killed before their files go.
   t.teardown(() => [copy, cache].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-  const cli = join(copy, 'dist/actors/root/cli.js');
+  const cli = join(copy, 'dist/bundle/actors/root/cli.js');
   const addon = join(copy, 'native/build/Release/spice_native.node');
   const running = startCli(['--port', '0', '--disable-ticketing', '--demo', 'still'], { entry: cli });
   t.teardown(() => running.child.kill('SIGKILL'));
@@ -79,7 +79,7 @@ test('npx spice-companion in a built checkout rebuilds nothing under a running c
   await second.lineWith('listening');
   const ms = Date.now() - started;
   t.log(
-    `node dist/actors/root/cli.js: listening after ${ms} ms (load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores; a bare node process ${bare} ms)`,
+    `node dist/bundle/actors/root/cli.js: listening after ${ms} ms (load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores; a bare node process ${bare} ms)`,
   );
   t.true(ms < 1000 * loaded, `listening after ${ms} ms`);
 });

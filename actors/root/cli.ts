@@ -26,7 +26,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   const answersOnly = ['--help', '-h', '--version', '-V', '--print-config', '--print-capabilities', '--dump-frame'];
   if (!argv.some((a) => answersOnly.includes(a.split('=')[0]!))) {
     const { prestartActorThread } = await import('../../runtime/spare-thread.js');
-    prestartActorThread(new URL('../server/actor.js', import.meta.url));
+    const { buildModule } = await import('../../runtime/build-root.js');
+    prestartActorThread(buildModule('actors/server/actor.js'));
   }
   await import('./serve.js');
 }

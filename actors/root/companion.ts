@@ -56,6 +56,7 @@ import { prestartActorThread } from '../../runtime/spare-thread.js';
 import type { MetricsEndpoint } from './metrics.js';
 import type { ControlSocket } from './control/socket.js';
 import { availableParallelism } from 'node:os';
+import { buildModule } from '../../runtime/build-root.js';
 
 export { StartError };
 
@@ -86,7 +87,7 @@ export interface HostSpec {
 /** The host the configuration asks for: the QEMU bridge when a VM is given, else the demo desktop, or none. */
 export function configuredHost(config: Config): HostSpec | undefined {
   const bridge = (init: QemuBridgeContract['init'], process?: HostProcess): HostSpec => ({
-    module: here('../hosts/qemu-bridge/actor.js'),
+    module: buildModule('actors/hosts/qemu-bridge/actor.js'),
     init,
     display: true,
     monitorsConfig: 'host-says',
@@ -100,10 +101,8 @@ export function configuredHost(config: Config): HostSpec | undefined {
   }
   if (config.demo === 'off') return undefined;
   const [width, height] = parseSize(config['demo-size']);
-  return { module: here('../hosts/demo-host/actor.js'), init: { mode: config.demo, width, height }, display: true };
+  return { module: buildModule('actors/hosts/demo-host/actor.js'), init: { mode: config.demo, width, height }, display: true };
 }
-
-const here = (path: string) => new URL(path, import.meta.url);
 
 /** The host actor as the root sees it, whichever host runs: the QEMU bridge's reports are those it acts on. */
 export type HostAsRoot = Contract & { out: QemuBridgeContract['out'] | DemoHostContract['out'] };
@@ -148,7 +147,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   // machine. A connection that comes first waits in the server's link to its channel's actor.
   const server = supervisor.spawn<ServerContract>({
     name: actorName.server,
-    module: here('../server/actor.js'),
+    module: buildModule('actors/server/actor.js'),
     init: { config, channels: [{ type: ChannelType.main, id: 0 }, ...channels] },
   });
   // The host's thread boots beside the server's, on the core the main thread no longer needs: the
@@ -172,7 +171,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const host = hostSpec ? supervisor.spawn<HostAsRoot>({ name: actorName.host, module: hostSpec.module, init: hostSpec.init ?? {} }) : null;
   const main = supervisor.spawn<MainContract>({
     name: actorName.main,
-    module: here('../channels/main/actor.js'),
+    module: buildModule('actors/channels/main/actor.js'),
     init: {
       config: { name: config.name, uuid: config.uuid },
       channels,
@@ -192,7 +191,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     agentStarted = true;
     supervisor.spawn<AgentContract>({
       name: actorName.agent,
-      module: here('../agent/actor.js'),
+      module: buildModule('actors/agent/actor.js'),
       init: {
         copyPaste: !config['disable-copy-paste'],
         fileTransfer: !config['disable-agent-file-xfer'],
@@ -205,7 +204,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   const cursor = (id: number, source: Port<CursorFromSource>) =>
     supervisor.spawn<CursorContract>({
       name: channelActorName({ type: ChannelType.cursor, id }),
-      module: here('../channels/cursor/actor.js'),
+      module: buildModule('actors/channels/cursor/actor.js'),
       init: { id, source, qos: qos('cursor') },
     });
 
@@ -258,12 +257,12 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     }
     supervisor.spawn<DisplayContract>({
       name: channelActorName({ type: ChannelType.display, id }),
-      module: here('../channels/display/actor.js'),
+      module: buildModule('actors/channels/display/actor.js'),
       init: { id, qos: qos('display') },
     });
     const worker = supervisor.spawn<RedWorkerContract>({
       name: redWorkerName(id),
-      module: here('../pipeline/red-worker/actor.js'),
+      module: buildModule('actors/pipeline/red-worker/actor.js'),
       init: {
         id,
         imageCompression: config['image-compression'],
@@ -308,7 +307,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     ];
     playback = supervisor.spawn<PlaybackContract>({
       name: channelActorName(added[0]!),
-      module: here('../channels/playback/actor.js'),
+      module: buildModule('actors/channels/playback/actor.js'),
       init: { compression: config['playback-compression'], qos: qos('playback') },
     });
     playback.link.messages$.subscribe((m) => {
@@ -319,7 +318,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     });
     supervisor.spawn<RecordContract>({
       name: channelActorName(added[1]!),
-      module: here('../channels/record/actor.js'),
+      module: buildModule('actors/channels/record/actor.js'),
       init: { qos: qos('record') },
     });
     supervisor.connect(playbackFromHost);
@@ -342,7 +341,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     if (tunnelChannels.size === 0) {
       supervisor.spawn<TunnelsContract>({
         name: actorName.tunnels,
-        module: here('../channels/tunnels/actor.js'),
+        module: buildModule('actors/channels/tunnels/actor.js'),
         init: { qos: { usbredir: qos('usbredir'), port: qos('port'), webdav: qos('webdav'), smartcard: qos('smartcard') } },
       });
       supervisor.connect(hostToTunnels);
@@ -360,13 +359,13 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   if (display) {
     const dispatcher = supervisor.spawn<DispatcherContract>({
       name: actorName.dispatcher,
-      module: here('../pipeline/dispatcher/actor.js'),
+      module: buildModule('actors/pipeline/dispatcher/actor.js'),
       init: {},
     });
     supervisor.connect(hostToDispatcher);
     supervisor.spawn<CompressorPoolContract>({
       name: actorName.compressorPool,
-      module: here('../pipeline/compressor-pool/actor.js'),
+      module: buildModule('actors/pipeline/compressor-pool/actor.js'),
       init: { threads: poolThreads },
     });
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
@@ -393,7 +392,11 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       supervisor.next(actorName.inputs, 'started'),
       supervisor.next(channelActorName({ type: ChannelType.cursor, id: 0 }), 'started'),
     ];
-    supervisor.spawn<InputsContract>({ name: actorName.inputs, module: here('../channels/inputs/actor.js'), init: { qos: qos('inputs') } });
+    supervisor.spawn<InputsContract>({
+      name: actorName.inputs,
+      module: buildModule('actors/channels/inputs/actor.js'),
+      init: { qos: qos('inputs') },
+    });
     // With QXL devices a display's cursor comes through its red-worker (the cursor ring), else from the host.
     cursor(0, display ? cursorFromWorker(0) : cursorFromHost);
     for (const c of channels) supervisor.connect(serverToChannel(c));

@@ -50,7 +50,7 @@ export const imageProfiles: Readonly<Record<ImageProfile, ImageSettings>> = {
   },
 };
 
-const companionCli = fileURLToPath(new URL('../../actors/root/cli.js', import.meta.url));
+const companionCli = fileURLToPath(new URL('../../bundle/actors/root/cli.js', import.meta.url));
 
 /**
  * What the companion is given for a profile: the same settings, but a value it refuses as not

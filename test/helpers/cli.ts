@@ -2,8 +2,8 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-/** The compiled command-line entry point. */
-export const cliPath = fileURLToPath(new URL('../../actors/root/cli.js', import.meta.url));
+/** The command-line entry point users run: the bundled build's (actors/root/bundle.mjs). */
+export const cliPath = fileURLToPath(new URL('../../bundle/actors/root/cli.js', import.meta.url));
 
 export interface CliProcess {
   readonly child: ChildProcess;

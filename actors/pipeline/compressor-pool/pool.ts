@@ -9,6 +9,7 @@ import {
   type StreamEncoded,
   type StreamFrame,
 } from '../../../codecs/image/compress-job.js';
+import { buildModule } from '../../../runtime/build-root.js';
 import { compressorThread, monotonicNs, stopThread, type ThreadReply, type Work } from './thread-protocol.js';
 
 /** A pool thread ends after this long without a job, unless it is the last or holds a stream's state. */
@@ -314,7 +315,7 @@ export class CompressorPool {
   }
 
   private spawn(): PoolThread {
-    const worker = new Worker(new URL('./task.js', import.meta.url), { workerData: compressorThread });
+    const worker = new Worker(buildModule('actors/pipeline/compressor-pool/task.js'), { workerData: compressorThread });
     const thread: PoolThread = { worker, threadId: worker.threadId, running: null, pinned: [], streams: new Map(), idle: null, jobs: 0 };
     worker.on('message', (reply: ThreadReply) => this.onReply(thread, reply));
     // An uncaught error ends the thread; 'exit' follows and fails what it held.

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// Bundles the compiled program (dist/) into dist/bundle/, the build the CLI runs: each actor's
+// thread then loads its entry and a few shared chunks instead of some seventy modules (ES module
+// loading was about half of an actor's start, on the way to the first drawing). The tree keeps
+// the compiled paths (dist/X -> dist/bundle/X), so runtime/build-root.js finds a module by the
+// same name in either build; the tests load dist/ itself.
+import { build } from 'esbuild';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+const out = join(dist, 'bundle');
+
+/** Every actor module under dist/actors, found as the supervisor names them (actor.js). */
+const actorModules = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? actorModules(join(dir, e.name)) : e.name === 'actor.js' ? [join(dir, e.name)] : [],
+  );
+
+// The threads' entries: the CLI (the main thread), the actor host and the actors it loads, the compressor threads.
+const entryPoints = [
+  join(dist, 'actors/root/cli.js'),
+  join(dist, 'runtime/actor-host.js'),
+  join(dist, 'actors/pipeline/compressor-pool/task.js'),
+  ...actorModules(join(dist, 'actors')),
+];
+rmSync(out, { recursive: true, force: true });
+const result = await build({
+  entryPoints,
+  outbase: dist,
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  // The native addon is loaded by its path at run time; CommonJS packages (msgpackr) call require.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+});
+const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
+process.stdout.write(`bundle: ${entryPoints.length} entries, ${files.length} files in ${relative(process.cwd(), out) || '.'}\n`);
