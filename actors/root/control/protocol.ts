@@ -1,4 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
+
+// The checks' own messages (a wrong type, a missing member) in English, as the classic build has them.
+z.config(en());
 
 /**
  * The control socket's protocol, in QMP's shape: one JSON object a line each way; a greeting
@@ -9,28 +13,28 @@ import { z } from 'zod';
 
 const spice = z.literal('spice', { error: 'only spice is served here' });
 /** A port of client_migrate_info: SPICE's u16, or QEMU's -1 for none. */
-const migrationPort = z.number().int().min(-1, 'expected 1..65535 or -1').max(65535, 'expected 1..65535 or -1');
+const migrationPort = z.number().check(z.int(), z.gte(-1, 'expected 1..65535 or -1'), z.lte(65535, 'expected 1..65535 or -1'));
 
 const commands = z.discriminatedUnion('execute', [
   /** Accepted for QMP clients that negotiate first; nothing to negotiate. */
-  z.strictObject({ execute: z.literal('qmp_capabilities'), arguments: z.strictObject({}).optional() }),
+  z.strictObject({ execute: z.literal('qmp_capabilities'), arguments: z.optional(z.strictObject({})) }),
   z.strictObject({
     execute: z.literal('set_password'),
-    arguments: z.strictObject({ protocol: spice, password: z.string(), connected: z.enum(['keep', 'fail', 'disconnect']).optional() }),
+    arguments: z.strictObject({ protocol: spice, password: z.string(), connected: z.optional(z.enum(['keep', 'fail', 'disconnect'])) }),
   }),
   /** time: now, never, +SECONDS from now, or SECONDS since the epoch, as QEMU. */
   z.strictObject({
     execute: z.literal('expire_password'),
     arguments: z.strictObject({
       protocol: spice,
-      time: z.string().regex(/^(now|never|\+?\d{1,15})$/, 'expected now, never, +SECONDS or SECONDS since the epoch'),
+      time: z.string().check(z.regex(/^(now|never|\+?\d{1,15})$/, 'expected now, never, +SECONDS or SECONDS since the epoch')),
     }),
   }),
-  z.strictObject({ execute: z.literal('query-spice'), arguments: z.strictObject({}).optional() }),
+  z.strictObject({ execute: z.literal('query-spice'), arguments: z.optional(z.strictObject({})) }),
   /** Not QEMU's: ends a client's session (default the connected one). */
   z.strictObject({
     execute: z.literal('spice-disconnect'),
-    arguments: z.strictObject({ 'connection-id': z.number().int().nonnegative().optional() }).optional(),
+    arguments: z.optional(z.strictObject({ 'connection-id': z.optional(z.number().check(z.int(), z.nonnegative())) })),
   }),
   /** Where clients go on a switch; QEMU's arguments (-1: no such port, as libvirt may pass). */
   z.strictObject({
@@ -39,23 +43,22 @@ const commands = z.discriminatedUnion('execute', [
       .strictObject({
         protocol: spice,
         // Sent to clients as a NUL-terminated string: a host name or an address, nothing else.
-        hostname: z.string().regex(/^[A-Za-z0-9._:%-]{1,255}$/, 'expected a host name or an IP address (at most 255 characters)'),
-        port: migrationPort.optional(),
-        'tls-port': migrationPort.optional(),
+        hostname: z.string().check(z.regex(/^[A-Za-z0-9._:%-]{1,255}$/, 'expected a host name or an IP address (at most 255 characters)')),
+        port: z.optional(migrationPort),
+        'tls-port': z.optional(migrationPort),
         // spice-gtk parses it as "C=..,O=..,CN=.."; control characters and NUL have no place in it.
-        'cert-subject': z
-          .string()
-          .regex(/^\P{Cc}{1,1024}$/u, 'expected a certificate subject of 1..1024 printable characters')
-          .optional(),
+        'cert-subject': z.optional(
+          z.string().check(z.regex(/^\P{Cc}{1,1024}$/u, 'expected a certificate subject of 1..1024 printable characters')),
+        ),
       })
-      .refine((a) => (a.port ?? -1) > 0 || (a['tls-port'] ?? -1) > 0, { message: 'port or tls-port is needed' }),
+      .check(z.refine((a) => (a.port ?? -1) > 0 || (a['tls-port'] ?? -1) > 0, { message: 'port or tls-port is needed' })),
   }),
   /** Not QEMU's (spice-server's spice_server_migrate_switch): sends connected clients to the client_migrate_info target. */
-  z.strictObject({ execute: z.literal('spice-migrate-switch'), arguments: z.strictObject({}).optional() }),
+  z.strictObject({ execute: z.literal('spice-migrate-switch'), arguments: z.optional(z.strictObject({})) }),
 ]);
 
 export type ControlCommand = z.infer<typeof commands>;
-const commandNames: readonly string[] = commands.options.map((o) => o.shape.execute.value);
+const commandNames: readonly string[] = commands.def.options.map((o) => o.def.shape.execute.def.values[0]!);
 
 /** QMP's error classes that apply here. */
 export type ErrorClass = 'GenericError' | 'CommandNotFound';
