@@ -461,8 +461,11 @@ test('a write into the surface waits, blocked, while a pool thread reads it in p
   s.feed.update(updateOf(noise(8, 8, 3), 0, 0));
   const waited = performance.now() - started;
   const { before, after } = (await read) as { before: number; after: number };
-  t.is(after, before, 'no write while it read');
-  t.true(waited >= 3, `the write waited ${waited.toFixed(1)} ms`);
+  // The wait is bounded (10 ms): a reader descheduled past it on a loaded machine (a CI run's) is
+  // written under, by design; only a write that went before the bound had to wait for the read.
+  if (waited < 9.5) t.is(after, before, 'no write while it read');
+  else t.log(`the reader held the surface past the bound (the write waited ${waited.toFixed(1)} ms): written under, by design`);
+  t.true(waited >= 3 && waited < 100, `the write waited ${waited.toFixed(1)} ms`);
   // A reader that never leaves holds a write back 10 ms at most.
   const readers = new Int32Array(s.device.memory, SURFACE_READERS_OFFSET, 1);
   Atomics.store(readers, 0, 1);
