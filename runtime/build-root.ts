@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // Where the running build's files are, counted from a folder found on disk rather than from this
 // module's own URL: in the bundled build (dist/bundle/, what the CLI runs) this code sits in a
@@ -26,4 +26,4 @@ export const packageRoot: string = up(here, 'package.json');
 const buildRoot: string = up(here, 'runtime/actor-host.js');
 
 /** A module of the running build, by its path in the source tree with a .js name (e.g. `actors/server/actor.js`). */
-export const buildModule = (path: string): URL => new URL(`file://${join(buildRoot, path)}`);
+export const buildModule = (path: string): URL => pathToFileURL(join(buildRoot, path));

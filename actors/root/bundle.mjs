@@ -3,7 +3,7 @@
 // thread then loads its entry and a few shared chunks instead of some seventy modules (ES module
 // loading was about half of an actor's start, on the way to the first drawing). The tree keeps
 // the compiled paths (dist/X -> dist/bundle/X), so runtime/build-root.js finds a module by the
-// same name in either build; the tests load dist/ itself.
+// same name in either build. The tests load dist/ itself, and run the bundle's CLI as users do.
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
