@@ -82,7 +82,7 @@ export function bool() {
 }
 
 export function oneOf<const V extends readonly [string, ...string[]]>(values: V) {
-  return { schema: prepared(trimmed, z.enum(values)) as z.ZodMiniType<V[number]>, range: `one of ${values.join(', ')}` };
+  return { schema: prepared(trimmed, z.enum(values)), range: `one of ${values.join(', ')}` };
 }
 
 export function text() {
@@ -195,7 +195,7 @@ export function listOf<const V extends readonly [string, ...string[]]>(values: V
               .filter(Boolean)
           : v,
       z.array(z.enum(values)),
-    ) as z.ZodMiniType<V[number][]>,
+    ),
     range: `a list of ${values.join(', ')} (comma-separated on the command line)`,
   };
 }
