@@ -90,21 +90,31 @@ static int pcm_open(const char *path, int flags)
 
 /* Frames moved by a read or write ioctl. An overrun or underrun (EPIPE), and a stream that
  * stalled past the kernel's timeout (EIO: seen under TCG on a loaded host, QEMU's HDA timer
- * starved), are recovered by preparing again: a tone with a gap, never a tone that ends. */
+ * starved), are recovered by preparing again: a tone with a gap, never a tone that ends. A start
+ * refused as busy (EBUSY: seen once the player before was killed, its stream still stopping) is
+ * tried again for up to a second. */
 static int transfer(int fd, unsigned long request, int16_t *buf, unsigned frames)
 {
     struct snd_xferi x = {.buf = buf, .frames = frames};
-    if (ioctl(fd, request, &x) == 0)
-        return (int)x.result;
-    int err = errno;
-    if ((err == EPIPE || err == EIO) && ioctl(fd, SNDRV_PCM_IOCTL_PREPARE) == 0) {
-        if (err == EIO)
-            printf("GUEST-SOUND stream stalled; prepared again\n");
-        if (request == SNDRV_PCM_IOCTL_READI_FRAMES)
-            ioctl(fd, SNDRV_PCM_IOCTL_START);
-        return 0;
+    for (int busy = 0; ioctl(fd, request, &x) != 0;) {
+        int err = errno;
+        if (err == EBUSY && busy++ < 100) {
+            if (busy == 1)
+                printf("GUEST-SOUND device busy; trying again\n");
+            usleep(10000);
+            continue;
+        }
+        if ((err == EPIPE || err == EIO) && ioctl(fd, SNDRV_PCM_IOCTL_PREPARE) == 0) {
+            if (err == EIO)
+                printf("GUEST-SOUND stream stalled; prepared again\n");
+            if (request == SNDRV_PCM_IOCTL_READI_FRAMES)
+                ioctl(fd, SNDRV_PCM_IOCTL_START);
+            return 0;
+        }
+        errno = err;
+        return -1;
     }
-    return -1;
+    return (int)x.result;
 }
 
 static void reap(int sig)
