@@ -247,6 +247,8 @@ export async function startCompanion(config: Config, log: Logger, version: strin
   };
   /** A display's red-worker and channels, once, as the dispatcher asks for them (a restarted dispatcher asks again). */
   const displaysStarted = new Set<number>();
+  /** The compressor pool starts after a client's first picture; until then the red-workers compress themselves. */
+  let poolStarted = false;
   const startDisplay = (id: number) => {
     if (displaysStarted.has(id)) return;
     displaysStarted.add(id);
@@ -288,7 +290,7 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     });
     watchStreamLatency(id, worker);
     supervisor.connect(displayToWorker(id));
-    supervisor.connect(workerToPool(id));
+    if (poolStarted) supervisor.connect(workerToPool(id));
     // Display 0's cursor actor starts later (see below) and connects its own link then.
     if (id > 0) supervisor.connect(cursorFromWorker(id));
     supervisor.connect(workerFromDispatcher(id));
@@ -363,27 +365,21 @@ export async function startCompanion(config: Config, log: Logger, version: strin
       init: {},
     });
     supervisor.connect(hostToDispatcher);
-    supervisor.spawn<CompressorPoolContract>({
-      name: actorName.compressorPool,
-      module: buildModule('actors/pipeline/compressor-pool/actor.js'),
-      init: { threads: poolThreads },
-    });
     dispatcher.link.messages$.subscribe((m) => startDisplay(m.display));
     // Display 0's actors boot beside the host's instead of after its first device: they are on the
     // way to a client's first drawing.
     startDisplay(0);
   }
 
-  // Inputs and display 0's cursor once a client's first picture has left (main, the host, display
-  // 0's actors up and its first drawing handed to the display channel), or soon after those are up
-  // when nothing is drawn: booting beside them, they took the cores from them.
+  // Inputs, display 0's cursor and the compressor pool once a client's first picture has left
+  // (main, the host, display 0's actors up and its first drawing handed to the display channel), or
+  // soon after those are up when nothing is drawn: booting beside them, they took the cores from
+  // them (the first picture is compressed on the red-worker's thread).
   let stopping = false;
   const firstNeeds = [
     actorName.main,
     ...(host ? [actorName.host] : []),
-    ...(display
-      ? [actorName.dispatcher, actorName.compressorPool, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)]
-      : []),
+    ...(display ? [actorName.dispatcher, channelActorName({ type: ChannelType.display, id: 0 }), redWorkerName(0)] : []),
   ];
   const allStarted = Promise.all(firstNeeds.map((name) => supervisor.next(name, 'started'))).then(async () => {
     await Promise.race([firstPicture, new Promise((resolve) => setTimeout(resolve, firstPictureWaitMs))]);
@@ -391,7 +387,17 @@ export async function startCompanion(config: Config, log: Logger, version: strin
     const late = [
       supervisor.next(actorName.inputs, 'started'),
       supervisor.next(channelActorName({ type: ChannelType.cursor, id: 0 }), 'started'),
+      ...(display ? [supervisor.next(actorName.compressorPool, 'started')] : []),
     ];
+    if (display) {
+      supervisor.spawn<CompressorPoolContract>({
+        name: actorName.compressorPool,
+        module: buildModule('actors/pipeline/compressor-pool/actor.js'),
+        init: { threads: poolThreads },
+      });
+      poolStarted = true;
+      for (const id of displaysStarted) supervisor.connect(workerToPool(id));
+    }
     supervisor.spawn<InputsContract>({
       name: actorName.inputs,
       module: buildModule('actors/channels/inputs/actor.js'),

@@ -1,6 +1,9 @@
 import test from 'ava';
+import { stillFrame } from '../../actors/hosts/demo-host/scene.js';
+import { writePpm } from '../../codecs/image/ppm.js';
 import { SpiceClient, first } from '../../client/session.js';
 import { startCli } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 
 // Inputs and cursor 0 start only after display 0's first drawing (actors/root/companion.ts): a
 // client that links them at once waits in the server's links until they are up, then is served.
@@ -24,4 +27,32 @@ test('a client linking as soon as the port opens gets inputs and cursor served o
   // The demo host takes the keys without a word; the channel stays up and the client is not dropped.
   await new Promise((r) => setTimeout(r, 200));
   t.false(client.inputs!.socket.destroyed, 'the inputs channel is still up');
+});
+
+// The compressor pool starts after display 0's first drawing too: a client there at once gets its
+// first picture, the whole screen, compressed on the red-worker's thread, and exact.
+test('a client linking as soon as the port opens gets its first picture exact before the compressor pool is up', async (t) => {
+  const { child, lines, lineWith } = startCli([
+    '--port',
+    '0',
+    '--disable-ticketing',
+    '--demo',
+    'still',
+    '--demo-size',
+    '640x480',
+    '--log-level',
+    'debug',
+  ]);
+  t.teardown(() => child.kill('SIGKILL'));
+  const { port } = (await lineWith('listening')) as { port: number };
+  const client = await SpiceClient.connect({ host: '127.0.0.1', port });
+  t.teardown(() => client.close());
+  const d = await client.displayReady();
+  await eventually('the first picture', () => d.marked && d.draws > 0, 30_000);
+  t.is(d.error, null);
+  t.true(Buffer.from(d.ppm()).equals(Buffer.from(writePpm(stillFrame(640, 480)))), 'the demo frame, exactly');
+  await lineWith('spice-companion started');
+  const at = (msg: string, actor?: string) => lines.findIndex((l) => l.msg === msg && (actor === undefined || l.actor === actor));
+  t.true(at('first drawing sent') >= 0, 'display 0 sent its first drawing');
+  t.true(at('first drawing sent') < at('actor started', 'compressor-pool'), 'the pool started after it');
 });

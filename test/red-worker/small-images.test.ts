@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import type { Box } from '../../codecs/box.js';
 import { SpiceClient } from '../../client/session.js';
@@ -10,7 +11,8 @@ import { startDisplayTestServer } from '../helpers/server.js';
 
 // Where an image is compressed: a small update (an idle guest's latency marker, a cursor-sized
 // change) on the red-worker's own thread, without a trip through the compressor pool; a larger
-// one in the pool. Both reach the client compressed and exact.
+// one in the pool, once the pool is up (it starts after a client's first picture). All reach the
+// client compressed and exact.
 
 const [width, height] = [640, 480];
 
@@ -86,3 +88,51 @@ test.serial('the drawings ready in one turn go to the display channel as one mes
   t.true(sentIn >= 1 && sentIn <= 2, `6 drawings in ${sentIn} messages`);
   t.is(d.error, null);
 });
+
+test.serial(
+  'a client there before the pool gets its first picture (the whole screen) compressed on the red-worker; later large updates go to the pool',
+  async (t) => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    // The client links as soon as the port opens, while the companion is still starting its actors.
+    const starting = startDisplayTestServer(['--port', String(port), '--disable-ticketing', '--image-compression', 'lz'], {
+      width,
+      height,
+    });
+    t.teardown(async () => (await starting).stop());
+    let client: SpiceClient | null = null;
+    await eventually(
+      'the port open',
+      async () => {
+        client = await SpiceClient.connect({ host: '127.0.0.1', port }).catch(() => null);
+        return client !== null;
+      },
+      30_000,
+    );
+    const c = client as unknown as SpiceClient;
+    t.teardown(() => c.close());
+    const d = await c.displayReady();
+    await eventually('the first picture', () => d.marked && d.draws >= 1, 60_000);
+    const s = await starting;
+    const poolJobs = async () => (await actorFigure(s.companion, 'compressor-pool', 'spice_compressor_jobs_total', { display: '0' })) || 0;
+    const lzImages = async () => (await actorFigure(s.companion, 'red-worker-0', 'spice_display_images_total', { encoding: 'lz' })) || 0;
+    t.is(await poolJobs(), 0, 'no pool job for the first picture');
+    t.true((await lzImages()) >= 1, 'the first picture is an LZ image made on the red-worker');
+    // The host's new surface, all black, exactly.
+    t.true(
+      d.surface!.bitmap.pixels.every((v, i) => i % 4 === 3 || v === 0),
+      'the first picture shows the black surface',
+    );
+
+    // The whole screen again, now that the pool is up: the pool's job, drawn exactly.
+    await s.host.link.ask({ kind: 'frames', count: 1, first: 4, noise: true });
+    const screen = { left: 0, top: 0, right: width, bottom: height };
+    await eventually('frame 4 drawn', () => shows(d, 4, screen), 60_000);
+    t.true((await poolJobs()) >= 1, 'the full-screen update went through the pool');
+    t.is(d.error, null);
+  },
+);

@@ -695,8 +695,9 @@ export default defineActor<RedWorkerContract>(
           ...(d.lossy && { jpeg: true }),
           ...(d.graduality && { graduality: d.graduality }),
         } as const;
-        // A small image costs less to encode here than its trip through the pool.
-        const run = async () => (compressesHere(d.bitmap) ? compressHere(d.bitmap, request) : pool.compress(d.bitmap, request));
+        // A small image costs less to encode here than its trip through the pool; any image is
+        // encoded here while the pool is not up (it starts after a client's first picture).
+        const run = async () => (compressesHere(d.bitmap) || !pool.up ? compressHere(d.bitmap, request) : pool.compress(d.bitmap, request));
         const compressing = glz ? glzTail.then(run) : run();
         if (glz) glzTail = compressing.catch(() => undefined);
         const result = await compressing.catch((err: unknown): Compressed => {

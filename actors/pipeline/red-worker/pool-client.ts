@@ -47,6 +47,11 @@ export class PoolClient {
     });
   }
 
+  /** Whether the pool is there to take jobs (it starts after a client's first picture). */
+  get up(): boolean {
+    return this.link.state === 'up';
+  }
+
   /** Jobs that may be submitted now. */
   get free(): number {
     return this.share - this.pending.size;
