@@ -58,7 +58,7 @@ if (loaded.config['dump-frame'] !== undefined) {
 }
 
 const log = createLogger(loaded.config['log-level'], { name: 'spice-companion' });
-const companion = await startCompanion(loaded.config, log, version, configuredHost(loaded.config)).catch((err: unknown) => {
+const companion = await startCompanion(loaded.config, log, version, await configuredHost(loaded.config)).catch((err: unknown) => {
   // What the operator must fix, in one line; anything else is a bug, logged whole.
   if (!(err instanceof StartError)) log.fatal({ err }, 'start-up failed');
   process.stderr.write(`spice-companion: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -56,7 +56,7 @@ export async function startConfiguredServer(
   flags: readonly string[],
 ): Promise<{ companion: Companion; hostSpec: HostSpec | undefined; port: number; stop(): Promise<void> }> {
   const config = testConfig(flags);
-  const hostSpec = configuredHost(config);
+  const hostSpec = await configuredHost(config);
   const companion = await startCompanion(config, createLogger(config['log-level']), 'test', hostSpec);
   return { companion, hostSpec, port: companion.port!, stop: () => companion.stop() };
 }
