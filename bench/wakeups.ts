@@ -10,6 +10,7 @@
  *     npm run bench:wakeups -- [--seconds S] [--warmup S]
  */
 import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { buildCProgram } from '../native/fixtures/c-program.js';
@@ -17,12 +18,11 @@ import { eventfdCreate, eventfdSignal } from '../native/index.js';
 import { threadTimes } from '../runtime/thread-times.js';
 import { table } from './stats.js';
 
-const arg = (name: string, fallback: string): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return Number(i >= 0 ? process.argv[i + 1] : fallback);
-};
-const seconds = arg('seconds', '12');
-const warmupS = arg('warmup', '5');
+const { values: args } = parseArgs({
+  options: { seconds: { type: 'string', default: '12' }, warmup: { type: 'string', default: '5' } },
+});
+const seconds = Number(args.seconds);
+const warmupS = Number(args.warmup);
 // As the companion runs (actors/root/cli.ts): no full collections once a small heap stops growing.
 setFlagsFromString('--no-memory-reducer-for-small-heaps');
 

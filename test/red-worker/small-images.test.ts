@@ -5,7 +5,7 @@ import { SpiceClient } from '../../client/session.js';
 import type { ClientDisplay } from '../../client/display.js';
 import { herePixels } from '../../actors/pipeline/red-worker/compress-here.js';
 import { noiseFrame } from '../fixtures/actors/qxl-test-host.js';
-import { eventually } from '../helpers/eventually.js';
+import { eventually, settle } from '../helpers/eventually.js';
 import { actorFigure } from '../helpers/figures.js';
 import { startDisplayTestServer } from '../helpers/server.js';
 
@@ -104,16 +104,18 @@ test.serial(
       height,
     });
     t.teardown(async () => (await starting).stop());
-    let client: SpiceClient | null = null;
-    await eventually(
-      'the port open',
-      async () => {
-        client = await SpiceClient.connect({ host: '127.0.0.1', port }).catch(() => null);
-        return client !== null;
-      },
-      30_000,
-    );
-    const c = client as unknown as SpiceClient;
+    const deadline = Date.now() + 30_000;
+    const connect = async (): Promise<SpiceClient> => {
+      for (;;) {
+        try {
+          return await SpiceClient.connect({ host: '127.0.0.1', port });
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await settle(5);
+        }
+      }
+    };
+    const c = await connect();
     t.teardown(() => c.close());
     const d = await c.displayReady();
     await eventually('the first picture', () => d.marked && d.draws >= 1, 60_000);
