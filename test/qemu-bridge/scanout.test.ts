@@ -437,7 +437,10 @@ test('a write into the surface waits, blocked, while a pool thread reads it in p
   const screen = noise(64, 48, 1);
   s.feed.scanout({ width: 64, height: 48, stride: screen.stride, format: X8R8G8B8, data: screen.pixels });
   s.drain();
-  // A reader as the pool thread is one: counted, reading 20 ms, the write count read before and after.
+  // A reader as the pool thread is one: counted, the write count read before and after. It reads on
+  // for 5 ms from the moment the write is about to start (`go`), so however late its 'reading' is
+  // delivered here, the write meets a reader still reading.
+  const go = new Int32Array(new SharedArrayBuffer(4));
   const reader = new Worker(
     `const { workerData: w, parentPort } = require('node:worker_threads');
     const readers = new Int32Array(w.memory, w.readersAt, 1);
@@ -445,12 +448,16 @@ test('a write into the surface waits, blocked, while a pool thread reads it in p
     Atomics.add(readers, 0, 1);
     const before = Atomics.load(writes, 0);
     parentPort.postMessage('reading');
-    const until = Date.now() + 5;
-    while (Date.now() < until) {}
+    Atomics.wait(w.go, 0, 0);
+    const until = performance.now() + 5;
+    while (performance.now() < until) {}
     const after = Atomics.load(writes, 0);
     if (Atomics.sub(readers, 0, 1) === 1) Atomics.notify(readers, 0);
     parentPort.postMessage({ before, after });`,
-    { eval: true, workerData: { memory: s.device.memory, readersAt: SURFACE_READERS_OFFSET, writesAt: WRITE_GENERATION_OFFSET } },
+    {
+      eval: true,
+      workerData: { memory: s.device.memory, readersAt: SURFACE_READERS_OFFSET, writesAt: WRITE_GENERATION_OFFSET, go },
+    },
   );
   t.teardown(() => reader.terminate());
   const messages: unknown[] = [];
@@ -458,6 +465,8 @@ test('a write into the surface waits, blocked, while a pool thread reads it in p
   messages.push(await next());
   const read = next();
   const started = performance.now();
+  Atomics.store(go, 0, 1);
+  Atomics.notify(go, 0);
   s.feed.update(updateOf(noise(8, 8, 3), 0, 0));
   const waited = performance.now() - started;
   const { before, after } = (await read) as { before: number; after: number };
