@@ -56,18 +56,18 @@ test.serial('a small update is compressed without a pool job, a larger one in th
     return { poolJobs: (await poolJobs()) - jobs, lzImages: ((await lzImages()) || 0) - (images || 0) };
   };
 
-  // A 16x16 marker, then the largest square compressed here.
-  for (const [i, side] of [
-    [1, 16],
-    [2, Math.sqrt(herePixels)],
+  // A 16x16 marker, then the largest box of 512 columns compressed here.
+  const [wide, rows] = [512, herePixels / 512];
+  for (const [i, w, h] of [
+    [1, 16, 16],
+    [2, wide, rows],
   ] as const) {
-    const here = await update(i, { left: 100, top: 100, right: 100 + side, bottom: 100 + side });
-    t.deepEqual(here, { poolJobs: 0, lzImages: 1 }, `${side}x${side}: LZ, no pool job`);
+    const here = await update(i, { left: 100, top: 100, right: 100 + w, bottom: 100 + h });
+    t.deepEqual(here, { poolJobs: 0, lzImages: 1 }, `${w}x${h}: LZ, no pool job`);
   }
   // One row more: the pool's.
-  const side = Math.sqrt(herePixels);
-  const there = await update(3, { left: 100, top: 100, right: 100 + side, bottom: 101 + side });
-  t.deepEqual(there, { poolJobs: 1, lzImages: 1 }, `${side}x${side + 1}: LZ, one pool job`);
+  const there = await update(3, { left: 100, top: 100, right: 100 + wide, bottom: 101 + rows });
+  t.deepEqual(there, { poolJobs: 1, lzImages: 1 }, `${wide}x${rows + 1}: LZ, one pool job`);
   t.is(d.error, null);
 });
 
