@@ -35,6 +35,7 @@ interface NativeAddon {
   compressLz4Block(data: Uint8Array): Uint8Array | null;
   decompressLz4Block(block: Uint8Array, size: number): Uint8Array | null;
   rowHashes(w: Uint32Array, stride: number, x: number, y: number, width: number, height: number, out: Int32Array): void;
+  contentHash(w: Uint32Array, stride: number, width: number, height: number, out: Int32Array): void;
   rowsEqual(
     a: Uint32Array,
     aStride: number,
@@ -93,6 +94,8 @@ export const copyRows: NativeAddon['copyRows'] = (...args) => addon.copyRows(...
 
 /** A 32-bit hash of each of `height` rows of `width` pixel words from x,y into `out` (codecs/motion/rows.ts); ranges checked. */
 export const nativeRowHashes: NativeAddon['rowHashes'] = (...args) => addon.rowHashes(...args);
+/** The 64-bit hash of a bitmap's shown pixels (the 4th byte ignored) into out[0], out[1]; ranges checked. */
+export const nativeContentHash: NativeAddon['contentHash'] = (...args) => addon.contentHash(...args);
 /** Whether two rows of pixel words show the same colours (the 4th byte ignored); ranges checked. */
 export const nativeRowsEqual: NativeAddon['rowsEqual'] = (...args) => addon.rowsEqual(...args);
 

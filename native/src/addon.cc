@@ -30,6 +30,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitLz4Block(env, exports);
   InitRowCopy(env, exports);
   InitMotionRows(env, exports);
+  InitContentHash(env, exports);
   return exports;
 }
 

@@ -16,3 +16,4 @@ void InitOpus(Napi::Env env, Napi::Object exports);
 void InitLz4Block(Napi::Env env, Napi::Object exports);
 void InitRowCopy(Napi::Env env, Napi::Object exports);
 void InitMotionRows(Napi::Env env, Napi::Object exports);
+void InitContentHash(Napi::Env env, Napi::Object exports);

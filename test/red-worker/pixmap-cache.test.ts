@@ -185,5 +185,19 @@ test('content keys: equal shown pixels give equal keys whatever the 4th byte or 
   t.deepEqual(contentKey(a), contentKey(wide));
   const changed = { ...a, pixels: px(32, (i) => (i === 17 ? 1 : i * 0x10101)) };
   t.notDeepEqual(contentKey(a), contentKey(changed));
-  t.notDeepEqual(contentKey(a), contentKey({ ...a, width: 4, height: 8 }));
+  t.notDeepEqual(contentKey(a), contentKey({ ...a, width: 4, height: 8, stride: 16 }), 'the same pixels in another shape');
+  // Each pixel's place counts, over rows of a width that is no multiple of the hash's lanes: any
+  // one channel changed anywhere, or two neighbours swapped, gives a key of its own.
+  const [width, height, stride] = [7, 5, 9];
+  const base = (i: number) => (i % stride < width ? ((i * 0x9e3779b1) >>> 0) & 0xffffff : 0);
+  const keyOf = (fill: (i: number) => number) =>
+    JSON.stringify(contentKey({ width, height, stride: stride * 4, pixels: px(stride * height, fill) }));
+  const keys = new Set([keyOf(base)]);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const at = y * stride + x;
+      for (const bit of [0x1, 0x100, 0x10000]) keys.add(keyOf((i) => (i === at ? base(i) ^ bit : base(i))));
+      if (x + 1 < width) keys.add(keyOf((i) => base(i === at ? at + 1 : i === at + 1 ? at : i)));
+    }
+  t.is(keys.size, 1 + width * height * 3 + (width - 1) * height);
 });
