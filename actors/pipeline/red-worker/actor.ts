@@ -485,17 +485,21 @@ export default defineActor<RedWorkerContract>(
     };
 
     /** Takes every command waiting on both rings, then lets the pipe move. */
-    const consume = () => {
-      if (!device) return;
+    /** Takes what the host published on the rings; how many commands that was. */
+    const consume = (): number => {
+      if (!device) return 0;
       const { consumer, reader } = device;
+      let taken = 0;
       for (const ring of [consumer.commands, consumer.cursor]) {
         for (;;) {
           if (ring === consumer.cursor && cursor.waiting > 0) break;
           const cmd = ring.pop();
           if (cmd === undefined) break;
+          taken++;
           if ('error' in cmd) {
             ctx.log.error({ problem: cmd }, 'QXL ring is corrupt: the device is dropped');
-            return detach();
+            detach();
+            return taken;
           }
           const work = reader.read(cmd);
           if ('error' in work) ctx.log.warn({ reason: work.error }, 'bad QXL command dropped');
@@ -513,6 +517,7 @@ export default defineActor<RedWorkerContract>(
       consumer.releases.flush();
       streams?.endTurn(performance.now());
       void pump();
+      return taken;
     };
 
     const detach = () => {
@@ -773,8 +778,17 @@ export default defineActor<RedWorkerContract>(
         if (drawing) batchDrawings++;
       };
       try {
-        while (client && (pipe.length > 0 || ahead.length > 0)) {
-          if (ahead.length === 0) {
+        // Before a batch that goes at once (the channel has credit for it) leaves, what the host
+        // published while it was made joins it (a video's frame and the marker drawn right after
+        // it): one post, one wake-up of the display channel and one write, where the ring's own
+        // wake-up would have sent it alone. Without credit, what came stays in the pipe, where a
+        // newer drawing may still replace it.
+        const joins = () => batch.length > 0 && credited() && consume() > 0 && pipe.length > 0;
+        let joined = false;
+        while (client && (pipe.length > 0 || ahead.length > 0 || (joined = joins()))) {
+          const joining = joined;
+          joined = false;
+          if (ahead.length === 0 && !joining) {
             await sendBatch();
             await display.credited();
             // Closed: the actor is stopping.
