@@ -7,8 +7,6 @@
 
 namespace {
 
-constexpr uint32_t kRgb = 0xffffff;
-
 bool Words(const Napi::Value& v, Napi::Uint32Array* out) {
   if (!IsTypedArrayOf(v, napi_uint32_array)) return false;
   *out = v.As<Napi::Uint32Array>();

@@ -4,6 +4,9 @@
 #include <cstring>
 #include "../../codecs/image/pixel-rows.h"
 
+// The shown channels of a 32-bit pixel word (B,G,R); the 4th byte is not shown.
+constexpr uint32_t kRgb = 0xffffff;
+
 // A whole number from 0 to 2^53 - 1 (an offset, a stride, a count), or false.
 inline bool ArgWhole(const Napi::Value& v, double* out) {
   if (!v.IsNumber()) return false;

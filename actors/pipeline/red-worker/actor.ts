@@ -484,8 +484,7 @@ export default defineActor<RedWorkerContract>(
       if (problem) ctx.log.warn({ problem }, 'QXL command could not be released');
     };
 
-    /** Takes every command waiting on both rings, then lets the pipe move. */
-    /** Takes what the host published on the rings; how many commands that was. */
+    /** Takes every command waiting on both rings, then lets the pipe move; how many commands that was. */
     const consume = (): number => {
       if (!device) return 0;
       const { consumer, reader } = device;
