@@ -88,6 +88,21 @@ static int pcm_open(const char *path, int flags)
     return fd;
 }
 
+/* Prepares the stream again; refused (seen as EIO right after the player before was killed, its
+ * stream still stopping), tried again every 10 ms for up to a second. */
+static int prepare_retry(int fd)
+{
+    for (int i = 0;; i++) {
+        if (ioctl(fd, SNDRV_PCM_IOCTL_PREPARE) == 0)
+            return 0;
+        if (i == 0)
+            printf("GUEST-SOUND prepare refused (%s); trying again\n", strerror(errno));
+        if (i == 100)
+            return -1;
+        usleep(10000);
+    }
+}
+
 /* Frames moved by a read or write ioctl. An overrun or underrun (EPIPE), and a stream that
  * stalled past the kernel's timeout (EIO: seen under TCG on a loaded host, QEMU's HDA timer
  * starved), are recovered by preparing again: a tone with a gap, never a tone that ends. A start
@@ -104,7 +119,7 @@ static int transfer(int fd, unsigned long request, int16_t *buf, unsigned frames
             usleep(10000);
             continue;
         }
-        if ((err == EPIPE || err == EIO) && ioctl(fd, SNDRV_PCM_IOCTL_PREPARE) == 0) {
+        if ((err == EPIPE || err == EIO) && prepare_retry(fd) == 0) {
             if (err == EIO)
                 printf("GUEST-SOUND stream stalled; prepared again\n");
             if (request == SNDRV_PCM_IOCTL_READI_FRAMES)
