@@ -782,7 +782,9 @@ export default defineActor<RedWorkerContract>(
         // it): one post, one wake-up of the display channel and one write, where the ring's own
         // wake-up would have sent it alone. Without credit, what came stays in the pipe, where a
         // newer drawing may still replace it.
-        const joins = () => batch.length > 0 && credited() && consume() > 0 && pipe.length > 0;
+        // Only when commands wait: a consume of nothing would still end a turn for the stream detector.
+        const commandsWait = () => (device?.consumer.commands.ring.length ?? 0) > 0;
+        const joins = () => batch.length > 0 && credited() && commandsWait() && consume() > 0 && pipe.length > 0;
         let joined = false;
         while (client && (pipe.length > 0 || ahead.length > 0 || (joined = joins()))) {
           const joining = joined;
