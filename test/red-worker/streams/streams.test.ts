@@ -195,6 +195,24 @@ test('a stream whose region stops changing ends after four of its frame gaps (at
   s.streams.close();
 });
 
+test.serial('a frame still waiting when the thread stalled past the idle time is taken before the stream ends', async (t) => {
+  const s = setup(capWords([DisplayCap.multiCodec, DisplayCap.codecMjpeg]));
+  // The source's 21 frames as drawn, 40 ms apart; the thread stalls for 350 ms halfway through
+  // taking them in, so that the idle check and the last frame's wait come due together. Serial:
+  // other tests' timers would run between them.
+  const from = performance.now() - 20 * 40;
+  s.play(video, 10, from);
+  const stallEnd = performance.now() + 350;
+  while (performance.now() < stallEnd);
+  s.play(video, 11, from + 400);
+  await untilEnded(s);
+  t.deepEqual(
+    s.kinds().filter((k) => k.startsWith('stream-')),
+    ['stream-create', 'stream-frame', 'stream-destroy'],
+  );
+  s.streams.close();
+});
+
 test('a stuttering source is not taken for a stopped one: the end waits for four of its longest recent gaps', async (t) => {
   const s = setup();
   const last = performance.now();
@@ -275,8 +293,9 @@ test('a frame is taken once its damage settles: what the guest draws over a vide
   const s = setup();
   s.play(video, 21);
   await settled();
-  s.pushed.length = 0;
   await settled();
+  // Only what the next frame brings: meanwhile a late test may have seen the VP8 stream resend its last picture.
+  s.pushed.length = 0;
   // The next video frame, then a marker over it (QEMU sends them as two updates, a few ms apart).
   const at = performance.now();
   s.streams.damage(video, 'copy', at);
@@ -284,7 +303,8 @@ test('a frame is taken once its damage settles: what the guest draws over a vide
   t.false(s.kinds().includes('stream-frame'), 'not taken at once');
   s.streams.damage(box(1200, 8, 16, 16), 'copy', at + 3);
   s.streams.endTurn(at + 3);
-  await settled();
+  // Its slot may be a frame away when that resend took the budget.
+  await eventually('the frame', () => s.kinds().includes('stream-frame'), 5_000);
   const frames = s.pushed.filter((d) => d.kind === 'stream-frame');
   t.is(frames.length, 1);
   t.is((frames[0] as Extract<Drawing, { kind: 'stream-frame' }>).bitmap.pixels[0], 23, 'taken after both drawings (21 frames, then 2)');
@@ -442,9 +462,11 @@ test('a small box drawn over the video right after each frame, at the same place
 });
 
 test("a 30 fps source: a VP8 stream takes every frame, an MJPEG one 25 a second (spice-server's MJPEG_MAX_FPS), the frames over the rate dropped", async (t) => {
-  for (const [caps, codec, low, high] of [
-    [gtkCaps, 'vp8', 27, 31],
-    [capWords([DisplayCap.multiCodec, DisplayCap.codecMjpeg]), 'mjpeg', 21, 26],
+  // The source's own rate is counted too: on a loaded machine it draws fewer than 30 a second, and
+  // a frame's settle timer fired late lets the next replace it.
+  for (const [caps, codec, cap, share] of [
+    [gtkCaps, 'vp8', 31, 0.8],
+    [capWords([DisplayCap.multiCodec, DisplayCap.codecMjpeg]), 'mjpeg', 26, 0.8],
   ] as const) {
     const s = setup(caps);
     s.play(video, 21);
@@ -452,18 +474,25 @@ test("a 30 fps source: a VP8 stream takes every frame, an MJPEG one 25 a second 
     const taken = () => s.snapshots() + s.views();
     const start = performance.now();
     let counted = 0;
+    let drawn = 0;
     // 2.2 s at 30 fps, as the source draws them; the last second counted (the first measures the source's rate).
     for (let frame = 1; performance.now() - start < 2200; frame++) {
       const at = performance.now();
       s.streams.damage(video, 'copy', at);
       s.streams.endTurn(at);
       if (counted === 0 && at - start >= 1200) counted = taken();
+      if (counted > 0) drawn++;
       await new Promise((r) => setTimeout(r, Math.max(0, start + frame * 33.3 - performance.now())));
     }
     await settled();
-    const second = ((taken() - counted) * 1000) / (performance.now() - start - 1200);
+    const seconds = (performance.now() - start - 1200) / 1000;
+    const second = (taken() - counted) / seconds;
+    const source = drawn / seconds;
     s.streams.close();
-    t.log(`${codec}: ${second.toFixed(1)} frames a second`);
-    t.true(second >= low && second <= high, `${codec}: ${second.toFixed(1)} frames a second`);
+    t.log(`${codec}: ${second.toFixed(1)} frames a second of the source's ${source.toFixed(1)}`);
+    t.true(
+      second <= cap && second >= share * Math.min(source, cap - 1),
+      `${codec}: ${second.toFixed(1)} frames a second of the source's ${source.toFixed(1)}`,
+    );
   }
 });

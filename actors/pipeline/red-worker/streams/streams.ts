@@ -594,7 +594,8 @@ export class Streams {
   private tick(nowMs: number): void {
     for (const s of [...this.streams.values()]) {
       const still = nowMs - s.lastDamageMs;
-      if (still > Math.min(maxIdleMs, Math.max(minIdleMs, idleGaps * s.gapMs))) {
+      // A frame still waiting to be taken (its timer late behind a stalled thread) is not idle.
+      if (!s.trailing && still > Math.min(maxIdleMs, Math.max(minIdleMs, idleGaps * s.gapMs))) {
         this.end(s, 'idle');
         continue;
       }
