@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { SpareData } from './system.js';
 import { buildModule } from './build-root.js';
@@ -10,7 +11,23 @@ import { buildModule } from './build-root.js';
  * before loading anything else.
  */
 
-export const actorHostModule = buildModule('runtime/actor-host.js');
+const actorHostModule = buildModule('runtime/actor-host.js');
+const threadLoader = buildModule('runtime/thread-loader.cjs');
+const entries = new Map<string, URL>();
+
+/**
+ * The file a thread of actor `module` starts from: in the bundled build, where each actor has a
+ * `thread.cjs` beside it (the actor host and the actor in one file), the loader that runs it from
+ * V8's code cache; else the actor host, which imports the module by its name.
+ */
+export function threadEntry(module: URL): URL {
+  let entry = entries.get(module.href);
+  if (!entry) {
+    entry = module.pathname.endsWith('/actor.js') && existsSync(new URL('thread.cjs', module)) ? threadLoader : actorHostModule;
+    entries.set(module.href, entry);
+  }
+  return entry;
+}
 
 interface Spare {
   readonly worker: Worker;
@@ -23,7 +40,7 @@ const spares = new Map<string, Spare>();
 /** Boots a thread for the actor module `module`; it does not keep the process alive until taken. */
 export function prestartActorThread(module: URL): void {
   if (spares.has(module.href)) return;
-  const worker = new Worker(actorHostModule, { workerData: { preload: module.href } satisfies SpareData });
+  const worker = new Worker(threadEntry(module), { workerData: { preload: module.href } satisfies SpareData });
   const spare: Spare = { worker, dead: false };
   worker.unref();
   worker.once('error', () => {});

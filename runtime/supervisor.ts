@@ -6,7 +6,7 @@ import type { Sample } from './meter.js';
 import type { Contract, LinkTypes, ParentSide } from './message.js';
 import { endOptions, flip, type Port } from './port.js';
 import type { HostData, SystemDown, SystemUp } from './system.js';
-import { actorHostModule, takeSpareThread } from './spare-thread.js';
+import { takeSpareThread, threadEntry } from './spare-thread.js';
 
 /**
  * What a supervisor does when an actor's thread dies (it threw, or its worker exited):
@@ -190,7 +190,7 @@ export class Supervisor {
     spare?.postMessage({ sys: 'host', data } satisfies SystemDown, [port2]);
     const worker =
       spare ??
-      new Worker(actorHostModule, {
+      new Worker(threadEntry(ref.spec.module), {
         workerData: data,
         transferList: [port2],
         ...(ref.spec.resourceLimits ? { resourceLimits: ref.spec.resourceLimits } : {}),

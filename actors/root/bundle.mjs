@@ -42,5 +42,48 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
-process.stdout.write(`bundle: ${entryPoints.length} entries, ${files.length} files in ${relative(process.cwd(), out) || '.'}\n`);
+
+// Each actor's thread, beside its module: the actor host and the actor in one CommonJS file, run
+// by runtime/thread-loader.cjs (the threads' entry) from V8's code cache of it; the cache needs a
+// script, which an ES module graph of shared chunks is not.
+const actors = actorModules(join(dist, 'actors'));
+const threads = await build({
+  entryPoints: [
+    ...actors.map((module) => ({ in: `thread:${module}`, out: relative(dist, join(module, '../thread')) })),
+    { in: join(dist, 'runtime/thread-loader.cjs'), out: 'runtime/thread-loader' },
+  ],
+  outdir: out,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // import() becomes require(): the file runs as a vm.Script (runtime/thread-loader.cts), which has no module loader.
+  supported: { 'dynamic-import': false },
+  // import.meta.url is the file's own URL there too (the build root and the native addon are found from it).
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [
+    {
+      name: 'thread-entries',
+      setup(b) {
+        b.onResolve({ filter: /^thread:/ }, (a) => ({ path: a.path.slice('thread:'.length), namespace: 'thread' }));
+        b.onLoad({ filter: /.*/, namespace: 'thread' }, (a) => ({
+          resolveDir: dist,
+          contents: [
+            "import { runActorThread } from './runtime/actor-thread.js';",
+            `import definition from ${JSON.stringify(a.path)};`,
+            'void runActorThread(async () => definition);',
+          ].join('\n'),
+        }));
+      },
+    },
+  ],
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+});
+const files = [result, threads].flatMap((r) => Object.keys(r.metafile.outputs)).filter((f) => /\.c?js$/.test(f));
+process.stdout.write(
+  `bundle: ${entryPoints.length} entries and ${actors.length} actor threads, ${files.length} files in ${relative(process.cwd(), out) || '.'}\n`,
+);
