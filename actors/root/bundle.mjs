@@ -44,13 +44,16 @@ const result = await build({
 });
 
 // Each actor's thread, beside its module: the actor host and the actor in one CommonJS file, run
-// by runtime/thread-loader.cjs (the threads' entry) from V8's code cache of it; the cache needs a
-// script, which an ES module graph of shared chunks is not.
+// by runtime/thread-loader.cjs (the threads' entry) from V8's code cache of it (the cache needs a
+// script, which an ES module graph of shared chunks is not); the main thread's likewise.
 const actors = actorModules(join(dist, 'actors'));
 const threads = await build({
   entryPoints: [
     ...actors.map((module) => ({ in: `thread:${module}`, out: relative(dist, join(module, '../thread')) })),
     { in: join(dist, 'runtime/thread-loader.cjs'), out: 'runtime/thread-loader' },
+    // The main thread's: cli.js sets V8's flags and runs cli-main.cjs through cached-script.cjs.
+    { in: join(dist, 'actors/root/cli-main.js'), out: 'actors/root/cli-main' },
+    { in: join(dist, 'runtime/cached-script.cjs'), out: 'runtime/cached-script' },
   ],
   outdir: out,
   outExtension: { '.js': '.cjs' },
@@ -58,7 +61,7 @@ const threads = await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // import() becomes require(): the file runs as a vm.Script (runtime/thread-loader.cts), which has no module loader.
+  // import() becomes require(): the files run as vm.Scripts (runtime/cached-script.cts), which have no module loader.
   supported: { 'dynamic-import': false },
   // import.meta.url is the file's own URL there too (the build root and the native addon are found from it).
   define: { 'import.meta.url': '__importMetaUrl' },
