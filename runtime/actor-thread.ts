@@ -11,7 +11,7 @@ import { setThreadName } from '../native/index.js';
 
 // What every actor thread runs: takes its actor's definition, gives it its context, and carries
 // out the supervisor's system messages. Its entries: runtime/actor-host.js (the actor module
-// loaded by the name the supervisor gives), and in the bundled build each actor's thread.cjs
+// loaded by the name the supervisor gives), and in the bundled build each actor's actor.cjs
 // (this and the actor in one file).
 
 /** Loads the definition of the actor module named (by its URL). */

@@ -22,8 +22,8 @@ function up(from: string, marker: string): string {
 /** The package: the nearest folder up with a package.json. */
 export const packageRoot: string = up(here, 'package.json');
 
-/** The build's root (dist/ or dist/bundle/): every actor's thread starts from its runtime/actor-host.js. */
-const buildRoot: string = up(here, 'runtime/actor-host.js');
+/** The build's root (dist/ or dist/bundle/): both have the threads' loader, runtime/thread-loader.cjs. */
+const buildRoot: string = up(here, 'runtime/thread-loader.cjs');
 
 /** A module of the running build, by its path in the source tree with a .js name (e.g. `actors/server/actor.js`). */
 export const buildModule = (path: string): URL => pathToFileURL(join(buildRoot, path));

@@ -16,14 +16,15 @@ const threadLoader = buildModule('runtime/thread-loader.cjs');
 const entries = new Map<string, URL>();
 
 /**
- * The file a thread of actor `module` starts from: in the bundled build, where each actor has a
- * `thread.cjs` beside it (the actor host and the actor in one file), the loader that runs it from
- * V8's code cache; else the actor host, which imports the module by its name.
+ * The file a thread of `module` (an actor's, or the compressor threads' task) starts from: where
+ * the build has the module's CommonJS build beside it (`X.js` -> `X.cjs`, the bundled build; for
+ * an actor, the actor host and the actor in one file), the loader that runs that from V8's code
+ * cache, which finds it by the `module` (or `preload`) of the thread's data; else `otherwise`.
  */
-export function threadEntry(module: URL): URL {
+export function threadEntry(module: URL, otherwise: URL = actorHostModule): URL {
   let entry = entries.get(module.href);
   if (!entry) {
-    entry = module.pathname.endsWith('/actor.js') && existsSync(new URL('thread.cjs', module)) ? threadLoader : actorHostModule;
+    entry = module.pathname.endsWith('.js') && existsSync(new URL(module.href.replace(/\.js$/, '.cjs'))) ? threadLoader : otherwise;
     entries.set(module.href, entry);
   }
   return entry;

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// Bundles the compiled program (dist/) into dist/bundle/, the build the CLI runs: each actor's
-// thread then loads its entry and a few shared chunks instead of some seventy modules (ES module
-// loading was about half of an actor's start, on the way to the first drawing). The tree keeps
-// the compiled paths (dist/X -> dist/bundle/X), so runtime/build-root.js finds a module by the
-// same name in either build. The tests load dist/ itself, and run the bundle's CLI as users do.
+// Bundles the compiled program (dist/) into dist/bundle/, the build the CLI runs: each thread's
+// code as one CommonJS file beside the module it stands for (`actor.js` -> `actor.cjs`: the actor
+// host and the actor; the compressor threads' `task.cjs`; the main thread's `cli-main.cjs`), run
+// from V8's code cache of it (runtime/cached-script.cts; a cache needs a script, which an ES
+// module graph is not), and `cli.js`, the command's entry, which sets V8's flags and runs
+// `cli-main.cjs`. Loading some seventy ES modules was about half of an actor's start, compiling
+// its code most of the rest, on the way to the first drawing. The tree keeps the compiled paths
+// (dist/X -> dist/bundle/X), so runtime/build-root.js finds a module by the same name in either
+// build. The tests load dist/ itself, and run the bundle's CLI as users do.
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -17,50 +21,34 @@ const actorModules = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? actorModules(join(dir, e.name)) : e.name === 'actor.js' ? [join(dir, e.name)] : [],
   );
-
-// The threads' entries: the CLI (the main thread), the actor host and the actors it loads, the compressor threads.
-const entryPoints = [
-  join(dist, 'actors/root/cli.js'),
-  join(dist, 'runtime/actor-host.js'),
-  join(dist, 'actors/pipeline/compressor-pool/task.js'),
-  ...actorModules(join(dist, 'actors')),
-];
-rmSync(out, { recursive: true, force: true });
-const result = await build({
-  entryPoints,
+const common = {
   outbase: dist,
   outdir: out,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  // The native addon is loaded by its path at run time; CommonJS packages (msgpackr) call require.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning',
   metafile: true,
-});
+};
 
-// Each actor's thread, beside its module: the actor host and the actor in one CommonJS file, run
-// by runtime/thread-loader.cjs (the threads' entry) from V8's code cache of it (the cache needs a
-// script, which an ES module graph of shared chunks is not); the main thread's likewise.
+rmSync(out, { recursive: true, force: true });
+// The command's entry: node's own modules only, and cli-main (cli-main.cjs here; the import stays
+// for the compiled tree, where cli-main.js is the one there is).
+const entry = await build({ ...common, entryPoints: [join(dist, 'actors/root/cli.js')], format: 'esm', external: ['./cli-main.js'] });
+
 const actors = actorModules(join(dist, 'actors'));
 const threads = await build({
+  ...common,
   entryPoints: [
-    ...actors.map((module) => ({ in: `thread:${module}`, out: relative(dist, join(module, '../thread')) })),
-    { in: join(dist, 'runtime/thread-loader.cjs'), out: 'runtime/thread-loader' },
-    // The main thread's: cli.js sets V8's flags and runs cli-main.cjs through cached-script.cjs.
+    ...actors.map((module) => ({ in: `thread:${module}`, out: relative(dist, module).replace(/\.js$/, '') })),
+    { in: join(dist, 'actors/pipeline/compressor-pool/task.js'), out: 'actors/pipeline/compressor-pool/task' },
     { in: join(dist, 'actors/root/cli-main.js'), out: 'actors/root/cli-main' },
+    { in: join(dist, 'runtime/thread-loader.cjs'), out: 'runtime/thread-loader' },
     { in: join(dist, 'runtime/cached-script.cjs'), out: 'runtime/cached-script' },
   ],
-  outdir: out,
   outExtension: { '.js': '.cjs' },
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
   // import() becomes require(): the files run as vm.Scripts (runtime/cached-script.cts), which have no module loader.
   supported: { 'dynamic-import': false },
   // import.meta.url is the file's own URL there too (the build root and the native addon are found from it).
@@ -68,7 +56,8 @@ const threads = await build({
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [
     {
-      name: 'thread-entries',
+      // An actor's file: the actor host (runtime/actor-thread.js) given the actor's definition.
+      name: 'actor-threads',
       setup(b) {
         b.onResolve({ filter: /^thread:/ }, (a) => ({ path: a.path.slice('thread:'.length), namespace: 'thread' }));
         b.onLoad({ filter: /.*/, namespace: 'thread' }, (a) => ({
@@ -82,11 +71,6 @@ const threads = await build({
       },
     },
   ],
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  metafile: true,
 });
-const files = [result, threads].flatMap((r) => Object.keys(r.metafile.outputs)).filter((f) => /\.c?js$/.test(f));
-process.stdout.write(
-  `bundle: ${entryPoints.length} entries and ${actors.length} actor threads, ${files.length} files in ${relative(process.cwd(), out) || '.'}\n`,
-);
+const files = [entry, threads].flatMap((r) => Object.keys(r.metafile.outputs)).filter((f) => /\.c?js$/.test(f));
+process.stdout.write(`bundle: ${files.length} files (${actors.length} actors) in ${relative(process.cwd(), out) || '.'}\n`);

@@ -8,11 +8,11 @@ import { eventually, settle } from '../helpers/eventually.js';
 
 const loader = new URL('../../runtime/thread-loader.cjs', import.meta.url);
 
-/** A folder with an actor's `thread.cjs` that answers where it runs from, and stays up until terminated. */
+/** A folder with an actor's `actor.cjs` (the CommonJS build of its `actor.js`) that answers where it runs from, and stays up until terminated. */
 function actorFolder(): { dir: string; module: string; cache: string } {
   const dir = mkdtempSync(join(tmpdir(), 'thread-loader-'));
   writeFileSync(
-    join(dir, 'thread.cjs'),
+    join(dir, 'actor.cjs'),
     [
       "const { parentPort } = require('node:worker_threads');",
       'const square = (n) => n * n;',
@@ -20,7 +20,7 @@ function actorFolder(): { dir: string; module: string; cache: string } {
       'parentPort.on("message", () => {});',
     ].join('\n'),
   );
-  return { dir, module: pathToFileURL(join(dir, 'actor.js')).href, cache: join(dir, 'thread.cjs.v8cache') };
+  return { dir, module: pathToFileURL(join(dir, 'actor.js')).href, cache: join(dir, 'actor.cjs.v8cache') };
 }
 
 /** Starts a thread from the loader with the supervisor's data (`module`, or a spare thread's `preload`); resolves with its first message. */
@@ -33,11 +33,11 @@ async function start(data: Record<string, string>): Promise<{ worker: Worker; sa
   return { worker, said };
 }
 
-test("runs the actor's thread.cjs as CommonJS beside its module, and writes V8's code cache of it once it has run a while", async (t) => {
+test("runs the CommonJS build beside the thread's module (actor.js -> actor.cjs), and writes V8's code cache of it once it has run a while", async (t) => {
   const a = actorFolder();
   t.teardown(() => rmSync(a.dir, { recursive: true, force: true }));
   const first = await start({ module: a.module });
-  t.deepEqual(first.said, { filename: join(a.dir, 'thread.cjs'), dirname: a.dir, square: 49, fs: 'function' });
+  t.deepEqual(first.said, { filename: join(a.dir, 'actor.cjs'), dirname: a.dir, square: 49, fs: 'function' });
   t.false(existsSync(a.cache), 'not at once: the cache holds what the start compiled');
   await eventually('the code cache', () => existsSync(a.cache), 10_000);
   await first.worker.terminate();
@@ -63,7 +63,7 @@ test('a cache V8 refuses (garbage) is compiled past and made again', async (t) =
   await worker.terminate();
 });
 
-test('a thread with no actor module fails with a message that says so', async (t) => {
+test('a thread with no module to run fails with a message that says so', async (t) => {
   // A worker's error crosses the thread as a copy, not an instance of this realm's Error.
-  await t.throwsAsync(start({}), { any: true, message: /no actor module/ });
+  await t.throwsAsync(start({}), { any: true, message: /no module to run/ });
 });

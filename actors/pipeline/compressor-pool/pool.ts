@@ -10,7 +10,8 @@ import {
   type StreamFrame,
 } from '../../../codecs/image/compress-job.js';
 import { buildModule } from '../../../runtime/build-root.js';
-import { compressorThread, monotonicNs, stopThread, type ThreadReply, type Work } from './thread-protocol.js';
+import { type CompressorThreadData, compressorThread, monotonicNs, stopThread, type ThreadReply, type Work } from './thread-protocol.js';
+import { threadEntry } from '../../../runtime/spare-thread.js';
 
 /** A pool thread ends after this long without a job, unless it is the last or holds a stream's state. */
 const IDLE_THREAD_MS = 10_000;
@@ -315,7 +316,10 @@ export class CompressorPool {
   }
 
   private spawn(): PoolThread {
-    const worker = new Worker(buildModule('actors/pipeline/compressor-pool/task.js'), { workerData: compressorThread });
+    const task = buildModule('actors/pipeline/compressor-pool/task.js');
+    const worker = new Worker(threadEntry(task, task), {
+      workerData: { thread: compressorThread, module: task.href } satisfies CompressorThreadData,
+    });
     const thread: PoolThread = { worker, threadId: worker.threadId, running: null, pinned: [], streams: new Map(), idle: null, jobs: 0 };
     worker.on('message', (reply: ThreadReply) => this.onReply(thread, reply));
     // An uncaught error ends the thread; 'exit' follows and fails what it held.

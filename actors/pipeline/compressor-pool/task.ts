@@ -10,7 +10,15 @@ import {
 } from '../../../codecs/image/compress-job.js';
 import { compressJob, ownBuffer } from '../../../codecs/image/compress.js';
 import { type StreamEncoder, streamEncoders } from './streams.js';
-import { compressorThread, monotonicNs, stopThread, type ThreadJob, type ThreadReply, type Work } from './thread-protocol.js';
+import {
+  type CompressorThreadData,
+  compressorThread,
+  monotonicNs,
+  stopThread,
+  type ThreadJob,
+  type ThreadReply,
+  type Work,
+} from './thread-protocol.js';
 
 /** The stream encoders of this thread, by stream key: made by a stream's first frame, dropped by its close. */
 const streams = new Map<string, { readonly codec: string; readonly encoder: StreamEncoder }>();
@@ -53,7 +61,7 @@ function runWork(work: Work): { result: Compressed | StreamEncoded | null; trans
 
 const torn = (): { result: StreamEncoded; transfer: ArrayBuffer[] } => ({ result: { data: new Uint8Array(0), torn: true }, transfer: [] });
 
-if (!isMainThread && workerData === compressorThread) {
+if (!isMainThread && (workerData as Partial<CompressorThreadData> | null)?.thread === compressorThread) {
   // As the OS lists it (top -H).
   setThreadName('compressor');
   const port = parentPort!;

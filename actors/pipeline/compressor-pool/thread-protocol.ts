@@ -36,5 +36,11 @@ export const stopThread = 'stop';
 /** Marks the pool's own threads in their workerData (the bench runs task.ts inline, on its own thread). */
 export const compressorThread = 'compressor-pool-thread';
 
+/** A pool thread's workerData: the mark, and its module (what runtime/thread-loader.cts runs in the bundled build). */
+export interface CompressorThreadData {
+  readonly thread: typeof compressorThread;
+  readonly module: string;
+}
+
 /** Nanoseconds on `process.hrtime`, the one monotonic clock every thread of the process shares. */
 export const monotonicNs = (): number => Number(process.hrtime.bigint());
