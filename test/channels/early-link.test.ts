@@ -13,15 +13,17 @@ test('a client linking as soon as the port opens gets inputs and cursor served o
   const { port } = (await lineWith('listening')) as { port: number };
   const client = await SpiceClient.connect({ host: '127.0.0.1', port });
   t.teardown(() => client.close());
-  const linkedAt = Date.now();
   const [inputs, cursor] = await Promise.all([first(client.inputs!, 'init'), first(client.cursor!, 'init')]);
   t.is(typeof inputs.keyboard_modifiers, 'number');
   t.is(typeof cursor.visible, 'number');
   await lineWith('spice-companion started');
-  const startedAt = (actor: string) => lines.find((l) => l.msg === 'actor started' && l.actor === actor)?.time as number;
-  // Both log on this machine's clock: the links were made before those actors existed.
-  t.true(linkedAt < startedAt('inputs'), 'inputs linked before its actor was up');
-  t.true(linkedAt < startedAt('cursor-0'), 'cursor-0 linked before its actor was up');
+  const at = (msg: string, match: (l: Record<string, unknown>) => boolean) => lines.find((l) => l.msg === msg && match(l))?.time as number;
+  const linkedAt = (channel: string) => at('linked', (l) => l.channel === channel);
+  const startedAt = (actor: string) => at('actor started', (l) => l.actor === actor);
+  // The server's link of each channel, then its actor's start, in the log: the links were made
+  // before those actors existed (the client's own connect ends later, after its first picture).
+  t.true(linkedAt('inputs') < startedAt('inputs'), 'inputs linked before its actor was up');
+  t.true(linkedAt('cursor') < startedAt('cursor-0'), 'cursor-0 linked before its actor was up');
   client.inputs!.send({ name: 'key_down', body: { code: 0x1e } });
   client.inputs!.send({ name: 'key_up', body: { code: 0x9e } });
   // The demo host takes the keys without a word; the channel stays up and the client is not dropped.
