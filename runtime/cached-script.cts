@@ -18,6 +18,9 @@ import { threadId } from 'node:worker_threads';
 /** How long after its start a run writes the cache: past its start and first pictures. */
 const cacheAfterMs = 2_000;
 
+/** Where the bundled build has the CommonJS build of module `module` (a path or URL): beside it, `X.js` -> `X.cjs`. */
+export const commonJsBuildOf = (module: string): string => module.replace(/\.js$/, '.cjs');
+
 /** Runs `file` (a path) as a CommonJS module, compiled from its code cache where V8 takes it. */
 export function runCached(file: string): void {
   const cacheFile = `${file}.v8cache`;

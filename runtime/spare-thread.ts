@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { SpareData } from './system.js';
 import { buildModule } from './build-root.js';
+import { commonJsBuildOf } from './cached-script.cjs';
 
 /**
  * Actor threads booted before their actor is spawned: the isolate starts and loads the actor's
@@ -13,21 +14,15 @@ import { buildModule } from './build-root.js';
 
 const actorHostModule = buildModule('runtime/actor-host.js');
 const threadLoader = buildModule('runtime/thread-loader.cjs');
-const entries = new Map<string, URL>();
 
 /**
  * The file a thread of `module` (an actor's, or the compressor threads' task) starts from: where
- * the build has the module's CommonJS build beside it (`X.js` -> `X.cjs`, the bundled build; for
- * an actor, the actor host and the actor in one file), the loader that runs that from V8's code
- * cache, which finds it by the `module` (or `preload`) of the thread's data; else `otherwise`.
+ * the build has the module's CommonJS build beside it (the bundled build; for an actor, the actor
+ * host and the actor in one file), the loader that runs that from V8's code cache, which finds it
+ * by the `module` (or `preload`) of the thread's data; else `otherwise`.
  */
 export function threadEntry(module: URL, otherwise: URL = actorHostModule): URL {
-  let entry = entries.get(module.href);
-  if (!entry) {
-    entry = module.pathname.endsWith('.js') && existsSync(new URL(module.href.replace(/\.js$/, '.cjs'))) ? threadLoader : otherwise;
-    entries.set(module.href, entry);
-  }
-  return entry;
+  return module.pathname.endsWith('.js') && existsSync(new URL(commonJsBuildOf(module.href))) ? threadLoader : otherwise;
 }
 
 interface Spare {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { workerData } from 'node:worker_threads';
-import { runCached } from './cached-script.cjs';
+import { commonJsBuildOf, runCached } from './cached-script.cjs';
 
 // The entry of an actor's thread (and of a compressor thread) in the bundled build: runs the
 // CommonJS build of its module, beside it (`actor.js` -> `actor.cjs`: for an actor the actor host
@@ -9,4 +9,4 @@ import { runCached } from './cached-script.cjs';
 const data = workerData as { readonly module?: unknown; readonly preload?: unknown } | undefined;
 const target = data?.preload ?? data?.module;
 if (typeof target !== 'string' || !target.endsWith('.js')) throw new Error('a thread with no module to run');
-runCached(fileURLToPath(target.replace(/\.js$/, '.cjs')));
+runCached(fileURLToPath(commonJsBuildOf(target)));
