@@ -7,11 +7,12 @@ import { eventfdSignal, type Fd } from '../index.js';
  * item, a syscall and a loop turn each. Signalling at the end of the turn hands the burst over
  * at once, and a single item goes no later. (bench/rings: about 1.7x the worker-to-worker rate.)
  */
-export function wakeAtTurnEnd(fd: Fd): () => void {
+export function wakeAtTurnEnd(fd: Fd, open: () => boolean = () => true): () => void {
   let due = false;
+  // `open`: the owner may close the fd in the same turn, after asking.
   const signal = () => {
     due = false;
-    eventfdSignal(fd);
+    if (open()) eventfdSignal(fd);
   };
   return () => {
     if (due) return;

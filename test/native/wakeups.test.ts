@@ -3,6 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { close, eventfdCreate, eventfdSignal, Poller, recvFds, sendFds, socketPair, type Fd, type PollMode } from '../../native/index.js';
+import { QxlDevice } from '../../native/qxl/device.js';
+import { QxlConsumer } from '../../native/qxl/endpoints.js';
 import { wakeAtTurnEnd } from '../../native/qxl/wake.js';
 import { settle } from '../helpers/eventually.js';
 
@@ -50,6 +52,33 @@ test('wakeAtTurnEnd signals once per synchronous turn, after it', async (t) => {
   wake();
   await next();
   t.deepEqual(calls, [1, 1]);
+});
+
+test("a device's pushes in one turn wake the red-worker once, after the turn", async (t) => {
+  const device = QxlDevice.create(1 << 20);
+  const consumer = new QxlConsumer(device.memory, [device.handoff.slot], () => {});
+  const { poller, calls, next } = recorder(device.handoff.consumerEventFd as Fd);
+  t.teardown(() => (poller.close(), device.close()));
+  poller.start();
+  const box = { left: 0, top: 0, right: 4, bottom: 2 };
+  const src = { width: 4, height: 2, stride: 16, pixels: new Uint8Array(32) };
+  for (let i = 0; i < 3; i++) {
+    t.true(device.drawCopy(box, src, 0, 0));
+    // Taken at once, as a red-worker on the other core does, which finds the ring empty and asks for a signal again.
+    t.truthy(consumer.commands.pop());
+    t.is(consumer.commands.pop(), undefined);
+  }
+  await next();
+  t.deepEqual(calls, [1], 'three commands asked for a wake-up, one signal');
+});
+
+test('a device closed in the turn it asked for a wake-up signals nothing (its fd is closed)', async (t) => {
+  const device = QxlDevice.create(1 << 20);
+  t.is(new QxlConsumer(device.memory, [device.handoff.slot], () => {}).commands.pop(), undefined, 'the red-worker waits');
+  t.true(device.drawCopy({ left: 0, top: 0, right: 1, bottom: 1 }, { width: 1, height: 1, stride: 4, pixels: new Uint8Array(4) }, 0, 0));
+  device.close();
+  await settle(20); // a signal now would be an uncaught EBADF, or a write to whatever took the fd's number
+  t.pass();
 });
 
 test('a stopped poller misses nothing: signals wait in the counter until it starts again', async (t) => {

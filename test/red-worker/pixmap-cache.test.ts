@@ -72,6 +72,19 @@ test("a client's displays share one cache: one id sequence, a display hits what 
   t.throws(() => new PixmapCache(PixmapCache.create(10), PIXMAP_CACHE_DISPLAYS), { instanceOf: RangeError });
 });
 
+test('a display knows whether another uses the cache (its unsent messages then hold that one back)', (t) => {
+  const memory = PixmapCache.create(1000);
+  const d0 = new PixmapCache(memory, 0);
+  t.false(d0.shared, 'alone');
+  const d3 = new PixmapCache(memory, 3);
+  t.true(d0.shared, 'display 3 came');
+  t.true(d3.shared, 'display 0 was there');
+  d3.leave();
+  t.false(d0.shared, 'display 3 left');
+  d0.leave();
+  t.false(new PixmapCache(memory, 3).shared, 'the one after both left is alone');
+});
+
 test('evicting what another display used: never before its message has a serial; after, behind a wait for that serial', (t) => {
   // Capacity for two images: a third evicts the least recently used.
   type Row = readonly [situation: string, other: (d1: PixmapCache, use: { slot: number; seq: number }) => void, expect: string];

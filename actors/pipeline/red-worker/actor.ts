@@ -178,10 +178,15 @@ export default defineActor<RedWorkerContract>(
         client.cache.sent(uses, serial);
       }
     };
-    /** While tracked messages wait for their serial and nothing else wakes this thread, a look now and then: another display may evict what they used once they have one. */
+    /**
+     * While tracked messages wait for their serial and nothing else wakes this thread, a look now
+     * and then: another display may evict what they used once they have one. With no other
+     * display on the cache the next pump settles them first, and an idle screen's marker costs no
+     * second wake-up.
+     */
     let settleTimer: NodeJS.Timeout | null = null;
     const settleLater = () => {
-      if (settleTimer || tracked.size === 0) return;
+      if (settleTimer || tracked.size === 0 || !client?.cache?.shared) return;
       settleTimer = setTimeout(() => {
         settleTimer = null;
         settleSent();

@@ -49,7 +49,7 @@ export function pixmapCachePixels(asked: number): { pixels: number; clamped: boo
 }
 
 // The shared memory: a header, hash buckets, the entries (Int32 fields), then per entry and display the serial of that display's last message using it.
-const H = { lock: 0, capacity: 1, used: 2, count: 3, seq: 4, head: 5, tail: 6, free: 7, maxEntries: 8 } as const;
+const H = { lock: 0, capacity: 1, used: 2, count: 3, seq: 4, head: 5, tail: 6, free: 7, maxEntries: 8, members: 9 } as const;
 const headerWords = 16;
 const buckets = 4096;
 const F = { width: 0, height: 1, h1: 2, h2: 3, pixels: 4, seq: 5, lossy: 6, pending: 7, prev: 8, next: 9, chain: 10, adder: 11 } as const;
@@ -101,6 +101,12 @@ export class PixmapCache {
     this.m = new Int32Array(memory);
     this.serials = new Float64Array(memory, serialsAt(this.m[H.maxEntries]!));
     this.bit = 1 << display;
+    Atomics.or(this.m, H.members, this.bit);
+  }
+
+  /** Whether another display of the client uses the cache too (it may want to evict what this one's messages use). */
+  get shared(): boolean {
+    return (Atomics.load(this.m, H.members) & ~this.bit) !== 0;
   }
 
   get capacity(): number {
@@ -209,6 +215,7 @@ export class PixmapCache {
 
   /** This display's client has gone: nothing waits for its messages any more, and its serials start again. */
   leave(): void {
+    Atomics.and(this.m, H.members, ~this.bit);
     this.locked(() => {
       const max = this.m[H.maxEntries]!;
       for (let slot = 0; slot < max; slot++) {
