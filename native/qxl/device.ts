@@ -75,7 +75,7 @@ export class QxlDevice {
     this.surfaceReaders = new Int32Array(this.memory, SURFACE_READERS_OFFSET, 1);
     // On the other core the red-worker pops each command as soon as it comes and arms its signal
     // again, so a signal per push woke it once per command: a turn's pushes go in one signal
-    // (bench:e2e desktop: its wake-ups 143-170 a second against 95-103 so, and the display
+    // (bench:e2e desktop: its wake-ups 143-170 a second before, 95-103 after, and the display
     // channel's 128-143 against 88-90).
     this.producer = new QxlProducer(
       this.memory,
