@@ -11,8 +11,8 @@ import { WireError, type Decoded } from '../decoded.js';
 import { MAX_ARRAY_BYTES, MAX_MESSAGE_BYTES } from './limits.js';
 import { FdList, marshal, WireWriter } from './marshal.js';
 import { isBusName, isErrorName, isInterfaceName, isMemberName, isObjectPath, type ObjectPath } from './names.js';
-import { parseSignature, typesOf } from './signature.js';
-import type { BasicValue, Value, Variant } from './types.js';
+import { parseSignature, parseSingle, typesOf } from './signature.js';
+import type { BasicValue, Value } from './types.js';
 import { unmarshal, WireReader } from './unmarshal.js';
 
 export type MessageType = 'method_call' | 'method_return' | 'error' | 'signal';
@@ -228,49 +228,83 @@ interface HeaderFields {
   unixFds: number;
 }
 
-const HEADER_FIELDS_TYPE = typesOf('a(yv)');
-
+/**
+ * The header fields, `a(yv)`, read straight into their slots: each known field's variant must
+ * hold FIELD_SIGNATURES' type, so its value is read as that type without a variant object or a
+ * parse of its signature (every message pays this; an idle update is one message). Unknown fields
+ * are read as the variant they are, and ignored.
+ */
 function readFields(r: WireReader): HeaderFields {
-  const [fields] = unmarshal(r, HEADER_FIELDS_TYPE) as [[number, Variant][]];
   const h: HeaderFields = { signature: '', unixFds: 0 };
-  const seen = new Set<number>();
-  for (const [code, { type, value }] of fields) {
+  const length = r.u32();
+  if (length > MAX_ARRAY_BYTES) r.fail(`array of ${length} bytes`);
+  r.align(8);
+  if (length > r.end - r.at) r.fail(`array of ${length} bytes, ${r.end - r.at} left`);
+  const end = r.at + length;
+  let seen = 0;
+  while (r.at < end) {
+    r.align(8);
+    const code = r.u8();
+    const signature = r.signature();
     const expected = FIELD_SIGNATURES[code];
-    if (expected === undefined) continue; // unknown fields are ignored
-    if (seen.has(code)) r.fail(`header field ${code} twice`);
-    seen.add(code);
-    if (type.code !== expected) r.fail(`header field ${code} of type ${type.code}`);
-    const name = (ok: boolean, what: string) => (ok ? (value as string) : r.fail(`bad ${what} ${JSON.stringify(value)}`));
+    if (expected === undefined) {
+      const type = parseSingle(signature);
+      if (!type.ok) r.fail(type.error);
+      unmarshal(r, [type.value]);
+      continue;
+    }
+    if (seen & (1 << code)) r.fail(`header field ${code} twice`);
+    seen |= 1 << code;
+    if (signature !== expected) r.fail(`header field ${code} of type ${signature}`);
+    const name = (value: string, ok: boolean, what: string) => (ok ? value : r.fail(`bad ${what} ${JSON.stringify(value)}`));
     switch (code) {
-      case Field.PATH:
-        h.path = value as ObjectPath;
+      case Field.PATH: {
+        const path = r.string();
+        h.path = name(path, isObjectPath(path), 'object path') as ObjectPath;
         break;
-      case Field.INTERFACE:
-        h.interface = name(isInterfaceName(value as string), 'interface');
+      }
+      case Field.INTERFACE: {
+        const s = r.string();
+        h.interface = name(s, isInterfaceName(s), 'interface');
         break;
-      case Field.MEMBER:
-        h.member = name(isMemberName(value as string), 'member');
+      }
+      case Field.MEMBER: {
+        const s = r.string();
+        h.member = name(s, isMemberName(s), 'member');
         break;
-      case Field.ERROR_NAME:
-        h.errorName = name(isErrorName(value as string), 'error name');
+      }
+      case Field.ERROR_NAME: {
+        const s = r.string();
+        h.errorName = name(s, isErrorName(s), 'error name');
         break;
-      case Field.REPLY_SERIAL:
-        h.replySerial = value === 0 ? r.fail('reply serial 0') : (value as number);
+      }
+      case Field.REPLY_SERIAL: {
+        const serial = r.u32();
+        h.replySerial = serial === 0 ? r.fail('reply serial 0') : serial;
         break;
-      case Field.DESTINATION:
-        h.destination = name(isBusName(value as string), 'destination');
+      }
+      case Field.DESTINATION: {
+        const s = r.string();
+        h.destination = name(s, isBusName(s), 'destination');
         break;
-      case Field.SENDER:
-        h.sender = name(isBusName(value as string), 'sender');
+      }
+      case Field.SENDER: {
+        const s = r.string();
+        h.sender = name(s, isBusName(s), 'sender');
         break;
-      case Field.SIGNATURE:
-        h.signature = value as string;
+      }
+      case Field.SIGNATURE: {
+        const s = r.signature();
+        const parsed = parseSignature(s);
+        h.signature = parsed.ok ? s : r.fail(parsed.error);
         break;
+      }
       case Field.UNIX_FDS:
-        h.unixFds = value as number;
+        h.unixFds = r.u32();
         break;
     }
   }
+  if (r.at !== end) r.fail('array ends inside an element');
   return h;
 }
 

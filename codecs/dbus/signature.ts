@@ -148,14 +148,26 @@ const BASICS = new Map<BasicCode, BasicType>([...BASIC_CODES].map((c) => [c as B
 const basic = (c: BasicCode): BasicType => BASICS.get(c)!;
 const VARIANT: VariantType = { code: 'v' };
 
+/**
+ * Signatures parsed before, good ones only: a peer uses a handful (each message's body, each
+ * variant in its header), and a parse per message was a good share of an idle update's cost.
+ * Bounded, so a peer sending ever new signatures only stops them being kept.
+ */
+const parsed = new Map<string, Parsed<readonly SingleType[]>>();
+const PARSED_KEPT = 256;
+
 /** Parses a signature of any number of complete types (a message body's, say). */
 export function parseSignature(text: string): Parsed<readonly SingleType[]> {
+  const known = parsed.get(text);
+  if (known) return known;
   if (text.length > MAX_SIGNATURE_LENGTH) return { ok: false, error: `signature longer than ${MAX_SIGNATURE_LENGTH}` };
   const parser = new SignatureParser(text);
   try {
     const types: SingleType[] = [];
     while (parser.at < text.length) types.push(parser.single());
-    return { ok: true, value: types };
+    const result = { ok: true, value: types } as const;
+    if (parsed.size < PARSED_KEPT) parsed.set(text, result);
+    return result;
   } catch (e) {
     if (e instanceof SignatureError) return { ok: false, error: e.message };
     throw e;
@@ -170,19 +182,12 @@ export function parseSingle(text: string): Parsed<SingleType> {
   return { ok: true, value: parsed.value[0]! };
 }
 
-const cache = new Map<string, readonly SingleType[]>();
-
 /**
- * The types of a signature written in code, parsed once: a bad one is a programming error and
- * throws. Signatures read from the wire go through parseSignature instead.
+ * The types of a signature written in code: a bad one is a programming error and throws.
+ * Signatures read from the wire go through parseSignature, which keeps what it parsed too.
  */
 export function typesOf(signature: string): readonly SingleType[] {
-  let types = cache.get(signature);
-  if (!types) {
-    const parsed = parseSignature(signature);
-    if (!parsed.ok) throw new TypeError(parsed.error);
-    types = parsed.value;
-    if (cache.size < 1024) cache.set(signature, types);
-  }
-  return types;
+  const types = parseSignature(signature);
+  if (!types.ok) throw new TypeError(types.error);
+  return types.value;
 }

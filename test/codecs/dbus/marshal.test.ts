@@ -2,6 +2,8 @@ import test from 'ava';
 import type { Fd } from '../../../native/index.js';
 import { decodeMessage, encodeMessage, type Outgoing } from '../../../codecs/dbus/message.js';
 import { objectPath } from '../../../codecs/dbus/names.js';
+import { FdList, marshal, WireWriter } from '../../../codecs/dbus/marshal.js';
+import { typesOf } from '../../../codecs/dbus/signature.js';
 import { T, variant, variantOf, type Value } from '../../../codecs/dbus/types.js';
 import { bodyOf, hex, plain, roundTrip, signal, toHex, withBody } from './helpers.js';
 
@@ -206,6 +208,46 @@ test('malformed bodies decode to errors naming the problem', (t) => {
     t.false(decoded.ok, `${signature} ${badBody}`);
     if (!decoded.ok) t.regex(decoded.error, error, `${signature} ${badBody}`);
   }
+});
+
+/** A signal with no body and exactly these header fields, written by hand (little-endian). */
+function withFields(fields: readonly (readonly [number, string, Value])[]): Uint8Array {
+  const w = new WireWriter(256, true);
+  for (const b of [0x6c, 4, 0, 1]) w.u8(b);
+  w.u32(0);
+  w.u32(1);
+  marshal(w, typesOf('a(yv)'), [fields.map(([code, signature, value]) => [code, variantOf(signature, value)])], new FdList());
+  w.pad(8);
+  return w.result().slice();
+}
+
+test('header fields: each read into its slot, unknown ones skipped; twice, of another type or badly named is an error', (t) => {
+  const path = [1, 'o', objectPath('/a/b')] as const;
+  const iface = [2, 's', 'org.x.Y'] as const;
+  const member = [3, 's', 'Changed'] as const;
+  const good = decodeMessage(withFields([[200, 'a{sv}', new Map([['k', variant(T.byte, 1)]])], path, [0, 's', 'zero'], iface, member]));
+  t.true(good.ok);
+  if (good.ok && good.value.type === 'signal')
+    t.deepEqual([good.value.path, good.value.interface, good.value.member, good.value.body], ['/a/b', 'org.x.Y', 'Changed', []]);
+  const bad: [readonly (readonly [number, string, Value])[], RegExp][] = [
+    [[path, iface, member, [3, 's', 'Again']], /header field 3 twice/],
+    [[path, iface, [3, 'o', objectPath('/m')]], /header field 3 of type o/],
+    [[path, iface, [3, 's', 'no.dots']], /bad member/],
+    [[path, [2, 's', 'nodots'], member], /bad interface/],
+    [[path, iface, member, [5, 'u', 0]], /reply serial 0/],
+    [[iface, member], /PATH missing/],
+  ];
+  for (const [fields, error] of bad) {
+    const decoded = decodeMessage(withFields(fields));
+    t.false(decoded.ok, String(error));
+    if (!decoded.ok) t.regex(decoded.error, error);
+  }
+  // A body signature that does not parse: `au` written, its `u` made `(`.
+  const bytes = withFields([path, iface, member, [8, 'g', 'au']]);
+  bytes[Buffer.from(bytes).indexOf(Buffer.from('au\0')) + 1] = 0x28;
+  const decoded = decodeMessage(bytes);
+  t.false(decoded.ok);
+  if (!decoded.ok) t.regex(decoded.error, /signature/);
 });
 
 /** Swaps a one-character body signature in the header for another of the same length. */

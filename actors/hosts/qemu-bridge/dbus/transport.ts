@@ -95,9 +95,10 @@ export class UnixTransport {
     // A bounded number of reads per wake-up: the poller is level-triggered and calls again at
     // once if more is there, so a fast sender cannot starve the rest of the event loop.
     for (let reads = 0; reads < READS_PER_WAKEUP && !this.closed; reads++) {
+      const space = this.sink!.space();
       let got;
       try {
-        got = recvFds(this.readFd, this.sink!.space());
+        got = recvFds(this.readFd, space);
       } catch (e) {
         return this.end(e as Error);
       }
@@ -107,6 +108,9 @@ export class UnixTransport {
         return this.end();
       }
       this.sink!.filled(got.bytes, got.fds);
+      // Less than there was room for: the socket held no more (the poller calls again when it
+      // does), so no read that would only say so. An idle update is one read, not two.
+      if (got.bytes < space.length) return;
     }
   }
 
