@@ -1,6 +1,6 @@
 import { socketPair } from '../native/index.js';
 import { DBusConnection } from '../actors/hosts/qemu-bridge/dbus/connection.js';
-import { implement } from '../actors/hosts/qemu-bridge/dbus/exported.js';
+import { implement, implementBorrowing } from '../actors/hosts/qemu-bridge/dbus/exported.js';
 import { Listener, LISTENER, LISTENER_PATH } from '../actors/hosts/qemu-bridge/dbus/display1.js';
 import { MessageReader } from '../codecs/dbus/message-reader.js';
 import { UnixTransport } from '../actors/hosts/qemu-bridge/dbus/transport.js';
@@ -126,3 +126,70 @@ const [raw50, dbus50] = [percentile(raw, 50), percentile(dbus, 50)];
 socketRows.push(['raw bytes through a socketpair (reference)', raw50, 1], ['Updates, connection to listener', dbus50, dbus50 / raw50]);
 console.log(`\nThrough a socketpair, 25 x 4 MiB per run, median of 5 runs`);
 console.log(table(['path', 'MB/s', 'x raw'], socketRows));
+
+// An idle guest's Update (its 16x16 marker, 7 a second) one at a time: the encoded message's
+// way from the socket to the listener (what the QEMU bridge does with it), each written once
+// the one before arrived, back to back and then 137 ms apart (the marker's pace: every one
+// finds cold caches), beside the same bytes read by a bare transport the same way. µs from the
+// write to the arrival, both ends in this thread.
+const marker: Outgoing = { ...update, body: [300, 200, 16, 16, 64, 0x20020888, pixels.subarray(0, 1024)] };
+const markerWire = encodeMessage(marker, 1).bytes;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function oneAtATime(gapMs: number, count: number, raw: boolean): Promise<number> {
+  const [a, b] = socketPair();
+  let arrived: () => void = () => {};
+  let server: DBusConnection | undefined;
+  let receiver: UnixTransport | undefined;
+  if (raw) {
+    receiver = UnixTransport.fromFd(a);
+    const buf = new Uint8Array(65536);
+    let bytes = 0;
+    receiver.start({
+      space: () => buf,
+      filled: (n) => {
+        if ((bytes += n) % markerWire.length === 0) arrived();
+      },
+      ended: () => {},
+    });
+  } else {
+    server = new DBusConnection(UnixTransport.fromFd(a), { bus: false, role: 'server' });
+    const s = server;
+    s.export(LISTENER_PATH, [
+      { name: LISTENER, methods: { Update: implementBorrowing(Listener.update, ([x]) => ((sink += x), arrived(), [])) } },
+    ]);
+  }
+  const sender = UnixTransport.fromFd(b);
+  // A connection on the writing end only for the handshake; then the encoded bytes go straight into its transport.
+  const client = server ? new DBusConnection(sender, { bus: false }) : null;
+  await Promise.all([server?.ready, client?.ready]);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    await sleep(gapMs);
+    const got = new Promise<void>((r) => (arrived = r));
+    const t0 = process.hrtime.bigint();
+    sender.write(markerWire);
+    await got;
+    times.push(Number(process.hrtime.bigint() - t0) / 1e3);
+  }
+  server?.close();
+  if (client) client.close();
+  else sender.close();
+  receiver?.close();
+  return percentile(times, 50);
+}
+
+const markerRows: (string | number)[][] = [];
+for (const [pace, gap, count] of [
+  ['back to back', 0, 400],
+  ['137 ms apart', 137, 40],
+] as const) {
+  const raw = await oneAtATime(gap, count, true);
+  const updates = await oneAtATime(gap, count, false);
+  markerRows.push(
+    [`${pace}: raw bytes, bare transport (reference)`, raw, 1],
+    [`${pace}: Update, connection to listener`, updates, updates / raw],
+  );
+}
+console.log(`\nAn idle marker's Update (16x16, ${markerWire.length} B), one at a time, median µs from write to arrival`);
+console.log(table(['path', 'µs', 'x raw'], markerRows));
