@@ -153,12 +153,12 @@ const VARIANT: VariantType = { code: 'v' };
  * variant in its header), and a parse per message was a good share of an idle update's cost.
  * Bounded, so a peer sending ever new signatures only stops them being kept.
  */
-const parsed = new Map<string, Parsed<readonly SingleType[]>>();
+const parsedSignatures = new Map<string, Parsed<readonly SingleType[]>>();
 const PARSED_KEPT = 256;
 
 /** Parses a signature of any number of complete types (a message body's, say). */
 export function parseSignature(text: string): Parsed<readonly SingleType[]> {
-  const known = parsed.get(text);
+  const known = parsedSignatures.get(text);
   if (known) return known;
   if (text.length > MAX_SIGNATURE_LENGTH) return { ok: false, error: `signature longer than ${MAX_SIGNATURE_LENGTH}` };
   const parser = new SignatureParser(text);
@@ -166,7 +166,7 @@ export function parseSignature(text: string): Parsed<readonly SingleType[]> {
     const types: SingleType[] = [];
     while (parser.at < text.length) types.push(parser.single());
     const result = { ok: true, value: types } as const;
-    if (parsed.size < PARSED_KEPT) parsed.set(text, result);
+    if (parsedSignatures.size < PARSED_KEPT) parsedSignatures.set(text, result);
     return result;
   } catch (e) {
     if (e instanceof SignatureError) return { ok: false, error: e.message };
