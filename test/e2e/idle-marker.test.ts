@@ -53,12 +53,14 @@ qemuTest(
     };
     await waitMarks(3);
     // The first picture's pool work may still be going (and, after the unwatched boot, the
-    // damage the bridge held: an image too many, a known leftover): wait until a marker passes without a pool job.
+    // damage the bridge held: an image too many, a known leftover): wait until three markers in
+    // a row pass without a pool job (one was not enough on a loaded machine: the leftover came
+    // after a quiet marker).
     let before = await figures();
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0, quiet = 0; i < 30 && quiet < 3; i++) {
       await waitMarks(1);
       const now = await figures();
-      if (now.poolJobs === before.poolJobs) break;
+      quiet = now.poolJobs === before.poolJobs ? quiet + 1 : 0;
       before = now;
     }
     before = await figures();
