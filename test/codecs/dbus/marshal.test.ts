@@ -226,7 +226,7 @@ test('header fields: each read into its slot, unknown ones skipped; twice, of an
   const iface = [2, 's', 'org.x.Y'] as const;
   const member = [3, 's', 'Changed'] as const;
   const good = decodeMessage(withFields([[200, 'a{sv}', new Map([['k', variant(T.byte, 1)]])], path, [0, 's', 'zero'], iface, member]));
-  t.true(good.ok);
+  t.is(good.ok && good.value.type, 'signal');
   if (good.ok && good.value.type === 'signal')
     t.deepEqual([good.value.path, good.value.interface, good.value.member, good.value.body], ['/a/b', 'org.x.Y', 'Changed', []]);
   const bad: [readonly (readonly [number, string, Value])[], RegExp][] = [
