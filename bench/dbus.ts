@@ -154,8 +154,7 @@ async function oneAtATime(gapMs: number, count: number, raw: boolean): Promise<n
     });
   } else {
     server = new DBusConnection(UnixTransport.fromFd(a), { bus: false, role: 'server' });
-    const s = server;
-    s.export(LISTENER_PATH, [
+    server.export(LISTENER_PATH, [
       { name: LISTENER, methods: { Update: implementBorrowing(Listener.update, ([x]) => ((sink += x), arrived(), [])) } },
     ]);
   }

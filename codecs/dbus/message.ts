@@ -11,7 +11,7 @@ import { WireError, type Decoded } from '../decoded.js';
 import { MAX_ARRAY_BYTES, MAX_MESSAGE_BYTES } from './limits.js';
 import { FdList, marshal, WireWriter } from './marshal.js';
 import { isBusName, isErrorName, isInterfaceName, isMemberName, isObjectPath, type ObjectPath } from './names.js';
-import { parseSignature, parseSingle, typesOf } from './signature.js';
+import { parseSignature, parseSingle, typesOf, type SingleType } from './signature.js';
 import type { BasicValue, Value } from './types.js';
 import { unmarshal, WireReader } from './unmarshal.js';
 
@@ -225,6 +225,8 @@ interface HeaderFields {
   destination?: string;
   sender?: string;
   signature: string;
+  /** The body's types, parsed from `signature`. */
+  types: readonly SingleType[];
   unixFds: number;
 }
 
@@ -232,15 +234,18 @@ interface HeaderFields {
  * The header fields, `a(yv)`, read straight into their slots: each known field's variant must
  * hold FIELD_SIGNATURES' type, so its value is read as that type without a variant object or a
  * parse of its signature (every message pays this; an idle update is one message). Unknown fields
- * are read as the variant they are, and ignored.
+ * are read as the variant they are, and ignored. The body's signature comes parsed (`types`).
  */
 function readFields(r: WireReader): HeaderFields {
-  const h: HeaderFields = { signature: '', unixFds: 0 };
-  const length = r.u32();
-  if (length > MAX_ARRAY_BYTES) r.fail(`array of ${length} bytes`);
-  r.align(8);
+  const h: HeaderFields = { signature: '', types: [], unixFds: 0 };
+  const length = r.arrayLength(8);
   if (length > r.end - r.at) r.fail(`array of ${length} bytes, ${r.end - r.at} left`);
   const end = r.at + length;
+  /** A string field, checked as a name of its kind. */
+  const named = (ok: (s: string) => boolean, what: string): string => {
+    const s = r.string();
+    return ok(s) ? s : r.fail(`bad ${what} ${JSON.stringify(s)}`);
+  };
   let seen = 0;
   while (r.at < end) {
     r.align(8);
@@ -256,47 +261,34 @@ function readFields(r: WireReader): HeaderFields {
     if (seen & (1 << code)) r.fail(`header field ${code} twice`);
     seen |= 1 << code;
     if (signature !== expected) r.fail(`header field ${code} of type ${signature}`);
-    const name = (value: string, ok: boolean, what: string) => (ok ? value : r.fail(`bad ${what} ${JSON.stringify(value)}`));
     switch (code) {
-      case Field.PATH: {
-        const path = r.string();
-        h.path = name(path, isObjectPath(path), 'object path') as ObjectPath;
+      case Field.PATH:
+        h.path = named(isObjectPath, 'object path') as ObjectPath;
         break;
-      }
-      case Field.INTERFACE: {
-        const s = r.string();
-        h.interface = name(s, isInterfaceName(s), 'interface');
+      case Field.INTERFACE:
+        h.interface = named(isInterfaceName, 'interface');
         break;
-      }
-      case Field.MEMBER: {
-        const s = r.string();
-        h.member = name(s, isMemberName(s), 'member');
+      case Field.MEMBER:
+        h.member = named(isMemberName, 'member');
         break;
-      }
-      case Field.ERROR_NAME: {
-        const s = r.string();
-        h.errorName = name(s, isErrorName(s), 'error name');
+      case Field.ERROR_NAME:
+        h.errorName = named(isErrorName, 'error name');
         break;
-      }
       case Field.REPLY_SERIAL: {
         const serial = r.u32();
         h.replySerial = serial === 0 ? r.fail('reply serial 0') : serial;
         break;
       }
-      case Field.DESTINATION: {
-        const s = r.string();
-        h.destination = name(s, isBusName(s), 'destination');
+      case Field.DESTINATION:
+        h.destination = named(isBusName, 'destination');
         break;
-      }
-      case Field.SENDER: {
-        const s = r.string();
-        h.sender = name(s, isBusName(s), 'sender');
+      case Field.SENDER:
+        h.sender = named(isBusName, 'sender');
         break;
-      }
       case Field.SIGNATURE: {
-        const s = r.signature();
-        const parsed = parseSignature(s);
-        h.signature = parsed.ok ? s : r.fail(parsed.error);
+        h.signature = r.signature();
+        const types = parseSignature(h.signature);
+        h.types = types.ok ? types.value : r.fail(types.error);
         break;
       }
       case Field.UNIX_FDS:
@@ -333,11 +325,9 @@ export function decodeMessage(bytes: Uint8Array, available: readonly Fd[] = [], 
     const fds = available.slice(0, h.unixFds);
     const type = TYPES_BY_CODE[bytes[1]!];
     if (type === undefined) return { ok: true, value: { type: 'unknown', fds } };
-    const types = parseSignature(h.signature);
-    if (!types.ok) throw new WireError(types.error);
     const r = new WireReader(bytes, le, fds, head.at);
     r.tail = tail;
-    const body = unmarshal(r, types.value);
+    const body = unmarshal(r, h.types);
     if (r.at !== bytes.length) throw new WireError(`body ends at ${r.at} of ${bytes.length}`);
     if (tail && !r.tailTaken) throw new WireError(`no byte array of ${tail.length} bytes ends the body`);
     const common = {
@@ -422,10 +412,8 @@ export function decodeHead(bytes: Uint8Array, length: number): MessageHead | nul
   if (bytes.length < headerEnd) return null;
   try {
     const h = readFields(new WireReader(bytes, le, [], 12, headerEnd));
-    const types = parseSignature(h.signature);
-    if (!types.ok) return null;
-    const leading = types.value.slice(0, -1);
-    const last = types.value.at(-1);
+    const leading = h.types.slice(0, -1);
+    const last = h.types.at(-1);
     if (last?.code !== 'a' || last.elem.code !== 'y' || !leading.every((t) => FIXED_BASIC.has(t.code))) return null;
     const r = new WireReader(bytes, le, [], headerEnd);
     const values = unmarshal(r, leading) as BasicValue[];

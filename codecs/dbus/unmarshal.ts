@@ -92,6 +92,14 @@ export class WireReader {
     return this.view.getFloat64(this.take(8, 'double'), this.littleEndian);
   }
 
+  /** An array's byte length, within the limit, with the reader aligned to its first element. */
+  arrayLength(alignment: number): number {
+    const length = this.u32();
+    if (length > MAX_ARRAY_BYTES) this.fail(`array of ${length} bytes`);
+    this.align(alignment);
+    return length;
+  }
+
   /** `length` bytes of UTF-8 then a NUL. */
   text(length: number, what: string): string {
     const at = this.take(length + 1, what);
@@ -188,9 +196,7 @@ function readValue(r: WireReader, type: ElementType, depth: number): Value {
 
 function readArray(r: WireReader, elem: ElementType, depth: number): Value {
   if (depth > MAX_DEPTH) r.fail('containers nest deeper than 64');
-  const length = r.u32();
-  if (length > MAX_ARRAY_BYTES) r.fail(`array of ${length} bytes`);
-  r.align(alignmentOf(elem.code));
+  const length = r.arrayLength(alignmentOf(elem.code));
   if (elem.code === 'y' && r.tail && !r.tailTaken && r.at === r.end && length === r.tail.length) {
     r.tailTaken = true;
     return r.tail;
