@@ -88,14 +88,26 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
     for (const workload of plan.workloads) {
       const tone = isTone(workload);
       if (tone) await probe.playbackMode(workload === 'tone');
+      const still = workload === 'still';
       const from = s.guest.mark();
-      s.guest.sendSerial(`workload ${tone ? 'beep' : workload}`);
+      // A guest paused by the workload before (still) draws again, markers too.
+      s.guest.sendSerial('resume');
+      s.guest.sendSerial(`workload ${tone ? 'beep' : still ? 'idle' : workload}`);
       await s.guest.waitReady({ from, timeoutMs: 20_000 });
+      if (still) {
+        // Caught up first (the idle frame shown), then nothing more is drawn.
+        const ready = wallClock();
+        while (wallClock() - ready < plan.settleMaxMs && wallClock() - (marks.newestShownAnnouncedAt() ?? 0) > caughtUpMs) await sleep(50);
+        const paused = s.guest.mark();
+        s.guest.sendSerial('pause');
+        await s.guest.waitForLine(/GUEST-PAUSED/, { from: paused, timeoutMs: 20_000 });
+      }
       const switched = wallClock();
       await sleep(plan.settleMs);
       // Caught up: a marker drawn lately shown, and in the tone rows a burst begun since the switch heard (the sound card's stream starts late).
       const behind = () =>
-        (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs || (tone && (beeps.newestHeardAnnouncedAt() ?? 0) < switched);
+        (!still && (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs) ||
+        (tone && (beeps.newestHeardAnnouncedAt() ?? 0) < switched);
       while (wallClock() - switched < plan.settleMaxMs && behind()) await sleep(50);
       const movie = workload === 'movie' && setup.movie;
       const framesBefore = movie ? await guestFrame(s.guest) : 0;

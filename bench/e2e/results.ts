@@ -7,8 +7,13 @@ import type { RowFigures } from './moved-rows.js';
 import type { ImageProfile, ImageSettings, ServerKind } from './servers.js';
 
 export type LinkName = 'plain' | 'shaped';
-/** `tone` and `tone-raw`: the guest's beep workload (the idle frame, bursts of a tone), the client's playback channel in Opus, then raw PCM. */
-export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle' | 'tone' | 'tone-raw' | 'movie';
+/**
+ * `idle`: the idle frame, and the latency marker (a 16x16 square, 7 a second); `still`: the idle
+ * frame with the guest paused, markers too: an idle guest, nothing drawn, a client connected.
+ * `tone` and `tone-raw`: the guest's beep workload (the idle frame, bursts of a tone), the
+ * client's playback channel in Opus, then raw PCM.
+ */
+export type BenchWorkload = 'text' | 'desktop' | 'video' | 'idle' | 'still' | 'tone' | 'tone-raw' | 'movie';
 import type { MovieFigures } from './movie.js';
 import type { VideoCodec } from '../../codecs/video/encoder.js';
 

@@ -57,15 +57,11 @@ const ourImages = Object.fromEntries([...new Set([...profiles, 'auto_lz' as cons
   ImageProfile,
   ReturnType<typeof companionImageSettings>
 >;
-const workloads = pick<BenchWorkload>('workloads', args.workloads ?? `text,desktop,video,idle,tone,tone-raw${smoke ? '' : ',movie'}`, [
-  'text',
-  'desktop',
-  'video',
-  'idle',
-  'tone',
-  'tone-raw',
-  'movie',
-]);
+const workloads = pick<BenchWorkload>(
+  'workloads',
+  args.workloads ?? `text,desktop,video,idle,still,tone,tone-raw${smoke ? '' : ',movie'}`,
+  ['text', 'desktop', 'video', 'idle', 'still', 'tone', 'tone-raw', 'movie'],
+);
 const movieSizes = (args['movie-sizes'] ?? (smoke ? '1280x720' : '1280x720,1920x1080')).split(',').map((v) => {
   const m = /^(\d+)x(\d+)$/.exec(v);
   if (!m) throw new Error(`--movie-sizes ${v}: WxH`);

@@ -3,7 +3,7 @@
  * shaped link, both image profiles, short windows): the JSON holds figures for both servers and
  * every workload, bytes flowed, the client decoded every image and the guest's latency markers
  * on both, and said what the display bytes were, and in the tone rows
- * heard its audio bursts. No timings asserted.
+ * heard its audio bursts; in the still row (an idle guest) nothing was drawn. No timings asserted.
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -83,7 +83,7 @@ smokeTest('bench:e2e --smoke measures both servers on every workload and image p
   const audioOut = join(dir, 'audio.json');
   await promisify(execFile)(
     process.execPath,
-    [run, '--smoke', '--links', 'plain', '--images', 'auto_lz', '--workloads', 'idle,tone,tone-raw', '--out', audioOut],
+    [run, '--smoke', '--links', 'plain', '--images', 'auto_lz', '--workloads', 'idle,still,tone,tone-raw', '--out', audioOut],
     { maxBuffer: 1 << 22 },
   );
   const audio = JSON.parse(readFileSync(audioOut, 'utf8')) as { boots: BootFigures[] };
@@ -92,10 +92,15 @@ smokeTest('bench:e2e --smoke measures both servers on every workload and image p
     if (!boot) return t.fail(`no ${server} boot for the audio rows`);
     t.deepEqual(
       boot.workloads.map((w) => w.workload),
-      ['idle', 'tone', 'tone-raw'],
+      ['idle', 'still', 'tone', 'tone-raw'],
       server,
     );
-    for (const w of boot.workloads) {
+    // An idle guest: paused, it draws nothing, markers neither; the workload after it draws again (its markers below).
+    const still = boot.workloads.find((w) => w.workload === 'still')!;
+    t.is(still.latency.announced, 0, `${server}, still: no markers drawn`);
+    t.is(still.drawsPerS, 0, `${server}, still: no drawings`);
+    t.true(Number.isFinite(still.cpu.serverThreads) && still.cpu.serverThreads >= 0, `${server}, still: server CPU counted`);
+    for (const w of boot.workloads.filter((x) => x !== still)) {
       const tone = w.workload !== 'idle';
       t.is(w.audio !== null, tone, `${server}, ${w.workload}: audio figures in the tone rows only`);
       t.true(w.latency.shown > 0, `${server}, ${w.workload}: markers decoded at the client`);
