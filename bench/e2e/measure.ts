@@ -85,6 +85,8 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       companion: s.companionPid === null ? [] : threadTimes(s.companionPid, 'root'),
     });
     const windows: Array<{ workload: BenchWorkload; settleS: number; start: Reading; end: Reading; movie?: MovieFigures }> = [];
+    // The client shows no marker the guest drew in the last caughtUpMs (a backlog not yet drained).
+    const markersBehind = () => (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs;
     for (const workload of plan.workloads) {
       const tone = isTone(workload);
       if (tone) await probe.playbackMode(workload === 'tone');
@@ -97,7 +99,7 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       if (still) {
         // Caught up first (the idle frame shown), then nothing more is drawn.
         const ready = wallClock();
-        while (wallClock() - ready < plan.settleMaxMs && wallClock() - (marks.newestShownAnnouncedAt() ?? 0) > caughtUpMs) await sleep(50);
+        while (wallClock() - ready < plan.settleMaxMs && markersBehind()) await sleep(50);
         const paused = s.guest.mark();
         s.guest.sendSerial('pause');
         await s.guest.waitForLine(/GUEST-PAUSED/, { from: paused, timeoutMs: 20_000 });
@@ -105,9 +107,7 @@ export async function measureBoot(kind: ServerKind, setup: BootSetup, plan: Plan
       const switched = wallClock();
       await sleep(plan.settleMs);
       // Caught up: a marker drawn lately shown, and in the tone rows a burst begun since the switch heard (the sound card's stream starts late).
-      const behind = () =>
-        (!still && (marks.newestShownAnnouncedAt() ?? 0) < wallClock() - caughtUpMs) ||
-        (tone && (beeps.newestHeardAnnouncedAt() ?? 0) < switched);
+      const behind = () => (!still && markersBehind()) || (tone && (beeps.newestHeardAnnouncedAt() ?? 0) < switched);
       while (wallClock() - switched < plan.settleMaxMs && behind()) await sleep(50);
       const movie = workload === 'movie' && setup.movie;
       const framesBefore = movie ? await guestFrame(s.guest) : 0;
