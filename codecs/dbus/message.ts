@@ -230,6 +230,12 @@ interface HeaderFields {
   unixFds: number;
 }
 
+/** A string header field, checked as a name of its kind (a function of its own: no closure per message). */
+function named(r: WireReader, ok: (s: string) => boolean, what: string): string {
+  const s = r.string();
+  return ok(s) ? s : r.fail(`bad ${what} ${JSON.stringify(s)}`);
+}
+
 /**
  * The header fields, `a(yv)`, read straight into their slots: each known field's variant must
  * hold FIELD_SIGNATURES' type, so its value is read as that type without a variant object or a
@@ -241,11 +247,6 @@ function readFields(r: WireReader): HeaderFields {
   const length = r.arrayLength(8);
   if (length > r.end - r.at) r.fail(`array of ${length} bytes, ${r.end - r.at} left`);
   const end = r.at + length;
-  /** A string field, checked as a name of its kind. */
-  const named = (ok: (s: string) => boolean, what: string): string => {
-    const s = r.string();
-    return ok(s) ? s : r.fail(`bad ${what} ${JSON.stringify(s)}`);
-  };
   let seen = 0;
   while (r.at < end) {
     r.align(8);
@@ -263,16 +264,16 @@ function readFields(r: WireReader): HeaderFields {
     if (signature !== expected) r.fail(`header field ${code} of type ${signature}`);
     switch (code) {
       case Field.PATH:
-        h.path = named(isObjectPath, 'object path') as ObjectPath;
+        h.path = named(r, isObjectPath, 'object path') as ObjectPath;
         break;
       case Field.INTERFACE:
-        h.interface = named(isInterfaceName, 'interface');
+        h.interface = named(r, isInterfaceName, 'interface');
         break;
       case Field.MEMBER:
-        h.member = named(isMemberName, 'member');
+        h.member = named(r, isMemberName, 'member');
         break;
       case Field.ERROR_NAME:
-        h.errorName = named(isErrorName, 'error name');
+        h.errorName = named(r, isErrorName, 'error name');
         break;
       case Field.REPLY_SERIAL: {
         const serial = r.u32();
@@ -280,10 +281,10 @@ function readFields(r: WireReader): HeaderFields {
         break;
       }
       case Field.DESTINATION:
-        h.destination = named(isBusName, 'destination');
+        h.destination = named(r, isBusName, 'destination');
         break;
       case Field.SENDER:
-        h.sender = named(isBusName, 'sender');
+        h.sender = named(r, isBusName, 'sender');
         break;
       case Field.SIGNATURE: {
         h.signature = r.signature();
