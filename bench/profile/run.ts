@@ -1,5 +1,5 @@
 /**
- * npm run bench:profile -- cpu|doctor|flame [--workload desktop] [--seconds 20] [--size 1024x768]
+ * npm run bench:profile -- cpu|doctor|flame|perf [--workload desktop] [--seconds 20] [--size 1024x768] [--images auto_lz]
  *
  * Profiles the companion in bench:e2e's own scenario for "ours" (QEMU -display dbus with the
  * test guest drawing the workload, the companion beside it, our client decoding everything) and
@@ -7,7 +7,10 @@
  *  - cpu: node --cpu-prof in every thread: busy time and the functions that took it;
  *  - doctor: clinic doctor, sampled in every thread (doctor-per-thread.cjs): event-loop delay,
  *    utilisation, heap, doctor's verdicts; its HTML report is for the main thread;
- *  - flame: clinic flame (0x): a flame graph of the main thread only (0x follows no workers).
+ *  - flame: clinic flame (0x): a flame graph of the main thread only (0x follows no workers);
+ *  - perf: `perf record -e cpu-clock` of the whole process: time on a CPU per thread and symbol,
+ *    V8's compiler and collector and the kernel's side of syscalls included (JS named through
+ *    node's --perf-basic-prof map).
  * Profiles stay in dist/bench/profile-TOOL-DATE/.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,7 @@ import type { BenchWorkload } from '../e2e/results.js';
 import { freePort, imageProfiles, type CompanionNode } from '../e2e/servers.js';
 import { readCpuProfiles } from './cpu-profiles.js';
 import { readDoctor } from './doctor-data.js';
+import { readPerfSamples } from './perf-samples.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,12 +31,15 @@ const { values: args, positionals } = parseArgs({
     workload: { type: 'string', default: 'desktop' },
     seconds: { type: 'string', default: '20' },
     size: { type: 'string', default: '1024x768' },
+    images: { type: 'string', default: 'auto_lz' },
   },
 });
 const tool = positionals[0];
-if (tool !== 'cpu' && tool !== 'doctor' && tool !== 'flame')
-  throw new Error('usage: bench:profile -- cpu|doctor|flame [--workload NAME] [--seconds N] [--size WxH]');
+if (tool !== 'cpu' && tool !== 'doctor' && tool !== 'flame' && tool !== 'perf')
+  throw new Error('usage: bench:profile -- cpu|doctor|flame|perf [--workload NAME] [--seconds N] [--size WxH] [--images auto_lz|defaults]');
 const workload = args.workload as BenchWorkload;
+const imageProfile = args.images as keyof typeof imageProfiles;
+if (!(imageProfile in imageProfiles)) throw new Error(`--images: one of ${Object.keys(imageProfiles).join(', ')}`);
 const [width, height] = args.size.split('x').map(Number) as [number, number];
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const dest = join(repoRoot, 'dist', 'bench', `profile-${tool}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -61,6 +68,8 @@ const onOutput = (chunk: string) => {
   }
 };
 const node = process.execPath;
+const perfHz = 999;
+const perfData = join(dest, 'perf.data');
 const companionNode = (
   {
     cpu: { command: [node, '--cpu-prof', '--cpu-prof-dir', dest], stopSignal: 'SIGTERM', stopGraceMs: 30_000, logLevel: 'debug', onOutput },
@@ -90,6 +99,31 @@ const companionNode = (
       logLevel: 'debug',
       onOutput,
     },
+    perf: {
+      command: [
+        'perf',
+        'record',
+        '-q',
+        '-k',
+        'CLOCK_MONOTONIC',
+        '-e',
+        'cpu-clock',
+        '-g',
+        '-F',
+        String(perfHz),
+        '-o',
+        perfData,
+        '--',
+        node,
+        '--perf-basic-prof-only-functions',
+        '--interpreted-frames-native-stack',
+      ],
+      stopSignal: 'SIGTERM',
+      stopPid: () => companionPid || undefined,
+      stopGraceMs: 30_000,
+      logLevel: 'debug',
+      onOutput,
+    },
   } satisfies Record<string, CompanionNode>
 )[tool];
 
@@ -113,8 +147,8 @@ const figures = await measureBoot(
     width,
     height,
     vga: 'virtio',
-    profile: 'auto_lz',
-    images: imageProfiles.auto_lz,
+    profile: imageProfile,
+    images: imageProfiles[imageProfile],
     link: 'plain',
     addr: '127.0.0.1',
     port,
@@ -136,6 +170,15 @@ if (tool === 'cpu') {
       `\n${t.name} (thread ${t.threadId}): busy ${t.busyS.toFixed(2)} s (${(((t.busyS * 1e9) / Number(window.toNs - window.fromNs)) * 100).toFixed(1)} %)`,
     );
     for (const f of t.top) lines.push(`  ${(f.selfS * 1000).toFixed(0).padStart(6)} ms  ${f.fn}`);
+  }
+} else if (tool === 'perf') {
+  const windowMs = Number(window.toNs - window.fromNs) / 1e6;
+  for (const t of readPerfSamples(perfData, window, perfHz)) {
+    if (t.cpuMs < windowMs / 200) continue;
+    lines.push(`\n${t.name}: on a CPU ${t.cpuMs.toFixed(0)} ms (${((t.cpuMs / windowMs) * 100).toFixed(1)} % of a core)`);
+    lines.push(`  by what ran: ${t.kinds.map(([k, ms]) => `${k} ${ms.toFixed(0)}`).join(', ')}`);
+    lines.push('  by the innermost JS function on the stack (ms):');
+    for (const [fn, ms] of t.owners) lines.push(`  ${ms.toFixed(0).padStart(6)}  ${fn}`);
   }
 } else if (tool === 'doctor') {
   lines.push('', 'thread                     samples  delay p50 / p99 / max ms   loop util %  heap max MiB  doctor');
