@@ -48,6 +48,36 @@ interface NativeAddon {
     width: number,
     height?: number,
   ): boolean;
+  gradualityScore(pixels: Uint8Array, width: number, height: number, stride: number, jump: number): number;
+  rollingMatches(
+    w: Uint32Array,
+    stride: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    anchor: number,
+    seen: Uint8Array,
+    fromRow: number,
+    out: Int32Array,
+  ): number;
+  tileKinds(
+    now: Uint32Array,
+    nowStride: number,
+    nowX: number,
+    nowY: number,
+    old: Uint32Array,
+    oldStride: number,
+    oldWidth: number,
+    oldHeight: number,
+    left: number,
+    top: number,
+    width: number,
+    height: number,
+    tile: number,
+    offsets: Int32Array,
+    out: Int8Array,
+  ): void;
   copyRows(
     dst: Uint8Array,
     dstOffset: number,
@@ -98,6 +128,17 @@ export const nativeRowHashes: NativeAddon['rowHashes'] = (...args) => addon.rowH
 export const nativeContentHash: NativeAddon['contentHash'] = (...args) => addon.contentHash(...args);
 /** Whether two rows of pixel words show the same colours (the 4th byte ignored); ranges checked. */
 export const nativeRowsEqual: NativeAddon['rowsEqual'] = (...args) => addon.rowsEqual(...args);
+
+/** spice-server's graduality walk over every `jump`th pixel: the mean pair score (codecs/image/graduality.ts); ranges checked. */
+export const nativeGradualityScore: NativeAddon['gradualityScore'] = (...args) => addon.gradualityScore(...args);
+/**
+ * The rolling hash of every run of `anchor` pixel words along the box's rows from `fromRow`, and
+ * where its low 16 bits are set in `seen`, (x, y, hash) into `out` from out[1] (their count in
+ * out[0]); returns the row to go on from, `height` when done (codecs/motion/moves.ts); ranges checked.
+ */
+export const nativeRollingMatches: NativeAddon['rollingMatches'] = (...args) => addon.rollingMatches(...args);
+/** Each motion tile's kind: moved by which offset, unchanged, or an image (codecs/motion/moves.ts); ranges checked. */
+export const nativeTileKinds: NativeAddon['tileKinds'] = (...args) => addon.tileKinds(...args);
 
 /** A counter fd (close-on-exec, non-blocking) that wakes a Poller in this or another process. */
 export const eventfdCreate = (): Fd => addon.eventfdCreate() as Fd;

@@ -1,3 +1,4 @@
+import { nativeGradualityScore } from '../../native/index.js';
 import type { Bitmap32 } from './bitmap.js';
 
 /**
@@ -8,11 +9,6 @@ import type { Bitmap32 } from './bitmap.js';
 export type GradualityLevel = 'high' | 'medium' | 'low';
 
 const SAMPLE_JUMP = 15;
-/** A channel difference this large is an edge (32 bpp). */
-const CONTRAST = 60;
-const SAME_SCORE = 0.5;
-const CONTRAST_SCORE = 1.0;
-const SMALL_DIFFERENCE_SCORE = -0.25;
 const HIGH_BELOW = -0.03;
 const MEDIUM_BELOW = 0.002;
 
@@ -33,33 +29,17 @@ export function gradualityLevel(bitmap: Bitmap32, maxSamples = Number.POSITIVE_I
 
 /**
  * The mean pair score: every 15th pixel (in row-major order, starting mid first row) is the top
- * left of a 2x2 square whose three pairs with it score +0.5 equal, +1 contrasting, -0.25
- * slightly different; squares of one colour score 0 but still count. Images one pixel wide or
- * high score 1 (LOW), as spice-server has it. Rows are found through `stride` (spice-server
- * assumes stride == width*4; the samples are the same then). With `maxSamples`, the walk takes
- * longer steps so that about that many squares are scored, a prime step so that the samples do
- * not line up in a few columns.
+ * left of a 2x2 square whose three pairs with it score +0.5 equal, +1 contrasting (a channel 60
+ * apart), -0.25 slightly different; squares of one colour score 0 but still count. Images one
+ * pixel wide or high score 1 (LOW), as spice-server has it. Rows are found through `stride`
+ * (spice-server assumes stride == width*4; the samples are the same then). With `maxSamples`, the
+ * walk takes longer steps so that about that many squares are scored, a prime step so that the
+ * samples do not line up in a few columns. The walk is the native addon's: it runs for every
+ * update the QEMU bridge plans moves for and every image auto-compressed.
  */
 export function gradualityScore({ width, height, stride, pixels }: Bitmap32, maxSamples = Number.POSITIVE_INFINITY): number {
   if (width <= 1 || height <= 1) return 1;
-  const jump = sampleJump(width, height, maxSamples);
-  const lastRow = (height - 1) * width;
-  let sum = 0;
-  let samples = 0;
-  // Written out without per-sample arrays or closures: it runs for every image auto-compressed,
-  // and the allocating form was a third of a pool thread's time on the desktop workload.
-  for (let i = width >> 1; i < lastRow; i += jump) {
-    // A square needs a right neighbour: the last pixel of a row moves one left, and the walk on from there.
-    if ((i + 1) % width === 0) i--;
-    const p = Math.floor(i / width) * stride + (i % width) * 4;
-    const right = pairScore(pixels, p, p + 4);
-    const down = pairScore(pixels, p, p + stride);
-    const diagonal = pairScore(pixels, p, p + stride + 4);
-    // A square of one colour scores 0 (not 1.5) but still counts.
-    if (right !== SAME_SCORE || down !== SAME_SCORE || diagonal !== SAME_SCORE) sum += right + down + diagonal;
-    samples++;
-  }
-  return sum / (samples * 3);
+  return nativeGradualityScore(pixels, width, height, stride, sampleJump(width, height, maxSamples));
 }
 
 function sampleJump(width: number, height: number, maxSamples: number): number {
@@ -73,15 +53,4 @@ function sampleJump(width: number, height: number, maxSamples: number): number {
 function isPrime(n: number): boolean {
   for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
   return n > 1;
-}
-
-/** The score of the B,G,R of two pixels at byte offsets a and b: same, contrasting, or slightly different. */
-function pairScore(px: Uint8Array, a: number, b: number): number {
-  let different = false;
-  for (let c = 0; c < 3; c++) {
-    const d = px[a + c]! - px[b + c]!;
-    if (d <= -CONTRAST || d >= CONTRAST) return CONTRAST_SCORE;
-    if (d !== 0) different = true;
-  }
-  return different ? SMALL_DIFFERENCE_SCORE : SAME_SCORE;
 }

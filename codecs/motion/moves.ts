@@ -2,6 +2,7 @@ import type { Bitmap32 } from '../image/bitmap.js';
 import { area, boxAt, bounding, boxHeight, boxWidth, contains, intersects, shifted, type Box } from '../box.js';
 import { rgbMask as rgb } from '../image/words.js';
 import type { MotionPart } from './plan.js';
+import { nativeRollingMatches, nativeTileKinds } from '../../native/index.js';
 import { boxViews, rowsEqual, uniformColor, type View } from './rows.js';
 
 /** Where a moved pixel was: (x + dx, y + dy) in the picture before. */
@@ -36,9 +37,11 @@ const maxPlaces = 8;
 /** Two images whose bounding box covers at most this many pixels more than they do go as that one image (a drawing costs more). */
 const joinExtra = 1024;
 
-/** Tile kinds: an image, unchanged, unchanged and also the picture moved by offset k (ALSO_MOVED - k), or moved by offset k (k >= 0). */
+/**
+ * Tile kinds (made by the addon's tileKinds): an image, unchanged (-2), unchanged and also the
+ * picture moved by offset k (ALSO_MOVED - k), or moved by offset k (k >= 0).
+ */
 const IMAGE = -1;
-const UNCHANGED = -2;
 const ALSO_MOVED = -3;
 /** The offset a tile can be copied by, or -1. */
 const movedBy = (kind: number): number => (kind >= 0 ? kind : kind <= ALSO_MOVED ? ALSO_MOVED - kind : -1);
@@ -85,7 +88,7 @@ export class MoveFinder {
     if (offsets.length === 0) offsets.push(...searchOffsets(anchors, old, width, height));
     if (offsets.length === 0) return null;
 
-    const kinds = tileKinds(old, now, box, offsets, inside);
+    const kinds = tileKinds(old, now, box, offsets, before);
     const copies = rects(kinds, box, movedBy)
       // A rectangle of tiles that are all unchanged needs no copy.
       .filter(({ moved }) => moved > 0)
@@ -137,14 +140,8 @@ interface Anchor {
   readonly hash: number;
 }
 
+/** The hash of a run of anchor pixels, as the addon's rollingMatches rolls it along the old picture's rows. */
 const B = 0x01000193;
-/** B to the power anchor - 1, for taking the leaving pixel out of a rolling hash. */
-const B_TOP = (() => {
-  let p = 1;
-  for (let i = 1; i < moveLimits.anchor; i++) p = Math.imul(p, B);
-  return p;
-})();
-
 function runHash(w: Uint32Array, from: number): number {
   let h = 0;
   for (let i = from; i < from + moveLimits.anchor; i++) h = (Math.imul(h, B) + (w[i]! & rgb)) | 0;
@@ -177,7 +174,11 @@ function votesFor(o: Offset, anchors: readonly Anchor[], old: View, now: View, i
   return n;
 }
 
-/** The offsets most anchors agree on, found by a rolling hash over the old picture in the box. */
+/** Room for the rolling hash's filtered places of one call: (x, y, hash) each, a 1080p box's row fits many times over. */
+const matchRoom = 1 + 3 * 16384;
+let matches = new Int32Array(matchRoom);
+
+/** The offsets most anchors agree on, found by a rolling hash over the old picture in the box (the scan in C++). */
 function searchOffsets(anchors: readonly Anchor[], old: View, width: number, height: number): Offset[] {
   const byHash = new Map<number, number[]>();
   // A first filter on 16 bits of the hash keeps the map out of most positions.
@@ -190,21 +191,18 @@ function searchOffsets(anchors: readonly Anchor[], old: View, width: number, hei
   });
   const places = new Uint16Array(anchors.length);
   const votes = new Map<number, number>();
-  const A = moveLimits.anchor;
-  for (let y = 0; y < height; y++) {
-    const row = (old.y + y) * old.stride + old.x;
-    let h = runHash(old.w, row);
-    for (let x = 0; ; x++) {
-      if (seen[h & 0xffff] === 1) {
-        for (const i of byHash.get(h) ?? []) {
-          const a = anchors[i]!;
-          if ((a.x === x && a.y === y) || ++places[i]! > maxPlaces) continue;
-          const key = (x - a.x + 0x8000) * 0x10000 + (y - a.y + 0x8000);
-          votes.set(key, (votes.get(key) ?? 0) + 1);
-        }
+  if (matches.length < 1 + 3 * width) matches = new Int32Array(1 + 3 * width);
+  for (let from = 0; from < height; ) {
+    from = nativeRollingMatches(old.w, old.stride, old.x, old.y, width, height, moveLimits.anchor, seen, from, matches);
+    for (let m = 0, j = 1; m < matches[0]!; m++, j += 3) {
+      const x = matches[j]!;
+      const y = matches[j + 1]!;
+      for (const i of byHash.get(matches[j + 2]!) ?? []) {
+        const a = anchors[i]!;
+        if ((a.x === x && a.y === y) || ++places[i]! > maxPlaces) continue;
+        const key = (x - a.x + 0x8000) * 0x10000 + (y - a.y + 0x8000);
+        votes.set(key, (votes.get(key) ?? 0) + 1);
       }
-      if (x + A >= width) break;
-      h = (Math.imul(h - Math.imul(old.w[row + x]! & rgb, B_TOP), B) + (old.w[row + x + A]! & rgb)) | 0;
     }
   }
   return [...votes]
@@ -214,28 +212,37 @@ function searchOffsets(anchors: readonly Anchor[], old: View, width: number, hei
     .map(([key]) => ({ dx: Math.floor(key / 0x10000) - 0x8000, dy: (key % 0x10000) - 0x8000 }));
 }
 
-/** Each tile's kind: unchanged, copied by the first offset whose source shows it exactly, else an image. */
-function tileKinds(old: View, now: View, box: Box, offsets: readonly Offset[], inside: (o: Offset, b: Box) => boolean): Int8Array[] {
+/**
+ * Each tile's kind, row by row: unchanged (and copied with the rest where an offset shows it too,
+ * so copies are few and large), copied by the first offset whose source shows it exactly, else
+ * an image. The compares are C++'s, one call for the box.
+ */
+function tileKinds(old: View, now: View, box: Box, offsets: readonly Offset[], surface: { width: number; height: number }): Int8Array[] {
   const T = moveLimits.tile;
   const width = boxWidth(box);
   const height = boxHeight(box);
-  // A tile is one compare (in C++ for a whole tile), not one a row.
-  const same = (x: number, y: number, w: number, h: number, sx: number, sy: number) =>
-    rowsEqual(now.w, now.stride, now.x + x, now.y + y, old.w, old.stride, sx, sy, w, h);
+  const cols = Math.ceil(width / T);
+  const all = new Int8Array(cols * Math.ceil(height / T));
+  const pairs = new Int32Array(offsets.flatMap((o) => [o.dx, o.dy]));
+  nativeTileKinds(
+    now.w,
+    now.stride,
+    now.x,
+    now.y,
+    old.w,
+    old.stride,
+    surface.width,
+    surface.height,
+    box.left,
+    box.top,
+    width,
+    height,
+    T,
+    pairs,
+    all,
+  );
   const out: Int8Array[] = [];
-  for (let y = 0; y < height; y += T) {
-    const row = new Int8Array(Math.ceil(width / T));
-    const h = Math.min(T, height - y);
-    for (let x = 0, i = 0; x < width; x += T, i++) {
-      const w = Math.min(T, width - x);
-      const tile = boxAt(box.left + x, box.top + y, w, h);
-      const by = offsets.findIndex((o) => inside(o, tile) && same(x, y, w, h, tile.left + o.dx, tile.top + o.dy));
-      // Unchanged, and the same as where the window was (its flat body): copied with the rest, so copies are few and large.
-      if (same(x, y, w, h, tile.left, tile.top)) row[i] = by >= 0 ? ALSO_MOVED - by : UNCHANGED;
-      else row[i] = by;
-    }
-    out.push(row);
-  }
+  for (let i = 0; i < all.length; i += cols) out.push(all.subarray(i, i + cols));
   return out;
 }
 

@@ -31,6 +31,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitRowCopy(env, exports);
   InitMotionRows(env, exports);
   InitContentHash(env, exports);
+  InitMotionSearch(env, exports);
+  InitGraduality(env, exports);
   return exports;
 }
 

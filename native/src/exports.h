@@ -17,3 +17,5 @@ void InitLz4Block(Napi::Env env, Napi::Object exports);
 void InitRowCopy(Napi::Env env, Napi::Object exports);
 void InitMotionRows(Napi::Env env, Napi::Object exports);
 void InitContentHash(Napi::Env env, Napi::Object exports);
+void InitMotionSearch(Napi::Env env, Napi::Object exports);
+void InitGraduality(Napi::Env env, Napi::Object exports);
