@@ -127,6 +127,11 @@ export class MoveFinder {
     return [...ordered.map((c): MotionPart => ({ kind: 'copy-bits', box: c.dest, srcX: c.source.left, srcY: c.source.top })), ...rest];
   }
 
+  /** Whether the last plan's first move had a sideways part (dx != 0): a drag, not a vertical scroll. */
+  get lastMovedSideways(): boolean {
+    return (this.recent[0]?.dx ?? 0) !== 0;
+  }
+
   private remember(used: readonly Offset[]): void {
     const all = [...used, ...this.recent];
     this.recent = all.filter((o, i) => all.findIndex((p) => p.dx === o.dx && p.dy === o.dy) === i).slice(0, moveLimits.recent);

@@ -233,6 +233,47 @@ test('a window dragged diagonally (one damaged box over where it was and where i
   }
 });
 
+test('a drag over several Updates goes as moves each time (the move finder first while a window moves sideways); a scroll after it is still found', (t) => {
+  const s = setup();
+  t.teardown(s.close);
+  const screen = noise(256, 192, 1);
+  const window = noise(96, 80, 3);
+  const place = (pixels: Uint8Array, x: number, y: number) => {
+    for (let r = 0; r < 80; r++) pixels.set(window.pixels.subarray(r * window.stride, r * window.stride + 96 * 4), ((y + r) * 256 + x) * 4);
+  };
+  const send = (pixels: Uint8Array, box: ReturnType<typeof boxAt>) => {
+    const w = box.right - box.left;
+    const h = box.bottom - box.top;
+    const region = new Uint8Array(w * h * 4);
+    for (let r = 0; r < h; r++)
+      region.set(pixels.subarray(((box.top + r) * 256 + box.left) * 4, ((box.top + r) * 256 + box.right) * 4), r * w * 4);
+    s.log.length = 0;
+    s.moves.length = 0;
+    s.feed.update(updateOf({ width: w, height: h, stride: w * 4, pixels: region }, box.left, box.top));
+    s.drain();
+  };
+  let current = new Uint8Array(screen.pixels);
+  place(current, 40, 40);
+  s.feed.scanout({ width: 256, height: 192, stride: 1024, format: X8R8G8B8, data: current });
+  s.drain();
+  for (let step = 1; step <= 3; step++) {
+    const [x, y] = [40 + 8 * (step - 1), 40 + 2 * (step - 1)];
+    current = new Uint8Array(screen.pixels);
+    place(current, x + 8, y + 2);
+    send(current, boxAt(x, y, 104, 82));
+    t.true(s.moves.length > 0, `step ${step}: moves`);
+    for (const m of s.moves) if (m.kind === 'moved') t.deepEqual([m.srcX - m.box.left, m.srcY - m.box.top], [-8, -2], `step ${step}`);
+  }
+  // The whole screen scrolls up 16 rows, a new strip at the bottom.
+  current = current.slice();
+  current.copyWithin(0, 16 * 1024);
+  current.set(noise(256, 16, 7).pixels, 176 * 1024);
+  send(current, boxAt(0, 0, 256, 192));
+  t.true(s.moves.length > 0, 'the scroll: moves');
+  for (const m of s.moves) if (m.kind === 'moved') t.deepEqual([m.srcX - m.box.left, m.srcY - m.box.top], [0, 16]);
+  t.true(sameBytes(surface(s.canvas()), xrgb({ width: 256, height: 192, stride: 1024, pixels: current })));
+});
+
 test('the other 32-bit channel orders are converted; a format with other bits is dropped, not drawn', (t) => {
   const s = setup();
   t.teardown(s.close);

@@ -21,7 +21,19 @@
 import type { Logger } from '../../../runtime/log.js';
 import { Histogram } from '../../../runtime/histogram.js';
 import type { ScanoutStats } from '../../contracts.js';
-import { area, bounding, boxAt, boxKey, boxHeight, boxWidth, intersect, mergeBoxes, sameBox, type Box } from '../../../codecs/box.js';
+import {
+  area,
+  bounding,
+  boxAt,
+  boxKey,
+  boxHeight,
+  boxWidth,
+  intersect,
+  intersects,
+  mergeBoxes,
+  sameBox,
+  type Box,
+} from '../../../codecs/box.js';
 import { isPhotoLike } from '../../../codecs/image/graduality.js';
 import { MoveFinder } from '../../../codecs/motion/moves.js';
 import { motionLimits, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
@@ -47,6 +59,8 @@ const MAX_TIMED = 4096;
 export const PHOTO_RECHECK = 15;
 /** Photo-like boxes followed at once (a video, a marker or subtitle drawn over it after each frame). */
 const MAX_PHOTO_BOXES = 4;
+/** Drags in progress remembered at once: the guest's windows moving in turn. */
+const MAX_DRAGS = 4;
 
 /** Pixels QEMU is about to send, as a placer sees them before they come (`ScanoutFeed.place`). */
 export interface PixelsPlace {
@@ -92,6 +106,8 @@ export class ScanoutFeed {
   private placed: { readonly data: Uint8Array; readonly surface: Bitmap32 } | null = null;
   /** Windows dragged: moves in any direction, with the offsets of the drag so far. */
   private readonly moves = new MoveFinder();
+  /** Boxes whose last plan was the move finder's with a sideways offset: drags in progress, the latest first. */
+  private drags: Box[] = [];
   /** The generation of the last write into the device's surface. */
   private generation = 0;
   private readonly cursor: CursorState = {
@@ -350,14 +366,22 @@ export class ScanoutFeed {
       return null;
     }
     // What is lossy at the client is the red-worker's to know: it checks each move's source.
-    const scrolled = planMotion(surface, box, next, 0, 0, () => false);
+    // Where a window is being dragged sideways (the last plan there moved pixels by dx != 0): the
+    // move finder first, and the row pass (three reads of the box, a scroll's finder) only if it
+    // finds nothing; on the desktop workload the row pass was an eighth of the bridge's thread.
+    const dragFirst = this.findDrags && this.drags.some((d) => intersects(d, box));
+    const dragged = dragFirst ? this.moves.plan(surface, box, next, 0, 0, () => false) : null;
+    const scrolled = dragged ? null : planMotion(surface, box, next, 0, 0, () => false);
     // Not rows of the whole box moved up or down: perhaps a window moved, in any direction.
-    const plan =
-      scrolled?.some((p) => p.kind === 'copy-bits') || !this.findDrags
-        ? scrolled
-        : (this.moves.plan(surface, box, next, 0, 0, () => false) ?? scrolled);
+    const moved =
+      dragged ??
+      (dragFirst || scrolled?.some((p) => p.kind === 'copy-bits') || !this.findDrags
+        ? null
+        : this.moves.plan(surface, box, next, 0, 0, () => false));
+    const others = this.drags.filter((d) => !intersects(d, box));
+    this.drags = moved !== null && this.moves.lastMovedSideways ? [box, ...others].slice(0, MAX_DRAGS) : others;
     this.planningMs += performance.now() - started;
-    return plan;
+    return moved ?? scrolled;
   }
 
   /**
