@@ -14,7 +14,7 @@ const MEDIUM_BELOW = 0.002;
 
 /**
  * Squares enough to tell photo-like pixels from text and windows when only that is asked (is a
- * damaged area video?): spice-server's walk over a 1080p frame costs ~4 ms of JS, this ~0.1.
+ * damaged area video?): spice-server's full walk over a 1080p frame took ~4 ms in JS, this ~0.1.
  */
 export const roughSamples = 4096;
 

@@ -179,9 +179,8 @@ function votesFor(o: Offset, anchors: readonly Anchor[], old: View, now: View, i
   return n;
 }
 
-/** Room for the rolling hash's filtered places of one call: (x, y, hash) each, a 1080p box's row fits many times over. */
-const matchRoom = 1 + 3 * 16384;
-let matches = new Int32Array(matchRoom);
+/** The rolling hash's filtered places of one call, (x, y, hash) each after their count: a 1080p box's row fits many times over. */
+let matches = new Int32Array(1 + 3 * 16384);
 
 /** The offsets most anchors agree on, found by a rolling hash over the old picture in the box (the scan in C++). */
 function searchOffsets(anchors: readonly Anchor[], old: View, width: number, height: number): Offset[] {
