@@ -7,18 +7,12 @@
 
 namespace {
 
-bool Words(const Napi::Value& v, Napi::Uint32Array* out) {
-  if (!IsTypedArrayOf(v, napi_uint32_array)) return false;
-  *out = v.As<Napi::Uint32Array>();
-  return true;
-}
-
 // rowHashes(words, stride, x, y, width, height, out: Int32Array of at least height)
 Napi::Value RowHashes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint32Array w;
   double n[5];
-  bool ok = info.Length() >= 7 && Words(info[0], &w) && IsTypedArrayOf(info[6], napi_int32_array);
+  bool ok = info.Length() >= 7 && ArgWords(info[0], &w) && IsTypedArrayOf(info[6], napi_int32_array);
   for (int i = 0; ok && i < 5; i++) ok = ArgWhole(info[1 + i], &n[i]);
   if (!ok) {
     Napi::TypeError::New(env, "expected (words: Uint32Array, stride, x, y, width, height, out: Int32Array)").ThrowAsJavaScriptException();
@@ -56,7 +50,7 @@ Napi::Value RowsEqual(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint32Array a, b;
   double n[8] = {0, 0, 0, 0, 0, 0, 0, 1};
-  bool ok = info.Length() >= 9 && Words(info[0], &a) && Words(info[4], &b);
+  bool ok = info.Length() >= 9 && ArgWords(info[0], &a) && ArgWords(info[4], &b);
   const int numbers[8] = {1, 2, 3, 5, 6, 7, 8, 9};
   const int given = info.Length() >= 10 ? 8 : 7;
   for (int i = 0; ok && i < given; i++) ok = ArgWhole(info[numbers[i]], &n[i]);
@@ -71,19 +65,10 @@ Napi::Value RowsEqual(const Napi::CallbackInfo& info) {
     Napi::RangeError::New(env, "rowsEqual: the rows do not fit").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  const size_t cols = size_t(width);
-  for (size_t row = 0; row < size_t(height); row++) {
-    const uint32_t* p = a.Data() + size_t((ay + double(row)) * aStride + ax);
-    const uint32_t* q = b.Data() + size_t((by + double(row)) * bStride + bx);
-    uint32_t diff = 0;
-    // No early exit inside a block: the loop vectorises, and rows that differ mostly differ early anyway.
-    for (size_t i = 0; i < cols; i += 64) {
-      const size_t end = i + 64 < cols ? i + 64 : cols;
-      for (size_t j = i; j < end; j++) diff |= p[j] ^ q[j];
-      if ((diff & kRgb) != 0) return Napi::Boolean::New(env, false);
-    }
-  }
-  return Napi::Boolean::New(env, true);
+  if (width == 0 || height == 0) return Napi::Boolean::New(env, true);
+  const uint32_t* p = a.Data() + size_t(ay * aStride + ax);
+  const uint32_t* q = b.Data() + size_t(by * bStride + bx);
+  return Napi::Boolean::New(env, SameColours(p, size_t(aStride), q, size_t(bStride), size_t(width), size_t(height)));
 }
 
 }  // namespace

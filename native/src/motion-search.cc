@@ -9,12 +9,6 @@
 
 namespace {
 
-bool Words(const Napi::Value& v, Napi::Uint32Array* out) {
-  if (!IsTypedArrayOf(v, napi_uint32_array)) return false;
-  *out = v.As<Napi::Uint32Array>();
-  return true;
-}
-
 bool Wholes(const Napi::CallbackInfo& info, std::initializer_list<size_t> at, double* out) {
   size_t k = 0;
   for (size_t i : at)
@@ -33,7 +27,7 @@ Napi::Value RollingMatches(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint32Array w;
   double n[7];
-  bool ok = info.Length() >= 10 && Words(info[0], &w) && Wholes(info, {1, 2, 3, 4, 5, 6, 8}, n) &&
+  bool ok = info.Length() >= 10 && ArgWords(info[0], &w) && Wholes(info, {1, 2, 3, 4, 5, 6, 8}, n) &&
             IsTypedArrayOf(info[7], napi_uint8_array) && IsTypedArrayOf(info[9], napi_int32_array);
   if (!ok) {
     Napi::TypeError::New(env, "expected (words: Uint32Array, stride, x, y, width, height, anchor, seen: Uint8Array, fromRow, out: Int32Array)")
@@ -87,7 +81,7 @@ Napi::Value TileKinds(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint32Array now, old;
   double n[11];
-  bool ok = info.Length() >= 15 && Words(info[0], &now) && Words(info[4], &old) && Wholes(info, {1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12}, n) &&
+  bool ok = info.Length() >= 15 && ArgWords(info[0], &now) && ArgWords(info[4], &old) && Wholes(info, {1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12}, n) &&
             IsTypedArrayOf(info[13], napi_int32_array) && IsTypedArrayOf(info[14], napi_int8_array);
   if (!ok) {
     Napi::TypeError::New(env,
@@ -118,14 +112,8 @@ Napi::Value TileKinds(const Napi::CallbackInfo& info) {
   const size_t ns = size_t(nowStride), os = size_t(oldStride);
   // Whether the tile's new pixels (box coordinates x, y) equal the old picture's at sx, sy.
   auto same = [&](int64_t x, int64_t y, int64_t w, int64_t h, int64_t sx, int64_t sy) {
-    for (int64_t r = 0; r < h; r++) {
-      const uint32_t* p = nw + size_t(nowY + double(y + r)) * ns + size_t(nowX) + size_t(x);
-      const uint32_t* q = ow + size_t(sy + r) * os + size_t(sx);
-      uint32_t diff = 0;
-      for (int64_t i = 0; i < w; i++) diff |= p[i] ^ q[i];
-      if ((diff & kRgb) != 0) return false;
-    }
-    return true;
+    const uint32_t* p = nw + size_t(nowY + double(y)) * ns + size_t(nowX) + size_t(x);
+    return SameColours(p, ns, ow + size_t(sy) * os + size_t(sx), os, size_t(w), size_t(h));
   };
   size_t k = 0;
   for (int64_t y = 0; y < H; y += T) {

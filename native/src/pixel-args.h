@@ -21,6 +21,28 @@ inline bool IsTypedArrayOf(const Napi::Value& v, napi_typedarray_type type) {
   return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == type;
 }
 
+// Whether `v` is a Uint32Array (pixel words), into `out`.
+inline bool ArgWords(const Napi::Value& v, Napi::Uint32Array* out) {
+  if (!IsTypedArrayOf(v, napi_uint32_array)) return false;
+  *out = v.As<Napi::Uint32Array>();
+  return true;
+}
+
+// Whether `rows` rows of `cols` pixel words from p and from q (each row `pStride`, `qStride` words
+// on) show the same colours, the 4th byte ignored. No early exit inside a block of 64: the loop
+// vectorises, and rows that differ mostly differ early anyway.
+inline bool SameColours(const uint32_t* p, size_t pStride, const uint32_t* q, size_t qStride, size_t cols, size_t rows) {
+  for (size_t row = 0; row < rows; row++, p += pStride, q += qStride) {
+    uint32_t diff = 0;
+    for (size_t i = 0; i < cols; i += 64) {
+      const size_t end = i + 64 < cols ? i + 64 : cols;
+      for (size_t j = i; j < end; j++) diff |= p[j] ^ q[j];
+      if ((diff & kRgb) != 0) return false;
+    }
+  }
+  return true;
+}
+
 // Whether `rows` rows of `rowLength` elements, the first at `offset` and each next `stride` on,
 // lie inside `length` elements (nothing to read always does). Doubles stay exact below 2^53.
 inline bool RowsFit(double length, double offset, double stride, double rowLength, double rows) {
