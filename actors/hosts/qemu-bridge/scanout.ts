@@ -370,14 +370,11 @@ export class ScanoutFeed {
     // move finder first, and the row pass (three reads of the box, a scroll's finder) only if it
     // finds nothing; on the desktop workload the row pass was an eighth of the bridge's thread.
     const dragFirst = this.findDrags && this.drags.some((d) => intersects(d, box));
-    const dragged = dragFirst ? this.moves.plan(surface, box, next, 0, 0, () => false) : null;
-    const scrolled = dragged ? null : planMotion(surface, box, next, 0, 0, () => false);
+    const findMoves = () => this.moves.plan(surface, box, next, 0, 0, () => false);
+    let moved = dragFirst ? findMoves() : null;
+    const scrolled = moved ? null : planMotion(surface, box, next, 0, 0, () => false);
     // Not rows of the whole box moved up or down: perhaps a window moved, in any direction.
-    const moved =
-      dragged ??
-      (dragFirst || scrolled?.some((p) => p.kind === 'copy-bits') || !this.findDrags
-        ? null
-        : this.moves.plan(surface, box, next, 0, 0, () => false));
+    if (!moved && !dragFirst && this.findDrags && !scrolled?.some((p) => p.kind === 'copy-bits')) moved = findMoves();
     const others = this.drags.filter((d) => !intersects(d, box));
     this.drags = moved !== null && this.moves.lastMovedSideways ? [box, ...others].slice(0, MAX_DRAGS) : others;
     this.planningMs += performance.now() - started;
