@@ -149,6 +149,12 @@ export class ClientDisplay {
   streamFrames = 0;
   /** The box of each drawing once it is on the primary surface (for a probe that reads pixels there). */
   readonly drawn$ = new Subject<Box>();
+  /**
+   * When the first drawing was on the primary surface (epoch ms, `performance.timeOrigin +
+   * performance.now()`): the session draws as soon as its display channel links, before a watcher
+   * that waits for every channel's link can subscribe to `drawn$`.
+   */
+  firstDrawnAt: number | null = null;
   error: string | null = null;
   /** The GLZ window (one display here: spice-gtk keeps one per session). */
   readonly glz = new GlzWindow();
@@ -324,7 +330,7 @@ export class ClientDisplay {
   }
 
   private drew(r: Box): void {
-    this.draws++;
+    if (this.draws++ === 0) this.firstDrawnAt = performance.timeOrigin + performance.now();
     if (this.drawn$.observed) this.drawn$.next(r);
   }
 

@@ -45,7 +45,9 @@ function watch(display: ClientDisplay): void {
   display.beforeCopy = (dest, image, srcX, srcY, bytes) => {
     if (display.surface) rows.inspect(display.surface.bitmap, dest, image, srcX, srcY, bytes);
   };
-  let first = true;
+  // The display drew before the session's last channel linked (watch starts then): its first drawing's time.
+  let first = display.firstDrawnAt === null;
+  if (!first) post({ kind: 'first-draw', at: display.firstDrawnAt! });
   let last: number | null = null;
   const marker = new MarkerReader();
   /**
@@ -61,7 +63,7 @@ function watch(display: ClientDisplay): void {
     const at = wallClock();
     if (first) {
       first = false;
-      post({ kind: 'first-draw', at });
+      post({ kind: 'first-draw', at: display.firstDrawnAt ?? at });
     }
     const screen = display.surface?.bitmap;
     const frame = display.streamFrames !== framesSeen;
