@@ -173,8 +173,12 @@ if (tool === 'cpu') {
   }
 } else if (tool === 'perf') {
   const windowMs = Number(window.toNs - window.fromNs) / 1e6;
-  for (const t of readPerfSamples(perfData, window, perfHz)) {
-    if (t.cpuMs < windowMs / 200) continue;
+  const threads = readPerfSamples(perfData, window, perfHz);
+  // Threads with a share of the companion's own samples: on the idle workload every thread is
+  // under 0.5 % of a core, which an absolute floor left out, all of them.
+  const totalMs = threads.reduce((sum, t) => sum + t.cpuMs, 0);
+  for (const t of threads) {
+    if (t.cpuMs < totalMs / 50) continue;
     lines.push(`\n${t.name}: on a CPU ${t.cpuMs.toFixed(0)} ms (${((t.cpuMs / windowMs) * 100).toFixed(1)} % of a core)`);
     lines.push(`  by what ran: ${t.kinds.map(([k, ms]) => `${k} ${ms.toFixed(0)}`).join(', ')}`);
     lines.push('  by the innermost JS function on the stack (ms):');
