@@ -49,6 +49,7 @@ interface NativeAddon {
     height?: number,
   ): boolean;
   gradualityScore(pixels: Uint8Array, width: number, height: number, stride: number, jump: number): number;
+  anchorHashes(w: Uint32Array, starts: Int32Array, count: number, anchor: number, out: Int32Array): void;
   rollingMatches(
     w: Uint32Array,
     stride: number,
@@ -131,8 +132,11 @@ export const nativeRowsEqual: NativeAddon['rowsEqual'] = (...args) => addon.rows
 
 /** spice-server's graduality walk over every `jump`th pixel: the mean pair score (codecs/image/graduality.ts); ranges checked. */
 export const nativeGradualityScore: NativeAddon['gradualityScore'] = (...args) => addon.gradualityScore(...args);
+/** The hash of the run of `anchor` pixel words from each of the first `count` offsets in `starts`, into `out` (codecs/motion/moves.ts); ranges checked. */
+export const nativeAnchorHashes: NativeAddon['anchorHashes'] = (...args) => addon.anchorHashes(...args);
 /**
- * The rolling hash of every run of `anchor` pixel words along the box's rows from `fromRow`, and
+ * The rolling hash of every run of `anchor` pixel words along the box's rows from `fromRow` (the
+ * hash anchorHashes gives), and
  * where its low 16 bits are set in `seen`, (x, y, hash) into `out` from out[1] (their count in
  * out[0]); returns the row to go on from, `height` when done (codecs/motion/moves.ts); ranges checked.
  */

@@ -1,8 +1,7 @@
 import type { Bitmap32 } from '../image/bitmap.js';
 import { area, boxAt, bounding, boxHeight, boxWidth, contains, intersects, shifted, type Box } from '../box.js';
-import { rgbMask as rgb } from '../image/words.js';
 import type { MotionPart } from './plan.js';
-import { nativeRollingMatches, nativeTileKinds } from '../../native/index.js';
+import { nativeAnchorHashes, nativeRollingMatches, nativeTileKinds } from '../../native/index.js';
 import { boxViews, rowsEqual, uniformColor, type View } from './rows.js';
 
 /** Where a moved pixel was: (x + dx, y + dy) in the picture before. */
@@ -145,27 +144,29 @@ interface Anchor {
   readonly hash: number;
 }
 
-/** The hash of a run of anchor pixels, as the addon's rollingMatches rolls it along the old picture's rows. */
-const B = 0x01000193;
-function runHash(w: Uint32Array, from: number): number {
-  let h = 0;
-  for (let i = from; i < from + moveLimits.anchor; i++) h = (Math.imul(h, B) + (w[i]! & rgb)) | 0;
-  return h;
-}
+/** Where each anchor starts in the new picture's words, and its hash: the addon's, rollingMatches' own. */
+let anchorStarts = new Int32Array(0);
+let anchorHashes = new Int32Array(0);
 
 /** Runs of the new picture on a few rows that say something: not one colour, and not where they were. */
 function sampleAnchors(old: View, now: View, width: number, height: number): Anchor[] {
-  const out: Anchor[] = [];
+  const at: Array<{ x: number; y: number }> = [];
   const n = Math.min(moveLimits.sampledRows, height);
   for (let k = 0; k < n; k++) {
     const y = Math.floor(((k + 0.5) * height) / n);
     for (let x = 0; x + moveLimits.anchor <= width; x += moveLimits.anchor) {
       if (rowsEqual(now.w, now.stride, now.x + x, now.y + y, old.w, old.stride, old.x + x, old.y + y, moveLimits.anchor)) continue;
       if (uniformColor(now.w, now.stride, now.x + x, now.y + y, moveLimits.anchor, 1) !== null) continue;
-      out.push({ x, y, hash: runHash(now.w, (now.y + y) * now.stride + now.x + x) });
+      at.push({ x, y });
     }
   }
-  return out;
+  if (anchorStarts.length < at.length) {
+    anchorStarts = new Int32Array(at.length);
+    anchorHashes = new Int32Array(at.length);
+  }
+  at.forEach((a, i) => (anchorStarts[i] = (now.y + a.y) * now.stride + now.x + a.x));
+  nativeAnchorHashes(now.w, anchorStarts, at.length, moveLimits.anchor, anchorHashes);
+  return at.map((a, i) => ({ x: a.x, y: a.y, hash: anchorHashes[i]! }));
 }
 
 /** How many anchors show the old picture moved by `o`. */

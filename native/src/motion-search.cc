@@ -18,11 +18,51 @@ bool Wholes(const Napi::CallbackInfo& info, std::initializer_list<size_t> at, do
 
 constexpr uint32_t kHashBase = 0x01000193u;
 
+// The hash of a run of `n` pixels (h * B + colour, 32 bits): the new picture's anchors
+// (anchorHashes) and every run of the old one (rollingMatches, which rolls it along a row) must
+// hash alike, so both take it from here.
+inline uint32_t RunHash(const uint32_t* p, size_t n) {
+  uint32_t h = 0;
+  for (size_t i = 0; i < n; i++) h = h * kHashBase + (p[i] & kRgb);
+  return h;
+}
+
+// anchorHashes(words, starts: Int32Array, count, anchor, out: Int32Array): the hash of the run of
+// `anchor` pixels from each of the first `count` word offsets in `starts`, into out.
+Napi::Value AnchorHashes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Uint32Array w;
+  double n[2];
+  bool ok = info.Length() >= 5 && ArgWords(info[0], &w) && IsTypedArrayOf(info[1], napi_int32_array) && Wholes(info, {2, 3}, n) &&
+            IsTypedArrayOf(info[4], napi_int32_array);
+  if (!ok) {
+    Napi::TypeError::New(env, "expected (words: Uint32Array, starts: Int32Array, count, anchor, out: Int32Array)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Int32Array startsArg = info[1].As<Napi::Int32Array>();
+  Napi::Int32Array out = info[4].As<Napi::Int32Array>();
+  const double count = n[0], anchor = n[1];
+  if (count > double(startsArg.ElementLength()) || count > double(out.ElementLength())) {
+    Napi::RangeError::New(env, "anchorHashes: count is beyond starts or out").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const int32_t* starts = startsArg.Data();
+  const double words = double(w.ElementLength());
+  for (size_t i = 0; i < size_t(count); i++)
+    if (starts[i] < 0 || double(starts[i]) + anchor > words) {
+      Napi::RangeError::New(env, "anchorHashes: a run is outside the words").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  int32_t* o = out.Data();
+  for (size_t i = 0; i < size_t(count); i++) o[i] = int32_t(RunHash(w.Data() + starts[i], size_t(anchor)));
+  return env.Undefined();
+}
+
 // rollingMatches(words, stride, x, y, width, height, anchor, seen: Uint8Array(65536), fromRow,
 // out: Int32Array): the hash of every run of `anchor` pixels in the box's rows from `fromRow` on
-// (moves.ts runHash: h * B + colour, 32 bits), rolled along each row; where seen[h & 0xffff] is
-// set, (x, y, h) goes into out from out[1], their count in out[0]. Stops before a row that might
-// not fit; returns the row to go on from (height when done).
+// (RunHash), rolled along each row; where seen[h & 0xffff] is set, (x, y, h) goes into out from
+// out[1], their count in out[0]. Stops before a row that might not fit; returns the row to go on
+// from (height when done).
 Napi::Value RollingMatches(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Uint32Array w;
@@ -55,8 +95,7 @@ Napi::Value RollingMatches(const Napi::CallbackInfo& info) {
   for (; row < size_t(height) && perRow > 0; row++) {
     if (used + 3 * size_t(perRow) > capacity) break;
     const uint32_t* p = words + size_t((y + double(row)) * stride + x);
-    uint32_t h = 0;
-    for (size_t i = 0; i < a; i++) h = h * kHashBase + (p[i] & kRgb);
+    uint32_t h = RunHash(p, a);
     for (size_t c = 0;; c++) {
       if (filter[h & 0xffff]) {
         o[used++] = int32_t(c);
@@ -137,6 +176,7 @@ Napi::Value TileKinds(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitMotionSearch(Napi::Env env, Napi::Object exports) {
+  exports.Set("anchorHashes", Napi::Function::New(env, AnchorHashes, "anchorHashes"));
   exports.Set("rollingMatches", Napi::Function::New(env, RollingMatches, "rollingMatches"));
   exports.Set("tileKinds", Napi::Function::New(env, TileKinds, "tileKinds"));
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { gradualityLevel, gradualityScore } from '../../codecs/image/graduality.js';
-import { nativeGradualityScore, nativeRollingMatches, nativeTileKinds } from '../../native/index.js';
+import { nativeAnchorHashes, nativeGradualityScore, nativeRollingMatches, nativeTileKinds } from '../../native/index.js';
 
 function picture(width: number, height: number, seed: number): Uint32Array {
   const w = new Uint32Array(width * height);
@@ -9,14 +9,28 @@ function picture(width: number, height: number, seed: number): Uint32Array {
   return w;
 }
 
-/** moves.ts's run hash: h * B + colour over `n` pixels, 32 bits. */
-function runHash(w: Uint32Array, from: number, n: number): number {
-  let h = 0;
-  for (let i = from; i < from + n; i++) h = (Math.imul(h, 0x01000193) + (w[i]! & 0xffffff)) | 0;
-  return h;
+/** The anchors' hash of the run of `n` pixels from `from`, as moves.ts gets it. */
+function anchorHash(w: Uint32Array, from: number, n: number): number {
+  const out = new Int32Array(1);
+  nativeAnchorHashes(w, Int32Array.of(from), 1, n, out);
+  return out[0]!;
 }
 
-test('rolling matches: every run whose hash passes the filter, with the hash rolled as a run hashed afresh; rows go on where the room ended', (t) => {
+test('anchor hashes: h * B + colour over the run, 32 bits, the 4th byte not shown', (t) => {
+  const w = Uint32Array.of(0xff000001, 0x00000002, 0x7f000003);
+  // ((1 * B) + 2) * B + 3, modulo 2^32, as a signed 32-bit number.
+  const B = 0x01000193;
+  t.is(anchorHash(w, 0, 3), (Math.imul(Math.imul(1, B) + 2, B) + 3) | 0);
+  t.is(anchorHash(w, 0, 3), anchorHash(Uint32Array.of(1, 2, 3), 0, 3));
+  t.throws(() => nativeAnchorHashes(w, Int32Array.of(1), 1, 3, new Int32Array(1)), { instanceOf: RangeError }, 'a run past the words');
+  t.throws(() => nativeAnchorHashes(w, Int32Array.of(-1), 1, 1, new Int32Array(1)), { instanceOf: RangeError }, 'a run before them');
+  t.throws(() => nativeAnchorHashes(w, Int32Array.of(0), 2, 1, new Int32Array(2)), { instanceOf: RangeError }, 'count beyond starts');
+  t.throws(() => nativeAnchorHashes(w, new Int32Array(2), 2, 1, new Int32Array(1)), { instanceOf: RangeError }, 'count beyond out');
+  // @ts-expect-error: the starts must be an Int32Array
+  t.throws(() => nativeAnchorHashes(w, new Uint32Array(1), 1, 1, new Int32Array(1)), { instanceOf: TypeError });
+});
+
+test('rolling matches: every run whose hash passes the filter, rolled to the hash the anchors get; rows go on where the room ended', (t) => {
   const stride = 90;
   const w = picture(stride, 30, 5);
   const [x0, y0, width, height, anchor] = [3, 2, 80, 25, 8];
@@ -33,10 +47,10 @@ test('rolling matches: every run whose hash passes the filter, with the hash rol
   }
   t.true(calls > 1, 'the room held fewer than all the rows');
   t.is(got.length, (width - anchor + 1) * height);
-  for (const [x, y, h] of got) if (h !== runHash(w, (y0 + y!) * stride + x0 + x!, anchor)) return t.fail(`hash at ${x},${y}`);
+  for (const [x, y, h] of got) if (h !== anchorHash(w, (y0 + y!) * stride + x0 + x!, anchor)) return t.fail(`hash at ${x},${y}`);
   // A filter with one hash's low bits lets through that run (and only runs sharing those bits).
   const [tx, ty] = [40, 11];
-  const want = runHash(w, (y0 + ty) * stride + x0 + tx, anchor);
+  const want = anchorHash(w, (y0 + ty) * stride + x0 + tx, anchor);
   const one = new Uint8Array(1 << 16);
   one[want & 0xffff] = 1;
   const out = new Int32Array(1 + 3 * width);
