@@ -24,6 +24,18 @@ const maxSame = 4;
 /** The help of the metric each actor that plans (the red-worker, the QEMU bridge) sums its planning time in. */
 export const motionSecondsHelp = 'Time spent looking for moved rows and fills in the damage.';
 
+/**
+ * Row hashes carried from one plan to the next by a caller that knows its surface: `before`, when
+ * given, is `rowHashes` of the box in the picture before (kept from the update that last wrote
+ * the box whole), read instead of hashing the box again; the plan leaves the update's own row
+ * hashes in `next`. The hashes only pick candidates (every row used is compared in full), so
+ * stale ones would cost bytes, never a wrong picture.
+ */
+export interface RowMemo {
+  before: Int32Array | null;
+  next: Int32Array | null;
+}
+
 /** An empty plan: the update changed nothing the client does not have. */
 export const unchanged: readonly MotionPart[] = [];
 
@@ -45,6 +57,7 @@ export function planMotion(
   nextX: number,
   nextY: number,
   sourceLossy: (source: Box) => boolean,
+  memo?: RowMemo,
 ): readonly MotionPart[] | null {
   const width = boxWidth(box);
   const height = boxHeight(box);
@@ -52,8 +65,10 @@ export function planMotion(
   const views = boxViews(before, box, next, nextX, nextY);
   if (!views) return null;
   const { old, now } = views;
-  const oldH = rowHashes(old.w, old.stride, old.x, old.y, width, height);
+  const known = memo?.before;
+  const oldH = known?.length === height ? known : rowHashes(old.w, old.stride, old.x, old.y, width, height);
   const newH = rowHashes(now.w, now.stride, now.x, now.y, width, height);
+  if (memo) memo.next = newH;
   const equal = (y: number, oldY: number) => rowsEqual(now.w, now.stride, now.x, now.y + y, old.w, old.stride, old.x, old.y + oldY, width);
 
   const dy = shiftOf(oldH, newH);

@@ -1,5 +1,7 @@
 import test from 'ava';
-import { motionLimits, planMotion } from '../../codecs/motion/plan.js';
+import { motionLimits, planMotion, type RowMemo } from '../../codecs/motion/plan.js';
+import { rowHashes } from '../../codecs/motion/rows.js';
+import { words } from '../../codecs/image/words.js';
 import { Canvas } from '../../codecs/image/canvas.js';
 import type { Bitmap32 } from '../../codecs/image/bitmap.js';
 import { boxAt, type Box } from '../../codecs/box.js';
@@ -70,6 +72,37 @@ test('uniform rows go as fills, unchanged rows not at all; a lossy source is not
     'no copy reads the lossy rows',
   );
   t.true(sameScreen(replay(before, plan, next, box), moved));
+});
+
+test("row hashes carried over: the box's before hashes are read instead of made, the update's are left for the next plan; stale ones cost moves, never the picture", (t) => {
+  const before = textCanvas(320, 200, 11);
+  const box = { left: 10, top: 20, right: 310, bottom: 180 };
+  const [width, height] = [box.right - box.left, box.bottom - box.top];
+  const { after, next } = scrolled(before, box, 24, 12);
+  const hashesOf = (b: Bitmap32, x: number, y: number) => rowHashes(words(b)!, b.stride >>> 2, x, y, width, height);
+  const fresh = planMotion(before.bitmap, box, next, 0, 0, () => false)!;
+
+  const memo: RowMemo = { before: hashesOf(before.bitmap, box.left, box.top), next: null };
+  t.deepEqual(
+    planMotion(before.bitmap, box, next, 0, 0, () => false, memo),
+    fresh,
+    'the same plan from the kept hashes',
+  );
+  t.deepEqual(memo.next, hashesOf(next, 0, 0), "the update's own row hashes");
+
+  // Hashes that are not the box's (as a write the keeper missed would leave): read as they are, so no shift is found; the picture is still right.
+  const stale: RowMemo = { before: new Int32Array(height), next: null };
+  const plan = planMotion(before.bitmap, box, next, 0, 0, () => false, stale) ?? [{ kind: 'image' as const, box }];
+  t.false(
+    plan.some((p) => p.kind === 'copy-bits'),
+    'no move found through hashes of other rows',
+  );
+  t.true(sameScreen(replay(before, plan, next, box), after));
+  // Hashes of another height are not the box's: made afresh.
+  t.deepEqual(
+    planMotion(before.bitmap, box, next, 0, 0, () => false, { before: new Int32Array(height - 1), next: null }),
+    fresh,
+  );
 });
 
 test('no shift and every row changed: null (one image, as before); small or huge boxes are not looked at', (t) => {

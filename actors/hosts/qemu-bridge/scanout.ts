@@ -36,8 +36,8 @@ import {
 } from '../../../codecs/box.js';
 import { isPhotoLike } from '../../../codecs/image/graduality.js';
 import { MoveFinder } from '../../../codecs/motion/moves.js';
-import { motionLimits, planMotion, type MotionPart } from '../../../codecs/motion/plan.js';
-import { differingPixels, uniformColor } from '../../../codecs/motion/rows.js';
+import { motionLimits, planMotion, type MotionPart, type RowMemo } from '../../../codecs/motion/plan.js';
+import { differingPixels, rowHashes, uniformColor } from '../../../codecs/motion/rows.js';
 import { words } from '../../../codecs/image/words.js';
 import type { Bitmap32 } from '../../../codecs/image/bitmap.js';
 import type { CursorImage, QxlDevice } from '../../../native/qxl/device.js';
@@ -61,6 +61,10 @@ export const PHOTO_RECHECK = 15;
 const MAX_PHOTO_BOXES = 4;
 /** Drags in progress remembered at once: the guest's windows moving in turn. */
 const MAX_DRAGS = 4;
+/** Boxes whose row hashes are kept at once: a terminal, and what is drawn over it. */
+const MAX_KEPT_ROWS = 4;
+/** Writes over more than 1/this of a box's kept row hashes drop them (the next plan there hashes the box anyway). */
+const REHASH_SHARE = 4;
 
 /** Pixels QEMU is about to send, as a placer sees them before they come (`ScanoutFeed.place`). */
 export interface PixelsPlace {
@@ -80,6 +84,22 @@ interface CursorState {
   shapeChanged: boolean;
   moved: boolean;
   shownChanged: boolean;
+}
+
+/** Row hashes of a box of the surface (`codecs/motion/rows.ts` `rowHashes`). */
+interface KeptRows {
+  readonly box: Box;
+  readonly surface: Bitmap32;
+  readonly hashes: Int32Array;
+  /** Rows written since, box-relative [top, bottom) (none: top = the box's height, bottom = 0), hashed again when the hashes are used. */
+  staleTop: number;
+  staleBottom: number;
+}
+
+/** A plan of an update's moves (null: the whole box is damage), and its row hashes when the row pass made them. */
+interface Planned {
+  readonly parts: readonly MotionPart[] | null;
+  readonly rows: KeptRows | null;
 }
 
 /** A new picture against the top-left of the one before (`ScanoutFeed.compareTop`). */
@@ -110,6 +130,14 @@ export class ScanoutFeed {
   private drags: Box[] = [];
   /** The generation of the last write into the device's surface. */
   private generation = 0;
+  /**
+   * Row hashes of boxes of the surface as the last updates there left them (hashed when those
+   * updates were planned), the latest first: a terminal scrolling sends the same box again, and
+   * its plan then hashes only the new pixels. Another write into a box marks its rows stale, to be
+   * hashed again when the box is planned, when they are a few (a cursor blinking, a clock, the
+   * bench's marker drawn over the terminal); else it drops them.
+   */
+  private rows: KeptRows[] = [];
   private readonly cursor: CursorState = {
     shape: undefined,
     x: 0,
@@ -151,10 +179,12 @@ export class ScanoutFeed {
     if (!order) return;
     this.scanouts++;
     // A guest that flips pages sends each frame as a Scanout of the same size: moved rows are found there too.
-    const plan = s.width === this.width && s.height === this.height ? this.planMotion(this.bounds, s.stride, order, s.data) : null;
+    const planned = s.width === this.width && s.height === this.height ? this.planMotion(this.bounds, s.stride, order, s.data) : null;
     // The whole picture comes with it: nothing of the old surface is kept.
     this.setSize(s.width, s.height, false);
-    this.write(this.bounds, s.stride, order, s.data);
+    this.rows = [];
+    this.keepRows(planned, this.write(this.bounds, s.stride, order, s.data));
+    const plan = planned?.parts;
     if (plan) this.sendMotion(plan, this.generation);
     else this.damage = [this.bounds];
     this.received(at);
@@ -175,6 +205,8 @@ export class ScanoutFeed {
     if (byteOrderOf(p.format) !== NATIVE || box.left !== 0 || box.right !== surface.width || box.bottom > surface.height) return null;
     if (stride !== surface.stride || stride !== surface.width * 4 || bytes !== stride * boxHeight(box)) return null;
     if (!this.trustPhoto(box)) return null;
+    // Its rows change as the bytes come: nothing to hash them from until then.
+    this.rows = this.rows.filter((r) => !intersects(r.box, box));
     this.generation = this.device.beginWrite();
     const data = surface.pixels.subarray(box.top * stride, box.top * stride + bytes);
     this.placed = { data, surface };
@@ -195,8 +227,12 @@ export class ScanoutFeed {
       this.setSize(Math.max(this.width, u.right), Math.max(this.height, u.bottom), true);
       this.onOutOfBounds();
     }
-    const plan = this.planMotion(u, u.stride, order, u.data);
+    const planned = this.planMotion(u, u.stride, order, u.data);
+    // The update's own hashes replace its box's once it is written: nothing to hash again meanwhile.
+    if (planned?.rows) this.rows = this.rows.filter((r) => !sameBox(r.box, u));
     const written = this.write(u, u.stride, order, u.data);
+    this.keepRows(planned, written);
+    const plan = planned?.parts;
     if (plan && written) this.sendMotion(plan, this.generation);
     else if (written) this.addDamage(written);
     this.received(at);
@@ -344,9 +380,10 @@ export class ScanoutFeed {
    * How an Update (or a Scanout of the same size) can go as rows the client already has (moved: COPY_BITS; unchanged: nothing)
    * and the rest, planned against the surface before it is written: only here is the old picture
    * still there. Only when nothing is pending, so that the moves reach the device right behind
-   * what the client's picture was made of. Null: the whole box is damage, as usual.
+   * what the client's picture was made of. Null: the whole box is damage, as usual. With the
+   * plan, the update's row hashes when the row pass made them (`keepRows` keeps them once written).
    */
-  private planMotion(u: Box, stride: number, order: ByteOrder, data: Uint8Array): readonly MotionPart[] | null {
+  private planMotion(u: Box, stride: number, order: ByteOrder, data: Uint8Array): Planned | null {
     const surface = this.fitting();
     if (!surface || !this.watched || this.damage.length > 0 || this.waiting || this.closed) return null;
     const box = intersect(u, this.bounds);
@@ -365,6 +402,7 @@ export class ScanoutFeed {
       this.planningMs += performance.now() - started;
       return null;
     }
+    const memo: RowMemo = { before: this.keptRows(surface, box), next: null };
     // What is lossy at the client is the red-worker's to know: it checks each move's source.
     // Where a window is being dragged sideways (the last plan there moved pixels by dx != 0): the
     // move finder first, and the row pass (three reads of the box, a scroll's finder) only if it
@@ -372,13 +410,46 @@ export class ScanoutFeed {
     const dragFirst = this.findDrags && this.drags.some((d) => intersects(d, box));
     const findMoves = () => this.moves.plan(surface, box, next, 0, 0, () => false);
     let moved = dragFirst ? findMoves() : null;
-    const scrolled = moved ? null : planMotion(surface, box, next, 0, 0, () => false);
+    const scrolled = moved ? null : planMotion(surface, box, next, 0, 0, () => false, memo);
     // Not rows of the whole box moved up or down: perhaps a window moved, in any direction.
     if (!moved && !dragFirst && this.findDrags && !scrolled?.some((p) => p.kind === 'copy-bits')) moved = findMoves();
     const others = this.drags.filter((d) => !intersects(d, box));
     this.drags = moved !== null && this.moves.lastMovedSideways ? [box, ...others].slice(0, MAX_DRAGS) : others;
     this.planningMs += performance.now() - started;
-    return moved ?? scrolled;
+    return { parts: moved ?? scrolled, rows: memo.next && { box, surface, hashes: memo.next, staleTop: height, staleBottom: 0 } };
+  }
+
+  /** After an update's write: its rows' hashes are the box's in the surface now, if it went there whole. */
+  private keepRows(planned: Planned | null, written: Box | undefined): void {
+    const rows = planned?.rows;
+    if (rows && written && sameBox(written, rows.box) && this.surface === rows.surface)
+      this.rows = [rows, ...this.rows.filter((r) => !sameBox(r.box, rows.box))].slice(0, MAX_KEPT_ROWS);
+  }
+
+  /** After a write into `box` of the surface: the kept row hashes it touched are stale, or all dropped when they are many. */
+  private staleRows(box: Box): void {
+    if (this.rows.length === 0) return;
+    this.rows = this.rows.filter((kept) => {
+      if (!intersects(kept.box, box)) return true;
+      const top = Math.min(kept.staleTop, Math.max(box.top, kept.box.top) - kept.box.top);
+      const bottom = Math.max(kept.staleBottom, Math.min(box.bottom, kept.box.bottom) - kept.box.top);
+      if ((bottom - top) * REHASH_SHARE > kept.hashes.length) return false;
+      kept.staleTop = top;
+      kept.staleBottom = bottom;
+      return true;
+    });
+  }
+
+  /** The kept row hashes of `box` in `surface`, their stale rows hashed again from it; null when none are kept. */
+  private keptRows(surface: Bitmap32, box: Box): Int32Array | null {
+    const kept = this.rows.find((r) => r.surface === surface && sameBox(r.box, box));
+    const w = words(surface);
+    if (!kept || !w) return null;
+    const { staleTop: top, staleBottom: bottom } = kept;
+    if (top < bottom) kept.hashes.set(rowHashes(w, surface.stride >>> 2, box.left, box.top + top, boxWidth(box), bottom - top), top);
+    kept.staleTop = kept.hashes.length;
+    kept.staleBottom = 0;
+    return kept.hashes;
   }
 
   /**
@@ -475,19 +546,20 @@ export class ScanoutFeed {
     this.ensureSurface();
     const surface = this.fitting();
     if (!surface) return writeRect((this.staging ??= blank(this.width, this.height)), r, stride, order, data);
-    return this.counted(() => writeRect(surface, r, stride, order, data));
+    return this.counted(r, () => writeRect(surface, r, stride, order, data));
   }
 
   /**
    * A write into the device's surface, counted before the pixels change (a snapshot the
    * red-worker ends after this may show them) and after (one it begins after this has them all).
    */
-  private counted<T>(write: () => T): T {
+  private counted<T>(box: Box, write: () => T): T {
     // A pool thread reading the surface in place (an MJPEG frame) finishes first: the write would tear it.
     this.device.waitForReaders();
     this.generation = this.device.beginWrite();
     const out = write();
     this.device.endWrite();
+    this.staleRows(box);
     return out;
   }
 
@@ -515,7 +587,7 @@ export class ScanoutFeed {
     this.surface = made;
     // A write like QEMU's: counted, so the damage below is not taken as already shown.
     const staging = this.staging;
-    if (staging) this.counted(() => copyOverlap(made, staging));
+    if (staging) this.counted(boundsOf(staging), () => copyOverlap(made, staging));
     this.staging = null;
     this.damage = [this.bounds];
     return true;
