@@ -10,8 +10,9 @@ export type MotionPart =
 
 /**
  * Bounds of the work: below `minRows` a shift saves little; above `maxPixels` (a 4K screen) the
- * detection is skipped. Its cost is three reads of the box (two row-hash passes, one compare),
- * about 5-6 ms for a 1280x800 box here (test/codecs/motion.test.ts prints it).
+ * detection is skipped. Its cost is three reads of the box (two row-hash passes, one compare;
+ * two when the box's row hashes before are known: `RowMemo`), about 5-6 ms for a 1280x800 box
+ * here (test/codecs/motion.test.ts prints it).
  */
 export const motionLimits = { minRows: 16, minWidth: 8, maxPixels: 3840 * 2160 } as const;
 /** Changed runs closer than this are sent as one image (the same rows between them too): fewer, larger images. */
