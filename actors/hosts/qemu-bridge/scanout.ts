@@ -182,7 +182,6 @@ export class ScanoutFeed {
     const planned = s.width === this.width && s.height === this.height ? this.planMotion(this.bounds, s.stride, order, s.data) : null;
     // The whole picture comes with it: nothing of the old surface is kept.
     this.setSize(s.width, s.height, false);
-    this.rows = [];
     this.keepRows(planned, this.write(this.bounds, s.stride, order, s.data));
     const plan = planned?.parts;
     if (plan) this.sendMotion(plan, this.generation);
@@ -228,8 +227,6 @@ export class ScanoutFeed {
       this.onOutOfBounds();
     }
     const planned = this.planMotion(u, u.stride, order, u.data);
-    // The update's own hashes replace its box's once it is written: nothing to hash again meanwhile.
-    if (planned?.rows) this.rows = this.rows.filter((r) => !sameBox(r.box, u));
     const written = this.write(u, u.stride, order, u.data);
     this.keepRows(planned, written);
     const plan = planned?.parts;
