@@ -64,7 +64,6 @@ async function measure(mode: Mode, rate: number, write = 0): Promise<{ receiver:
   await run(seconds * 1000);
   const [r1, s1] = [cpu('wake-receiver'), cpu('bench')];
   await worker.terminate();
-  client?.postMessage('stop');
   await client?.terminate();
   return { receiver: ((r1 - r0) / wakes) * 1e6, sender: ((s1 - s0) / wakes) * 1e6 };
 }

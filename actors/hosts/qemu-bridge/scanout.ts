@@ -440,10 +440,13 @@ export class ScanoutFeed {
   /** The kept row hashes of `box` in `surface`, their stale rows hashed again from it; null when none are kept. */
   private keptRows(surface: Bitmap32, box: Box): Int32Array | null {
     const kept = this.rows.find((r) => r.surface === surface && sameBox(r.box, box));
-    const w = words(surface);
-    if (!kept || !w) return null;
+    if (!kept) return null;
     const { staleTop: top, staleBottom: bottom } = kept;
-    if (top < bottom) kept.hashes.set(rowHashes(w, surface.stride >>> 2, box.left, box.top + top, boxWidth(box), bottom - top), top);
+    if (top < bottom) {
+      const w = words(surface);
+      if (!w) return null;
+      kept.hashes.set(rowHashes(w, surface.stride >>> 2, box.left, box.top + top, boxWidth(box), bottom - top), top);
+    }
     kept.staleTop = kept.hashes.length;
     kept.staleBottom = 0;
     return kept.hashes;
